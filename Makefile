@@ -1,0 +1,13 @@
+.PHONY: run test demo
+
+# The app and its worker on the embedded defaults (SQLite, django-q2's ORM broker).
+run:
+	scripts/run.sh
+
+# The whole test suite.
+test:
+	scripts/test.sh
+
+# The whole pipeline on a small real epoch (run `make run` in another terminal first).
+demo:
+	.venv/bin/python manage.py demo

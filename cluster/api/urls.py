@@ -1,0 +1,5 @@
+from cluster.api.views import JobViewSet, ServerViewSet
+from epoca_builder.api import router
+
+router.register("jobs", JobViewSet, basename="job")
+router.register("servers", ServerViewSet, basename="server")

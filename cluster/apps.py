@@ -1,0 +1,10 @@
+from django.apps import AppConfig
+
+
+class ClusterConfig(AppConfig):
+    name = "cluster"
+    verbose_name = "Cluster and jobs"
+
+    def ready(self) -> None:
+        from cluster import signals  # noqa: F401  (worker schedules after migrate)
+        from cluster import tasks  # noqa: F401  (registers job handlers)

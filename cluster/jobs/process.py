@@ -1,0 +1,97 @@
+"""Run a job's heavy work (TensorFlow) in a child process that dies with its worker.
+
+The child gets its own process group (so a cancel can kill it and everything it started) and
+the kernel's parent-death signal (so it never outlives a worker that was killed). It reports
+back with JSON lines on stdout: ``{"progress": [done, total, "message"]}``, ``{"log": "..."}``,
+``{"state": {...}}`` (resumable progress kept on the job) and finally ``{"result": {...}}``.
+"""
+from __future__ import annotations
+
+import ctypes
+import json
+import os
+import signal
+import subprocess
+import sys
+from typing import Sequence
+
+from cluster.jobs.context import JobCancelled, JobContext, JobFailed
+
+_PR_SET_PDEATHSIG = 1
+
+
+def _die_with_parent() -> None:
+    try:
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    except OSError:  # not Linux: the process group kill on cancel still applies
+        pass
+
+
+def emit(**event) -> None:
+    """Used by the child: one event per line on stdout."""
+    sys.stdout.write(json.dumps(event) + "\n")
+    sys.stdout.flush()
+
+
+def run_child(ctx: JobContext, argv: Sequence[str], *, env: dict | None = None, cwd: str | None = None) -> dict:
+    """Run ``argv``, forwarding its progress and log to the job; return its result event."""
+    proc = subprocess.Popen(
+        list(argv),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        bufsize=1,
+        env={**os.environ, **(env or {})},
+        cwd=cwd,
+        start_new_session=True,
+        preexec_fn=_die_with_parent,
+    )
+
+    def kill() -> None:
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+
+    ctx.on_cancel(kill)
+    result: dict | None = None
+    try:
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            line = line.rstrip("\n")
+            event = _parse(line)
+            if event is None:
+                ctx.log(line)
+            elif "progress" in event:
+                done, total, message = (list(event["progress"]) + [None, None])[:3]
+                ctx.progress(done, total, message)
+            elif "log" in event:
+                ctx.log(event["log"])
+            elif "state" in event:
+                ctx.save_state(**event["state"])
+            elif "result" in event:
+                result = event["result"]
+            elif "error" in event:
+                raise JobFailed(event["error"])
+        code = proc.wait()
+    except BaseException:
+        kill()
+        proc.wait()
+        raise
+    if ctx.cancel_seen:
+        raise JobCancelled("cancelled on request")
+    if code != 0:
+        raise JobFailed(f"{os.path.basename(argv[1] if len(argv) > 1 else argv[0])} exited with status {code}")
+    if result is None:
+        raise JobFailed("the child process ended without a result")
+    return result
+
+
+def _parse(line: str) -> dict | None:
+    if not line.startswith("{"):
+        return None
+    try:
+        event = json.loads(line)
+    except ValueError:
+        return None
+    return event if isinstance(event, dict) else None

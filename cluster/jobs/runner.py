@@ -1,0 +1,110 @@
+"""The django-q2 task that runs one attempt of a job: claim, run the handler, terminate."""
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import traceback as tb
+
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from cluster.choices import TERMINAL_STATUSES, JobStatus
+from cluster.jobs.context import WAIT_FOR_CHILDREN, JobCancelled, JobContext, JobFailed, _roll_up_parent
+from cluster.jobs.registry import get_kind
+
+logger = logging.getLogger("epoch_builder.jobs")
+
+
+def execute(job_id: int, token: str) -> dict:
+    """Entry point of every queued message. Safe to deliver twice: only one claim succeeds."""
+    from cluster.models import Job
+
+    now = timezone.now()
+    claimed = Job.objects.filter(pk=job_id, status=JobStatus.QUEUED, claim_token=token).update(
+        status=JobStatus.RUNNING,
+        attempts=F("attempts") + 1,
+        started=now,
+        heartbeat_at=now,
+        finished=None,
+        waiting=False,
+        worker=f"{socket.gethostname()}:{os.getpid()}",
+        process_group=os.getpgrp(),
+    )
+    if not claimed:
+        logger.info("job %s: message with token %s has nothing to claim", job_id, token)
+        return {"claimed": False}
+
+    job = Job.objects.get(pk=job_id)
+    ctx = JobContext(job, token)
+    ctx.log(f"attempt {job.attempts} of {job.max_attempts} started on {job.worker}")
+    ctx.start_heartbeat()
+    try:
+        try:
+            outcome = get_kind(job.kind).handler(ctx)
+            ctx.check_cancelled()
+        finally:
+            ctx.stop_heartbeat()
+    except JobCancelled:
+        ctx.log("cancelled")
+        _terminate(ctx, JobStatus.CANCELLED, error="Cancelled on request.")
+    except JobFailed as exc:
+        ctx.log(f"failed: {exc}")
+        _terminate(ctx, JobStatus.FAILED, error=str(exc))
+    except Exception as exc:  # anything unexpected keeps its traceback for the user
+        trace = tb.format_exc()
+        ctx.log(trace)
+        _terminate(ctx, JobStatus.FAILED, error=repr(exc), trace=trace)
+    else:
+        if outcome is WAIT_FOR_CHILDREN:
+            _wait(ctx)
+        else:
+            _terminate(ctx, JobStatus.SUCCEEDED, result=outcome or {})
+    return {"claimed": True}
+
+
+def _wait(ctx: JobContext) -> None:
+    """The parent has fanned out: it stays running without a heartbeat until its children end."""
+    from cluster.models import Job
+
+    ctx.flush()
+    Job.objects.filter(pk=ctx.job.pk, claim_token=ctx.token, status=JobStatus.RUNNING).update(waiting=True)
+    # The children may all have finished already (a re-run after a crash).
+    children_finished(ctx.job.pk)
+
+
+def _terminate(ctx: JobContext, status: str, *, result: dict | None = None, error: str = "", trace: str = "") -> None:
+    from cluster.models import Job
+
+    ctx.flush()
+    job = ctx.job
+    fields = {"status": status, "finished": timezone.now(), "error": error, "traceback": trace, "waiting": False}
+    if result is not None:
+        fields["result"] = result
+    if status == JobStatus.SUCCEEDED:
+        fields["progress_done"] = max(job.progress_done, job.progress_total)
+        fields["progress_total"] = max(job.progress_total, 1) if not job.progress_total else job.progress_total
+        if not job.progress_total:
+            fields["progress_done"] = fields["progress_total"] = 1
+    with transaction.atomic():
+        updated = Job.objects.filter(pk=job.pk, claim_token=ctx.token, status=JobStatus.RUNNING).update(**fields)
+    if not updated:
+        logger.warning("job %s changed hands before it could end as %s", job.pk, status)
+        return
+    if job.parent_id:
+        _roll_up_parent(job.parent_id)
+        children_finished(job.parent_id)
+
+
+def children_finished(parent_id: int) -> None:
+    """When every child of a waiting parent has ended, queue the parent again to finish up."""
+    from cluster.models import Job
+    from cluster.services.jobs import job_requeue
+
+    parent = Job.objects.filter(pk=parent_id, status=JobStatus.RUNNING, waiting=True).first()
+    if parent is None:
+        return
+    if parent.children.exclude(status__in=TERMINAL_STATUSES).exists():
+        return
+    job_requeue(job=parent, reason="all children have ended", count_attempt=False)

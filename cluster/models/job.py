@@ -1,0 +1,90 @@
+"""The job: the source of truth for every long action, whichever worker or server runs it."""
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.contenttypes.fields import GenericForeignKey
+from django.contrib.contenttypes.models import ContentType
+from django.db import models
+from django.db.models import Q
+
+from cluster.choices import ACTIVE_STATUSES, TERMINAL_STATUSES, JobStatus
+
+__all__ = ["Job"]
+
+
+class Job(models.Model):
+    kind = models.CharField(max_length=100, db_index=True)
+    status = models.CharField(max_length=16, choices=JobStatus.choices, default=JobStatus.QUEUED, db_index=True)
+    params = models.JSONField(default=dict, blank=True)
+    # Same non-empty key + kind while active: asking again returns the running job.
+    dedup_key = models.CharField(max_length=200, blank=True)
+
+    target_type = models.ForeignKey(ContentType, null=True, blank=True, on_delete=models.SET_NULL)
+    target_id = models.CharField(max_length=64, blank=True)
+    target = GenericForeignKey("target_type", "target_id")
+    target_label = models.CharField(max_length=200, blank=True)
+
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="jobs")
+    server = models.ForeignKey("cluster.Server", null=True, blank=True, on_delete=models.SET_NULL, related_name="jobs", help_text="Empty: runs on a local worker.")
+    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.CASCADE, related_name="children")
+
+    # Each enqueue draws a new token; only the message carrying it may claim the job, so a
+    # duplicate or stale delivery finds nothing to claim.
+    claim_token = models.UUIDField(null=True, blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    max_attempts = models.PositiveIntegerField(default=3)
+    cancel_requested = models.BooleanField(default=False)
+    # A parent that has fanned out waits for its children without a heartbeat of its own.
+    waiting = models.BooleanField(default=False)
+
+    worker = models.CharField(max_length=200, blank=True, help_text="host:pid of the worker process running it.")
+    process_group = models.IntegerField(null=True, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+
+    progress_done = models.BigIntegerField(default=0)
+    progress_total = models.BigIntegerField(default=0)
+    progress_message = models.CharField(max_length=500, blank=True)
+    log_tail = models.TextField(blank=True)
+    state = models.JSONField(default=dict, blank=True, help_text="Resumable progress the handler keeps between attempts.")
+    result = models.JSONField(default=dict, blank=True)
+    error = models.TextField(blank=True)
+    traceback = models.TextField(blank=True)
+
+    created = models.DateTimeField(auto_now_add=True, db_index=True)
+    started = models.DateTimeField(null=True, blank=True)
+    finished = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kind", "dedup_key"],
+                condition=Q(status__in=ACTIVE_STATUSES) & ~Q(dedup_key=""),
+                name="cluster_job_one_active_per_dedup_key",
+            )
+        ]
+        indexes = [models.Index(fields=["status", "heartbeat_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.kind} #{self.pk}"
+
+    @property
+    def is_terminal(self) -> bool:
+        return self.status in TERMINAL_STATUSES
+
+    @property
+    def percent(self) -> float:
+        if not self.progress_total:
+            return 100.0 if self.status == JobStatus.SUCCEEDED else 0.0
+        return round(min(100.0, 100.0 * self.progress_done / self.progress_total), 1)
+
+    @property
+    def where(self) -> str:
+        return self.server.name if self.server_id else "local"
+
+    def set_target(self, obj) -> None:
+        if obj is None:
+            return
+        self.target_type = ContentType.objects.get_for_model(obj)
+        self.target_id = str(obj.pk)
+        self.target_label = str(obj)[:200]

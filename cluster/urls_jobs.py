@@ -1,0 +1,8 @@
+from django.urls import path
+
+from cluster import views
+
+urlpatterns = [
+    path("", views.job_list, name="job-list"),
+    path("<int:pk>/", views.job_detail, name="job-detail"),
+]

@@ -1,0 +1,16 @@
+"""Fixtures shared by every app's tests."""
+import pytest
+
+
+@pytest.fixture
+def user(django_user_model):
+    return django_user_model.objects.create_user(username="trader", password="pw-for-tests")
+
+
+@pytest.fixture
+def api_client(user):
+    from rest_framework.test import APIClient
+
+    client = APIClient()
+    client.force_authenticate(user)
+    return client

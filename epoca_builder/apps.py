@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class EpocaBuilderConfig(AppConfig):
+    name = "epoca_builder"
+    verbose_name = "Epoch Builder"

@@ -1,0 +1,34 @@
+"""Domain errors and the one place that turns them into API responses."""
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404
+from rest_framework import exceptions
+from rest_framework.serializers import as_serializer_error
+from rest_framework.views import exception_handler
+
+
+class ApplicationError(Exception):
+    """A refusal of the domain (wrong state, missing input): shown to the user as is."""
+
+    def __init__(self, message: str, extra: dict[str, Any] | None = None):
+        super().__init__(message)
+        self.message = message
+        self.extra = extra or {}
+
+
+def api_exception_handler(exc, context):
+    if isinstance(exc, DjangoValidationError):
+        exc = exceptions.ValidationError(as_serializer_error(exc))
+    elif isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    elif isinstance(exc, PermissionDenied):
+        exc = exceptions.PermissionDenied()
+    elif isinstance(exc, ApplicationError):
+        from rest_framework.response import Response
+
+        return Response({"message": exc.message, "extra": exc.extra}, status=400)
+    return exception_handler(exc, context)

@@ -1,0 +1,91 @@
+"""File helpers shared by every app: atomic writes, confined paths, checksums.
+
+Artifacts are written to a temporary file in the destination folder and renamed into
+place, so a crash never leaves a half-written file that looks complete.
+"""
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import IO, Any, Iterator
+
+
+class UnsafePathError(ValueError):
+    """A path built from user input would leave its base directory."""
+
+
+def safe_join(base: str | os.PathLike, *parts: str) -> Path:
+    """Join ``parts`` below ``base`` and refuse anything that escapes it.
+
+    Rejects absolute parts, ``..`` components and symlinks pointing outside ``base``.
+    """
+    root = Path(base).resolve()
+    for part in parts:
+        if not isinstance(part, str) or not part:
+            raise UnsafePathError(f"empty path component below {root}")
+        if part.startswith(("/", "\\")) or "\x00" in part:
+            raise UnsafePathError(f"path component {part!r} is not relative")
+        if any(p in ("..",) for p in Path(part).parts):
+            raise UnsafePathError(f"path component {part!r} contains '..'")
+    candidate = root.joinpath(*parts).resolve()
+    if candidate != root and root not in candidate.parents:
+        raise UnsafePathError(f"{candidate} is outside {root}")
+    return candidate
+
+
+@contextlib.contextmanager
+def atomic_open(path: str | os.PathLike, mode: str = "w", **kwargs: Any) -> Iterator[IO]:
+    """Open a temporary sibling of ``path``; rename it over ``path`` only on success."""
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    try:
+        with os.fdopen(fd, mode, **kwargs) as handle:
+            yield handle
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, target)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+
+
+@contextlib.contextmanager
+def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
+    """Yield a temporary path to write with any library; rename it into place on success."""
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp" + target.suffix, dir=target.parent)
+    os.close(fd)
+    try:
+        yield Path(tmp)
+        os.replace(tmp, target)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+
+
+def write_json(path: str | os.PathLike, data: Any, *, indent: int | None = None) -> Path:
+    """Write JSON atomically. NaN and Infinity are refused (Epoca cannot parse Infinity)."""
+    with atomic_open(path, "w", encoding="utf-8") as handle:
+        json.dump(data, handle, indent=indent, allow_nan=False)
+    return Path(path)
+
+
+def read_json(path: str | os.PathLike) -> Any:
+    with open(path, encoding="utf-8") as handle:
+        return json.load(handle)
+
+
+def sha256_file(path: str | os.PathLike, chunk: int = 1 << 20) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(chunk), b""):
+            digest.update(block)
+    return digest.hexdigest()

@@ -1,0 +1,37 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from knox import views as knox_views
+
+from epoca_builder import views
+from epoca_builder.api import router
+
+# Importing each app's api.urls registers its viewsets on the shared router.
+import cluster.api.urls  # noqa: F401,E402
+import epochs.api.urls  # noqa: F401,E402
+import regressions.api.urls  # noqa: F401,E402
+import prediction_models.api.urls  # noqa: F401,E402
+
+api_patterns = [
+    path("auth/login/", views.TokenLoginView.as_view(), name="api-login"),
+    path("auth/logout/", knox_views.LogoutView.as_view(), name="api-logout"),
+    path("auth/logoutall/", knox_views.LogoutAllView.as_view(), name="api-logoutall"),
+    path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
+    path("", include(router.urls)),
+]
+
+urlpatterns = [
+    path("", views.dashboard, name="dashboard"),
+    path("login/", auth_views.LoginView.as_view(), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("admin/", admin.site.urls),
+    path("api/", include(api_patterns)),
+    path("jobs/", include("cluster.urls_jobs")),
+    path("servers/", include("cluster.urls")),
+    path("epochs/", include("epochs.urls")),
+    path("regressions/", include("regressions.urls")),
+    path("prediction-models/", include("prediction_models.urls")),
+]

@@ -1,0 +1,1 @@
+from epoca_builder.api import router  # noqa: F401  (viewsets register here)

@@ -1,0 +1,9 @@
+from django.apps import AppConfig
+
+
+class EpochsConfig(AppConfig):
+    name = "epochs"
+    verbose_name = "Epochs and candlesticks"
+
+    def ready(self) -> None:
+        from epochs import tasks  # noqa: F401  (registers job handlers)

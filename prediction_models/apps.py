@@ -1,0 +1,9 @@
+from django.apps import AppConfig
+
+
+class PredictionModelsConfig(AppConfig):
+    name = "prediction_models"
+    verbose_name = "Prediction models"
+
+    def ready(self) -> None:
+        from prediction_models import tasks  # noqa: F401  (registers job handlers)

@@ -1,0 +1,105 @@
+// Live job progress and API buttons. Pages poll only while something is unfinished.
+(function () {
+  "use strict";
+  const csrf = () => document.querySelector('meta[name="csrf-token"]').content;
+  const ACTIVE = ["queued", "running"];
+
+  async function api(url, options) {
+    const response = await fetch(url, Object.assign({
+      credentials: "same-origin",
+      headers: {"X-CSRFToken": csrf(), "Content-Type": "application/json", "Accept": "application/json"},
+    }, options || {}));
+    const body = await response.json().catch(() => ({}));
+    if (!response.ok) {
+      throw new Error(body.message || body.detail || JSON.stringify(body) || response.statusText);
+    }
+    return body;
+  }
+  window.EpochBuilder = {api};
+
+  function paint(root, job) {
+    const set = (name, value) => root.querySelectorAll(`[data-field="${name}"]`).forEach((el) => { el.textContent = value; });
+    set("status", job.status);
+    root.querySelectorAll('[data-field="status"]').forEach((el) => { el.className = `status status-${job.status}`; });
+    set("message", job.progress_message || "");
+    set("percent", job.percent);
+    set("counts", `${job.progress_done} / ${job.progress_total}`);
+    if (job.attempts !== undefined && job.max_attempts !== undefined) set("attempts", `${job.attempts} / ${job.max_attempts}`);
+    if (job.heartbeat_at !== undefined) set("heartbeat_at", job.heartbeat_at || "—");
+    if (job.error !== undefined) set("error", job.error || "");
+    if (job.log_tail !== undefined) {
+      root.querySelectorAll('[data-field="log_tail"]').forEach((el) => {
+        const atBottom = el.scrollTop + el.clientHeight >= el.scrollHeight - 4;
+        el.textContent = job.log_tail;
+        if (atBottom) el.scrollTop = el.scrollHeight;
+      });
+    }
+    root.querySelectorAll('[data-field="bar"]').forEach((el) => { el.style.width = `${job.percent}%`; });
+    root.dataset.status = job.status;
+    root.querySelectorAll("[data-show-when]").forEach((el) => {
+      el.hidden = !el.dataset.showWhen.split(" ").includes(job.status);
+    });
+  }
+
+  function pollJob(root) {
+    const id = root.dataset.liveJob;
+    const tick = async () => {
+      try {
+        const job = await api(`/api/jobs/${id}/`);
+        paint(root, job);
+        if (ACTIVE.includes(job.status)) setTimeout(tick, 1500);
+      } catch (e) { setTimeout(tick, 5000); }
+    };
+    tick();
+  }
+
+  function pollTable(table) {
+    const tick = async () => {
+      const rows = [...table.querySelectorAll("tr[data-job-id]")].filter((r) => ACTIVE.includes(r.dataset.status));
+      if (!rows.length) return;
+      await Promise.all(rows.map(async (row) => {
+        try { paint(row, await api(`/api/jobs/${row.dataset.jobId}/`)); } catch (e) { /* next tick */ }
+      }));
+      setTimeout(tick, 2000);
+    };
+    tick();
+  }
+
+  function bindApiPosts() {
+    document.querySelectorAll("[data-api-post]").forEach((el) => {
+      const handler = async (event) => {
+        event.preventDefault();
+        if (el.dataset.confirm && !window.confirm(el.dataset.confirm)) return;
+        const form = el.tagName === "FORM" ? el : null;
+        const body = form ? Object.fromEntries(new FormData(form).entries()) : {};
+        for (const k of Object.keys(body)) { if (body[k] === "") delete body[k]; }
+        const status = document.getElementById(el.dataset.statusTarget || "") || el.parentElement;
+        try {
+          const result = await api(el.dataset.apiPost, {method: "POST", body: JSON.stringify(body)});
+          if (result && result.id && result.kind && el.dataset.followJob) {
+            window.location = `/jobs/${result.id}/`;
+          } else if (el.dataset.redirect) {
+            window.location = el.dataset.redirect;
+          } else if (el.dataset.reload) {
+            window.location.reload();
+          }
+        } catch (e) {
+          let box = status.querySelector(".api-error");
+          if (!box) { box = document.createElement("p"); box.className = "api-error error"; status.appendChild(box); }
+          box.textContent = e.message;
+        }
+      };
+      el.addEventListener(el.tagName === "FORM" ? "submit" : "click", handler);
+    });
+  }
+
+  document.addEventListener("DOMContentLoaded", () => {
+    document.querySelectorAll("[data-live-job]").forEach(pollJob);
+    document.querySelectorAll("[data-live-jobs]").forEach(pollTable);
+    document.querySelectorAll("[data-show-when]").forEach((el) => {
+      const root = el.closest("[data-live-job]");
+      if (root && root.dataset.status) el.hidden = !el.dataset.showWhen.split(" ").includes(root.dataset.status);
+    });
+    bindApiPosts();
+  });
+})();
