@@ -2,7 +2,6 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
-from knox import views as knox_views
 
 from epoca_builder import views
 from epoca_builder.api import router
@@ -15,8 +14,8 @@ import prediction_models.api.urls  # noqa: F401,E402
 
 api_patterns = [
     path("auth/login/", views.TokenLoginView.as_view(), name="api-login"),
-    path("auth/logout/", knox_views.LogoutView.as_view(), name="api-logout"),
-    path("auth/logoutall/", knox_views.LogoutAllView.as_view(), name="api-logoutall"),
+    path("auth/logout/", views.TokenLogoutView.as_view(), name="api-logout"),
+    path("auth/logoutall/", views.TokenLogoutAllView.as_view(), name="api-logoutall"),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
