@@ -5,4 +5,5 @@ from epochs import views
 urlpatterns = [
     path("", views.epoch_list, name="epoch-list"),
     path("candles/", views.candles, name="candles"),
+    path("<str:pk>/", views.epoch_detail, name="epoch-detail"),
 ]

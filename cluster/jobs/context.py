@@ -33,9 +33,10 @@ class JobContext:
     keyed by the claim token, so a job that was reaped and re-queued cannot be written by the
     attempt that lost it."""
 
-    def __init__(self, job, token: str):
+    def __init__(self, job, token: str, observer=None):
         self.job = job
         self.token = token
+        self.observer = observer
         self._lock = threading.Lock()
         self._log = deque(job.log_tail.splitlines()[-LOG_TAIL_LINES:], maxlen=LOG_TAIL_LINES)
         self._dirty = False
@@ -62,6 +63,8 @@ class JobContext:
             if message is not None:
                 self.job.progress_message = str(message)[:500]
             self._dirty = True
+        if self.observer:
+            self.observer.progress(self.job.progress_done, self.job.progress_total, self.job.progress_message)
         self._maybe_flush()
         self.check_cancelled()
 
@@ -72,6 +75,8 @@ class JobContext:
                 self._log.append(f"{stamp} {line}")
             self._dirty = True
         logger.info("[%s #%s] %s", self.job.kind, self.job.pk, message)
+        if self.observer:
+            self.observer.log(str(message))
         self._maybe_flush()
 
     def save_state(self, **values: Any) -> None:

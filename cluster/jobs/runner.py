@@ -17,8 +17,11 @@ from cluster.jobs.registry import get_kind
 logger = logging.getLogger("epoch_builder.jobs")
 
 
-def execute(job_id: int, token: str) -> dict:
-    """Entry point of every queued message. Safe to deliver twice: only one claim succeeds."""
+def execute(job_id: int, token: str, observer=None) -> dict:
+    """Entry point of every queued message. Safe to deliver twice: only one claim succeeds.
+
+    ``observer`` (command-line runs) sees every progress and log call as it happens.
+    """
     from cluster.models import Job
 
     now = timezone.now()
@@ -37,7 +40,7 @@ def execute(job_id: int, token: str) -> dict:
         return {"claimed": False}
 
     job = Job.objects.get(pk=job_id)
-    ctx = JobContext(job, token)
+    ctx = JobContext(job, token, observer=observer)
     ctx.log(f"attempt {job.attempts} of {job.max_attempts} started on {job.worker}")
     ctx.start_heartbeat()
     try:

@@ -35,11 +35,13 @@ def job_enqueue(
     parent: Job | None = None,
     dedup_key: str = "",
     max_attempts: int | None = None,
+    inline: bool = False,
 ) -> Job:
     """Create a job in the caller's transaction and queue it once that commits.
 
     With a ``dedup_key``, an active job of the same kind and key is returned instead of a
-    second one.
+    second one. ``inline`` jobs are not queued: the caller runs them (``cluster.jobs.cli``);
+    if the caller dies, the reaper hands them to a worker.
     """
     spec = get_kind(kind)
     if dedup_key:
@@ -66,7 +68,8 @@ def job_enqueue(
         if existing:
             return existing
         raise
-    _enqueue_on_commit(job)
+    if not inline:
+        _enqueue_on_commit(job)
     return job
 
 

@@ -1,1 +1,5 @@
-from epoca_builder.api import router  # noqa: F401  (viewsets register here)
+from epoca_builder.api import router
+from epochs.api.views import CandlestickSetViewSet, EpochViewSet
+
+router.register("candlestick-sets", CandlestickSetViewSet, basename="candlestick-set")
+router.register("epochs", EpochViewSet, basename="epoch")

@@ -1,1 +1,4 @@
-__all__: list[str] = []
+from epochs.models.candles import CandlestickSet
+from epochs.models.epoch import Epoch
+
+__all__ = ["CandlestickSet", "Epoch"]

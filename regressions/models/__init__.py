@@ -1,1 +1,5 @@
-__all__: list[str] = []
+from regressions.models.config import RegressionConfig, TrainingBatch
+from regressions.models.regression import Regression
+from regressions.models.selection import RegressionSelection
+
+__all__ = ["RegressionConfig", "TrainingBatch", "Regression", "RegressionSelection"]

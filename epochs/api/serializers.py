@@ -1,0 +1,70 @@
+from rest_framework import serializers
+
+from epochs.models import CandlestickSet, Epoch
+
+
+class CandlestickSetSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = CandlestickSet
+        fields = [
+            "id", "name", "symbol", "source", "first_open_time", "last_close_time", "candles", "months", "gap_count",
+            "gap_minutes", "longest_gap_minutes", "flagged_candles", "report", "last_import", "created",
+        ]
+        read_only_fields = fields
+
+
+class CandleImportSerializer(serializers.Serializer):
+    start_month = serializers.RegexField(r"^\d{4}-\d{2}$")
+    end_month = serializers.RegexField(r"^\d{4}-\d{2}$")
+    source = serializers.CharField(required=False, allow_blank=True, help_text="Base URL or local folder; default: the configured source.")
+    name = serializers.SlugField(required=False, default="binance-btcusdt")
+
+
+class BundleImportSerializer(serializers.Serializer):
+    path = serializers.CharField(help_text="A candlesticks/ folder or its zip, on the server.")
+    name = serializers.SlugField()
+
+
+class EpochSerializer(serializers.ModelSerializer):
+    candlestick_set = serializers.SlugRelatedField(slug_field="name", read_only=True)
+
+    class Meta:
+        model = Epoch
+        exclude = []
+        read_only_fields = [
+            "status", "start", "end", "test_ds_start", "test_ds_end", "highest_price_sma", "lowest_price_sma",
+            "prediction_rows", "data_fingerprint", "error", "created_by", "created", "candlestick_set",
+        ]
+
+
+class EpochCreateSerializer(serializers.Serializer):
+    """Input only: every field is checked again by the service, which reports all problems."""
+
+    id = serializers.CharField(max_length=100)
+    candlestick_set = serializers.SlugField(required=False, default="binance-btcusdt")
+    preset = serializers.CharField(required=False)
+    seed = serializers.IntegerField(required=False)
+    epoch_width = serializers.IntegerField(required=False)
+    sma_window_size = serializers.IntegerField(required=False)
+    train_split = serializers.FloatField(required=False)
+    validation_split = serializers.FloatField(required=False)
+    regression_lookback = serializers.IntegerField(required=False)
+    regression_predictions = serializers.IntegerField(required=False)
+    exchange_fee = serializers.FloatField(required=False)
+    position_size = serializers.FloatField(required=False)
+    leverage = serializers.IntegerField(required=False)
+    idle_minutes_on_position_close = serializers.IntegerField(required=False)
+    prediction_interval = serializers.IntegerField(required=False)
+    data_end = serializers.IntegerField(required=False)
+    purge = serializers.BooleanField(required=False)
+    holdout_share = serializers.FloatField(required=False)
+    regression_grid_profile = serializers.CharField(required=False)
+    max_epochs = serializers.IntegerField(required=False)
+    patience = serializers.IntegerField(required=False)
+    batch_size = serializers.IntegerField(required=False)
+    price_change_requirements = serializers.ListField(child=serializers.FloatField(), required=False)
+    min_sum_functions = serializers.ListField(child=serializers.ChoiceField(["mean", "median"]), required=False)
+    min_sum_adjustment_factors = serializers.ListField(child=serializers.FloatField(), required=False)
+    regressions_per_model = serializers.ListField(child=serializers.IntegerField(min_value=2), required=False)
+    min_accuracy = serializers.FloatField(required=False)
+    min_profit = serializers.FloatField(required=False)

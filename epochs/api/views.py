@@ -1,0 +1,67 @@
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from cluster.api.serializers import JobSerializer
+from epochs import selectors
+from epochs.api.serializers import (
+    BundleImportSerializer,
+    CandleImportSerializer,
+    CandlestickSetSerializer,
+    EpochCreateSerializer,
+    EpochSerializer,
+)
+from epochs.models import CandlestickSet
+from epochs.services.candles import bundle_import_enqueue, candle_import_enqueue
+from epochs.services.epochs import epoch_create, epoch_delete
+
+
+class CandlestickSetViewSet(viewsets.ReadOnlyModelViewSet):
+    serializer_class = CandlestickSetSerializer
+    filterset_fields = ["name", "symbol"]
+    ordering_fields = ["name", "last_import", "candles"]
+
+    def get_queryset(self):
+        return selectors.candlestick_set_list()
+
+    @extend_schema(request=CandleImportSerializer, responses={202: JobSerializer})
+    @action(detail=False, methods=["post"], url_path="import")
+    def import_candles(self, request):
+        data = CandleImportSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        job = candle_import_enqueue(user=request.user, **{k: v for k, v in data.validated_data.items() if v})
+        return Response(JobSerializer(job).data, status=status.HTTP_202_ACCEPTED)
+
+    @extend_schema(request=BundleImportSerializer, responses={202: JobSerializer})
+    @action(detail=False, methods=["post"], url_path="import-bundle")
+    def import_bundle(self, request):
+        data = BundleImportSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        job = bundle_import_enqueue(user=request.user, **data.validated_data)
+        return Response(JobSerializer(job).data, status=status.HTTP_202_ACCEPTED)
+
+
+class EpochViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.DestroyModelMixin, viewsets.GenericViewSet):
+    """Epochs. Creating one queues a job that builds its folder; the response is that job."""
+
+    serializer_class = EpochSerializer
+    filterset_fields = ["status", "preset", "prediction_interval"]
+    ordering_fields = ["created", "id", "start", "end"]
+    lookup_value_regex = "[^/]+"
+
+    def get_queryset(self):
+        return selectors.epoch_list()
+
+    @extend_schema(request=EpochCreateSerializer, responses={202: JobSerializer})
+    def create(self, request):
+        data = EpochCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = dict(data.validated_data)
+        candle_set = get_object_or_404(CandlestickSet, name=values.pop("candlestick_set"))
+        _, job = epoch_create(candlestick_set=candle_set, user=request.user, **values)
+        return Response(JobSerializer(job).data, status=status.HTTP_202_ACCEPTED)
+
+    def perform_destroy(self, instance):
+        epoch_delete(epoch=instance)

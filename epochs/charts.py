@@ -1,0 +1,78 @@
+"""Plotly figures for the candle and epoch pages, as JSON-ready dicts (downsampled)."""
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+import plotly.io as pio
+
+from epochs.engine.ranges import EpochRanges
+
+MAX_POINTS = 2500
+BUCKETS_MINUTES = (15, 60, 240, 1440, 10080)
+
+
+def to_dict(fig: go.Figure) -> dict:
+    return json.loads(pio.to_json(fig, validate=False))
+
+
+def _dates(ms) -> pd.DatetimeIndex:
+    return pd.to_datetime(np.asarray(ms), unit="ms", utc=True)
+
+
+def downsample_ohlc(ot, o, h, l, c, *, max_points: int = MAX_POINTS) -> pd.DataFrame:
+    """OHLC in the smallest bucket (15m .. 1w) that keeps at most ``max_points`` candles."""
+    frame = pd.DataFrame({"ot": np.asarray(ot), "o": o, "h": h, "l": l, "c": c})
+    if frame.empty:
+        return frame
+    span_minutes = (frame.ot.iloc[-1] - frame.ot.iloc[0]) / 60_000
+    bucket = next((b for b in BUCKETS_MINUTES if span_minutes / b <= max_points), BUCKETS_MINUTES[-1])
+    key = frame.ot // (bucket * 60_000)
+    grouped = frame.groupby(key, sort=True)
+    return pd.DataFrame(
+        {"ot": grouped.ot.first(), "o": grouped.o.first(), "h": grouped.h.max(), "l": grouped.l.min(), "c": grouped.c.last()}
+    ).reset_index(drop=True).assign(bucket=bucket)
+
+
+def price_figure(candles, *, title: str, gaps: list[dict] | None = None) -> dict:
+    data = downsample_ohlc(candles.ot, candles.o, candles.h, candles.l, candles.c)
+    fig = go.Figure(
+        go.Candlestick(x=_dates(data.ot), open=data.o, high=data.h, low=data.l, close=data.c, name="BTCUSDT")
+    )
+    for gap in (gaps or [])[:200]:
+        fig.add_vrect(x0=_dates([gap["start"]])[0], x1=_dates([gap["end"]])[0], fillcolor="#c62828", opacity=0.25, line_width=0)
+    bucket = int(data.bucket.iloc[0]) if len(data) else 0
+    fig.update_layout(title=f"{title} ({bucket}-minute candles)" if bucket else title, xaxis_rangeslider_visible=False,
+                      margin=dict(l=50, r=20, t=50, b=40), height=420)
+    return to_dict(fig)
+
+
+def epoch_figures(prediction, sma, normalized, ranges: EpochRanges) -> dict:
+    """Price with its SMA, and the normalised series, with the epoch's ranges shaded."""
+    step = max(1, len(prediction) // MAX_POINTS)
+    x = _dates(prediction.ot[::step])
+    price = go.Figure()
+    price.add_trace(go.Scatter(x=x, y=prediction.c[::step], name="close", line=dict(width=1, color="#94a3b8")))
+    price.add_trace(go.Scatter(x=x, y=sma[::step], name="SMA", line=dict(width=2, color="#2f6fed")))
+    norm = go.Figure(go.Scatter(x=x, y=normalized[::step], name="normalised SMA", line=dict(color="#7c3aed")))
+    ot = prediction.ot
+    end = int(prediction.ct[-1])
+    shades = [
+        ("training", 0, ranges.train_end, "#16a34a"),
+        ("purge", ranges.train_end, ranges.test_row, "#f59e0b"),
+        ("test: selection", ranges.test_row, ranges.holdout_row, "#2563eb"),
+        ("test: holdout", ranges.holdout_row, ranges.rows, "#dc2626"),
+    ]
+    for fig in (price, norm):
+        for label, lo, hi, color in shades:
+            if hi <= lo:
+                continue
+            x1 = int(ot[hi]) if hi < len(ot) else end
+            fig.add_vrect(x0=_dates([int(ot[lo])])[0], x1=_dates([x1])[0], fillcolor=color, opacity=0.08, line_width=0,
+                          annotation_text=label, annotation_position="top left")
+        fig.update_layout(margin=dict(l=50, r=20, t=40, b=40), height=380, legend=dict(orientation="h"))
+    price.update_layout(title="Price and SMA")
+    norm.update_layout(title="Normalised SMA (regression input)")
+    return {"price": to_dict(price), "normalized": to_dict(norm)}

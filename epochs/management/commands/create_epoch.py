@@ -1,0 +1,42 @@
+from django.core.management.base import CommandError
+
+from cluster.jobs.command import JobCommand
+from epochs.models import CandlestickSet
+from epochs.services.candles import DEFAULT_SET
+from epochs.services.epochs import ENGINE_FIELDS, epoch_create
+
+FLOATS = {"train_split", "validation_split", "exchange_fee", "position_size", "holdout_share"}
+
+
+class Command(JobCommand):
+    help = "Create an epoch from a candlestick set (ORIGINAL.md §1.3/§2): trimmed, smoothed and normalised candles, epoch.json and the receipt."
+
+    def add_arguments(self, parser):
+        super().add_arguments(parser)
+        parser.add_argument("--id", required=True, help="Epoch id: '_' + upper case, 4-100 characters, e.g. _EROS3.")
+        parser.add_argument("--set", dest="candlestick_set", default=DEFAULT_SET)
+        parser.add_argument("--preset", choices=["default", "original"])
+        for name in ENGINE_FIELDS:
+            parser.add_argument(f"--{name}", type=float if name in FLOATS else int)
+        parser.add_argument("--prediction_interval", type=int, choices=[15, 30])
+        parser.add_argument("--holdout_share", type=float)
+        parser.add_argument("--no-purge", dest="purge", action="store_false", default=None)
+        parser.add_argument("--data_end", type=int, help="End at the last candle closing by this time (ms).")
+        parser.add_argument("--regression_grid_profile")
+        parser.add_argument("--max_epochs", type=int)
+        parser.add_argument("--patience", type=int)
+        parser.add_argument("--batch_size", type=int)
+
+    def create_job(self, *, candlestick_set, verbose_log=False, **options):
+        try:
+            candle_set = CandlestickSet.objects.get(name=candlestick_set)
+        except CandlestickSet.DoesNotExist:
+            raise CommandError(f"No candlestick set named {candlestick_set!r}: run import_candlesticks first.") from None
+        keys = set(ENGINE_FIELDS) | {"id", "preset", "prediction_interval", "holdout_share", "purge", "data_end",
+                                     "regression_grid_profile", "max_epochs", "patience", "batch_size"}
+        values = {k: v for k, v in options.items() if k in keys and v is not None}
+        _, job = epoch_create(candlestick_set=candle_set, inline=True, **values)
+        return job
+
+    def summarise(self, result: dict) -> dict:
+        return result.get("epoch_json", result)

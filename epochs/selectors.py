@@ -1,0 +1,38 @@
+"""Reads of epochs and candle stores."""
+from __future__ import annotations
+
+from django.db.models import QuerySet
+
+from epochs.engine import epoch as epoch_engine
+from epochs.engine import store as candle_store
+from epochs.models import CandlestickSet, Epoch
+from epochs.services.paths import candle_store_dir, epoch_dir
+
+
+def epoch_list() -> QuerySet[Epoch]:
+    return Epoch.objects.select_related("candlestick_set", "created_by").order_by("-created")
+
+
+def candlestick_set_list() -> QuerySet[CandlestickSet]:
+    return CandlestickSet.objects.order_by("name")
+
+
+def epoch_receipt(epoch: Epoch) -> str:
+    path = epoch_dir(epoch.id) / f"{epoch.id}_receipt.txt"
+    return path.read_text() if path.exists() else ""
+
+
+def epoch_config(epoch: Epoch) -> dict | None:
+    from epoca_builder.files import read_json
+
+    path = epoch_dir(epoch.id) / "epoch.json"
+    return read_json(path) if path.exists() else None
+
+
+def epoch_candles(epoch: Epoch):
+    """(1m candles, prediction candles, normalised closes) of a created epoch."""
+    return epoch_engine.read_epoch_candles(epoch_dir(epoch.id) / "candlesticks")
+
+
+def store_candles(candle_set: CandlestickSet, interval_minutes: int = 15):
+    return candle_store.load_prediction_candles(candle_store_dir(candle_set.name), interval_minutes)

@@ -1,0 +1,40 @@
+"""A trained regression: its summary metrics (files hold the model and the full certificate)."""
+from django.db import models
+
+from regressions.choices import RegressionStatus
+
+__all__ = ["Regression"]
+
+
+class Regression(models.Model):
+    config = models.OneToOneField("regressions.RegressionConfig", primary_key=True, on_delete=models.CASCADE, related_name="regression")
+    epoch = models.ForeignKey("epochs.Epoch", on_delete=models.CASCADE, related_name="regressions")
+    status = models.CharField(max_length=16, choices=RegressionStatus.choices, default=RegressionStatus.PENDING, db_index=True)
+    # Test-set evaluation (normalised scale) and discovery: what people sort and filter by.
+    test_mae = models.FloatField(null=True, blank=True)
+    test_mse = models.FloatField(null=True, blank=True)
+    test_loss = models.FloatField(null=True, blank=True)
+    accuracy = models.FloatField(null=True, blank=True, db_index=True)
+    increase_accuracy = models.FloatField(null=True, blank=True)
+    decrease_accuracy = models.FloatField(null=True, blank=True)
+    points = models.FloatField(null=True, blank=True)
+    increase_num = models.PositiveIntegerField(null=True, blank=True)
+    decrease_num = models.PositiveIntegerField(null=True, blank=True)
+    neutral_num = models.PositiveIntegerField(null=True, blank=True)
+    best_epoch = models.PositiveIntegerField(null=True, blank=True)
+    epochs_trained = models.PositiveIntegerField(null=True, blank=True)
+    training_seconds = models.FloatField(null=True, blank=True)
+    certificate_sha256 = models.CharField(max_length=64, blank=True)
+    h5_sha256 = models.CharField(max_length=64, blank=True)
+    trained_at = models.DateTimeField(null=True, blank=True)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["config_id"]
+
+    def __str__(self) -> str:
+        return self.config_id
+
+    @property
+    def id(self) -> str:
+        return self.config_id
