@@ -60,8 +60,9 @@ def epoch_figures(prediction, sma, normalized, ranges: EpochRanges) -> dict:
     ot = prediction.ot
     end = int(prediction.ct[-1])
     shades = [
-        ("training", 0, ranges.train_end, "#16a34a"),
+        ("training", 0, min(ranges.train_end, ranges.test_row), "#16a34a"),
         ("purge", ranges.train_end, ranges.test_row, "#f59e0b"),
+        ("training overlaps the test range (no purge)", ranges.test_row, ranges.train_end, "#f59e0b"),
         ("test: selection", ranges.test_row, ranges.holdout_row, "#2563eb"),
         ("test: holdout", ranges.holdout_row, ranges.rows, "#dc2626"),
     ]

@@ -28,7 +28,8 @@ def epoch_detail(request, pk: str):
                "config": selectors.epoch_config(epoch)}
     if epoch.is_ready:
         _, prediction, normalized = selectors.epoch_candles(epoch)
-        ranges = epoch_ranges(rows=len(prediction), train_split=epoch.train_split, predictions=epoch.regression_predictions,
+        ranges = epoch_ranges(rows=len(prediction), train_split=epoch.train_split, lookback=epoch.regression_lookback,
+                              predictions=epoch.regression_predictions,
                               holdout_share=epoch.holdout_share, purge=epoch.purge)
         # The SMA is the normalised series scaled back (the row at the minimum shows the
         # zero-avoidance value, a hair above the true minimum).

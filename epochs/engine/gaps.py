@@ -1,0 +1,56 @@
+"""Gap report: where candles are missing. Gaps are reported, never filled."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .candles import MINUTE_MS
+
+
+@dataclass(frozen=True)
+class Gap:
+    """Missing candles between two present ones.
+
+    ``start`` is the first missing open time, ``end`` the last missing millisecond (the next
+    present candle opens at ``end + 1``); ``minutes`` is the missing time in minutes.
+    """
+
+    start: int
+    end: int
+    minutes: int
+
+    def to_dict(self) -> dict:
+        return {"start": self.start, "end": self.end, "minutes": self.minutes}
+
+
+@dataclass(frozen=True)
+class GapReport:
+    count: int
+    missing_minutes: int
+    longest: Gap | None
+    gaps: tuple[Gap, ...]
+
+    def to_dict(self) -> dict:
+        return {
+            "count": self.count,
+            "missing_minutes": self.missing_minutes,
+            "longest": self.longest.to_dict() if self.longest else None,
+            "gaps": [gap.to_dict() for gap in self.gaps],
+        }
+
+
+def find_gaps(ot: np.ndarray, interval_ms: int = MINUTE_MS) -> list[Gap]:
+    """Gaps in a sorted series of interval-aligned open times."""
+    ot = np.asarray(ot, dtype=np.int64)
+    after = np.flatnonzero(np.diff(ot) > interval_ms)
+    return [
+        Gap(start=int(ot[i]) + interval_ms, end=int(ot[i + 1]) - 1, minutes=int(ot[i + 1] - ot[i] - interval_ms) // MINUTE_MS)
+        for i in after
+    ]
+
+
+def gap_report(gaps: list[Gap]) -> GapReport:
+    gaps = sorted(gaps, key=lambda gap: gap.start)
+    longest = max(gaps, key=lambda gap: gap.minutes, default=None)
+    return GapReport(count=len(gaps), missing_minutes=sum(g.minutes for g in gaps), longest=longest, gaps=tuple(gaps))

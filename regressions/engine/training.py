@@ -1,0 +1,333 @@
+"""Train one regression, checkpointing after every epoch so a killed run resumes exactly.
+
+Semantics follow the original (``model.fit(validation_split, shuffle=True)`` with Keras
+``EarlyStopping(monitor="val_loss", mode="min", patience, restore_best_weights=True)``), with
+the epoch loop written out so that everything an epoch depends on is saved:
+
+* validation = the last ``validation_split`` share of the training windows, cut like Keras
+  (``int(n * (1 - validation_split))``), never shuffled;
+* the fitting windows are shuffled each epoch by a permutation drawn from ``(seed, epoch)``,
+  so a resumed run feeds the same batches in the same order;
+* after each epoch ``checkpoint.npz`` (see :func:`_write_checkpoint`) stores the weights, the
+  optimizer variables (``iterations`` drives the learning-rate schedule), the early-stopping
+  state with the best weights, the full history and the epoch count.
+
+Killed and resumed, a run therefore ends with the same weights and history as an uninterrupted
+one (TensorFlow op determinism is on; the templates have no dropout or other random layers).
+Unlike Keras 2, which keeps the last weights when ``max_epochs`` ends training without an early
+stop, the best weights are always restored at the end (Keras 3 does the same).
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+import numpy as np
+
+from epoca_builder.files import atomic_path
+from regressions.engine.windows import RegressionWindows
+
+CHECKPOINT_FILE = "checkpoint.npz"
+CHECKPOINT_FORMAT = 1
+LOSSES = ("mean_absolute_error", "mean_squared_error")
+# learning_rate == -1: InverseTimeDecay over optimizer iterations (mini-batches).
+SCHEDULE = {"initial_learning_rate": 0.005, "decay_steps": 10, "decay_rate": 0.15, "staircase": False}
+STOP_CHECK_SECONDS = 1.0
+
+Progress = Callable[[int, int, str], None]
+
+
+class TrainingCancelled(Exception):
+    """``should_stop()`` asked to stop; the last finished epoch is checkpointed."""
+
+
+class CheckpointError(ValueError):
+    """A checkpoint cannot be resumed: unreadable, or written for other settings or another model."""
+
+
+@dataclass(frozen=True)
+class Hyperparameters:
+    """The compile settings of one regression config."""
+
+    learning_rate: float
+    loss: str
+    metric: str
+    optimizer: str = "adam"
+
+    def __post_init__(self) -> None:
+        if self.optimizer != "adam":
+            raise ValueError(f"optimizer must be 'adam', got {self.optimizer!r}")
+        for name in ("loss", "metric"):
+            if getattr(self, name) not in LOSSES:
+                raise ValueError(f"{name} must be one of {LOSSES}, got {getattr(self, name)!r}")
+        if self.learning_rate != -1 and not self.learning_rate > 0:
+            raise ValueError(f"learning_rate must be -1 (schedule) or > 0, got {self.learning_rate}")
+
+
+@dataclass(frozen=True)
+class TrainingSettings:
+    max_epochs: int = 500
+    patience: int = 10
+    batch_size: int = 512
+    validation_split: float = 0.2
+
+    def __post_init__(self) -> None:
+        if self.max_epochs < 1 or self.patience < 0 or self.batch_size < 1:
+            raise ValueError(f"max_epochs and batch_size must be >= 1 and patience >= 0, got {self}")
+        if not 0.0 < self.validation_split < 1.0:
+            raise ValueError(f"validation_split must be in (0, 1), got {self.validation_split}")
+
+
+@dataclass
+class TrainingResult:
+    model: Any
+    history: dict[str, list[float]]
+    best_epoch: int  # 0-based index into history, as Keras counts
+    stopped_epoch: int  # 0-based epoch where early stopping fired; 0 when it never did (Keras)
+    epochs_completed: int
+    training_seconds: float  # summed over every run of this training, resumes included
+    test_predictions: np.ndarray
+    test_evaluation: dict[str, float]
+    resumed_at_epoch: int  # epochs already done when this call started (0: fresh start)
+
+
+@dataclass
+class _State:
+    """What an epoch leaves behind besides the weights; saved as the checkpoint's JSON."""
+
+    fingerprint: dict[str, Any]
+    epoch: int = 0
+    wait: int = 0
+    best: float = math.inf
+    best_epoch: int = 0
+    stopped_epoch: int = 0
+    finished: bool = False
+    training_seconds: float = 0.0
+    history: dict[str, list[float]] = field(default_factory=dict)
+
+
+def train_regression(
+    build_model: Callable[[], Any],
+    windows: RegressionWindows,
+    *,
+    hyperparameters: Hyperparameters,
+    settings: TrainingSettings,
+    seed: int,
+    checkpoint_dir: str | Path | None = None,
+    progress: Progress | None = None,
+    should_stop: Callable[[], bool] | None = None,
+) -> TrainingResult:
+    """Train, evaluate on the test windows and return the model with its best weights.
+
+    ``build_model`` returns an uncompiled Keras model; it is called after seeding, so initial
+    weights depend on ``seed`` only. With ``checkpoint_dir`` every epoch is checkpointed and an
+    existing checkpoint is resumed. ``should_stop`` is polled during epochs (at most once a
+    second) and after each one; it raises :class:`TrainingCancelled`, dropping an unfinished epoch.
+    """
+    import tensorflow as tf
+
+    tf.keras.backend.clear_session()
+    tf.keras.utils.set_random_seed(seed)
+    tf.config.experimental.enable_op_determinism()
+    model = build_model()
+    model.compile(
+        optimizer=tf.keras.optimizers.Adam(learning_rate=_learning_rate(tf, hyperparameters.learning_rate)),
+        loss=hyperparameters.loss,
+        metrics=[hyperparameters.metric],
+    )
+    fit_x, fit_y, val_x, val_y = _split_validation(windows, settings.validation_split)
+    fingerprint = _fingerprint(model, windows, hyperparameters, settings, seed)
+    checkpoint = Path(checkpoint_dir) / CHECKPOINT_FILE if checkpoint_dir is not None else None
+    if checkpoint is not None and checkpoint.exists():
+        state, best_weights = _read_checkpoint(checkpoint, model, fingerprint)
+    else:
+        state, best_weights = _State(fingerprint=fingerprint), None
+    resumed_at = state.epoch
+    stop = _StopPoller(should_stop)
+
+    while not state.finished:
+        started = time.monotonic()
+        order = np.random.default_rng([seed, state.epoch]).permutation(len(fit_x))
+        fitted = model.fit(
+            fit_x[order], fit_y[order],
+            batch_size=settings.batch_size,
+            epochs=state.epoch + 1,
+            initial_epoch=state.epoch,
+            validation_data=(val_x, val_y),
+            shuffle=False,
+            verbose=0,
+            callbacks=[stop.keras_callback(tf)],
+        )
+        if stop.requested:
+            raise TrainingCancelled(f"cancelled during epoch {state.epoch + 1}; resumes from epoch {state.epoch}")
+        logs = {key: float(values[-1]) for key, values in fitted.history.items()}
+        best_weights = _early_stopping(state, logs, model, best_weights, settings)
+        state.training_seconds += time.monotonic() - started
+        if checkpoint is not None:
+            _write_checkpoint(checkpoint, state, model, best_weights)
+        if progress is not None:
+            progress(state.epoch, settings.max_epochs, _summary(state))
+        if not state.finished and stop.poll(force=True):
+            raise TrainingCancelled(f"cancelled after epoch {state.epoch}")
+
+    model.set_weights(best_weights)
+    test_x = np.asarray(windows.test_x, dtype=np.float32)
+    predictions = model.predict(test_x, batch_size=settings.batch_size, verbose=0)
+    return TrainingResult(
+        model=model,
+        history=state.history,
+        best_epoch=state.best_epoch,
+        stopped_epoch=state.stopped_epoch,
+        epochs_completed=state.epoch,
+        training_seconds=state.training_seconds,
+        test_predictions=predictions,
+        test_evaluation=evaluate(predictions, windows.test_y),
+        resumed_at_epoch=resumed_at,
+    )
+
+
+def evaluate(predictions: np.ndarray, targets: np.ndarray) -> dict[str, float]:
+    """Mean absolute and mean squared error over every forecast step (float64)."""
+    error = np.asarray(predictions, dtype=np.float64) - np.asarray(targets, dtype=np.float64)
+    return {"mean_absolute_error": float(np.mean(np.abs(error))), "mean_squared_error": float(np.mean(error**2))}
+
+
+def discard_checkpoint(checkpoint_dir: str | Path) -> None:
+    """Remove the checkpoint once the trained model and certificate are safely stored."""
+    (Path(checkpoint_dir) / CHECKPOINT_FILE).unlink(missing_ok=True)
+
+
+def _learning_rate(tf, learning_rate: float):
+    if learning_rate == -1:
+        return tf.keras.optimizers.schedules.InverseTimeDecay(**SCHEDULE)
+    return learning_rate
+
+
+def _split_validation(windows: RegressionWindows, validation_split: float):
+    """Keras' ``validation_split`` cut: the chronologically last share validates."""
+    x = np.asarray(windows.train_x, dtype=np.float32)
+    y = np.asarray(windows.train_y, dtype=np.float32)
+    cut = int(math.floor(len(x) * (1.0 - validation_split)))
+    if cut < 1 or cut == len(x):
+        raise ValueError(f"validation_split {validation_split} of {len(x)} training windows leaves an empty part")
+    return x[:cut], y[:cut], x[cut:], y[cut:]
+
+
+def _early_stopping(state: _State, logs: dict[str, float], model, best_weights, settings: TrainingSettings):
+    """Keras 2.15 ``EarlyStopping.on_epoch_end`` (min_delta 0, no baseline) on ``state``."""
+    epoch = state.epoch
+    for key, value in logs.items():
+        state.history.setdefault(key, []).append(value)
+    current = logs["val_loss"]
+    if best_weights is None:
+        best_weights = model.get_weights()
+    state.wait += 1
+    if current < state.best:  # a NaN loss never improves, as in Keras
+        state.best, state.best_epoch, state.wait = current, epoch, 0
+        best_weights = model.get_weights()
+    elif state.wait >= settings.patience and epoch > 0:
+        state.stopped_epoch, state.finished = epoch, True
+    state.epoch = epoch + 1
+    state.finished = state.finished or state.epoch >= settings.max_epochs
+    return best_weights
+
+
+def _summary(state: _State) -> str:
+    last = {key: values[-1] for key, values in state.history.items()}
+    metrics = ", ".join(f"{key} {value:.6g}" for key, value in last.items())
+    return f"epoch {state.epoch}: {metrics}; best epoch {state.best_epoch + 1}"
+
+
+def _fingerprint(model, windows, hyperparameters, settings, seed) -> dict[str, Any]:
+    """What a checkpoint must have been written for to be resumable here."""
+    digest = hashlib.sha256()
+    # Window 0's first input plus every window's first input and the last window whole cover
+    # each series row the training and test windows read.
+    for part in (windows.train_x[:, 0], windows.train_x[-1], windows.train_y[-1],
+                 windows.test_x[:, 0], windows.test_x[-1], windows.test_y[-1]):
+        digest.update(np.ascontiguousarray(part, dtype=np.float64).tobytes())
+    return {
+        "format": CHECKPOINT_FORMAT,
+        "seed": seed,
+        "hyperparameters": asdict(hyperparameters),
+        "settings": asdict(settings),
+        "windows": [windows.train_size, windows.test_size, windows.lookback, windows.predictions],
+        "data_sha256": digest.hexdigest(),
+        "weight_shapes": [list(w.shape) for w in model.weights],
+    }
+
+
+def _write_checkpoint(path: Path, state: _State, model, best_weights) -> None:
+    """One ``.npz`` written atomically: ``state`` (UTF-8 JSON of :class:`_State` as uint8),
+    ``weights_NNN``, ``best_weights_NNN`` (``model.get_weights()`` order) and ``optimizer_NNN``
+    (``optimizer.variables`` order: iterations, then m/v per trainable variable)."""
+    arrays = {"state": np.frombuffer(json.dumps(asdict(state)).encode("utf-8"), dtype=np.uint8)}
+    for prefix, values in (
+        ("weights", model.get_weights()),
+        ("best_weights", best_weights),
+        ("optimizer", [v.numpy() for v in model.optimizer.variables]),
+    ):
+        arrays.update({f"{prefix}_{i:04d}": value for i, value in enumerate(values)})
+    with atomic_path(path) as tmp:
+        with open(tmp, "wb") as handle:
+            np.savez(handle, **arrays)
+
+
+def _read_checkpoint(path: Path, model, fingerprint: dict[str, Any]) -> tuple[_State, list[np.ndarray]]:
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            arrays = {key: data[key] for key in data.files}
+        state = _State(**json.loads(arrays.pop("state").tobytes().decode("utf-8")))
+    except (OSError, ValueError, TypeError, KeyError) as exc:
+        raise CheckpointError(f"{path}: unreadable checkpoint ({exc})") from exc
+    for key in fingerprint:
+        if state.fingerprint.get(key) != fingerprint[key]:
+            raise CheckpointError(
+                f"{path}: written for another {key} ({state.fingerprint.get(key)!r} != {fingerprint[key]!r}); "
+                "discard it to train from scratch"
+            )
+    listed = {prefix: [arrays[k] for k in sorted(arrays) if k.rsplit("_", 1)[0] == prefix]
+              for prefix in ("weights", "best_weights", "optimizer")}
+    model.set_weights(listed["weights"])
+    optimizer = model.optimizer
+    optimizer.build(model.trainable_variables)
+    variables = optimizer.variables
+    saved = listed["optimizer"]
+    if [tuple(v.shape) for v in variables] != [s.shape for s in saved]:
+        raise CheckpointError(f"{path}: optimizer state does not match the model's optimizer variables")
+    for variable, value in zip(variables, saved):
+        variable.assign(value)
+    return state, listed["best_weights"]
+
+
+class _StopPoller:
+    """Polls ``should_stop`` at most once per second during an epoch, and after each epoch."""
+
+    def __init__(self, should_stop: Callable[[], bool] | None) -> None:
+        self._should_stop = should_stop
+        self._last = time.monotonic()
+        self.requested = False
+
+    def poll(self, force: bool = False) -> bool:
+        if self._should_stop is None or self.requested:
+            return self.requested
+        now = time.monotonic()
+        if force or now - self._last >= STOP_CHECK_SECONDS:
+            self._last = now
+            self.requested = bool(self._should_stop())
+        return self.requested
+
+    def keras_callback(self, tf):
+        poller = self
+
+        class StopOnRequest(tf.keras.callbacks.Callback):
+            def on_train_batch_end(self, batch, logs=None):
+                if poller.poll():
+                    self.model.stop_training = True
+
+        return StopOnRequest()
