@@ -33,3 +33,19 @@ def workers_alive() -> list[dict]:
         return [{"host": s.host, "pid": s.pid, "status": s.status, "workers": len(s.workers)} for s in Stat.get_all()]
     except Exception:  # the stats cache may be unreachable; then nothing is known to be alive
         return []
+
+
+def server_live_list() -> list[dict]:
+    """Every server's stored status, for pages that poll (no SSH)."""
+    return [
+        {"id": s.pk, "name": s.name, "last_seen": s.last_seen, "status": s.last_status or {}}
+        for s in server_list()
+    ]
+
+
+def server_actions(server: Server):
+    return server.actions.select_related("user").order_by("-created", "-id")
+
+
+def server_jobs(server: Server) -> QuerySet[Job]:
+    return job_list().filter(server=server)

@@ -1,11 +1,13 @@
 """Job handlers of the cluster app."""
 from __future__ import annotations
 
+import contextlib
 import sys
 import time
 
-from cluster.jobs import JobContext, job_handler
+from cluster.jobs import JobContext, JobFailed, job_handler
 from cluster.jobs.process import run_child
+from epoca_builder.errors import ApplicationError
 
 
 @job_handler("cluster.selfcheck", label="Worker self-check", max_attempts=3)
@@ -13,15 +15,20 @@ def selfcheck(ctx: JobContext) -> dict:
     """Timed steps that prove a worker runs, reports, resumes and can be cancelled.
 
     Finished steps are recorded in the job's state, so a run resumed after a crash repeats
-    none of them. With ``child_process`` the steps run in a child process, as training does.
+    none of them. With ``child_process`` the steps run in a child process, as training does,
+    and on the job's server when it has one.
     """
     steps = int(ctx.params.get("steps", 5))
     seconds = float(ctx.params.get("step_seconds", 1.0))
     done = list(ctx.state.get("done_steps", []))
     if ctx.params.get("child_process"):
-        argv = [sys.executable, "-m", "cluster.jobs.selfcheck_child", "--steps", str(steps), "--seconds", str(seconds),
+        args = ["-m", "cluster.jobs.selfcheck_child", "--steps", str(steps), "--seconds", str(seconds),
                 "--done", ",".join(map(str, done))]
-        return run_child(ctx, argv)
+        if ctx.job.server_id:
+            from cluster.services.remote_jobs import PYTHON, run_remote
+
+            return run_remote(ctx, argv=[PYTHON, *args])
+        return run_child(ctx, [sys.executable, *args])
     ran = []
     for step in range(steps):
         if step in done:
@@ -36,6 +43,36 @@ def selfcheck(ctx: JobContext) -> dict:
         ctx.progress(len(done), steps, f"step {step + 1} of {steps}")
         ctx.log(f"step {step + 1} done")
     return {"steps": steps, "ran_this_attempt": ran}
+
+
+@job_handler("cluster.push", label="Push to a server", max_attempts=3)
+def push(ctx: JobContext) -> dict:
+    """Send code and epoch files to the job's server; a re-run sends only what is still missing."""
+    from cluster.services.servers import server_push
+
+    with _refusals_fail_the_job():
+        return server_push(server=ctx.job.server, what=ctx.params["what"], epoch_id=ctx.params.get("epoch") or None,
+                           user=ctx.job.created_by, progress=ctx.progress)
+
+
+@job_handler("cluster.pull", label="Pull from a server", max_attempts=3)
+def pull(ctx: JobContext) -> dict:
+    """Fetch trained regressions or profitable configs from the job's server, verified."""
+    from cluster.services.servers import server_pull
+
+    with _refusals_fail_the_job():
+        return server_pull(server=ctx.job.server, what=ctx.params["what"], epoch_id=ctx.params["epoch"],
+                           delete_remote=bool(ctx.params.get("delete_remote")), user=ctx.job.created_by,
+                           progress=ctx.progress)
+
+
+@contextlib.contextmanager
+def _refusals_fail_the_job():
+    """A refused server action (unreachable, changed host key) is an expected failure."""
+    try:
+        yield
+    except ApplicationError as exc:
+        raise JobFailed(exc.message) from None
 
 
 def reap() -> dict:

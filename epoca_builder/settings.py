@@ -174,6 +174,12 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+    "ENUM_NAME_OVERRIDES": {
+        "JobStatusEnum": "cluster.choices.JobStatus",
+        "EpochStatusEnum": "epochs.choices.EpochStatus",
+        "RegressionStatusEnum": "regressions.choices.RegressionStatus",
+        "SearchStatusEnum": "prediction_models.choices.SearchStatus",
+    },
 }
 
 # The Epoca GUI runs on another origin: list it here (comma-separated URLs).

@@ -30,7 +30,13 @@ class EpochAdmin(admin.ModelAdmin):
         "status", "start", "end", "test_ds_start", "test_ds_end", "highest_price_sma", "lowest_price_sma",
         "prediction_rows", "data_fingerprint", "error", "created_by", "created",
     ]
-    actions = ["delete_with_files"]
+    actions = ["delete_with_files", "generate_configs"]
+
+    @admin.action(description="Generate regression training configs")
+    def generate_configs(self, request, queryset):
+        from regressions.admin import generate_configs_action
+
+        generate_configs_action(self, request, queryset)
 
     def get_readonly_fields(self, request, obj=None):
         if obj is None:

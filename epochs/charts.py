@@ -67,12 +67,12 @@ def epoch_figures(prediction, sma, normalized, ranges: EpochRanges) -> dict:
         ("test: holdout", ranges.holdout_row, ranges.rows, "#dc2626"),
     ]
     for fig in (price, norm):
-        for label, lo, hi, color in shades:
+        for n, (label, lo, hi, color) in enumerate(shades):
             if hi <= lo:
                 continue
             x1 = int(ot[hi]) if hi < len(ot) else end
             fig.add_vrect(x0=_dates([int(ot[lo])])[0], x1=_dates([x1])[0], fillcolor=color, opacity=0.08, line_width=0,
-                          annotation_text=label, annotation_position="top left")
+                          annotation_text=label, annotation_position="top left" if n % 2 == 0 else "bottom left")
         fig.update_layout(margin=dict(l=50, r=20, t=40, b=40), height=380, legend=dict(orientation="h"))
     price.update_layout(title="Price and SMA")
     norm.update_layout(title="Normalised SMA (regression input)")

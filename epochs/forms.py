@@ -16,7 +16,7 @@ class EpochCreateForm(forms.Form):
     epoch_width = forms.IntegerField(min_value=1, max_value=80, initial=48, help_text="months")
     prediction_interval = forms.TypedChoiceField(choices=PredictionInterval.choices, coerce=int, initial=15)
     seed = forms.IntegerField(initial=60184)
-    sma_window_size = forms.IntegerField(initial=25)
+    sma_window_size = forms.IntegerField(initial=25, label="SMA window size")
     train_split = forms.FloatField(initial=0.75)
     validation_split = forms.FloatField(initial=0.2)
     regression_lookback = forms.IntegerField(initial=128)

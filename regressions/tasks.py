@@ -1,1 +1,79 @@
-"""Job handlers."""
+"""Job handlers of the regressions app."""
+from __future__ import annotations
+
+import json
+import sys
+import tempfile
+
+from cluster.choices import JobStatus
+from cluster.jobs import JobContext, JobFailed, job_handler
+from cluster.jobs.process import run_child
+from epoca_builder.errors import ApplicationError
+
+
+@job_handler("regressions.generate_configs", label="Generate regression training configs", max_attempts=2)
+def generate_configs(ctx: JobContext) -> dict:
+    from django.conf import settings
+
+    from regressions.services.grid import configs_plan, configs_record, distinct_architectures
+
+    epoch = ctx.job.target
+    if epoch.batches.exists():
+        return {"skipped": "configs exist already"}
+    result = configs_plan(epoch=epoch, profile=ctx.params["profile"])
+    architectures = distinct_architectures(result)
+    ctx.log(f"{len(result.configs)} configs in {len(result.batches)} batches; building {len(architectures)} distinct architectures")
+    with tempfile.NamedTemporaryFile("w", suffix=".json", delete=True) as handle:
+        json.dump(architectures, handle)
+        handle.flush()
+        run_child(ctx, [sys.executable, "-m", "regressions.engine.architecture_check", handle.name,
+                        "--lookback", str(epoch.regression_lookback), "--predictions", str(epoch.regression_predictions),
+                        "--threads", str(settings.TRAINING_THREADS)], cwd=str(settings.BASE_DIR))
+    return configs_record(epoch=epoch, profile=ctx.params["profile"], result=result)
+
+
+@job_handler("regressions.train_batch", label="Train a regression batch", max_attempts=3)
+def train_batch(ctx: JobContext) -> dict:
+    from regressions.models import TrainingBatch
+    from regressions.services.training import batch_certificate_write, train_children_specs
+
+    batch = TrainingBatch.objects.get(pk=ctx.params["batch_id"])
+    children = ctx.spawn_children(train_children_specs(batch=batch))
+    statuses = list(ctx.job.children.values_list("status", flat=True))
+    if any(s in (JobStatus.QUEUED, JobStatus.RUNNING) for s in statuses):
+        ctx.log(f"{len(children)} regressions queued as child jobs")
+        return ctx.wait_for_children()
+    path = batch_certificate_write(batch=batch)
+    failed = statuses.count(JobStatus.FAILED) + statuses.count(JobStatus.CANCELLED)
+    if failed:
+        raise JobFailed(f"{failed} of {len(statuses)} regressions did not train; the batched certificate holds the others ({path}).")
+    return {"batch": batch.name, "regressions": len(statuses), "batched_certificate": path}
+
+
+@job_handler("regressions.train", label="Train a regression", max_attempts=3)
+def train(ctx: JobContext) -> dict:
+    from django.conf import settings
+
+    from regressions.models import Regression
+    from regressions.services import training
+
+    regression = Regression.objects.select_related("config__batch").get(pk=ctx.params["regression_id"])
+    from epochs.services.paths import epoch_dir
+    from regressions.engine.pipeline import is_trained
+
+    if not is_trained(epoch_dir(regression.epoch_id), regression.config_id):
+        training.regression_mark_training(regression=regression)
+        try:
+            if ctx.job.server_id:
+                training.train_on_server(ctx, regression=regression)
+            else:
+                run_child(ctx, training.train_argv(regression=regression), cwd=str(settings.BASE_DIR))
+        except JobFailed as exc:
+            training.regression_mark_failed(regression=regression, error=str(exc))
+            raise
+    try:
+        regression = training.regression_ingest(regression=regression)
+    except ApplicationError as exc:
+        raise JobFailed(exc.message) from None
+    return {"regression": regression.config_id, "accuracy": regression.accuracy, "test_loss": regression.test_loss,
+            "epochs": regression.epochs_trained}

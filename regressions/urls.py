@@ -2,4 +2,9 @@ from django.urls import path
 
 from regressions import views
 
-urlpatterns = [path("", views.home, name="regression-home")]
+urlpatterns = [
+    path("", views.home, name="regression-home"),
+    path("batches/<int:pk>/", views.batch_detail, name="regression-batch"),
+    path("r/<str:pk>/", views.regression_detail, name="regression-detail"),
+    path("selections/<int:pk>/", views.selection_detail, name="regression-selection"),
+]

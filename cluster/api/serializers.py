@@ -1,6 +1,7 @@
 from rest_framework import serializers
 
-from cluster.models import Job, Server
+from cluster.models import Job, Server, ServerAction
+from cluster.services.servers import PULL_TARGETS, PUSH_TARGETS
 
 
 class JobSerializer(serializers.ModelSerializer):
@@ -37,10 +38,97 @@ class SelfCheckInputSerializer(serializers.Serializer):
 
 
 class ServerSerializer(serializers.ModelSerializer):
+    host_key_confirmed = serializers.BooleanField(read_only=True)
+
     class Meta:
         model = Server
         fields = [
-            "id", "name", "host", "port", "user", "key_path", "remote_root", "is_cluster_worker", "max_jobs",
-            "host_key_fingerprint", "host_key_confirmed_at", "last_status", "last_seen", "created",
+            "id", "name", "host", "port", "user", "key_path", "remote_root", "python", "is_cluster_worker", "max_jobs",
+            "host_key_presented", "host_key_fingerprint", "host_key_confirmed", "host_key_confirmed_at", "last_status",
+            "last_seen", "created",
         ]
-        read_only_fields = ["host_key_fingerprint", "host_key_confirmed_at", "last_status", "last_seen", "created"]
+        read_only_fields = [
+            "host_key_presented", "host_key_fingerprint", "host_key_confirmed_at", "last_status", "last_seen", "created",
+        ]
+
+
+class ServerActionSerializer(serializers.ModelSerializer):
+    server = serializers.CharField(source="server.name", read_only=True)
+    user = serializers.CharField(source="user.username", default=None, read_only=True)
+
+    class Meta:
+        model = ServerAction
+        fields = ["id", "server", "action", "user", "ok", "output", "created"]
+        read_only_fields = fields
+
+
+class ServerPowerResultSerializer(serializers.Serializer):
+    server = serializers.CharField()
+    ok = serializers.BooleanField()
+    output = serializers.CharField()
+
+
+class ServerStatusSerializer(serializers.Serializer):
+    """Live status; the remaining keys (CPU, memory, disk, GPUs) are those of the remote check."""
+
+    online = serializers.BooleanField()
+    error = serializers.CharField(required=False)
+    checked_at = serializers.CharField()
+    jobs = serializers.ListField(child=serializers.DictField())
+
+
+class ServerLiveSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    last_seen = serializers.DateTimeField(allow_null=True)
+    status = serializers.DictField()
+
+
+class ConnectionDetailsSerializer(serializers.Serializer):
+    command = serializers.CharField()
+    key_path = serializers.CharField()
+    known_hosts = serializers.CharField()
+    remote_root = serializers.CharField()
+    host_key_fingerprint = serializers.CharField()
+    host_key_confirmed = serializers.BooleanField()
+
+
+class LogQuerySerializer(serializers.Serializer):
+    offset = serializers.IntegerField(min_value=0, default=0)
+    job = serializers.IntegerField(min_value=1, required=False)
+
+
+class LogChunkSerializer(serializers.Serializer):
+    job = serializers.IntegerField(allow_null=True)
+    text = serializers.CharField(allow_blank=True)
+    next_offset = serializers.IntegerField()
+    size = serializers.IntegerField()
+    restarted = serializers.BooleanField()
+
+
+class HostKeyConfirmSerializer(serializers.Serializer):
+    fingerprint = serializers.CharField(max_length=200, help_text="The SHA256:... fingerprint you compared with the server's.")
+
+
+class InstallKeySerializer(serializers.Serializer):
+    key_path = serializers.CharField(max_length=500, help_text="A private key on this machine that the server accepts now.")
+
+
+class KillSerializer(serializers.Serializer):
+    job = serializers.IntegerField(min_value=1, required=False, help_text="Default: every job the server runs.")
+
+
+class ServerCheckSerializer(serializers.Serializer):
+    check = serializers.CharField(default="selfcheck")
+    options = serializers.DictField(required=False, default=dict)
+
+
+class PushSerializer(serializers.Serializer):
+    what = serializers.ListField(child=serializers.ChoiceField(choices=[*PUSH_TARGETS, "everything"]), min_length=1)
+    epoch = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
+
+
+class PullSerializer(serializers.Serializer):
+    what = serializers.ListField(child=serializers.ChoiceField(choices=[*PULL_TARGETS, "everything"]), min_length=1)
+    epoch = serializers.CharField(max_length=100)
+    delete_remote = serializers.BooleanField(default=False, help_text="Remove the server's copies once every file is verified here.")

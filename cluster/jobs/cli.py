@@ -38,3 +38,26 @@ def run_inline(job, *, verbose: bool = False):
         observer.close()
     job.refresh_from_db()
     return job
+
+
+def run_tree_inline(job, *, verbose: bool = False, poll_seconds: float = 1.0):
+    """Run a parent job and its children here, taking part like a worker.
+
+    Children are queued as usual; this process claims them one by one (a worker that claimed
+    one first keeps it), waits for the ones running elsewhere, then runs the parent's final step.
+    """
+    import time
+
+    from cluster.choices import ACTIVE_STATUSES, JobStatus
+
+    job = run_inline(job, verbose=verbose)
+    while job.status in ACTIVE_STATUSES:
+        for child in job.children.filter(status=JobStatus.QUEUED).order_by("id"):
+            run_inline(child, verbose=verbose)
+        job.refresh_from_db()
+        if job.status == JobStatus.QUEUED:  # the last child queued the parent to finish up
+            job = run_inline(job, verbose=verbose)
+        elif job.status == JobStatus.RUNNING:
+            time.sleep(poll_seconds)
+            job.refresh_from_db()
+    return job

@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
 from cluster.choices import JobStatus
-from cluster.jobs.cli import run_inline
+from cluster.jobs.cli import run_tree_inline
 from epoca_builder.errors import ApplicationError
 
 
@@ -36,7 +36,7 @@ class JobCommand(BaseCommand):
         if job.status != JobStatus.QUEUED:
             self.stdout.write(f"Job #{job.pk} is {job.status} already.")
             return
-        job = run_inline(job, verbose=options["verbose_log"])
+        job = run_tree_inline(job, verbose=options["verbose_log"])
         if job.status != JobStatus.SUCCEEDED:
             raise CommandError(f"Job #{job.pk} {job.status}: {job.error}")
         self.stdout.write(self.style.SUCCESS(f"Job #{job.pk} succeeded."))

@@ -58,21 +58,7 @@ def run_child(ctx: JobContext, argv: Sequence[str], *, env: dict | None = None, 
     try:
         assert proc.stdout is not None
         for line in proc.stdout:
-            line = line.rstrip("\n")
-            event = _parse(line)
-            if event is None:
-                ctx.log(line)
-            elif "progress" in event:
-                done, total, message = (list(event["progress"]) + [None, None])[:3]
-                ctx.progress(done, total, message)
-            elif "log" in event:
-                ctx.log(event["log"])
-            elif "state" in event:
-                ctx.save_state(**event["state"])
-            elif "result" in event:
-                result = event["result"]
-            elif "error" in event:
-                raise JobFailed(event["error"])
+            result = handle_line(ctx, line.rstrip("\n"), result)
         code = proc.wait()
     except BaseException:
         kill()
@@ -87,7 +73,26 @@ def run_child(ctx: JobContext, argv: Sequence[str], *, env: dict | None = None, 
     return result
 
 
-def _parse(line: str) -> dict | None:
+def handle_line(ctx: JobContext, line: str, result: dict | None) -> dict | None:
+    """Apply one line of a child's output to the job; returns the result event seen so far."""
+    event = parse_event(line)
+    if event is None:
+        ctx.log(line)
+    elif "progress" in event:
+        done, total, message = (list(event["progress"]) + [None, None])[:3]
+        ctx.progress(done, total, message)
+    elif "log" in event:
+        ctx.log(event["log"])
+    elif "state" in event:
+        ctx.save_state(**event["state"])
+    elif "result" in event:
+        return event["result"]
+    elif "error" in event:
+        raise JobFailed(event["error"])
+    return result
+
+
+def parse_event(line: str) -> dict | None:
     if not line.startswith("{"):
         return None
     try:

@@ -15,9 +15,13 @@ class Server(models.Model):
         max_length=500, blank=True, help_text="Path of the SSH private key on this machine (0600). Empty: the app's own key."
     )
     remote_root = models.CharField(max_length=500, default="epoch-builder", help_text="Folder on the server that holds everything we push.")
+    python = models.CharField(
+        max_length=500, blank=True, help_text="Interpreter that runs our code on the server. Empty: <remote root>/venv/bin/python."
+    )
     is_cluster_worker = models.BooleanField(default=True)
     max_jobs = models.PositiveIntegerField(default=1, validators=[MinValueValidator(1)])
     host_key_fingerprint = models.CharField(max_length=200, blank=True, help_text="Confirmed SSH host key (SHA256:...).")
+    host_key_presented = models.CharField(max_length=200, blank=True, help_text="Key the server presented when last fetched; confirm it to trust it.")
     host_key_confirmed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     host_key_confirmed_at = models.DateTimeField(null=True, blank=True)
     last_status = models.JSONField(default=dict, blank=True)
@@ -29,6 +33,10 @@ class Server(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def host_key_confirmed(self) -> bool:
+        return bool(self.host_key_fingerprint and self.host_key_confirmed_at)
 
 
 class ServerAction(models.Model):

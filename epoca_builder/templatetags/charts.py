@@ -23,3 +23,13 @@ def plotly(figure: dict, dom_id: str, height: int | None = None):
         "Plotly.newPlot('{0}', f.data, f.layout, {{responsive: true, displaylogo: false}});}})();</script>",
         dom_id, style, payload,
     )
+
+
+@register.filter
+def ms_date(value, fmt: str = "%Y-%m-%d %H:%M"):
+    """Epoch milliseconds (as stored for candles and epochs) as a UTC date."""
+    if value in (None, ""):
+        return "—"
+    from datetime import datetime, timezone
+
+    return datetime.fromtimestamp(int(value) / 1000, tz=timezone.utc).strftime(fmt)

@@ -1,10 +1,10 @@
-from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from cluster.api.serializers import JobSerializer
+from epoca_builder.errors import ApplicationError
 from epochs import selectors
 from epochs.api.serializers import (
     BundleImportSerializer,
@@ -59,7 +59,10 @@ class EpochViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Dest
         data = EpochCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = dict(data.validated_data)
-        candle_set = get_object_or_404(CandlestickSet, name=values.pop("candlestick_set"))
+        name = values.pop("candlestick_set")
+        candle_set = CandlestickSet.objects.filter(name=name).first()
+        if candle_set is None:
+            raise ApplicationError(f"No candlestick set named {name!r}: import candles first (Candles page or `manage.py import_candlesticks`).")
         _, job = epoch_create(candlestick_set=candle_set, user=request.user, **values)
         return Response(JobSerializer(job).data, status=status.HTTP_202_ACCEPTED)
 

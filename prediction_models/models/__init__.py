@@ -1,1 +1,4 @@
-__all__: list[str] = []
+from prediction_models.models.model import PredictionModel
+from prediction_models.models.search import ConfigChunk, PredictionModelSearch, ProfitableConfig
+
+__all__ = ["PredictionModelSearch", "ConfigChunk", "ProfitableConfig", "PredictionModel"]

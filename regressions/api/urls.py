@@ -1,1 +1,7 @@
-from epoca_builder.api import router  # noqa: F401  (viewsets register here)
+from epoca_builder.api import router
+from regressions.api.views import RegressionConfigViewSet, RegressionSelectionViewSet, RegressionViewSet, TrainingBatchViewSet
+
+router.register("regression-batches", TrainingBatchViewSet, basename="regression-batch")
+router.register("regression-configs", RegressionConfigViewSet, basename="regression-config")
+router.register("regressions", RegressionViewSet, basename="regression")
+router.register("regression-selections", RegressionSelectionViewSet, basename="regression-selection")

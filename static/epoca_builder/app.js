@@ -11,9 +11,21 @@
     }, options || {}));
     const body = await response.json().catch(() => ({}));
     if (!response.ok) {
-      throw new Error(body.message || body.detail || JSON.stringify(body) || response.statusText);
+      const error = new Error(describeError(body) || response.statusText);
+      error.fields = body && typeof body === "object" && !body.message && !body.detail ? Object.keys(body) : [];
+      throw error;
     }
     return body;
+  }
+
+  // DRF answers {"field": ["problem", ...], ...}; domain refusals {"message": ...}.
+  function describeError(body) {
+    if (!body || typeof body !== "object") return String(body || "");
+    if (body.message || body.detail) return body.message || body.detail;
+    return Object.entries(body).map(([field, problems]) => {
+      const text = [].concat(problems).map((p) => (typeof p === "string" ? p : JSON.stringify(p))).join(" ");
+      return field === "non_field_errors" ? text : `${field}: ${text}`;
+    }).join("\n");
   }
   window.EpochBuilder = {api};
 
@@ -25,7 +37,8 @@
     set("percent", job.percent);
     set("counts", `${job.progress_done} / ${job.progress_total}`);
     if (job.attempts !== undefined && job.max_attempts !== undefined) set("attempts", `${job.attempts} / ${job.max_attempts}`);
-    if (job.heartbeat_at !== undefined) set("heartbeat_at", job.heartbeat_at || "—");
+    // The page renders times as "YYYY-MM-DD HH:MM:SS" UTC; the API sends ISO 8601 in UTC.
+    if (job.heartbeat_at !== undefined) set("heartbeat_at", job.heartbeat_at ? job.heartbeat_at.replace("T", " ").slice(0, 19) : "—");
     if (job.error !== undefined) set("error", job.error || "");
     if (job.log_tail !== undefined) {
       root.querySelectorAll('[data-field="log_tail"]').forEach((el) => {
@@ -87,6 +100,10 @@
           let box = status.querySelector(".api-error");
           if (!box) { box = document.createElement("p"); box.className = "api-error error"; status.appendChild(box); }
           box.textContent = e.message;
+          if (form) {
+            form.querySelectorAll(".invalid").forEach((input) => input.classList.remove("invalid"));
+            (e.fields || []).forEach((name) => { if (form.elements[name]) form.elements[name].classList.add("invalid"); });
+          }
         }
       };
       el.addEventListener(el.tagName === "FORM" ? "submit" : "click", handler);
@@ -103,3 +120,27 @@
     bindApiPosts();
   });
 })();
+
+// Sortable tables: click a header to sort by that column (numbers numerically).
+document.addEventListener("DOMContentLoaded", () => {
+  document.querySelectorAll("table[data-sortable]").forEach((table) => {
+    table.querySelectorAll("thead th").forEach((th, column) => {
+      th.style.cursor = "pointer";
+      th.addEventListener("click", () => {
+        const body = table.tBodies[0];
+        const descending = th.dataset.order !== "desc";
+        th.dataset.order = descending ? "desc" : "asc";
+        const value = (row) => {
+          const text = (row.cells[column] ? row.cells[column].textContent : "").trim();
+          const number = parseFloat(text);
+          return Number.isNaN(number) ? text : number;
+        };
+        [...body.rows].sort((a, b) => {
+          const x = value(a), y = value(b);
+          const order = typeof x === "number" && typeof y === "number" ? x - y : String(x).localeCompare(String(y));
+          return descending ? -order : order;
+        }).forEach((row) => body.appendChild(row));
+      });
+    });
+  });
+});

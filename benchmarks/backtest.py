@@ -1,0 +1,191 @@
+"""Prediction-model search at the default size: fast engine vs the per-minute reference.
+
+One year of real BTCUSDT 1 m candles (BINANCE_MIRROR_DIR), 15 m prediction candles, lookback
+128, 32 forecast steps, 20 regressions, 8 regressions per model, pcr [3], msf [mean, median],
+msaf [1, 1.5, 2]: 755 820 configs, with the default trading settings (position 10 000,
+leverage 3, fee 0.065 %, idle 180 minutes) and the default filter (accuracy >= 55, profit > 0).
+
+Synthetic features (training 20 regressions would take hours). Each regression ``i``
+forecasts the change of the normalised close over the 32 prediction candles after the
+decision, ``change[k]``, as
+
+    forecast_i[k] = skill_i * change[k] + scale_i * sd(change) * noise_i[k]
+    noise_i       = sqrt(0.5) * shared[k] + sqrt(0.5) * own_i[k]
+
+with ``skill_i ~ U(0, 0.05)`` and ``scale_i ~ U(0.8, 1.2)`` (seeded, per regression), and
+``shared``/``own_i`` unit-variance AR(1) series with persistence 0.9 per candle: forecasts
+of overlapping windows move smoothly, and regressions trained on the same candles make
+largely the same mistakes. That is about 51 % directional accuracy per regression, the
+level trained regressions reach on unseen 8-hour BTC moves, so profitable configs are mostly
+the luck of a trending year; their share depends strongly on the seed. The forecast then goes
+through the real feature formula (pct change rounded to 2 decimals, clipped, scaled).
+
+The search runs after a warm-up call (JIT compilation, or loading numba's on-disk cache),
+which ``full_search_s`` excludes and ``jit_s`` reports. A few random configs are re-run with
+the per-minute reference, which must agree, to measure its seconds per config. The last line
+printed is one JSON object.
+
+    NUMBA_NUM_THREADS=2 .venv/bin/python benchmarks/backtest.py [--year 2023] [--threads 2]
+"""
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import os
+import sys
+import time
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from prediction_models.engine import backtest as fast  # noqa: E402
+from prediction_models.engine import backtest_reference as reference  # noqa: E402
+from prediction_models.engine.assets import Candles, build_assets, feature_from_prediction  # noqa: E402
+from prediction_models.engine.config_space import ConfigSpace  # noqa: E402
+from prediction_models.engine.trading import BacktestSettings  # noqa: E402
+
+LOOKBACK, STEPS, INTERVAL = 128, 32, 15
+
+
+def load_year(mirror: Path, year: int) -> pd.DataFrame:
+    frames = []
+    for month in range(1, 13):
+        path = mirror / f"data/spot/monthly/klines/BTCUSDT/1m/BTCUSDT-1m-{year}-{month:02d}.zip"
+        with zipfile.ZipFile(path) as archive, archive.open(archive.namelist()[0]) as handle:
+            frames.append(pd.read_csv(handle, header=None, usecols=[0, 1, 2, 3, 4, 6]))
+    df = pd.concat(frames, ignore_index=True)
+    df.columns = ["ot", "o", "h", "l", "c", "ct"]
+    return df
+
+
+def resample(minutes: pd.DataFrame) -> pd.DataFrame:
+    width = INTERVAL * 60_000
+    groups = minutes.groupby(minutes.ot // width)
+    out = pd.DataFrame({"o": groups.o.first(), "h": groups.h.max(), "l": groups.l.min(), "c": groups.c.last()})
+    out["ot"] = out.index * width
+    out["ct"] = out.ot + width - 1
+    return out.reset_index(drop=True)
+
+
+SKILL = (0.0, 0.05)  # weight of the real change, drawn per regression
+SCALE = (0.8, 1.2)  # noise level in units of sd(change), drawn per regression
+SHARED = 0.5  # share of the noise variance common to all regressions
+PERSISTENCE = 0.9  # AR(1) coefficient of the noise from one prediction candle to the next
+
+
+def smooth_noise(rng: np.random.Generator, size: int) -> np.ndarray:
+    """Unit-variance AR(1) series with coefficient ``PERSISTENCE``."""
+    shocks = (rng.normal(0, 1, size) * np.sqrt(1 - PERSISTENCE**2)).tolist()
+    out = np.empty(size)
+    level = shocks[0] / np.sqrt(1 - PERSISTENCE**2)
+    out[0] = level
+    for i in range(1, size):
+        level = PERSISTENCE * level + shocks[i]
+        out[i] = level
+    return out
+
+
+def synthetic_features(closes: np.ndarray, n: int, seed: int) -> dict:
+    """``n`` regressions' features from noisy forecasts of the real change (see the module doc)."""
+    rng = np.random.default_rng(seed)
+    norm = closes / closes.max()
+    f = len(closes) - LOOKBACK - STEPS
+    x_last = norm[LOOKBACK - 1 : LOOKBACK - 1 + f]
+    change = norm[LOOKBACK - 1 + STEPS : LOOKBACK - 1 + STEPS + f] / x_last - 1
+    shared = smooth_noise(rng, f)
+    features = {}
+    for i in range(n):
+        skill, scale = rng.uniform(*SKILL), rng.uniform(*SCALE)
+        noise = np.sqrt(SHARED) * shared + np.sqrt(1 - SHARED) * smooth_noise(rng, f)
+        forecast = skill * change + scale * change.std() * noise
+        features[f"KR_SYNTH_{i:02d}"] = feature_from_prediction(x_last, x_last * (1 + forecast))
+    return features
+
+
+def candles(df: pd.DataFrame) -> Candles:
+    return Candles.from_arrays("benchmark", df.ot, df.ct, df.o, df.h, df.l, df.c)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--year", type=int, default=2023)
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--regressions", type=int, default=20)
+    parser.add_argument("--reference-samples", type=int, default=5)
+    parser.add_argument("--seed", type=int, default=60184)
+    args = parser.parse_args()
+    mirror = Path(os.environ.get("BINANCE_MIRROR_DIR", Path(__file__).resolve().parents[2] / "shared" / "binance"))
+    load_before = os.getloadavg()
+
+    minutes = load_year(mirror, args.year)
+    predictions = resample(minutes)
+    features = synthetic_features(predictions.c.to_numpy(), args.regressions, args.seed)
+    started = time.perf_counter()
+    assets = build_assets(predictions=candles(predictions), minutes=candles(minutes), features=features,
+                          lookback=LOOKBACK, forecast_steps=STEPS, pcrs=(3,))
+    assets_s = time.perf_counter() - started
+    space = ConfigSpace(assets.regression_ids)
+    settings = BacktestSettings(position_size=10000, leverage=3, exchange_fee=0.065, idle_minutes=180)
+    thresholds = fast.Thresholds(min_accuracy=55, min_profit=0)
+
+    started = time.perf_counter()
+    fast.evaluate_chunk(assets, space, 0, space.variants, settings, threads=args.threads)
+    jit_s = time.perf_counter() - started
+    compiled = sum(sum(d.stats.cache_misses.values()) for d in (fast._search, fast._trade_tables))
+
+    started = time.perf_counter()
+    markets = {3.0: fast.Market.build(assets, 3)}
+    parts, profitable = [], 0
+    for lo in range(0, len(space), 60_000):
+        part = fast.evaluate_chunk(assets, space, lo, min(len(space), lo + 60_000), settings, markets)
+        profitable += int(np.sum((part["accuracy"] >= thresholds.min_accuracy) & (part["profit"] > thresholds.min_profit)))
+        parts.append(part)
+        print(f"{lo + len(part)}/{len(space)} {time.perf_counter() - started:.1f}s", flush=True)
+    full_search_s = time.perf_counter() - started
+    load_after = os.getloadavg()
+    summary = np.concatenate(parts)
+    assert summary["index"].tolist() == list(range(len(space)))
+
+    rng = np.random.default_rng(args.seed)
+    sample = rng.choice(len(space), args.reference_samples, replace=False)
+    started = time.perf_counter()
+    for index in sample:
+        config = space.config(int(index))
+        ids = [space.regression_ids[i] for i in config.combination]
+        _, performance, min_sums = reference.evaluate(assets, ids, config.pcr, config.msf, config.msaf, settings)
+        row = summary[index]
+        assert (row["profit"], row["fees"], row["accuracy"], row["positions"], row["largest_balance_drawdown"],
+                (row["min_increase_sum"], row["min_decrease_sum"])) == (
+            performance["profit"], performance["fees"], performance["accuracy"], len(performance["positions"]),
+            performance["largest_balance_drawdown"], min_sums), index
+    reference_s = (time.perf_counter() - started) / len(sample)
+
+    print(json.dumps({
+        "configs": len(space),
+        "year": args.year,
+        "minutes": len(assets.minutes),
+        "features_num": assets.features_num,
+        "settings": dataclasses.asdict(settings),
+        "threads": args.threads,
+        "assets_s": round(assets_s, 2),
+        "jit_s": round(jit_s, 2),
+        "jit_compiled": compiled > 0,  # false: loaded from numba's cache
+        "full_search_s": round(full_search_s, 2),
+        "fast_configs_per_s": round(len(space) / full_search_s, 1),
+        "reference_s_per_config": round(reference_s, 3),
+        "reference_samples_equal": len(sample),
+        "speedup": round(reference_s * len(space) / full_search_s, 1),
+        "mean_positions_per_config": round(float(summary["positions"].mean()), 2),
+        "profitable_configs": profitable,
+        "profitable_pct": round(profitable * 100 / len(space), 2),
+        "loadavg_1m_before_after": [round(load_before[0], 2), round(load_after[0], 2)],
+    }))
+
+
+if __name__ == "__main__":
+    main()

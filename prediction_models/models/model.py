@@ -1,0 +1,30 @@
+"""A built prediction model: its certificate is a file; the row keeps what people sort by."""
+from django.db import models
+
+__all__ = ["PredictionModel"]
+
+
+class PredictionModel(models.Model):
+    # <EPOCH_ID>_<32 hex>: 30-200 characters, never containing "KR_".
+    id = models.CharField(primary_key=True, max_length=200)
+    search = models.ForeignKey("prediction_models.PredictionModelSearch", on_delete=models.CASCADE, related_name="models")
+    profitable_config = models.ForeignKey("prediction_models.ProfitableConfig", on_delete=models.CASCADE, related_name="models")
+    rank = models.PositiveIntegerField()
+    certificate_file = models.CharField(max_length=500)
+    profit = models.FloatField(db_index=True)
+    accuracy = models.FloatField(db_index=True)
+    positions = models.PositiveIntegerField()
+    largest_drawdown = models.FloatField(null=True, blank=True)
+    holdout_profit = models.FloatField(null=True, blank=True, db_index=True)
+    holdout_accuracy = models.FloatField(null=True, blank=True)
+    holdout_positions = models.PositiveIntegerField(null=True, blank=True)
+    sharpe = models.FloatField(null=True, blank=True)
+    profit_factor = models.FloatField(null=True, blank=True)
+    buy_and_hold = models.FloatField(null=True, blank=True)
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["search", "rank"]
+
+    def __str__(self) -> str:
+        return self.id

@@ -1,0 +1,75 @@
+"""A search of the prediction-model config space of one regression selection."""
+from django.conf import settings
+from django.db import models
+
+from prediction_models.choices import SearchStatus
+
+__all__ = ["PredictionModelSearch", "ConfigChunk", "ProfitableConfig"]
+
+
+class PredictionModelSearch(models.Model):
+    epoch = models.ForeignKey("epochs.Epoch", on_delete=models.CASCADE, related_name="searches")
+    selection = models.ForeignKey("regressions.RegressionSelection", on_delete=models.PROTECT, related_name="searches")
+    status = models.CharField(max_length=16, choices=SearchStatus.choices, default=SearchStatus.NEW)
+    # The config space, frozen from the epoch's settings when the search starts.
+    regression_ids = models.JSONField(default=list)
+    regressions_per_model = models.JSONField(default=list)
+    price_change_requirements = models.JSONField(default=list)
+    min_sum_functions = models.JSONField(default=list)
+    min_sum_adjustment_factors = models.JSONField(default=list)
+    min_accuracy = models.FloatField(default=55.0)
+    min_profit = models.FloatField(default=0.0)
+    total_configs = models.BigIntegerField(default=0)
+    chunk_size = models.PositiveIntegerField(default=20000)
+    configs_evaluated = models.BigIntegerField(default=0)
+    profitable_found = models.PositiveIntegerField(default=0)
+    search_seconds = models.FloatField(default=0.0)
+    assets_sha256 = models.CharField(max_length=64, blank=True)
+    error = models.TextField(blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created"]
+        verbose_name_plural = "prediction model searches"
+
+    def __str__(self) -> str:
+        return f"{self.epoch_id} search #{self.pk}"
+
+
+class ConfigChunk(models.Model):
+    """A slice [start, stop) of the config space: done or not done, never half-recorded."""
+
+    search = models.ForeignKey(PredictionModelSearch, on_delete=models.CASCADE, related_name="chunks")
+    index = models.PositiveIntegerField()
+    start = models.BigIntegerField()
+    stop = models.BigIntegerField()
+    done = models.BooleanField(default=False)
+    evaluated = models.PositiveIntegerField(default=0)
+    profitable = models.PositiveIntegerField(default=0)
+    seconds = models.FloatField(default=0.0)
+    finished = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["search", "index"]
+        constraints = [models.UniqueConstraint(fields=["search", "index"], name="pm_chunk_unique_index")]
+
+
+class ProfitableConfig(models.Model):
+    """A config that passed the filter on the selection period; its index says which one."""
+
+    search = models.ForeignKey(PredictionModelSearch, on_delete=models.CASCADE, related_name="profitable_configs")
+    config_index = models.BigIntegerField()
+    regression_ids = models.JSONField()
+    price_change_requirement = models.FloatField()
+    min_sum_function = models.CharField(max_length=16)
+    min_sum_adjustment_factor = models.FloatField()
+    profit = models.FloatField(db_index=True)
+    accuracy = models.FloatField(db_index=True)
+    positions = models.PositiveIntegerField()
+    largest_drawdown = models.FloatField(null=True, blank=True)
+    final_balance = models.FloatField()
+
+    class Meta:
+        ordering = ["-profit"]
+        constraints = [models.UniqueConstraint(fields=["search", "config_index"], name="pm_profitable_once")]

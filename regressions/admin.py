@@ -1,0 +1,85 @@
+from django.contrib import admin, messages
+from django.utils.html import format_html
+
+from epoca_builder.errors import ApplicationError
+from regressions.models import Regression, RegressionConfig, RegressionSelection, TrainingBatch
+from regressions.services.grid import configs_generate_enqueue
+from regressions.services.training import batch_train_enqueue, regression_train_enqueue
+
+
+def _run(modeladmin, request, fn, queryset, label):
+    for obj in queryset:
+        try:
+            job = fn(obj)
+            modeladmin.message_user(request, format_html('{}: <a href="/jobs/{}/">job #{}</a>', label, job.pk, job.pk))
+        except ApplicationError as exc:
+            modeladmin.message_user(request, f"{obj}: {exc.message}", messages.ERROR)
+
+
+@admin.register(TrainingBatch)
+class TrainingBatchAdmin(admin.ModelAdmin):
+    list_display = ["name", "epoch", "category", "number", "total", "profile", "page"]
+    list_filter = ["epoch", "category", "profile"]
+    search_fields = ["name"]
+    readonly_fields = [f.name for f in TrainingBatch._meta.fields]
+    actions = ["train"]
+
+    def has_add_permission(self, request):
+        return False
+
+    @admin.display(description="page")
+    def page(self, batch):
+        return format_html('<a href="/regressions/batches/{}/">compare</a>', batch.pk)
+
+    @admin.action(description="Train the selected batches")
+    def train(self, request, queryset):
+        _run(self, request, lambda b: batch_train_enqueue(batch=b, user=request.user), queryset, "training")
+
+
+@admin.register(RegressionConfig)
+class RegressionConfigAdmin(admin.ModelAdmin):
+    list_display = ["id", "epoch", "batch", "category", "template", "learning_rate", "loss"]
+    list_filter = ["epoch", "category", "template", "loss"]
+    search_fields = ["id"]
+    readonly_fields = [f.name for f in RegressionConfig._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(Regression)
+class RegressionAdmin(admin.ModelAdmin):
+    list_display = ["config_id", "epoch", "status", "accuracy", "points", "test_loss", "increase_num", "decrease_num", "best_epoch", "page"]
+    list_filter = ["epoch", "status", "config__category"]
+    search_fields = ["config__id"]
+    list_select_related = ["config"]
+    readonly_fields = [f.name for f in Regression._meta.fields]
+    actions = ["retrain"]
+
+    def has_add_permission(self, request):
+        return False
+
+    @admin.display(description="page")
+    def page(self, regression):
+        return format_html('<a href="/regressions/r/{}/">open</a>', regression.config_id)
+
+    @admin.action(description="Retrain the selected regressions")
+    def retrain(self, request, queryset):
+        _run(self, request, lambda r: regression_train_enqueue(regression=r, user=request.user, retrain=True), queryset, "retraining")
+
+
+@admin.register(RegressionSelection)
+class RegressionSelectionAdmin(admin.ModelAdmin):
+    list_display = ["name", "epoch", "mode", "size", "created_by", "created"]
+    list_filter = ["epoch", "mode"]
+    readonly_fields = ["epoch", "name", "mode", "criteria", "size", "ranking", "regression_ids", "created_by", "created"]
+
+    def has_add_permission(self, request):
+        return False
+
+
+def generate_configs_action(modeladmin, request, queryset):
+    _run(modeladmin, request, lambda e: configs_generate_enqueue(epoch=e, user=request.user), queryset, "generating configs")
+
+
+generate_configs_action.short_description = "Generate regression training configs"

@@ -1,0 +1,70 @@
+from rest_framework import serializers
+
+from regressions.choices import SelectionMode
+from regressions.models import Regression, RegressionConfig, RegressionSelection, TrainingBatch
+
+
+class TrainingBatchSerializer(serializers.ModelSerializer):
+    configs_count = serializers.IntegerField(read_only=True)
+    trained_count = serializers.IntegerField(read_only=True)
+    failed_count = serializers.IntegerField(read_only=True)
+
+    class Meta:
+        model = TrainingBatch
+        fields = ["id", "epoch", "name", "category", "number", "total", "profile", "config_file", "batched_certificate_file",
+                  "configs_count", "trained_count", "failed_count", "created"]
+        read_only_fields = fields
+
+
+class RegressionConfigSerializer(serializers.ModelSerializer):
+    batch = serializers.CharField(source="batch.name", read_only=True)
+
+    class Meta:
+        model = RegressionConfig
+        fields = ["id", "epoch", "batch", "position", "category", "template", "learning_rate", "loss", "metric", "config"]
+        read_only_fields = fields
+
+
+class RegressionSerializer(serializers.ModelSerializer):
+    id = serializers.CharField(source="config_id", read_only=True)
+    batch = serializers.CharField(source="config.batch.name", read_only=True)
+    category = serializers.CharField(source="config.category", read_only=True)
+    template = serializers.CharField(source="config.template", read_only=True)
+    learning_rate = serializers.FloatField(source="config.learning_rate", read_only=True)
+    loss = serializers.CharField(source="config.loss", read_only=True)
+    keras_model = serializers.JSONField(source="config.config.keras_model", read_only=True)
+
+    class Meta:
+        model = Regression
+        fields = ["id", "epoch", "batch", "category", "template", "learning_rate", "loss", "keras_model", "status",
+                  "test_mae", "test_mse", "test_loss", "accuracy", "increase_accuracy", "decrease_accuracy", "points",
+                  "increase_num", "decrease_num", "neutral_num", "best_epoch", "epochs_trained", "training_seconds",
+                  "certificate_sha256", "h5_sha256", "trained_at", "error"]
+        read_only_fields = fields
+
+
+class GenerateConfigsSerializer(serializers.Serializer):
+    profile = serializers.CharField(required=False, help_text="Default: the epoch's grid profile.")
+
+
+class TrainSerializer(serializers.Serializer):
+    server = serializers.IntegerField(required=False, help_text="A cluster server id; default: a local worker.")
+
+
+class RegressionSelectionSerializer(serializers.ModelSerializer):
+    created_by = serializers.CharField(source="created_by.username", read_only=True, default=None)
+
+    class Meta:
+        model = RegressionSelection
+        fields = ["id", "epoch", "name", "mode", "criteria", "size", "ranking", "regression_ids", "note", "created_by", "created"]
+        read_only_fields = ["ranking", "created_by", "created"]
+
+
+class RegressionSelectionCreateSerializer(serializers.Serializer):
+    epoch = serializers.CharField()
+    name = serializers.CharField(max_length=100)
+    mode = serializers.ChoiceField(choices=SelectionMode.choices, default=SelectionMode.TOP_N)
+    size = serializers.IntegerField(min_value=1, default=20)
+    criteria = serializers.DictField(required=False)
+    regression_ids = serializers.ListField(child=serializers.CharField(), required=False)
+    note = serializers.CharField(required=False, allow_blank=True)

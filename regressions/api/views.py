@@ -1,0 +1,110 @@
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from cluster.api.serializers import JobSerializer
+from cluster.models import Server
+from epochs.models import Epoch
+from regressions import selectors
+from regressions.api.serializers import (
+    GenerateConfigsSerializer,
+    RegressionConfigSerializer,
+    RegressionSelectionCreateSerializer,
+    RegressionSelectionSerializer,
+    RegressionSerializer,
+    TrainingBatchSerializer,
+    TrainSerializer,
+)
+from regressions.filters import RegressionConfigFilterSet, RegressionFilterSet, RegressionSelectionFilterSet, TrainingBatchFilterSet
+from regressions.models import RegressionConfig
+from regressions.services.grid import configs_generate_enqueue
+from regressions.services.selection import selection_create
+from regressions.services.training import batch_train_enqueue, regression_train_enqueue
+
+
+def _server(data):
+    return get_object_or_404(Server, pk=data["server"]) if data.get("server") else None
+
+
+class TrainingBatchViewSet(viewsets.ReadOnlyModelViewSet):
+    serializer_class = TrainingBatchSerializer
+    filterset_class = TrainingBatchFilterSet
+    ordering_fields = ["name", "category", "number", "created"]
+
+    def get_queryset(self):
+        return selectors.batch_list().order_by("epoch", "category", "number")
+
+    @extend_schema(request=TrainSerializer, responses={202: JobSerializer})
+    @action(detail=True, methods=["post"])
+    def train(self, request, pk=None):
+        data = TrainSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        job = batch_train_enqueue(batch=self.get_object(), user=request.user, server=_server(data.validated_data))
+        return Response(JobSerializer(job).data, status=status.HTTP_202_ACCEPTED)
+
+    @extend_schema(request=GenerateConfigsSerializer, responses={202: JobSerializer})
+    @action(detail=False, methods=["post"], url_path=r"generate/(?P<epoch_id>[^/]+)")
+    def generate(self, request, epoch_id=None):
+        data = GenerateConfigsSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        epoch = get_object_or_404(Epoch, pk=epoch_id)
+        job = configs_generate_enqueue(epoch=epoch, profile=data.validated_data.get("profile"), user=request.user)
+        return Response(JobSerializer(job).data, status=status.HTTP_202_ACCEPTED)
+
+
+class RegressionConfigViewSet(viewsets.ReadOnlyModelViewSet):
+    serializer_class = RegressionConfigSerializer
+    filterset_class = RegressionConfigFilterSet
+    ordering_fields = ["id", "category", "template", "learning_rate"]
+    lookup_value_regex = "[^/]+"
+
+    def get_queryset(self):
+        return RegressionConfig.objects.select_related("batch").order_by("batch", "position")
+
+
+class RegressionViewSet(viewsets.ReadOnlyModelViewSet):
+    """Regressions with their summary metrics; the full certificate is at ``certificate/``."""
+
+    serializer_class = RegressionSerializer
+    filterset_class = RegressionFilterSet
+    ordering_fields = ["accuracy", "points", "test_loss", "test_mae", "test_mse", "increase_accuracy",
+                       "decrease_accuracy", "training_seconds", "trained_at", "config_id"]
+    lookup_value_regex = "[^/]+"
+
+    def get_queryset(self):
+        return selectors.regression_list().order_by("config_id")
+
+    @extend_schema(responses={200: dict})
+    @action(detail=True, methods=["get"])
+    def certificate(self, request, pk=None):
+        from regressions.selectors import regression_certificate
+
+        return Response(regression_certificate(self.get_object()))
+
+    @extend_schema(request=TrainSerializer, responses={202: JobSerializer})
+    @action(detail=True, methods=["post"])
+    def retrain(self, request, pk=None):
+        data = TrainSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        job = regression_train_enqueue(regression=self.get_object(), user=request.user, server=_server(data.validated_data), retrain=True)
+        return Response(JobSerializer(job).data, status=status.HTTP_202_ACCEPTED)
+
+
+class RegressionSelectionViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+    serializer_class = RegressionSelectionSerializer
+    filterset_class = RegressionSelectionFilterSet
+    ordering_fields = ["created", "name"]
+
+    def get_queryset(self):
+        return selectors.selection_list()
+
+    @extend_schema(request=RegressionSelectionCreateSerializer, responses={201: RegressionSelectionSerializer})
+    def create(self, request, *args, **kwargs):
+        data = RegressionSelectionCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = dict(data.validated_data)
+        epoch = get_object_or_404(Epoch, pk=values.pop("epoch"))
+        selection = selection_create(epoch=epoch, user=request.user, **values)
+        return Response(RegressionSelectionSerializer(selection).data, status=status.HTTP_201_CREATED)

@@ -1,0 +1,156 @@
+"""Train one regression config end to end, from an epoch folder to its three files.
+
+Everything comes from the epoch folder (``epoch.json``, ``epoch_settings.json`` and the
+normalised candles) and the config, so a cluster server without a database runs the same code:
+
+    regressions/<id>/model.keras, model.h5 (legacy Keras-2 HDF5), certificate.json
+
+An interrupted training resumes from ``regression_training_checkpoints/<id>/``.
+"""
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable, Mapping
+
+import numpy as np
+
+from epoca_builder.files import read_json, safe_join, write_json
+from regressions.engine import certificate as certificates
+from regressions.engine.discovery import regression_discovery
+from regressions.engine.hdf5 import save_regression_files
+from regressions.engine.training import Hyperparameters, TrainingSettings, discard_checkpoint, train_regression
+from regressions.engine.windows import build_windows
+
+CERTIFICATE = "certificate.json"
+SAMPLES = "test_samples.json"
+SAMPLE_WINDOWS = 4
+
+
+@dataclass(frozen=True)
+class EpochData:
+    """What training reads of an epoch folder."""
+
+    config: dict  # epoch.json
+    settings: dict  # epoch_settings.json
+    normalized: np.ndarray
+    start: int
+    end: int
+
+    @classmethod
+    def load(cls, epoch_dir: str | Path) -> "EpochData":
+        import pyarrow.parquet as pq
+
+        epoch_dir = Path(epoch_dir)
+        table = pq.read_table(epoch_dir / "candlesticks" / "normalized_prediction_candlesticks.parquet")
+        return cls(
+            config=read_json(epoch_dir / "epoch.json"),
+            settings=read_json(epoch_dir / "epoch_settings.json"),
+            normalized=table.column("c").to_numpy(),
+            start=int(table.column("ot")[0].as_py()),
+            end=int(table.column("ct")[-1].as_py()),
+        )
+
+
+def regression_dir(epoch_dir: str | Path, regression_id: str) -> Path:
+    return safe_join(epoch_dir, "regressions", regression_id)
+
+
+def is_trained(epoch_dir: str | Path, regression_id: str) -> bool:
+    folder = regression_dir(epoch_dir, regression_id)
+    return all((folder / name).exists() for name in (CERTIFICATE, "model.h5", "model.keras"))
+
+
+def package_versions() -> dict[str, str]:
+    from importlib.metadata import PackageNotFoundError, version
+
+    versions = {}
+    for package in ("tensorflow-cpu", "tensorflow", "keras", "numpy", "h5py"):
+        try:
+            versions[package] = version(package)
+        except PackageNotFoundError:
+            continue
+    return versions
+
+
+def train_config(
+    config: Mapping[str, Any],
+    epoch_dir: str | Path,
+    *,
+    progress: Callable[[int, int, str], None] | None = None,
+    should_stop: Callable[[], bool] | None = None,
+) -> dict:
+    """Train ``config`` on the epoch and write its files; a trained one is only read back."""
+    from regressions.engine.architectures import build_model
+
+    epoch_dir = Path(epoch_dir)
+    regression_id = config["id"]
+    out = regression_dir(epoch_dir, regression_id)
+    if is_trained(epoch_dir, regression_id):
+        return read_json(out / CERTIFICATE)
+    data = EpochData.load(epoch_dir)
+    epoch, extra = data.config, data.settings
+    lookback, predictions = int(config["lookback"]), int(config["predictions"])
+    windows = build_windows(
+        data.normalized, lookback=lookback, predictions=predictions, train_split=epoch["train_split"],
+        purge=bool(extra.get("purge", False)),
+    )
+    settings = TrainingSettings(
+        max_epochs=int(extra.get("max_epochs", 500)), patience=int(extra.get("patience", 10)),
+        batch_size=int(extra.get("batch_size", 512)), validation_split=float(epoch["validation_split"]),
+    )
+    result = train_regression(
+        lambda: build_model(config["keras_model"], lookback, predictions),
+        windows,
+        hyperparameters=Hyperparameters(learning_rate=config["learning_rate"], loss=config["loss"], metric=config["metric"],
+                                        optimizer=config.get("optimizer", "adam")),
+        settings=settings,
+        seed=int(epoch["seed"]),
+        checkpoint_dir=safe_join(epoch_dir, "regression_training_checkpoints", regression_id),
+        progress=progress,
+        should_stop=should_stop,
+    )
+    discovery = regression_discovery(
+        np.asarray(windows.test_x[:, -1]), np.asarray(windows.test_y[:, -1]), np.asarray(result.test_predictions[:, -1])
+    )
+    training_end = int(time.time() * 1000)
+    best = {key: values[result.best_epoch] for key, values in result.history.items()}
+    certificate = certificates.build_certificate(
+        config=config, model=result.model, training_data_start=data.start, training_data_end=data.end,
+        train_size=windows.train_size, test_size=windows.test_size,
+        training_data_summary=certificates.dataset_summary(data.normalized),
+        training_start=training_end - int(round(result.training_seconds * 1000)), training_end=training_end,
+        history=result.history, test_ds_evaluation=result.test_evaluation, discovery=discovery,
+        best_epoch=result.best_epoch, best_metrics=best, seed=int(epoch["seed"]), package_versions=package_versions(),
+    )
+    save_regression_files(result.model, out, regression_id=regression_id, description=config["description"],
+                          lookback=lookback, predictions=predictions)
+    write_json(out / SAMPLES, test_samples(windows, result.test_predictions))
+    # The certificate is written last: its presence marks the regression as trained.
+    write_json(out / CERTIFICATE, certificate)
+    discard_checkpoint(safe_join(epoch_dir, "regression_training_checkpoints", regression_id))
+    return certificate
+
+
+def test_samples(windows, predictions: np.ndarray, count: int = SAMPLE_WINDOWS) -> list[dict]:
+    """A few evenly spaced test windows (input, real and predicted path) for the regression page."""
+    picks = np.linspace(0, windows.test_size - 1, count).astype(int)
+    start = windows.test_range[0] + windows.lookback
+    return [
+        {"row": int(start + j), "x": np.asarray(windows.test_x[j]).tolist(), "y": np.asarray(windows.test_y[j]).tolist(),
+         "predicted": np.asarray(predictions[j], dtype=float).tolist()}
+        for j in picks
+    ]
+
+
+def load_config(path: str | Path, regression_id: str | None = None) -> dict:
+    """A config from a single-config JSON file or from a batch file (``{name, configs}``)."""
+    data = json.loads(Path(path).read_text())
+    if "configs" not in data:
+        return data
+    for config in data["configs"]:
+        if regression_id is None or config["id"] == regression_id:
+            return config
+    raise KeyError(f"{path}: no config {regression_id!r}")

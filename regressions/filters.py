@@ -1,0 +1,43 @@
+import django_filters
+
+from regressions.models import Regression, RegressionConfig, RegressionSelection, TrainingBatch
+
+
+class TrainingBatchFilterSet(django_filters.FilterSet):
+    epoch = django_filters.CharFilter(field_name="epoch_id")
+
+    class Meta:
+        model = TrainingBatch
+        fields = ["epoch", "category", "name", "profile"]
+
+
+class RegressionFilterSet(django_filters.FilterSet):
+    epoch = django_filters.CharFilter(field_name="epoch_id")
+    batch = django_filters.CharFilter(field_name="config__batch__name")
+    category = django_filters.CharFilter(field_name="config__category")
+    template = django_filters.CharFilter(field_name="config__template")
+    min_accuracy = django_filters.NumberFilter(field_name="accuracy", lookup_expr="gte")
+    max_test_loss = django_filters.NumberFilter(field_name="test_loss", lookup_expr="lte")
+    min_increase_num = django_filters.NumberFilter(field_name="increase_num", lookup_expr="gte")
+    min_decrease_num = django_filters.NumberFilter(field_name="decrease_num", lookup_expr="gte")
+
+    class Meta:
+        model = Regression
+        fields = ["epoch", "status", "batch", "category", "template"]
+
+
+class RegressionConfigFilterSet(django_filters.FilterSet):
+    epoch = django_filters.CharFilter(field_name="epoch_id")
+    batch = django_filters.CharFilter(field_name="batch__name")
+
+    class Meta:
+        model = RegressionConfig
+        fields = ["epoch", "batch", "category", "template", "loss", "learning_rate"]
+
+
+class RegressionSelectionFilterSet(django_filters.FilterSet):
+    epoch = django_filters.CharFilter(field_name="epoch_id")
+
+    class Meta:
+        model = RegressionSelection
+        fields = ["epoch", "mode", "name"]

@@ -1,0 +1,37 @@
+"""Train one regression from an epoch folder; needs no database (cluster servers run it too).
+
+Reports JSON lines on stdout (progress, log, result) for the job that started it.
+"""
+import os
+
+from django.core.management.base import BaseCommand, CommandError
+
+from cluster.jobs.process import emit
+
+
+class Command(BaseCommand):
+    help = "Train one regression config of an epoch folder (no database needed)."
+    requires_system_checks = []
+    requires_migrations_checks = False
+
+    def add_arguments(self, parser):
+        parser.add_argument("--epoch-dir", required=True)
+        parser.add_argument("--config", required=True, help="A config JSON file, or a batch file with --id.")
+        parser.add_argument("--id", help="The regression id inside a batch file.")
+        parser.add_argument("--threads", type=int, default=int(os.environ.get("TRAINING_THREADS", "1")))
+
+    def handle(self, *args, epoch_dir, config, id=None, threads=1, **options):
+        from regressions.engine.pipeline import load_config, train_config
+        from regressions.engine.runtime import configure_tensorflow
+
+        configure_tensorflow(threads)
+        try:
+            regression_config = load_config(config, id)
+        except (KeyError, OSError, ValueError) as exc:
+            raise CommandError(str(exc)) from None
+        emit(log=f"training {regression_config['id']} with {threads} thread(s)")
+        certificate = train_config(
+            regression_config, epoch_dir, progress=lambda done, total, message: emit(progress=[done, total, message])
+        )
+        emit(state={"trained": True})
+        emit(result={"id": certificate["id"], "best_epoch": certificate["best_epoch"]})

@@ -1,0 +1,59 @@
+"""Reads of configs, batches, regressions and selections."""
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.db.models import Count, F, Q, QuerySet
+
+from epochs.models import Epoch
+from regressions.choices import RegressionStatus
+from regressions.models import Regression, RegressionSelection, TrainingBatch
+
+RANKABLE = {"accuracy", "points", "test_loss", "test_mae", "test_mse", "increase_accuracy", "decrease_accuracy", "training_seconds"}
+
+
+def batch_list(*, epoch: Epoch | None = None) -> QuerySet[TrainingBatch]:
+    qs = TrainingBatch.objects.select_related("epoch").annotate(
+        configs_count=Count("configs", distinct=True),
+        trained_count=Count("configs", filter=Q(configs__regression__status=RegressionStatus.TRAINED), distinct=True),
+        failed_count=Count("configs", filter=Q(configs__regression__status=RegressionStatus.FAILED), distinct=True),
+    )
+    return qs.filter(epoch=epoch) if epoch else qs
+
+
+def regression_list(*, epoch: Epoch | None = None) -> QuerySet[Regression]:
+    qs = Regression.objects.select_related("config", "config__batch")
+    return qs.filter(epoch=epoch) if epoch else qs
+
+
+def regression_ranking(*, epoch: Epoch, criteria: dict) -> list[Regression]:
+    order = criteria.get("order_by") or ["-accuracy"]
+    for key in order:
+        if key.lstrip("-") not in RANKABLE:
+            raise ValidationError({"criteria": f"Cannot rank by {key!r}; choose from {sorted(RANKABLE)}."})
+    qs = regression_list(epoch=epoch).filter(status=RegressionStatus.TRAINED)
+    if criteria.get("min_increase_num"):
+        qs = qs.filter(increase_num__gte=criteria["min_increase_num"])
+    if criteria.get("min_decrease_num"):
+        qs = qs.filter(decrease_num__gte=criteria["min_decrease_num"])
+    if criteria.get("min_accuracy") is not None:
+        qs = qs.filter(accuracy__gte=criteria["min_accuracy"])
+    ordering = [F(k[1:]).desc(nulls_last=True) if k.startswith("-") else F(k).asc(nulls_last=True) for k in order]
+    return list(qs.order_by(*ordering, "config_id"))
+
+
+def selection_list(*, epoch: Epoch | None = None) -> QuerySet[RegressionSelection]:
+    qs = RegressionSelection.objects.select_related("epoch", "created_by")
+    return qs.filter(epoch=epoch) if epoch else qs
+
+
+def regression_certificate(regression: Regression) -> dict:
+    from epoca_builder.files import read_json
+    from epochs.services.paths import epoch_dir
+    from regressions.engine.pipeline import CERTIFICATE, regression_dir
+
+    path = regression_dir(epoch_dir(regression.epoch_id), regression.config_id) / CERTIFICATE
+    if not path.exists():
+        from django.http import Http404
+
+        raise Http404(f"{regression.config_id} is not trained yet.")
+    return read_json(path)

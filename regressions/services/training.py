@@ -1,0 +1,126 @@
+"""Training: queue batches and single regressions, and record what the engine produced."""
+from __future__ import annotations
+
+import shutil
+import sys
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from cluster.models import Job
+from cluster.services.jobs import job_enqueue
+from epoca_builder.errors import ApplicationError
+from epoca_builder.files import read_json, sha256_file, write_json
+from epochs.services.paths import epoch_dir
+from regressions.choices import RegressionStatus
+from regressions.engine.pipeline import CERTIFICATE, is_trained, regression_dir
+from regressions.models import Regression, TrainingBatch
+
+
+def batch_train_enqueue(*, batch: TrainingBatch, user=None, server=None, inline: bool = False) -> Job:
+    """One parent job for the batch; it fans out into one child job per untrained regression."""
+    return job_enqueue(
+        kind="regressions.train_batch", target=batch, params={"batch_id": batch.pk}, user=user, server=server,
+        dedup_key=f"batch:{batch.pk}", inline=inline,
+    )
+
+
+def regression_train_enqueue(*, regression: Regression, user=None, server=None, retrain: bool = False, inline: bool = False) -> Job:
+    if retrain:
+        regression_reset(regression=regression)
+    return job_enqueue(
+        kind="regressions.train", target=regression.config, params={"regression_id": regression.config_id}, user=user,
+        server=server, dedup_key=f"train:{regression.config_id}", inline=inline,
+    )
+
+
+@transaction.atomic
+def regression_reset(*, regression: Regression) -> None:
+    """Forget a trained regression (files and metrics) so that it trains again."""
+    folder = regression_dir(epoch_dir(regression.epoch_id), regression.config_id)
+    Regression.objects.filter(pk=regression.pk).update(
+        status=RegressionStatus.PENDING, test_mae=None, test_mse=None, test_loss=None, accuracy=None, increase_accuracy=None,
+        decrease_accuracy=None, points=None, increase_num=None, decrease_num=None, neutral_num=None, best_epoch=None,
+        epochs_trained=None, training_seconds=None, certificate_sha256="", h5_sha256="", trained_at=None, error="",
+    )
+    transaction.on_commit(lambda: shutil.rmtree(folder, ignore_errors=True))
+
+
+def train_children_specs(*, batch: TrainingBatch) -> list[dict]:
+    return [
+        {"kind": "regressions.train", "params": {"regression_id": config_id}, "dedup_key": f"train:{config_id}",
+         "retry_failed": True}
+        for config_id in batch.configs.order_by("position").values_list("id", flat=True)
+    ]
+
+
+def train_argv(*, regression: Regression, python: str = sys.executable, epoch_folder: str | None = None) -> list[str]:
+    """The command that trains one regression (locally, or on a server with its own paths)."""
+    folder = epoch_folder or str(epoch_dir(regression.epoch_id))
+    config_file = f"{folder}/{regression.config.batch.config_file}"
+    return [python, "manage.py", "train_regression", "--epoch-dir", folder, "--config", config_file,
+            "--id", regression.config_id, "--threads", str(settings.TRAINING_THREADS)]
+
+
+def regression_mark_training(*, regression: Regression) -> None:
+    Regression.objects.filter(pk=regression.pk).exclude(status=RegressionStatus.TRAINED).update(status=RegressionStatus.TRAINING, error="")
+
+
+def regression_mark_failed(*, regression: Regression, error: str) -> None:
+    Regression.objects.filter(pk=regression.pk).exclude(status=RegressionStatus.TRAINED).update(status=RegressionStatus.FAILED, error=error[:5000])
+
+
+def regression_ingest(*, regression: Regression) -> Regression:
+    """Record the summary of a trained regression's certificate (idempotent)."""
+    folder = regression_dir(epoch_dir(regression.epoch_id), regression.config_id)
+    if not is_trained(epoch_dir(regression.epoch_id), regression.config_id):
+        raise ApplicationError(f"{regression.config_id} has no complete set of files in {folder}.")
+    cert = read_json(folder / CERTIFICATE)
+    evaluation, discovery = cert["test_ds_evaluation"], cert["discovery"]
+    Regression.objects.filter(pk=regression.pk).update(
+        status=RegressionStatus.TRAINED,
+        test_mae=evaluation["mean_absolute_error"], test_mse=evaluation["mean_squared_error"],
+        test_loss=evaluation[cert["loss"]], accuracy=discovery["accuracy"],
+        increase_accuracy=discovery["increase_accuracy"], decrease_accuracy=discovery["decrease_accuracy"],
+        points=discovery["points"], increase_num=discovery["increase_num"], decrease_num=discovery["decrease_num"],
+        neutral_num=discovery["neutral_num"], best_epoch=cert["best_epoch"], epochs_trained=len(cert["training_history"]["loss"]),
+        training_seconds=cert["training_seconds"], certificate_sha256=sha256_file(folder / CERTIFICATE),
+        h5_sha256=sha256_file(folder / "model.h5"), trained_at=timezone.now(), error="",
+    )
+    regression.refresh_from_db()
+    return regression
+
+
+def batch_certificate_write(*, batch: TrainingBatch) -> str:
+    """The batched certificate: every trained certificate of the batch in one JSON list."""
+    folder = epoch_dir(batch.epoch_id)
+    certificates = [
+        read_json(regression_dir(folder, config_id) / CERTIFICATE)
+        for config_id in batch.configs.order_by("position").values_list("id", flat=True)
+        if is_trained(folder, config_id)
+    ]
+    relative = f"regression_batched_certificates/{batch.name}.json"
+    write_json(folder / relative, certificates)
+    TrainingBatch.objects.filter(pk=batch.pk).update(batched_certificate_file=relative)
+    return relative
+
+
+# What a server needs of an epoch folder to train: candles, configs, epoch.json and settings.
+TRAINING_EXCLUDES = ("regressions", "regression_batched_certificates", "regression_training_checkpoints",
+                     "prediction_models", "*.zip", "export")
+
+
+def train_on_server(ctx, *, regression: Regression) -> dict:
+    """Train on the job's cluster server: push the epoch's inputs, run there, pull the files back."""
+    from cluster.services.remote_jobs import PYTHON, run_remote
+
+    remote_epoch = f"epochs/{regression.epoch_id}"
+    local_epoch = epoch_dir(regression.epoch_id)
+    return run_remote(
+        ctx,
+        argv=train_argv(regression=regression, python=PYTHON, epoch_folder=f"../{remote_epoch}"),
+        push=[(local_epoch, remote_epoch, TRAINING_EXCLUDES)],
+        pull=[(f"{remote_epoch}/regressions/{regression.config_id}", local_epoch / "regressions" / regression.config_id)],
+        env={"TRAINING_THREADS": str(settings.TRAINING_THREADS)},
+    )
