@@ -158,7 +158,7 @@ REST_FRAMEWORK = {
         "django_filters.rest_framework.DjangoFilterBackend",
         "rest_framework.filters.OrderingFilter",
     ],
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    "DEFAULT_PAGINATION_CLASS": "epoca_builder.pagination.Pagination",
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "epoca_builder.errors.api_exception_handler",
@@ -206,6 +206,14 @@ CANDLESTICK_SOURCE = env.str("CANDLESTICK_SOURCE", default="https://data.binance
 BINANCE_MIRROR_DIR = Path(env.str("BINANCE_MIRROR_DIR", default=str(BASE_DIR.parent / "shared" / "binance")))
 # Keys for cluster servers live on disk (0600), never in the database.
 SSH_DIR = Path(env.str("SSH_DIR", default=str(VAR_DIR / "ssh")))
+
+# --- Scale-out: worker machines with their own EPOCHS_ROOT and a central epoch store ---------
+# On a worker machine, CENTRAL_URL (the web app's base URL) and CENTRAL_TOKEN (an API token of
+# a staff account) switch on "remote store" mode: training inputs are fetched from the central
+# store and every trained regression is uploaded there. Leave both empty on the central machine.
+CENTRAL_URL = env.str("CENTRAL_URL", default="").rstrip("/")
+CENTRAL_TOKEN = env.str("CENTRAL_TOKEN", default="")
+CENTRAL_TIMEOUT_SECONDS = env.int("CENTRAL_TIMEOUT_SECONDS", default=300)
 
 # --- Jobs and the django-q2 worker ---------------------------------------------------------
 # A job whose heartbeat is older than this is treated as lost (its worker died).

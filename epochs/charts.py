@@ -77,3 +77,31 @@ def epoch_figures(prediction, sma, normalized, ranges: EpochRanges) -> dict:
     price.update_layout(title="Price and SMA")
     norm.update_layout(title="Normalised SMA (regression input)")
     return {"price": to_dict(price), "normalized": to_dict(norm)}
+
+
+def epoch_file_figures(report: dict) -> dict:
+    """Charts of an inspected Epoch File: the backtest's balance curve and the regressions' test metrics."""
+    figures = {}
+    backtest = report["model_certificate"].get("backtest") or {}
+    positions = [p for p in backtest.get("positions") or [] if isinstance(p, dict)]
+    if positions:
+        balance = go.Figure(go.Scatter(
+            x=_dates([p.get("ct") for p in positions]), y=[p.get("b") for p in positions], mode="lines+markers",
+            marker=dict(color=["#16a34a" if p.get("o") else "#dc2626" for p in positions], size=6),
+            line=dict(color="#2f6fed"), name="balance",
+        ))
+        if isinstance(backtest.get("initial_balance"), (int, float)):
+            balance.add_hline(y=backtest["initial_balance"], line_dash="dot", line_color="#94a3b8")
+        balance.update_layout(title="Backtest balance after each position (green: won, red: lost)", height=360,
+                              margin=dict(l=50, r=20, t=50, b=40))
+        figures["balance"] = to_dict(balance)
+    certificates = [c for c in report["regression_certificates"] if isinstance(c, dict)]
+    if certificates:
+        ids = [str(c.get("id", "?")) for c in certificates]
+        metrics = go.Figure()
+        for metric in ("mean_absolute_error", "mean_squared_error"):
+            metrics.add_trace(go.Bar(x=ids, y=[(c.get("test_ds_evaluation") or {}).get(metric) for c in certificates], name=metric))
+        metrics.update_layout(title="Regressions: test-set evaluation", barmode="group", height=360,
+                              margin=dict(l=50, r=20, t=50, b=120))
+        figures["metrics"] = to_dict(metrics)
+    return figures

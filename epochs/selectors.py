@@ -5,7 +5,7 @@ from django.db.models import QuerySet
 
 from epochs.engine import epoch as epoch_engine
 from epochs.engine import store as candle_store
-from epochs.models import CandlestickSet, Epoch
+from epochs.models import CandlestickSet, Epoch, EpochExport
 from epochs.services.paths import candle_store_dir, epoch_dir
 
 
@@ -36,3 +36,7 @@ def epoch_candles(epoch: Epoch):
 
 def store_candles(candle_set: CandlestickSet, interval_minutes: int = 15):
     return candle_store.load_prediction_candles(candle_store_dir(candle_set.name), interval_minutes)
+
+
+def epoch_export_list() -> QuerySet[EpochExport]:
+    return EpochExport.objects.select_related("epoch", "created_by").order_by("-created")

@@ -1,1 +1,78 @@
-"""Job handlers."""
+"""Job handlers of the prediction-models app."""
+from __future__ import annotations
+
+from cluster.choices import JobStatus
+from cluster.jobs import JobCancelled, JobContext, JobFailed, job_handler
+from cluster.jobs.process import run_child
+from epoca_builder.errors import ApplicationError
+
+
+def _search(ctx: JobContext):
+    return ctx.job.target
+
+
+@job_handler("prediction_models.initialize", label="Initialise prediction models (assets)", max_attempts=2)
+def initialize(ctx: JobContext) -> dict:
+    from django.conf import settings
+
+    from prediction_models.choices import SearchStatus
+    from prediction_models.services.search import features_argv, search_assets_build, search_mark
+
+    search = _search(ctx)
+    search_mark(search=search, status=SearchStatus.INITIALISING)
+    try:
+        ctx.log(f"predicting the features of {len(search.regression_ids)} regressions")
+        run_child(ctx, features_argv(search=search), cwd=str(settings.BASE_DIR))
+        ctx.log("building labels and the lookback indexer")
+        return search_assets_build(search=search)
+    except ApplicationError as exc:
+        search_mark(search=search, status=SearchStatus.FAILED, error=exc.message)
+        raise JobFailed(exc.message) from None
+    except JobFailed as exc:
+        search_mark(search=search, status=SearchStatus.FAILED, error=str(exc))
+        raise
+    except JobCancelled:
+        search_mark(search=search, status=SearchStatus.NEW)
+        raise
+
+
+@job_handler("prediction_models.find", label="Find profitable configs", max_attempts=3)
+def find(ctx: JobContext) -> dict:
+    from prediction_models.services.search import chunk_specs, chunks_ensure, search_find_finish
+
+    search = _search(ctx)
+    chunks_ensure(search=search)
+    specs = chunk_specs(search=search)
+    if specs:
+        ctx.spawn_children(specs)
+    if ctx.job.children.filter(status__in=(JobStatus.QUEUED, JobStatus.RUNNING)).exists():
+        ctx.log(f"{len(specs)} chunks to search")
+        return ctx.wait_for_children()
+    try:
+        return search_find_finish(search=search)
+    except ApplicationError as exc:
+        raise JobFailed(exc.message) from None
+
+
+@job_handler("prediction_models.search_chunk", label="Search a chunk of configs", max_attempts=3)
+def search_chunk(ctx: JobContext) -> dict:
+    from prediction_models.engine.backtest import SearchCancelled
+    from prediction_models.models import ConfigChunk
+    from prediction_models.services.search import chunk_run
+
+    chunk = ConfigChunk.objects.select_related("search__epoch").get(pk=ctx.params["chunk_id"])
+    try:
+        return chunk_run(chunk=chunk, progress=ctx.progress, should_stop=lambda: ctx.cancel_seen)
+    except SearchCancelled:
+        raise JobCancelled("cancelled on request") from None
+
+
+@job_handler("prediction_models.build", label="Build prediction models", max_attempts=2)
+def build(ctx: JobContext) -> dict:
+    from prediction_models.services.build import models_build
+
+    try:
+        models = models_build(search=_search(ctx), limit=int(ctx.params["limit"]), progress=ctx.progress)
+    except ApplicationError as exc:
+        raise JobFailed(exc.message) from None
+    return {"models": [m.id for m in models]}

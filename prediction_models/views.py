@@ -1,5 +1,59 @@
-from django.shortcuts import render
+"""Prediction-model pages: searches of an epoch, one search, one built model."""
+from django.shortcuts import get_object_or_404, render
+
+from cluster.selectors import jobs_for_target
+from epochs.models import Epoch
+from prediction_models import charts, selectors
+from prediction_models.engine.assets import ASSETS_FILE, load_assets
+from prediction_models.models import PredictionModel
+from prediction_models.services import paths
+from prediction_models.services.search import format_seconds
+from regressions.selectors import selection_list
 
 
 def home(request):
-    return render(request, "prediction_models/home.html", {})
+    epochs = Epoch.objects.order_by("-created")
+    epoch = epochs.filter(pk=request.GET.get("epoch")).first() or epochs.first()
+    context = {"epochs": epochs, "epoch": epoch}
+    if epoch:
+        context.update(searches=selectors.search_list(epoch=epoch), selections=selection_list(epoch=epoch))
+    return render(request, "prediction_models/home.html", context)
+
+
+def search_detail(request, pk: int):
+    search = get_object_or_404(selectors.search_list(), pk=pk)
+    jobs = list(jobs_for_target(search)[:10])
+    live = next((j for j in jobs if j.kind == "prediction_models.find"), None) or (jobs[0] if jobs else None)
+    rate = search.configs_evaluated / search.search_seconds if search.search_seconds else 0
+    configs = selectors.profitable_config_list(search=search).order_by("-profit", "-accuracy", "config_index")
+    return render(request, "prediction_models/search_detail.html", {
+        "search": search, "jobs": jobs, "live_job": live, "rate": rate,
+        "time_left": format_seconds((search.total_configs - search.configs_evaluated) / rate) if rate else "—",
+        "chunks_done": search.chunks.filter(done=True).count(), "chunks_total": search.chunks.count(),
+        "configs": configs[:500], "models": selectors.model_list(search=search).order_by("rank"),
+        "figure": charts.profitable_figure(configs),
+    })
+
+
+def model_detail(request, pk: str):
+    model = get_object_or_404(PredictionModel.objects.select_related("search", "profitable_config"), pk=pk)
+    cert = selectors.model_certificate(model)
+    selection_assets = load_assets(paths.assets_dir(model.search))
+    periods = [("selection", cert["backtest"], cert["test_ds_start"], cert["test_ds_end"], selection_assets)]
+    holdout = cert.get("holdout")
+    if holdout and (paths.holdout_assets_dir(model.search) / ASSETS_FILE).exists():
+        periods.append(("holdout", holdout["backtest"], holdout["test_ds_start"], holdout["test_ds_end"],
+                        load_assets(paths.holdout_assets_dir(model.search))))
+    sides = []
+    for name, perf, start, end, assets in periods:
+        part = cert if name == "selection" else holdout
+        sides.append({
+            "name": name, "start": start, "end": end, "backtest": perf, "metrics": part.get("metrics") or {},
+            "discovery": part["discovery"], "performance_id": f"pm-performance-{name}", "positions_id": f"pm-positions-{name}",
+            "performance": charts.performance_figure([(name, perf, start, end)], assets.minutes),
+            "positions": charts.positions_figure(assets.minutes, perf["positions"], title=f"Positions: {name} period"),
+        })
+    discovery = charts.discovery_figure([(side["name"], side["discovery"]) for side in sides])
+    return render(request, "prediction_models/model_detail.html", {
+        "model": model, "cert": cert, "sides": sides, "discovery_figure": discovery, "regressions": cert["model"]["regressions"],
+    })

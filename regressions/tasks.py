@@ -58,9 +58,17 @@ def train(ctx: JobContext) -> dict:
     from regressions.services import training
 
     regression = Regression.objects.select_related("config__batch").get(pk=ctx.params["regression_id"])
+    from cluster.services import artifacts
     from epochs.services.paths import epoch_dir
     from regressions.engine.pipeline import is_trained
 
+    # Scale-out hook: with CENTRAL_URL set, inputs come from the central epoch store.
+    remote_store = artifacts.remote_store_enabled()
+    if remote_store:
+        try:
+            ctx.log(f"central store: {artifacts.regression_prepare(regression=regression)}")
+        except ApplicationError as exc:
+            raise JobFailed(exc.message) from None
     if not is_trained(epoch_dir(regression.epoch_id), regression.config_id):
         training.regression_mark_training(regression=regression)
         try:
@@ -71,9 +79,12 @@ def train(ctx: JobContext) -> dict:
         except JobFailed as exc:
             training.regression_mark_failed(regression=regression, error=str(exc))
             raise
+    stored = {}
     try:
+        if remote_store:  # scale-out hook: recorded as trained only once the central store holds it
+            stored = artifacts.regression_upload(regression=regression)
         regression = training.regression_ingest(regression=regression)
     except ApplicationError as exc:
         raise JobFailed(exc.message) from None
     return {"regression": regression.config_id, "accuracy": regression.accuracy, "test_loss": regression.test_loss,
-            "epochs": regression.epochs_trained}
+            "epochs": regression.epochs_trained, **({"artifacts": stored} if remote_store else {})}

@@ -1,6 +1,6 @@
 from rest_framework import serializers
 
-from epochs.models import CandlestickSet, Epoch
+from epochs.models import CandlestickSet, Epoch, EpochExport
 
 
 class CandlestickSetSerializer(serializers.ModelSerializer):
@@ -68,3 +68,23 @@ class EpochCreateSerializer(serializers.Serializer):
     regressions_per_model = serializers.ListField(child=serializers.IntegerField(min_value=2), required=False)
     min_accuracy = serializers.FloatField(required=False)
     min_profit = serializers.FloatField(required=False)
+
+
+class EpochExportSerializer(serializers.ModelSerializer):
+    file_name = serializers.CharField(read_only=True)
+
+    class Meta:
+        model = EpochExport
+        fields = ["id", "epoch", "prediction_model_id", "regression_ids", "file_name", "sha256", "size", "manifest",
+                  "verified", "verification", "created_by", "created"]
+        read_only_fields = fields
+
+
+class ExportRequestSerializer(serializers.Serializer):
+    prediction_model_id = serializers.CharField(max_length=200)
+    confirm_interval = serializers.BooleanField(default=False, help_text="Export although the epoch's prediction candles are not 15 minutes (what Epoca feeds).")
+    reexport = serializers.BooleanField(default=False, help_text="The earlier Epoch File of this epoch was never installed in Epoca: its ids may be exported again.")
+
+
+class EpochFileUploadSerializer(serializers.Serializer):
+    file = serializers.FileField(help_text="An Epoch File (<EPOCH_ID>.zip), ours or the original tool's.")

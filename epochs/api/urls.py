@@ -1,5 +1,7 @@
 from epoca_builder.api import router
-from epochs.api.views import CandlestickSetViewSet, EpochViewSet
+from epochs.api.views import CandlestickSetViewSet, EpochExportViewSet, EpochFileViewSet, EpochViewSet
 
 router.register("candlestick-sets", CandlestickSetViewSet, basename="candlestick-set")
 router.register("epochs", EpochViewSet, basename="epoch")
+router.register("epoch-exports", EpochExportViewSet, basename="epoch-export")
+router.register("epoch-files", EpochFileViewSet, basename="epoch-file")

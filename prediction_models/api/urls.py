@@ -1,1 +1,6 @@
-from epoca_builder.api import router  # noqa: F401  (viewsets register here)
+from epoca_builder.api import router
+from prediction_models.api.views import PredictionModelSearchViewSet, PredictionModelViewSet, ProfitableConfigViewSet
+
+router.register("prediction-model-searches", PredictionModelSearchViewSet, basename="prediction-model-search")
+router.register("profitable-configs", ProfitableConfigViewSet, basename="profitable-config")
+router.register("prediction-models", PredictionModelViewSet, basename="prediction-model")

@@ -198,8 +198,13 @@ def evaluate(predictions: np.ndarray, targets: np.ndarray) -> dict[str, float]:
 
 
 def discard_checkpoint(checkpoint_dir: str | Path) -> None:
-    """Remove the checkpoint once the trained model and certificate are safely stored."""
-    (Path(checkpoint_dir) / CHECKPOINT_FILE).unlink(missing_ok=True)
+    """Remove the checkpoint (and its folder, when empty) once the model and certificate are stored."""
+    folder = Path(checkpoint_dir)
+    (folder / CHECKPOINT_FILE).unlink(missing_ok=True)
+    try:
+        folder.rmdir()
+    except OSError:  # absent, or holds something else: leave it
+        pass
 
 
 def _learning_rate(tf, learning_rate: float):

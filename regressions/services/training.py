@@ -94,6 +94,10 @@ def regression_ingest(*, regression: Regression) -> Regression:
 
 def batch_certificate_write(*, batch: TrainingBatch) -> str:
     """The batched certificate: every trained certificate of the batch in one JSON list."""
+    from cluster.services import artifacts
+
+    if artifacts.remote_store_enabled():  # scale-out hook: the central store writes it from its copies
+        return artifacts.batch_certificate_request(batch=batch)
     folder = epoch_dir(batch.epoch_id)
     certificates = [
         read_json(regression_dir(folder, config_id) / CERTIFICATE)

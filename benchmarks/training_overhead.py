@@ -1,0 +1,111 @@
+"""Training overhead: the same small models through the job system vs a bare Keras loop.
+
+Both sides train the same configs of the `smoke` grid on the same real epoch (1 month of
+15-minute candles from BINANCE_MIRROR_DIR), with the same epochs, batch size and seed:
+
+* job system: one parent job for the batch and one child job per regression, each training in
+  its own TensorFlow process with a checkpoint per epoch, a certificate, discovery, the `.keras`
+  and legacy `.h5` files and the database records;
+* bare loop: in this process, ``model.fit`` for the same number of epochs, nothing saved.
+
+    .venv/bin/python benchmarks/training_overhead.py [--models 6] [--epochs 5]
+
+Prints one JSON object as its last line.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--models", type=int, default=6)
+    parser.add_argument("--epochs", type=int, default=5)
+    args = parser.parse_args()
+    var = tempfile.mkdtemp(prefix="eb-bench-")
+    os.environ.update(EPOCA_VAR_DIR=var, DJANGO_SETTINGS_MODULE="epoca_builder.settings", TRAINING_THREADS="1")
+    import django
+
+    django.setup()
+    from django.conf import settings
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    from cluster.jobs.cli import run_inline, run_tree_inline
+    from epochs.services.candles import candle_import_enqueue
+    from epochs.services.epochs import epoch_create
+    from regressions.models import Regression, TrainingBatch
+    from regressions.services.grid import configs_plan, configs_record
+    from regressions.services.training import batch_train_enqueue
+
+    job = run_inline(candle_import_enqueue(start_month="2021-01", end_month="2021-03", source=str(settings.BINANCE_MIRROR_DIR), inline=True))
+    epoch, job = epoch_create(candlestick_set=job.target, id="_BENCH", epoch_width=1, regression_grid_profile="smoke",
+                              max_epochs=args.epochs, patience=args.epochs, batch_size=256, inline=True)
+    run_inline(job)
+    epoch.refresh_from_db()
+    configs_record(epoch=epoch, profile="smoke", result=configs_plan(epoch=epoch, profile="smoke"))
+    # One batch holding the first N configs, so both sides train exactly the same models.
+    configs = list(epoch.regression_configs.exclude(category="UNIT_TEST").order_by("category", "batch__number", "position")[: args.models])
+    batch = TrainingBatch.objects.create(epoch=epoch, name="KR_BENCH_1_1", category="DNN", number=1, total=1, profile="smoke",
+                                         config_file=configs[0].batch.config_file)
+    from regressions.models import RegressionConfig
+
+    RegressionConfig.objects.filter(pk__in=[c.pk for c in configs]).update(batch=batch)
+    # Each config keeps pointing at its own batch file through its config JSON: write one file for the bench batch.
+    from epoca_builder.files import write_json
+    from epochs.services.paths import epoch_dir
+
+    write_json(epoch_dir(epoch.id) / "regression_training_configs" / "BENCH.json", {"name": batch.name, "configs": [c.config for c in configs]})
+    TrainingBatch.objects.filter(pk=batch.pk).update(config_file="regression_training_configs/BENCH.json")
+    batch.refresh_from_db()
+
+    started = time.perf_counter()
+    job = run_tree_inline(batch_train_enqueue(batch=batch, inline=True))
+    job_seconds = time.perf_counter() - started
+    assert job.status == "succeeded", job.error
+    trained = Regression.objects.filter(config__batch=batch, status="trained").count()
+
+    import numpy as np
+    import tensorflow as tf
+
+    from regressions.engine.architectures import build_model
+    from regressions.engine.pipeline import EpochData
+    from regressions.engine.training import _learning_rate
+    from regressions.engine.windows import build_windows
+
+    tf.config.threading.set_intra_op_parallelism_threads(1)
+    tf.config.threading.set_inter_op_parallelism_threads(1)
+    data = EpochData.load(epoch_dir(epoch.id))
+    windows = build_windows(data.normalized, lookback=epoch.regression_lookback, predictions=epoch.regression_predictions,
+                            train_split=epoch.train_split, purge=epoch.purge)
+    x, y = np.asarray(windows.train_x, dtype=np.float32), np.asarray(windows.train_y, dtype=np.float32)
+    started = time.perf_counter()
+    for config in configs:
+        c = config.config
+        tf.keras.backend.clear_session()
+        tf.keras.utils.set_random_seed(epoch.seed)
+        model = build_model(c["keras_model"], epoch.regression_lookback, epoch.regression_predictions)
+        model.compile(optimizer=tf.keras.optimizers.Adam(learning_rate=_learning_rate(tf, c["learning_rate"])), loss=c["loss"], metrics=[c["metric"]])
+        model.fit(x, y, validation_split=epoch.validation_split, epochs=args.epochs, batch_size=256, shuffle=True, verbose=0)
+    bare_seconds = time.perf_counter() - started
+
+    print(f"models: {trained}, epochs each: {args.epochs}, train windows: {len(x)}")
+    print(f"job system: {job_seconds:8.2f} s  ({job_seconds / trained:.2f} s per model)")
+    print(f"bare Keras: {bare_seconds:8.2f} s  ({bare_seconds / trained:.2f} s per model)")
+    print(f"overhead ratio (job / bare): {job_seconds / bare_seconds:.2f}x")
+    print(json.dumps({"models": trained, "epochs": args.epochs, "job_system_s": round(job_seconds, 2),
+                      "bare_keras_s": round(bare_seconds, 2), "ratio": round(job_seconds / bare_seconds, 2),
+                      "load_average": os.getloadavg()[0]}))
+
+
+if __name__ == "__main__":
+    main()

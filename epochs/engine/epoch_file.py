@@ -1,0 +1,689 @@
+"""The Epoch File: the zip Epoca installs (EPOCA_CONTRACT.md §2, §6). Write, read, verify, inspect.
+
+Layout, all at the zip root (no folders): ``epoch.json``, ``prediction_model_certificate.json``
+(one object), ``regression_certificates.json`` (a list), one ``<regression id>.h5`` per
+regression of the model, and ``manifest.json`` (the sha256 and size of every other member; the
+consumer ignores it, the original tool's files have none).
+
+A file is only ever read by member name and in memory: names with folders, ``..``, absolute
+paths or backslashes are refused (no zip-slip), nothing is extracted, and an uploaded ``.h5``
+is read with h5py only (its attributes and ``model_config``), never loaded by Keras. Our own
+exports load their models with Keras in a child process (:mod:`epochs.engine.epoch_file_models`).
+"""
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import math
+import os
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any, Callable, Mapping, Sequence
+
+import h5py
+import numpy as np
+
+from epoca_builder.files import atomic_path
+
+from .epoch_params import validate_epoch_id
+from .errors import EpochParameterError
+
+EPOCH_JSON = "epoch.json"
+MODEL_CERTIFICATE = "prediction_model_certificate.json"
+REGRESSION_CERTIFICATES = "regression_certificates.json"
+MANIFEST = "manifest.json"
+JSON_MEMBERS = (EPOCH_JSON, MODEL_CERTIFICATE, REGRESSION_CERTIFICATES)
+H5_ATTRIBUTES = ("id", "description", "lookback", "predictions")
+MANIFEST_FORMAT = "epoca-epoch-file"
+
+# Epoca's upload limit (the GUI refuses larger files; its storage rule allows < 400 MiB).
+MAX_EPOCH_FILE_BYTES = 390 * 1024 * 1024
+MODEL_ID_MIN, MODEL_ID_MAX = 30, 200
+
+# Features (EPOCA_CONTRACT §3.2): change = pct_change(last input, last prediction) rounded to
+# 2 decimals; |change| < 0.01 gives 0; else sign * round((min(|change|, 1) - 0.01) / 0.99, 6).
+MIN_FEATURE_VALUE, MAX_FEATURE_VALUE = 0.01, 1.0
+FEATURE_STEP = 0.000001  # the 6-decimal rounding of a feature: the comparison tolerance
+# A model run in another process may differ from the build's run in the last float bits. That
+# moves a feature only when its raw percentage change lies this close (in percent) to a
+# 2-decimal rounding boundary; such windows are reported, not failed.
+ROUNDING_EDGE_PERCENT = 1e-6
+RAW_OUTPUT_TOLERANCE = 1e-5  # absolute, on normalised values in (0, 1]
+
+
+class EpochFileError(ValueError):
+    """The zip is not a valid Epoch File; the message names the file, member and rule."""
+
+
+# ---------------------------------------------------------------------------- reading
+
+
+@dataclass
+class EpochFile:
+    """The parsed JSON members and the member list of an Epoch File (the zip stays closed)."""
+
+    name: str  # file name as given (the epoch id is its stem)
+    epoch_config: dict
+    model_certificate: dict
+    regression_certificates: list
+    h5_members: list[str]
+    manifest: dict | None
+    members: dict[str, int]  # name -> uncompressed size
+
+    @property
+    def epoch_id(self) -> str:
+        return Path(self.name).stem
+
+    @property
+    def model_regression_ids(self) -> list[str]:
+        return [r.get("id") for r in self.model_certificate.get("model", {}).get("regressions", []) if isinstance(r, dict)]
+
+
+def member_problem(name: str) -> str | None:
+    """Why a member name is refused, or None. Epoca reads only the archive's top level."""
+    if name.endswith("/"):
+        return "folders are not allowed (every member must be at the zip root)"
+    if "/" in name or "\\" in name:
+        return "folders or path separators are not allowed (every member must be at the zip root)"
+    if name in ("", ".", "..") or name.startswith("..") or "\x00" in name or ":" in name:
+        return "not a plain file name"
+    return None
+
+
+def open_zip(source: str | os.PathLike | IO[bytes], name: str) -> zipfile.ZipFile:
+    try:
+        archive = zipfile.ZipFile(source)
+    except zipfile.BadZipFile as exc:
+        raise EpochFileError(f"{name}: not a zip archive, or a truncated one ({exc})") from None
+    for info in archive.infolist():
+        problem = member_problem(info.filename)
+        if problem:
+            archive.close()
+            raise EpochFileError(f"{name}: member {info.filename!r}: {problem}")
+    return archive
+
+
+def read_member(archive: zipfile.ZipFile, member: str, name: str) -> bytes:
+    try:
+        return archive.read(member)
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError, ValueError) as exc:
+        raise EpochFileError(f"{name}: member {member}: cannot be read, the zip is damaged ({exc})") from None
+
+
+def _parse_json(data: bytes, member: str, name: str) -> Any:
+    # Epoca replaces every literal NaN by 0 before parsing; Infinity makes its parser fail.
+    def refuse(constant: str) -> float:
+        if constant == "NaN":
+            return 0
+        raise ValueError(f"{constant} is not valid JSON for Epoca")
+
+    try:
+        return json.loads(data.decode("utf-8"), parse_constant=refuse)
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise EpochFileError(f"{name}: member {member}: not valid JSON ({exc})") from None
+
+
+def read_epoch_file(source: str | os.PathLike | IO[bytes], *, name: str | None = None) -> EpochFile:
+    """Read and check an Epoch File the way Epoca's install does (§2 steps 3-4).
+
+    ``name`` is the file name the user gave (the epoch id is its stem); by default the path's.
+    Raises :class:`EpochFileError` for anything Epoca would refuse.
+    """
+    name = name or Path(str(source)).name
+    if not name.lower().endswith(".zip"):
+        raise EpochFileError(f"{name}: an Epoch File is named <EPOCH_ID>.zip")
+    with open_zip(source, name) as archive:
+        members = {info.filename: info.file_size for info in archive.infolist()}
+        missing = [m for m in JSON_MEMBERS if m not in members]
+        if missing:
+            raise EpochFileError(f"{name}: missing member(s) {', '.join(missing)} at the zip root")
+        config, certificate, regressions = (_parse_json(read_member(archive, m, name), m, name) for m in JSON_MEMBERS)
+        manifest = _parse_json(read_member(archive, MANIFEST, name), MANIFEST, name) if MANIFEST in members else None
+    h5 = sorted(m for m in members if m.endswith(".h5"))
+    file = EpochFile(name, config, certificate, regressions, h5, manifest, members)
+    _check_install(file)
+    return file
+
+
+def _check_install(file: EpochFile) -> None:
+    """Epoca's ``canEpochBeInstalled`` plus the epoch-id check of the upload."""
+    name = file.name
+    for member, value, kind in ((EPOCH_JSON, file.epoch_config, dict), (MODEL_CERTIFICATE, file.model_certificate, dict),
+                                (REGRESSION_CERTIFICATES, file.regression_certificates, list)):
+        if not isinstance(value, kind):
+            raise EpochFileError(f"{name}: member {member}: expected a JSON {'object' if kind is dict else 'array'}")
+    if not file.regression_certificates:
+        raise EpochFileError(f"{name}: member {REGRESSION_CERTIFICATES}: must hold at least one certificate")
+    if not file.h5_members:
+        raise EpochFileError(f"{name}: holds no .h5 model file")
+    try:
+        validate_epoch_id(file.epoch_id)
+    except EpochParameterError as exc:
+        raise EpochFileError(f"{name}: the file name is the epoch id, and {exc}") from None
+    if file.epoch_config.get("id") != file.epoch_id:
+        raise EpochFileError(f"{name}: member {EPOCH_JSON}: id {file.epoch_config.get('id')!r} differs from the file name's {file.epoch_id!r}")
+    model = file.model_certificate.get("model")
+    if not isinstance(model, dict) or not isinstance(model.get("regressions"), list) or not model["regressions"]:
+        raise EpochFileError(f"{name}: member {MODEL_CERTIFICATE}: model.regressions must be a non-empty list")
+    certified = {c.get("id") for c in file.regression_certificates if isinstance(c, dict)}
+    for i, rid in enumerate(file.model_regression_ids):
+        if not isinstance(rid, str):
+            raise EpochFileError(f"{name}: member {MODEL_CERTIFICATE}: model.regressions[{i}].id must be a string")
+        if f"{rid}.h5" not in file.members:
+            raise EpochFileError(f"{name}: model.regressions[{i}] {rid}: member {rid}.h5 is missing")
+        if rid not in certified:
+            raise EpochFileError(f"{name}: model.regressions[{i}] {rid}: no certificate in {REGRESSION_CERTIFICATES}")
+
+
+# ---------------------------------------------------------------------------- contract (§1)
+
+def _number(v: Any) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+
+
+def _integer(v: Any) -> bool:
+    return _number(v) and float(v).is_integer()
+
+
+def _numbers(v: Any) -> bool:
+    return isinstance(v, list) and all(_number(x) for x in v)
+
+
+_TYPES: dict[str, Callable[[Any], bool]] = {
+    "number": _number, "integer": _integer, "string": lambda v: isinstance(v, str), "object": lambda v: isinstance(v, dict),
+    "list": lambda v: isinstance(v, list), "numbers": _numbers, "boolean": lambda v: isinstance(v, bool),
+}
+EPOCH_CONFIG_FIELDS = {
+    "seed": "integer", "id": "string", "sma_window_size": "integer", "train_split": "number",
+    "validation_split": "number", "start": "integer", "end": "integer", "test_ds_start": "integer",
+    "test_ds_end": "integer", "highest_price_sma": "number", "lowest_price_sma": "number",
+    "regression_lookback": "integer", "regression_predictions": "integer", "exchange_fee": "number",
+    "position_size": "number", "leverage": "integer", "idle_minutes_on_position_close": "integer",
+}
+MODEL_CERTIFICATE_FIELDS = {
+    "id": "string", "creation": "integer", "test_ds_start": "integer", "test_ds_end": "integer",
+    "model": "object", "discovery": "object", "backtest": "object",
+}
+MODEL_CONFIG_FIELDS = {
+    "id": "string", "price_change_requirement": "number", "min_sum_function": "string",
+    "min_sum_adjustment_factor": "number", "min_increase_sum": "number", "min_decrease_sum": "number",
+    "regressions": "list",
+}
+REGRESSION_CONFIG_FIELDS = {"id": "string", "description": "string", "lookback": "integer", "predictions": "integer", "summary": "object"}
+DISCOVERY_NUMBERS = (
+    "neutral_num", "increase_num", "decrease_num", "neutral_outcome_num", "increase_outcome_num",
+    "decrease_outcome_num", "points", "increase_accuracy", "decrease_accuracy", "accuracy",
+)
+BACKTEST_FIELDS = {
+    "position_size": "number", "initial_balance": "number", "final_balance": "number", "profit": "number",
+    "fees": "number", "leverage": "number", "exchange_fee": "number", "idle_minutes_on_position_close": "number",
+    "positions": "list", "increase_num": "number", "decrease_num": "number", "increase_outcome_num": "number",
+    "decrease_outcome_num": "number", "increase_accuracy": "number", "decrease_accuracy": "number", "accuracy": "number",
+}
+POSITION_FIELDS = {"t": "integer", "p": "object", "ot": "integer", "ct": "integer", "op": "number", "tpp": "number",
+                   "slp": "number", "cp": "number", "o": "boolean", "b": "number"}
+REGRESSION_CERTIFICATE_FIELDS = {
+    "id": "string", "description": "string", "training_data_start": "integer", "training_data_end": "integer",
+    "train_size": "integer", "test_size": "integer", "training_data_summary": "object", "learning_rate": "number",
+    "optimizer": "string", "loss": "string", "metric": "string", "keras_model_config": "object",
+    "training_start": "integer", "training_end": "integer", "training_history": "object",
+    "test_ds_evaluation": "object", "discovery": "object", "regression_config": "object",
+}
+SUMMARY_KEYS = ("count", "mean", "std", "min", "25%", "50%", "75%", "max")
+METRICS = ("mean_absolute_error", "mean_squared_error")
+
+
+def _fields(obj: Any, spec: Mapping[str, str], where: str, problems: list[str]) -> bool:
+    if not isinstance(obj, dict):
+        problems.append(f"{where}: expected an object")
+        return False
+    for key, kind in spec.items():
+        if key not in obj:
+            problems.append(f"{where}.{key}: missing")
+        elif not _TYPES[kind](obj[key]):
+            problems.append(f"{where}.{key}: expected {kind}, got {obj[key]!r:.60}")
+    return True
+
+
+def _discovery(obj: Any, where: str, problems: list[str]) -> None:
+    if not _fields(obj, {k: "number" for k in DISCOVERY_NUMBERS}, where, problems):
+        return
+    hist = obj.get("points_hist")
+    if not _numbers(hist) or len(hist) != 10:
+        problems.append(f"{where}.points_hist: expected 10 numbers (one per tenth of the test set)")
+
+
+def contract_problems(file: EpochFile) -> list[str]:
+    """Every key and type of EPOCA_CONTRACT §1 the consumer reads that is missing or wrong."""
+    problems: list[str] = []
+    _fields(file.epoch_config, EPOCH_CONFIG_FIELDS, EPOCH_JSON, problems)
+    cert = file.model_certificate
+    where = MODEL_CERTIFICATE
+    if _fields(cert, MODEL_CERTIFICATE_FIELDS, where, problems):
+        model = cert.get("model")
+        if _fields(model, MODEL_CONFIG_FIELDS, f"{where}:model", problems):
+            if model.get("min_sum_function") not in ("mean", "median"):
+                problems.append(f"{where}:model.min_sum_function: expected 'mean' or 'median'")
+            for i, rc in enumerate(model.get("regressions") or []):
+                _fields(rc, REGRESSION_CONFIG_FIELDS, f"{where}:model.regressions[{i}]", problems)
+        _discovery(cert.get("discovery"), f"{where}:discovery", problems)
+        backtest = cert.get("backtest")
+        if _fields(backtest, BACKTEST_FIELDS, f"{where}:backtest", problems):
+            drawdown = backtest.get("largest_balance_drawdown")
+            if drawdown is not None and not _number(drawdown):
+                problems.append(f"{where}:backtest.largest_balance_drawdown: expected a number or null")
+            width = len(model.get("regressions") or []) if isinstance(model, dict) else None
+            for i, position in enumerate(backtest.get("positions") or []):
+                _position(position, width, f"{where}:backtest.positions[{i}]", problems)
+                if len(problems) > 50:
+                    break
+    for i, rc in enumerate(file.regression_certificates):
+        _regression_certificate(rc, f"{REGRESSION_CERTIFICATES}[{i}]", problems)
+    return problems
+
+
+def _position(position: Any, width: int | None, where: str, problems: list[str]) -> None:
+    if not _fields(position, POSITION_FIELDS, where, problems):
+        return
+    if position.get("t") not in (1, -1):
+        problems.append(f"{where}.t: expected 1 or -1")
+    prediction = position.get("p")
+    if _fields(prediction, {"t": "integer", "f": "numbers"}, f"{where}.p", problems):
+        if "r" in prediction and prediction["r"] not in (1, 0, -1):
+            problems.append(f"{where}.p.r: expected 1, 0 or -1")
+        if width is not None and _numbers(prediction.get("f")) and len(prediction["f"]) != width:
+            problems.append(f"{where}.p.f: expected {width} features (one per model.regressions entry)")
+
+
+def _regression_certificate(rc: Any, where: str, problems: list[str]) -> None:
+    if not _fields(rc, REGRESSION_CERTIFICATE_FIELDS, where, problems):
+        return
+    if rc.get("optimizer") not in ("Adam", "RMSprop"):
+        problems.append(f"{where}.optimizer: expected 'Adam' or 'RMSprop'")
+    for key in ("loss", "metric"):
+        if rc.get(key) not in METRICS:
+            problems.append(f"{where}.{key}: expected one of {list(METRICS)}")
+    _fields(rc.get("training_data_summary"), {k: "number" for k in SUMMARY_KEYS}, f"{where}.training_data_summary", problems)
+    kmc = rc.get("keras_model_config")
+    if _fields(kmc, {"name": "string"}, f"{where}.keras_model_config", problems) and not isinstance(kmc.get("units"), list):
+        problems.append(f"{where}.keras_model_config.units: must be a list (the GUI joins it)")
+    metric = rc.get("metric") if rc.get("metric") in METRICS else "mean_absolute_error"
+    _fields(rc.get("training_history"), {k: "numbers" for k in ("loss", "val_loss", metric, f"val_{metric}")},
+            f"{where}.training_history", problems)
+    _fields(rc.get("test_ds_evaluation"), {k: "number" for k in METRICS}, f"{where}.test_ds_evaluation", problems)
+    _discovery(rc.get("discovery"), f"{where}.discovery", problems)
+    _fields(rc.get("regression_config"), REGRESSION_CONFIG_FIELDS, f"{where}.regression_config", problems)
+
+
+# ---------------------------------------------------------------------------- ids (§1.8, §6.4)
+
+def id_problems(epoch_config: Mapping, model_certificate: Mapping, regression_certificates: Sequence[Mapping]) -> list[str]:
+    """Id rules Epoca and its GUI apply: epoch id, 30-200 character model ids, no ``KR_`` in the
+    prediction model's id, unique regression ids, each model regression certified."""
+    problems: list[str] = []
+    try:
+        validate_epoch_id(epoch_config.get("id"))
+    except EpochParameterError as exc:
+        problems.append(f"epoch id {epoch_config.get('id')!r}: {exc}")
+    model_id = model_certificate.get("id")
+    model = model_certificate.get("model") or {}
+    ids = [("prediction model", model_id)] + [("regression", r.get("id")) for r in model.get("regressions", [])]
+    for kind, value in ids:
+        if not isinstance(value, str) or not MODEL_ID_MIN <= len(value) <= MODEL_ID_MAX:
+            problems.append(f"{kind} id {value!r}: must be {MODEL_ID_MIN}-{MODEL_ID_MAX} characters")
+    if isinstance(model_id, str) and "KR_" in model_id:
+        problems.append(f"prediction model id {model_id!r}: must not contain 'KR_' (the GUI reads it as a regression)")
+    if model.get("id") != model_id:
+        problems.append(f"prediction model id {model_id!r}: model.id is {model.get('id')!r}")
+    certified = [c.get("id") for c in regression_certificates]
+    duplicates = sorted({i for i in certified if certified.count(i) > 1})
+    if duplicates:
+        problems.append(f"regression certificates: duplicate id(s) {duplicates} (Epoca's install would roll back)")
+    regression_ids = [r.get("id") for r in model.get("regressions", [])]
+    if set(certified) != set(regression_ids) or len(certified) != len(regression_ids):
+        problems.append("regression certificates: expected exactly one per model.regressions entry")
+    return problems
+
+
+# ---------------------------------------------------------------------------- writing
+
+def member_manifest(members: Mapping[str, bytes]) -> dict[str, dict]:
+    return {name: {"sha256": hashlib.sha256(data).hexdigest(), "bytes": len(data)} for name, data in members.items()}
+
+
+def write_epoch_file(
+    path: str | os.PathLike,
+    *,
+    epoch_config: Mapping,
+    model_certificate: Mapping,
+    regression_certificates: Sequence[Mapping],
+    h5_files: Mapping[str, str | os.PathLike],
+    created: int,
+    max_bytes: int = MAX_EPOCH_FILE_BYTES,
+    before_publish: Callable[[Path], None] | None = None,
+    progress: Callable[[int, int, str], None] | None = None,
+) -> dict:
+    """Write ``path`` (``<EPOCH_ID>.zip``) atomically and return its manifest.
+
+    ``h5_files`` maps each regression id to its legacy ``.h5``; certificates are written in the
+    order of ``model.regressions``. ``before_publish(temp_path)`` (the verification) runs on the
+    finished temporary zip; the file takes its name only when it returns. Raises
+    :class:`EpochFileError` when the content breaks an id rule or the zip exceeds ``max_bytes``.
+    """
+    path = Path(path)
+    if path.name != f"{epoch_config.get('id')}.zip":
+        raise EpochFileError(f"{path.name}: the Epoch File must be named <epoch.json id>.zip")
+    problems = id_problems(epoch_config, model_certificate, regression_certificates)
+    order = [r["id"] for r in model_certificate["model"]["regressions"]]
+    if set(h5_files) != set(order):
+        problems.append(f"model files: expected one .h5 per model regression, got {sorted(h5_files)}")
+    if problems:
+        raise EpochFileError(f"{path.name}: " + "; ".join(problems))
+    by_id = {c["id"]: c for c in regression_certificates}
+    members: dict[str, bytes] = {
+        EPOCH_JSON: _json_bytes(epoch_config),
+        MODEL_CERTIFICATE: _json_bytes(model_certificate),
+        REGRESSION_CERTIFICATES: _json_bytes([by_id[rid] for rid in order]),
+    }
+    total = len(order) + 1
+    with atomic_path(path) as tmp:
+        with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+            for name, data in members.items():
+                archive.writestr(name, data)
+            for i, rid in enumerate(order):
+                data = Path(h5_files[rid]).read_bytes()
+                _check_h5(data, rid, f"{rid}.h5")
+                members[f"{rid}.h5"] = data
+                archive.writestr(f"{rid}.h5", data)
+                if progress:
+                    progress(i + 1, total, f"added {rid}.h5")
+            manifest = {
+                "format": MANIFEST_FORMAT, "version": 1, "epoch_id": epoch_config["id"],
+                "prediction_model_id": model_certificate["id"], "regression_ids": order, "created": int(created),
+                "members": member_manifest(members),
+            }
+            archive.writestr(MANIFEST, _json_bytes(manifest))
+        size = tmp.stat().st_size
+        if size > max_bytes:
+            raise EpochFileError(
+                f"{path.name}: {size / 2**20:.1f} MiB exceeds Epoca's upload limit of {max_bytes / 2**20:.0f} MiB "
+                "(choose a model with fewer or smaller regressions)"
+            )
+        if progress:
+            progress(total, total, "written; verifying")
+        if before_publish:
+            before_publish(tmp)
+    return {**manifest, "bytes": size}
+
+
+def _json_bytes(value: Any) -> bytes:
+    return json.dumps(value, allow_nan=False).encode("utf-8")
+
+
+# ---------------------------------------------------------------------------- .h5 (h5py only)
+
+def h5_metadata(data: bytes, member: str) -> dict:
+    """The root attributes and the layer list of an ``.h5`` held in memory (h5py, no Keras)."""
+    try:
+        handle = h5py.File(io.BytesIO(data), "r")
+    except OSError as exc:
+        raise EpochFileError(f"member {member}: not a readable HDF5 file ({exc})") from None
+    with handle:
+        attrs = {key: _attr(handle.attrs[key]) for key in handle.attrs.keys()}
+    missing = [key for key in H5_ATTRIBUTES if key not in attrs]
+    config = None
+    if "model_config" in attrs:
+        try:
+            config = json.loads(attrs.pop("model_config"))
+        except (TypeError, ValueError):
+            config = None
+    layers = [
+        {"class_name": layer.get("class_name"), "name": (layer.get("config") or {}).get("name"),
+         "units": (layer.get("config") or {}).get("units") or (layer.get("config") or {}).get("filters")}
+        for layer in ((config or {}).get("config") or {}).get("layers", [])
+        if isinstance(layer, dict)
+    ]
+    attrs.pop("training_config", None)
+    return {"attrs": attrs, "missing_attributes": missing, "model_class": (config or {}).get("class_name"), "layers": layers}
+
+
+def _attr(value: Any) -> Any:
+    if isinstance(value, bytes):
+        return value.decode("utf-8", "replace")
+    return value.item() if hasattr(value, "item") else value
+
+
+def _check_h5(data: bytes, regression_id: str, member: str, lookback: int | None = None, predictions: int | None = None) -> dict:
+    meta = h5_metadata(data, member)
+    attrs = meta["attrs"]
+    if meta["missing_attributes"]:
+        raise EpochFileError(f"member {member}: missing root attribute(s) {', '.join(meta['missing_attributes'])}")
+    if attrs["id"] != regression_id:
+        raise EpochFileError(f"member {member}: root attribute id is {attrs['id']!r}, expected {regression_id!r}")
+    for key, expected in (("lookback", lookback), ("predictions", predictions)):
+        if expected is not None and attrs[key] != expected:
+            raise EpochFileError(f"member {member}: root attribute {key} is {attrs[key]!r}, expected {expected}")
+    if meta["model_class"] is None:
+        raise EpochFileError(f"member {member}: no Keras model_config (not a legacy Keras-2 HDF5 model)")
+    return meta
+
+
+# ---------------------------------------------------------------------------- features
+
+def feature(last_input: float, last_prediction: float) -> tuple[float, float]:
+    """``(feature, raw percentage change)`` of one regression run, as Epoca's prediction API computes it."""
+    change = 0.0
+    if last_prediction > last_input:
+        change = (last_prediction - last_input) / last_input * 100
+    elif last_input > last_prediction:
+        change = -((last_input - last_prediction) / last_input * 100)
+    raw = change
+    change = round(change if change >= -100 else -100, 2)
+    magnitude = abs(change)
+    if magnitude < MIN_FEATURE_VALUE:
+        return 0.0, raw
+    scaled = round((min(magnitude, MAX_FEATURE_VALUE) - MIN_FEATURE_VALUE) / (MAX_FEATURE_VALUE - MIN_FEATURE_VALUE), 6)
+    return (scaled if change > 0 else -scaled), raw
+
+
+def at_rounding_edge(raw_change: float) -> bool:
+    scaled = abs(raw_change) * 100
+    return abs(scaled - math.floor(scaled) - 0.5) * 0.01 < ROUNDING_EDGE_PERCENT
+
+
+# ---------------------------------------------------------------------------- verification
+
+Predictor = Callable[[Path, Mapping[str, list]], Mapping[str, list]]
+
+
+@dataclass
+class VerifyReport:
+    ok: bool = True
+    problems: list[str] = field(default_factory=list)
+    checks: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    features_compared: int = 0
+    largest_feature_difference: float = 0.0
+    raw_outputs_compared: int = 0
+    largest_raw_difference: float = 0.0
+
+    def fail(self, problem: str) -> None:
+        self.ok = False
+        self.problems.append(problem)
+
+    def as_dict(self) -> dict:
+        return dict(self.__dict__)
+
+
+def verify_epoch_file(
+    path: str | os.PathLike,
+    *,
+    prediction_ot: np.ndarray,
+    normalized: np.ndarray,
+    predict: Predictor,
+    name: str | None = None,
+    windows: int = 3,
+    reference_samples: Mapping[str, Sequence[Mapping]] | None = None,
+    require_manifest: bool = True,
+) -> VerifyReport:
+    """Re-open an exported Epoch File as the consumer would and check everything it relies on.
+
+    1. Epoca's install checks (:func:`read_epoch_file`), then every §1 key and type and the id rules.
+    2. The manifest: every member listed with its sha256 and size, nothing more, nothing less.
+    3. One ``.h5`` per model regression, with its four root attributes matching the certificate.
+    4. The models, loaded by ``predict`` (Keras in a child process), on ``windows`` backtest
+       positions spread over the test range: the features recomputed from their outputs equal
+       the certificate's ``p.f`` within :data:`FEATURE_STEP`. ``reference_samples``
+       (``{id: [{"x", "predicted"}]}``: the build's own raw outputs) are compared within
+       :data:`RAW_OUTPUT_TOLERANCE`.
+
+    ``prediction_ot`` and ``normalized`` are the epoch's prediction-candle open times and
+    normalised closes (the model inputs).
+    """
+    path = Path(path)
+    report = VerifyReport()
+    try:
+        file = read_epoch_file(path, name=name or path.name)
+    except EpochFileError as exc:
+        report.fail(str(exc))
+        return report
+    report.checks.append("install checks of Epoca (members, ids, one .h5 and one certificate per model regression)")
+    for problem in contract_problems(file) + id_problems(file.epoch_config, file.model_certificate, file.regression_certificates):
+        report.fail(problem)
+    report.checks.append("EPOCA_CONTRACT §1 keys and types, id rules")
+    order = file.model_regression_ids
+    if sorted(file.h5_members) != sorted(f"{rid}.h5" for rid in order):
+        report.fail(f"model files: expected exactly one .h5 per model regression, found {file.h5_members}")
+    with open_zip(path, file.name) as archive:
+        _verify_manifest(archive, file, report, require_manifest)
+        configs = {rc.get("id"): rc for rc in file.model_certificate["model"]["regressions"]}
+        for rid in order:
+            try:
+                _check_h5(read_member(archive, f"{rid}.h5", file.name), rid, f"{rid}.h5",
+                          configs[rid].get("lookback"), configs[rid].get("predictions"))
+            except EpochFileError as exc:
+                report.fail(str(exc))
+    report.checks.append("root attributes id, description, lookback, predictions of every .h5 (h5py)")
+    if report.ok:
+        _verify_predictions(path, file, report, prediction_ot, normalized, predict, windows, reference_samples or {})
+    return report
+
+
+def _verify_manifest(archive: zipfile.ZipFile, file: EpochFile, report: VerifyReport, required: bool) -> None:
+    manifest = file.manifest
+    if manifest is None:
+        if required:
+            report.fail(f"{file.name}: member {MANIFEST} is missing")
+        return
+    listed = manifest.get("members") if isinstance(manifest, dict) else None
+    if not isinstance(listed, dict):
+        report.fail(f"{file.name}: member {MANIFEST}: members must be an object")
+        return
+    present = set(file.members) - {MANIFEST}
+    for missing in sorted(set(listed) - present):
+        report.fail(f"{file.name}: member {missing} is listed in {MANIFEST} but missing from the zip")
+    for extra in sorted(present - set(listed)):
+        report.fail(f"{file.name}: member {extra} is not listed in {MANIFEST}")
+    for member in sorted(present & set(listed)):
+        digest = hashlib.sha256(read_member(archive, member, file.name)).hexdigest()
+        if digest != (listed[member] or {}).get("sha256"):
+            report.fail(f"{file.name}: member {member}: sha256 {digest} differs from {MANIFEST}'s (the file was altered)")
+    report.checks.append(f"sha256 of every member against {MANIFEST}")
+
+
+def position_window(prediction_ot: np.ndarray, normalized: np.ndarray, t: int, lookback: int) -> np.ndarray | None:
+    """The ``lookback`` normalised closes before the prediction candle open at ``t`` (its feature window)."""
+    index = int(np.searchsorted(prediction_ot, t, "right")) - 1
+    if index < lookback:
+        return None
+    return np.asarray(normalized[index - lookback:index], dtype=np.float64)
+
+
+def _verify_predictions(path, file, report, prediction_ot, normalized, predict, windows, samples) -> None:
+    model = file.model_certificate["model"]
+    order = [r["id"] for r in model["regressions"]]
+    lookbacks = {r["id"]: int(r["lookback"]) for r in model["regressions"]}
+    positions = file.model_certificate["backtest"]["positions"]
+    picked = [positions[int(i)] for i in np.unique(np.linspace(0, len(positions) - 1, min(windows, len(positions))).astype(int))] if positions else []
+    inputs: dict[str, list] = {rid: [] for rid in order}
+    used = []
+    for position in picked:
+        row = [position_window(prediction_ot, normalized, position["p"]["t"], lookbacks[rid]) for rid in order]
+        if any(x is None for x in row):
+            report.fail(f"position at {position['p']['t']}: no input window in the epoch's candles")
+            continue
+        used.append(position)
+        for rid, x in zip(order, row):
+            inputs[rid].append(x.tolist())
+    for rid in order:
+        inputs[rid].extend(list(s["x"]) for s in samples.get(rid, []))
+    if not used and not samples:
+        report.notes.append("the backtest has no position: no feature to compare")
+        return
+    outputs = predict(path, inputs)
+    for j, position in enumerate(used):
+        for i, rid in enumerate(order):
+            window = inputs[rid][j]
+            value, raw = feature(window[-1], float(outputs[rid][j][-1]))
+            expected = float(position["p"]["f"][i])
+            difference = abs(value - expected)
+            report.features_compared += 1
+            if difference <= FEATURE_STEP + 1e-12:
+                report.largest_feature_difference = max(report.largest_feature_difference, difference)
+            elif at_rounding_edge(raw):
+                report.notes.append(f"{rid} at {position['p']['t']}: raw change {raw!r}% sits on a 2-decimal rounding edge; feature {value} vs {expected}")
+            else:
+                report.fail(f"{rid}.h5: feature at {position['p']['t']} is {value}, the certificate says {expected} (beyond {FEATURE_STEP})")
+    for rid in order:
+        for k, sample in enumerate(samples.get(rid, [])):
+            got = np.asarray(outputs[rid][len(used) + k], dtype=np.float64)
+            want = np.asarray(sample["predicted"], dtype=np.float64)
+            difference = float(np.max(np.abs(got - want))) if got.shape == want.shape else math.inf
+            report.raw_outputs_compared += 1
+            report.largest_raw_difference = max(report.largest_raw_difference, difference)
+            if difference > RAW_OUTPUT_TOLERANCE:
+                report.fail(f"{rid}.h5: raw outputs differ from the build's by {difference:.3g} (> {RAW_OUTPUT_TOLERANCE})")
+    report.checks.append(
+        f"models loaded by Keras in a child process: {report.features_compared} features on {len(used)} positions "
+        f"(tolerance {FEATURE_STEP}), {report.raw_outputs_compared} raw output windows (tolerance {RAW_OUTPUT_TOLERANCE})"
+    )
+
+
+# ---------------------------------------------------------------------------- inspection
+
+def inspect_epoch_file(source: IO[bytes] | str | os.PathLike, *, name: str) -> dict:
+    """Everything a person needs to judge any Epoch File (ours or the original tool's).
+
+    Reads in memory by member name; never writes, extracts or loads a model. Raises
+    :class:`EpochFileError` when the zip is not an installable Epoch File; contract problems
+    that Epoca would not refuse at install are listed under ``problems``.
+    """
+    file = read_epoch_file(source, name=name)
+    problems = contract_problems(file) + id_problems(file.epoch_config, file.model_certificate, file.regression_certificates)
+    models: dict[str, dict] = {}
+    manifest_report = None
+    with open_zip(source, name) as archive:
+        for member in file.h5_members:
+            try:
+                models[member[:-3]] = h5_metadata(read_member(archive, member, name), member)
+            except EpochFileError as exc:
+                models[member[:-3]] = {"error": str(exc)}
+                problems.append(str(exc))
+        if file.manifest is not None:
+            report = VerifyReport()
+            _verify_manifest(archive, file, report, required=False)
+            manifest_report = {"ok": report.ok, "problems": report.problems}
+            problems.extend(report.problems)
+    for rid, meta in models.items():
+        if meta.get("missing_attributes"):
+            problems.append(f"{rid}.h5: missing root attribute(s) {', '.join(meta['missing_attributes'])}")
+        elif "attrs" in meta and meta["attrs"].get("id") != rid:
+            problems.append(f"{rid}.h5: root attribute id is {meta['attrs'].get('id')!r}")
+    return {
+        "name": name, "epoch_id": file.epoch_id, "members": file.members, "epoch_config": file.epoch_config,
+        "model_certificate": file.model_certificate, "regression_certificates": file.regression_certificates,
+        "models": models, "manifest": file.manifest, "manifest_check": manifest_report, "problems": problems,
+        "origin": "Epoch Builder (with manifest)" if file.manifest is not None else "no manifest (the original tool's layout)",
+    }

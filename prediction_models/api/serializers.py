@@ -1,0 +1,62 @@
+from rest_framework import serializers
+
+from prediction_models.models import PredictionModel, PredictionModelSearch, ProfitableConfig
+
+
+class SearchSerializer(serializers.ModelSerializer):
+    created_by = serializers.CharField(source="created_by.username", read_only=True, default=None)
+    chunks_total = serializers.SerializerMethodField()
+    chunks_done = serializers.SerializerMethodField()
+    configs_per_second = serializers.SerializerMethodField()
+
+    class Meta:
+        model = PredictionModelSearch
+        fields = ["id", "epoch", "selection", "status", "regression_ids", "regressions_per_model", "price_change_requirements",
+                  "min_sum_functions", "min_sum_adjustment_factors", "min_accuracy", "min_profit", "total_configs",
+                  "chunk_size", "chunks_total", "chunks_done", "configs_evaluated", "profitable_found", "search_seconds",
+                  "configs_per_second", "assets_sha256", "error", "created_by", "created"]
+        read_only_fields = fields
+
+    def get_chunks_total(self, search) -> int:
+        return search.chunks.count()
+
+    def get_chunks_done(self, search) -> int:
+        return search.chunks.filter(done=True).count()
+
+    def get_configs_per_second(self, search) -> float | None:
+        return round(search.configs_evaluated / search.search_seconds, 1) if search.search_seconds else None
+
+
+class SearchCreateSerializer(serializers.Serializer):
+    selection = serializers.IntegerField(help_text="A regression selection id.")
+    regressions_per_model = serializers.ListField(child=serializers.IntegerField(min_value=1), required=False,
+                                                  help_text="Default: the epoch's setting.")
+    chunk_size = serializers.IntegerField(min_value=1, default=20_000)
+
+
+class BuildSerializer(serializers.Serializer):
+    limit = serializers.IntegerField(min_value=1, default=10)
+
+
+class ExportAssetsSerializer(serializers.Serializer):
+    files = serializers.ListField(child=serializers.CharField())
+
+
+class ProfitableConfigSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ProfitableConfig
+        fields = ["id", "search", "config_index", "regression_ids", "price_change_requirement", "min_sum_function",
+                  "min_sum_adjustment_factor", "profit", "accuracy", "positions", "largest_drawdown", "final_balance"]
+        read_only_fields = fields
+
+
+class PredictionModelSerializer(serializers.ModelSerializer):
+    epoch = serializers.CharField(source="search.epoch_id", read_only=True)
+    regression_ids = serializers.JSONField(source="profitable_config.regression_ids", read_only=True)
+
+    class Meta:
+        model = PredictionModel
+        fields = ["id", "epoch", "search", "profitable_config", "rank", "regression_ids", "certificate_file", "profit",
+                  "accuracy", "positions", "largest_drawdown", "holdout_profit", "holdout_accuracy", "holdout_positions",
+                  "sharpe", "profit_factor", "buy_and_hold", "created"]
+        read_only_fields = fields

@@ -1,0 +1,86 @@
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from cluster.api.serializers import JobSerializer
+from prediction_models import selectors
+from prediction_models.api.serializers import (
+    BuildSerializer,
+    ExportAssetsSerializer,
+    PredictionModelSerializer,
+    ProfitableConfigSerializer,
+    SearchCreateSerializer,
+    SearchSerializer,
+)
+from prediction_models.filters import PredictionModelFilterSet, ProfitableConfigFilterSet, SearchFilterSet
+from prediction_models.services.build import models_build_enqueue
+from prediction_models.services.search import assets_export_json, search_find_enqueue, search_initialize
+from regressions.models import RegressionSelection
+
+
+class PredictionModelSearchViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+    """Searches of the config space. Create one (``initialize_prediction_models``) from a selection."""
+
+    serializer_class = SearchSerializer
+    filterset_class = SearchFilterSet
+    ordering_fields = ["created", "profitable_found", "total_configs"]
+
+    def get_queryset(self):
+        return selectors.search_list().order_by("-created")
+
+    @extend_schema(request=SearchCreateSerializer, responses={202: JobSerializer})
+    def create(self, request, *args, **kwargs):
+        data = SearchCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = dict(data.validated_data)
+        selection = get_object_or_404(RegressionSelection, pk=values.pop("selection"))
+        _, job = search_initialize(selection=selection, user=request.user, **values)
+        return Response(JobSerializer(job).data, status=status.HTTP_202_ACCEPTED)
+
+    @extend_schema(request=None, responses={202: JobSerializer})
+    @action(detail=True, methods=["post"])
+    def find(self, request, pk=None):
+        job = search_find_enqueue(search=self.get_object(), user=request.user)
+        return Response(JobSerializer(job).data, status=status.HTTP_202_ACCEPTED)
+
+    @extend_schema(request=BuildSerializer, responses={202: JobSerializer})
+    @action(detail=True, methods=["post"])
+    def build(self, request, pk=None):
+        data = BuildSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        job = models_build_enqueue(search=self.get_object(), limit=data.validated_data["limit"], user=request.user)
+        return Response(JobSerializer(job).data, status=status.HTTP_202_ACCEPTED)
+
+    @extend_schema(request=None, responses={200: ExportAssetsSerializer})
+    @action(detail=True, methods=["post"], url_path="export-assets")
+    def export_assets(self, request, pk=None):
+        return Response({"files": assets_export_json(search=self.get_object())})
+
+
+class ProfitableConfigViewSet(viewsets.ReadOnlyModelViewSet):
+    serializer_class = ProfitableConfigSerializer
+    filterset_class = ProfitableConfigFilterSet
+    ordering_fields = ["profit", "accuracy", "largest_drawdown", "positions", "config_index"]
+
+    def get_queryset(self):
+        return selectors.profitable_config_list().order_by("-profit", "-accuracy", "config_index")
+
+
+class PredictionModelViewSet(viewsets.ReadOnlyModelViewSet):
+    """Built models with the metrics people sort by; the full certificate is at ``certificate/``."""
+
+    serializer_class = PredictionModelSerializer
+    filterset_class = PredictionModelFilterSet
+    ordering_fields = ["profit", "accuracy", "largest_drawdown", "holdout_profit", "holdout_accuracy", "sharpe",
+                       "profit_factor", "positions", "rank", "created"]
+    lookup_value_regex = "[^/]+"
+
+    def get_queryset(self):
+        return selectors.model_list().order_by("search", "rank")
+
+    @extend_schema(responses={200: dict})
+    @action(detail=True, methods=["get"])
+    def certificate(self, request, pk=None):
+        return Response(selectors.model_certificate(self.get_object()))

@@ -1,0 +1,65 @@
+"""A search's config space: one engine ``ConfigSpace`` per regressions-per-model value, end to end.
+
+Indexes run through the spaces in the order of ``regressions_per_model`` (with the original's
+single value, the index is the engine's index).
+"""
+from __future__ import annotations
+
+import dataclasses
+from typing import Iterator
+
+from prediction_models.engine.config_space import ConfigSpace
+
+
+@dataclasses.dataclass(frozen=True)
+class Part:
+    offset: int
+    space: ConfigSpace
+
+
+@dataclasses.dataclass(frozen=True)
+class SearchSpace:
+    parts_: tuple[Part, ...]
+
+    def __len__(self) -> int:
+        last = self.parts_[-1]
+        return last.offset + len(last.space)
+
+    def part(self, index: int) -> Part:
+        if not 0 <= index < len(self):
+            raise ValueError(f"config index {index} outside 0..{len(self) - 1}")
+        return next(p for p in reversed(self.parts_) if p.offset <= index)
+
+    def minified(self, index: int) -> dict:
+        part = self.part(index)
+        return part.space.minified(index - part.offset)
+
+    def parts(self, start: int, stop: int) -> Iterator[tuple[Part, int, int]]:
+        """``(part, lo, hi)`` for each part that ``[start, stop)`` overlaps (global indexes)."""
+        for part in self.parts_:
+            lo, hi = max(start, part.offset), min(stop, part.offset + len(part.space))
+            if lo < hi:
+                yield part, lo, hi
+
+    def chunks(self, size: int) -> list[tuple[int, int]]:
+        """``[start, stop)`` bounds of at most ``size`` configs, never across two parts."""
+        return [
+            (lo, min(lo + size, part.offset + len(part.space)))
+            for part in self.parts_
+            for lo in range(part.offset, part.offset + len(part.space), size)
+        ]
+
+
+def search_space(search) -> SearchSpace:
+    parts, offset = [], 0
+    for r in search.regressions_per_model:
+        space = ConfigSpace(
+            regression_ids=tuple(search.regression_ids), regressions_per_model=int(r),
+            pcrs=tuple(float(p) for p in search.price_change_requirements), msfs=tuple(search.min_sum_functions),
+            msafs=tuple(float(a) for a in search.min_sum_adjustment_factors),
+        )
+        parts.append(Part(offset, space))
+        offset += len(space)
+    if not parts:
+        raise ValueError("no regressions-per-model value")
+    return SearchSpace(tuple(parts))

@@ -1,0 +1,43 @@
+"""Reads of searches, profitable configs and built models."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from django.db.models import QuerySet
+from django.http import Http404
+
+from epoca_builder.files import read_json, safe_join
+from epochs.services.paths import epoch_dir
+from prediction_models.models import PredictionModel, PredictionModelSearch, ProfitableConfig
+
+
+def search_list(*, epoch=None) -> QuerySet[PredictionModelSearch]:
+    qs = PredictionModelSearch.objects.select_related("epoch", "selection", "created_by")
+    return qs.filter(epoch=epoch) if epoch else qs
+
+
+def profitable_config_list(*, search=None) -> QuerySet[ProfitableConfig]:
+    qs = ProfitableConfig.objects.select_related("search")
+    return qs.filter(search=search) if search else qs
+
+
+def model_list(*, search=None) -> QuerySet[PredictionModel]:
+    qs = PredictionModel.objects.select_related("search", "profitable_config")
+    return qs.filter(search=search) if search else qs
+
+
+def model_certificate_path(model: PredictionModel) -> Path:
+    """The certificate file (``<epoch>/prediction_models/certificates/<id>.json``)."""
+    return safe_join(epoch_dir(model.search.epoch_id), model.certificate_file)
+
+
+def model_regression_ids(model: PredictionModel) -> list[str]:
+    """The model's regressions, in the order of its certificate's ``model.regressions``."""
+    return list(model.profitable_config.regression_ids)
+
+
+def model_certificate(model: PredictionModel) -> dict:
+    path = model_certificate_path(model)
+    if not path.exists():
+        raise Http404(f"The certificate of {model.id} is missing.")
+    return read_json(path)

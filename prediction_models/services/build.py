@@ -1,0 +1,183 @@
+"""Build: rank the profitable configs, write certificates and ``build.json`` (ORIGINAL.md §7.6).
+
+Each certificate describes the selection period (``test_ds_start``/``test_ds_end``,
+``discovery``, ``backtest``) like the original's, and adds ``holdout`` (the same backtest,
+started fresh with the initial balance, on the holdout period with the selection's min sums)
+and ``metrics`` (buy-and-hold, profit factor, Sharpe ratio, exposure).
+"""
+from __future__ import annotations
+
+import hashlib
+import time
+
+import numpy as np
+from django.db import transaction
+
+from cluster.services.jobs import job_enqueue
+from epoca_builder.errors import ApplicationError
+from epoca_builder.files import read_json, safe_join, write_json
+from epochs.engine.epoch import read_epoch_candles
+from epochs.services.paths import epoch_dir
+from prediction_models.choices import SearchStatus
+from prediction_models.engine import backtest_reference
+from prediction_models.engine.assets import ASSETS_FILE, PredictionModelAssets, load_assets
+from prediction_models.engine.backtest import Market, backtest_record
+from prediction_models.engine.discovery import discover
+from prediction_models.engine.trading import extra_metrics, feature_sums
+from prediction_models.models import PredictionModel, PredictionModelSearch, ProfitableConfig
+from prediction_models.services import paths
+from prediction_models.services.certificates import validate_certificate
+from prediction_models.services.periods import periods
+from prediction_models.services.search import backtest_settings
+
+
+def models_build_enqueue(*, search: PredictionModelSearch, limit: int, user=None, inline: bool = False):
+    if search.status not in (SearchStatus.SEARCHED, SearchStatus.BUILT):
+        raise ApplicationError(f"Search #{search.pk} has not searched its whole config space yet.")
+    if limit < 1:
+        raise ApplicationError("The limit must be at least 1.")
+    if not search.profitable_configs.exists():
+        raise ApplicationError(f"Search #{search.pk} found no profitable config.")
+    return job_enqueue(kind="prediction_models.build", target=search, params={"limit": int(limit)}, user=user,
+                       inline=inline, dedup_key=f"pm-build-{search.pk}")
+
+
+def ranked_configs(search: PredictionModelSearch):
+    return search.profitable_configs.order_by("-profit", "-accuracy", "config_index")
+
+
+def model_id(search: PredictionModelSearch, config_index: int) -> str:
+    """``<EPOCH_ID>_<32 hex>``, the same for the same search, assets and config."""
+    seed = f"{search.epoch_id}:{search.pk}:{search.created.isoformat()}:{search.assets_sha256}:{config_index}"
+    return f"{search.epoch_id}_{hashlib.sha256(seed.encode()).hexdigest()[:32]}"
+
+
+def _with_sums(performance: dict) -> dict:
+    """Epoca's IPrediction carries ``s``: the features' sum rounded to 6 decimals."""
+    for position in performance["positions"]:
+        position["p"]["s"] = round(sum(position["p"]["f"]), 6)
+    return performance
+
+
+def _metrics(performance: dict, assets: PredictionModelAssets) -> dict:
+    end = int(np.searchsorted(assets.lookback_indexer, assets.features_num, "left"))
+    return extra_metrics(performance, assets.minutes, 0, max(0, end - 1))
+
+
+def holdout_backtest(assets: PredictionModelAssets, config: ProfitableConfig, min_sums: tuple[float, float], settings):
+    """The holdout period traded with the selection's min sums, from a fresh initial balance."""
+    rows = assets.feature_rows(config.regression_ids)
+    performance = backtest_reference.backtest(
+        assets=assets, pcr=config.price_change_requirement, min_increase_sum=min_sums[0], min_decrease_sum=min_sums[1],
+        features=assets.features[rows].T.tolist(), sums=feature_sums(assets.features, rows), settings=settings,
+    )
+    discovery = discover(feature_sums(assets.features, rows), assets.labels[float(config.price_change_requirement)])
+    return discovery, _with_sums(performance)
+
+
+def certificate_build(
+    *, search: PredictionModelSearch, config: ProfitableConfig, creation: int, selection_assets: PredictionModelAssets,
+    holdout_assets: PredictionModelAssets | None, regression_configs: dict, bounds, markets: dict,
+) -> dict:
+    settings = backtest_settings(search.epoch)
+    pcr = config.price_change_requirement
+    market = markets.setdefault(float(pcr), Market.build(selection_assets, pcr))
+    discovery, performance, min_sums = backtest_record(
+        selection_assets, config.regression_ids, pcr, config.min_sum_function, config.min_sum_adjustment_factor,
+        settings, market=market,
+    )
+    cid = model_id(search, config.config_index)
+    selection, holdout = bounds
+    cert = {
+        "id": cid,
+        "creation": creation,
+        "test_ds_start": selection.start,
+        "test_ds_end": selection.end,
+        "model": {
+            "id": cid,
+            "price_change_requirement": pcr,
+            "min_sum_function": config.min_sum_function,
+            "min_sum_adjustment_factor": config.min_sum_adjustment_factor,
+            "min_increase_sum": min_sums[0],
+            "min_decrease_sum": min_sums[1],
+            "regressions": [regression_configs[rid] for rid in config.regression_ids],
+        },
+        "discovery": discovery,
+        "backtest": _with_sums(performance),
+        "metrics": _metrics(performance, selection_assets),
+        "holdout": None,
+    }
+    if holdout_assets is not None:
+        hold_discovery, hold_performance = holdout_backtest(holdout_assets, config, min_sums, settings)
+        cert["holdout"] = {"test_ds_start": holdout.start, "test_ds_end": holdout.end, "discovery": hold_discovery,
+                           "backtest": hold_performance, "metrics": _metrics(hold_performance, holdout_assets)}
+    return _finite(cert)
+
+
+def _finite(value):
+    """JSON has no NaN/Infinity: undefined ratios become null."""
+    if isinstance(value, float) and not np.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_finite(v) for v in value]
+    return value
+
+
+def models_build(*, search: PredictionModelSearch, limit: int, progress=None) -> list[PredictionModel]:
+    """Certificates of the ``limit`` best profitable configs; replaces the search's earlier build."""
+    directory = paths.assets_dir(search)
+    if not (directory / ASSETS_FILE).exists():
+        raise ApplicationError(f"Search #{search.pk} has no assets.")
+    selection_assets = load_assets(directory)
+    holdout_dir = paths.holdout_assets_dir(search)
+    holdout_assets = load_assets(holdout_dir) if (holdout_dir / ASSETS_FILE).exists() else None
+    _, prediction, _ = read_epoch_candles(epoch_dir(search.epoch_id) / "candlesticks")
+    bounds = periods(search.epoch, prediction)
+    configs = list(ranked_configs(search)[:limit])
+    regression_configs = {
+        rid: read_json(safe_join(epoch_dir(search.epoch_id), "regressions", rid, "certificate.json"))["regression_config"]
+        for rid in search.regression_ids
+    }
+    creation = int(time.time() * 1000)
+    markets: dict = {}
+    certificates = []
+    for done, config in enumerate(configs):
+        cert = certificate_build(search=search, config=config, creation=creation, selection_assets=selection_assets,
+                                 holdout_assets=holdout_assets, regression_configs=regression_configs, bounds=bounds,
+                                 markets=markets)
+        validate_certificate(cert, search.epoch_id)
+        certificates.append((config, cert))
+        if progress:
+            progress(done + 1, len(configs), cert["id"])
+    return models_record(search=search, certificates=certificates)
+
+
+@transaction.atomic
+def models_record(*, search: PredictionModelSearch, certificates: list) -> list[PredictionModel]:
+    root = epoch_dir(search.epoch_id)
+    for _, cert in certificates:
+        write_json(root / paths.certificate_relpath(cert["id"]), cert)
+    write_json(paths.build_file(search.epoch_id), [cert for _, cert in certificates])
+    keep = {cert["id"] for _, cert in certificates}
+    for stale in search.models.exclude(id__in=keep):
+        (root / stale.certificate_file).unlink(missing_ok=True)
+        stale.delete()
+    models = []
+    for rank, (config, cert) in enumerate(certificates, start=1):
+        backtest, holdout, metrics = cert["backtest"], cert["holdout"], cert["metrics"]
+        model, _ = PredictionModel.objects.update_or_create(id=cert["id"], defaults={
+            "search": search, "profitable_config": config, "rank": rank,
+            "certificate_file": paths.certificate_relpath(cert["id"]),
+            "profit": backtest["profit"], "accuracy": backtest["accuracy"], "positions": len(backtest["positions"]),
+            "largest_drawdown": backtest["largest_balance_drawdown"],
+            "holdout_profit": holdout["backtest"]["profit"] if holdout else None,
+            "holdout_accuracy": holdout["backtest"]["accuracy"] if holdout else None,
+            "holdout_positions": len(holdout["backtest"]["positions"]) if holdout else None,
+            "sharpe": metrics["sharpe_ratio"], "profit_factor": metrics["profit_factor"],
+            "buy_and_hold": metrics["buy_and_hold_pct"],
+        })
+        models.append(model)
+    PredictionModelSearch.objects.filter(pk=search.pk).update(status=SearchStatus.BUILT)
+    return models

@@ -1,0 +1,240 @@
+"""Searches: freeze the config space, build the assets, run the space in chunks."""
+from __future__ import annotations
+
+import functools
+import time
+from pathlib import Path
+
+import numpy as np
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F
+
+from cluster.services.jobs import job_enqueue
+from epoca_builder.errors import ApplicationError
+from epoca_builder.files import sha256_file
+from epochs.services.paths import epoch_dir
+from prediction_models.choices import SearchStatus
+from prediction_models.engine.assets import ASSETS_FILE, export_json, load_assets, save_assets
+from prediction_models.engine.backtest import Market, Thresholds, search_chunk
+from prediction_models.engine.trading import BacktestSettings
+from prediction_models.features import features_file, regression_shape
+from prediction_models.models import ConfigChunk, PredictionModelSearch, ProfitableConfig
+from prediction_models.search_space import SearchSpace, search_space
+from prediction_models.services import paths
+from prediction_models.services.periods import period_assets, search_ranges
+from regressions.models import RegressionSelection
+
+DEFAULT_CHUNK_SIZE = 20_000
+
+
+# ---------------------------------------------------------------------------- initialise
+
+
+@transaction.atomic
+def search_initialize(
+    *, selection: RegressionSelection, user=None, regressions_per_model: list[int] | None = None,
+    chunk_size: int = DEFAULT_CHUNK_SIZE, inline: bool = False,
+) -> tuple[PredictionModelSearch, object]:
+    """Create a search of ``selection`` with the epoch's config-space settings; queue its assets job."""
+    epoch = selection.epoch
+    if not epoch.is_ready:
+        raise ApplicationError(f"Epoch {epoch.id} is not ready.")
+    ids = list(selection.regression_ids)
+    sizes = [int(r) for r in (regressions_per_model or epoch.regressions_per_model)]
+    if not sizes or min(sizes) < 1:
+        raise ApplicationError(f"Regressions per model must be positive, got {sizes}.")
+    if len(ids) < max(sizes):
+        raise ApplicationError(f"Selection {selection.name!r} holds {len(ids)} regressions; a model takes {max(sizes)}.")
+    if chunk_size < 1:
+        raise ApplicationError("The chunk size must be positive.")
+    search = PredictionModelSearch(
+        epoch=epoch, selection=selection, regression_ids=ids, regressions_per_model=sizes,
+        price_change_requirements=list(epoch.price_change_requirements), min_sum_functions=list(epoch.min_sum_functions),
+        min_sum_adjustment_factors=list(epoch.min_sum_adjustment_factors), min_accuracy=epoch.min_accuracy,
+        min_profit=epoch.min_profit, chunk_size=chunk_size, created_by=user if getattr(user, "is_authenticated", False) else None,
+    )
+    try:
+        space = search_space(search)
+    except ValueError as exc:
+        raise ApplicationError(f"Invalid config space: {exc}") from None
+    search.total_configs = len(space)
+    search.save()
+    return search, search_initialize_enqueue(search=search, user=user, inline=inline)
+
+
+def search_initialize_enqueue(*, search: PredictionModelSearch, user=None, inline: bool = False):
+    return job_enqueue(kind="prediction_models.initialize", target=search, user=user, inline=inline,
+                       dedup_key=f"pm-initialize-{search.pk}")
+
+
+def features_argv(*, search: PredictionModelSearch) -> list[str]:
+    """The child process that predicts every regression's features (Keras stays out of the worker)."""
+    import sys
+
+    test_row = search_ranges(search.epoch).test_row
+    return [sys.executable, str(Path(settings.BASE_DIR) / "manage.py"), "predict_features",
+            "--epoch-dir", str(epoch_dir(search.epoch_id)), "--out", str(paths.features_dir(search)),
+            "--test-row", str(test_row), "--threads", str(settings.TRAINING_THREADS), *search.regression_ids]
+
+
+def search_assets_build(*, search: PredictionModelSearch) -> dict:
+    """Labels and the lookback indexer of both periods from the predicted features; saves the assets."""
+    epoch = search.epoch
+    shapes = {rid: regression_shape(epoch_dir(epoch.id), rid) for rid in search.regression_ids}
+    if len(set(shapes.values())) != 1:
+        raise ApplicationError(f"The selected regressions differ in lookback/predictions: {shapes}")
+    lookback, predictions = next(iter(shapes.values()))
+    features = {rid: np.load(features_file(paths.features_dir(search), rid)) for rid in search.regression_ids}
+    selection, holdout, sel_period, hold_period = period_assets(
+        epoch, features, [float(p) for p in search.price_change_requirements], lookback, predictions
+    )
+    path = save_assets(selection, paths.assets_dir(search))
+    if holdout is not None:
+        save_assets(holdout, paths.holdout_assets_dir(search))
+    PredictionModelSearch.objects.filter(pk=search.pk).update(status=SearchStatus.READY, assets_sha256=sha256_file(path), error="")
+    return {"features": selection.features_num, "holdout_features": holdout.features_num if holdout else 0,
+            "minutes": len(selection.minutes), "selection": [sel_period.start, sel_period.end],
+            "holdout": [hold_period.start, hold_period.end] if hold_period else None}
+
+
+def search_mark(*, search: PredictionModelSearch, status: str, error: str = "") -> None:
+    PredictionModelSearch.objects.filter(pk=search.pk).update(status=status, error=error)
+
+
+def assets_export_json(*, search: PredictionModelSearch) -> list[str]:
+    """The original's features.json, labels.json and lookback_indexer.json of the selection period."""
+    directory = paths.assets_dir(search)
+    if not (directory / ASSETS_FILE).exists():
+        raise ApplicationError(f"Search #{search.pk} has no assets yet.")
+    return [str(p) for p in export_json(load_assets(directory), directory)]
+
+
+# ---------------------------------------------------------------------------- find
+
+
+def search_find_enqueue(*, search: PredictionModelSearch, user=None, inline: bool = False):
+    if search.status not in (SearchStatus.READY, SearchStatus.SEARCHING, SearchStatus.SEARCHED, SearchStatus.BUILT):
+        raise ApplicationError(f"Search #{search.pk} is {search.get_status_display().lower()}; build its assets first.")
+    chunks_ensure(search=search)
+    return job_enqueue(kind="prediction_models.find", target=search, user=user, inline=inline, dedup_key=f"pm-find-{search.pk}")
+
+
+@transaction.atomic
+def chunks_ensure(*, search: PredictionModelSearch) -> int:
+    """One ConfigChunk per ``chunk_size`` configs (a chunk never straddles two regression counts)."""
+    existing = set(search.chunks.values_list("index", flat=True))
+    bounds = search_space(search).chunks(search.chunk_size)
+    ConfigChunk.objects.bulk_create([
+        ConfigChunk(search=search, index=i, start=start, stop=stop)
+        for i, (start, stop) in enumerate(bounds) if i not in existing
+    ])
+    return len(bounds)
+
+
+def chunk_specs(*, search: PredictionModelSearch) -> list[dict]:
+    return [
+        {"kind": "prediction_models.search_chunk", "params": {"chunk_id": chunk.pk}, "target": search,
+         "dedup_key": f"chunk-{chunk.index}"}
+        for chunk in search.chunks.filter(done=False).order_by("index")
+    ]
+
+
+@functools.lru_cache(maxsize=2)
+def _loaded(directory: str, sha256: str) -> tuple:
+    """Assets and their market tables, kept while a worker runs the chunks of one search."""
+    assets = load_assets(directory)
+    return assets, {}
+
+
+def backtest_settings(epoch) -> BacktestSettings:
+    return BacktestSettings(position_size=epoch.position_size, leverage=epoch.leverage, exchange_fee=epoch.exchange_fee,
+                            idle_minutes=epoch.idle_minutes_on_position_close)
+
+
+def chunk_run(*, chunk: ConfigChunk, progress=None, should_stop=None) -> dict:
+    """Evaluate one chunk on the selection period and record it; a done chunk is skipped."""
+    if chunk.done:
+        return {"chunk": chunk.index, "skipped": "done already"}
+    search = chunk.search
+    PredictionModelSearch.objects.filter(pk=search.pk, status=SearchStatus.READY).update(status=SearchStatus.SEARCHING)
+    assets, markets = _loaded(str(paths.assets_dir(search)), search.assets_sha256)
+    space: SearchSpace = search_space(search)
+    thresholds = Thresholds(min_accuracy=search.min_accuracy, min_profit=search.min_profit)
+    started = time.monotonic()
+    found: list[tuple[int, dict]] = []
+    for part, lo, hi in space.parts(chunk.start, chunk.stop):
+        for pcr in part.space.pcrs:
+            markets.setdefault(float(pcr), Market.build(assets, pcr))
+
+        def report(done, total, message, _lo=lo):
+            if progress:
+                evaluated = _lo - chunk.start + done
+                rate = evaluated / max(time.monotonic() - started, 1e-6)
+                progress(evaluated, chunk.stop - chunk.start, progress_message(search, rate, len(found)))
+
+        # On SearchCancelled nothing of this chunk is recorded: a re-run evaluates it whole.
+        found += [(part.offset + i, summary) for i, summary in search_chunk(
+            assets, part.space, lo - part.offset, hi - part.offset, thresholds, backtest_settings(search.epoch),
+            markets=markets, progress=report, should_stop=should_stop,
+        )]
+    return chunk_record(chunk=chunk, found=found, space=space, seconds=time.monotonic() - started)
+
+
+def progress_message(search: PredictionModelSearch, rate: float, found_here: int) -> str:
+    search.refresh_from_db(fields=["configs_evaluated", "profitable_found", "total_configs"])
+    left = max(0, search.total_configs - search.configs_evaluated)
+    return (f"{rate:,.0f} configs/s · {search.profitable_found + found_here} profitable so far · "
+            f"~{format_seconds(left / rate if rate > 0 else 0)} left")
+
+
+def format_seconds(seconds: float) -> str:
+    seconds = int(seconds)
+    if seconds >= 3600:
+        return f"{seconds // 3600}h{seconds % 3600 // 60:02d}m"
+    return f"{seconds // 60}m{seconds % 60:02d}s" if seconds >= 60 else f"{seconds}s"
+
+
+@transaction.atomic
+def chunk_record(*, chunk: ConfigChunk, found: list[tuple[int, dict]], space: SearchSpace, seconds: float) -> dict:
+    """Record a chunk's profitable configs and mark it done, in one transaction (once only)."""
+    locked = ConfigChunk.objects.select_for_update().get(pk=chunk.pk)
+    if locked.done:
+        return {"chunk": chunk.index, "skipped": "done already"}
+    rows = []
+    for index, summary in found:
+        minified = space.minified(index)
+        rows.append(ProfitableConfig(
+            search_id=chunk.search_id, config_index=index, regression_ids=minified["ri"],
+            price_change_requirement=minified["pcr"], min_sum_function=minified["msf"],
+            min_sum_adjustment_factor=minified["msaf"], profit=summary["profit"], accuracy=summary["accuracy"],
+            positions=summary["positions"], largest_drawdown=summary["largest_balance_drawdown"],
+            final_balance=summary["final_balance"],
+        ))
+    # The unique (search, config_index) constraint makes a second recording of a config a no-op.
+    ProfitableConfig.objects.bulk_create(rows, ignore_conflicts=True)
+    evaluated = chunk.stop - chunk.start
+    ConfigChunk.objects.filter(pk=chunk.pk).update(done=True, evaluated=evaluated, profitable=len(rows), seconds=seconds,
+                                                   finished=_now())
+    PredictionModelSearch.objects.filter(pk=chunk.search_id).update(
+        configs_evaluated=F("configs_evaluated") + evaluated, search_seconds=F("search_seconds") + seconds,
+        profitable_found=ProfitableConfig.objects.filter(search_id=chunk.search_id).count(),
+    )
+    return {"chunk": chunk.index, "evaluated": evaluated, "profitable": len(rows), "seconds": round(seconds, 3)}
+
+
+def _now():
+    from django.utils import timezone
+
+    return timezone.now()
+
+
+def search_find_finish(*, search: PredictionModelSearch) -> dict:
+    pending = search.chunks.filter(done=False).count()
+    if pending:
+        raise ApplicationError(f"{pending} chunks of search #{search.pk} are not done; run the search again to finish them.")
+    if search.status in (SearchStatus.READY, SearchStatus.SEARCHING):
+        search_mark(search=search, status=SearchStatus.SEARCHED)
+    search.refresh_from_db()
+    return {"configs": search.total_configs, "evaluated": search.configs_evaluated, "profitable": search.profitable_found,
+            "seconds": round(search.search_seconds, 3)}

@@ -1,0 +1,70 @@
+"""The regressions API: filters, ordering, selections, and queries that do not grow with pages."""
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from epochs.models import CandlestickSet, Epoch
+from regressions.models import Regression, RegressionConfig, TrainingBatch
+
+pytestmark = pytest.mark.django_db
+
+
+def _epoch(epoch_id="_API"):
+    candle_set = CandlestickSet.objects.create(name=f"set{epoch_id.lower()}", candles=1)
+    return Epoch.objects.create(id=epoch_id, candlestick_set=candle_set, status="ready", data_fingerprint="f" * 64)
+
+
+def _many_regressions(epoch, count):
+    batch = TrainingBatch.objects.create(epoch=epoch, name="KR_DNN_1_1", category="DNN", number=1, total=1, profile="t",
+                                         config_file="x.json")
+    configs = RegressionConfig.objects.bulk_create([
+        RegressionConfig(id=f"KR_DNN_S2_{i:032x}", epoch=epoch, batch=batch, position=i, category="DNN", template="KR_DNN_S2",
+                         learning_rate=0.001, loss="mean_absolute_error", metric="mean_squared_error",
+                         config={"keras_model": {"name": "KR_DNN_S2", "units": [32, 32]}})
+        for i in range(count)
+    ])
+    Regression.objects.bulk_create([
+        Regression(config=c, epoch=epoch, status="trained", accuracy=50 + (i % 40), points=i % 17, test_loss=0.01 + i / 1e6,
+                   increase_num=10, decrease_num=10 + i % 3)
+        for i, c in enumerate(configs)
+    ])
+
+
+def test_list_queries_do_not_grow_with_the_page_size(api_client):
+    _many_regressions(_epoch(), 10_000)
+    counts = []
+    for size in (10, 1000):
+        with CaptureQueriesContext(connection) as queries:
+            response = api_client.get(f"/api/regressions/?page_size={size}&epoch=_API")
+        assert response.status_code == 200 and response.json()["count"] == 10_000
+        counts.append(len(queries))
+    assert counts[0] == counts[1] <= 4
+    with CaptureQueriesContext(connection) as queries:
+        assert api_client.get("/api/regression-batches/").status_code == 200
+    assert len(queries) <= 4
+
+
+def test_filters_and_ordering(api_client):
+    _many_regressions(_epoch(), 50)
+    body = api_client.get("/api/regressions/?min_accuracy=85&ordering=-accuracy,test_loss").json()
+    accuracies = [r["accuracy"] for r in body["results"]]
+    assert accuracies and min(accuracies) >= 85 and accuracies == sorted(accuracies, reverse=True)
+    assert api_client.get("/api/regressions/?status=pending").json()["count"] == 0
+
+
+def test_selection_top_n_and_manual(api_client):
+    epoch = _epoch()
+    _many_regressions(epoch, 30)
+    response = api_client.post("/api/regression-selections/", {"epoch": "_API", "name": "best", "size": 5}, format="json")
+    assert response.status_code == 201, response.content
+    body = response.json()
+    expected = list(Regression.objects.filter(epoch=epoch).order_by("-accuracy", "-points", "test_loss", "config_id")
+                    .values_list("config_id", flat=True)[:5])
+    assert body["regression_ids"] == expected and len(body["ranking"]) == 30
+    too_many = api_client.post("/api/regression-selections/", {"epoch": "_API", "name": "all", "size": 31}, format="json")
+    assert too_many.status_code == 400 and "Only 30" in too_many.json()["message"]
+    manual = api_client.post("/api/regression-selections/", {"epoch": "_API", "name": "hand", "mode": "manual",
+                                                               "regression_ids": ["KR_DNN_S2_" + "0" * 32, "nope"]}, format="json")
+    assert manual.status_code == 400 and "nope" in str(manual.json())
+    bad_rank = api_client.post("/api/regression-selections/", {"epoch": "_API", "name": "x", "criteria": {"order_by": ["id;drop"]}}, format="json")
+    assert bad_rank.status_code == 400
