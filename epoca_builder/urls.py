@@ -16,6 +16,7 @@ api_patterns = [
     path("auth/login/", views.TokenLoginView.as_view(), name="api-login"),
     path("auth/logout/", views.TokenLogoutView.as_view(), name="api-logout"),
     path("auth/logoutall/", views.TokenLogoutAllView.as_view(), name="api-logoutall"),
+    path("demo/", views.DemoView.as_view(), name="api-demo"),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),

@@ -2,15 +2,24 @@
 from django.shortcuts import render
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from knox import views as knox_views
-from rest_framework import serializers
+from rest_framework import serializers, status
+from rest_framework.response import Response
+from rest_framework.views import APIView
 from rest_framework.authentication import BasicAuthentication, SessionAuthentication
 from rest_framework.permissions import IsAuthenticated
 
 from cluster import selectors as cluster_selectors
+from cluster.api.serializers import JobSerializer
 
 
 def dashboard(request):
-    return render(request, "dashboard.html", {"recent_jobs": cluster_selectors.job_list()[:10]})
+    from epoca_builder.pipeline import epoch_pipeline, next_stage
+    from epochs.selectors import epoch_list
+
+    epochs = [(epoch, next_stage(epoch_pipeline(epoch))) for epoch in epoch_list()[:10]]
+    demo_job = cluster_selectors.job_list().filter(kind="epoca_builder.demo").first()
+    return render(request, "dashboard.html", {"recent_jobs": cluster_selectors.job_list().filter(parent__isnull=True)[:10],
+                                              "epochs": epochs, "demo_job": demo_job})
 
 
 TOKEN_RESPONSE = inline_serializer(
@@ -38,3 +47,21 @@ class TokenLogoutView(knox_views.LogoutView):
 @extend_schema(tags=["auth"], request=None, responses={204: OpenApiResponse(description="All tokens revoked.")})
 class TokenLogoutAllView(knox_views.LogoutAllView):
     """Revoke every token of the user."""
+
+
+class DemoInputSerializer(serializers.Serializer):
+    source = serializers.CharField(required=False, allow_blank=True, help_text="Default: the CANDLESTICK_SOURCE setting.")
+
+
+class DemoView(APIView):
+    """Queue the demo: the whole pipeline on a small real epoch, ending with a verified Epoch File."""
+
+    @extend_schema(tags=["demo"], request=DemoInputSerializer, responses={202: JobSerializer})
+    def post(self, request):
+        from cluster.services.jobs import job_enqueue
+
+        data = DemoInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        job = job_enqueue(kind="epoca_builder.demo", params={"source": data.validated_data.get("source") or None},
+                          user=request.user, dedup_key="demo")
+        return Response(JobSerializer(job).data, status=status.HTTP_202_ACCEPTED)

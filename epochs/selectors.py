@@ -40,3 +40,18 @@ def store_candles(candle_set: CandlestickSet, interval_minutes: int = 15):
 
 def epoch_export_list() -> QuerySet[EpochExport]:
     return EpochExport.objects.select_related("epoch", "created_by").order_by("-created")
+
+
+def epoch_disk_usage(epoch: Epoch) -> int:
+    """Bytes under the epoch's folder (0 when it has none)."""
+    import os
+
+    folder = epoch_dir(epoch.id)
+    total = 0
+    for directory, _dirs, files in os.walk(folder):
+        for name in files:
+            try:
+                total += os.lstat(os.path.join(directory, name)).st_size
+            except FileNotFoundError:
+                continue
+    return total

@@ -24,12 +24,16 @@ def candles(request):
 
 
 def epoch_list(request):
-    return render(request, "epochs/epoch_list.html", {"epochs": selectors.epoch_list(), "form": EpochCreateForm()})
+    epochs = [(epoch, selectors.epoch_disk_usage(epoch)) for epoch in selectors.epoch_list()]
+    return render(request, "epochs/epoch_list.html", {"epochs": epochs, "form": EpochCreateForm()})
 
 
 def epoch_detail(request, pk: str):
     epoch = get_object_or_404(selectors.epoch_list(), pk=pk)
+    from epoca_builder.pipeline import epoch_pipeline, with_action_bodies
+
     context = {"epoch": epoch, "jobs": jobs_for_target(epoch)[:10], "receipt": selectors.epoch_receipt(epoch),
+               "stages": with_action_bodies(epoch_pipeline(epoch)), "disk_usage": selectors.epoch_disk_usage(epoch),
                "config": selectors.epoch_config(epoch), "exports": epoch.exports.all()}
     if epoch.is_ready:
         _, prediction, normalized = selectors.epoch_candles(epoch)

@@ -21,7 +21,7 @@ from regressions.filters import RegressionConfigFilterSet, RegressionFilterSet, 
 from regressions.models import RegressionConfig
 from regressions.services.grid import configs_generate_enqueue
 from regressions.services.selection import selection_create
-from regressions.services.training import batch_train_enqueue, regression_train_enqueue
+from regressions.services.training import batch_train_enqueue, epoch_train_all_enqueue, regression_train_enqueue
 
 
 def _server(data):
@@ -43,6 +43,15 @@ class TrainingBatchViewSet(viewsets.ReadOnlyModelViewSet):
         data.is_valid(raise_exception=True)
         job = batch_train_enqueue(batch=self.get_object(), user=request.user, server=_server(data.validated_data))
         return Response(JobSerializer(job).data, status=status.HTTP_202_ACCEPTED)
+
+    @extend_schema(request=TrainSerializer, responses={202: JobSerializer(many=True)})
+    @action(detail=False, methods=["post"], url_path=r"train-all/(?P<epoch_id>[^/]+)")
+    def train_all(self, request, epoch_id=None):
+        data = TrainSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        epoch = get_object_or_404(Epoch, pk=epoch_id)
+        jobs = epoch_train_all_enqueue(epoch=epoch, user=request.user, server=_server(data.validated_data))
+        return Response(JobSerializer(jobs, many=True).data, status=status.HTTP_202_ACCEPTED)
 
     @extend_schema(request=GenerateConfigsSerializer, responses={202: JobSerializer})
     @action(detail=False, methods=["post"], url_path=r"generate/(?P<epoch_id>[^/]+)")

@@ -128,3 +128,12 @@ def train_on_server(ctx, *, regression: Regression) -> dict:
         pull=[(f"{remote_epoch}/regressions/{regression.config_id}", local_epoch / "regressions" / regression.config_id)],
         env={"TRAINING_THREADS": str(settings.TRAINING_THREADS)},
     )
+
+
+def epoch_train_all_enqueue(*, epoch, user=None, server=None) -> list[Job]:
+    """Queue every batch of the epoch that is not fully trained (the unit test first)."""
+    batches = sorted(epoch.batches.all(), key=lambda b: (b.category != "UNIT_TEST", b.category, b.number))
+    pending = [b for b in batches if b.configs.exclude(regression__status=RegressionStatus.TRAINED).exists()]
+    if not pending:
+        raise ApplicationError(f"Every regression of {epoch.id} is trained already.")
+    return [batch_train_enqueue(batch=b, user=user, server=server) for b in pending]

@@ -84,11 +84,12 @@
         event.preventDefault();
         if (el.dataset.confirm && !window.confirm(el.dataset.confirm)) return;
         const form = el.tagName === "FORM" ? el : null;
-        const body = form ? Object.fromEntries(new FormData(form).entries()) : {};
+        const body = form ? Object.fromEntries(new FormData(form).entries()) : (el.dataset.body ? JSON.parse(el.dataset.body) : {});
         for (const k of Object.keys(body)) { if (body[k] === "") delete body[k]; }
         const status = document.getElementById(el.dataset.statusTarget || "") || el.parentElement;
         try {
-          const result = await api(el.dataset.apiPost, {method: "POST", body: JSON.stringify(body)});
+          const method = el.dataset.method || "POST";
+          const result = await api(el.dataset.apiPost, method === "DELETE" ? {method} : {method, body: JSON.stringify(body)});
           if (result && result.id && result.kind && el.dataset.followJob) {
             window.location = `/jobs/${result.id}/`;
           } else if (el.dataset.redirect) {

@@ -89,7 +89,9 @@ def test_provisioned_worker_runs_jobs_and_stops_by_process_group(ssh_servers, se
             call_command("worker_start", "worker-a")
         # The remote worker reads its .env: it finds the shared database and runs a job.
         job = job_enqueue(kind="cluster.selfcheck", params={"steps": 2, "step_seconds": 0.1})
-        wait_for(lambda: Job.objects.get(pk=job.pk).status == JobStatus.SUCCEEDED, 90, "the remote worker to run the job")
+        log = root / "logs" / "qcluster.log"
+        wait_for(lambda: Job.objects.get(pk=job.pk).status == JobStatus.SUCCEEDED, 90,
+                 f"the remote worker to run the job; its log:\n{log.read_text() if log.exists() else ''}")
         job.refresh_from_db()
         assert job.process_group == pgid
         workers = group_members(pgid)
