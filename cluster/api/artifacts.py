@@ -28,6 +28,7 @@ from epochs.services.paths import epoch_dir
 
 REGRESSION_ID = r"(?P<regression_id>[^/]+)"
 BATCH_NAME = r"(?P<batch_name>[^/]+)"
+EPOCH = OpenApiParameter("epoch_id", str, OpenApiParameter.PATH, description="Epoch id, e.g. _EROS3.")
 
 
 class EpochStoreViewSet(viewsets.ViewSet):
@@ -44,12 +45,12 @@ class EpochStoreViewSet(viewsets.ViewSet):
         epoch = get_object_or_404(Epoch, pk=epoch_id)
         return epoch_dir(epoch.pk)
 
-    @extend_schema(responses={200: OpenApiTypes.OBJECT})
+    @extend_schema(parameters=[EPOCH], responses={200: OpenApiTypes.OBJECT})
     @action(detail=True, methods=["get"])
     def inputs(self, request, epoch_id=None):
         return Response({"files": artifacts.epoch_inputs_manifest(self._folder(epoch_id))})
 
-    @extend_schema(parameters=[OpenApiParameter("path", str, required=True)], responses={200: OpenApiTypes.BINARY})
+    @extend_schema(parameters=[EPOCH, OpenApiParameter("path", str, required=True)], responses={200: OpenApiTypes.BINARY})
     @action(detail=True, methods=["get"])
     def file(self, request, epoch_id=None):
         folder = self._folder(epoch_id)
@@ -62,8 +63,8 @@ class EpochStoreViewSet(viewsets.ViewSet):
         response["X-Checksum-SHA256"] = artifacts.epoch_file_digest(path)["sha256"]
         return response
 
-    @extend_schema(methods=["GET"], responses={200: OpenApiTypes.OBJECT})
-    @extend_schema(methods=["POST"], request={"multipart/form-data": OpenApiTypes.OBJECT},
+    @extend_schema(methods=["GET"], parameters=[EPOCH], responses={200: OpenApiTypes.OBJECT})
+    @extend_schema(methods=["POST"], parameters=[EPOCH], request={"multipart/form-data": OpenApiTypes.OBJECT},
                    responses={200: OpenApiTypes.OBJECT, 201: OpenApiTypes.OBJECT, 409: OpenApiTypes.OBJECT})
     @action(detail=True, methods=["get", "post"], url_path=f"regressions/{REGRESSION_ID}", parser_classes=[MultiPartParser])
     def regression(self, request, epoch_id=None, regression_id=None):
@@ -86,7 +87,7 @@ class EpochStoreViewSet(viewsets.ViewSet):
             return Response({"message": exc.message, "stored": exc.extra}, status=status.HTTP_409_CONFLICT)
         return Response(stored, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
-    @extend_schema(request=None, responses={200: OpenApiTypes.OBJECT})
+    @extend_schema(parameters=[EPOCH], request=None, responses={200: OpenApiTypes.OBJECT})
     @action(detail=True, methods=["post"], url_path=f"batched-certificates/{BATCH_NAME}")
     def batched_certificate(self, request, epoch_id=None, batch_name=None):
         from regressions.models import TrainingBatch

@@ -2,7 +2,8 @@
 settings, start and stop its django-q2 worker (``manage.py qcluster``) by process group.
 
 The worker's settings live in ``<remote root>/code/.env`` (mode 0600), which the settings module
-reads; the API token goes there only, never into the database or an action's recorded output.
+reads; the API token and this machine's SECRET_KEY (django-q2 signs queued messages with it, so
+every machine must share it) go there only, never into the database or a recorded output.
 The started worker's pid and process group are kept in ``<remote root>/var/qcluster.json``
 together with the machine's boot id, so a stop after a reboot never signals a reused pid.
 """
@@ -93,6 +94,8 @@ def worker_provision(*, server: Server, central_url: str, central_token: str, da
             lines.append(f"virtualenv {venv}: requirements installed")
         values = {
             "DATABASE_URL": database_url, "CENTRAL_URL": central_url.rstrip("/"), "CENTRAL_TOKEN": central_token,
+            # django-q2 signs every queued message with SECRET_KEY: all machines share this one's.
+            "SECRET_KEY": settings.SECRET_KEY,
             "EPOCA_VAR_DIR": remote_path(root, "var"), "EPOCHS_ROOT": remote_path(root, "var/epochs"),
             "CANDLES_ROOT": remote_path(root, "var/candles"), "SSH_DIR": remote_path(root, "var/ssh"),
         }

@@ -81,10 +81,11 @@ def certificate_build(
 ) -> dict:
     settings = backtest_settings(search.epoch)
     pcr = config.price_change_requirement
-    market = markets.setdefault(float(pcr), Market.build(selection_assets, pcr))
+    if float(pcr) not in markets:
+        markets[float(pcr)] = Market.build(selection_assets, pcr)
     discovery, performance, min_sums = backtest_record(
         selection_assets, config.regression_ids, pcr, config.min_sum_function, config.min_sum_adjustment_factor,
-        settings, market=market,
+        settings, market=markets[float(pcr)],
     )
     cid = model_id(search, config.config_index)
     selection, holdout = bounds

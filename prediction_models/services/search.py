@@ -165,7 +165,8 @@ def chunk_run(*, chunk: ConfigChunk, progress=None, should_stop=None) -> dict:
     found: list[tuple[int, dict]] = []
     for part, lo, hi in space.parts(chunk.start, chunk.stop):
         for pcr in part.space.pcrs:
-            markets.setdefault(float(pcr), Market.build(assets, pcr))
+            if float(pcr) not in markets:
+                markets[float(pcr)] = Market.build(assets, pcr)
 
         def report(done, total, message, _lo=lo):
             if progress:

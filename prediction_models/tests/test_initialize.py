@@ -47,7 +47,7 @@ def test_initialize_freezes_the_space_and_computes_the_test_range_features(pm_ep
     # Feature k of the whole test range decides at row test_row + k + lookback.
     total = rows - test_row - lookback - steps
     picks = [0, 7, selection.features_num - 1, holdout_row - test_row - lookback, total - 1]
-    for r, rid in enumerate(search.regression_ids):
+    for r, rid in list(enumerate(search.regression_ids))[:2]:
         model = tf.keras.models.load_model(epoch_dir(epoch.id) / "regressions" / rid / "model.keras", compile=False)
         windows = np.array([closes[test_row + k: test_row + k + lookback] for k in picks], dtype=np.float32)
         forecasts = model.predict(windows, verbose=0)[:, -1].astype(float)

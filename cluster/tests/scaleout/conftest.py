@@ -109,11 +109,12 @@ def stop(proc: subprocess.Popen) -> None:
             continue
 
 
-def wait_for(predicate, timeout: float, what: str, interval: float = 0.5):
+def wait_for(predicate, timeout: float, what, interval: float = 0.5):
+    """Poll ``predicate``; ``what`` (text, or a function giving it at failure) names the wait."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         value = predicate()
         if value:
             return value
         time.sleep(interval)
-    raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+    raise AssertionError(f"timed out after {timeout}s waiting for {what() if callable(what) else what}")

@@ -76,7 +76,7 @@ def test_provisioned_worker_runs_jobs_and_stops_by_process_group(ssh_servers, se
     assert parse_env_file(env_file, monkeypatch) == {
         "DATABASE_URL": database_url, "CENTRAL_URL": "http://central.example:8000", "CENTRAL_TOKEN": token,
         "EPOCA_VAR_DIR": f"{root}/var", "EPOCHS_ROOT": f"{root}/var/epochs", "CANDLES_ROOT": f"{root}/var/candles",
-        "SSH_DIR": f"{root}/var/ssh", "WORKER_PROCESSES": "1",
+        "SSH_DIR": f"{root}/var/ssh", "WORKER_PROCESSES": "1", "SECRET_KEY": settings.SECRET_KEY,
     }
     server.refresh_from_db()
     assert server.python == sys.executable
@@ -91,13 +91,13 @@ def test_provisioned_worker_runs_jobs_and_stops_by_process_group(ssh_servers, se
         job = job_enqueue(kind="cluster.selfcheck", params={"steps": 2, "step_seconds": 0.1})
         log = root / "logs" / "qcluster.log"
         wait_for(lambda: Job.objects.get(pk=job.pk).status == JobStatus.SUCCEEDED, 90,
-                 f"the remote worker to run the job; its log:\n{log.read_text() if log.exists() else ''}")
+                 lambda: f"the remote worker to run the job; its log:\n{log.read_text() if log.exists() else ''}")
         job.refresh_from_db()
         assert job.process_group == pgid
         workers = group_members(pgid)
         assert len(workers) >= 2  # qcluster and its worker processes, all in the one group
     finally:
-        call_command("worker_stop", "worker-a", "--grace", "15")
+        call_command("worker_stop", "worker-a", "--grace", "10")
     assert group_members(pgid) == []
     assert not (root / PID_FILE).exists()
     call_command("worker_stop", "worker-a")  # nothing left to stop: says so
@@ -105,5 +105,5 @@ def test_provisioned_worker_runs_jobs_and_stops_by_process_group(ssh_servers, se
     # The token lives on the worker only.
     server.refresh_from_db()
     recorded = " ".join(ServerAction.objects.filter(server=server).values_list("output", flat=True))
-    assert token not in recorded and token not in str(server.__dict__)
+    assert token not in recorded and token not in str(server.__dict__) and settings.SECRET_KEY not in recorded
     assert not ssh_servers.pwned_marker.exists()
