@@ -12,11 +12,10 @@ import environ
 import plotly
 
 BASE_DIR = Path(__file__).resolve().parent.parent
-VAR_DIR = Path(environ.Env().str("EPOCA_VAR_DIR", default=str(BASE_DIR / "var")))
-VAR_DIR.mkdir(parents=True, exist_ok=True)
-
 env = environ.Env()
 env.read_env(BASE_DIR / ".env")  # optional; real environment variables win
+VAR_DIR = Path(env.str("EPOCA_VAR_DIR", default=str(BASE_DIR / "var")))
+VAR_DIR.mkdir(parents=True, exist_ok=True)
 
 
 def _secret_key() -> str:

@@ -42,7 +42,7 @@ POWER_COMMANDS: dict[str, tuple[str, ...]] = {
     "reboot": ("sudo", "-n", "reboot"),
     "shutdown": ("sudo", "-n", "poweroff"),
 }
-CODE_EXCLUDES = (".venv", "var", ".git", "__pycache__", "test-output", ".pytest_cache", ".hypothesis", "staticfiles", "*.pyc")
+CODE_EXCLUDES = (".venv", "var", ".git", "__pycache__", "test-output", ".pytest_cache", ".hypothesis", "staticfiles", "*.pyc", ".env")
 CODE_DIR = "code"
 PUSH_TARGETS = ("root", "code", "configuration", "candlesticks", "regression_training_configs", "prediction_models")
 PULL_TARGETS = ("trained_regressions", "profitable_configs")
