@@ -14,3 +14,9 @@ def api_client(user):
     client = APIClient()
     client.force_authenticate(user)
     return client
+
+
+@pytest.fixture(scope="session")
+def trained_cache(tmp_path_factory):
+    """Trained regression folders of the run: every app's tests reuse them (see regressions/tests/conftest.py)."""
+    return tmp_path_factory.mktemp("trained-regressions")

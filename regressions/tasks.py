@@ -54,6 +54,7 @@ def train_batch(ctx: JobContext) -> dict:
 def train(ctx: JobContext) -> dict:
     from django.conf import settings
 
+    from cluster.services.remote_jobs import ServerLostError
     from regressions.models import Regression
     from regressions.services import training
 
@@ -76,6 +77,8 @@ def train(ctx: JobContext) -> dict:
                 training.train_on_server(ctx, regression=regression)
             else:
                 run_child(ctx, training.train_argv(regression=regression), cwd=str(settings.BASE_DIR))
+        except ServerLostError:
+            raise  # the job was queued again and trains on another server: not a failure
         except JobFailed as exc:
             training.regression_mark_failed(regression=regression, error=str(exc))
             raise

@@ -8,7 +8,7 @@ from cluster.choices import JobStatus
 from cluster.jobs.cli import run_inline
 from regressions.models import Regression, TrainingBatch
 from regressions.services.selection import selection_create
-from regressions.tests.conftest import make_smoke_epoch, train_batches, trained_cache  # noqa: F401 (fixture)
+from regressions.tests.conftest import make_smoke_epoch, train_batches
 
 REGRESSIONS = 4
 
@@ -19,7 +19,7 @@ def features_cache(tmp_path_factory) -> Path:
 
 
 @pytest.fixture
-def pm_epoch(db, trained_cache):  # noqa: F811
+def pm_epoch(db, trained_cache):
     """The smoke epoch with (at least) its first batches trained: enough for four regressions."""
     epoch = make_smoke_epoch()
     names, count = [], 0

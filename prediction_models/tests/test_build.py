@@ -1,5 +1,6 @@
 """Building prediction models: certificates Epoca reads, the holdout period, the API, the pages, the commands."""
 import re
+from io import StringIO
 
 import pytest
 from django.core.management import call_command
@@ -85,7 +86,7 @@ def test_holdout_is_traded_after_the_selection_from_a_fresh_balance(ready_search
     assert model.holdout_profit == pytest.approx(read_json(selectors.model_certificate_path(model))["holdout"]["backtest"]["profit"])
 
 
-def test_api_pages_and_commands(ready_search, api_client, client, user):
+def test_api_pages_admin_and_commands(ready_search, api_client, client, user, admin_client):
     models = built(ready_search, limit=4)
     response = api_client.get("/api/prediction-models/", {"ordering": "-holdout_profit", "search": ready_search.pk})
     assert response.status_code == 200
@@ -110,6 +111,18 @@ def test_api_pages_and_commands(ready_search, api_client, client, user):
     page = client.get(f"/prediction-models/searches/{ready_search.pk}/").content
     assert b"Plotly.newPlot" in page and b"data-live-job" in page and b"configs/s" in page
 
+    for url in ("/admin/prediction_models/predictionmodel/", "/admin/prediction_models/predictionmodelsearch/",
+                "/admin/regressions/regressionselection/"):
+        response = admin_client.get(url)
+        assert response.status_code == 200, url
+    assert b"initialize_prediction_models_action" in response.content
+
+    out = StringIO()
+    call_command("find_profitable_configs", "--search", str(ready_search.pk), stdout=out)
+    assert '"profitable": 36' in out.getvalue()
+    out = StringIO()
+    call_command("initialize_prediction_models", "--search", str(ready_search.pk), "--export-json", stdout=out)
+    assert out.getvalue().strip().splitlines()[-1].endswith("lookback_indexer.json")
     call_command("build_prediction_models", "--search", str(ready_search.pk), "--limit", "2")
     assert PredictionModel.objects.filter(search=ready_search).count() == 2
     assert len(read_json(paths.build_file(ready_search.epoch_id))) == 2

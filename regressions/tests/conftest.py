@@ -23,11 +23,6 @@ SMOKE_EPOCH = "_SMOKE"
 SMOKE_SETTINGS = {"epoch_width": 1, "regression_grid_profile": "smoke", "max_epochs": 6, "patience": 2, "batch_size": 256}
 
 
-@pytest.fixture(scope="session")
-def trained_cache(tmp_path_factory) -> Path:
-    return tmp_path_factory.mktemp("trained-regressions")
-
-
 def make_smoke_epoch(epoch_id: str = SMOKE_EPOCH, **overrides):
     if not settings.BINANCE_MIRROR_DIR.exists():
         pytest.skip(f"real candles not found at {settings.BINANCE_MIRROR_DIR} (set BINANCE_MIRROR_DIR)")

@@ -3,13 +3,13 @@ import pytest
 
 from cluster.choices import JobStatus
 from regressions.models import TrainingBatch
-from regressions.tests.conftest import make_smoke_epoch, train_batches, trained_cache  # noqa: F401
+from regressions.tests.conftest import make_smoke_epoch, train_batches
 
 from epochs.tests.export.support import place_model_certificate
 
 
 @pytest.fixture
-def trained_epoch(db, trained_cache):  # noqa: F811
+def trained_epoch(db, trained_cache):
     epoch = make_smoke_epoch()
     names = list(TrainingBatch.objects.filter(epoch=epoch, category="DNN").values_list("name", flat=True))
     jobs = train_batches(epoch, trained_cache, names=names)

@@ -29,9 +29,17 @@ class Command(BaseCommand):
             regression_config = load_config(config, id)
         except (KeyError, OSError, ValueError) as exc:
             raise CommandError(str(exc)) from None
-        emit(log=f"training {regression_config['id']} with {threads} thread(s)")
+        emit(log=f"training {regression_config['id']} with {threads} thread(s) on {tensorflow_device()}")
         certificate = train_config(
             regression_config, epoch_dir, progress=lambda done, total, message: emit(progress=[done, total, message])
         )
         emit(state={"trained": True})
         emit(result={"id": certificate["id"], "best_epoch": certificate["best_epoch"]})
+
+
+def tensorflow_device() -> str:
+    """Where TensorFlow places the training: the GPUs it sees, else the CPU."""
+    import tensorflow as tf
+
+    gpus = [device.name for device in tf.config.list_physical_devices("GPU")]
+    return f"GPU ({', '.join(gpus)})" if gpus else "CPU (TensorFlow sees no GPU)"
