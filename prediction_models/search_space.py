@@ -63,3 +63,51 @@ def search_space(search) -> SearchSpace:
     if not parts:
         raise ValueError("no regressions-per-model value")
     return SearchSpace(tuple(parts))
+
+
+# ---------------------------------------------------------------------------- a chunk, without a database
+
+SPEC_FILE = "search_spec.json"
+
+
+def search_spec(search, backtest: dict) -> dict:
+    """Everything a chunk needs besides the assets: written beside them for cluster servers."""
+    return {
+        "regression_ids": list(search.regression_ids), "regressions_per_model": [int(r) for r in search.regressions_per_model],
+        "price_change_requirements": [float(p) for p in search.price_change_requirements],
+        "min_sum_functions": list(search.min_sum_functions),
+        "min_sum_adjustment_factors": [float(a) for a in search.min_sum_adjustment_factors],
+        "min_accuracy": float(search.min_accuracy), "min_profit": float(search.min_profit), "backtest": backtest,
+    }
+
+
+def evaluate_range(assets, spec: dict, start: int, stop: int, *, markets: dict | None = None, progress=None,
+                   should_stop=None) -> list[tuple[int, dict]]:
+    """The configs of ``[start, stop)`` that pass the filter, as ``(index, summary)``.
+
+    Runs the same way in a local worker and on a cluster server (``manage.py search_chunk``).
+    """
+    from types import SimpleNamespace
+
+    from prediction_models.engine.backtest import Market, Thresholds, search_chunk
+    from prediction_models.engine.trading import BacktestSettings
+
+    space = search_space(SimpleNamespace(**spec))
+    thresholds = Thresholds(min_accuracy=spec["min_accuracy"], min_profit=spec["min_profit"])
+    settings = BacktestSettings(**spec["backtest"])
+    markets = {} if markets is None else markets
+    found: list[tuple[int, dict]] = []
+    for part, lo, hi in space.parts(start, stop):
+        for pcr in part.space.pcrs:
+            if float(pcr) not in markets:
+                markets[float(pcr)] = Market.build(assets, pcr)
+
+        def report(done, total, message, _lo=lo):
+            if progress:
+                progress(_lo - start + done, stop - start, len(found))
+
+        found += [(part.offset + i, summary) for i, summary in search_chunk(
+            assets, part.space, lo - part.offset, hi - part.offset, thresholds, settings,
+            markets=markets, progress=report, should_stop=should_stop,
+        )]
+    return found

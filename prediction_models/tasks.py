@@ -58,9 +58,11 @@ def find(ctx: JobContext) -> dict:
 def search_chunk(ctx: JobContext) -> dict:
     from prediction_models.engine.backtest import SearchCancelled
     from prediction_models.models import ConfigChunk
-    from prediction_models.services.search import chunk_run
+    from prediction_models.services.search import chunk_run, chunk_run_on_server
 
     chunk = ConfigChunk.objects.select_related("search__epoch").get(pk=ctx.params["chunk_id"])
+    if ctx.job.server_id:
+        return chunk_run_on_server(ctx, chunk=chunk)
     try:
         return chunk_run(chunk=chunk, progress=ctx.progress, should_stop=lambda: ctx.cancel_seen)
     except SearchCancelled:

@@ -91,3 +91,22 @@ def train(ctx: JobContext) -> dict:
         raise JobFailed(exc.message) from None
     return {"regression": regression.config_id, "accuracy": regression.accuracy, "test_loss": regression.test_loss,
             "epochs": regression.epochs_trained, **({"artifacts": stored} if remote_store else {})}
+
+
+@job_handler("regressions.unit_test_check", label="Train the UNIT_TEST regression on a server", max_attempts=2)
+def unit_test_check(ctx: JobContext) -> dict:
+    """The server check registered below: see `regressions.services.remote`."""
+    from regressions.services.remote import unit_test_check as run_check
+
+    return run_check(ctx)
+
+
+def _register_server_check() -> None:
+    # Here rather than in the service module: this module loads in every process (AppConfig.ready).
+    from cluster.services.servers import server_check_register
+    from regressions.services.remote import CHECK_KIND, CHECK_LABEL, CHECK_NAME
+
+    server_check_register(CHECK_NAME, kind=CHECK_KIND, label=CHECK_LABEL)
+
+
+_register_server_check()

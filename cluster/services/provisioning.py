@@ -14,7 +14,7 @@ import re
 import secrets
 from dataclasses import asdict
 from pathlib import Path
-from typing import Mapping
+from typing import Mapping, Sequence
 
 from django.conf import settings
 from fabric import Connection
@@ -23,6 +23,7 @@ from cluster.models import Server
 from cluster.remote import sync
 from cluster.remote.commands import join, quote, remote_path, run_checked
 from cluster.remote.processes import RemoteProcess, is_alive, kill_group, start_detached
+from cluster.remote.status import GpuStatus, read_status
 from cluster.services.servers import CODE_DIR, _record, code_files, server_python, server_session, staged
 from epoca_builder.errors import ApplicationError
 
@@ -30,6 +31,9 @@ ENV_FILE = f"{CODE_DIR}/.env"
 PID_FILE = "var/qcluster.json"
 WORKER_LOG = "logs/qcluster.log"
 VENV = "venv"
+SERVER_REQUIREMENTS = "var/requirements.txt"
+TF_CPU, TF_GPU = "tensorflow-cpu", "tensorflow[and-cuda]"
+_TF_CPU_PIN = re.compile(r"^tensorflow-cpu==(?P<version>[^\s;#]+)", re.IGNORECASE)
 _ENV_NAME = re.compile(r"[A-Z_][A-Z0-9_]*")
 
 
@@ -49,6 +53,25 @@ def worker_env_text(values: Mapping[str, str]) -> str:
             raise ApplicationError(f"the value of {name} cannot be written to a .env file (line break, leading $ or double quotes)")
         lines.append(f"{name}='{value}'")
     return "\n".join(lines) + "\n"
+
+
+def wants_gpu_build(gpus: Sequence[GpuStatus]) -> bool:
+    """The status check lists GPUs only when ``nvidia-smi`` exists and answers."""
+    return len(gpus) > 0
+
+
+def server_requirements(requirements: str, *, gpu: bool) -> str:
+    """``requirements.txt`` as a server installs it: on a server whose status check saw GPUs
+    (``nvidia-smi`` answered), TensorFlow's GPU build of the same version replaces the CPU one."""
+    if not gpu:
+        return requirements
+    lines = requirements.splitlines(keepends=True)
+    pins = [i for i, line in enumerate(lines) if _TF_CPU_PIN.match(line)]
+    if len(pins) != 1:
+        raise ApplicationError(f"requirements.txt must pin {TF_CPU}==<version> on one line to install the GPU build; "
+                               f"found {len(pins)} such lines")
+    lines[pins[0]] = _TF_CPU_PIN.sub(lambda m: f"{TF_GPU}=={m['version']}", lines[pins[0]])
+    return "".join(lines)
 
 
 def _write_private(conn: Connection, path: str, text: str) -> None:
@@ -82,16 +105,21 @@ def worker_provision(*, server: Server, central_url: str, central_token: str, da
         lines = []
         report = _push_code(conn, root)
         lines.append(f"code: {len(report.transferred)} files sent and verified, {len(report.skipped)} unchanged")
+        run_checked(conn, join(["mkdir", "-p", "--", remote_path(root, "var"), remote_path(root, "logs")]))
         if python:
             interpreter = python
             lines.append(f"python: {python} (no virtualenv, no package installation)")
         else:
             venv, interpreter = remote_path(root, VENV), remote_path(root, VENV, "bin/python")
+            gpus = read_status(conn, root).gpus
+            requirements = remote_path(root, SERVER_REQUIREMENTS)
+            _write_private(conn, requirements, server_requirements(
+                (Path(settings.BASE_DIR) / "requirements.txt").read_text(), gpu=wants_gpu_build(gpus)))
             run_checked(conn, f"test -x {quote(interpreter)} || python3 -m venv {quote(venv)}")
             run_checked(conn, join([interpreter, "-m", "pip", "install", "--quiet", "--upgrade", "pip"]))
-            run_checked(conn, join([interpreter, "-m", "pip", "install", "--quiet", "-r",
-                                    remote_path(root, CODE_DIR, "requirements.txt")]))
-            lines.append(f"virtualenv {venv}: requirements installed")
+            run_checked(conn, join([interpreter, "-m", "pip", "install", "--quiet", "-r", requirements]))
+            build = f"GPU build of TensorFlow for {len(gpus)} GPU(s)" if gpus else "CPU build of TensorFlow (no GPU seen)"
+            lines.append(f"virtualenv {venv}: requirements installed, {build}")
         values = {
             "DATABASE_URL": database_url, "CENTRAL_URL": central_url.rstrip("/"), "CENTRAL_TOKEN": central_token,
             # django-q2 signs every queued message with SECRET_KEY: all machines share this one's.
@@ -103,7 +131,6 @@ def worker_provision(*, server: Server, central_url: str, central_token: str, da
             values["REDIS_URL"] = redis_url
         if worker_processes:
             values["WORKER_PROCESSES"] = str(int(worker_processes))
-        run_checked(conn, join(["mkdir", "-p", "--", remote_path(root, "var"), remote_path(root, "logs")]))
         _write_private(conn, remote_path(root, ENV_FILE), worker_env_text(values))
         lines.append(f"settings: {remote_path(root, ENV_FILE)} (0600): {', '.join(values)}")
         check = run_checked(conn, f"cd {quote(remote_path(root, CODE_DIR))} && {join([interpreter, 'manage.py', 'check'])}")

@@ -20,7 +20,7 @@ from prediction_models.engine.backtest import Market, Thresholds, search_chunk
 from prediction_models.engine.trading import BacktestSettings
 from prediction_models.features import features_file, regression_shape
 from prediction_models.models import ConfigChunk, PredictionModelSearch, ProfitableConfig
-from prediction_models.search_space import SearchSpace, search_space
+from prediction_models.search_space import SPEC_FILE, SearchSpace, evaluate_range, search_space, search_spec
 from prediction_models.services import paths
 from prediction_models.services.periods import period_assets, search_ranges
 from regressions.models import RegressionSelection
@@ -152,6 +152,12 @@ def backtest_settings(epoch) -> BacktestSettings:
                             idle_minutes=epoch.idle_minutes_on_position_close)
 
 
+def chunk_spec(search: PredictionModelSearch) -> dict:
+    b = backtest_settings(search.epoch)
+    return search_spec(search, {"position_size": b.position_size, "leverage": b.leverage, "exchange_fee": b.exchange_fee,
+                                "idle_minutes": b.idle_minutes})
+
+
 def chunk_run(*, chunk: ConfigChunk, progress=None, should_stop=None) -> dict:
     """Evaluate one chunk on the selection period and record it; a done chunk is skipped."""
     if chunk.done:
@@ -159,27 +165,42 @@ def chunk_run(*, chunk: ConfigChunk, progress=None, should_stop=None) -> dict:
     search = chunk.search
     PredictionModelSearch.objects.filter(pk=search.pk, status=SearchStatus.READY).update(status=SearchStatus.SEARCHING)
     assets, markets = _loaded(str(paths.assets_dir(search)), search.assets_sha256)
-    space: SearchSpace = search_space(search)
-    thresholds = Thresholds(min_accuracy=search.min_accuracy, min_profit=search.min_profit)
     started = time.monotonic()
-    found: list[tuple[int, dict]] = []
-    for part, lo, hi in space.parts(chunk.start, chunk.stop):
-        for pcr in part.space.pcrs:
-            if float(pcr) not in markets:
-                markets[float(pcr)] = Market.build(assets, pcr)
 
-        def report(done, total, message, _lo=lo):
-            if progress:
-                evaluated = _lo - chunk.start + done
-                rate = evaluated / max(time.monotonic() - started, 1e-6)
-                progress(evaluated, chunk.stop - chunk.start, progress_message(search, rate, len(found)))
+    def report(evaluated, total, found_here):
+        if progress:
+            rate = evaluated / max(time.monotonic() - started, 1e-6)
+            progress(evaluated, total, progress_message(search, rate, found_here))
 
-        # On SearchCancelled nothing of this chunk is recorded: a re-run evaluates it whole.
-        found += [(part.offset + i, summary) for i, summary in search_chunk(
-            assets, part.space, lo - part.offset, hi - part.offset, thresholds, backtest_settings(search.epoch),
-            markets=markets, progress=report, should_stop=should_stop,
-        )]
-    return chunk_record(chunk=chunk, found=found, space=space, seconds=time.monotonic() - started)
+    # On SearchCancelled nothing of this chunk is recorded: a re-run evaluates it whole.
+    found = evaluate_range(assets, chunk_spec(search), chunk.start, chunk.stop, markets=markets, progress=report,
+                           should_stop=should_stop)
+    return chunk_record(chunk=chunk, found=found, space=search_space(search), seconds=time.monotonic() - started)
+
+
+def chunk_run_on_server(ctx, *, chunk: ConfigChunk) -> dict:
+    """Evaluate a chunk on the job's cluster server, pull its result back (verified) and record it."""
+    from cluster.services.remote_jobs import PYTHON, run_remote
+    from epoca_builder.files import read_json, write_json
+
+    if chunk.done:
+        return {"chunk": chunk.index, "skipped": "done already"}
+    search = chunk.search
+    local_assets = paths.assets_dir(search)
+    write_json(local_assets / SPEC_FILE, chunk_spec(search), indent=2)
+    remote_assets = f"epochs/{search.epoch_id}/prediction_models/assets/{search.pk}"
+    remote_out = f"epochs/{search.epoch_id}/prediction_models/chunks/{search.pk}/{chunk.index}"
+    local_out = epoch_dir(search.epoch_id) / "prediction_models" / "chunks" / str(search.pk) / str(chunk.index)
+    started = time.monotonic()
+    run_remote(
+        ctx,
+        argv=[PYTHON, "manage.py", "search_chunk", "--assets-dir", f"../{remote_assets}", "--start", str(chunk.start),
+              "--stop", str(chunk.stop), "--out", f"../{remote_out}/found.json"],
+        push=[(local_assets, remote_assets, ("holdout", "features"))],
+        pull=[(remote_out, local_out)],
+    )
+    found = [(int(index), summary) for index, summary in read_json(local_out / "found.json")]
+    return chunk_record(chunk=chunk, found=found, space=search_space(search), seconds=time.monotonic() - started)
 
 
 def progress_message(search: PredictionModelSearch, rate: float, found_here: int) -> str:

@@ -141,3 +141,44 @@ def test_epoch_api_and_pages(candle_set, api_client, client, user):
     assert page.status_code == 200 and b"Plotly.newPlot" in page.content and b"epoch-price" in page.content
     assert client.get("/epochs/candles/").status_code == 200
     assert client.get("/epochs/").status_code == 200
+
+
+def test_delete_an_epoch_with_its_files_keeps_the_candle_store(candle_set, api_client):
+    from epochs.services.paths import candle_store_dir
+
+    epoch, job = epoch_create(candlestick_set=candle_set, id="_GONE", epoch_width=1, inline=True)
+    assert run_inline(job).status == JobStatus.SUCCEEDED
+    assert epoch_dir("_GONE").exists()
+    response = api_client.delete("/api/epochs/_GONE/")
+    assert response.status_code == 204
+    assert not Epoch.objects.filter(pk="_GONE").exists()
+    # The folder goes once the transaction commits (see the next test); the store is never touched.
+    assert candle_store_dir(candle_set.name).exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_delete_removes_the_folder_after_commit(candle_set):
+    from epochs.services.epochs import epoch_delete
+    from epochs.services.paths import candle_store_dir
+
+    epoch, job = epoch_create(candlestick_set=candle_set, id="_GONE2", epoch_width=1, inline=True)
+    assert run_inline(job).status == JobStatus.SUCCEEDED
+    store_before = sorted(str(p) for p in candle_store_dir(candle_set.name).rglob("*"))
+    epoch_delete(epoch=Epoch.objects.get(pk="_GONE2"))
+    assert not epoch_dir("_GONE2").exists()
+    assert sorted(str(p) for p in candle_store_dir(candle_set.name).rglob("*")) == store_before
+
+
+def test_pipeline_shows_each_stage_and_the_next_action(candle_set, client, user):
+    from epoca_builder.pipeline import epoch_pipeline, next_stage
+
+    epoch, job = epoch_create(candlestick_set=candle_set, id="_PIPE", epoch_width=1, inline=True)
+    assert run_inline(job).status == JobStatus.SUCCEEDED
+    stages = epoch_pipeline(Epoch.objects.get(pk="_PIPE"))
+    assert [s.key for s in stages] == ["candles", "epoch", "configs", "training", "selection", "assets", "search", "build", "export"]
+    assert [s.state for s in stages[:3]] == ["done", "done", "todo"]
+    assert next_stage(stages).key == "configs"
+    assert next_stage(stages).action["url"] == "/api/regression-batches/generate/_PIPE/"
+    client.force_login(user)
+    page = client.get("/epochs/_PIPE/")
+    assert b'data-stage="configs"' in page.content and b"Generate configs" in page.content
