@@ -21,7 +21,7 @@ from cluster.services.servers import UNREACHABLE, _record, server_connect, serve
 from epoca_builder.files import read_json, sha256_file
 from epochs.services.paths import epoch_dir
 from regressions.engine.certificate import CertificateError, validate_certificate
-from regressions.engine.pipeline import CERTIFICATE, is_trained
+from regressions.engine.pipeline import CERTIFICATE, is_trained, regression_dir
 from regressions.models import Regression
 from regressions.services.training import TRAINING_EXCLUDES, train_argv
 
@@ -55,7 +55,7 @@ def unit_test_check(ctx: JobContext) -> dict:
         tmp_root = Path(settings.VAR_DIR) / "tmp"
         tmp_root.mkdir(parents=True, exist_ok=True)
         with tempfile.TemporaryDirectory(prefix="check-", dir=tmp_root) as local:
-            pulled = Path(local, "regressions", regression.config_id)
+            pulled = Path(local, "regressions", regression.config_id)  # a scratch epoch folder's layout
             try:
                 run_remote(
                     ctx, server,
@@ -65,10 +65,10 @@ def unit_test_check(ctx: JobContext) -> dict:
                     env={"TRAINING_THREADS": str(settings.TRAINING_THREADS)},
                 )
             finally:
-                _remove_scratch(server, scratch)
+                _remove_scratch(ctx.job.server or server, scratch)
             if ctx.job.server_id != server.pk:  # run_remote moves a job whose server does not answer
                 raise JobFailed(f"server {server.name} stopped answering before the check started")
-            outcome = _verify(pulled, regression)
+            outcome = _verify(Path(local), regression)
     except ServerLostError:
         raise  # queued again: the next attempt records the outcome
     except JobFailed as exc:
@@ -78,10 +78,11 @@ def unit_test_check(ctx: JobContext) -> dict:
     return outcome
 
 
-def _verify(folder: Path, regression: Regression) -> dict:
+def _verify(scratch_epoch: Path, regression: Regression) -> dict:
     """The pulled regression's certificate is complete and valid; its discovery is summarised."""
-    if not is_trained(folder.parent.parent, regression.config_id):
+    if not is_trained(scratch_epoch, regression.config_id):
         raise JobFailed(f"the server returned an incomplete regression folder for {regression.config_id}")
+    folder = regression_dir(scratch_epoch, regression.config_id)
     certificate = read_json(folder / CERTIFICATE)
     try:
         validate_certificate(certificate)

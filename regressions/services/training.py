@@ -121,9 +121,11 @@ def train_on_server(ctx, *, regression: Regression) -> dict:
 
     remote_epoch = f"epochs/{regression.epoch_id}"
     local_epoch = epoch_dir(regression.epoch_id)
+    # A copy the server holds from earlier (another incarnation of the epoch, a reset) is not ours.
+    argv = [*train_argv(regression=regression, python=PYTHON, epoch_folder=f"../{remote_epoch}"), "--discard-trained"]
     return run_remote(
         ctx,
-        argv=train_argv(regression=regression, python=PYTHON, epoch_folder=f"../{remote_epoch}"),
+        argv=argv,
         push=[(local_epoch, remote_epoch, TRAINING_EXCLUDES)],
         pull=[(f"{remote_epoch}/regressions/{regression.config_id}", local_epoch / "regressions" / regression.config_id)],
         env={"TRAINING_THREADS": str(settings.TRAINING_THREADS)},

@@ -24,6 +24,7 @@ from regressions.tests.conftest import make_smoke_epoch
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.ssh]
 
+MAX_EPOCHS = 24  # with patience as large: no early stop, so a run cut after its first epoch is unfinished
 INPUTS = ("epoch.json", "epoch_settings.json", "candlesticks", "regression_training_configs")
 
 
@@ -73,8 +74,8 @@ def test_unit_test_regression_trains_on_a_server_and_is_recorded_centrally(serve
     assert [p.name for p in (remote / "regressions").iterdir()] == [regression.config_id]
     sent = {p.name for p in remote.iterdir()} - {"regressions"}
     assert set(INPUTS) <= sent and not sent & {"prediction_models", "regression_batched_certificates"}
-    assert {name: sha256_tree(remote / name) if (remote / name).is_dir() else sha256_tree(remote)[name] for name in sent} == \
-        {name: sha256_tree(local / name) if (local / name).is_dir() else sha256_tree(local)[name] for name in sent}
+    inputs = {rel: digest for rel, digest in sha256_tree(remote).items() if not rel.startswith("regressions/")}
+    assert inputs == {rel: digest for rel, digest in sha256_tree(local).items() if rel.split("/")[0] in sent}
     # Our code ran with its settings below the remote root, and without a database.
     root = Path(server.remote_root)
     assert (root / "var" / "secret_key").is_file()
@@ -119,7 +120,12 @@ def _wait_for(predicate, timeout: float, what: str):
 def test_a_server_dying_mid_training_moves_the_regression_to_the_other_server(servers, ssh_servers, db):
     a, b = servers
     # No early stop: the training runs long enough to be cut after its first epoch.
-    regression = unit_test_of(make_smoke_epoch(EPOCH, max_epochs=16, patience=16))
+    regression = unit_test_of(make_smoke_epoch(EPOCH, max_epochs=MAX_EPOCHS, patience=MAX_EPOCHS))
+    # b holds a trained copy from an earlier incarnation of the epoch: it must not be taken.
+    stale = _remote_epoch(b) / "regressions" / regression.config_id
+    stale.mkdir(parents=True)
+    for name in ("model.keras", "model.h5", "test_samples.json", "certificate.json"):
+        (stale / name).write_text("{}")
     job = _train(regression, a)
     thread = threading.Thread(target=execute, args=(job.pk, str(job.claim_token)), daemon=True)
     thread.start()
@@ -138,20 +144,22 @@ def test_a_server_dying_mid_training_moves_the_regression_to_the_other_server(se
     assert job.status == JobStatus.QUEUED and job.attempts == 1, job.error + job.log_tail
     regression.refresh_from_db()
     assert regression.status == RegressionStatus.TRAINING and not regression.error  # moving is not a failure
+    # Cut mid-way: a kept its checkpoint (a finished training discards it) and no certificate.
+    assert (_remote_epoch(a) / "regression_training_checkpoints" / regression.config_id / "checkpoint.npz").is_file()
     assert not (_remote_epoch(a) / "regressions" / regression.config_id / "certificate.json").exists()
 
     job = _run(job)
     assert job.status == JobStatus.SUCCEEDED, job.error + job.log_tail
     assert job.server_id == b.pk and job.attempts == 2 and f"moved from server {a.name} to {b.name}" in job.log_tail
-    assert job.state["remote"]["server"] == b.pk
+    assert job.state["remote"]["server"] == b.pk and f"discarded an earlier copy of {regression.config_id}" in job.log_tail
     # Trained once, in full, on b: a holds no trained copy, the central copy is b's.
     ours = epoch_dir(EPOCH) / "regressions" / regression.config_id
     assert sha256_tree(ours) == sha256_tree(_remote_epoch(b) / "regressions" / regression.config_id)
     assert not (_remote_epoch(a) / "regressions" / regression.config_id / "certificate.json").exists()
     certificate = json.loads((ours / "certificate.json").read_text())
-    assert len(certificate["training_history"]["loss"]) == 16
+    assert len(certificate["training_history"]["loss"]) == MAX_EPOCHS
     regression.refresh_from_db()
-    assert regression.status == RegressionStatus.TRAINED and regression.epochs_trained == 16
+    assert regression.status == RegressionStatus.TRAINED and regression.epochs_trained == MAX_EPOCHS
 
 
 def _check(server, user, **options) -> Job:

@@ -3,6 +3,7 @@
 Reports JSON lines on stdout (progress, log, result) for the job that started it.
 """
 import os
+import shutil
 
 from django.core.management.base import BaseCommand, CommandError
 
@@ -19,9 +20,12 @@ class Command(BaseCommand):
         parser.add_argument("--config", required=True, help="A config JSON file, or a batch file with --id.")
         parser.add_argument("--id", help="The regression id inside a batch file.")
         parser.add_argument("--threads", type=int, default=int(os.environ.get("TRAINING_THREADS", "1")))
+        parser.add_argument("--discard-trained", action="store_true",
+                            help="Remove a trained copy found in the epoch folder and train again (on a cluster "
+                                 "server: a copy the central machine does not hold is never taken as trained).")
 
-    def handle(self, *args, epoch_dir, config, id=None, threads=1, **options):
-        from regressions.engine.pipeline import load_config, train_config
+    def handle(self, *args, epoch_dir, config, id=None, threads=1, discard_trained=False, **options):
+        from regressions.engine.pipeline import load_config, regression_dir, train_config
         from regressions.engine.runtime import configure_tensorflow
 
         configure_tensorflow(threads)
@@ -29,6 +33,9 @@ class Command(BaseCommand):
             regression_config = load_config(config, id)
         except (KeyError, OSError, ValueError) as exc:
             raise CommandError(str(exc)) from None
+        if discard_trained and regression_dir(epoch_dir, regression_config["id"]).exists():
+            shutil.rmtree(regression_dir(epoch_dir, regression_config["id"]))
+            emit(log=f"discarded an earlier copy of {regression_config['id']} in {epoch_dir}")
         emit(log=f"training {regression_config['id']} with {threads} thread(s) on {tensorflow_device()}")
         certificate = train_config(
             regression_config, epoch_dir, progress=lambda done, total, message: emit(progress=[done, total, message])

@@ -1,0 +1,130 @@
+"""`manage.py demo` on the real candles: the whole pipeline ends with an Epoch File Epoca installs.
+
+The zip is read the way Epoca reads it (members at the archive's root, the ids it joins on, the
+HDF5 attributes its prediction service needs), with plain zipfile/json/hashlib/h5py, not with
+the application's own reader.
+"""
+import hashlib
+import io
+import json
+import zipfile
+
+import h5py
+import pytest
+
+from cluster.choices import JobStatus
+from cluster.models import Job
+from epoca_builder.demo import DEMO_PER_MODEL, DEMO_SELECTION
+from epoca_builder.pipeline import DONE, epoch_pipeline
+from epoca_builder.tests.conftest import load_demo_rows
+from epochs.models import Epoch, EpochExport
+from epochs.services.paths import epoch_dir
+from prediction_models.models import PredictionModel
+from regressions.models import Regression, RegressionSelection
+
+pytestmark = pytest.mark.slow
+
+JSON_MEMBERS = ("epoch.json", "prediction_model_certificate.json", "regression_certificates.json")
+
+
+@pytest.fixture
+def demo(db, demo_run):
+    load_demo_rows(demo_run)
+    return demo_run
+
+
+def _strict_json(data: bytes):
+    """Epoca's parser turns NaN into 0 but fails on Infinity: accept neither."""
+    def refuse(constant):
+        raise AssertionError(f"non-finite JSON number {constant}")
+
+    return json.loads(data, parse_constant=refuse)
+
+
+@pytest.fixture
+def epoch_file(demo):
+    epoch = Epoch.objects.get(pk=demo.result["epoch"])
+    path = epoch_dir(epoch.id) / demo.result["epoch_file"]
+    data = path.read_bytes()
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        members = {info.filename: archive.read(info) for info in archive.infolist()}
+    return epoch, data, members
+
+
+def test_the_command_reports_its_epoch_file(demo):
+    result = demo.result
+    assert "Epoch File ready" in demo.output
+    assert result["epoch"].startswith("_DEMO") and result["epoch_file"] == f"{result['epoch']}.zip"
+    assert result["verified"] is True
+    print(f"demo: {demo.seconds:.0f} s")
+
+
+def test_the_epoch_file_holds_what_epoca_installs(epoch_file):
+    epoch, _, members = epoch_file
+    assert all("/" not in name for name in members), f"Epoca reads the archive's root only: {sorted(members)}"
+    config, certificate, regression_certificates = (_strict_json(members[name]) for name in JSON_MEMBERS)
+
+    assert config["id"] == epoch.id and 4 <= len(epoch.id) <= 100 and epoch.id.startswith("_")
+    model = certificate["model"]
+    assert certificate["id"] == model["id"] and certificate["id"].startswith(f"{epoch.id}_")
+    assert 30 <= len(certificate["id"]) <= 200
+    regression_ids = [r["id"] for r in model["regressions"]]
+    assert len(regression_ids) == DEMO_PER_MODEL == len(set(regression_ids))
+    assert all(30 <= len(rid) <= 200 for rid in regression_ids)
+    # One certificate per regression, in the model's order, and exactly one .h5 each.
+    assert isinstance(regression_certificates, list)
+    assert [c["id"] for c in regression_certificates] == regression_ids
+    assert set(members) == {*JSON_MEMBERS, "manifest.json", *(f"{rid}.h5" for rid in regression_ids)}
+
+    for config_entry, regression_certificate in zip(model["regressions"], regression_certificates):
+        rid = config_entry["id"]
+        with h5py.File(io.BytesIO(members[f"{rid}.h5"]), "r") as h5:
+            # Epoca's prediction service reads these four root attributes and loads model_config.
+            assert h5.attrs["id"] == rid
+            assert h5.attrs["description"]
+            assert int(h5.attrs["lookback"]) == config_entry["lookback"] == regression_certificate["regression_config"]["lookback"]
+            assert int(h5.attrs["predictions"]) == config_entry["predictions"]
+            assert "model_config" in h5.attrs and "model_weights" in h5
+        assert set(regression_certificate["test_ds_evaluation"]) >= {"mean_absolute_error", "mean_squared_error"}
+
+
+def test_the_manifest_lists_every_member_with_its_sha256(epoch_file):
+    _, _, members = epoch_file
+    manifest = _strict_json(members["manifest.json"])
+    certificate = _strict_json(members["prediction_model_certificate.json"])
+    assert manifest["epoch_id"] == _strict_json(members["epoch.json"])["id"]
+    assert manifest["prediction_model_id"] == certificate["id"]
+    assert manifest["regression_ids"] == [r["id"] for r in certificate["model"]["regressions"]]
+    expected = {name: {"sha256": hashlib.sha256(data).hexdigest(), "bytes": len(data)}
+                for name, data in members.items() if name != "manifest.json"}
+    assert manifest["members"] == expected
+
+
+def test_the_database_records_the_verified_export(demo, epoch_file):
+    epoch, data, members = epoch_file
+    assert epoch.status == "exported"
+    certificate = _strict_json(members["prediction_model_certificate.json"])
+    export = EpochExport.objects.get(epoch=epoch)
+    assert export.verified
+    assert export.sha256 == hashlib.sha256(data).hexdigest() == demo.result["sha256"]
+    assert export.size == len(data)
+    assert export.prediction_model_id == certificate["id"] == demo.result["prediction_model"]
+    assert export.regression_ids == [r["id"] for r in certificate["model"]["regressions"]]
+
+    # The exported model is the best one built, on regressions of the saved selection.
+    best = PredictionModel.objects.filter(search__epoch=epoch).order_by("rank").first()
+    assert best.id == export.prediction_model_id
+    selection = RegressionSelection.objects.get(epoch=epoch)
+    assert selection.size == len(selection.regression_ids) == DEMO_SELECTION
+    assert set(export.regression_ids) <= set(selection.regression_ids)
+    regressions = Regression.objects.filter(epoch=epoch)
+    assert regressions.count() == regressions.filter(status="trained").count() > DEMO_SELECTION
+
+    # Every stage's job succeeded, and the pipeline overview says each stage is done.
+    jobs = Job.objects.all()
+    assert jobs.exists() and not jobs.exclude(status=JobStatus.SUCCEEDED).exists()
+    stages = epoch_pipeline(epoch)
+    assert [s.key for s in stages] == ["candles", "epoch", "configs", "training", "selection", "assets", "search",
+                                       "build", "export"]
+    assert {s.key: s.state for s in stages} == {s.key: DONE for s in stages}
+    assert all(s.action is None for s in stages)
