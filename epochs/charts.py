@@ -66,10 +66,10 @@ def epoch_figures(prediction, sma, normalized, ranges: EpochRanges) -> dict:
         ("test: selection", ranges.test_row, ranges.holdout_row, "#2563eb"),
         ("test: holdout", ranges.holdout_row, ranges.rows, "#dc2626"),
     ]
+    # Labels alternate top/bottom among the drawn ranges, so that neighbours never overlap.
+    shades = [shade for shade in shades if shade[2] > shade[1]]
     for fig in (price, norm):
         for n, (label, lo, hi, color) in enumerate(shades):
-            if hi <= lo:
-                continue
             x1 = int(ot[hi]) if hi < len(ot) else end
             fig.add_vrect(x0=_dates([int(ot[lo])])[0], x1=_dates([x1])[0], fillcolor=color, opacity=0.08, line_width=0,
                           annotation_text=label, annotation_position="top left" if n % 2 == 0 else "bottom left")

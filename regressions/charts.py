@@ -42,7 +42,10 @@ def batch_figures(regressions) -> dict:
             dict(label="accuracy", values=[r.accuracy for r in trained]),
         ],
     ))
-    parallel.update_layout(title="Hyper-parameters against accuracy", height=420, margin=dict(l=60, r=60, t=70, b=30))
+    # The axis labels sit above the plot: the title goes higher still, and labels tilt to fit side by side.
+    parallel.update_traces(labelangle=-20, selector=dict(type="parcoords"))
+    parallel.update_layout(title=dict(text="Hyper-parameters against accuracy", y=0.98, yanchor="top"), height=440,
+                           margin=dict(l=60, r=60, t=110, b=30))
     return {"scatter": to_dict(scatter), "parallel": to_dict(parallel)}
 
 

@@ -26,6 +26,9 @@ from prediction_models.services.periods import period_assets, search_ranges
 from regressions.models import RegressionSelection
 
 DEFAULT_CHUNK_SIZE = 20_000
+# A chunk on a cluster server reads assets.npz and the spec only: the holdout period, the
+# predicted features and the JSON export of the assets stay here.
+NOT_SENT_TO_SERVERS = ("holdout", "features", "features.json", "labels.json", "lookback_indexer.json")
 
 
 # ---------------------------------------------------------------------------- initialise
@@ -186,6 +189,7 @@ def chunk_run_on_server(ctx, *, chunk: ConfigChunk) -> dict:
     if chunk.done:
         return {"chunk": chunk.index, "skipped": "done already"}
     search = chunk.search
+    PredictionModelSearch.objects.filter(pk=search.pk, status=SearchStatus.READY).update(status=SearchStatus.SEARCHING)
     local_assets = paths.assets_dir(search)
     write_json(local_assets / SPEC_FILE, chunk_spec(search), indent=2)
     remote_assets = f"epochs/{search.epoch_id}/prediction_models/assets/{search.pk}"
@@ -196,7 +200,7 @@ def chunk_run_on_server(ctx, *, chunk: ConfigChunk) -> dict:
         ctx,
         argv=[PYTHON, "manage.py", "search_chunk", "--assets-dir", f"../{remote_assets}", "--start", str(chunk.start),
               "--stop", str(chunk.stop), "--out", f"../{remote_out}/found.json"],
-        push=[(local_assets, remote_assets, ("holdout", "features"))],
+        push=[(local_assets, remote_assets, NOT_SENT_TO_SERVERS)],
         pull=[(remote_out, local_out)],
     )
     found = [(int(index), summary) for index, summary in read_json(local_out / "found.json")]

@@ -48,10 +48,11 @@ def regression_reset(*, regression: Regression) -> None:
 
 
 def train_children_specs(*, batch: TrainingBatch) -> list[dict]:
+    # The config is the child's target, as for a single retrain: the regression's page lists its jobs.
     return [
-        {"kind": "regressions.train", "params": {"regression_id": config_id}, "dedup_key": f"train:{config_id}",
-         "retry_failed": True}
-        for config_id in batch.configs.order_by("position").values_list("id", flat=True)
+        {"kind": "regressions.train", "params": {"regression_id": config.pk}, "target": config,
+         "dedup_key": f"train:{config.pk}", "retry_failed": True}
+        for config in batch.configs.order_by("position")
     ]
 
 

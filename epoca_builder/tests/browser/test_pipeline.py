@@ -159,8 +159,10 @@ def test_every_stage_page_charts_the_demo(staff_page, demo):
     expect(page.locator(".status-built, .status-searched")).to_have_count(1)
     page.get_by_role("link", name=model.pk).click()
     page.wait_for_url(f"**/prediction-models/models/{model.pk}/")
-    charts = assert_charts_rendered(page, minimum=5)
-    assert all(max(chart["points"]) > 0 for chart in charts)
+    assert_charts_rendered(page, minimum=5)
+    # Selection and holdout side by side; a metric without a value reads "—", never a blank cell.
+    comparison = page.locator("section", has=page.get_by_role("heading", name="Selection vs holdout")).locator("tbody td")
+    assert "" not in [text.strip() for text in comparison.all_text_contents()]
     screenshot(page, "pipeline-model")
 
     # The model's regressions, in feature order, each with its training and discovery charts.
@@ -170,6 +172,10 @@ def test_every_stage_page_charts_the_demo(staff_page, demo):
     for i, regression_id in enumerate(ids):
         _open(page, f"/regressions/r/{regression_id}/", charts=5, name=f"regression-{i}")
         expect(page.locator("h1 .status")).to_have_text("trained")
+        # The batch's training job made one child job per regression, listed on its page.
+        trainings = page.locator('tr[data-job-id]', has_text="regressions.train")
+        expect(trainings).to_have_count(1)
+        expect(trainings).to_contain_text("succeeded")
 
     _open(page, f"/prediction-models/?epoch={epoch_id}", name="prediction-models")
     expect(page.get_by_role("link", name=f"#{search.pk}")).to_be_visible()
