@@ -30,8 +30,10 @@ def search_detail(request, pk: int):
         "search": search, "jobs": jobs, "live_job": live, "rate": rate,
         "time_left": format_seconds((search.total_configs - search.configs_evaluated) / rate) if rate else "—",
         "chunks_done": search.chunks.filter(done=True).count(), "chunks_total": search.chunks.count(),
-        "configs": configs[:500], "models": selectors.model_list(search=search).order_by("rank"),
-        "figure": charts.profitable_figure(configs),
+        # The best 100 in the table and the best 5,000 in the chart; the API pages through all of them.
+        "configs": configs[:100],
+        "models": selectors.model_list(search=search).order_by("rank"),
+        "figure": charts.profitable_figure(configs[:5000]),
     })
 
 

@@ -7,7 +7,6 @@ own database state (``load_demo_rows``), transactional (browser) or not.
 from __future__ import annotations
 
 import io
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,7 +23,6 @@ class DemoRun:
     result: dict  # what `run_demo` returned (the command prints it as JSON)
     output: str  # the command's standard output
     rows: Path  # the rows the demo wrote (dumpdata JSON)
-    seconds: float
 
 
 class _RollBack(Exception):
@@ -39,7 +37,6 @@ def demo_run(django_db_setup, django_db_blocker, tmp_path_factory) -> DemoRun:
         pytest.skip(f"real candles not found at {settings.BINANCE_MIRROR_DIR} (set BINANCE_MIRROR_DIR)")
     rows = tmp_path_factory.mktemp("demo") / "rows.json"
     output = io.StringIO()
-    started = time.monotonic()
     with django_db_blocker.unblock():
         try:
             with transaction.atomic():
@@ -50,7 +47,7 @@ def demo_run(django_db_setup, django_db_blocker, tmp_path_factory) -> DemoRun:
         except _RollBack:
             pass
     text = output.getvalue()
-    return DemoRun(result=json.loads(text[text.index("{"):]), output=text, rows=rows, seconds=time.monotonic() - started)
+    return DemoRun(result=json.loads(text[text.index("{"):]), output=text, rows=rows)
 
 
 def load_demo_rows(run: DemoRun) -> None:

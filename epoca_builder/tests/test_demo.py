@@ -56,7 +56,6 @@ def test_the_command_reports_its_epoch_file(demo):
     assert "Epoch File ready" in demo.output
     assert result["epoch"].startswith("_DEMO") and result["epoch_file"] == f"{result['epoch']}.zip"
     assert result["verified"] is True
-    print(f"demo: {demo.seconds:.0f} s")
 
 
 def test_the_epoch_file_holds_what_epoca_installs(epoch_file):
