@@ -73,8 +73,11 @@ def run_child(ctx: JobContext, argv: Sequence[str], *, env: dict | None = None, 
     return result
 
 
-def handle_line(ctx: JobContext, line: str, result: dict | None) -> dict | None:
-    """Apply one line of a child's output to the job; returns the result event seen so far."""
+def handle_line(ctx: JobContext, line: str, result: dict | None, *, save_state=None) -> dict | None:
+    """Apply one line of a child's output to the job; returns the result event seen so far.
+
+    ``save_state`` replaces ``ctx.save_state`` for state events (a remote run adds its log offset).
+    """
     event = parse_event(line)
     if event is None:
         ctx.log(line)
@@ -84,7 +87,7 @@ def handle_line(ctx: JobContext, line: str, result: dict | None) -> dict | None:
     elif "log" in event:
         ctx.log(event["log"])
     elif "state" in event:
-        ctx.save_state(**event["state"])
+        (save_state or ctx.save_state)(**event["state"])
     elif "result" in event:
         return event["result"]
     elif "error" in event:

@@ -17,7 +17,7 @@ from django.utils import timezone
 from fabric import Connection
 
 from cluster.jobs.context import JobCancelled, JobContext, JobFailed
-from cluster.jobs.process import parse_event
+from cluster.jobs.process import handle_line
 from cluster.models import Job, Server
 from cluster.remote import sync
 from cluster.remote.commands import expand_remote_root, remote_path
@@ -238,23 +238,13 @@ def _follow(ctx: JobContext, link: _Link, root: str, proc: RemoteProcess, offset
 
 
 def _forward(ctx: JobContext, line: str, position: int, info: dict) -> dict | None:
-    """One log line: events as in `cluster.jobs.process.run_child`, other text into the job log."""
-    event = parse_event(line)
-    if event is None:
-        ctx.log(line)
-    elif "progress" in event:
-        done, total, message = (list(event["progress"]) + [None, None])[:3]
-        ctx.progress(done, total, message)
-    elif "log" in event:
-        ctx.log(event["log"])
-    elif "state" in event:
+    """One log line, handled as `cluster.jobs.process.run_child` does."""
+
+    def save_state(**state) -> None:
         # The log offset travels with the state, so a re-attach replays nothing already kept.
-        ctx.save_state(**event["state"], remote={**ctx.state.get("remote", info), "offset": position})
-    elif "result" in event:
-        return event["result"]
-    elif "error" in event:
-        raise JobFailed(event["error"])
-    return None
+        ctx.save_state(**state, remote={**ctx.state.get("remote", info), "offset": position})
+
+    return handle_line(ctx, line, None, save_state=save_state)
 
 
 def _hand_back(ctx: JobContext, reason: str) -> None:
