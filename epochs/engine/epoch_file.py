@@ -44,7 +44,6 @@ MANIFEST_FORMAT = "epoca-epoch-file"
 
 # Epoca's upload limit (the GUI refuses larger files; its storage rule allows < 400 MiB).
 MAX_EPOCH_FILE_BYTES = 390 * 1024 * 1024
-MODEL_ID_MIN, MODEL_ID_MAX = 30, 200
 
 # Features (EPOCA_CONTRACT §3.2): change = pct_change(last input, last prediction) rounded to
 # 2 decimals; |change| < 0.01 gives 0; else sign * round((min(|change|, 1) - 0.01) / 0.99, 6).

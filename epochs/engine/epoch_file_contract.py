@@ -6,7 +6,7 @@ verification or an inspection can list them all.
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING, Any, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Mapping, Sequence
 
 from .epoch_params import validate_epoch_id
 from .errors import EpochParameterError
@@ -17,6 +17,7 @@ if TYPE_CHECKING:
 EPOCH_JSON = "epoch.json"
 MODEL_CERTIFICATE = "prediction_model_certificate.json"
 REGRESSION_CERTIFICATES = "regression_certificates.json"
+MODEL_ID_MIN, MODEL_ID_MAX = 30, 200  # every model id (regression or prediction model)
 
 
 

@@ -16,7 +16,6 @@ from epoca_builder.files import sha256_file
 from epochs.services.paths import epoch_dir
 from prediction_models.choices import SearchStatus
 from prediction_models.engine.assets import ASSETS_FILE, export_json, load_assets, save_assets
-from prediction_models.engine.backtest import Market, Thresholds, search_chunk
 from prediction_models.engine.trading import BacktestSettings
 from prediction_models.features import features_file, regression_shape
 from prediction_models.models import ConfigChunk, PredictionModelSearch, ProfitableConfig

@@ -4,7 +4,6 @@ verified and recorded centrally, exactly as a local evaluation of the same range
 import hashlib
 from pathlib import Path
 
-import numpy as np
 import pytest
 
 from cluster.choices import JobStatus

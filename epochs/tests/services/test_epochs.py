@@ -1,7 +1,6 @@
 """Candle imports and epoch creation through the job system, on real candles."""
 import json
 
-import numpy as np
 import pandas as pd
 import pytest
 from django.conf import settings
@@ -10,7 +9,6 @@ from django.core.management import CommandError, call_command
 
 from cluster.choices import JobStatus
 from cluster.jobs.cli import run_inline
-from epoca_builder.errors import ApplicationError
 from epochs.choices import EpochStatus
 from epochs.models import Epoch
 from epochs.services.epochs import epoch_create

@@ -1,6 +1,5 @@
 """The fast engine against the line-by-line reference: on real candles and on hand-made cases."""
 import numpy as np
-import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
