@@ -1,6 +1,7 @@
 from django.contrib import admin, messages
 from django.utils.html import format_html
 
+from epoca_builder.admin_actions import enqueue_each
 from epoca_builder.errors import ApplicationError
 from prediction_models.models import ConfigChunk, PredictionModel, PredictionModelSearch, ProfitableConfig
 from prediction_models.services.build import models_build_enqueue
@@ -9,18 +10,9 @@ from prediction_models.services.search import assets_export_json, search_find_en
 BUILD_LIMIT = 10
 
 
-def _run(modeladmin, request, fn, queryset, label):
-    for obj in queryset:
-        try:
-            job = fn(obj)
-            modeladmin.message_user(request, format_html('{}: <a href="/jobs/{}/">job #{}</a>', label, job.pk, job.pk))
-        except ApplicationError as exc:
-            modeladmin.message_user(request, f"{obj}: {exc.message}", messages.ERROR)
-
-
 def initialize_prediction_models_action(modeladmin, request, queryset):
-    _run(modeladmin, request, lambda s: search_initialize(selection=s, user=request.user)[1], queryset,
-         "initialising prediction models")
+    enqueue_each(modeladmin, request, queryset, lambda s: search_initialize(selection=s, user=request.user)[1],
+                 "initialising prediction models")
 
 
 initialize_prediction_models_action.short_description = "Initialise prediction models from the selected selections"
@@ -42,11 +34,11 @@ class PredictionModelSearchAdmin(admin.ModelAdmin):
 
     @admin.action(description="Find profitable configs")
     def find(self, request, queryset):
-        _run(self, request, lambda s: search_find_enqueue(search=s, user=request.user), queryset, "searching")
+        enqueue_each(self, request, queryset, lambda s: search_find_enqueue(search=s, user=request.user), "searching")
 
     @admin.action(description=f"Build the best {BUILD_LIMIT} prediction models")
     def build(self, request, queryset):
-        _run(self, request, lambda s: models_build_enqueue(search=s, limit=BUILD_LIMIT, user=request.user), queryset, "building")
+        enqueue_each(self, request, queryset, lambda s: models_build_enqueue(search=s, limit=BUILD_LIMIT, user=request.user), "building")
 
     @admin.action(description="Export the assets as the original's JSON files")
     def export_json(self, request, queryset):

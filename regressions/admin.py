@@ -1,19 +1,10 @@
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.utils.html import format_html
 
-from epoca_builder.errors import ApplicationError
+from epoca_builder.admin_actions import enqueue_each
 from regressions.models import Regression, RegressionConfig, RegressionSelection, TrainingBatch
 from regressions.services.grid import configs_generate_enqueue
 from regressions.services.training import batch_train_enqueue, regression_train_enqueue
-
-
-def _run(modeladmin, request, fn, queryset, label):
-    for obj in queryset:
-        try:
-            job = fn(obj)
-            modeladmin.message_user(request, format_html('{}: <a href="/jobs/{}/">job #{}</a>', label, job.pk, job.pk))
-        except ApplicationError as exc:
-            modeladmin.message_user(request, f"{obj}: {exc.message}", messages.ERROR)
 
 
 @admin.register(TrainingBatch)
@@ -33,7 +24,7 @@ class TrainingBatchAdmin(admin.ModelAdmin):
 
     @admin.action(description="Train the selected batches")
     def train(self, request, queryset):
-        _run(self, request, lambda b: batch_train_enqueue(batch=b, user=request.user), queryset, "training")
+        enqueue_each(self, request, queryset, lambda b: batch_train_enqueue(batch=b, user=request.user), "training")
 
 
 @admin.register(RegressionConfig)
@@ -65,7 +56,7 @@ class RegressionAdmin(admin.ModelAdmin):
 
     @admin.action(description="Retrain the selected regressions")
     def retrain(self, request, queryset):
-        _run(self, request, lambda r: regression_train_enqueue(regression=r, user=request.user, retrain=True), queryset, "retraining")
+        enqueue_each(self, request, queryset, lambda r: regression_train_enqueue(regression=r, user=request.user, retrain=True), "retraining")
 
 
 @admin.register(RegressionSelection)
@@ -79,7 +70,7 @@ class RegressionSelectionAdmin(admin.ModelAdmin):
 
 
 def generate_configs_action(modeladmin, request, queryset):
-    _run(modeladmin, request, lambda e: configs_generate_enqueue(epoch=e, user=request.user), queryset, "generating configs")
+    enqueue_each(modeladmin, request, queryset, lambda e: configs_generate_enqueue(epoch=e, user=request.user), "generating configs")
 
 
 generate_configs_action.short_description = "Generate regression training configs"

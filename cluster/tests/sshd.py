@@ -207,3 +207,16 @@ def ssh_servers(ssh_cluster: SshCluster):
             for path in (server.host_key_path, server.host_key_path.with_suffix(".pub")):
                 path.write_bytes(saved[path])
             server.start()
+
+
+def session_pids(sshd_pid: int) -> list[int]:
+    """The per-connection sshd processes of one listener (they outlive it when it stops)."""
+    pids = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except (FileNotFoundError, ProcessLookupError):
+            continue
+        if int(fields[1]) == sshd_pid:
+            pids.append(int(stat.parent.name))
+    return pids

@@ -13,6 +13,7 @@ from cluster.jobs.runner import execute
 from cluster.models import Job, ServerAction
 from cluster.services.jobs import job_enqueue
 from cluster.services.servers import server_kill_job, server_log_chunk
+from cluster.tests.sshd import session_pids
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -93,19 +94,6 @@ def test_kill_stops_the_recorded_process_group_and_cancels_the_job(servers, user
     assert len(job.state["done_steps"]) < 40
 
 
-def _session_pids(sshd_pid: int) -> list[int]:
-    """The per-connection sshd processes of one listener (they outlive it when it stops)."""
-    pids = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except (FileNotFoundError, ProcessLookupError):
-            continue
-        if int(fields[1]) == sshd_pid:
-            pids.append(int(stat.parent.name))
-    return pids
-
-
 def test_a_server_dying_mid_job_moves_the_job_to_the_other_server(servers, ssh_servers):
     a, b = servers
     job = _enqueue(a, steps=8, step_seconds=0.3)
@@ -114,7 +102,7 @@ def test_a_server_dying_mid_job_moves_the_job_to_the_other_server(servers, ssh_s
     first_pid = Job.objects.get(pk=job.pk).state["remote"]["pid"]
     # The machine dies: its sshd, the open sessions and the job's processes all go.
     sshd = ssh_servers.servers[0]
-    sessions = _session_pids(sshd.process.pid)
+    sessions = session_pids(sshd.process.pid)
     ssh_servers.stop(0)
     for pid in sessions:
         os.kill(pid, signal.SIGKILL)

@@ -16,6 +16,7 @@ from cluster.jobs.runner import execute
 from cluster.models import Job, ServerAction
 from cluster.services.servers import server_check_run
 from cluster.tests.remote_training.conftest import EPOCH, sha256_tree, unit_test_of
+from cluster.tests.sshd import session_pids
 from epochs.services.paths import epoch_dir
 from regressions.choices import RegressionStatus
 from regressions.engine.certificate import validate_certificate
@@ -95,19 +96,6 @@ def test_unit_test_regression_trains_on_a_server_and_is_recorded_centrally(serve
     assert regression.h5_sha256 == hashes["model.h5"]
 
 
-def _session_pids(sshd_pid: int) -> list[int]:
-    """The per-connection sshd processes of one listener (they outlive it when it stops)."""
-    pids = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except (FileNotFoundError, ProcessLookupError):
-            continue
-        if int(fields[1]) == sshd_pid:
-            pids.append(int(stat.parent.name))
-    return pids
-
-
 def _wait_for(predicate, timeout: float, what: str):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -132,7 +120,7 @@ def test_a_server_dying_mid_training_moves_the_regression_to_the_other_server(se
     _wait_for(lambda: Job.objects.get(pk=job.pk).progress_done >= 1, 60, "a first training epoch on server a")
     first = Job.objects.get(pk=job.pk).state["remote"]
     # The machine dies: its sshd, the open sessions and the training process all go.
-    sessions = _session_pids(ssh_servers.servers[0].process.pid)
+    sessions = session_pids(ssh_servers.servers[0].process.pid)
     ssh_servers.stop(0)
     for pid in sessions:
         os.kill(pid, signal.SIGKILL)

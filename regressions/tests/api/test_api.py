@@ -68,3 +68,21 @@ def test_selection_top_n_and_manual(api_client):
     assert manual.status_code == 400 and "nope" in str(manual.json())
     bad_rank = api_client.post("/api/regression-selections/", {"epoch": "_API", "name": "x", "criteria": {"order_by": ["id;drop"]}}, format="json")
     assert bad_rank.status_code == 400
+
+
+def test_admin_actions_queue_one_job_each_or_say_why_not(admin_client):
+    from unittest import mock
+
+    from cluster.models import Job
+
+    epoch = _epoch()
+    _many_regressions(epoch, 2)
+    batch = TrainingBatch.objects.get(epoch=epoch)
+    with mock.patch("cluster.services.jobs._send"):
+        response = admin_client.post("/admin/regressions/trainingbatch/", {"action": "train", "_selected_action": [batch.pk]}, follow=True)
+    job = Job.objects.get(kind="regressions.train_batch")
+    assert f'href="/jobs/{job.pk}/"' in response.content.decode()
+    # The epoch has its configs already: the refusal is shown, and nothing is queued.
+    response = admin_client.post("/admin/epochs/epoch/", {"action": "generate_configs", "_selected_action": ["_API"]}, follow=True)
+    assert "has its regression configs already" in response.content.decode()
+    assert not Job.objects.filter(kind="regressions.generate_configs").exists()
