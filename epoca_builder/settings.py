@@ -206,6 +206,14 @@ BINANCE_MIRROR_DIR = Path(env.str("BINANCE_MIRROR_DIR", default=str(BASE_DIR.par
 # Keys for cluster servers live on disk (0600), never in the database.
 SSH_DIR = Path(env.str("SSH_DIR", default=str(VAR_DIR / "ssh")))
 
+# What a server's power actions run over SSH (never prompting: a refusal is reported). The
+# test settings replace both with a harmless command: the suite runs as root against SSH
+# servers on this very machine.
+SERVER_POWER_COMMANDS = {
+    "reboot": ("sudo", "-n", "reboot"),
+    "shutdown": ("sudo", "-n", "poweroff"),
+}
+
 # --- Scale-out: worker machines with their own EPOCHS_ROOT and a central epoch store ---------
 # On a worker machine, CENTRAL_URL (the web app's base URL) and CENTRAL_TOKEN (an API token of
 # a staff account) switch on "remote store" mode: training inputs are fetched from the central

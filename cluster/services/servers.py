@@ -38,10 +38,6 @@ Progress = Callable[[int, int, str], None]
 
 # Errors that mean "cannot reach the server now", as opposed to a refusal that needs an admin.
 UNREACHABLE = (OSError, EOFError, paramiko.SSHException)
-POWER_COMMANDS: dict[str, tuple[str, ...]] = {
-    "reboot": ("sudo", "-n", "reboot"),
-    "shutdown": ("sudo", "-n", "poweroff"),
-}
 CODE_EXCLUDES = (".venv", "var", ".git", "__pycache__", "test-output", ".pytest_cache", ".hypothesis", "staticfiles", "*.pyc", ".env")
 CODE_DIR = "code"
 PUSH_TARGETS = ("root", "code", "configuration", "candlesticks", "regression_training_configs", "prediction_models")
@@ -293,9 +289,10 @@ def server_log_chunk(*, server: Server, offset: int = 0, job: Job | None = None)
 
 def server_power(*, server: Server, action: str, user) -> ServerAction:
     """``reboot`` or ``shutdown`` through ``sudo -n`` (never prompts: a refusal is reported)."""
-    if action not in POWER_COMMANDS:
-        raise ApplicationError(f"unknown power action {action!r}; expected one of {', '.join(POWER_COMMANDS)}")
-    command = join(POWER_COMMANDS[action])
+    commands = settings.SERVER_POWER_COMMANDS
+    if action not in commands:
+        raise ApplicationError(f"unknown power action {action!r}; expected one of {', '.join(commands)}")
+    command = join(commands[action])
 
     def work(conn: Connection, root: str) -> str:
         try:

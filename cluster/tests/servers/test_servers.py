@@ -57,7 +57,7 @@ def test_a_new_server_is_used_only_after_its_host_key_is_confirmed(ssh_servers, 
     assert svc.server_status_refresh(server=server)["online"] is True
 
 
-def test_a_changed_host_key_stops_every_action(servers, ssh_servers, user, monkeypatch):
+def test_a_changed_host_key_stops_every_action(servers, ssh_servers, user, settings):
     a, b = servers
     assert svc.server_status_refresh(server=b)["online"]  # pins the key in our known_hosts
     server = ssh_servers.servers[1]
@@ -66,7 +66,7 @@ def test_a_changed_host_key_stops_every_action(servers, ssh_servers, user, monke
     server.host_key_path.with_name(server.host_key_path.name + ".pub").unlink()
     subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(server.host_key_path)], check=True)
     server.start()
-    monkeypatch.setitem(svc.POWER_COMMANDS, "reboot", ("true",))
+    settings.SERVER_POWER_COMMANDS = {**settings.SERVER_POWER_COMMANDS, "reboot": ("true",)}
     attempts = {
         "status": lambda: svc.server_status_refresh(server=b, user=user),
         "push": lambda: svc.server_push(server=b, what=["root"], user=user),
@@ -86,15 +86,18 @@ def test_a_changed_host_key_stops_every_action(servers, ssh_servers, user, monke
     assert svc.server_status_refresh(server=b)["online"]
 
 
-def test_power_actions_build_sudo_n_and_report_refusals(servers, ssh_servers, user, monkeypatch):
-    assert svc.POWER_COMMANDS == {"reboot": ("sudo", "-n", "reboot"), "shutdown": ("sudo", "-n", "poweroff")}
+def test_power_actions_build_sudo_n_and_report_refusals(servers, ssh_servers, user, settings):
+    from epoca_builder import settings as production
+    assert production.SERVER_POWER_COMMANDS == {"reboot": ("sudo", "-n", "reboot"), "shutdown": ("sudo", "-n", "poweroff")}
+    # The suite itself never sends them: its SSH servers run on this machine, as root in CI.
+    assert all(command[0] == "echo" for command in settings.SERVER_POWER_COMMANDS.values())
     a, b = servers
     # Never the real commands here: a refusing sudo, then one that accepts.
-    monkeypatch.setitem(svc.POWER_COMMANDS, "reboot", ("sh", "-c", "echo 'sudo: a password is required' >&2; exit 1"))
+    settings.SERVER_POWER_COMMANDS = {**settings.SERVER_POWER_COMMANDS, "reboot": ("sh", "-c", "echo 'sudo: a password is required' >&2; exit 1")}
     with pytest.raises(ApplicationError, match="a password is required"):
         svc.server_power(server=a, action="reboot", user=user)
     assert ServerAction.objects.get(server=a, action="reboot").ok is False
-    monkeypatch.setitem(svc.POWER_COMMANDS, "shutdown", ("echo", "going down"))
+    settings.SERVER_POWER_COMMANDS = {**settings.SERVER_POWER_COMMANDS, "shutdown": ("echo", "going down")}
     ssh_servers.stop(1)
     results = svc.servers_power_all(action="shutdown", user=user)
     assert [(r["server"], r["ok"]) for r in results] == [(a.name, True), (b.name, False)]
