@@ -2,13 +2,14 @@ import django_filters
 
 from cluster.choices import JobStatus
 from cluster.models import Job, Server
+from epoca_builder.filters import StrictBooleanFilter, StrictFilterSet
 
 
-class JobFilterSet(django_filters.FilterSet):
+class JobFilterSet(StrictFilterSet):
     status = django_filters.MultipleChoiceFilter(choices=JobStatus.choices)
     kind = django_filters.CharFilter()
     parent = django_filters.NumberFilter(field_name="parent_id")
-    top_level = django_filters.BooleanFilter(field_name="parent", lookup_expr="isnull")
+    top_level = StrictBooleanFilter(field_name="parent", lookup_expr="isnull")
     target_id = django_filters.CharFilter()
     target_type = django_filters.CharFilter(field_name="target_type__model")
 
@@ -17,7 +18,7 @@ class JobFilterSet(django_filters.FilterSet):
         fields = ["status", "kind", "server", "parent", "target_id", "target_type", "top_level"]
 
 
-class ServerFilterSet(django_filters.FilterSet):
+class ServerFilterSet(StrictFilterSet):
     class Meta:
         model = Server
         fields = ["is_cluster_worker", "name", "host"]

@@ -14,10 +14,18 @@ from rest_framework.views import exception_handler
 class ApplicationError(Exception):
     """A refusal of the domain (wrong state, missing input): shown to the user as is."""
 
+    status_code = 400
+
     def __init__(self, message: str, extra: dict[str, Any] | None = None):
         super().__init__(message)
         self.message = message
         self.extra = extra or {}
+
+
+class ConflictError(ApplicationError):
+    """Refused because of other objects (what depends on this one): ``extra`` lists them."""
+
+    status_code = 409
 
 
 def api_exception_handler(exc, context):
@@ -30,5 +38,5 @@ def api_exception_handler(exc, context):
     elif isinstance(exc, ApplicationError):
         from rest_framework.response import Response
 
-        return Response({"message": exc.message, "extra": exc.extra}, status=400)
+        return Response({"message": exc.message, "extra": exc.extra}, status=exc.status_code)
     return exception_handler(exc, context)

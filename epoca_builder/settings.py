@@ -136,6 +136,31 @@ TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
 
+# --- Bounded input: every body, upload and uploaded member has a limit ----------------------
+MIB = 1024 * 1024
+API_MAX_BODY_BYTES = env.int("API_MAX_BODY_BYTES", default=2 * MIB)  # a JSON or form body
+API_MAX_JSON_DEPTH = env.int("API_MAX_JSON_DEPTH", default=32)  # arrays and objects inside each other
+DATA_UPLOAD_MAX_MEMORY_SIZE = API_MAX_BODY_BYTES  # Django's own check of bodies and form fields
+UPLOAD_MAX_BYTES = env.int("UPLOAD_MAX_BYTES", default=1024 * MIB)  # the files of one request (workers' uploads)
+FILE_UPLOAD_HANDLERS = [
+    "epoca_builder.uploads.BoundedUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
+# An uploaded Epoch File (EPOCA_CONTRACT §2: Epoca's GUI refuses files over 390 MiB), read from
+# its zip directory before any member is: members, sizes, compression ratio, JSON size and depth.
+EPOCH_FILE_MAX_BYTES = env.int("EPOCH_FILE_MAX_BYTES", default=390 * MIB)
+EPOCH_FILE_LIMITS = {
+    "members": env.int("EPOCH_FILE_MAX_MEMBERS", default=40),
+    "member_bytes": env.int("EPOCH_FILE_MAX_MEMBER_BYTES", default=256 * MIB),
+    "total_bytes": env.int("EPOCH_FILE_MAX_TOTAL_BYTES", default=1024 * MIB),
+    "json_bytes": env.int("EPOCH_FILE_MAX_JSON_BYTES", default=32 * MIB),
+    "json_depth": env.int("EPOCH_FILE_MAX_JSON_DEPTH", default=64),
+    "compression_ratio": env.int("EPOCH_FILE_MAX_COMPRESSION_RATIO", default=100),
+}
+# Strings in API answers that echo uploaded content are cut to this many characters.
+API_MAX_ECHOED_CHARS = env.int("API_MAX_ECHOED_CHARS", default=10_000)
+
 # --- Static files: plotly is served from our own static files, never a CDN ------------------
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
@@ -154,13 +179,18 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_FILTER_BACKENDS": [
-        "django_filters.rest_framework.DjangoFilterBackend",
-        "rest_framework.filters.OrderingFilter",
+        "epoca_builder.filters.StrictFilterBackend",
+        "epoca_builder.filters.StrictOrderingFilter",
     ],
     "DEFAULT_PAGINATION_CLASS": "epoca_builder.pagination.Pagination",
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "epoca_builder.errors.api_exception_handler",
+    "DEFAULT_PARSER_CLASSES": [
+        "epoca_builder.parsers.BoundedJSONParser",
+        "epoca_builder.parsers.BoundedFormParser",
+        "epoca_builder.parsers.BoundedMultiPartParser",
+    ],
 }
 REST_KNOX = {"AUTO_REFRESH": True, "TOKEN_TTL": None}
 SPECTACULAR_SETTINGS = {
@@ -173,6 +203,7 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "epoca_builder.schema.add_error_responses"],
     "ENUM_NAME_OVERRIDES": {
         "JobStatusEnum": "cluster.choices.JobStatus",
         "EpochStatusEnum": "epochs.choices.EpochStatus",

@@ -10,6 +10,7 @@ from rest_framework.permissions import IsAuthenticated
 
 from cluster import selectors as cluster_selectors
 from cluster.api.serializers import JobSerializer
+from epoca_builder.fields import MAX_PATH_CHARS
 
 
 def dashboard(request):
@@ -50,7 +51,8 @@ class TokenLogoutAllView(knox_views.LogoutAllView):
 
 
 class DemoInputSerializer(serializers.Serializer):
-    source = serializers.CharField(required=False, allow_blank=True, help_text="Default: the CANDLESTICK_SOURCE setting.")
+    source = serializers.CharField(required=False, allow_blank=True, max_length=MAX_PATH_CHARS,
+                                   help_text="Default: the CANDLESTICK_SOURCE setting.")
 
 
 class DemoView(APIView):

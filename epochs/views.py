@@ -1,13 +1,15 @@
 """Epoch and candlestick pages (charts are built server-side, rendered by our own plotly.js)."""
+from django.conf import settings
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET, require_http_methods
 
 from cluster.selectors import jobs_for_target
 from epochs import charts, selectors
-from epochs.engine.epoch_file import EpochFileError, inspect_epoch_file
+from epochs.engine.epoch_file import EpochFileError
 from epochs.engine.ranges import epoch_ranges
 from epoca_builder.errors import ApplicationError
+from epoca_builder.uploads import limit_uploads, upload_refusal
 from epochs.services.export import export_download_path, latest_export
 from epochs.forms import CandleImportForm, EpochCreateForm
 
@@ -66,18 +68,22 @@ def epoch_download(request, pk: str):
 def epoch_file_inspect(request):
     """Upload any Epoch File and see what Epoca would install: read in memory, nothing kept."""
     context = {}
+    limit_uploads(request, settings.EPOCH_FILE_MAX_BYTES, "the Epoch File")
     upload = request.FILES.get("file") if request.method == "POST" else None
-    if request.method == "POST" and upload is None:
+    if upload_refusal(request):
+        context["error"] = upload_refusal(request)
+    elif request.method == "POST" and upload is None:
         context["error"] = "Choose an Epoch File (<EPOCH_ID>.zip) to inspect."
     elif upload is not None:
         try:
-            report = inspect_epoch_file(upload, name=upload.name)
+            report = selectors.epoch_file_inspection(upload, name=upload.name)
         except EpochFileError as exc:
             context["error"] = str(exc)
         else:
             context.update(report=report, figures=charts.epoch_file_figures(report),
                            regressions=_regression_rows(report))
-    return render(request, "epochs/inspect.html", context, status=400 if context.get("error") else 200)
+    status = 413 if upload_refusal(request) else 400 if context.get("error") else 200
+    return render(request, "epochs/inspect.html", context, status=status)
 
 
 def _regression_rows(report: dict) -> list[dict]:

@@ -1,9 +1,10 @@
 import django_filters
 
+from epoca_builder.filters import StrictFilterSet
 from prediction_models.models import PredictionModel, PredictionModelSearch, ProfitableConfig
 
 
-class SearchFilterSet(django_filters.FilterSet):
+class SearchFilterSet(StrictFilterSet):
     epoch = django_filters.CharFilter(field_name="epoch_id")
 
     class Meta:
@@ -11,7 +12,7 @@ class SearchFilterSet(django_filters.FilterSet):
         fields = ["epoch", "selection", "status"]
 
 
-class ProfitableConfigFilterSet(django_filters.FilterSet):
+class ProfitableConfigFilterSet(StrictFilterSet):
     epoch = django_filters.CharFilter(field_name="search__epoch_id")
     min_accuracy = django_filters.NumberFilter(field_name="accuracy", lookup_expr="gte")
     min_profit = django_filters.NumberFilter(field_name="profit", lookup_expr="gte")
@@ -21,7 +22,7 @@ class ProfitableConfigFilterSet(django_filters.FilterSet):
         fields = ["search", "epoch", "min_sum_function", "price_change_requirement"]
 
 
-class PredictionModelFilterSet(django_filters.FilterSet):
+class PredictionModelFilterSet(StrictFilterSet):
     epoch = django_filters.CharFilter(field_name="search__epoch_id")
     min_accuracy = django_filters.NumberFilter(field_name="accuracy", lookup_expr="gte")
     min_profit = django_filters.NumberFilter(field_name="profit", lookup_expr="gte")

@@ -1,9 +1,10 @@
 import django_filters
 
+from epoca_builder.filters import StrictFilterSet
 from regressions.models import Regression, RegressionConfig, RegressionSelection, TrainingBatch
 
 
-class TrainingBatchFilterSet(django_filters.FilterSet):
+class TrainingBatchFilterSet(StrictFilterSet):
     epoch = django_filters.CharFilter(field_name="epoch_id")
 
     class Meta:
@@ -11,7 +12,7 @@ class TrainingBatchFilterSet(django_filters.FilterSet):
         fields = ["epoch", "category", "name", "profile"]
 
 
-class RegressionFilterSet(django_filters.FilterSet):
+class RegressionFilterSet(StrictFilterSet):
     epoch = django_filters.CharFilter(field_name="epoch_id")
     batch = django_filters.CharFilter(field_name="config__batch__name")
     category = django_filters.CharFilter(field_name="config__category")
@@ -26,7 +27,7 @@ class RegressionFilterSet(django_filters.FilterSet):
         fields = ["epoch", "status", "batch", "category", "template"]
 
 
-class RegressionConfigFilterSet(django_filters.FilterSet):
+class RegressionConfigFilterSet(StrictFilterSet):
     epoch = django_filters.CharFilter(field_name="epoch_id")
     batch = django_filters.CharFilter(field_name="batch__name")
 
@@ -35,7 +36,7 @@ class RegressionConfigFilterSet(django_filters.FilterSet):
         fields = ["epoch", "batch", "category", "template", "loss", "learning_rate"]
 
 
-class RegressionSelectionFilterSet(django_filters.FilterSet):
+class RegressionSelectionFilterSet(StrictFilterSet):
     epoch = django_filters.CharFilter(field_name="epoch_id")
 
     class Meta:

@@ -2,14 +2,15 @@ from rest_framework import serializers
 
 from cluster.models import Job, Server, ServerAction
 from cluster.services.servers import PULL_TARGETS, PUSH_TARGETS
+from epoca_builder.fields import MAX_PATH_CHARS, BoundedDictField, object_id
 
 
 class JobSerializer(serializers.ModelSerializer):
     percent = serializers.FloatField(read_only=True)
     where = serializers.CharField(read_only=True)
-    target_type = serializers.CharField(source="target_type.model", default=None, read_only=True)
-    created_by = serializers.CharField(source="created_by.username", default=None, read_only=True)
-    children_count = serializers.IntegerField(read_only=True, default=None)
+    target_type = serializers.CharField(source="target_type.model", default=None, read_only=True, allow_null=True)
+    created_by = serializers.CharField(source="created_by.username", default=None, read_only=True, allow_null=True)
+    children_count = serializers.IntegerField(read_only=True, default=None, allow_null=True)
 
     class Meta:
         model = Job
@@ -37,8 +38,14 @@ class SelfCheckInputSerializer(serializers.Serializer):
     child_process = serializers.BooleanField(default=False)
 
 
+# A DNS name (letters, digits, '-', dot-separated) or an IPv4/IPv6 address.
+HOST_PATTERN = r"^(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)*[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$|^[0-9A-Fa-f:.]{2,45}$"
+
+
 class ServerSerializer(serializers.ModelSerializer):
     host_key_confirmed = serializers.BooleanField(read_only=True)
+    max_jobs = serializers.IntegerField(min_value=1, max_value=1000, required=False)
+    host = serializers.RegexField(HOST_PATTERN, max_length=253, help_text="A host name or an IP address.")
 
     class Meta:
         model = Server
@@ -54,7 +61,7 @@ class ServerSerializer(serializers.ModelSerializer):
 
 class ServerActionSerializer(serializers.ModelSerializer):
     server = serializers.CharField(source="server.name", read_only=True)
-    user = serializers.CharField(source="user.username", default=None, read_only=True)
+    user = serializers.CharField(source="user.username", default=None, read_only=True, allow_null=True)
 
     class Meta:
         model = ServerAction
@@ -94,8 +101,8 @@ class ConnectionDetailsSerializer(serializers.Serializer):
 
 
 class LogQuerySerializer(serializers.Serializer):
-    offset = serializers.IntegerField(min_value=0, default=0)
-    job = serializers.IntegerField(min_value=1, required=False)
+    offset = serializers.IntegerField(min_value=0, max_value=2**62, default=0)
+    job = object_id(required=False)
 
 
 class LogChunkSerializer(serializers.Serializer):
@@ -111,24 +118,26 @@ class HostKeyConfirmSerializer(serializers.Serializer):
 
 
 class InstallKeySerializer(serializers.Serializer):
-    key_path = serializers.CharField(max_length=500, help_text="A private key on this machine that the server accepts now.")
+    key_path = serializers.CharField(max_length=MAX_PATH_CHARS, help_text="A private key on this machine that the server accepts now.")
 
 
 class KillSerializer(serializers.Serializer):
-    job = serializers.IntegerField(min_value=1, required=False, help_text="Default: every job the server runs.")
+    job = object_id(required=False, help_text="Default: every job the server runs.")
 
 
 class ServerCheckSerializer(serializers.Serializer):
-    check = serializers.CharField(default="selfcheck")
-    options = serializers.DictField(required=False, default=dict)
+    check = serializers.CharField(default="selfcheck", max_length=100)
+    options = BoundedDictField(required=False, default=dict)
 
 
 class PushSerializer(serializers.Serializer):
-    what = serializers.ListField(child=serializers.ChoiceField(choices=[*PUSH_TARGETS, "everything"]), min_length=1)
+    what = serializers.ListField(child=serializers.ChoiceField(choices=[*PUSH_TARGETS, "everything"]), min_length=1,
+                                 max_length=len(PUSH_TARGETS) + 1)
     epoch = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
 
 
 class PullSerializer(serializers.Serializer):
-    what = serializers.ListField(child=serializers.ChoiceField(choices=[*PULL_TARGETS, "everything"]), min_length=1)
+    what = serializers.ListField(child=serializers.ChoiceField(choices=[*PULL_TARGETS, "everything"]), min_length=1,
+                                 max_length=len(PULL_TARGETS) + 1)
     epoch = serializers.CharField(max_length=100)
     delete_remote = serializers.BooleanField(default=False, help_text="Remove the server's copies once every file is verified here.")

@@ -69,6 +69,7 @@ class ServerViewSet(viewsets.ModelViewSet):
 
     serializer_class = ServerSerializer
     filterset_class = ServerFilterSet
+    ordering_fields = ["name", "host", "created", "last_seen"]
 
     def get_queryset(self):
         return selectors.server_list()

@@ -1,25 +1,27 @@
 from django.http import FileResponse, Http404
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 
 from cluster.api.serializers import JobSerializer
 from epoca_builder.errors import ApplicationError
+from epoca_builder.parsers import EpochFileParser
+from epoca_builder.schema import ERRORS_409, ERRORS_413
 from epochs import selectors
 from epochs.api.serializers import (
     BundleImportSerializer,
     CandleImportSerializer,
     CandlestickSetSerializer,
     EpochCreateSerializer,
+    EpochDeleteQuerySerializer,
     EpochExportSerializer,
     EpochFileUploadSerializer,
     EpochSerializer,
     ExportRequestSerializer,
 )
-from epochs.engine.epoch_file import EpochFileError, inspect_epoch_file
+from epochs.engine.epoch_file import EpochFileError
 from epochs.models import CandlestickSet, EpochExport
 from epochs.services.candles import bundle_import_enqueue, candle_import_enqueue
 from epochs.services.epochs import epoch_create, epoch_delete
@@ -74,8 +76,15 @@ class EpochViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Dest
         _, job = epoch_create(candlestick_set=candle_set, user=request.user, **values)
         return Response(JobSerializer(job).data, status=status.HTTP_202_ACCEPTED)
 
-    def perform_destroy(self, instance):
-        epoch_delete(epoch=instance)
+    @extend_schema(parameters=[OpenApiParameter("with_dependants", bool, description=(
+        "Also delete the objects that depend on the epoch (prediction-model searches and their models). Without it an "
+        "epoch with dependants is refused (409) with them listed; an exported epoch is always refused."))],
+        responses={204: None, **ERRORS_409})
+    def destroy(self, request, *args, **kwargs):
+        query = EpochDeleteQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        epoch_delete(epoch=self.get_object(), **query.validated_data)
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
     @extend_schema(request=ExportRequestSerializer, responses={202: JobSerializer})
     @action(detail=True, methods=["post"])
@@ -115,16 +124,16 @@ class EpochExportViewSet(viewsets.ReadOnlyModelViewSet):
 class EpochFileViewSet(viewsets.ViewSet):
     """Inspect any Epoch File by upload: read in memory, never extracted, no model loaded."""
 
-    parser_classes = [MultiPartParser]
+    parser_classes = [EpochFileParser]
 
-    @extend_schema(request=EpochFileUploadSerializer, responses={200: OpenApiTypes.OBJECT})
+    @extend_schema(request=EpochFileUploadSerializer, responses={200: OpenApiTypes.OBJECT, **ERRORS_413})
     @action(detail=False, methods=["post"])
     def inspect(self, request):
         data = EpochFileUploadSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         upload = data.validated_data["file"]
         try:
-            return Response(inspect_epoch_file(upload, name=upload.name))
+            return Response(selectors.epoch_file_inspection(upload, name=upload.name))
         except EpochFileError as exc:
             raise ApplicationError(str(exc)) from None
 

@@ -17,6 +17,7 @@ import io
 import json
 import math
 import os
+import tempfile
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -34,6 +35,8 @@ from .epoch_file_contract import (  # the member names and the contract checks, 
     contract_problems,
     id_problems,
 )
+from epoca_builder.json_limits import JSONLimitError, loads_bounded
+
 from .epoch_params import validate_epoch_id
 from .errors import EpochParameterError
 
@@ -63,11 +66,31 @@ class EpochFileError(ValueError):
 # ---------------------------------------------------------------------------- reading
 
 
+@dataclass(frozen=True)
+class EpochFileLimits:
+    """What an uploaded Epoch File may hold, checked from the zip directory before a member is read."""
+
+    members: int = 40
+    member_bytes: int = 256 * 2**20  # uncompressed, each member
+    total_bytes: int = 1024 * 2**20  # uncompressed, all members
+    json_bytes: int = 32 * 2**20  # each JSON member (parsed in memory)
+    json_depth: int = 64
+    compression_ratio: int = 100  # uncompressed / compressed, for members over 1 MiB
+    name_chars: int = 255
+    h5_attributes: int = 64
+    model_config_bytes: int = 2**20
+    echoed_chars: int = 10_000  # strings echoed back in an inspection
+
+
+DEFAULT_LIMITS = EpochFileLimits()
+COPY_CHUNK_BYTES = 2**20
+
+
 @dataclass
 class EpochFile:
     """The parsed JSON members and the member list of an Epoch File (the zip stays closed)."""
 
-    name: str  # file name as given (the epoch id is its stem)
+    name: str  # file name as given (Epoca takes the epoch id from it)
     epoch_config: dict
     model_certificate: dict
     regression_certificates: list
@@ -77,7 +100,13 @@ class EpochFile:
 
     @property
     def epoch_id(self) -> str:
-        return Path(self.name).stem
+        """The id in ``epoch.json`` (the file name should be ``<id>.zip``)."""
+        value = self.epoch_config.get("id")
+        return value if isinstance(value, str) else Path(self.name).stem
+
+    @property
+    def expected_name(self) -> str:
+        return f"{self.epoch_id}.zip"
 
     @property
     def model_regression_ids(self) -> list[str]:
@@ -95,27 +124,74 @@ def member_problem(name: str) -> str | None:
     return None
 
 
-def open_zip(source: str | os.PathLike | IO[bytes], name: str) -> zipfile.ZipFile:
+def _mib(n: int) -> str:
+    return f"{n / 2**20:.1f} MiB" if n >= 2**20 else f"{n:,} bytes"
+
+
+def directory_problem(infos: Sequence[zipfile.ZipInfo], limits: EpochFileLimits) -> str | None:
+    """The first rule of ``limits`` the zip directory breaks, or None (no member is read for this)."""
+    if len(infos) > limits.members:
+        return f"{len(infos)} members, more than the limit of {limits.members}"
+    seen: set[str] = set()
+    total = 0
+    for info in infos:
+        name = info.filename
+        if len(name) > limits.name_chars:
+            return f"member {name[:60]!r}...: a name longer than {limits.name_chars} characters"
+        problem = member_problem(name)
+        if problem:
+            return f"member {name!r}: {problem}"
+        if name in seen:
+            return f"member {name!r}: appears twice"
+        seen.add(name)
+        cap = limits.json_bytes if name.endswith(".json") else limits.member_bytes
+        if info.file_size > cap:
+            return f"member {name}: {_mib(info.file_size)} uncompressed, over the limit of {_mib(cap)}"
+        if info.file_size > 2**20 and info.file_size > limits.compression_ratio * max(info.compress_size, 1):
+            return (f"member {name}: compressed {info.file_size / max(info.compress_size, 1):.0f} to 1, over the limit "
+                    f"of {limits.compression_ratio} to 1 (a zip bomb?)")
+        total += info.file_size
+        if total > limits.total_bytes:
+            return f"the members hold more than {_mib(limits.total_bytes)} uncompressed (the limit)"
+    return None
+
+
+def open_zip(source: str | os.PathLike | IO[bytes], name: str, limits: EpochFileLimits = DEFAULT_LIMITS) -> zipfile.ZipFile:
     try:
         archive = zipfile.ZipFile(source)
-    except zipfile.BadZipFile as exc:
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError) as exc:
         raise EpochFileError(f"{name}: not a zip archive, or a truncated one ({exc})") from None
-    for info in archive.infolist():
-        problem = member_problem(info.filename)
-        if problem:
-            archive.close()
-            raise EpochFileError(f"{name}: member {info.filename!r}: {problem}")
+    problem = directory_problem(archive.infolist(), limits)
+    if problem:
+        archive.close()
+        raise EpochFileError(f"{name}: {problem}")
     return archive
 
 
 def read_member(archive: zipfile.ZipFile, member: str, name: str) -> bytes:
     try:
         return archive.read(member)
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError, ValueError) as exc:
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError, ValueError, NotImplementedError) as exc:
         raise EpochFileError(f"{name}: member {member}: cannot be read, the zip is damaged ({exc})") from None
 
 
-def _parse_json(data: bytes, member: str, name: str) -> Any:
+def copy_member(archive: zipfile.ZipFile, member: str, target: IO[bytes], name: str, max_bytes: int) -> int:
+    """Copy one member into ``target`` in bounded chunks, stopping once it passes ``max_bytes``."""
+    copied = 0
+    try:
+        with archive.open(member) as stream:
+            while chunk := stream.read(COPY_CHUNK_BYTES):
+                copied += len(chunk)
+                if copied > max_bytes:
+                    raise EpochFileError(f"{name}: member {member}: more than {_mib(max_bytes)} uncompressed (the limit)")
+                target.write(chunk)
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError, ValueError, NotImplementedError) as exc:
+        raise EpochFileError(f"{name}: member {member}: cannot be read, the zip is damaged ({exc})") from None
+    target.flush()
+    return copied
+
+
+def _parse_json(data: bytes, member: str, name: str, limits: EpochFileLimits = DEFAULT_LIMITS) -> Any:
     # Epoca replaces every literal NaN by 0 before parsing; Infinity makes its parser fail.
     def refuse(constant: str) -> float:
         if constant == "NaN":
@@ -123,34 +199,48 @@ def _parse_json(data: bytes, member: str, name: str) -> Any:
         raise ValueError(f"{constant} is not valid JSON for Epoca")
 
     try:
-        return json.loads(data.decode("utf-8"), parse_constant=refuse)
-    except (UnicodeDecodeError, ValueError) as exc:
+        return loads_bounded(data, max_bytes=limits.json_bytes, max_depth=limits.json_depth, what=f"{name}: member {member}",
+                             parse_constant=refuse)
+    except JSONLimitError as exc:
+        raise EpochFileError(str(exc)) from None
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
         raise EpochFileError(f"{name}: member {member}: not valid JSON ({exc})") from None
 
 
-def read_epoch_file(source: str | os.PathLike | IO[bytes], *, name: str | None = None) -> EpochFile:
+def read_epoch_file(source: str | os.PathLike | IO[bytes], *, name: str | None = None, strict_name: bool = True,
+                    limits: EpochFileLimits = DEFAULT_LIMITS) -> EpochFile:
     """Read and check an Epoch File the way Epoca's install does (§2 steps 3-4).
 
-    ``name`` is the file name the user gave (the epoch id is its stem); by default the path's.
-    Raises :class:`EpochFileError` for anything Epoca would refuse.
+    ``name`` is the file name the user gave; by default the path's. With ``strict_name`` (our
+    own exports) a name other than ``<epoch.json id>.zip`` is refused; an inspection reports
+    it as a problem instead (:func:`name_problem`). Raises :class:`EpochFileError` for anything
+    Epoca would refuse and for anything over ``limits``.
     """
     name = name or Path(str(source)).name
-    if not name.lower().endswith(".zip"):
+    if strict_name and not name.lower().endswith(".zip"):
         raise EpochFileError(f"{name}: an Epoch File is named <EPOCH_ID>.zip")
-    with open_zip(source, name) as archive:
+    with open_zip(source, name, limits) as archive:
         members = {info.filename: info.file_size for info in archive.infolist()}
         missing = [m for m in JSON_MEMBERS if m not in members]
         if missing:
             raise EpochFileError(f"{name}: missing member(s) {', '.join(missing)} at the zip root")
-        config, certificate, regressions = (_parse_json(read_member(archive, m, name), m, name) for m in JSON_MEMBERS)
-        manifest = _parse_json(read_member(archive, MANIFEST, name), MANIFEST, name) if MANIFEST in members else None
+        config, certificate, regressions = (_parse_json(read_member(archive, m, name), m, name, limits) for m in JSON_MEMBERS)
+        manifest = _parse_json(read_member(archive, MANIFEST, name), MANIFEST, name, limits) if MANIFEST in members else None
     h5 = sorted(m for m in members if m.endswith(".h5"))
     file = EpochFile(name, config, certificate, regressions, h5, manifest, members)
-    _check_install(file)
+    _check_install(file, strict_name)
     return file
 
 
-def _check_install(file: EpochFile) -> None:
+def name_problem(file: EpochFile) -> str | None:
+    """Epoca takes the epoch id from the file name: any other name blocks the install."""
+    if file.name != file.expected_name:
+        return (f"{file.name}: Epoca takes the epoch id from the file name, and this archive's {EPOCH_JSON} says "
+                f"{file.epoch_id!r}: rename the file to {file.expected_name} before installing it")
+    return None
+
+
+def _check_install(file: EpochFile, strict_name: bool = True) -> None:
     """Epoca's ``canEpochBeInstalled`` plus the epoch-id check of the upload."""
     name = file.name
     for member, value, kind in ((EPOCH_JSON, file.epoch_config, dict), (MODEL_CERTIFICATE, file.model_certificate, dict),
@@ -161,12 +251,14 @@ def _check_install(file: EpochFile) -> None:
         raise EpochFileError(f"{name}: member {REGRESSION_CERTIFICATES}: must hold at least one certificate")
     if not file.h5_members:
         raise EpochFileError(f"{name}: holds no .h5 model file")
+    config_id = file.epoch_config.get("id")
     try:
-        validate_epoch_id(file.epoch_id)
+        validate_epoch_id(config_id)
     except EpochParameterError as exc:
-        raise EpochFileError(f"{name}: the file name is the epoch id, and {exc}") from None
-    if file.epoch_config.get("id") != file.epoch_id:
-        raise EpochFileError(f"{name}: member {EPOCH_JSON}: id {file.epoch_config.get('id')!r} differs from the file name's {file.epoch_id!r}")
+        raise EpochFileError(f"{name}: member {EPOCH_JSON}: id {str(config_id)[:120]!r}: {exc}") from None
+    if strict_name and name != file.expected_name:
+        raise EpochFileError(f"{name}: member {EPOCH_JSON}: id {config_id!r} differs from the file name's {Path(name).stem!r} "
+                             f"(expected {file.expected_name})")
     model = file.model_certificate.get("model")
     if not isinstance(model, dict) or not isinstance(model.get("regressions"), list) or not model["regressions"]:
         raise EpochFileError(f"{name}: member {MODEL_CERTIFICATE}: model.regressions must be a non-empty list")
@@ -257,34 +349,123 @@ def _json_bytes(value: Any) -> bytes:
 
 # ---------------------------------------------------------------------------- .h5 (h5py only)
 
-def h5_metadata(data: bytes, member: str) -> dict:
-    """The root attributes and the layer list of an ``.h5`` held in memory (h5py, no Keras)."""
+# The Keras 2 classes the templates use (regressions/engine/architectures.py) and their
+# initializers; Dropout is in older templates of the original tool. Anything else (``Lambda``
+# runs code, custom objects need code) is a problem: an uploaded model is never deserialised.
+ALLOWED_MODEL_CLASSES = frozenset({"Sequential"})
+ALLOWED_LAYER_CLASSES = frozenset({"InputLayer", "Dense", "Conv1D", "MaxPooling1D", "Reshape", "Flatten", "LSTM", "GRU", "Dropout"})
+ALLOWED_CONFIG_CLASSES = frozenset({"GlorotUniform", "Zeros", "Orthogonal", "Ones"})
+ALLOWED_ACTIVATIONS = frozenset({"relu", "tanh", "linear", "sigmoid", "hard_sigmoid"})
+
+
+def model_config_problems(config: Any, member: str) -> list[str]:
+    """Every class of the ``.h5``'s Keras configuration outside the allow-list, by name and place."""
+    problems: list[str] = []
+    if not isinstance(config, dict) or config.get("class_name") not in ALLOWED_MODEL_CLASSES:
+        kind = config.get("class_name") if isinstance(config, dict) else type(config).__name__
+        return [f"member {member}: model class {str(kind)[:80]!r} is not allowed (expected Sequential)"]
+    layers = (config.get("config") or {}).get("layers") if isinstance(config.get("config"), dict) else None
+    if not isinstance(layers, list):
+        return [f"member {member}: model_config has no layer list"]
+    for i, layer in enumerate(layers):
+        where = f"member {member}: layer {i}"
+        if not isinstance(layer, dict) or layer.get("class_name") not in ALLOWED_LAYER_CLASSES:
+            kind = layer.get("class_name") if isinstance(layer, dict) else type(layer).__name__
+            note = " (a Lambda layer runs code when loaded)" if kind == "Lambda" else ""
+            problems.append(f"{where}: layer class {str(kind)[:80]!r} is not allowed{note}")
+            continue
+        _nested_problems(layer.get("config"), where, problems)
+    return problems
+
+
+def _nested_problems(value: Any, where: str, problems: list[str]) -> None:
+    if isinstance(value, dict):
+        if "class_name" in value and value["class_name"] not in ALLOWED_CONFIG_CLASSES:
+            problems.append(f"{where}: class {str(value['class_name'])[:80]!r} is not allowed (custom object?)")
+        if value.get("registered_name") not in (None, value.get("class_name")):
+            problems.append(f"{where}: registered_name {str(value['registered_name'])[:80]!r} (a custom object) is not allowed")
+        for key, item in value.items():
+            if key in ("activation", "recurrent_activation") and isinstance(item, str) and item not in ALLOWED_ACTIVATIONS:
+                problems.append(f"{where}: {key} {item[:80]!r} is not allowed")
+            elif key in ("activation", "recurrent_activation") and not isinstance(item, str) and item is not None:
+                problems.append(f"{where}: {key} must be a plain name, not an object")
+            else:
+                _nested_problems(item, where, problems)
+    elif isinstance(value, list):
+        for item in value:
+            _nested_problems(item, where, problems)
+
+
+def h5_metadata(source: bytes | str | os.PathLike, member: str, limits: EpochFileLimits = DEFAULT_LIMITS) -> dict:
+    """The root attributes and the layer list of an ``.h5`` (h5py only, never Keras).
+
+    ``source`` is the file's bytes or a path (an uploaded member copied to a temporary file).
+    Strings are cut to ``limits.echoed_chars``; an attribute over ``limits.model_config_bytes``
+    is not read at all.
+    """
+    problems: list[str] = []
     try:
-        handle = h5py.File(io.BytesIO(data), "r")
-    except OSError as exc:
+        handle = h5py.File(io.BytesIO(source) if isinstance(source, bytes) else source, "r")
+    except (OSError, ValueError) as exc:
         raise EpochFileError(f"member {member}: not a readable HDF5 file ({exc})") from None
+    attrs: dict[str, Any] = {}
+    raw_config = None
     with handle:
-        attrs = {key: _attr(handle.attrs[key]) for key in handle.attrs.keys()}
+        keys = list(handle.attrs.keys())
+        if len(keys) > limits.h5_attributes:
+            problems.append(f"member {member}: {len(keys)} root attributes, more than {limits.h5_attributes}; the first are shown")
+        for key in keys[:limits.h5_attributes]:
+            try:
+                size = h5py.h5a.open(handle.id, key.encode()).get_storage_size()
+                if size > limits.model_config_bytes:
+                    problems.append(f"member {member}: root attribute {key[:80]!r} holds {_mib(size)} (not read; the limit is "
+                                    f"{_mib(limits.model_config_bytes)})")
+                    continue
+                value = _attr(handle.attrs[key])
+            except (OSError, ValueError, TypeError, KeyError) as exc:
+                problems.append(f"member {member}: root attribute {key[:80]!r} cannot be read ({exc})")
+                continue
+            if key == "model_config":
+                raw_config = value
+                continue
+            attrs[key[:limits.echoed_chars]] = _truncated(value, limits.echoed_chars)
     missing = [key for key in H5_ATTRIBUTES if key not in attrs]
     config = None
-    if "model_config" in attrs:
+    if isinstance(raw_config, str):
         try:
-            config = json.loads(attrs.pop("model_config"))
-        except (TypeError, ValueError):
-            config = None
+            config = loads_bounded(raw_config.encode("utf-8", "replace"), max_bytes=limits.model_config_bytes,
+                                   max_depth=limits.json_depth, what=f"member {member}: model_config")
+        except JSONLimitError as exc:
+            problems.append(str(exc))
+        except (ValueError, RecursionError):
+            problems.append(f"member {member}: model_config is not valid JSON")
+    if config is not None:
+        problems.extend(model_config_problems(config, member))
     layers = [
-        {"class_name": layer.get("class_name"), "name": (layer.get("config") or {}).get("name"),
-         "units": (layer.get("config") or {}).get("units") or (layer.get("config") or {}).get("filters")}
-        for layer in ((config or {}).get("config") or {}).get("layers", [])
-        if isinstance(layer, dict)
+        {"class_name": _truncated(layer.get("class_name"), 200), "name": _truncated((layer.get("config") or {}).get("name"), 200),
+         "units": _truncated((layer.get("config") or {}).get("units") or (layer.get("config") or {}).get("filters"), 200)}
+        for layer in (((config or {}).get("config") or {}).get("layers", []) if isinstance(config, dict) else [])[:100]
+        if isinstance(layer, dict) and isinstance(layer.get("config") or {}, dict)
     ]
     attrs.pop("training_config", None)
-    return {"attrs": attrs, "missing_attributes": missing, "model_class": (config or {}).get("class_name"), "layers": layers}
+    model_class = config.get("class_name") if isinstance(config, dict) else None
+    return {"attrs": attrs, "missing_attributes": missing, "model_class": _truncated(model_class, 200), "layers": layers,
+            "problems": problems}
+
+
+def _truncated(value: Any, limit: int) -> Any:
+    if isinstance(value, str) and len(value) > limit:
+        return value[:limit] + f"... ({len(value) - limit:,} more characters)"
+    if isinstance(value, list):
+        return [_truncated(v, limit) for v in value[:100]]
+    return value
 
 
 def _attr(value: Any) -> Any:
     if isinstance(value, bytes):
         return value.decode("utf-8", "replace")
+    if isinstance(value, np.ndarray):
+        return value.tolist() if value.size <= 100 else f"<array of {value.size} values>"
     return value.item() if hasattr(value, "item") else value
 
 
@@ -300,6 +481,8 @@ def _check_h5(data: bytes, regression_id: str, member: str, lookback: int | None
             raise EpochFileError(f"member {member}: root attribute {key} is {attrs[key]!r}, expected {expected}")
     if meta["model_class"] is None:
         raise EpochFileError(f"member {member}: no Keras model_config (not a legacy Keras-2 HDF5 model)")
+    if meta["problems"]:
+        raise EpochFileError("; ".join(meta["problems"]))
     return meta
 
 
@@ -486,21 +669,29 @@ def _verify_predictions(path, file, report, prediction_ot, normalized, predict, 
 
 # ---------------------------------------------------------------------------- inspection
 
-def inspect_epoch_file(source: IO[bytes] | str | os.PathLike, *, name: str) -> dict:
+def inspect_epoch_file(source: IO[bytes] | str | os.PathLike, *, name: str,
+                       limits: EpochFileLimits = DEFAULT_LIMITS) -> dict:
     """Everything a person needs to judge any Epoch File (ours or the original tool's).
 
-    Reads in memory by member name; never writes, extracts or loads a model. Raises
-    :class:`EpochFileError` when the zip is not an installable Epoch File; contract problems
-    that Epoca would not refuse at install are listed under ``problems``.
+    The zip directory is checked against ``limits`` before any member is read; JSON members are
+    parsed in memory, each ``.h5`` is copied in bounded chunks to a temporary file and read
+    with h5py (never loaded by Keras). Nothing is written elsewhere or extracted. Raises
+    :class:`EpochFileError` when the zip is not an installable Epoch File; problems that
+    Epoca would not refuse at install are listed under ``problems``, and those that block the
+    install (a file name other than ``<epoch id>.zip``) make ``installable`` false.
     """
-    file = read_epoch_file(source, name=name)
-    problems = contract_problems(file) + id_problems(file.epoch_config, file.model_certificate, file.regression_certificates)
+    file = read_epoch_file(source, name=name, strict_name=False, limits=limits)
+    blocking = [p for p in [name_problem(file)] if p]
+    problems = blocking + contract_problems(file) + id_problems(file.epoch_config, file.model_certificate, file.regression_certificates)
     models: dict[str, dict] = {}
     manifest_report = None
-    with open_zip(source, name) as archive:
+    with open_zip(source, name, limits) as archive:
         for member in file.h5_members:
             try:
-                models[member[:-3]] = h5_metadata(read_member(archive, member, name), member)
+                with tempfile.NamedTemporaryFile(suffix=".h5") as copy:
+                    copy_member(archive, member, copy, name, limits.member_bytes)
+                    models[member[:-3]] = meta = h5_metadata(copy.name, member, limits)
+                problems.extend(meta.pop("problems"))
             except EpochFileError as exc:
                 models[member[:-3]] = {"error": str(exc)}
                 problems.append(str(exc))
@@ -514,9 +705,23 @@ def inspect_epoch_file(source: IO[bytes] | str | os.PathLike, *, name: str) -> d
             problems.append(f"{rid}.h5: missing root attribute(s) {', '.join(meta['missing_attributes'])}")
         elif "attrs" in meta and meta["attrs"].get("id") != rid:
             problems.append(f"{rid}.h5: root attribute id is {meta['attrs'].get('id')!r}")
+    cut = lambda value: _echo(value, limits.echoed_chars)  # noqa: E731
     return {
-        "name": name, "epoch_id": file.epoch_id, "members": file.members, "epoch_config": file.epoch_config,
-        "model_certificate": file.model_certificate, "regression_certificates": file.regression_certificates,
-        "models": models, "manifest": file.manifest, "manifest_check": manifest_report, "problems": problems,
+        "name": cut(name), "epoch_id": cut(file.epoch_id), "expected_name": cut(file.expected_name),
+        "installable": not blocking, "members": {cut(k): v for k, v in file.members.items()},
+        "epoch_config": cut(file.epoch_config), "model_certificate": cut(file.model_certificate),
+        "regression_certificates": cut(file.regression_certificates), "models": models, "manifest": cut(file.manifest),
+        "manifest_check": manifest_report, "problems": [cut(p) for p in problems],
         "origin": "Epoch Builder (with manifest)" if file.manifest is not None else "no manifest (the original tool's layout)",
     }
+
+
+def _echo(value: Any, limit: int) -> Any:
+    """``value`` with every string (keys included) cut to ``limit`` characters."""
+    if isinstance(value, str):
+        return _truncated(value, limit)
+    if isinstance(value, dict):
+        return {_truncated(str(k), limit): _echo(v, limit) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_echo(v, limit) for v in value]
+    return value

@@ -9,10 +9,11 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import router, transaction
+from django.db.models.deletion import Collector, ProtectedError, RestrictedError
 
 from cluster.services.jobs import job_enqueue
-from epoca_builder.errors import ApplicationError
+from epoca_builder.errors import ApplicationError, ConflictError
 from epoca_builder.files import write_json
 from epochs.choices import EpochPreset, EpochStatus
 from epochs.engine import epoch as epoch_engine
@@ -132,9 +133,40 @@ def epoch_fail(*, epoch: Epoch, error: str) -> None:
     Epoch.objects.filter(pk=epoch.pk).update(status=EpochStatus.FAILED, error=error)
 
 
+def epoch_protectors(epoch: Epoch) -> list:
+    """The objects that keep ``epoch`` from being deleted on its own (Django's PROTECT rules)."""
+    collector = Collector(using=router.db_for_write(Epoch))
+    try:
+        collector.collect([epoch])
+    except (ProtectedError, RestrictedError) as exc:
+        return sorted(exc.protected_objects if isinstance(exc, ProtectedError) else exc.restricted_objects, key=str)
+    return []
+
+
 @transaction.atomic
-def epoch_delete(*, epoch: Epoch) -> None:
-    """Delete the epoch's row and its folder. The shared candle store is untouched."""
+def epoch_delete(*, epoch: Epoch, with_dependants: bool = False) -> None:
+    """Delete the epoch's row and its folder. The shared candle store is untouched.
+
+    An exported epoch is never deleted (Epoca may hold its file). An epoch with objects that
+    protect it (prediction-model searches of its selections) is refused with them listed,
+    unless ``with_dependants`` asks to delete them too.
+    """
+    exports = list(epoch.exports.order_by("created"))
+    if exports:
+        raise ConflictError(
+            f"Epoch {epoch.id} was exported ({', '.join(e.file_name for e in exports)}): an exported epoch is kept until "
+            "its export is withdrawn.",
+            {"protected_by": [f"epoch export {e.pk} ({e.file_name})" for e in exports]},
+        )
+    protectors = epoch_protectors(epoch)
+    if protectors and not with_dependants:
+        raise ConflictError(
+            f"Epoch {epoch.id} is used by {len(protectors)} object(s): delete them first, or ask for the epoch to be "
+            "deleted with its dependants (with_dependants=true).",
+            {"protected_by": [f"{obj._meta.verbose_name} {obj.pk} ({obj})" for obj in protectors]},
+        )
+    for obj in protectors:
+        obj.delete()
     folder = epoch_dir(epoch.id)
     epoch.delete()
     if folder.exists():

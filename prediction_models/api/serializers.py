@@ -1,10 +1,14 @@
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
+
+from epoca_builder.fields import object_id
+from epochs.api.serializers import REGRESSIONS_PER_MODEL
 
 from prediction_models.models import PredictionModel, PredictionModelSearch, ProfitableConfig
 
 
 class SearchSerializer(serializers.ModelSerializer):
-    created_by = serializers.CharField(source="created_by.username", read_only=True, default=None)
+    created_by = serializers.CharField(source="created_by.username", read_only=True, default=None, allow_null=True)
     chunks_total = serializers.SerializerMethodField()
     chunks_done = serializers.SerializerMethodField()
     configs_per_second = serializers.SerializerMethodField()
@@ -23,19 +27,21 @@ class SearchSerializer(serializers.ModelSerializer):
     def get_chunks_done(self, search) -> int:
         return search.chunks.filter(done=True).count()
 
+    @extend_schema_field(serializers.FloatField(allow_null=True))
     def get_configs_per_second(self, search) -> float | None:
         return round(search.configs_evaluated / search.search_seconds, 1) if search.search_seconds else None
 
 
 class SearchCreateSerializer(serializers.Serializer):
-    selection = serializers.IntegerField(help_text="A regression selection id.")
-    regressions_per_model = serializers.ListField(child=serializers.IntegerField(min_value=1), required=False,
-                                                  help_text="Default: the epoch's setting.")
-    chunk_size = serializers.IntegerField(min_value=1, default=20_000)
+    selection = object_id(help_text="A regression selection id.")
+    regressions_per_model = serializers.ListField(child=serializers.ChoiceField(REGRESSIONS_PER_MODEL), required=False,
+                                                  min_length=1, max_length=len(REGRESSIONS_PER_MODEL),
+                                                  help_text="Default: the epoch's setting (Epoca's models hold 4, 8 or 16).")
+    chunk_size = serializers.IntegerField(min_value=1, max_value=10_000_000, default=20_000)
 
 
 class BuildSerializer(serializers.Serializer):
-    limit = serializers.IntegerField(min_value=1, default=10)
+    limit = serializers.IntegerField(min_value=1, max_value=1000, default=10)
 
 
 class ExportAssetsSerializer(serializers.Serializer):

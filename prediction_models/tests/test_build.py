@@ -135,6 +135,6 @@ def test_api_refuses_a_selection_smaller_than_a_model(pm_epoch, api_client):
 
     one = Regression.objects.filter(epoch=pm_epoch, status="trained").first()
     selection = selection_create(epoch=pm_epoch, name="one", mode="manual", regression_ids=[one.config_id])
-    response = api_client.post("/api/prediction-model-searches/", {"selection": selection.pk, "regressions_per_model": [2]},
+    response = api_client.post("/api/prediction-model-searches/", {"selection": selection.pk, "regressions_per_model": [4]},
                                format="json")
-    assert response.status_code == 400 and "a model takes 2" in response.json()["message"]
+    assert response.status_code == 400 and "a model takes 4" in response.json()["message"]

@@ -1,7 +1,13 @@
 from rest_framework import serializers
 
+from epoca_builder.fields import MAX_NOTE_CHARS, BoundedDictField, object_id
+from epochs.engine.epoch_file_contract import MODEL_ID_MAX, MODEL_ID_MIN
+from epochs.engine.epoch_params import ID_MAX_LENGTH
+
 from regressions.choices import SelectionMode
 from regressions.models import Regression, RegressionConfig, RegressionSelection, TrainingBatch
+
+MAX_SELECTION = 1000  # regressions in one selection
 
 
 class TrainingBatchSerializer(serializers.ModelSerializer):
@@ -44,15 +50,15 @@ class RegressionSerializer(serializers.ModelSerializer):
 
 
 class GenerateConfigsSerializer(serializers.Serializer):
-    profile = serializers.CharField(required=False, help_text="Default: the epoch's grid profile.")
+    profile = serializers.CharField(required=False, max_length=64, help_text="Default: the epoch's grid profile.")
 
 
 class TrainSerializer(serializers.Serializer):
-    server = serializers.IntegerField(required=False, help_text="A cluster server id; default: a local worker.")
+    server = object_id(required=False, help_text="A cluster server id; default: a local worker.")
 
 
 class RegressionSelectionSerializer(serializers.ModelSerializer):
-    created_by = serializers.CharField(source="created_by.username", read_only=True, default=None)
+    created_by = serializers.CharField(source="created_by.username", read_only=True, default=None, allow_null=True)
 
     class Meta:
         model = RegressionSelection
@@ -61,10 +67,11 @@ class RegressionSelectionSerializer(serializers.ModelSerializer):
 
 
 class RegressionSelectionCreateSerializer(serializers.Serializer):
-    epoch = serializers.CharField()
+    epoch = serializers.CharField(max_length=ID_MAX_LENGTH)
     name = serializers.CharField(max_length=100)
     mode = serializers.ChoiceField(choices=SelectionMode.choices, default=SelectionMode.TOP_N)
-    size = serializers.IntegerField(min_value=1, default=20)
-    criteria = serializers.DictField(required=False)
-    regression_ids = serializers.ListField(child=serializers.CharField(), required=False)
-    note = serializers.CharField(required=False, allow_blank=True)
+    size = serializers.IntegerField(min_value=1, max_value=MAX_SELECTION, default=20)
+    criteria = BoundedDictField(required=False)
+    regression_ids = serializers.ListField(child=serializers.CharField(min_length=MODEL_ID_MIN, max_length=MODEL_ID_MAX),
+                                           required=False, max_length=MAX_SELECTION)
+    note = serializers.CharField(required=False, allow_blank=True, max_length=MAX_NOTE_CHARS)

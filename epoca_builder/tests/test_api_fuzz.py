@@ -1,0 +1,58 @@
+"""Schema fuzzing of every API operation (schemathesis, in process) on the demo's data.
+
+No answer may be a server error, and every answer must match the schema (its status code
+documented, its body valid). Servers are the loopback sshd pair of the cluster tests; their
+power actions run the test settings' harmless command.
+"""
+import shutil
+
+import pytest
+
+from cluster.tests.servers.conftest import make_server
+from cluster.tests.sshd import ssh_client_key, ssh_cluster, ssh_servers  # noqa: F401
+from epoca_builder.tests.conftest import load_demo_rows
+from epoca_builder.tests.fuzzing import demo_path_parameters, fuzz_api
+
+pytestmark = [pytest.mark.django_db, pytest.mark.ssh, pytest.mark.slow]
+
+EXAMPLES = 25  # positive cases per operation, and as many negative ones
+POWER_WORDS = ("reboot", "poweroff", "shutdown", "halt", "init", "systemctl", "sudo")
+
+
+def assert_power_commands_are_harmless(commands) -> None:
+    """CI runs as root and the SSH servers are this machine: a real reboot would reboot it."""
+    assert set(commands) == {"reboot", "shutdown"}
+    for action, argv in commands.items():
+        assert argv[0] in ("echo", "true"), f"{action}: {argv} is not the harmless test command"
+        assert not any(word in part for part in argv[:1] for word in POWER_WORDS), argv
+
+
+def test_schema_fuzzing_finds_no_server_error_and_no_schema_violation(demo_run, ssh_servers, settings, tmp_path,
+                                                                     django_user_model, capsys):
+    assert_power_commands_are_harmless(settings.SERVER_POWER_COMMANDS)
+    from django.core.wsgi import get_wsgi_application
+    from knox.models import AuthToken
+
+    # A private copy of the demo's files: retraining, deleting and uploads change them.
+    epoch_id = demo_run.result["epoch"]
+    source = settings.EPOCHS_ROOT / epoch_id
+    settings.EPOCHS_ROOT = tmp_path / "epochs"
+    shutil.copytree(source, settings.EPOCHS_ROOT / epoch_id, symlinks=True)
+    settings.SSH_DIR = tmp_path / "ssh"
+    settings.SSH_AUTHORIZED_KEYS_FILE = str(tmp_path / "authorized_keys")
+    load_demo_rows(demo_run)
+    server = make_server(ssh_servers.specs[0])
+    make_server(ssh_servers.specs[1])
+
+    fuzzer = django_user_model.objects.create_superuser("fuzzer", password="pw-for-tests")
+    other = django_user_model.objects.create_superuser("fuzzer-logouts", password="pw-for-tests")
+    report = fuzz_api(get_wsgi_application(), token=AuthToken.objects.create(fuzzer)[1],
+                      throwaway_token=lambda: AuthToken.objects.create(other)[1], examples=EXAMPLES,
+                      path_parameters=demo_path_parameters(epoch_id, server.pk))
+    with capsys.disabled():
+        print("\n" + report.summary())
+    assert report.operations >= 70 and report.cases >= report.operations * EXAMPLES
+    assert report.failures["server error"] == 0, report.summary()
+    assert report.failures["response schema"] == 0, report.summary()
+    assert report.failures["status code"] == 0, report.summary()
+    assert report.failures["content type"] == 0, report.summary()
