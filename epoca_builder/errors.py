@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from rest_framework import exceptions
@@ -29,7 +29,16 @@ class ConflictError(ApplicationError):
 
 
 def api_exception_handler(exc, context):
-    if isinstance(exc, DjangoValidationError):
+    if isinstance(exc, RequestDataTooBig):
+        from django.conf import settings
+
+        from epoca_builder.parsers import PayloadTooLarge
+        from epoca_builder.uploads import mib
+
+        exc = PayloadTooLarge(f"The request body is over the limit of {mib(settings.DATA_UPLOAD_MAX_MEMORY_SIZE)}.")
+    elif isinstance(exc, (TooManyFieldsSent, TooManyFilesSent)):
+        exc = exceptions.ValidationError({"detail": str(exc)})
+    elif isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(as_serializer_error(exc))
     elif isinstance(exc, Http404):
         exc = exceptions.NotFound()

@@ -35,3 +35,6 @@ urlpatterns = [
     path("regressions/", include("regressions.urls")),
     path("prediction-models/", include("prediction_models.urls")),
 ]
+
+handler400 = "epoca_builder.views.bad_request"
+handler404 = "epoca_builder.views.not_found"

@@ -138,12 +138,14 @@ class ServerViewSet(viewsets.ModelViewSet):
         return self._action_row(servers.server_power(server=self.get_object(), action="shutdown", user=request.user))
 
     @extend_schema(request=None, responses=ServerPowerResultSerializer(many=True))
-    @action(detail=False, methods=["post"], url_path="reboot-all", permission_classes=[IsAdminUser])
+    @action(detail=False, methods=["post"], url_path="reboot-all", permission_classes=[IsAdminUser], pagination_class=None,
+            filterset_class=None)
     def reboot_all(self, request):
         return Response(servers.servers_power_all(action="reboot", user=request.user))
 
     @extend_schema(request=None, responses=ServerPowerResultSerializer(many=True))
-    @action(detail=False, methods=["post"], url_path="shutdown-all", permission_classes=[IsAdminUser])
+    @action(detail=False, methods=["post"], url_path="shutdown-all", permission_classes=[IsAdminUser], pagination_class=None,
+            filterset_class=None)
     def shutdown_all(self, request):
         return Response(servers.servers_power_all(action="shutdown", user=request.user))
 

@@ -8,6 +8,7 @@ them all with their counts.
 from __future__ import annotations
 
 import re
+import time
 from collections import Counter
 from dataclasses import dataclass, field
 
@@ -39,12 +40,14 @@ class FuzzReport:
     statuses: Counter = field(default_factory=Counter)
     failures: Counter = field(default_factory=Counter)  # check name -> count
     examples: dict = field(default_factory=dict)  # (check, operation) -> first failure text
+    seconds: Counter = field(default_factory=Counter)  # operation -> time spent
 
     def summary(self) -> str:
         lines = [f"schema fuzzing: {self.operations} operations, {self.cases} cases",
                  "  statuses: " + ", ".join(f"{code}: {n}" for code, n in sorted(self.statuses.items()))]
         for name in CHECKS:
             lines.append(f"  {name} failures: {self.failures[name]}")
+        lines.append("  slowest: " + ", ".join(f"{label} {t:.1f}s" for label, t in self.seconds.most_common(5)))
         for (name, label), text in sorted(self.examples.items()):
             lines.append(f"--- {name}: {label}\n{text[:1500]}")
         return "\n".join(lines)
@@ -75,8 +78,10 @@ def fuzz_api(app, *, token: str, throwaway_token, examples: int = 25, skip=lambd
         revoking = operation.path in REVOKING
         make_headers = (lambda: {"Authorization": f"Token {throwaway_token()}"}) if revoking else (lambda: headers)
         # Positive cases on real objects (ids of the data), negative ones on whatever is generated.
+        started = time.monotonic()
         _fuzz_operation(operation, GenerationMode.POSITIVE, make_headers, examples, report, known)
         _fuzz_operation(operation, GenerationMode.NEGATIVE, make_headers, examples, report, {})
+        report.seconds[operation.label] += time.monotonic() - started
     return report
 
 

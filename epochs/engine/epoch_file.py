@@ -79,6 +79,8 @@ class EpochFileLimits:
     name_chars: int = 255
     h5_attributes: int = 64
     model_config_bytes: int = 2**20
+    h5_string_bytes: int = 8 * 2**20  # room for variable-length strings (what the file holds besides its weights)
+    h5_objects: int = 10_000
     echoed_chars: int = 10_000  # strings echoed back in an inspection
 
 
@@ -409,17 +411,29 @@ def h5_metadata(source: bytes | str | os.PathLike, member: str, limits: EpochFil
     except (OSError, ValueError) as exc:
         raise EpochFileError(f"member {member}: not a readable HDF5 file ({exc})") from None
     attrs: dict[str, Any] = {}
+    unread: set[str] = set()
     raw_config = None
     with handle:
+        # A variable-length string's size is only known by reading it, but it must be stored
+        # outside the weights: what the file holds besides them bounds every such string.
+        strings_room = _size_of(source) - _weights_bytes(handle, limits.h5_objects)
         keys = list(handle.attrs.keys())
         if len(keys) > limits.h5_attributes:
             problems.append(f"member {member}: {len(keys)} root attributes, more than {limits.h5_attributes}; the first are shown")
         for key in keys[:limits.h5_attributes]:
             try:
-                size = h5py.h5a.open(handle.id, key.encode()).get_storage_size()
+                attribute = h5py.h5a.open(handle.id, key.encode())
+                size = attribute.get_storage_size()
                 if size > limits.model_config_bytes:
                     problems.append(f"member {member}: root attribute {key[:80]!r} holds {_mib(size)} (not read; the limit is "
                                     f"{_mib(limits.model_config_bytes)})")
+                    unread.add(key)
+                    continue
+                if _variable_length(attribute.get_type()) and strings_room > limits.h5_string_bytes:
+                    problems.append(f"member {member}: root attribute {key[:80]!r} is a variable-length value in a file holding "
+                                    f"{_mib(strings_room)} besides its weights (not read; the limit is "
+                                    f"{_mib(limits.h5_string_bytes)})")
+                    unread.add(key)
                     continue
                 value = _attr(handle.attrs[key])
             except (OSError, ValueError, TypeError, KeyError) as exc:
@@ -429,7 +443,7 @@ def h5_metadata(source: bytes | str | os.PathLike, member: str, limits: EpochFil
                 raw_config = value
                 continue
             attrs[key[:limits.echoed_chars]] = _truncated(value, limits.echoed_chars)
-    missing = [key for key in H5_ATTRIBUTES if key not in attrs]
+    missing = [key for key in H5_ATTRIBUTES if key not in attrs and key not in unread]
     config = None
     if isinstance(raw_config, str):
         try:
@@ -453,6 +467,32 @@ def h5_metadata(source: bytes | str | os.PathLike, member: str, limits: EpochFil
             "problems": problems}
 
 
+def _size_of(source: bytes | str | os.PathLike) -> int:
+    return len(source) if isinstance(source, bytes) else os.path.getsize(source)
+
+
+def _weights_bytes(handle: h5py.File, max_objects: int) -> int:
+    """Bytes of the file's datasets (the weights); 0 past ``max_objects`` objects (then nothing is trusted)."""
+    total, seen = 0, 0
+
+    def visit(name, obj):
+        nonlocal total, seen
+        seen += 1
+        if seen > max_objects:
+            return True  # stops the walk
+        if isinstance(obj, h5py.Dataset):
+            total += obj.id.get_storage_size()
+        return None
+
+    handle.visititems(visit)
+    return 0 if seen > max_objects else total
+
+
+def _variable_length(type_id) -> bool:
+    kind = type_id.get_class()
+    return kind == h5py.h5t.VLEN or (kind == h5py.h5t.STRING and type_id.is_variable_str())
+
+
 def _truncated(value: Any, limit: int) -> Any:
     if isinstance(value, str) and len(value) > limit:
         return value[:limit] + f"... ({len(value) - limit:,} more characters)"
@@ -471,6 +511,8 @@ def _attr(value: Any) -> Any:
 
 def _check_h5(data: bytes, regression_id: str, member: str, lookback: int | None = None, predictions: int | None = None) -> dict:
     meta = h5_metadata(data, member)
+    if meta["problems"]:
+        raise EpochFileError("; ".join(meta["problems"]))
     attrs = meta["attrs"]
     if meta["missing_attributes"]:
         raise EpochFileError(f"member {member}: missing root attribute(s) {', '.join(meta['missing_attributes'])}")
@@ -481,8 +523,6 @@ def _check_h5(data: bytes, regression_id: str, member: str, lookback: int | None
             raise EpochFileError(f"member {member}: root attribute {key} is {attrs[key]!r}, expected {expected}")
     if meta["model_class"] is None:
         raise EpochFileError(f"member {member}: no Keras model_config (not a legacy Keras-2 HDF5 model)")
-    if meta["problems"]:
-        raise EpochFileError("; ".join(meta["problems"]))
     return meta
 
 
