@@ -69,8 +69,8 @@ class ServerActionInline(admin.TabularInline):
 class ServerActionForm(ActionForm):
     """Inputs some server actions need, shown beside the action menu."""
 
-    key_path = forms.CharField(required=False, label="Key path (install key)", widget=forms.TextInput(attrs={"size": 30}))
-    epoch = forms.CharField(required=False, label="Epoch (push/pull)", widget=forms.TextInput(attrs={"size": 14}))
+    key_path = forms.CharField(required=False, max_length=1024, label="Key path (install key)", widget=forms.TextInput(attrs={"size": 30}))
+    epoch = forms.CharField(required=False, max_length=100, label="Epoch (push/pull)", widget=forms.TextInput(attrs={"size": 14}))
 
 
 def _server_action(description: str):

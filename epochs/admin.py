@@ -97,7 +97,7 @@ class EpochAdmin(admin.ModelAdmin):
 
 
 class ExportForm(forms.Form):
-    prediction_model_id = forms.CharField(max_length=200)
+    prediction_model_id = forms.CharField(min_length=30, max_length=200)
     confirm_interval = forms.BooleanField(required=False, help_text="Export although the prediction candles are not 15 minutes (what Epoca feeds).")
     reexport = forms.BooleanField(required=False, help_text="The earlier Epoch File of this epoch was never installed: export its ids again.")
 

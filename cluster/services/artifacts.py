@@ -82,7 +82,7 @@ def _regular_files(folder: Path) -> Iterator[Path]:
 def epoch_inputs_manifest(epoch_folder: Path) -> dict[str, dict]:
     """``{relative path: {sha256, size}}`` of the epoch's training inputs."""
     if not epoch_folder.is_dir():
-        raise ArtifactError(f"epoch folder {epoch_folder} does not exist")
+        raise ArtifactError(f"epoch folder {epoch_folder.name} does not exist")
     manifest = {}
     for name in INPUT_FILES:
         if (epoch_folder / name).is_file():

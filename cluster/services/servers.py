@@ -491,7 +491,7 @@ def _epoch_dir(epoch_id: str | None) -> Path:
         raise ApplicationError("This push or pull needs an epoch.")
     folder = epoch_dir(epoch_id)
     if not folder.is_dir():
-        raise ApplicationError(f"Epoch folder {folder} does not exist.")
+        raise ApplicationError(f"Epoch {epoch_id} has no folder on this machine.")
     return folder
 
 

@@ -174,3 +174,33 @@ def _messages(value):
             yield from _messages(item)
     else:
         yield value
+
+
+@pytest.mark.parametrize("field,value", [("seed", 10**13), ("train_split", 5), ("id", "_" + "A" * 200), ("leverage", -1)])
+def test_the_epoch_form_bounds_every_field(field, value):
+    from epochs.forms import EpochCreateForm
+
+    data = {"id": "_ABCD", "preset": "default", "epoch_width": 1, "prediction_interval": 15, "seed": 1, "sma_window_size": 25,
+            "train_split": 0.75, "validation_split": 0.2, "regression_lookback": 128, "regression_predictions": 32,
+            "exchange_fee": 0.065, "position_size": 10000, "leverage": 3, "idle_minutes_on_position_close": 180,
+            "regression_grid_profile": "original"}
+    assert EpochCreateForm(data).is_valid(), EpochCreateForm(data).errors
+    form = EpochCreateForm({**data, field: value})
+    assert not form.is_valid() and field in form.errors
+
+
+@pytest.mark.parametrize("command,args,option", [
+    ("create_epoch", ["--id", "_ABCD", "--seed", "10000000000000"], "--seed"),
+    ("create_epoch", ["--id", "_ABCD", "--data_end", "-1000000000000000000"], "--data_end"),
+    ("create_epoch", ["--id", "_" + "A" * 500], "--id"),
+    ("initialize_prediction_models", ["--selection", "1", "--chunk-size", "1e30"], "--chunk-size"),
+    ("initialize_prediction_models", ["--selection", "1", "--regressions-per-model", "3"], "--regressions-per-model"),
+    ("build_prediction_models", ["--search", "1", "--limit", "0"], "--limit"),
+])
+def test_the_command_line_bounds_every_number(command, args, option):
+    from django.core.management import CommandError, call_command
+
+    rows_before = _rows()
+    with pytest.raises(CommandError, match=f"argument {option}"):
+        call_command(command, *args)
+    assert _rows() == rows_before

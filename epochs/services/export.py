@@ -22,7 +22,7 @@ from epochs.engine import epoch_file
 from epochs.engine.epoch import CANDLE_FILES
 from epochs.engine.epoch_file_models import predict_in_child
 from epochs.models import Epoch, EpochExport
-from epochs.services.paths import epoch_dir
+from epochs.services.paths import epoch_dir, shown_path
 
 CERTIFICATES_DIR = "prediction_models/certificates"
 SAMPLES_FILE = "test_samples.json"
@@ -54,7 +54,7 @@ def model_certificate_file(*, epoch: Epoch, prediction_model_id: str) -> Path:
         relative = f"{CERTIFICATES_DIR}/{prediction_model_id}.json"
     path = safe_join(epoch_dir(epoch.id), relative)
     if not path.exists():
-        raise ApplicationError(f"No built prediction model {prediction_model_id!r} in epoch {epoch.id}: {path} does not exist.")
+        raise ApplicationError(f"No built prediction model {prediction_model_id!r} in epoch {epoch.id}: {shown_path(path)} does not exist.")
     return path
 
 
@@ -85,11 +85,11 @@ def export_readiness(*, epoch: Epoch, prediction_model_id: str, confirm_interval
     path = model_certificate_file(epoch=epoch, prediction_model_id=prediction_model_id)
     certificate = read_json(path)
     if not isinstance(certificate, dict) or certificate.get("id") != prediction_model_id:
-        raise ApplicationError(f"{path}: expected one prediction model certificate with id {prediction_model_id!r}.")
+        raise ApplicationError(f"{shown_path(path)}: expected one prediction model certificate with id {prediction_model_id!r}.")
     model = certificate.get("model") or {}
     regression_ids = [r.get("id") for r in model.get("regressions") or [] if isinstance(r, dict)]
     if not regression_ids:
-        raise ApplicationError(f"{path}: model.regressions lists no regression.")
+        raise ApplicationError(f"{shown_path(path)}: model.regressions lists no regression.")
     folder = epoch_dir(epoch.id)
     regression_certificates, h5_files = [], {}
     for rid in regression_ids:
@@ -190,7 +190,7 @@ def epoch_file_verify(*, export: EpochExport, predict: Predictor = predict_in_ch
     """Verify an exported file again (it may have been altered since); records the result."""
     path = safe_join(epoch_dir(export.epoch_id), export.file_path)
     if not path.exists():
-        report = {"ok": False, "problems": [f"{path} does not exist"]}
+        report = {"ok": False, "problems": [f"{shown_path(path)} does not exist"]}
     else:
         regression_ids = list(export.regression_ids)
         report = _verify(export.epoch, path, predict, regression_ids).as_dict()

@@ -22,6 +22,17 @@ def epoch_dir(epoch_id: str) -> Path:
     return safe_join(settings.EPOCHS_ROOT, epoch_id)
 
 
+def shown_path(path: Path | str) -> str:
+    """``path`` as errors show it: relative to the epochs folder (``<EPOCH_ID>/...``), never the server's folders."""
+    path = Path(path)
+    for base in (settings.EPOCHS_ROOT, settings.CANDLES_ROOT):
+        try:
+            return str(path.resolve().relative_to(Path(base).resolve()))
+        except ValueError:
+            continue
+    return path.name
+
+
 def epoch_candles_dir(epoch_id: str) -> Path:
     return epoch_dir(epoch_id) / "candlesticks"
 

@@ -76,7 +76,7 @@ def regression_ingest(*, regression: Regression) -> Regression:
     """Record the summary of a trained regression's certificate (idempotent)."""
     folder = regression_dir(epoch_dir(regression.epoch_id), regression.config_id)
     if not is_trained(epoch_dir(regression.epoch_id), regression.config_id):
-        raise ApplicationError(f"{regression.config_id} has no complete set of files in {folder}.")
+        raise ApplicationError(f"{regression.config_id} has no complete set of files in {regression.epoch_id}/regressions/{folder.name}.")
     cert = read_json(folder / CERTIFICATE)
     evaluation, discovery = cert["test_ds_evaluation"], cert["discovery"]
     Regression.objects.filter(pk=regression.pk).update(

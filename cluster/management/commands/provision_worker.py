@@ -5,6 +5,7 @@ from django.core.management.base import BaseCommand, CommandError
 from cluster.models import Server
 from cluster.services.provisioning import worker_provision
 from epoca_builder.errors import ApplicationError
+from epoca_builder.cli import bounded
 
 
 class Command(BaseCommand):
@@ -22,7 +23,7 @@ class Command(BaseCommand):
         parser.add_argument("--database-url", required=True, help="The shared PostgreSQL, as the worker reaches it.")
         parser.add_argument("--redis-url", default="", help="The shared Redis, as the worker reaches it (default: the ORM broker).")
         parser.add_argument("--python", default="", help="Use this existing interpreter on the server: no virtualenv, no pip.")
-        parser.add_argument("--worker-processes", type=int, help="django-q2 worker processes on that machine.")
+        parser.add_argument("--worker-processes", type=bounded(int, 1, 256), help="django-q2 worker processes on that machine.")
 
     def handle(self, *args, server, central_url, central_token, database_url, redis_url, python, worker_processes, **options):
         row = Server.objects.filter(name=server).first()

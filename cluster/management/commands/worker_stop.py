@@ -3,6 +3,7 @@ from django.core.management.base import BaseCommand, CommandError
 from cluster.models import Server
 from cluster.services.provisioning import worker_stop
 from epoca_builder.errors import ApplicationError
+from epoca_builder.cli import bounded
 
 
 class Command(BaseCommand):
@@ -10,7 +11,7 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("server", help="Server name.")
-        parser.add_argument("--grace", type=float, default=20.0, help="Seconds between SIGTERM and SIGKILL.")
+        parser.add_argument("--grace", type=bounded(float, 0, 3600), default=20.0, help="Seconds between SIGTERM and SIGKILL.")
 
     def handle(self, *args, server, grace, **options):
         row = Server.objects.filter(name=server).first()

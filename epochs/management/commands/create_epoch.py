@@ -1,6 +1,9 @@
 from django.core.management.base import CommandError
 
 from cluster.jobs.command import JobCommand
+from epoca_builder.cli import bounded, bounded_text
+from epoca_builder.fields import MAX_TIME_MS
+from epochs.engine.epoch_params import ID_MAX_LENGTH, RANGES
 from epochs.models import CandlestickSet
 from epochs.services.candles import DEFAULT_SET
 from epochs.services.epochs import ENGINE_FIELDS, epoch_create
@@ -13,19 +16,21 @@ class Command(JobCommand):
 
     def add_arguments(self, parser):
         super().add_arguments(parser)
-        parser.add_argument("--id", required=True, help="Epoch id: '_' + upper case, 4-100 characters, e.g. _EROS3.")
+        parser.add_argument("--id", required=True, type=bounded_text(ID_MAX_LENGTH), help="Epoch id: '_' + upper case, 4-100 characters, e.g. _EROS3.")
         parser.add_argument("--set", dest="candlestick_set", default=DEFAULT_SET)
         parser.add_argument("--preset", choices=["default", "original"])
         for name in ENGINE_FIELDS:
-            parser.add_argument(f"--{name}", type=float if name in FLOATS else int)
+            kind = float if name in FLOATS else int
+            low, high = RANGES[name][1:] if name in RANGES else (0, 10**9)
+            parser.add_argument(f"--{name}", type=bounded(kind, low, high))
         parser.add_argument("--prediction_interval", type=int, choices=[15, 30])
-        parser.add_argument("--holdout_share", type=float)
+        parser.add_argument("--holdout_share", type=bounded(float, 0, 0.5))
         parser.add_argument("--no-purge", dest="purge", action="store_false", default=None)
-        parser.add_argument("--data_end", type=int, help="End at the last candle closing by this time (ms).")
-        parser.add_argument("--regression_grid_profile")
-        parser.add_argument("--max_epochs", type=int)
-        parser.add_argument("--patience", type=int)
-        parser.add_argument("--batch_size", type=int)
+        parser.add_argument("--data_end", type=bounded(int, 0, MAX_TIME_MS), help="End at the last candle closing by this time (ms).")
+        parser.add_argument("--regression_grid_profile", type=bounded_text(64))
+        parser.add_argument("--max_epochs", type=bounded(int, 1, 100_000))
+        parser.add_argument("--patience", type=bounded(int, 1, 100_000))
+        parser.add_argument("--batch_size", type=bounded(int, 1, 1_000_000))
 
     def create_job(self, *, candlestick_set, verbose_log=False, **options):
         try:

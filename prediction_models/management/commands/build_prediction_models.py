@@ -3,6 +3,7 @@ from django.core.management.base import CommandError
 from cluster.jobs.command import JobCommand
 from prediction_models.models import PredictionModelSearch
 from prediction_models.services.build import models_build_enqueue
+from epoca_builder.cli import bounded
 
 
 class Command(JobCommand):
@@ -11,7 +12,7 @@ class Command(JobCommand):
     def add_arguments(self, parser):
         super().add_arguments(parser)
         parser.add_argument("--search", type=int, required=True)
-        parser.add_argument("--limit", type=int, default=10)
+        parser.add_argument("--limit", type=bounded(int, 1, 1000), default=10)
 
     def create_job(self, *, search, limit, **options):
         row = PredictionModelSearch.objects.filter(pk=search).first()

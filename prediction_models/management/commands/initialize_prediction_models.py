@@ -4,6 +4,7 @@ from cluster.jobs.command import JobCommand
 from prediction_models.models import PredictionModelSearch
 from prediction_models.services.search import assets_export_json, search_initialize, search_initialize_enqueue
 from regressions.models import RegressionSelection
+from epoca_builder.cli import bounded
 
 
 class Command(JobCommand):
@@ -15,8 +16,8 @@ class Command(JobCommand):
         target = parser.add_mutually_exclusive_group(required=True)
         target.add_argument("--selection", type=int, help="A regression selection id: creates a new search.")
         target.add_argument("--search", type=int, help="An existing search: build its assets again if they are missing.")
-        parser.add_argument("--regressions-per-model", type=int, nargs="+", help="Default: the epoch's setting.")
-        parser.add_argument("--chunk-size", type=int, default=20_000)
+        parser.add_argument("--regressions-per-model", type=int, nargs="+", choices=[4, 8, 16], help="Default: the epoch's setting.")
+        parser.add_argument("--chunk-size", type=bounded(int, 1, 10_000_000), default=20_000)
         parser.add_argument("--export-json", action="store_true",
                             help="Also write the original's features.json, labels.json and lookback_indexer.json.")
 
