@@ -64,8 +64,8 @@ def test_selection_top_n_and_manual(api_client):
     too_many = api_client.post("/api/regression-selections/", {"epoch": "_API", "name": "all", "size": 31}, format="json")
     assert too_many.status_code == 400 and "Only 30" in too_many.json()["message"]
     manual = api_client.post("/api/regression-selections/", {"epoch": "_API", "name": "hand", "mode": "manual",
-                                                               "regression_ids": ["KR_DNN_S2_" + "0" * 32, "nope"]}, format="json")
-    assert manual.status_code == 400 and "nope" in str(manual.json())
+                                                               "regression_ids": ["KR_DNN_S2_" + "0" * 32, "KR_NOPE_" + "x" * 30]}, format="json")
+    assert manual.status_code == 400 and "KR_NOPE_" in str(manual.json())
     bad_rank = api_client.post("/api/regression-selections/", {"epoch": "_API", "name": "x", "criteria": {"order_by": ["id;drop"]}}, format="json")
     assert bad_rank.status_code == 400
 
