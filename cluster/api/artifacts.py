@@ -8,8 +8,7 @@
 """
 from __future__ import annotations
 
-import json
-
+from django.conf import settings
 from django.http import FileResponse
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
@@ -17,12 +16,13 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, ValidationError
-from rest_framework.parsers import MultiPartParser
 from rest_framework.permissions import IsAdminUser
 from rest_framework.response import Response
 
 from cluster.services import artifacts
 from epoca_builder.errors import ApplicationError
+from epoca_builder.json_limits import loads_bounded
+from epoca_builder.parsers import BoundedMultiPartParser
 from epochs.models import Epoch
 from epochs.services.paths import epoch_dir
 
@@ -66,7 +66,7 @@ class EpochStoreViewSet(viewsets.ViewSet):
     @extend_schema(methods=["GET"], parameters=[EPOCH], responses={200: OpenApiTypes.OBJECT})
     @extend_schema(methods=["POST"], parameters=[EPOCH], request={"multipart/form-data": OpenApiTypes.OBJECT},
                    responses={200: OpenApiTypes.OBJECT, 201: OpenApiTypes.OBJECT, 409: OpenApiTypes.OBJECT})
-    @action(detail=True, methods=["get", "post"], url_path=f"regressions/{REGRESSION_ID}", parser_classes=[MultiPartParser])
+    @action(detail=True, methods=["get", "post"], url_path=f"regressions/{REGRESSION_ID}", parser_classes=[BoundedMultiPartParser])
     def regression(self, request, epoch_id=None, regression_id=None):
         from regressions.models import RegressionConfig
 
@@ -76,8 +76,9 @@ class EpochStoreViewSet(viewsets.ViewSet):
         if request.method == "GET":
             return Response(artifacts.stored_regression(folder, regression_id))
         try:
-            checksums = json.loads(request.data.get("sha256", ""))
-        except ValueError:
+            checksums = loads_bounded(str(request.data.get("sha256", "")).encode(), max_bytes=settings.API_MAX_BODY_BYTES,
+                                      max_depth=2, what="sha256")
+        except (ValueError, UnicodeEncodeError):
             raise ValidationError({"sha256": "a JSON object mapping each file name to its sha256"}) from None
         if not isinstance(checksums, dict):
             raise ValidationError({"sha256": "a JSON object mapping each file name to its sha256"})

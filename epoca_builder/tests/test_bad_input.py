@@ -204,3 +204,19 @@ def test_the_command_line_bounds_every_number(command, args, option):
     with pytest.raises(CommandError, match=f"argument {option}"):
         call_command(command, *args)
     assert _rows() == rows_before
+
+
+def test_errors_name_paths_relative_to_the_epoch_never_the_servers_folders(admin_client, rows):
+    from epochs.models import Epoch
+    from epochs.services.paths import epoch_dir
+
+    Epoch.objects.filter(pk=rows["epoch"]).update(status="ready")
+    folder = epoch_dir(rows["epoch"])
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "epoch.json").write_text("{}")
+    model_id = f"{rows['epoch']}_{'0' * 32}"
+    response = admin_client.post(f"/api/epochs/{rows['epoch']}/export/", {"prediction_model_id": model_id}, format="json")
+    assert response.status_code == 400, response.content
+    message = response.json()["message"]
+    assert f"{rows['epoch']}/prediction_models/" in message and str(settings.EPOCHS_ROOT) not in message, message
+    assert "/tmp" not in message and str(settings.BASE_DIR) not in message
