@@ -69,23 +69,22 @@ class DemoView(APIView):
         return Response(JobSerializer(job).data, status=status.HTTP_202_ACCEPTED)
 
 
-def _api_error(request, status: int, detail: str, fallback):
-    from django.http import JsonResponse
-
-    if request.path_info.startswith("/api/"):
-        return JsonResponse({"detail": detail}, status=status)
-    return fallback
-
 
 def not_found(request, exception=None):
     """JSON for the API (a path that matches no route), Django's page elsewhere."""
+    from django.http import JsonResponse
     from django.views import defaults
 
-    return _api_error(request, 404, "Not found.", None) or defaults.page_not_found(request, exception)
+    if request.path_info.startswith("/api/"):
+        return JsonResponse({"detail": "Not found."}, status=404)
+    return defaults.page_not_found(request, exception)
 
 
 def bad_request(request, exception=None):
-    """JSON for the API (e.g. a body over DATA_UPLOAD_MAX_MEMORY_SIZE), Django's page elsewhere."""
+    """JSON for the API (a request Django refuses before any view), Django's page elsewhere."""
+    from django.http import JsonResponse
     from django.views import defaults
 
-    return _api_error(request, 400, "Bad request.", None) or defaults.bad_request(request, exception)
+    if request.path_info.startswith("/api/"):
+        return JsonResponse({"detail": "Bad request."}, status=400)
+    return defaults.bad_request(request, exception)

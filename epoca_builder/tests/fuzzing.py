@@ -53,6 +53,17 @@ class FuzzReport:
         return "\n".join(lines)
 
 
+POWER_WORDS = ("reboot", "poweroff", "shutdown", "halt", "init", "systemctl", "sudo")
+
+
+def assert_power_commands_are_harmless(commands) -> None:
+    """CI runs as root and the SSH servers are this machine: a real reboot would reboot it."""
+    assert set(commands) == {"reboot", "shutdown"}, commands
+    for action, argv in commands.items():
+        assert argv and argv[0] in ("echo", "true"), f"{action}: {argv} is not the harmless test command"
+        assert not any(word in argv[0] for word in POWER_WORDS), argv
+
+
 # Operations that revoke the token they are called with: each of their cases gets a new one.
 REVOKING = ("/api/auth/logout/", "/api/auth/logoutall/")
 
@@ -64,6 +75,9 @@ def fuzz_api(app, *, token: str, throwaway_token, examples: int = 25, skip=lambd
     ``throwaway_token()`` makes a token of another user, for the operations that revoke tokens;
     ``path_parameters(operation)`` gives the ids of real objects for its positive cases.
     """
+    from django.conf import settings
+
+    assert_power_commands_are_harmless(settings.SERVER_POWER_COMMANDS)  # before the first case, always
     headers = {"Authorization": f"Token {token}"}
     schema = openapi.from_wsgi("/api/schema/?format=json", app, headers=headers)
     report = FuzzReport()

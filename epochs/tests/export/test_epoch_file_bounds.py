@@ -114,8 +114,6 @@ def test_an_oversized_fixed_attribute_is_not_read(tmp_path):
 
 def test_the_demo_models_pass_the_allow_list(tmp_path):
     """Our own templates, written by our legacy HDF5 writer, are all allowed."""
-    from regressions.engine.architectures import build_model  # noqa: F401  (the templates the allow-list names)
-
     config = json.loads(json.dumps({"class_name": "Sequential", "config": {"layers": [
         {"class_name": "InputLayer", "config": {}},
         {"class_name": "Reshape", "config": {}},
