@@ -112,4 +112,4 @@ class ExportRequestSerializer(serializers.Serializer):
 
 
 class EpochFileUploadSerializer(serializers.Serializer):
-    file = serializers.FileField(help_text="An Epoch File (<EPOCH_ID>.zip), ours or the original tool's.")
+    file = serializers.FileField(max_length=255, help_text="An Epoch File (<EPOCH_ID>.zip), ours or the original tool's.")

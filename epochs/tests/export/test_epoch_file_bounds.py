@@ -126,3 +126,16 @@ def test_the_demo_models_pass_the_allow_list(tmp_path):
         {"class_name": "Dense", "config": {"activation": "linear", "bias_initializer": {"class_name": "Zeros"}}},
     ]}}))
     assert model_config_problems(config, "m.h5") == []
+
+
+@pytest.mark.django_db
+def test_the_page_and_the_api_refuse_an_upload_over_the_limit_without_storing_it(client, user, api_client, settings):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    settings.EPOCH_FILE_MAX_BYTES = 64 * 1024
+    data = os.urandom(3 * 64 * 1024)
+    client.force_login(user)
+    page = client.post("/epochs/inspect/", {"file": SimpleUploadedFile(f"{EPOCH_ID}.zip", data)})
+    assert page.status_code == 413 and "over the limit of 65,536 bytes" in page.context["error"]
+    response = api_client.post("/api/epoch-files/inspect/", {"file": SimpleUploadedFile(f"{EPOCH_ID}.zip", data)}, format="multipart")
+    assert response.status_code == 413 and "the Epoch File" in response.json()["detail"]
