@@ -2,7 +2,7 @@
 
 Every operation needs a login (401), may be refused (403), validates its input (400) and can
 name a missing object (404: a path id, or a page past the last); operations with a body can be
-too large (413) and deletions can be blocked by what depends on the object (409). The hook adds
+too large (413) or of a media type the operation does not read (415), and deletions can be blocked by what depends on the object (409). The hook adds
 these to each operation that did not document them itself.
 """
 from __future__ import annotations
@@ -40,6 +40,7 @@ def add_error_responses(result, generator, request, public):
             codes = dict(_GENERIC)
             if "requestBody" in operation:
                 codes["413"] = "The body or upload is over its size limit."
+                codes["415"] = "The body's media type is not one this operation reads."
             if method == "delete":
                 codes["409"] = "Refused: other objects depend on this one (listed in the body)."
             for code, description in codes.items():
