@@ -10,10 +10,12 @@ from __future__ import annotations
 import re
 import time
 from collections import Counter
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import hypothesis
 import hypothesis.errors
+from django.db import transaction
 from hypothesis import HealthCheck, given
 from schemathesis import openapi
 from schemathesis.checks import not_a_server_error
@@ -79,9 +81,34 @@ def fuzz_api(app, *, token: str, throwaway_token, examples: int = 25, skip=lambd
 
     assert_power_commands_are_harmless(settings.SERVER_POWER_COMMANDS)  # before the first case, always
     headers = {"Authorization": f"Token {token}"}
-    schema = openapi.from_wsgi("/api/schema/?format=json", app, headers=headers)
+    with connection_kept():
+        schema = openapi.from_wsgi("/api/schema/?format=json", app, headers=headers)
     report = FuzzReport()
     operations = [result.ok() for result in schema.get_all_operations()]
+    with connection_kept():
+        _fuzz_all(operations, report, headers, throwaway_token, examples, skip, path_parameters)
+    return report
+
+
+@contextmanager
+def connection_kept():
+    """Keep the test's database connection across requests, as Django's test client does.
+
+    A request's start and end close "old" connections, which ends the test's transaction.
+    """
+    from django.core import signals
+    from django.db import close_old_connections
+
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    try:
+        yield
+    finally:
+        signals.request_started.connect(close_old_connections)
+        signals.request_finished.connect(close_old_connections)
+
+
+def _fuzz_all(operations, report, headers, throwaway_token, examples, skip, path_parameters) -> None:
     # Deletions last: the other operations keep finding the objects they are given.
     operations.sort(key=lambda operation: operation.method.upper() == "DELETE")
     for operation in operations:
@@ -96,7 +123,6 @@ def fuzz_api(app, *, token: str, throwaway_token, examples: int = 25, skip=lambd
         _fuzz_operation(operation, GenerationMode.POSITIVE, make_headers, examples, report, known)
         _fuzz_operation(operation, GenerationMode.NEGATIVE, make_headers, examples, report, {})
         report.seconds[operation.label] += time.monotonic() - started
-    return report
 
 
 def _fuzz_operation(operation, mode, make_headers, examples, report, path_parameters) -> None:
@@ -107,7 +133,8 @@ def _fuzz_operation(operation, mode, make_headers, examples, report, path_parame
     @given(case=strategy)
     def run(case):
         headers = make_headers()
-        response = case.call(headers=headers)
+        with transaction.atomic():  # a case that breaks its transaction does not break the next ones
+            response = case.call(headers=headers)
         report.cases += 1
         report.statuses[response.status_code] += 1
         for name, check in CHECKS.items():
