@@ -109,8 +109,10 @@ def connection_kept():
 
 
 def _fuzz_all(operations, report, headers, throwaway_token, examples, skip, path_parameters) -> None:
-    # Deletions last: the other operations keep finding the objects they are given.
-    operations.sort(key=lambda operation: operation.method.upper() == "DELETE")
+    # Changes and deletions last: the other operations keep finding the objects as they were
+    # given (a server keeps the address of its loopback sshd).
+    last = {"PUT": 1, "PATCH": 1, "DELETE": 2}
+    operations.sort(key=lambda operation: last.get(operation.method.upper(), 0))
     for operation in operations:
         if skip(operation):
             continue
