@@ -10,14 +10,16 @@ from datetime import timedelta
 
 from django.conf import settings
 from knox.models import AuthToken
+from knox.settings import knox_settings
 
 from accounts import roles
 
 
 def token_ttl_for(user) -> timedelta | None:
+    """How long a new token of ``user`` lives without use (None: for ever)."""
     if not settings.WORKER_TOKENS_EXPIRE and roles.role_of(user) == roles.WORKER:
         return None
-    return timedelta(days=settings.API_TOKEN_IDLE_DAYS)
+    return knox_settings.TOKEN_TTL  # REST_KNOX, from API_TOKEN_IDLE_DAYS; renewals use it too
 
 
 def token_create(user) -> tuple[AuthToken, str]:
