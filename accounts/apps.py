@@ -9,7 +9,7 @@ class AccountsConfig(AppConfig):
         from django.contrib import admin
         from django.db.models.signals import post_migrate
 
-        from accounts import admin_guard, signals  # noqa: F401  (audit of admin changes and deletions)
+        from accounts import admin_guard
         from accounts.roles import ensure_roles_after_migrate
 
         post_migrate.connect(ensure_roles_after_migrate, dispatch_uid="accounts.ensure_roles")

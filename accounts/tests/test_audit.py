@@ -48,14 +48,20 @@ def test_refused_calls_and_reads_write_nothing(make_user, client_of):
 
 def test_admin_actions_and_deletions_are_recorded(chief, client):
     server = Server.objects.create(name="a", host="127.0.0.1", port=9, user="eb")
+    other = Server.objects.create(name="b", host="127.0.0.1", port=9, user="eb")
+    third = Server.objects.create(name="c", host="127.0.0.1", port=9, user="eb")
     client.force_login(chief)
     client.post("/admin/cluster/server/", {"action": "kill_jobs", "_selected_action": [server.pk]})
     kill = AuditEntry.objects.get(action="cluster.server.kill_jobs")
     assert (kill.interface, kill.username, kill.target) == ("admin", "chief", str(server.pk))
-    response = client.post("/admin/cluster/server/", {"action": "delete_selected", "_selected_action": [server.pk], "post": "yes"})
-    assert response.status_code == 302 and not Server.objects.exists()
-    deletion = AuditEntry.objects.get(action="cluster.server.delete")
-    assert deletion.interface == "admin" and deletion.target == f"{server.pk} (a)"
+    # Several rows at once (the admin logs those in bulk) and one from its own delete page.
+    response = client.post("/admin/cluster/server/", {"action": "delete_selected", "_selected_action": [server.pk, other.pk],
+                                                      "post": "yes"})
+    assert response.status_code == 302 and list(Server.objects.all()) == [third]
+    assert client.post(f"/admin/cluster/server/{third.pk}/delete/", {"post": "yes"}).status_code == 302
+    deletions = AuditEntry.objects.filter(action="cluster.server.delete")
+    assert sorted(deletions.values_list("target", flat=True)) == [f"{server.pk} (a)", f"{other.pk} (b)", f"{third.pk} (c)"]
+    assert all(entry.interface == "admin" and entry.username == "chief" for entry in deletions)
 
 
 def test_the_audit_log_is_read_only_in_the_admin(chief, client, make_user):
