@@ -61,19 +61,24 @@ OPERATOR_PERMISSIONS = (
     "prediction_models.build_prediction_models", "prediction_models.export_assets",
 )
 ADMINISTRATOR_PERMISSIONS = (
-    "cluster.add_server", "cluster.change_server", "cluster.delete_server", "cluster.trust_server", "cluster.power_server",
-    "cluster.kill_server_jobs", "cluster.use_epoch_store", "epochs.delete_epoch", "regressions.retrain_regression",
+    "cluster.add_server", "cluster.change_server", "cluster.trust_server", "cluster.power_server",
+    "cluster.kill_server_jobs", "cluster.use_epoch_store", "regressions.retrain_regression",
     "auth.view_user", "auth.add_user", "auth.change_user", "auth.delete_user",
     "auth.view_group", "auth.view_permission", "knox.view_authtoken", "knox.delete_authtoken", "accounts.view_auditentry",
 )
 WORKER_PERMISSIONS = ("cluster.use_epoch_store",)
 
 
-def _viewer_permissions() -> tuple[str, ...]:
-    """``view_<model>`` of every model of the pipeline's apps (not users, tokens or the audit log)."""
+def _model_permissions(kind: str) -> tuple[str, ...]:
+    """``<kind>_<model>`` of every model of the pipeline's apps."""
     from django.apps import apps
 
-    return tuple(f"{label}.view_{model._meta.model_name}" for label in APPS for model in apps.get_app_config(label).get_models())
+    return tuple(f"{label}.{kind}_{model._meta.model_name}" for label in APPS for model in apps.get_app_config(label).get_models())
+
+
+def _viewer_permissions() -> tuple[str, ...]:
+    """``view_<model>`` of every model of the pipeline's apps (not users, tokens or the audit log)."""
+    return _model_permissions("view")
 
 
 def role_permissions(role: str) -> tuple[str, ...]:
@@ -85,7 +90,8 @@ def role_permissions(role: str) -> tuple[str, ...]:
     if role == OPERATOR:
         return _viewer_permissions() + OPERATOR_PERMISSIONS
     if role == ADMINISTRATOR:
-        return _viewer_permissions() + OPERATOR_PERMISSIONS + ADMINISTRATOR_PERMISSIONS
+        deletions = tuple(p for p in _model_permissions("delete") if p not in ADMINISTRATOR_PERMISSIONS)
+        return _viewer_permissions() + OPERATOR_PERMISSIONS + ADMINISTRATOR_PERMISSIONS + deletions
     raise ValueError(f"unknown role {role!r}: choose one of {', '.join(ROLES)}")
 
 
@@ -208,8 +214,8 @@ PAGE_PERMISSIONS: dict[str, str | None] = {
     "prediction-model-home": "prediction_models.view_predictionmodelsearch",
     "prediction-model-search": "prediction_models.view_predictionmodelsearch",
     "prediction-model-detail": "prediction_models.view_predictionmodel",
-    # Every account manages its own API tokens, whatever its role.
-    "account-tokens": None, "account-token-revoke": None,
+    # Every account manages its own API tokens and logs out, whatever its role.
+    "account-tokens": None, "account-token-revoke": None, "login": None, "logout": None,
 }
 DEFAULT_PAGE_PERMISSION = "epochs.view_epoch"
 
@@ -247,6 +253,8 @@ ADMIN_ACTION_PERMISSIONS: dict[str, str] = {
     "auth.user.make_administrator": "auth.change_user",
     "auth.user.make_worker": "auth.change_user",
 }
+# django-q2's own broker records: resubmitting one bypasses the Job table, so superusers only.
+SUPERUSER_ADMIN_ACTIONS = frozenset({"django_q.success.resubmit_task", "django_q.failure.resubmit_task"})
 AUDITED_ADMIN_ACTIONS = frozenset({
     "epochs.epoch.delete_with_files", "regressions.regression.retrain", "cluster.server.kill_jobs", "cluster.server.reboot",
     "cluster.server.shutdown", "cluster.server.install_key", "cluster.server.fetch_host_key", "cluster.server.confirm_host_key",

@@ -284,3 +284,17 @@ def test_admin_offers_each_role_only_its_actions(accounts, client):
     client.force_login(accounts[OPERATOR])
     client.post("/admin/cluster/server/", {"action": "reboot", "_selected_action": [Server.objects.get().pk]})
     assert not Server.objects.get().actions.exists()
+
+
+def test_every_admin_action_is_placed():
+    from django.contrib import admin
+
+    from accounts.admin_guard import action_key
+    from accounts.roles import ADMIN_ACTION_PERMISSIONS, SUPERUSER_ADMIN_ACTIONS
+
+    placed = ADMIN_ACTION_PERMISSIONS.keys() | SUPERUSER_ADMIN_ACTIONS
+    unplaced = [action_key(model_admin, name)
+                for model_admin in admin.site._registry.values()
+                for _, name, _ in model_admin._get_base_actions()
+                if name != "delete_selected" and action_key(model_admin, name) not in placed]
+    assert unplaced == [], "admin actions missing from roles.ADMIN_ACTION_PERMISSIONS"
