@@ -27,7 +27,7 @@ def required_permissions(request, view) -> tuple[str, ...]:
     if key in roles.API_ACTION_PERMISSIONS:
         return roles.API_ACTION_PERMISSIONS[key]
     action = getattr(view, "action", None)
-    if action in _MODEL_ACTIONS or (action and request.method in SAFE_METHODS):
+    if (action in _MODEL_ACTIONS or (action and request.method in SAFE_METHODS)) and hasattr(view, "get_queryset"):
         model = view.get_queryset().model
         kind = _MODEL_ACTIONS.get(action, "view")
         return (f"{model._meta.app_label}.{kind}_{model._meta.model_name}",)

@@ -298,3 +298,14 @@ def test_every_admin_action_is_placed():
                 for _, name, _ in model_admin._get_base_actions()
                 if name != "delete_selected" and action_key(model_admin, name) not in placed]
     assert unplaced == [], "admin actions missing from roles.ADMIN_ACTION_PERMISSIONS"
+
+
+def test_options_requests_follow_the_reads(accounts):
+    def options(path, role):
+        client = APIClient()
+        client.credentials(HTTP_AUTHORIZATION=f"Token {token_create(accounts[role])[1]}")
+        return client.options(path).status_code
+
+    assert options("/api/servers/", VIEWER) == 200 and options("/api/servers/", WORKER) == 403
+    assert options("/api/epoch-store/_E/inputs/", VIEWER) == 403  # no model to read: closed
+    assert APIClient().options("/api/servers/").status_code in (401, 403)
