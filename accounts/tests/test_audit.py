@@ -76,3 +76,16 @@ def test_the_audit_log_is_read_only_in_the_admin(chief, client, make_user):
     assert client.get("/admin/accounts/auditentry/add/").status_code == 403
     assert AuditEntry.objects.filter(pk=entry.pk).exists()
     assert not Group.objects.get(name="administrator").permissions.filter(codename__in=["change_auditentry", "delete_auditentry"]).exists()
+
+
+@pytest.mark.parametrize("method, path, action", [
+    ("delete", "/api/epochs/_NONE/", "epoch.destroy"),
+    ("post", "/api/regressions/none/retrain/", "regression.retrain"),
+    ("post", "/api/jobs/999/cancel/", "job.cancel"),
+    ("post", "/api/servers/999/shutdown/", "server.shutdown"),
+    ("post", "/api/servers/reboot-all/", "server.reboot_all"),
+])
+def test_every_destructive_api_call_is_recorded_with_its_answer(method, path, action, chief, client_of):
+    response = getattr(client_of(chief), method)(path, {"server": None} if method == "post" else None, format="json")
+    entry = AuditEntry.objects.get()
+    assert (entry.action, entry.path, entry.status_code, entry.username) == (action, path, response.status_code, "chief")
