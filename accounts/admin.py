@@ -47,6 +47,11 @@ class RoleUserAdmin(UserAdmin):
     list_display = [*UserAdmin.list_display, "role"]
     actions = [_role_action(role) for role in roles.ROLES]
 
+    def get_readonly_fields(self, request, obj=None):
+        # Only a superuser makes superusers or grants permissions one by one; roles are the way.
+        readonly = tuple(super().get_readonly_fields(request, obj))
+        return readonly if request.user.is_superuser else (*readonly, "is_superuser", "user_permissions")
+
     @admin.display(description="role")
     def role(self, user) -> str:
         return roles.role_of(user) or ("superuser" if user.is_superuser else "—")

@@ -57,6 +57,13 @@ def test_the_admin_assigns_roles(make_user, django_user_model, client):
     assert "viewer" in changelist and "administrator" in changelist
 
 
+def test_an_administrator_cannot_make_itself_a_superuser(make_user, client):
+    chief = make_user(ADMINISTRATOR, "chief")
+    client.force_login(chief)
+    form = client.get(f"/admin/auth/user/{chief.pk}/change/").content.decode()
+    assert 'name="is_superuser"' not in form and 'name="groups"' in form
+
+
 def test_an_operator_cannot_give_itself_a_role(make_user, client):
     operator = make_user(OPERATOR)
     client.force_login(operator)
