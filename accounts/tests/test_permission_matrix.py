@@ -186,10 +186,17 @@ def accounts(make_user):
     return {role: make_user(role) for role in ROLES}
 
 
+# One client for every call: each new client loads the middleware again (WhiteNoise then scans
+# every static file); credentials are set afresh per call.
+_CLIENT = APIClient()
+
+
 def _call(operation: str, account) -> int:
     method, path = operation.split(" ", 1)
     path = re.sub(r"\{[^}]+\}", "1", path)
-    client = APIClient()
+    client = _CLIENT
+    client.credentials()
+    client.cookies.clear()
     if account is not None and path == "/api/auth/login/":
         basic = base64.b64encode(f"{account.username}:pw-for-tests".encode()).decode()
         client.credentials(HTTP_AUTHORIZATION=f"Basic {basic}")
