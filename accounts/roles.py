@@ -45,12 +45,14 @@ CUSTOM_PERMISSIONS = (
     CustomPermission("cluster", "server", "use_epoch_store", "Can read and write the central epoch store"),
     CustomPermission("epochs", "candlestickset", "import_candles", "Can import candles"),
     CustomPermission("epochs", "epoch", "export_epoch", "Can export and verify Epoch Files"),
+    CustomPermission("epochs", "epochexport", "withdraw_export", "Can withdraw an export (the epoch may change again)"),
     CustomPermission("regressions", "trainingbatch", "generate_configs", "Can generate regression training configs"),
     CustomPermission("regressions", "trainingbatch", "train_batch", "Can train regressions"),
     CustomPermission("regressions", "regression", "retrain_regression", "Can retrain regressions (their files are deleted)"),
     CustomPermission("prediction_models", "predictionmodelsearch", "find_profitable_configs", "Can search for profitable configs"),
     CustomPermission("prediction_models", "predictionmodelsearch", "build_prediction_models", "Can build prediction models"),
     CustomPermission("prediction_models", "predictionmodelsearch", "export_assets", "Can export a search's assets as JSON"),
+    CustomPermission("prediction_models", "predictionmodel", "run_forward_test", "Can run forward tests of built models"),
 )
 
 OPERATOR_PERMISSIONS = (
@@ -58,11 +60,11 @@ OPERATOR_PERMISSIONS = (
     "epochs.import_candles", "epochs.add_epoch", "epochs.export_epoch",
     "regressions.generate_configs", "regressions.train_batch", "regressions.add_regressionselection",
     "prediction_models.add_predictionmodelsearch", "prediction_models.find_profitable_configs",
-    "prediction_models.build_prediction_models", "prediction_models.export_assets",
+    "prediction_models.build_prediction_models", "prediction_models.export_assets", "prediction_models.run_forward_test",
 )
 ADMINISTRATOR_PERMISSIONS = (
     "cluster.add_server", "cluster.change_server", "cluster.trust_server", "cluster.power_server",
-    "cluster.kill_server_jobs", "cluster.use_epoch_store", "regressions.retrain_regression",
+    "cluster.kill_server_jobs", "cluster.use_epoch_store", "regressions.retrain_regression", "epochs.withdraw_export",
     "auth.view_user", "auth.add_user", "auth.change_user", "auth.delete_user",
     "auth.view_group", "auth.view_permission", "knox.view_authtoken", "knox.delete_authtoken", "accounts.view_auditentry",
 )
@@ -175,6 +177,7 @@ API_ACTION_PERMISSIONS: dict[str, tuple[str, ...]] = {
     "candlestick-set.import_candles": ("epochs.import_candles",),
     "candlestick-set.import_bundle": ("epochs.import_candles",),
     "epoch.export": ("epochs.export_epoch",),
+    "epoch.withdraw_export": ("epochs.withdraw_export",),
     "epoch-file.inspect": ("epochs.view_epochexport",),
     "regression-batch.train": ("regressions.train_batch",),
     "regression-batch.train_all": ("regressions.train_batch",),
@@ -183,6 +186,7 @@ API_ACTION_PERMISSIONS: dict[str, tuple[str, ...]] = {
     "prediction-model-search.find": ("prediction_models.find_profitable_configs",),
     "prediction-model-search.build": ("prediction_models.build_prediction_models",),
     "prediction-model-search.export_assets": ("prediction_models.export_assets",),
+    "prediction-model.forward_test": ("prediction_models.run_forward_test",),
     "DemoView": ("cluster.run_demo",),
     # The schema and its documentation: for people who read the API, not for workers.
     "APIRootView": ("epochs.view_epoch",),
@@ -197,7 +201,7 @@ API_WRITE_PERMISSIONS: dict[str, tuple[str, ...]] = {
 
 # Operations recorded in the audit log (they delete, overwrite, power off or kill), by the same keys.
 AUDITED_API_OPERATIONS = frozenset({
-    "epoch.destroy", "regression.retrain", "server.create", "server.update", "server.partial_update", "server.destroy",
+    "epoch.destroy", "epoch.withdraw_export", "regression.retrain", "server.create", "server.update", "server.partial_update", "server.destroy",
     "server.reboot", "server.shutdown", "server.reboot_all", "server.shutdown_all", "server.kill", "server.install_key",
     "server.fetch_host_key", "server.confirm_host_key", "server.pull", "job.cancel", "token.destroy",
 })
@@ -214,6 +218,11 @@ PAGE_PERMISSIONS: dict[str, str | None] = {
     "prediction-model-home": "prediction_models.view_predictionmodelsearch",
     "prediction-model-search": "prediction_models.view_predictionmodelsearch",
     "prediction-model-detail": "prediction_models.view_predictionmodel",
+    "prediction-model-list": "prediction_models.view_predictionmodel",
+    "prediction-model-report": "prediction_models.view_predictionmodel",
+    "prediction-model-trades-csv": "prediction_models.view_predictionmodel",
+    "regression-leaderboard": "regressions.view_regression", "regression-compare": "regressions.view_regression",
+    "regression-analysis": "regressions.view_regression", "glossary": "epochs.view_epoch",
     # Every account manages its own API tokens and logs out, whatever its role.
     "account-tokens": None, "account-token-revoke": None, "login": None, "logout": None,
 }
