@@ -116,7 +116,7 @@ def train_config(
         np.asarray(windows.test_x[:, -1]), np.asarray(windows.test_y[:, -1]), np.asarray(result.test_predictions[:, -1])
     )
     training_end = int(time.time() * 1000)
-    best = {key: values[result.best_epoch] for key, values in result.history.items()}
+    best = {key: values[result.best_epoch_index] for key, values in result.history.items()}
     certificate = certificates.build_certificate(
         config=config, model=result.model, training_data_start=data.start, training_data_end=data.end,
         train_size=windows.train_size, test_size=windows.test_size,

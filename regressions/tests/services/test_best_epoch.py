@@ -1,0 +1,32 @@
+"""A regression whose best epoch is the first is certified, and every place counts epochs from 1."""
+import json
+
+import pytest
+
+from cluster.choices import JobStatus
+from cluster.jobs.cli import run_tree_inline
+from epochs.services.paths import epoch_dir
+from regressions.models import Regression, TrainingBatch
+from regressions.services.training import batch_train_enqueue
+from regressions.tests.conftest import make_smoke_epoch
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_single_epoch_training_is_certified_with_best_epoch_one(api_client, client, user):
+    # The reproduction: a 1-month epoch trained for one epoch only, so its best epoch is the first.
+    epoch = make_smoke_epoch("_BUGA", max_epochs=1)
+    batch = TrainingBatch.objects.get(epoch=epoch, name="KR_UNIT_TEST")
+    job = run_tree_inline(batch_train_enqueue(batch=batch, inline=True))
+    assert job.status == JobStatus.SUCCEEDED, job.error + "".join(c.error for c in job.children.all())
+    regression = Regression.objects.get(config__batch=batch)
+    cert = json.loads((epoch_dir(epoch.id) / "regressions" / regression.config_id / "certificate.json").read_text())
+    assert cert["best_epoch"] == 1 and len(cert["training_history"]["loss"]) == 1
+    assert cert["best_metrics"]["val_loss"] == cert["training_history"]["val_loss"][0]
+    assert regression.best_epoch == 1
+    child = job.children.get()
+    assert "best epoch 1" in child.progress_message and "best epoch 2" not in child.log_tail
+    assert api_client.get(f"/api/regressions/{regression.config_id}/").json()["best_epoch"] == 1
+    client.force_login(user)
+    page = client.get(f"/regressions/r/{regression.config_id}/")
+    assert page.status_code == 200 and "best epoch 1 of 1" in page.content.decode()
