@@ -118,7 +118,7 @@ def test_create_epoch_command(candle_set, capsys):
 
 
 def test_import_command_refuses_a_missing_source(db, tmp_path):
-    with pytest.raises(CommandError, match="not at the source.*nothing was written"):
+    with pytest.raises(CommandError, match="not at the source.*a retry resumes there"):
         call_command("import_candlesticks", "--from", "2021-01", "--to", "2021-01", "--source", str(tmp_path), "--set", "empty")
 
 
