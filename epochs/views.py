@@ -25,7 +25,8 @@ def candles(request):
 
 def epoch_list(request):
     epochs = [(epoch, selectors.epoch_disk_usage(epoch)) for epoch in selectors.epoch_list()]
-    return render(request, "epochs/epoch_list.html", {"epochs": epochs, "form": EpochCreateForm()})
+    return render(request, "epochs/epoch_list.html", {"epochs": epochs, "form": EpochCreateForm(),
+                                                      "candle_sets": selectors.candlestick_set_list()})
 
 
 def epoch_detail(request, pk: str):

@@ -33,7 +33,7 @@ class EpochSerializer(serializers.ModelSerializer):
         exclude = []
         read_only_fields = [
             "status", "start", "end", "test_ds_start", "test_ds_end", "highest_price_sma", "lowest_price_sma",
-            "prediction_rows", "data_fingerprint", "error", "created_by", "created", "candlestick_set",
+            "prediction_rows", "data_fingerprint", "error", "created_by", "created", "candlestick_set", "gaps",
         ]
 
 
@@ -58,6 +58,7 @@ class EpochCreateSerializer(serializers.Serializer):
     data_end = serializers.IntegerField(required=False)
     purge = serializers.BooleanField(required=False)
     holdout_share = serializers.FloatField(required=False)
+    max_gap_minutes = serializers.IntegerField(required=False, help_text="Refuse a longer gap inside the range (minutes, default 1440).")
     regression_grid_profile = serializers.CharField(required=False)
     max_epochs = serializers.IntegerField(required=False)
     patience = serializers.IntegerField(required=False)
