@@ -37,9 +37,15 @@ class Command(BaseCommand):
             shutil.rmtree(regression_dir(epoch_dir, regression_config["id"]))
             emit(log=f"discarded an earlier copy of {regression_config['id']} in {epoch_dir}")
         emit(log=f"training {regression_config['id']} with {threads} thread(s) on {tensorflow_device()}")
-        certificate = train_config(
-            regression_config, epoch_dir, progress=lambda done, total, message: emit(progress=[done, total, message])
-        )
+        try:
+            certificate = train_config(
+                regression_config, epoch_dir, progress=lambda done, total, message: emit(progress=[done, total, message])
+            )
+        except OSError as exc:
+            # A full disk or a read-only folder: say so (the job fails with it) instead of a bare exit status.
+            emit(error=f"{regression_config['id']}: its files could not be written: {exc.strerror or exc} "
+                       f"({exc.filename or epoch_dir})")
+            raise CommandError(str(exc)) from None
         emit(state={"trained": True})
         emit(result={"id": certificate["id"], "best_epoch": certificate["best_epoch"]})
 
