@@ -77,7 +77,7 @@ class EpochExportSerializer(serializers.ModelSerializer):
     class Meta:
         model = EpochExport
         fields = ["id", "epoch", "prediction_model_id", "regression_ids", "file_name", "sha256", "size", "manifest",
-                  "verified", "verification", "created_by", "created"]
+                  "verified", "verification", "created_by", "created", "withdrawn_at", "withdrawn_by", "withdrawal_reason"]
         read_only_fields = fields
 
 
@@ -89,3 +89,7 @@ class ExportRequestSerializer(serializers.Serializer):
 
 class EpochFileUploadSerializer(serializers.Serializer):
     file = serializers.FileField(help_text="An Epoch File (<EPOCH_ID>.zip), ours or the original tool's.")
+
+
+class ExportWithdrawSerializer(serializers.Serializer):
+    reason = serializers.CharField(help_text="Why the export is withdrawn (recorded; the zip is kept).")
