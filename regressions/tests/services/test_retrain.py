@@ -5,25 +5,27 @@ import pytest
 from django.contrib.auth.models import Permission
 
 from cluster.choices import JobStatus
-from cluster.jobs.cli import run_inline, run_tree_inline
+from cluster.jobs.cli import run_inline
 from epoca_builder.tests.mounts import full_disk
 from epochs.choices import EpochStatus
 from epochs.models import Epoch, EpochExport
 from epochs.services.paths import epoch_dir
 from regressions.engine.pipeline import RETRAINING
-from regressions.models import Regression, TrainingBatch
-from regressions.services.training import batch_train_enqueue, regression_train_enqueue
-from regressions.tests.conftest import make_smoke_epoch
+from regressions.models import Regression
+from regressions.services.training import regression_train_enqueue
+from regressions.tests.conftest import make_smoke_epoch, train_batches
 
 pytestmark = pytest.mark.django_db
 TIMING = ("training_start", "training_end", "training_seconds")
 
 
-def _trained_unit_test(epoch_id):
-    epoch = make_smoke_epoch(epoch_id, max_epochs=2)
-    batch = TrainingBatch.objects.get(epoch=epoch, name="KR_UNIT_TEST")
-    assert run_tree_inline(batch_train_enqueue(batch=batch, inline=True)).status == JobStatus.SUCCEEDED
-    return epoch, Regression.objects.get(config__batch=batch)
+@pytest.fixture
+def trained_unit_test(trained_cache):
+    """The UNIT_TEST regression of a small epoch, trained once per run (later tests copy its files in)."""
+    epoch = make_smoke_epoch("_RETRAIN", max_epochs=2)
+    jobs = train_batches(epoch, trained_cache, names=["KR_UNIT_TEST"])
+    assert [job.status for job in jobs] == [JobStatus.SUCCEEDED]
+    return epoch, Regression.objects.get(config__batch__epoch=epoch, config__batch__name="KR_UNIT_TEST")
 
 
 def _files(epoch, regression):
@@ -35,8 +37,8 @@ def _without_timing(certificate: bytes) -> dict:
     return {k: v for k, v in json.loads(certificate).items() if k not in TIMING}
 
 
-def test_retrain_keeps_the_files_until_the_new_ones_are_complete_then_swaps_them():
-    epoch, regression = _trained_unit_test("_RETRAIN")
+def test_retrain_keeps_the_files_until_the_new_ones_are_complete_then_swaps_them(trained_unit_test):
+    epoch, regression = trained_unit_test
     before, sha = _files(epoch, regression), regression.certificate_sha256
     job = regression_train_enqueue(regression=regression, retrain=True, inline=True)
     # Asked for, not run yet (no worker): nothing is lost.
@@ -53,8 +55,8 @@ def test_retrain_keeps_the_files_until_the_new_ones_are_complete_then_swaps_them
     assert not any((epoch_dir(epoch.id) / RETRAINING).iterdir())
 
 
-def test_a_retrain_that_fails_leaves_the_old_files_in_place():
-    epoch, regression = _trained_unit_test("_RETRAINFAIL")
+def test_a_retrain_that_fails_leaves_the_old_files_in_place(trained_unit_test):
+    epoch, regression = trained_unit_test
     before = _files(epoch, regression)
     with full_disk(epoch_dir(epoch.id) / RETRAINING, size="16k"):
         job = run_inline(regression_train_enqueue(regression=regression, retrain=True, inline=True))
@@ -63,8 +65,9 @@ def test_a_retrain_that_fails_leaves_the_old_files_in_place():
     assert _files(epoch, regression) == before and regression.status == "trained" and regression.trained_generation == 0
 
 
-def test_an_exported_epoch_is_frozen_until_an_administrator_withdraws_the_export(api_client, user, django_user_model):
-    epoch, regression = _trained_unit_test("_FROZEN")
+def test_an_exported_epoch_is_frozen_until_an_administrator_withdraws_the_export(trained_unit_test, api_client, user,
+                                                                                 django_user_model):
+    epoch, regression = trained_unit_test
     zip_path = epoch_dir(epoch.id) / f"{epoch.id}.zip"
     zip_path.write_bytes(b"PK\x05\x06" + b"\0" * 18)  # the export's file: it is kept
     EpochExport.objects.create(epoch=epoch, prediction_model_id="KM_X", regression_ids=[regression.config_id],
