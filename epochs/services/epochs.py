@@ -32,7 +32,7 @@ ENGINE_FIELDS = (
 SETTINGS_FIELDS = (
     "preset", "prediction_interval", "purge", "holdout_share", "data_end", "regression_grid_profile", "max_epochs",
     "patience", "batch_size", "price_change_requirements", "min_sum_functions", "min_sum_adjustment_factors",
-    "regressions_per_model", "min_accuracy", "min_profit",
+    "regressions_per_model", "min_accuracy", "min_profit", "max_gap_minutes",
 )
 
 
@@ -52,7 +52,7 @@ def epoch_create(*, candlestick_set: CandlestickSet, user=None, inline: bool = F
     Every field problem is reported at once, keyed by field name: the ranges, the grid profile,
     ``data_end`` and the width against the imported candles are all checked before queuing.
     """
-    unknown = set(values) - set(ENGINE_FIELDS) - set(SETTINGS_FIELDS) - {"id", "max_gap_minutes"}
+    unknown = set(values) - set(ENGINE_FIELDS) - set(SETTINGS_FIELDS) - {"id"}
     if unknown:
         raise ValidationError({name: "Unknown epoch parameter." for name in sorted(unknown)})
     errors: dict[str, list[str]] = {}
@@ -214,7 +214,7 @@ def _build(epoch: Epoch, progress) -> dict:
             "epoch_width": epoch.epoch_width, "data_fingerprint": fingerprint, "candle_checksums": checksums,
             "candlestick_set": epoch.candlestick_set.name, "prediction_rows": built.rows,
             "purged_train_windows": split.purged_windows if epoch.purge else 0,
-            "max_gap_minutes": epoch.max_gap_minutes, "gaps": gaps.to_dict(),
+            "gaps": gaps.to_dict(),
         }, indent=4)
         receipt = epoch_engine.receipt_text(params, built, datetime.now(dt_timezone.utc))
         receipt += epoch_gaps.receipt_lines(gaps, format_utc=epoch_engine.format_utc)
