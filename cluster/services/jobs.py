@@ -163,6 +163,27 @@ def job_resend(*, job: Job, reason: str) -> bool:
 
 
 @transaction.atomic
+def job_adopt(*, job: Job, parent: Job) -> Job:
+    """Make a job created by a stage's own service (``inline``, not queued) a child of ``parent``
+    and queue it: a pipeline job (the demo) runs its stages as children the workers take.
+    A job that runs already (an equivalent one, found by its key) is only attached."""
+    if job.parent_id not in (None, parent.pk):
+        raise ApplicationError(f"Job #{job.pk} belongs to job #{job.parent_id} already.")
+    if job.parent_id == parent.pk and job.status != JobStatus.QUEUED:
+        return job
+    Job.objects.filter(pk=job.pk).update(parent=parent)
+    job.parent = parent
+    if job.status == JobStatus.QUEUED:
+        # A new token: a message sent earlier, if any, finds nothing to claim.
+        job.claim_token = uuid.uuid4()
+        job.queued_at = timezone.now()
+        Job.objects.filter(pk=job.pk, status=JobStatus.QUEUED).update(claim_token=job.claim_token, queued_at=job.queued_at,
+                                                                       message_holder="")
+        _enqueue_on_commit(job)
+    return job
+
+
+@transaction.atomic
 def job_cancel(*, job: Job, user=None) -> Job:
     """Cancel a queued job at once; ask a running one to stop (it checks at its next beat)."""
     if job.status in TERMINAL_STATUSES:
