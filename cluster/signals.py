@@ -1,4 +1,5 @@
-"""Make sure the worker's periodic tasks exist after every migrate."""
+"""Clean up after every migrate: the reaper now runs inside each worker (cluster.jobs.worker),
+at the period of ``JOB_REAPER_SECONDS``; the former one-minute schedule is removed."""
 from django.db.models.signals import post_migrate
 from django.dispatch import receiver
 
@@ -9,7 +10,4 @@ def ensure_schedules(sender, **kwargs) -> None:
         return
     from django_q.models import Schedule
 
-    Schedule.objects.update_or_create(
-        name="reap stale jobs",
-        defaults={"func": "cluster.tasks.reap", "schedule_type": Schedule.MINUTES, "minutes": 1, "repeats": -1},
-    )
+    Schedule.objects.filter(name="reap stale jobs", func="cluster.tasks.reap").delete()
