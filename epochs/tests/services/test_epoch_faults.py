@@ -40,7 +40,7 @@ def test_a_creation_on_a_full_or_read_only_disk_ends_failed_with_the_reason(cand
         epoch, job = _failed_creation(candle_set, "_FULL")
         assert job.status == JobStatus.FAILED and reason in job.error, job.error
         assert epoch.status == EpochStatus.FAILED and reason in epoch.error
-        assert job.attempts == 1 and reap_stale_jobs() == {"requeued": [], "failed": []}
+        assert job.attempts == 1 and job.permanent_failure and not any(reap_stale_jobs().values())
         job.refresh_from_db()
         assert job.status == JobStatus.FAILED  # it stops: nothing queues it again
         assert not any(root.iterdir())  # no half-written folder, no staging folder
