@@ -30,3 +30,25 @@ def test_a_single_epoch_training_is_certified_with_best_epoch_one(api_client, cl
     client.force_login(user)
     page = client.get(f"/regressions/r/{regression.config_id}/")
     assert page.status_code == 200 and "best epoch 1 of 1" in page.content.decode()
+
+
+def test_the_migration_corrects_certificates_and_rows_written_with_a_zero_based_best_epoch(trained_unit_test):
+    import importlib
+
+    from django.apps import apps
+
+    from epoca_builder.files import sha256_file, write_json
+
+    epoch, regression = trained_unit_test
+    path = epoch_dir(epoch.id) / "regressions" / regression.config_id / "certificate.json"
+    cert = json.loads(path.read_text())
+    right = cert["best_epoch"]
+    write_json(path, {**cert, "best_epoch": right - 1})  # as written while it was a 0-based index
+    Regression.objects.filter(pk=regression.pk).update(best_epoch=right - 1)
+    migration = importlib.import_module("regressions.migrations.0002_best_epoch_counted_from_one")
+    migration.count_best_epoch_from_one(apps, None)
+    regression.refresh_from_db()
+    assert json.loads(path.read_text())["best_epoch"] == right == regression.best_epoch
+    assert regression.certificate_sha256 == sha256_file(path)
+    migration.count_best_epoch_from_one(apps, None)  # a second run changes nothing
+    assert json.loads(path.read_text())["best_epoch"] == right

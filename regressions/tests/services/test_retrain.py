@@ -11,21 +11,10 @@ from epochs.choices import EpochStatus
 from epochs.models import Epoch, EpochExport
 from epochs.services.paths import epoch_dir
 from regressions.engine.pipeline import RETRAINING
-from regressions.models import Regression
 from regressions.services.training import regression_train_enqueue
-from regressions.tests.conftest import make_smoke_epoch, train_batches
 
 pytestmark = pytest.mark.django_db
 TIMING = ("training_start", "training_end", "training_seconds")
-
-
-@pytest.fixture
-def trained_unit_test(trained_cache):
-    """The UNIT_TEST regression of a small epoch, trained once per run (later tests copy its files in)."""
-    epoch = make_smoke_epoch("_RETRAIN", max_epochs=2)
-    jobs = train_batches(epoch, trained_cache, names=["KR_UNIT_TEST"])
-    assert [job.status for job in jobs] == [JobStatus.SUCCEEDED]
-    return epoch, Regression.objects.get(config__batch__epoch=epoch, config__batch__name="KR_UNIT_TEST")
 
 
 def _files(epoch, regression):
