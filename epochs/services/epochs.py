@@ -75,7 +75,7 @@ def epoch_create(*, candlestick_set: CandlestickSet, user=None, inline: bool = F
             if name not in errors:  # the engine said it already, in its own words
                 errors[name] = messages
     existing = Epoch.objects.filter(pk=epoch.id).first()
-    folder = epoch_dir_or_none(epoch.id)
+    folder = _epoch_dir_or_none(epoch.id)
     if existing is not None:
         errors.setdefault("id", []).append(
             f"An epoch {epoch.id!r} exists already ({existing.status}); delete it first (delete_epoch --epoch {epoch.id}) or choose another id.")
@@ -96,7 +96,7 @@ def epoch_create(*, candlestick_set: CandlestickSet, user=None, inline: bool = F
     return epoch, job
 
 
-def epoch_dir_or_none(epoch_id: str):
+def _epoch_dir_or_none(epoch_id: str) -> Path | None:
     try:
         return epoch_dir(epoch_id)
     except ValueError:  # an id that is no safe folder name: reported by the id check
@@ -113,18 +113,12 @@ def _grid_profile_problem(profile: str) -> str | None:
     return None
 
 
-def candle_coverage(candlestick_set: CandlestickSet, data_end: int | None = None) -> tuple[int, int] | None:
-    """(first open, last close) in ms of the imported candles an epoch ending at ``data_end`` may read."""
-    first, last = candlestick_set.first_open_time, candlestick_set.last_close_time
-    if first is None or last is None:
-        return None
-    return first, last if data_end is None else min(last, data_end)
-
-
 def _data_problems(epoch: Epoch, candlestick_set: CandlestickSet, errors: dict) -> dict[str, str]:
     """``data_end`` and the width against the imported candles (the build checks the exact count again)."""
     problems: dict[str, str] = {}
     first, last = candlestick_set.first_open_time, candlestick_set.last_close_time
+    if first is None or last is None:  # a summary not refreshed yet: the build checks the data
+        return problems
     span = f"{epoch_engine.format_utc(first)} to {epoch_engine.format_utc(last + 1)}"
     if epoch.data_end is not None and "data_end" not in errors:
         if epoch.data_end <= first:
@@ -133,7 +127,7 @@ def _data_problems(epoch: Epoch, candlestick_set: CandlestickSet, errors: dict) 
             return problems
     if {"epoch_width", "prediction_interval", "sma_window_size", "data_end"} & set(errors):
         return problems
-    start, end = candle_coverage(candlestick_set, epoch.data_end)
+    start, end = first, last if epoch.data_end is None else min(last, epoch.data_end)
     interval_ms = epoch.prediction_interval * 60_000
     available = (end + 1 - start) // interval_ms
     needed = epoch_engine.candles_in_range(epoch.epoch_width, epoch.prediction_interval) + epoch.sma_window_size - 1
