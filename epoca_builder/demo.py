@@ -24,6 +24,9 @@ DEMO_PER_MODEL = 4
 # Few training epochs: the 15 tiny regressions train in a couple of minutes on two cores.
 DEMO_MAX_EPOCHS = 5
 STAGES = ("candles", "epoch", "configs", "training", "selection", "assets", "search", "build", "export")
+# The demo's size; a job may ask for a smaller pipeline through the same stages (tests).
+DEMO_SIZE = {"months": list(DEMO_MONTHS), "profile": "smoke", "max_epochs": DEMO_MAX_EPOCHS, "selection": DEMO_SELECTION,
+             "per_model": DEMO_PER_MODEL, "chunk_size": 200, "build_limit": 5}
 
 
 def demo_epoch_id() -> str:
@@ -36,13 +39,17 @@ def demo_epoch_id() -> str:
     return f"_DEMO{n}"
 
 
-def demo_enqueue(*, source: str | None = None, user=None, inline: bool = False):
+def demo_enqueue(*, source: str | None = None, user=None, inline: bool = False, size: dict | None = None):
     from cluster.services.jobs import job_enqueue
 
-    return job_enqueue(kind="epoca_builder.demo", params={"source": source or None}, user=user, dedup_key="demo", inline=inline)
+    unknown = set(size or {}) - set(DEMO_SIZE)
+    if unknown:
+        raise ApplicationError(f"unknown demo size setting(s): {', '.join(sorted(unknown))}")
+    params = {"source": source or None, **({"size": size} if size else {})}
+    return job_enqueue(kind="epoca_builder.demo", params=params, user=user, dedup_key="demo", inline=inline)
 
 
-def _start(stage: str, state: dict, user) -> list:
+def _start(stage: str, state: dict, user, size: dict) -> list:
     """Create the stage's jobs (not queued: the demo adopts them as its children)."""
     from epochs.models import CandlestickSet, Epoch
     from epochs.services.candles import candle_import_enqueue
@@ -59,7 +66,7 @@ def _start(stage: str, state: dict, user) -> list:
     epoch = Epoch.objects.get(pk=state["epoch"]) if stage not in ("candles", "epoch") else None
     search = PredictionModelSearch.objects.get(pk=state["search"]) if state.get("search") else None
     if stage == "candles":
-        return [candle_import_enqueue(start_month=DEMO_MONTHS[0], end_month=DEMO_MONTHS[1],
+        return [candle_import_enqueue(start_month=size["months"][0], end_month=size["months"][1],
                                       source=state["source"] or settings.CANDLESTICK_SOURCE, user=user, inline=True)]
     if stage == "epoch":
         existing = Epoch.objects.filter(pk=state["epoch"]).first()
@@ -69,8 +76,8 @@ def _start(stage: str, state: dict, user) -> list:
             return [jobs_for_target(existing).filter(kind="epochs.create").first()]
         _epoch, job = epoch_create(
             candlestick_set=CandlestickSet.objects.get(pk=state["candles"]), user=user, inline=True, id=state["epoch"],
-            epoch_width=1, regression_grid_profile="smoke", max_epochs=DEMO_MAX_EPOCHS, patience=2, batch_size=256,
-            regressions_per_model=[DEMO_PER_MODEL], min_accuracy=0.0, min_profit=-1e12,
+            epoch_width=1, regression_grid_profile=size["profile"], max_epochs=size["max_epochs"], patience=2, batch_size=256,
+            regressions_per_model=[size["per_model"]], min_accuracy=0.0, min_profit=-1e12,
         )
         return [job]
     if stage == "configs":
@@ -79,14 +86,14 @@ def _start(stage: str, state: dict, user) -> list:
         return [batch_train_enqueue(batch=batch, user=user, inline=True) for batch in epoch.batches.order_by("category", "number")]
     if stage == "selection":
         selection = (RegressionSelection.objects.filter(epoch=epoch, name="demo-top").first()
-                     or selection_create(epoch=epoch, name="demo-top", size=DEMO_SELECTION, user=user))
+                     or selection_create(epoch=epoch, name="demo-top", size=size["selection"], user=user))
         state["selection"] = selection.pk
         return []
     if stage == "assets":
         search = PredictionModelSearch.objects.filter(selection_id=state["selection"]).order_by("pk").first()
         if search is None:
             search, job = search_initialize(selection=RegressionSelection.objects.get(pk=state["selection"]), user=user,
-                                            chunk_size=200, inline=True)
+                                            chunk_size=size["chunk_size"], inline=True)
         else:
             from prediction_models.services.search import search_initialize_enqueue
 
@@ -96,7 +103,7 @@ def _start(stage: str, state: dict, user) -> list:
     if stage == "search":
         return [search_find_enqueue(search=search, user=user, inline=True)]
     if stage == "build":
-        return [models_build_enqueue(search=search, limit=5, user=user, inline=True)]
+        return [models_build_enqueue(search=search, limit=size["build_limit"], user=user, inline=True)]
     if stage == "export":
         return [epoch_export_enqueue(epoch=epoch, prediction_model_id=state["prediction_model"], user=user, inline=True)]
     raise ValueError(stage)
@@ -144,7 +151,8 @@ def demo_step(ctx):
     while state["stage"] < len(STAGES):
         stage = STAGES[state["stage"]]
         if not state["jobs"]:
-            jobs = [job_adopt(job=job, parent=ctx.job) for job in _start(stage, state, ctx.job.created_by)]
+            size = {**DEMO_SIZE, **(ctx.params.get("size") or {})}
+            jobs = [job_adopt(job=job, parent=ctx.job) for job in _start(stage, state, ctx.job.created_by, size)]
             state["jobs"] = [job.pk for job in jobs]
             ctx.save_state(**state)
             ctx.log(f"{stage}: {len(jobs)} job(s) {', '.join(f'#{j.pk}' for j in jobs)}" if jobs else f"{stage}: done here")

@@ -15,6 +15,7 @@ import socket
 from datetime import timedelta
 
 from django.conf import settings
+from django.db.models import Q
 from django.utils import timezone
 
 from cluster.choices import JobStatus
@@ -99,7 +100,9 @@ def stranded_jobs(queryset=None) -> list:
     grace = timezone.now() - timedelta(seconds=settings.JOB_STALE_SECONDS)
     # The queue first: a message taken meanwhile then shows its holder on the job.
     waiting = waiting_messages()
-    candidates = list((queryset if queryset is not None else Job.objects).filter(status=JobStatus.QUEUED, queued_at__lt=grace)
+    # Jobs queued before delivery was tracked have no queued_at: old enough.
+    candidates = list((queryset if queryset is not None else Job.objects).filter(status=JobStatus.QUEUED)
+                      .filter(Q(queued_at__lt=grace) | Q(queued_at__isnull=True))
                       .only("pk", "claim_token", "message_holder", "kind", "log_tail"))
     holders = None
     stranded = []
