@@ -65,3 +65,7 @@ class DemoView(APIView):
         job = job_enqueue(kind="epoca_builder.demo", params={"source": data.validated_data.get("source") or None},
                           user=request.user, dedup_key="demo")
         return Response(JobSerializer(job).data, status=status.HTTP_202_ACCEPTED)
+
+
+def glossary(request):
+    return render(request, "epoca_builder/glossary.html")

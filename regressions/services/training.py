@@ -14,6 +14,7 @@ from epoca_builder.errors import ApplicationError
 from epoca_builder.files import read_json, sha256_file, write_json
 from epochs.services.paths import epoch_dir
 from regressions.choices import RegressionStatus
+from regressions.engine.ebe import regression_evaluation
 from regressions.engine.pipeline import CERTIFICATE, is_trained, regression_dir
 from regressions.models import Regression, TrainingBatch
 
@@ -42,7 +43,7 @@ def regression_reset(*, regression: Regression) -> None:
     Regression.objects.filter(pk=regression.pk).update(
         status=RegressionStatus.PENDING, test_mae=None, test_mse=None, test_loss=None, accuracy=None, increase_accuracy=None,
         decrease_accuracy=None, points=None, increase_num=None, decrease_num=None, neutral_num=None, best_epoch=None,
-        epochs_trained=None, training_seconds=None, certificate_sha256="", h5_sha256="", trained_at=None, error="",
+        epochs_trained=None, training_seconds=None, ebe_points=None, ebe_state="", certificate_sha256="", h5_sha256="", trained_at=None, error="",
     )
     transaction.on_commit(lambda: shutil.rmtree(folder, ignore_errors=True))
 
@@ -79,6 +80,7 @@ def regression_ingest(*, regression: Regression) -> Regression:
         raise ApplicationError(f"{regression.config_id} has no complete set of files in {folder}.")
     cert = read_json(folder / CERTIFICATE)
     evaluation, discovery = cert["test_ds_evaluation"], cert["discovery"]
+    ebe = regression_evaluation(cert)
     Regression.objects.filter(pk=regression.pk).update(
         status=RegressionStatus.TRAINED,
         test_mae=evaluation["mean_absolute_error"], test_mse=evaluation["mean_squared_error"],
@@ -86,7 +88,8 @@ def regression_ingest(*, regression: Regression) -> Regression:
         increase_accuracy=discovery["increase_accuracy"], decrease_accuracy=discovery["decrease_accuracy"],
         points=discovery["points"], increase_num=discovery["increase_num"], decrease_num=discovery["decrease_num"],
         neutral_num=discovery["neutral_num"], best_epoch=cert["best_epoch"], epochs_trained=len(cert["training_history"]["loss"]),
-        training_seconds=cert["training_seconds"], certificate_sha256=sha256_file(folder / CERTIFICATE),
+        training_seconds=cert["training_seconds"], ebe_points=ebe["points"], ebe_state=ebe["state"],
+        certificate_sha256=sha256_file(folder / CERTIFICATE),
         h5_sha256=sha256_file(folder / "model.h5"), trained_at=timezone.now(), error="",
     )
     regression.refresh_from_db()

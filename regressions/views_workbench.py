@@ -1,0 +1,69 @@
+"""The trader's workbench for regressions: the leaderboard of a whole grid and the compare page."""
+from django.http import Http404
+from django.shortcuts import render
+
+from epochs.models import Epoch
+from regressions import charts_workbench, selectors, workbench
+from regressions.leaderboard import PAGE_SIZES, SORTS, leaderboard_page
+from regressions.models import Regression
+
+MAX_COMPARED = 12
+COLUMNS = [
+    ("id", "Regression"), ("batch", "Batch"), ("category", "Category"), ("status", "Status"),
+    ("learning_rate", "Learning rate"), ("loss", "Loss"), ("optimizer", "Optimizer"), ("units", "Units"),
+    ("filters", "Filters"), ("kernel_sizes", "Kernels"), ("pool_sizes", "Pools"), ("activations", "Activations"),
+    ("ebe_points", "EBE points"), ("accuracy", "Accuracy (%)"), ("increase_accuracy", "Increase acc. (%)"),
+    ("decrease_accuracy", "Decrease acc. (%)"), ("points", "Points"), ("increase_num", "Increases"),
+    ("decrease_num", "Decreases"), ("test_loss", "Test loss"), ("test_mae", "Test MAE"), ("test_mse", "Test MSE"),
+    ("best_epoch", "Best epoch"), ("epochs_trained", "Epochs"), ("training_seconds", "Seconds"),
+]
+
+
+def _headers(query, sort: str) -> list[dict]:
+    """Each column's sort link: a first click sorts it (descending for scores), the next one reverses."""
+    headers = []
+    for key, label in COLUMNS:
+        current = sort.lstrip("-") == key
+        descending = sort.startswith("-")
+        if current:
+            target = key if descending else f"-{key}"
+        else:
+            target = f"-{key}" if key in DESCENDING_FIRST else key
+        params = query.copy()
+        params["sort"] = target
+        headers.append({"key": key, "label": label, "url": f"?{params.urlencode()}",
+                        "arrow": ("▼" if descending else "▲") if current else ""})
+    return headers
+
+
+DESCENDING_FIRST = {"ebe_points", "accuracy", "increase_accuracy", "decrease_accuracy", "points", "increase_num", "decrease_num"}
+
+
+def leaderboard(request):
+    filterset, sort, page = leaderboard_page(request.GET)
+    rows = list(page.object_list)
+    configs = [c for c in filterset.qs.values_list("config__config", flat=True)] if filterset.is_valid() else []
+    figures = charts_workbench.hyperparameter_figures(configs, [(r.config_id, r.epochs_trained) for r in rows if r.epochs_trained])
+    figures["ebe"] = charts_workbench.ebe_bars([(r.config_id, r.ebe_points, r.ebe_state) for r in rows],
+                                               title="EBE points of this page")
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(request, "regressions/leaderboard.html", {
+        "filterset": filterset, "sort": sort, "page": page, "rows": rows, "figures": {k: v for k, v in figures.items() if v},
+        "sorts": SORTS, "page_sizes": PAGE_SIZES, "query": query.urlencode(), "epochs": Epoch.objects.order_by("-created"),
+        "total": page.paginator.count, "headers": _headers(query, sort),
+    })
+
+
+def compare(request):
+    ids = list(dict.fromkeys(i for value in request.GET.getlist("ids") for i in value.split(",") if i))[:MAX_COMPARED]
+    regressions = {r.config_id: r for r in Regression.objects.select_related("config").filter(config_id__in=ids, status="trained")}
+    missing = [i for i in ids if i not in regressions]
+    if missing or not ids:
+        raise Http404(f"Not trained regressions: {', '.join(missing) or 'none chosen'}")
+    rows = workbench.compared([selectors.regression_certificate(regressions[i]) for i in ids])
+    return render(request, "regressions/compare.html", {
+        "rows": rows, "figures": charts_workbench.compare_figures(rows), "badges": workbench.badges(rows),
+        "metrics": workbench.COMPARED_METRICS, "diff": workbench.config_diff([regressions[i].config.config for i in ids]),
+        "ebe_lines": workbench.ebe_table(rows), "ids": ",".join(ids),
+    })
