@@ -3,14 +3,21 @@ from __future__ import annotations
 
 from collections import Counter
 
-import plotly.graph_objects as go
-
-from epochs.charts import to_dict
+# Figures are plain dicts in plotly.js's own format: building plotly.py objects for a few
+# thousand values costs more than the page's queries.
 
 # One colour convention on every page: increase/long green, decrease/short red, overall blue.
 INCREASE, DECREASE, OVERALL, NEUTRAL = "#16a34a", "#dc2626", "#2563eb", "#94a3b8"
 STATE_COLOURS = {"optimal": "#15803d", "decent": "#65a30d", "neutral": "#ca8a04", "warning": "#ea580c", "error": "#dc2626"}
 MARGIN = dict(l=60, r=20, t=50, b=50)
+
+
+def _figure(traces: list[dict], **layout) -> dict:
+    return {"data": traces, "layout": layout}
+
+
+def _axis(title: str, **more) -> dict:
+    return {"title": {"text": title}, "automargin": True, **more}
 
 
 def _short(regression_id: str) -> str:
@@ -24,24 +31,23 @@ def ebe_bars(rows: list[tuple[str, float, str]], title: str = "EBE points") -> d
     rows = [r for r in rows if r[1] is not None]
     if not rows:
         return {}
-    fig = go.Figure(go.Bar(
-        y=[_short(r[0]) for r in rows], x=[r[1] for r in rows], orientation="h", customdata=[r[0] for r in rows],
-        marker_color=[STATE_COLOURS.get(r[2], NEUTRAL) for r in rows], text=[f"{r[1]:.2f}" for r in rows],
-        textposition="auto", hovertemplate="%{customdata}<br>%{x:.2f} EBE points<extra></extra>",
-    ))
-    fig.update_layout(title=title, xaxis_title="EBE points (of 100)", yaxis_title="regression", xaxis_range=[0, 100],
-                      yaxis_autorange="reversed", height=max(300, 22 * len(rows) + 120), margin=dict(l=220, r=20, t=50, b=50))
-    return to_dict(fig)
+    bars = {"type": "bar", "orientation": "h", "y": [_short(r[0]) for r in rows], "x": [r[1] for r in rows],
+            "customdata": [r[0] for r in rows], "marker": {"color": [STATE_COLOURS.get(r[2], NEUTRAL) for r in rows]},
+            "text": [f"{r[1]:.2f}" for r in rows], "textposition": "auto",
+            "hovertemplate": "%{customdata}<br>%{x:.2f} EBE points<extra></extra>"}
+    return _figure([bars], title={"text": title}, xaxis=_axis("EBE points (of 100)", range=[0, 100]),
+                   yaxis=_axis("regression", autorange="reversed"), height=max(300, 22 * len(rows) + 120),
+                   margin=dict(l=220, r=20, t=50, b=50))
 
 
 def count_bars(counter: Counter, title: str, axis: str) -> dict:
     if not counter:
         return {}
     labels = [str(k) for k in counter]
-    fig = go.Figure(go.Bar(x=labels, y=list(counter.values()), text=list(counter.values()), textposition="auto",
-                           marker_color=OVERALL))
-    fig.update_layout(title=title, xaxis_title=axis, yaxis_title="regressions", xaxis_type="category", height=320, margin=MARGIN)
-    return to_dict(fig)
+    bars = {"type": "bar", "x": labels, "y": list(counter.values()), "text": list(counter.values()), "textposition": "auto",
+            "marker": {"color": OVERALL}}
+    return _figure([bars], title={"text": title}, xaxis=_axis(axis, type="category"), yaxis=_axis("regressions"),
+                   height=320, margin=MARGIN)
 
 
 def hyperparameter_figures(configs: list[dict], epochs_trained: list[tuple[str, int]]) -> dict:
@@ -65,12 +71,11 @@ def hyperparameter_figures(configs: list[dict], epochs_trained: list[tuple[str, 
     figures["capacity"] = count_bars(Counter(dict(sorted(capacity.items()))), "Capacity (units, or filters, joined)",
                                      "units / filters")
     if epochs_trained:
-        fig = go.Figure(go.Bar(x=[_short(i) for i, _ in epochs_trained], y=[n for _, n in epochs_trained],
-                               text=[n for _, n in epochs_trained], textposition="auto", marker_color=OVERALL,
-                               customdata=[i for i, _ in epochs_trained], hovertemplate="%{customdata}<br>%{y} epochs<extra></extra>"))
-        fig.update_layout(title="Epochs trained per model", xaxis_title="regression", yaxis_title="epochs", height=340,
-                          margin=dict(l=60, r=20, t=50, b=120))
-        figures["epochs"] = to_dict(fig)
+        bars = {"type": "bar", "x": [_short(i) for i, _ in epochs_trained], "y": [n for _, n in epochs_trained],
+                "text": [n for _, n in epochs_trained], "textposition": "auto", "marker": {"color": OVERALL},
+                "customdata": [i for i, _ in epochs_trained], "hovertemplate": "%{customdata}<br>%{y} epochs<extra></extra>"}
+        figures["epochs"] = _figure([bars], title={"text": "Epochs trained per model"}, xaxis=_axis("regression"),
+                                    yaxis=_axis("epochs"), height=340, margin=dict(l=60, r=20, t=50, b=120))
     return {k: v for k, v in figures.items() if v}
 
 
@@ -80,24 +85,25 @@ def compare_figures(rows: list[dict]) -> dict:
         return {}
     figures = {}
     for key, title in (("loss", "Loss per epoch"), ("metric", "Metric per epoch")):
-        fig = go.Figure()
+        traces = []
         for row in rows:
             history, name = row["cert"]["training_history"], _short(row["id"])
             train = "loss" if key == "loss" else row["cert"]["metric"]
             epochs = list(range(1, len(history[train]) + 1))
-            fig.add_trace(go.Scatter(x=epochs, y=history[train], name=f"{name} {train}", mode="lines", legendgroup=name))
-            fig.add_trace(go.Scatter(x=epochs, y=history[f"val_{train}"], name=f"{name} val_{train}", mode="lines",
-                                     line=dict(dash="dash"), legendgroup=name))
-        fig.update_layout(title=title, xaxis_title="epoch", yaxis_title="value (normalised scale)", height=400, margin=MARGIN)
-        figures[key] = to_dict(fig)
+            traces.append({"type": "scatter", "mode": "lines", "x": epochs, "y": history[train], "name": f"{name} {train}",
+                           "legendgroup": name})
+            traces.append({"type": "scatter", "mode": "lines", "x": epochs, "y": history[f"val_{train}"],
+                           "name": f"{name} val_{train}", "legendgroup": name, "line": {"dash": "dash"}})
+        figures[key] = _figure(traces, title={"text": title}, xaxis=_axis("epoch"), yaxis=_axis("value (normalised scale)"),
+                               height=400, margin=MARGIN)
     names = [_short(r["id"]) for r in rows]
     d = [r["cert"]["discovery"] for r in rows]
 
     def grouped(title, axis, series):
-        fig = go.Figure([go.Bar(x=names, y=values, name=label, marker_color=colour, text=[f"{v:.2f}" for v in values],
-                                textposition="auto") for label, values, colour in series])
-        fig.update_layout(title=title, barmode="group", xaxis_title="regression", yaxis_title=axis, height=360, margin=MARGIN)
-        return to_dict(fig)
+        traces = [{"type": "bar", "x": names, "y": values, "name": label, "marker": {"color": colour},
+                   "text": [f"{v:.4g}" for v in values], "textposition": "auto"} for label, values, colour in series]
+        return _figure(traces, title={"text": title}, barmode="group", xaxis=_axis("regression"), yaxis=_axis(axis),
+                       height=360, margin=MARGIN)
 
     figures["ebe"] = ebe_bars([(r["id"], r["ebe"]["points"], r["ebe"]["state"]) for r in rows])
     figures["test"] = grouped("Test dataset evaluation", "error (normalised scale)", [
