@@ -50,25 +50,29 @@ def count_bars(counter: Counter, title: str, axis: str) -> dict:
                    height=320, margin=MARGIN)
 
 
-def hyperparameter_figures(configs: list[dict], epochs_trained: list[tuple[str, int]]) -> dict:
-    """Count bars of optimizers, learning rates, losses, networks and series; the capacity histogram; epochs per model."""
+def hyperparameter_figures(groups: list[dict], epochs_trained: list[tuple[str, int]]) -> dict:
+    """Count bars of optimizers, learning rates, losses, networks and series; the capacity histogram; epochs per model.
+
+    ``groups``: distinct hyper-parameter sets with their ``count`` (see ``leaderboard.hyperparameter_groups``).
+    """
     figures = {}
-    networks = Counter()
-    series = Counter()
-    for config in configs:
-        name = config["keras_model"]["name"]  # KR_<NETWORK>_S<n>: network and series come from the id
-        network, _, depth = name[3:].rpartition("_")
-        networks[network or name[3:]] += 1
-        series[depth if depth.startswith("S") else "—"] += 1
-    figures["optimizers"] = count_bars(Counter(c["optimizer"] for c in configs), "Optimizers", "optimizer")
-    figures["learning_rates"] = count_bars(Counter(c["learning_rate"] for c in configs), "Learning rates (-1: InverseTimeDecay)",
-                                           "learning rate")
-    figures["losses"] = count_bars(Counter(c["loss"] for c in configs), "Losses", "loss")
-    figures["networks"] = count_bars(networks, "Networks", "network")
-    figures["series"] = count_bars(series, "Series (depth)", "series")
-    capacity = Counter("_".join(str(u) for u in (c["keras_model"].get("units") or c["keras_model"].get("filters") or []))
-                       for c in configs)
-    figures["capacity"] = count_bars(Counter(dict(sorted(capacity.items()))), "Capacity (units, or filters, joined)",
+    counts: dict[str, Counter] = {k: Counter() for k in ("optimizer", "learning_rate", "loss", "network", "series", "capacity")}
+    for g in groups:
+        n = g["count"]
+        network, _, depth = g["template"][3:].rpartition("_")  # KR_<NETWORK>_S<n>: both come from the id
+        counts["network"][network or g["template"][3:]] += n
+        counts["series"][depth if depth.startswith("S") else "—"] += n
+        counts["optimizer"][g["optimizer"]] += n
+        counts["learning_rate"][g["learning_rate"]] += n
+        counts["loss"][g["loss"]] += n
+        counts["capacity"]["_".join(str(u) for u in (g["units"] or g["filters"]))] += n
+    figures["optimizers"] = count_bars(counts["optimizer"], "Optimizers", "optimizer")
+    figures["learning_rates"] = count_bars(Counter(dict(sorted(counts["learning_rate"].items()))),
+                                           "Learning rates (-1: InverseTimeDecay)", "learning rate")
+    figures["losses"] = count_bars(counts["loss"], "Losses", "loss")
+    figures["networks"] = count_bars(Counter(dict(sorted(counts["network"].items()))), "Networks", "network")
+    figures["series"] = count_bars(Counter(dict(sorted(counts["series"].items()))), "Series (depth)", "series")
+    figures["capacity"] = count_bars(Counter(dict(sorted(counts["capacity"].items()))), "Capacity (units, or filters, joined)",
                                      "units / filters")
     if epochs_trained:
         bars = {"type": "bar", "x": [_short(i) for i, _ in epochs_trained], "y": [n for _, n in epochs_trained],

@@ -116,3 +116,16 @@ def leaderboard_page(params, *, page_size: int = 50):
     size = int(params.get("size")) if str(params.get("size", "")).isdigit() and int(params["size"]) in PAGE_SIZES else page_size
     page = Paginator(queryset, size).get_page(params.get("page"))
     return filterset, sort, page
+
+
+def hyperparameter_groups(queryset: QuerySet[Regression]) -> list[dict]:
+    """The filtered regressions counted per distinct hyper-parameter set, in the database (a few dozen rows)."""
+    import json
+
+    from django.db.models import Count
+
+    groups = queryset.order_by().values("config__template", "config__learning_rate", "config__loss", "optimizer", "units",
+                                        "filters").annotate(count=Count("config_id"))
+    return [{"template": g["config__template"], "learning_rate": g["config__learning_rate"], "loss": g["config__loss"],
+             "optimizer": g["optimizer"], "units": json.loads(g["units"]) if g["units"] else [],
+             "filters": json.loads(g["filters"]) if g["filters"] else [], "count": g["count"]} for g in groups]

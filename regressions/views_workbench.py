@@ -4,7 +4,7 @@ from django.shortcuts import render
 
 from epochs.models import Epoch
 from regressions import charts_workbench, selectors, workbench
-from regressions.leaderboard import PAGE_SIZES, SORTS, leaderboard_page
+from regressions.leaderboard import PAGE_SIZES, SORTS, hyperparameter_groups, leaderboard_page
 from regressions.models import Regression
 
 MAX_COMPARED = 12
@@ -42,8 +42,8 @@ DESCENDING_FIRST = {"ebe_points", "accuracy", "increase_accuracy", "decrease_acc
 def leaderboard(request):
     filterset, sort, page = leaderboard_page(request.GET)
     rows = list(page.object_list)
-    configs = [c for c in filterset.qs.values_list("config__config", flat=True)] if filterset.is_valid() else []
-    figures = charts_workbench.hyperparameter_figures(configs, [(r.config_id, r.epochs_trained) for r in rows if r.epochs_trained])
+    groups = hyperparameter_groups(filterset.qs) if filterset.is_valid() else []
+    figures = charts_workbench.hyperparameter_figures(groups, [(r.config_id, r.epochs_trained) for r in rows if r.epochs_trained])
     figures["ebe"] = charts_workbench.ebe_bars([(r.config_id, r.ebe_points, r.ebe_state) for r in rows],
                                                title="EBE points of this page")
     query = request.GET.copy()

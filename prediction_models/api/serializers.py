@@ -57,14 +57,18 @@ class PredictionModelSerializer(serializers.ModelSerializer):
     certificate_url = serializers.SerializerMethodField(help_text="Its certificate (Epoca's JSON, unchanged).")
     ebe_url = serializers.SerializerMethodField(help_text="Its EBE breakdown.")
     page_url = serializers.SerializerMethodField(help_text="Its page.")
+    no_losses = serializers.SerializerMethodField(help_text="True when no position lost: profit_factor is then null.")
 
     class Meta:
         model = PredictionModel
         fields = ["id", "epoch", "search", "profitable_config", "rank", "regression_ids", "certificate_file", "profit",
                   "accuracy", "positions", "largest_drawdown", "holdout_profit", "holdout_accuracy", "holdout_positions",
                   "sharpe", "profit_factor", "buy_and_hold", "created", "ebe_points", "ebe_state", "certificate_url",
-                  "ebe_url", "page_url"]
+                  "ebe_url", "page_url", "no_losses", "positions_fingerprint"]
         read_only_fields = fields
+
+    def get_no_losses(self, model) -> bool:
+        return model.profit_factor is None and model.positions > 0
 
     def _absolute(self, path: str) -> str:
         request = self.context.get("request")

@@ -3,20 +3,23 @@
 from django.db import migrations, models
 
 def score_built_models(apps, schema_editor):
-    """Score the models built before EBE points were recorded, from their certificates."""
+    """Score (and fingerprint) the models built before EBE points were recorded, from their certificates."""
     import json
     from pathlib import Path
 
     from django.conf import settings
 
     from prediction_models.engine.ebe import prediction_model_evaluation
+    from prediction_models.engine.report import positions_fingerprint
 
     PredictionModel = apps.get_model("prediction_models", "PredictionModel")
     for model in PredictionModel.objects.filter(ebe_points__isnull=True).select_related("search").iterator():
         path = Path(settings.EPOCHS_ROOT) / model.search.epoch_id / model.certificate_file
         if path.exists():
-            ebe = prediction_model_evaluation(json.loads(path.read_text()))
-            PredictionModel.objects.filter(pk=model.pk).update(ebe_points=ebe["points"], ebe_state=ebe["state"])
+            cert = json.loads(path.read_text())
+            ebe = prediction_model_evaluation(cert)
+            PredictionModel.objects.filter(pk=model.pk).update(ebe_points=ebe["points"], ebe_state=ebe["state"],
+                                                               positions_fingerprint=positions_fingerprint(cert["backtest"]))
 
 
 class Migration(migrations.Migration):
@@ -35,6 +38,11 @@ class Migration(migrations.Migration):
             model_name='predictionmodel',
             name='ebe_state',
             field=models.CharField(blank=True, max_length=16),
+        ),
+        migrations.AddField(
+            model_name='predictionmodel',
+            name='positions_fingerprint',
+            field=models.CharField(blank=True, db_index=True, max_length=64),
         ),
         migrations.RunPython(score_built_models, migrations.RunPython.noop),
     ]

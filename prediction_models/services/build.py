@@ -24,6 +24,7 @@ from prediction_models.engine.assets import ASSETS_FILE, PredictionModelAssets, 
 from prediction_models.engine.backtest import Market, backtest_record
 from prediction_models.engine.discovery import discover
 from prediction_models.engine.ebe import prediction_model_evaluation
+from prediction_models.engine.report import positions_fingerprint
 from prediction_models.engine.trading import extra_metrics, feature_sums
 from prediction_models.models import PredictionModel, PredictionModelSearch, ProfitableConfig
 from prediction_models.services import paths
@@ -180,6 +181,7 @@ def models_record(*, search: PredictionModelSearch, certificates: list) -> list[
             "holdout_positions": len(holdout["backtest"]["positions"]) if holdout else None,
             "sharpe": metrics["sharpe_ratio"], "profit_factor": metrics["profit_factor"],
             "buy_and_hold": metrics["buy_and_hold_pct"], "ebe_points": ebe["points"], "ebe_state": ebe["state"],
+            "positions_fingerprint": positions_fingerprint(backtest),
         })
         models.append(model)
     PredictionModelSearch.objects.filter(pk=search.pk).update(status=SearchStatus.BUILT)

@@ -26,7 +26,7 @@ def grid_epoch(django_db_setup, django_db_blocker):
 
 @pytest.fixture
 def logged_in(client, django_user_model):
-    client.force_login(django_user_model.objects.create_user("trader"))
+    client.force_login(django_user_model.objects.create_user("board-reader"))
     return client
 
 
