@@ -127,3 +127,43 @@ def compare_figures(rows: list[dict]) -> dict:
         ("increase max", [x["increase_max"] for x in d], "#14532d"), ("decrease min", [x["decrease_min"] for x in d], "#7f1d1d"),
         ("decrease mean", [x["decrease_mean"] for x in d], DECREASE), ("decrease max", [x["decrease_max"] for x in d], "#fca5a5")])
     return figures
+
+
+def analysis_figures(rows: list[dict], target: str, label: str, ranked: list[dict]) -> dict:
+    """Parallel coordinates of the whole grid, a box plot per hyper-parameter, and the importances."""
+    rows = [r for r in rows if r.get(target) is not None]
+    if not rows:
+        return {}
+    figures = {}
+
+    def dimension(name, key):
+        values = [r[key] for r in rows]
+        if all(isinstance(v, (int, float)) for v in values):
+            return {"label": name, "values": values}
+        labels = sorted(set(map(str, values)))
+        return {"label": name, "values": [labels.index(str(v)) for v in values], "tickvals": list(range(len(labels))),
+                "ticktext": labels}
+
+    dims = [dimension("network", "network"), dimension("depth (S)", "depth"), dimension("units / filters (sum)", "capacity"),
+            dimension("learning rate (-1: decay)", "learning_rate"), dimension("loss", "loss"), dimension("epochs", "epochs"),
+            dimension(label, target)]
+    figures["parallel"] = _figure([{"type": "parcoords", "dimensions": dims, "labelangle": -20,
+                                    "line": {"color": [r[target] for r in rows], "colorscale": "Viridis", "showscale": True,
+                                             "colorbar": {"title": {"text": label}}}}],
+                                  title={"text": f"Hyper-parameters against {label.lower()} ({len(rows)} regressions)",
+                                         "y": 0.98, "yanchor": "top"}, height=460, margin=dict(l=80, r=80, t=110, b=30))
+    for key, name in (("network", "network"), ("depth", "depth (S)"), ("learning_rate", "learning rate (-1: decay)"),
+                      ("loss", "loss"), ("capacity", "units / filters (sum)"), ("activation", "first activation")):
+        figures[f"box_{key}"] = _figure([{"type": "box", "x": [str(r[key]) for r in rows], "y": [r[target] for r in rows],
+                                          "boxpoints": "outliers", "marker": {"color": OVERALL}, "name": label}],
+                                        title={"text": f"{label} by {name}"}, xaxis=_axis(name, type="category"),
+                                        yaxis=_axis(label), height=340, margin=MARGIN, showlegend=False)
+    if ranked:
+        figures["importance"] = _figure([{
+            "type": "bar", "orientation": "h", "y": [r["feature"] for r in ranked], "x": [r["importance"] for r in ranked],
+            "error_x": {"type": "data", "array": [r["std"] for r in ranked]}, "marker": {"color": OVERALL},
+            "text": [f"{r['importance']:.3f}" for r in ranked], "textposition": "auto"}],
+            title={"text": f"Hyper-parameter importance for {label.lower()} (permutation, random forest)"},
+            xaxis=_axis("mean drop in R² when shuffled"), yaxis=_axis("hyper-parameter", autorange="reversed"), height=340,
+            margin=dict(l=120, r=20, t=50, b=50))
+    return figures

@@ -9,4 +9,5 @@ urlpatterns = [
     path("selections/<int:pk>/", views.selection_detail, name="regression-selection"),
     path("leaderboard/", views_workbench.leaderboard, name="regression-leaderboard"),
     path("compare/", views_workbench.compare, name="regression-compare"),
+    path("analysis/", views_workbench.grid_analysis, name="regression-analysis"),
 ]

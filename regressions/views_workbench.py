@@ -3,7 +3,7 @@ from django.http import Http404
 from django.shortcuts import render
 
 from epochs.models import Epoch
-from regressions import charts_workbench, selectors, workbench
+from regressions import analysis, charts_workbench, selectors, workbench
 from regressions.leaderboard import PAGE_SIZES, SORTS, hyperparameter_groups, leaderboard_page
 from regressions.models import Regression
 
@@ -66,4 +66,16 @@ def compare(request):
         "rows": rows, "figures": charts_workbench.compare_figures(rows), "badges": workbench.badges(rows),
         "metrics": workbench.COMPARED_METRICS, "diff": workbench.config_diff([regressions[i].config.config for i in ids]),
         "ebe_lines": workbench.ebe_table(rows), "ids": ",".join(ids),
+    })
+
+
+def grid_analysis(request):
+    epochs = Epoch.objects.order_by("-created")
+    epoch_id = request.GET.get("epoch") or (epochs.first().pk if epochs.exists() else None)
+    target = request.GET.get("target") if request.GET.get("target") in analysis.TARGETS else "accuracy"
+    rows = analysis.analysis_rows(epoch_id=epoch_id)
+    ranked = analysis.cached_importances(epoch_id=epoch_id, target=target, rows=rows)
+    return render(request, "regressions/analysis.html", {
+        "epochs": epochs, "epoch_id": epoch_id, "target": target, "targets": analysis.TARGETS, "ranked": ranked,
+        "count": len(rows), "figures": charts_workbench.analysis_figures(rows, target, analysis.TARGETS[target], ranked),
     })

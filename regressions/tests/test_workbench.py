@@ -136,3 +136,21 @@ def test_a_selection_can_rank_by_ebe_points(api_client, grid_epoch):
     assert response.json()["ranking"][0]["ebe_points"] is not None
     selected = api_client.get(f"/api/regressions/certificates/?selection={response.json()['id']}").json()
     assert [c["id"] for c in selected] == expected
+
+
+def test_grid_analysis_over_the_whole_grid(logged_in, grid_epoch):
+    response = logged_in.get("/regressions/analysis/?epoch=_WBTEST&target=ebe_points")
+    assert response.status_code == 200 and response.context["count"] == 1216
+    figures = response.context["figures"]
+    assert len(figures["parallel"]["data"][0]["dimensions"][0]["values"]) == 1216
+    features = {r["feature"] for r in response.context["ranked"]}
+    assert features == {"network", "depth", "capacity", "learning_rate", "loss", "activation"}
+    assert {"box_network", "box_learning_rate", "importance"} <= set(figures)
+
+
+def test_hyper_parameter_counts_add_up_to_the_filtered_set(logged_in, grid_epoch):
+    response = logged_in.get("/regressions/leaderboard/?epoch=_WBTEST&category=CNN")
+    figures = response.context["figures"]
+    total = response.context["total"]
+    for name in ("networks", "series", "learning_rates", "losses", "capacity", "optimizers"):
+        assert sum(figures[name]["data"][0]["y"]) == total, name
