@@ -72,3 +72,46 @@ def test_the_glossary_explains_the_terms(logged_in_page):
         expect(page.locator("#glossary")).to_contain_text(term)
     expect(page.locator("#glossary")).to_contain_text("InverseTimeDecay")
     screenshot(page, "glossary")
+
+
+def test_grid_analysis_draws_every_chart(logged_in_page):
+    epoch = fake_grid_epoch("_WBANALYSIS", profile="smoke", untrained=0)
+    page = logged_in_page
+    # The first fit imports scikit-learn (seconds on a loaded machine); later ones come from the cache.
+    page.goto(f"/regressions/analysis/?epoch={epoch.id}&target=accuracy", timeout=60_000)
+    assert_charts_rendered(page, minimum=8)
+    expect(page.locator("#importances tbody tr")).to_have_count(6)
+    screenshot(page, "workbench-analysis")
+
+
+def test_model_list_report_and_trade_csv(logged_in_page, tmp_path):
+    from epochs.models import CandlestickSet, Epoch
+    from prediction_models.tests.fakes import fake_model, fake_search, position
+
+    epoch = Epoch.objects.create(id="_WBMODELS", candlestick_set=CandlestickSet.objects.create(name="wbmodels"), status="ready")
+    search = fake_search(epoch)
+    winning = [position(1, 0, 30, True, 1010.0), position(-1, 1440 * 31, 1440 * 31 + 45, True, 1030.3)]
+    mixed = [position(1, 0, 30, True, 1010.0), position(-1, 60, 90, False, 1000.0), position(1, 1440 * 40, 1440 * 40 + 15, True, 1025.0)]
+    first = fake_model(epoch, search, 0, winning)
+    fake_model(epoch, search, 1, mixed, profit_factor=3.5)
+    fake_model(epoch, search, 2, list(winning))
+    page = logged_in_page
+    page.goto("/prediction-models/models/?epoch=_WBMODELS")
+    expect(page.locator('[data-field="total"]')).to_have_text("3")
+    expect(page.locator(f'tr[data-id="{first.id}"] [data-field="duplicates"]')).to_contain_text("duplicate")
+    expect(page.locator(f'tr[data-id="{first.id}"] [data-field="profit_factor"]')).to_have_text("∞")
+    page.fill('input[name="min_positions"]', "3")
+    page.click('#model-filters button[type="submit"]')
+    expect(page.locator('[data-field="total"]')).to_have_text("1")
+    screenshot(page, "workbench-models")
+    page.goto(f"/prediction-models/models/{first.id}/report/")
+    expect(page.locator('#period-selection [data-field="profit-factor"]')).to_contain_text("∞")
+    expect(page.locator("#trades-selection tbody tr")).to_have_count(2)
+    expect(page.locator("#monthly-selection")).to_contain_text("2021-03")
+    with page.expect_download() as download:
+        page.click("#period-selection a[download]")
+    saved = tmp_path / "trades.csv"
+    download.value.save_as(saved)
+    lines = saved.read_text().splitlines()
+    assert lines[0].startswith("number,side,entry_time") and len(lines) == 3
+    screenshot(page, "workbench-model-report")
