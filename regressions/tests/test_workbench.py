@@ -154,3 +154,11 @@ def test_hyper_parameter_counts_add_up_to_the_filtered_set(logged_in, grid_epoch
     total = response.context["total"]
     for name in ("networks", "series", "learning_rates", "losses", "capacity", "optimizers"):
         assert sum(figures[name]["data"][0]["y"]) == total, name
+
+
+def test_the_regression_page_shows_its_ebe_breakdown(logged_in, grid_epoch):
+    regression = Regression.objects.filter(epoch=grid_epoch, status="trained").order_by("-ebe_points").first()
+    response = logged_in.get(f"/regressions/r/{regression.config_id}/")
+    assert response.status_code == 200
+    assert response.context["ebe"]["points"] == regression.ebe_points
+    assert 'id="ebe"' in response.content.decode() and "Mean absolute error" in response.content.decode()
