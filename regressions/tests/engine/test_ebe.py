@@ -105,3 +105,4 @@ def test_a_losing_model_earns_no_profit_points():
     ebe = prediction_model_evaluation({"backtest": backtest, "discovery": discovery()})
     assert by_name(ebe)[("Backtest", "Profit")] == 0
     assert ebe["state"] == "error"
+
