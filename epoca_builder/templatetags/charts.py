@@ -41,3 +41,9 @@ def size(value):
     from epoca_builder.files import human_size
 
     return human_size(value) if value not in ("", None) else "—"
+
+
+@register.filter
+def join_if_list(value, separator: str = ", "):
+    """A list as ``a, b``; anything else as itself."""
+    return separator.join(str(v) for v in value) if isinstance(value, (list, tuple)) else value
