@@ -1,6 +1,7 @@
 """The trader's workbench for regressions: the leaderboard of a whole grid and the compare page."""
 from django.http import Http404
 from django.shortcuts import render
+from django.urls import reverse
 
 from epochs.models import Epoch
 from regressions import analysis, charts_workbench, selectors, workbench
@@ -39,6 +40,33 @@ def _headers(query, sort: str) -> list[dict]:
 DESCENDING_FIRST = {"ebe_points", "accuracy", "increase_accuracy", "decrease_accuracy", "points", "increase_num", "decrease_num"}
 
 
+def _fmt(value, digits: int) -> str:
+    return "—" if value is None else f"{value:.{digits}f}"
+
+
+def _joined(values) -> str:
+    return ", ".join(str(v) for v in values) if values else "—"
+
+
+def _display(r) -> dict:
+    """One leaderboard row as text, formatted here: Django's floatformat is slow over thousands of cells."""
+    km = r.config.config.get("keras_model", {})
+    return {
+        "id": r.config_id, "url": reverse("regression-detail", args=[r.config_id]), "trained": r.status == "trained", "ebe": _fmt(r.ebe_points, 2), "ebe_state": r.ebe_state,
+        "head": [r.config.batch.name, r.config.category, r.status, str(r.config.learning_rate), r.config.loss,
+                 r.config.config.get("optimizer", "—"), _joined(km.get("units")), _joined(km.get("filters")),
+                 _joined(km.get("kernel_sizes")), _joined(km.get("pool_sizes")), _joined(km.get("activations"))],
+        "tail": [("accuracy", _fmt(r.accuracy, 2)), ("increase_accuracy", _fmt(r.increase_accuracy, 2)),
+                 ("decrease_accuracy", _fmt(r.decrease_accuracy, 2)), ("points", _fmt(r.points, 2)),
+                 ("increase_num", "—" if r.increase_num is None else str(r.increase_num)),
+                 ("decrease_num", "—" if r.decrease_num is None else str(r.decrease_num)),
+                 ("test_loss", _fmt(r.test_loss, 6)), ("test_mae", _fmt(r.test_mae, 6)), ("test_mse", _fmt(r.test_mse, 8)),
+                 ("best_epoch", "—" if r.best_epoch is None else str(r.best_epoch)),
+                 ("epochs_trained", "—" if r.epochs_trained is None else str(r.epochs_trained)),
+                 ("training_seconds", _fmt(r.training_seconds, 1))],
+    }
+
+
 def leaderboard(request):
     filterset, sort, page = leaderboard_page(request.GET)
     rows = list(page.object_list)
@@ -49,7 +77,7 @@ def leaderboard(request):
     query = request.GET.copy()
     query.pop("page", None)
     return render(request, "regressions/leaderboard.html", {
-        "filterset": filterset, "sort": sort, "page": page, "rows": rows, "figures": {k: v for k, v in figures.items() if v},
+        "filterset": filterset, "sort": sort, "page": page, "rows": rows, "display": [_display(r) for r in rows], "figures": {k: v for k, v in figures.items() if v},
         "sorts": SORTS, "page_sizes": PAGE_SIZES, "query": query.urlencode(), "epochs": Epoch.objects.order_by("-created"),
         "total": page.paginator.count, "headers": _headers(query, sort),
     })
