@@ -2,7 +2,7 @@
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
 
-from prediction_models import selectors
+from prediction_models import charts_workbench, selectors
 from prediction_models.engine import report
 from prediction_models.engine.ebe import prediction_model_evaluation
 from prediction_models.models import PredictionModel
@@ -36,10 +36,14 @@ def model_report(request, pk: str):
     periods = [("selection", cert["backtest"], cert.get("metrics") or {})]
     if cert.get("holdout"):
         periods.append(("holdout", cert["holdout"]["backtest"], cert["holdout"].get("metrics") or {}))
+    model_config = cert.get("model") or {}
+    min_sums = ((model_config["min_increase_sum"], model_config["min_decrease_sum"])
+                if "min_increase_sum" in model_config and "min_decrease_sum" in model_config else None)
     return render(request, "prediction_models/model_report.html", {
         "model": model, "cert": cert, "ebe": prediction_model_evaluation(cert),
         "periods": [{"name": name, "backtest": bt, "metrics": metrics, "trades": report.trades(bt), "sides": report.sides(bt),
-                     "monthly": report.monthly_returns(bt)} for name, bt, metrics in periods],
+                     "monthly": report.monthly_returns(bt), "figures": charts_workbench.report_figures(bt, min_sums)}
+                    for name, bt, metrics in periods],
     })
 
 

@@ -40,7 +40,7 @@ def fake_model(epoch, search, index: int, positions, *, profit_factor=None) -> P
     model_id = f"{epoch.id}_{index:032x}"
     bt = backtest(positions)
     cert = {"id": model_id, "creation": START, "test_ds_start": START, "test_ds_end": START + 86_400_000 * 60,
-            "model": {"id": model_id, "regressions": []}, "discovery": DISCOVERY, "backtest": bt,
+            "model": {"id": model_id, "regressions": [], "min_increase_sum": 0.7, "min_decrease_sum": -0.7}, "discovery": DISCOVERY, "backtest": bt,
             "metrics": {"profit_factor": profit_factor, "no_losses": profit_factor is None and bool(positions),
                         "exposure_pct": 1.5, "buy_and_hold_pct": 4.0, "sharpe_ratio": None}, "holdout": None}
     relative = f"prediction_models/certificates/{model_id}.json"

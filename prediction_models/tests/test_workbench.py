@@ -94,3 +94,14 @@ def test_ebe_of_the_hand_made_model():
     items = {i["name"]: i["points"] for c in ebe["categories"] for i in c["items"] if c["name"] == "Backtest"}
     assert items["Profit"] == 11.25  # 25 USDT of a 100 USDT position size, of 45
     assert items["Accuracy"] == round(45 * (66.67 - 50) / 35, 2)
+
+
+def test_balance_and_insight_bars_follow_the_positions():
+    from prediction_models.charts_workbench import report_figures
+
+    figures = report_figures({"initial_balance": 1000.0, "final_balance": 1025.0, "positions": MIXED}, (0.7, -0.7))
+    balance, insight = figures["balance"]["data"][0], figures["insight"]["data"][0]
+    assert balance["y"] == [1010.0, 1000.0, 1025.0] and balance["marker"]["color"] == ["#16a34a", "#dc2626", "#16a34a"]
+    assert insight["y"] == [0.75, 0.75, 0.75]
+    assert insight["marker"]["color"] == ["#16a34a", "#fca5a5", "#16a34a"]  # the short lost: light red
+    assert [s["y0"] for s in figures["insight"]["layout"]["shapes"]] == [0.7, -0.7]

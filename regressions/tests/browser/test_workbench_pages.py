@@ -106,6 +106,8 @@ def test_model_list_report_and_trade_csv(logged_in_page, tmp_path):
     screenshot(page, "workbench-models")
     page.goto(f"/prediction-models/models/{first.id}/report/")
     expect(page.locator('#period-selection [data-field="profit-factor"]')).to_contain_text("∞")
+    charts = assert_charts_rendered(page, minimum=2)
+    assert {c["id"] for c in charts} == {"chart-balance-selection", "chart-insight-selection"}
     expect(page.locator("#trades-selection tbody tr")).to_have_count(2)
     expect(page.locator("#monthly-selection")).to_contain_text("2021-03")
     with page.expect_download() as download:
