@@ -18,12 +18,12 @@ MIXED = [position(1, 0, 30, True, 1010.0), position(-1, 60, 90, False, 1000.0), 
 
 
 @pytest.fixture
-def models(client, django_user_model):
+def models(client, make_user):
     epoch = Epoch.objects.create(id="_PMTEST", candlestick_set=CandlestickSet.objects.create(name="pmtest"), status="ready")
     search = fake_search(epoch)
     built = [fake_model(epoch, search, 0, WINNING), fake_model(epoch, search, 1, MIXED, profit_factor=3.5),
              fake_model(epoch, search, 2, list(WINNING))]  # the same positions as the first
-    client.force_login(django_user_model.objects.create_user("model-reader"))
+    client.force_login(make_user("viewer", "model-reader"))
     return built
 
 

@@ -25,8 +25,8 @@ def grid_epoch(django_db_setup, django_db_blocker):
 
 
 @pytest.fixture
-def logged_in(client, django_user_model):
-    client.force_login(django_user_model.objects.create_user("board-reader"))
+def logged_in(client, make_user):
+    client.force_login(make_user("viewer", "board-reader"))
     return client
 
 
