@@ -87,7 +87,9 @@ def main() -> None:
 
     ids = _seed("_BENCHPAGES")
     client = Client()
-    client.force_login(get_user_model().objects.create_user("bench"))
+    from accounts.roles import role_assign
+
+    client.force_login(role_assign(get_user_model().objects.create_user("bench"), "viewer"))
     pages = {
         "glossary (static: this machine's baseline)": "/glossary/",
         "leaderboard (default: EBE points)": "/regressions/leaderboard/?epoch=_BENCHPAGES",
