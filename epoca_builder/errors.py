@@ -28,6 +28,12 @@ class ConflictError(ApplicationError):
     status_code = 409
 
 
+class FrozenEpochError(ApplicationError):
+    """The epoch is exported: what Epoca installed must not change until the export is withdrawn (409)."""
+
+    status_code = 409
+
+
 def api_exception_handler(exc, context):
     if isinstance(exc, RequestDataTooBig):
         from django.conf import settings
@@ -47,5 +53,5 @@ def api_exception_handler(exc, context):
     elif isinstance(exc, ApplicationError):
         from rest_framework.response import Response
 
-        return Response({"message": exc.message, "extra": exc.extra}, status=exc.status_code)
+        return Response({"message": exc.message, "extra": exc.extra}, status=getattr(exc, "status_code", 400))
     return exception_handler(exc, context)

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from django.contrib.contenttypes.models import ContentType
 
 from cluster.models import Job
+from epoca_builder.files import human_size
 
 DONE, ACTIVE, TODO, FAILED = "done", "active", "todo", "failed"
 
@@ -60,8 +61,13 @@ def epoch_pipeline(epoch) -> list[Stage]:
                         _latest_job("epochs.import_candles", [candle_set]), link="/epochs/candles/"))
     job = _latest_job("epochs.create", [epoch])
     ready = epoch.status in ("ready", "exported")
-    stages.append(Stage("epoch", "Epoch", FAILED if epoch.status == "failed" else _state_of(job, ready),
-                        f"{epoch.status}: {epoch.prediction_rows or 0} prediction candles of {epoch.prediction_interval} minutes", job))
+    if epoch.status == "failed":  # the real reason, not a count of candles that were never built
+        detail = f"failed: {epoch.error or 'see its job'}"
+    else:
+        detail = f"{epoch.status}: {epoch.prediction_rows or 0} prediction candles of {epoch.prediction_interval} minutes"
+        if epoch.gaps:
+            detail += f", {epoch.gaps.get('count', 0)} gaps ({epoch.gaps.get('missing_minutes', 0)} minutes)"
+    stages.append(Stage("epoch", "Epoch", FAILED if epoch.status == "failed" else _state_of(job, ready), detail, job))
 
     batches = list(epoch.batches.all())
     job = _latest_job("regressions.generate_configs", [epoch])
@@ -128,7 +134,7 @@ def epoch_pipeline(epoch) -> list[Stage]:
     export = EpochExport.objects.filter(epoch=epoch).order_by("-created").first()
     job = _latest_job("epochs.export", [epoch])
     stage = Stage("export", "Epoch File", _state_of(job, export is not None and export.verified),
-                  f"{export.file_name} ({export.size / 2**20:.1f} MiB), verified" if export and export.verified else "not exported",
+                  f"{export.file_name} ({human_size(export.size)}), verified" if export and export.verified else "not exported",
                   job, link=f"/epochs/{epoch.pk}/download/" if export else "")
     if best is not None and export is None and not (job and job.status in ("queued", "running")):
         stage.action = {"label": "Export the best model", "url": f"/api/epochs/{epoch.pk}/export/",

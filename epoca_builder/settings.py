@@ -6,6 +6,7 @@ Set ``DATABASE_URL`` (PostgreSQL) and ``REDIS_URL`` to scale out to several work
 from __future__ import annotations
 
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -48,12 +49,14 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    # Before django_q: its `qcluster` command is cluster's (reaper, fast stop).
+    "cluster",
     "django_q",
     "epoca_builder",
-    "cluster",
     "epochs",
     "regressions",
     "prediction_models",
+    "accounts",  # last: its roles are set up after every other app migrated
 ]
 
 MIDDLEWARE = [
@@ -65,6 +68,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "epoca_builder.middleware.LoginRequiredMiddleware",
+    "accounts.middleware.PagePermissionMiddleware",
+    "accounts.audit.AuditMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -177,7 +182,8 @@ REST_FRAMEWORK = {
         "knox.auth.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # Roles: Django's model permissions (reads too) and the actions' own (accounts/roles.py).
+    "DEFAULT_PERMISSION_CLASSES": ["accounts.permissions.RolePermission"],
     "DEFAULT_FILTER_BACKENDS": [
         "epoca_builder.filters.StrictFilterBackend",
         "epoca_builder.filters.StrictOrderingFilter",
@@ -192,7 +198,11 @@ REST_FRAMEWORK = {
         "epoca_builder.parsers.BoundedMultiPartParser",
     ],
 }
-REST_KNOX = {"AUTO_REFRESH": True, "TOKEN_TTL": None}
+# A token expires after this many days without use; each use extends it (sliding expiry).
+API_TOKEN_IDLE_DAYS = env.int("API_TOKEN_IDLE_DAYS", default=30)
+# Off: tokens of worker accounts never expire (a quiet cluster keeps its workers' access).
+WORKER_TOKENS_EXPIRE = env.bool("WORKER_TOKENS_EXPIRE", default=True)
+REST_KNOX = {"AUTO_REFRESH": True, "TOKEN_TTL": timedelta(days=API_TOKEN_IDLE_DAYS), "MIN_REFRESH_INTERVAL": 60}
 SPECTACULAR_SETTINGS = {
     "TITLE": "Epoch Builder API",
     "DESCRIPTION": "Epochs, candlesticks, regressions, prediction models, servers and jobs.",
@@ -202,7 +212,7 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
-    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+    "SERVE_PERMISSIONS": ["accounts.permissions.RolePermission"],
     "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "epoca_builder.schema.add_error_responses"],
     "ENUM_NAME_OVERRIDES": {
         "JobStatusEnum": "cluster.choices.JobStatus",
@@ -247,7 +257,7 @@ SERVER_POWER_COMMANDS = {
 
 # --- Scale-out: worker machines with their own EPOCHS_ROOT and a central epoch store ---------
 # On a worker machine, CENTRAL_URL (the web app's base URL) and CENTRAL_TOKEN (an API token of
-# a staff account) switch on "remote store" mode: training inputs are fetched from the central
+# an account with the worker role) switch on "remote store" mode: training inputs are fetched from the central
 # store and every trained regression is uploaded there. Leave both empty on the central machine.
 CENTRAL_URL = env.str("CENTRAL_URL", default="").rstrip("/")
 CENTRAL_TOKEN = env.str("CENTRAL_TOKEN", default="")
@@ -277,8 +287,10 @@ Q_CLUSTER = {
 }
 if REDIS_URL:
     Q_CLUSTER["redis"] = REDIS_URL
+    Q_CLUSTER["broker_class"] = "cluster.jobs.brokers.RedisBroker"
 else:
     Q_CLUSTER["orm"] = "default"
+    Q_CLUSTER["broker_class"] = "cluster.jobs.brokers.ORMBroker"
 # TensorFlow threads per training process: two workers on two cores must not oversubscribe.
 TRAINING_THREADS = env.int("TRAINING_THREADS", default=1)
 

@@ -11,6 +11,7 @@ import cluster.api.urls  # noqa: F401,E402
 import epochs.api.urls  # noqa: F401,E402
 import regressions.api.urls  # noqa: F401,E402
 import prediction_models.api.urls  # noqa: F401,E402
+import accounts.api.urls  # noqa: F401,E402
 
 api_patterns = [
     path("auth/login/", views.TokenLoginView.as_view(), name="api-login"),
@@ -26,6 +27,7 @@ api_patterns = [
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
     path("login/", auth_views.LoginView.as_view(), name="login"),
+    path("glossary/", views.glossary, name="glossary"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
     path("api/", include(api_patterns)),
@@ -34,6 +36,7 @@ urlpatterns = [
     path("epochs/", include("epochs.urls")),
     path("regressions/", include("regressions.urls")),
     path("prediction-models/", include("prediction_models.urls")),
+    path("account/", include("accounts.urls")),
 ]
 
 handler400 = "epoca_builder.views.bad_request"

@@ -1,4 +1,5 @@
 """Project-level pages and the API token endpoints."""
+from django.conf import settings
 from django.shortcuts import render
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from knox import views as knox_views
@@ -20,7 +21,8 @@ def dashboard(request):
     epochs = [(epoch, next_stage(epoch_pipeline(epoch))) for epoch in epoch_list()[:10]]
     demo_job = cluster_selectors.job_list().filter(kind="epoca_builder.demo").first()
     return render(request, "dashboard.html", {"recent_jobs": cluster_selectors.job_list().filter(parent__isnull=True)[:10],
-                                              "epochs": epochs, "demo_job": demo_job})
+                                              "epochs": epochs, "demo_job": demo_job,
+                                              "candle_source": settings.CANDLESTICK_SOURCE})
 
 
 TOKEN_RESPONSE = inline_serializer(
@@ -38,6 +40,11 @@ class TokenLoginView(knox_views.LoginView):
 
     authentication_classes = [BasicAuthentication, SessionAuthentication]
     permission_classes = [IsAuthenticated]
+
+    def get_token_ttl(self):
+        from accounts.tokens import token_ttl_for
+
+        return token_ttl_for(self.request.user)
 
 
 @extend_schema(tags=["auth"], request=None, responses={204: OpenApiResponse(description="Token revoked.")})
@@ -60,14 +67,16 @@ class DemoView(APIView):
 
     @extend_schema(tags=["demo"], request=DemoInputSerializer, responses={202: JobSerializer})
     def post(self, request):
-        from cluster.services.jobs import job_enqueue
+        from epoca_builder.demo import demo_enqueue
 
         data = DemoInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        job = job_enqueue(kind="epoca_builder.demo", params={"source": data.validated_data.get("source") or None},
-                          user=request.user, dedup_key="demo")
+        job = demo_enqueue(source=data.validated_data.get("source"), user=request.user)
         return Response(JobSerializer(job).data, status=status.HTTP_202_ACCEPTED)
 
+
+def glossary(request):
+    return render(request, "epoca_builder/glossary.html")
 
 
 def not_found(request, exception=None):

@@ -35,3 +35,4 @@ class EpochCreateForm(forms.Form):
     leverage = _ranged("leverage", initial=3)
     idle_minutes_on_position_close = _ranged("idle_minutes_on_position_close", initial=180)
     regression_grid_profile = forms.CharField(initial="original", max_length=64)
+    max_gap_minutes = forms.IntegerField(initial=1440, min_value=0, max_value=100_000, help_text="refuse a longer gap in the candles (minutes)")

@@ -4,15 +4,17 @@ from django.shortcuts import get_object_or_404, render
 from cluster.selectors import jobs_for_target
 from epoca_builder.files import read_json
 from epochs.models import Epoch
+from epochs.selectors import default_epoch
 from epochs.services.paths import epoch_dir
 from regressions import charts, selectors
+from regressions.engine.ebe import regression_evaluation
 from regressions.engine.pipeline import SAMPLES, regression_dir
 from regressions.models import Regression
 
 
 def home(request):
     epochs = Epoch.objects.order_by("-created")
-    epoch = epochs.filter(pk=request.GET.get("epoch")).first() or epochs.first()
+    epoch = default_epoch(epochs, request.GET.get("epoch"))
     context = {"epochs": epochs, "epoch": epoch}
     if epoch:
         context.update(batches=selectors.batch_list(epoch=epoch).order_by("category", "number"),
@@ -36,7 +38,7 @@ def regression_detail(request, pk: str):
         cert = selectors.regression_certificate(regression)
         samples_file = regression_dir(epoch_dir(regression.epoch_id), regression.config_id) / SAMPLES
         samples = read_json(samples_file) if samples_file.exists() else []
-        context.update(cert=cert, figures=charts.regression_figures(cert, samples),
+        context.update(cert=cert, figures=charts.regression_figures(cert, samples), ebe=regression_evaluation(cert),
                        layers=cert["regression_config"]["summary"]["layers"])
     return render(request, "regressions/regression_detail.html", context)
 

@@ -1,6 +1,6 @@
 from rest_framework import serializers
 
-from epoca_builder.fields import MAX_PATH_CHARS, MAX_TIME_MS, StrictBooleanField
+from epoca_builder.fields import MAX_NOTE_CHARS, MAX_PATH_CHARS, MAX_TIME_MS, StrictBooleanField
 from epochs.choices import EpochPreset
 from epochs.engine.candles import PREDICTION_INTERVALS_MINUTES
 from epochs.engine.epoch_file_contract import MODEL_ID_MAX, MODEL_ID_MIN
@@ -42,7 +42,7 @@ class EpochSerializer(serializers.ModelSerializer):
         exclude = []
         read_only_fields = [
             "status", "start", "end", "test_ds_start", "test_ds_end", "highest_price_sma", "lowest_price_sma",
-            "prediction_rows", "data_fingerprint", "error", "created_by", "created", "candlestick_set",
+            "prediction_rows", "data_fingerprint", "error", "created_by", "created", "candlestick_set", "gaps",
         ]
 
 
@@ -74,6 +74,8 @@ class EpochCreateSerializer(serializers.Serializer):
     data_end = serializers.IntegerField(required=False, min_value=0, max_value=MAX_TIME_MS, help_text="A time in ms.")
     purge = serializers.BooleanField(required=False)
     holdout_share = serializers.FloatField(required=False, min_value=0, max_value=0.5)
+    max_gap_minutes = serializers.IntegerField(required=False, min_value=0, max_value=100_000,
+                                               help_text="Refuse a longer gap inside the range (minutes, default 1440).")
     regression_grid_profile = serializers.CharField(required=False, max_length=64)
     max_epochs = serializers.IntegerField(required=False, min_value=1, max_value=100_000)
     patience = serializers.IntegerField(required=False, min_value=1, max_value=100_000)
@@ -101,7 +103,7 @@ class EpochExportSerializer(serializers.ModelSerializer):
     class Meta:
         model = EpochExport
         fields = ["id", "epoch", "prediction_model_id", "regression_ids", "file_name", "sha256", "size", "manifest",
-                  "verified", "verification", "created_by", "created"]
+                  "verified", "verification", "created_by", "created", "withdrawn_at", "withdrawn_by", "withdrawal_reason"]
         read_only_fields = fields
 
 
@@ -113,3 +115,7 @@ class ExportRequestSerializer(serializers.Serializer):
 
 class EpochFileUploadSerializer(serializers.Serializer):
     file = serializers.FileField(max_length=255, help_text="An Epoch File (<EPOCH_ID>.zip), ours or the original tool's.")
+
+
+class ExportWithdrawSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=MAX_NOTE_CHARS, help_text="Why the export is withdrawn (recorded; the zip is kept).")

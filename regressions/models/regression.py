@@ -24,9 +24,15 @@ class Regression(models.Model):
     best_epoch = models.PositiveIntegerField(null=True, blank=True)
     epochs_trained = models.PositiveIntegerField(null=True, blank=True)
     training_seconds = models.FloatField(null=True, blank=True)
+    # Epoch Builder Evaluation of the certificate (EPOCA_CONTRACT.md §5.1): points of 100 and its state.
+    ebe_points = models.FloatField(null=True, blank=True, db_index=True)
+    ebe_state = models.CharField(max_length=16, blank=True)
     certificate_sha256 = models.CharField(max_length=64, blank=True)
     h5_sha256 = models.CharField(max_length=64, blank=True)
     trained_at = models.DateTimeField(null=True, blank=True)
+    # Each retrain asks for the next generation; the files in place are trained_generation's.
+    generation = models.PositiveIntegerField(default=0, help_text="The generation the regression's training should produce.")
+    trained_generation = models.PositiveIntegerField(default=0, help_text="The generation of the files in place.")
     error = models.TextField(blank=True)
 
     class Meta:
