@@ -9,6 +9,16 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
+def api_client(django_user_model):
+    """An administrator's client (deleting epochs is an administrator's action)."""
+    from rest_framework.test import APIClient
+
+    client = APIClient()
+    client.force_authenticate(django_user_model.objects.create_superuser("deleter", password="pw-for-tests"))
+    return client
+
+
+@pytest.fixture
 def searched_epoch():
     epoch = Epoch.objects.create(id="_DELETE", candlestick_set=CandlestickSet.objects.create(name="del-set"))
     selection = RegressionSelection.objects.create(epoch=epoch, name="top")
@@ -38,6 +48,7 @@ def test_an_exported_epoch_stays_protected(searched_epoch, api_client):
     epoch, _ = searched_epoch
     EpochExport.objects.create(epoch=epoch, prediction_model_id="_DELETE_" + "0" * 32, file_path="_DELETE.zip",
                                sha256="0" * 64, size=1)
+    Epoch.objects.filter(pk=epoch.pk).update(status="exported")
     for path in (f"/api/epochs/{epoch.pk}/", f"/api/epochs/{epoch.pk}/?with_dependants=true"):
         response = api_client.delete(path)
         assert response.status_code == 409 and "exported" in response.json()["message"], response.content
