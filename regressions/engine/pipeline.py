@@ -124,7 +124,7 @@ def train_config(
         rows=len(data.normalized), train_split=epoch["train_split"], lookback=lookback, predictions=predictions,
         holdout_share=float(extra.get("holdout_share") or 0), purge=bool(extra.get("purge", False)),
     ).holdout_row
-    selection, holdout = test_periods(windows, holdout_row)
+    selection, holdout = period_slices(windows, holdout_row)
     figures = period_figures(windows, result.test_predictions, selection)
     training_end = int(time.time() * 1000)
     best = {key: values[result.best_epoch] for key, values in result.history.items()}
@@ -146,7 +146,7 @@ def train_config(
     return certificate
 
 
-def test_periods(windows, holdout_row: int) -> tuple[slice, slice | None]:
+def period_slices(windows, holdout_row: int) -> tuple[slice, slice | None]:
     """The test windows of the selection period and of the holdout, as slices of the test windows.
 
     Like the prediction-model assets: window ``t`` of the test range decides at row
