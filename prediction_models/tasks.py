@@ -98,6 +98,6 @@ def forward_test(ctx: JobContext) -> dict:
     except ApplicationError as exc:
         forward_test_fail(forward_test=row, error=exc.message)
         raise JobFailed(exc.message) from None
-    except JobFailed as exc:
+    except (JobFailed, JobCancelled) as exc:
         forward_test_fail(forward_test=row, error=str(exc))
         raise
