@@ -1,5 +1,34 @@
-"""Fixtures shared by every app's tests."""
+"""Fixtures shared by every app's tests, and the suite's time per marker."""
+from collections import defaultdict
+
 import pytest
+
+# The suite's own markers, in the order the summary prints them; a test with none is "unmarked".
+_TIMED_MARKERS = ("slow", "worker", "browser", "ssh", "scaleout", "chaos")
+_seconds_by_marker: dict[str, float] = defaultdict(float)
+_tests_by_marker: dict[str, int] = defaultdict(int)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    report = outcome.get_result()
+    names = [name for name in _TIMED_MARKERS if item.get_closest_marker(name)] or ["unmarked"]
+    for name in names:  # a test with two markers counts in both: the lines are not a partition
+        _seconds_by_marker[name] += report.duration
+        if report.when == "call":
+            _tests_by_marker[name] += 1
+
+
+def pytest_terminal_summary(terminalreporter):
+    if not _tests_by_marker:
+        return
+    terminalreporter.section("time per marker (set-up, call and tear-down)")
+    for name in (*_TIMED_MARKERS, "unmarked"):
+        if name in _tests_by_marker:
+            terminalreporter.write_line(
+                f"{name:>10}: {_tests_by_marker[name]:4d} tests {_seconds_by_marker[name]:8.1f} s"
+            )
 
 
 @pytest.fixture
