@@ -67,6 +67,7 @@ def pipeline(epoch_id, candle_set, cache) -> tuple[dict, dict, object]:
     return choices, holdout, epoch
 
 
+@pytest.mark.slow  # three epochs, two tiny regressions trained on each
 def test_candles_after_the_selection_period_change_no_choice(trained_cache):
     if not settings.BINANCE_MIRROR_DIR.exists():
         pytest.skip(f"real candles not found at {settings.BINANCE_MIRROR_DIR} (set BINANCE_MIRROR_DIR)")
