@@ -150,8 +150,13 @@ def test_epoch_api_and_pages(candle_set, api_client, client, user):
     assert client.get("/epochs/").status_code == 200
 
 
-def test_delete_an_epoch_with_its_files_keeps_the_candle_store(candle_set, api_client):
+def test_delete_an_epoch_with_its_files_keeps_the_candle_store(candle_set, administrator):
+    from rest_framework.test import APIClient
+
     from epochs.services.paths import candle_store_dir
+
+    api_client = APIClient()
+    api_client.force_authenticate(administrator)  # deleting is an administrator's
 
     epoch, job = epoch_create(candlestick_set=candle_set, id="_GONE", epoch_width=1, inline=True)
     assert run_inline(job).status == JobStatus.SUCCEEDED
