@@ -72,6 +72,8 @@ API = {
     "GET /api/prediction-models/": VIEWER,
     "GET /api/prediction-models/{id}/": VIEWER,
     "GET /api/prediction-models/{id}/certificate/": VIEWER,
+    "POST /api/prediction-models/{id}/forward-test/": OPERATOR,
+    "GET /api/prediction-models/{id}/forward-tests/": VIEWER,
     "GET /api/profitable-configs/": VIEWER,
     "GET /api/profitable-configs/{id}/": VIEWER,
     "GET /api/regression-batches/": VIEWER,
