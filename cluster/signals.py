@@ -1,4 +1,6 @@
-"""Worker schedules after every migrate; a server's host-key confirmation withdrawn when its connection changes."""
+"""After every migrate, remove the former one-minute reaper schedule (the reaper now runs inside
+each worker, cluster.jobs.worker, at the period of ``JOB_REAPER_SECONDS``); a server's host-key
+confirmation withdrawn when its connection changes."""
 from django.db.models.signals import post_migrate, pre_save
 from django.dispatch import receiver
 
@@ -9,10 +11,7 @@ def ensure_schedules(sender, **kwargs) -> None:
         return
     from django_q.models import Schedule
 
-    Schedule.objects.update_or_create(
-        name="reap stale jobs",
-        defaults={"func": "cluster.tasks.reap", "schedule_type": Schedule.MINUTES, "minutes": 1, "repeats": -1},
-    )
+    Schedule.objects.filter(name="reap stale jobs", func="cluster.tasks.reap").delete()
 
 
 # What decides where and how we connect, and what runs there: changing any of them makes the

@@ -76,7 +76,7 @@ def _refusals_fail_the_job():
 
 
 def reap() -> dict:
-    """Scheduled by django-q2 (see cluster.signals)."""
+    """One reaper round as a task (each worker also runs them itself: cluster.jobs.worker)."""
     from cluster.jobs.reaper import reap_stale_jobs
 
     return reap_stale_jobs()

@@ -49,9 +49,10 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    # Before django_q: its `qcluster` command is cluster's (reaper, fast stop).
+    "cluster",
     "django_q",
     "epoca_builder",
-    "cluster",
     "epochs",
     "regressions",
     "prediction_models",
@@ -255,8 +256,10 @@ Q_CLUSTER = {
 }
 if REDIS_URL:
     Q_CLUSTER["redis"] = REDIS_URL
+    Q_CLUSTER["broker_class"] = "cluster.jobs.brokers.RedisBroker"
 else:
     Q_CLUSTER["orm"] = "default"
+    Q_CLUSTER["broker_class"] = "cluster.jobs.brokers.ORMBroker"
 # TensorFlow threads per training process: two workers on two cores must not oversubscribe.
 TRAINING_THREADS = env.int("TRAINING_THREADS", default=1)
 

@@ -63,10 +63,9 @@ class DemoView(APIView):
 
     @extend_schema(tags=["demo"], request=DemoInputSerializer, responses={202: JobSerializer})
     def post(self, request):
-        from cluster.services.jobs import job_enqueue
+        from epoca_builder.demo import demo_enqueue
 
         data = DemoInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        job = job_enqueue(kind="epoca_builder.demo", params={"source": data.validated_data.get("source") or None},
-                          user=request.user, dedup_key="demo")
+        job = demo_enqueue(source=data.validated_data.get("source"), user=request.user)
         return Response(JobSerializer(job).data, status=status.HTTP_202_ACCEPTED)

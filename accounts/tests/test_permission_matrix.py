@@ -58,6 +58,7 @@ API = {
     "DELETE /api/epochs/{id}/": ADMINISTRATOR,
     "GET /api/epochs/{id}/download/": VIEWER,
     "POST /api/epochs/{id}/export/": OPERATOR,
+    "POST /api/epochs/{id}/withdraw-export/": ADMINISTRATOR,
     "GET /api/jobs/": VIEWER,
     "GET /api/jobs/{id}/": VIEWER,
     "POST /api/jobs/{id}/cancel/": OPERATOR,

@@ -80,7 +80,11 @@ class EpochStoreViewSet(viewsets.ViewSet):
         if not isinstance(checksums, dict):
             raise ValidationError({"sha256": "a JSON object mapping each file name to its sha256"})
         try:
-            created, stored = artifacts.regression_store(folder, regression_id, request.FILES, checksums)
+            generation = int(request.data.get("generation") or 0)
+        except ValueError:
+            raise ValidationError({"generation": "an integer >= 0: the regression's training generation"}) from None
+        try:
+            created, stored = artifacts.regression_store(folder, regression_id, request.FILES, checksums, generation)
         except artifacts.ArtifactConflictError as exc:
             return Response({"message": exc.message, "stored": exc.extra}, status=status.HTTP_409_CONFLICT)
         return Response(stored, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)

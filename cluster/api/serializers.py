@@ -17,7 +17,8 @@ class JobSerializer(serializers.ModelSerializer):
             "id", "kind", "status", "params", "target_type", "target_id", "target_label", "created_by", "server", "where",
             "parent", "attempts", "max_attempts", "cancel_requested", "waiting", "worker", "heartbeat_at",
             "progress_done", "progress_total", "progress_message", "percent", "log_tail", "result", "error",
-            "traceback", "created", "started", "finished", "children_count",
+            "traceback", "created", "started", "finished", "children_count", "permanent_failure", "queued_at",
+            "message_holder",
         ]
         read_only_fields = fields
 
@@ -27,6 +28,7 @@ class JobBriefSerializer(JobSerializer):
         fields = [
             "id", "kind", "status", "target_label", "where", "parent", "attempts", "progress_done", "progress_total",
             "progress_message", "percent", "error", "created", "started", "finished", "children_count",
+            "permanent_failure",
         ]
         read_only_fields = fields
 

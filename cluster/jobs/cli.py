@@ -41,23 +41,33 @@ def run_inline(job, *, verbose: bool = False):
 
 
 def run_tree_inline(job, *, verbose: bool = False, poll_seconds: float = 1.0):
-    """Run a parent job and its children here, taking part like a worker.
+    """Run a parent job and its descendants here, taking part like a worker.
 
-    Children are queued as usual; this process claims them one by one (a worker that claimed
-    one first keeps it), waits for the ones running elsewhere, then runs the parent's final step.
+    Children (and theirs: a pipeline's stages fan out again) are queued as usual; this process
+    claims the oldest queued job of the tree one by one (a worker that claimed one first keeps
+    it) and waits while the rest runs elsewhere, until the parent has ended.
     """
     import time
 
-    from cluster.choices import ACTIVE_STATUSES, JobStatus
+    from cluster.choices import ACTIVE_STATUSES
 
     job = run_inline(job, verbose=verbose)
     while job.status in ACTIVE_STATUSES:
-        for child in job.children.filter(status=JobStatus.QUEUED).order_by("id"):
-            run_inline(child, verbose=verbose)
-        job.refresh_from_db()
-        if job.status == JobStatus.QUEUED:  # the last child queued the parent to finish up
-            job = run_inline(job, verbose=verbose)
-        elif job.status == JobStatus.RUNNING:
+        queued = _oldest_queued_in_tree(job)
+        if queued is not None:
+            run_inline(queued, verbose=verbose)
+        else:
             time.sleep(poll_seconds)
-            job.refresh_from_db()
+        job.refresh_from_db()
     return job
+
+
+def _oldest_queued_in_tree(root):
+    from cluster.choices import JobStatus
+    from cluster.models import Job
+
+    ids, frontier = [root.pk], [root.pk]
+    while frontier:
+        frontier = list(Job.objects.filter(parent_id__in=frontier).values_list("pk", flat=True))
+        ids += frontier
+    return Job.objects.filter(pk__in=ids, status=JobStatus.QUEUED).order_by("id").first()

@@ -25,7 +25,15 @@ class JobCancelled(Exception):
 
 
 class JobFailed(Exception):
-    """An expected failure: the message is shown to the user, no traceback needed."""
+    """An expected failure: the message is shown to the user, no traceback needed.
+
+    Permanent unless ``retryable`` (a crashed child process, a lost server): see
+    ``cluster.jobs.failures.classify_failure``.
+    """
+
+    def __init__(self, message: str = "", *, retryable: bool = False):
+        super().__init__(message)
+        self.retryable = retryable
 
 
 class JobContext:

@@ -67,9 +67,9 @@ def run_child(ctx: JobContext, argv: Sequence[str], *, env: dict | None = None, 
     if ctx.cancel_seen:
         raise JobCancelled("cancelled on request")
     if code != 0:
-        raise JobFailed(f"{os.path.basename(argv[1] if len(argv) > 1 else argv[0])} exited with status {code}")
+        raise JobFailed(f"{os.path.basename(argv[1] if len(argv) > 1 else argv[0])} exited with status {code}", retryable=True)
     if result is None:
-        raise JobFailed("the child process ended without a result")
+        raise JobFailed("the child process ended without a result", retryable=True)
     return result
 
 
@@ -91,7 +91,7 @@ def handle_line(ctx: JobContext, line: str, result: dict | None, *, save_state=N
     elif "result" in event:
         return event["result"]
     elif "error" in event:
-        raise JobFailed(event["error"])
+        raise JobFailed(event["error"], retryable=bool(event.get("retryable")))
     return result
 
 

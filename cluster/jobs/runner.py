@@ -4,14 +4,14 @@ from __future__ import annotations
 import logging
 import os
 import socket
-import traceback as tb
 
 from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
 from cluster.choices import TERMINAL_STATUSES, JobStatus
-from cluster.jobs.context import WAIT_FOR_CHILDREN, JobCancelled, JobContext, JobFailed, _roll_up_parent
+from cluster.jobs.context import WAIT_FOR_CHILDREN, JobCancelled, JobContext, _roll_up_parent
+from cluster.jobs.failures import classify_failure
 from cluster.jobs.registry import get_kind
 
 logger = logging.getLogger("epoch_builder.jobs")
@@ -55,19 +55,32 @@ def execute(job_id: int, token: str, observer=None) -> dict:
     except JobCancelled:
         ctx.log("cancelled")
         _terminate(ctx, JobStatus.CANCELLED, error="Cancelled on request.")
-    except JobFailed as exc:
-        ctx.log(f"failed: {exc}")
-        _terminate(ctx, JobStatus.FAILED, error=str(exc))
     except Exception as exc:  # anything unexpected keeps its traceback for the user
-        trace = tb.format_exc()
-        ctx.log(trace)
-        _terminate(ctx, JobStatus.FAILED, error=repr(exc), trace=trace)
+        _fail(ctx, exc)
     else:
         if outcome is WAIT_FOR_CHILDREN:
             _wait(ctx)
         else:
             _terminate(ctx, JobStatus.SUCCEEDED, result=outcome or {})
     return {"claimed": True}
+
+
+def _fail(ctx: JobContext, exc: Exception) -> None:
+    """A permanent failure ends the job now; a retryable one queues it again while attempts remain."""
+    from cluster.services.jobs import job_requeue
+
+    failure = classify_failure(exc)
+    ctx.log(failure.traceback or f"failed: {failure.message}")
+    job = ctx.job
+    if failure.permanent:
+        _terminate(ctx, JobStatus.FAILED, error=failure.message, trace=failure.traceback, permanent=True)
+    elif job.attempts < job.max_attempts:
+        ctx.flush()
+        job.refresh_from_db()
+        job_requeue(job=job, reason=f"attempt {job.attempts} of {job.max_attempts} failed: {failure.message}; queued again")
+    else:
+        _terminate(ctx, JobStatus.FAILED, error=f"Gave up after {job.attempts} attempts: {failure.message}",
+                   trace=failure.traceback)
 
 
 def _wait(ctx: JobContext) -> None:
@@ -80,12 +93,19 @@ def _wait(ctx: JobContext) -> None:
     children_finished(ctx.job.pk)
 
 
-def _terminate(ctx: JobContext, status: str, *, result: dict | None = None, error: str = "", trace: str = "") -> None:
+def _terminate(ctx: JobContext, status: str, *, result: dict | None = None, error: str = "", trace: str = "",
+               permanent: bool = False) -> None:
     from cluster.models import Job
 
     ctx.flush()
     job = ctx.job
-    fields = {"status": status, "finished": timezone.now(), "error": error, "traceback": trace, "waiting": False}
+    if status == JobStatus.FAILED:
+        error = _with_failed_children(job, error)
+        # A parent that failed for its children can be retried by hand if one of them can.
+        if job.children.filter(status__in=(JobStatus.FAILED, JobStatus.CANCELLED), permanent_failure=False).exists():
+            permanent = False
+    fields = {"status": status, "finished": timezone.now(), "error": error, "traceback": trace, "waiting": False,
+              "permanent_failure": permanent}
     if result is not None:
         fields["result"] = result
     if status == JobStatus.SUCCEEDED:
@@ -99,8 +119,26 @@ def _terminate(ctx: JobContext, status: str, *, result: dict | None = None, erro
         logger.warning("job %s changed hands before it could end as %s", job.pk, status)
         return
     if job.parent_id:
-        _roll_up_parent(job.parent_id)
-        children_finished(job.parent_id)
+        parent_notify(job.parent_id)
+
+
+def parent_notify(parent_id: int) -> None:
+    """A child ended: update the parent's progress and wake it if it was the last one."""
+    _roll_up_parent(parent_id)
+    children_finished(parent_id)
+
+
+def _with_failed_children(job, error: str, limit: int = 20) -> str:
+    """A failed parent says which of its children failed and why."""
+    failed = list(job.children.filter(status__in=(JobStatus.FAILED, JobStatus.CANCELLED)).order_by("id")
+                  .values_list("pk", "kind", "target_label", "status", "error")[: limit + 1])
+    if not failed:
+        return error
+    lines = [f"#{pk} {label or kind}: {status}: {(reason or '').splitlines()[0] if reason else ''}"
+             for pk, kind, label, status, reason in failed[:limit]]
+    if len(failed) > limit:
+        lines.append(f"... and {job.children.filter(status__in=(JobStatus.FAILED, JobStatus.CANCELLED)).count() - limit} more")
+    return f"{error}\nChildren that did not succeed:\n" + "\n".join(lines)
 
 
 def children_finished(parent_id: int) -> None:

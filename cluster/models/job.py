@@ -36,6 +36,12 @@ class Job(models.Model):
     cancel_requested = models.BooleanField(default=False)
     # A parent that has fanned out waits for its children without a heartbeat of its own.
     waiting = models.BooleanField(default=False)
+    # Delivery: when the current message was sent, and which django-q2 cluster (host:sentinel pid)
+    # took it from the broker; the reaper sends again what no live cluster holds.
+    queued_at = models.DateTimeField(null=True, blank=True)
+    message_holder = models.CharField(max_length=200, blank=True)
+    # The last failure cannot succeed on another attempt (see cluster.jobs.failures).
+    permanent_failure = models.BooleanField(default=False)
 
     worker = models.CharField(max_length=200, blank=True, help_text="host:pid of the worker process running it.")
     process_group = models.IntegerField(null=True, blank=True)

@@ -1,6 +1,8 @@
 """Every write to a job: create and enqueue, fan out, re-queue, cancel, retry."""
 from __future__ import annotations
 
+import hashlib
+import json
 import uuid
 
 from django.db import IntegrityError, transaction
@@ -24,6 +26,15 @@ def _enqueue_on_commit(job: Job) -> None:
     transaction.on_commit(lambda: _send(job_id, token, kind))
 
 
+def job_dedup_key(key: str, params: dict | None) -> str:
+    """The stored de-duplication key: the caller's key and a digest of every parameter, so that
+    asking for the same work returns the active job and asking for other work makes a new one."""
+    if not key:
+        return ""
+    digest = hashlib.sha256(json.dumps(params or {}, sort_keys=True, default=str).encode()).hexdigest()[:16]
+    return f"{key}@{digest}"
+
+
 @transaction.atomic
 def job_enqueue(
     *,
@@ -44,6 +55,7 @@ def job_enqueue(
     if the caller dies, the reaper hands them to a worker.
     """
     spec = get_kind(kind)
+    dedup_key = job_dedup_key(dedup_key, params)
     if dedup_key:
         existing = Job.objects.filter(kind=kind, dedup_key=dedup_key, status__in=ACTIVE_STATUSES).first()
         if existing:
@@ -57,6 +69,7 @@ def job_enqueue(
         parent=parent,
         max_attempts=max_attempts or spec.max_attempts,
         claim_token=uuid.uuid4(),
+        queued_at=timezone.now(),
     )
     job.set_target(target)
     job.full_clean(exclude=["target_type", "created_by", "server", "parent"])
@@ -79,8 +92,7 @@ def job_children_ensure(*, parent: Job, specs: list[dict]) -> list[Job]:
     existing = {c.dedup_key: c for c in parent.children.all()}
     children = []
     for spec in specs:
-        key = spec["dedup_key"]
-        child = existing.get(key)
+        child = existing.get(job_dedup_key(spec["dedup_key"], spec.get("params", {})))
         if child is None:
             child = job_enqueue(
                 kind=spec["kind"],
@@ -89,40 +101,86 @@ def job_children_ensure(*, parent: Job, specs: list[dict]) -> list[Job]:
                 user=parent.created_by,
                 server=spec.get("server", parent.server),
                 parent=parent,
-                dedup_key=key,
+                dedup_key=spec["dedup_key"],
             )
-        elif child.status in (JobStatus.FAILED, JobStatus.CANCELLED) and spec.get("retry_failed"):
-            job_retry(job=child)
+        elif (child.status == JobStatus.FAILED and spec.get("retry_failed") and not child.permanent_failure
+              and child.attempts < child.max_attempts):
+            # The parent's retry is an attempt like any other: none once they are used up.
+            child = job_retry(job=child, by_hand=False)
         children.append(child)
     Job.objects.filter(pk=parent.pk).update(progress_total=sum(c.progress_total for c in children))
     return children
 
 
-def job_requeue(*, job: Job, reason: str, count_attempt: bool = True) -> bool:
-    """Queue a running job again (worker lost, or a parent whose children ended).
+def job_requeue(*, job: Job, reason: str, count_attempt: bool = True, error: str = "", trace: str = "") -> bool:
+    """Queue a running job again (worker lost, a retryable failure, a parent whose children ended).
 
-    Fails it instead once it has used its attempts. Returns False if the job changed meanwhile.
+    Fails it instead once it has used its attempts, with ``error`` (or the reason) and ``trace``.
+    Returns False if the job changed meanwhile.
     """
     token = uuid.uuid4()
     stamp = timezone.now().strftime("%Y-%m-%d %H:%M:%S")
     note = f"\n{stamp} {reason}"
     running = Job.objects.filter(pk=job.pk, status=JobStatus.RUNNING, claim_token=job.claim_token)
     if count_attempt and job.attempts >= job.max_attempts:
-        return bool(
+        failed = bool(
             running.update(
                 status=JobStatus.FAILED,
                 finished=timezone.now(),
-                error=f"Gave up after {job.attempts} attempts: {reason}.",
+                waiting=False,
+                error=f"Gave up after {job.attempts} attempts: {error or reason}.",
+                traceback=trace,
                 log_tail=job.log_tail + note,
             )
         )
+        if failed and job.parent_id:
+            from cluster.jobs.runner import parent_notify
+
+            parent_notify(job.parent_id)
+        return failed
     with transaction.atomic():
-        updated = running.update(status=JobStatus.QUEUED, claim_token=token, waiting=False, log_tail=job.log_tail + note)
+        updated = running.update(status=JobStatus.QUEUED, claim_token=token, waiting=False, log_tail=job.log_tail + note,
+                                 queued_at=timezone.now(), message_holder="")
         if updated:
             if not count_attempt:
                 Job.objects.filter(pk=job.pk).update(attempts=F("attempts") - 1)
             transaction.on_commit(lambda: _send(job.pk, str(token), job.kind))
     return bool(updated)
+
+
+def job_resend(*, job: Job, reason: str) -> bool:
+    """Send a queued job's message again under a new token (its message was lost with a
+    worker); the old message, if it ever arrives, finds nothing to claim. No attempt is used."""
+    token = uuid.uuid4()
+    stamp = timezone.now().strftime("%Y-%m-%d %H:%M:%S")
+    with transaction.atomic():
+        updated = Job.objects.filter(pk=job.pk, status=JobStatus.QUEUED, claim_token=job.claim_token).update(
+            claim_token=token, queued_at=timezone.now(), message_holder="", log_tail=f"{job.log_tail}\n{stamp} {reason}"
+        )
+        if updated:
+            transaction.on_commit(lambda: _send(job.pk, str(token), job.kind))
+    return bool(updated)
+
+
+@transaction.atomic
+def job_adopt(*, job: Job, parent: Job) -> Job:
+    """Make a job created by a stage's own service (``inline``, not queued) a child of ``parent``
+    and queue it: a pipeline job (the demo) runs its stages as children the workers take.
+    A job that runs already (an equivalent one, found by its key) is only attached."""
+    if job.parent_id not in (None, parent.pk):
+        raise ApplicationError(f"Job #{job.pk} belongs to job #{job.parent_id} already.")
+    if job.parent_id == parent.pk and job.status != JobStatus.QUEUED:
+        return job
+    Job.objects.filter(pk=job.pk).update(parent=parent)
+    job.parent = parent
+    if job.status == JobStatus.QUEUED:
+        # A new token: a message sent earlier, if any, finds nothing to claim.
+        job.claim_token = uuid.uuid4()
+        job.queued_at = timezone.now()
+        Job.objects.filter(pk=job.pk, status=JobStatus.QUEUED).update(claim_token=job.claim_token, queued_at=job.queued_at,
+                                                                       message_holder="")
+        _enqueue_on_commit(job)
+    return job
 
 
 @transaction.atomic
@@ -145,20 +203,44 @@ def job_cancel(*, job: Job, user=None) -> Job:
 
 
 @transaction.atomic
-def job_retry(*, job: Job, user=None) -> Job:
-    """Run a failed or cancelled job again; handlers skip the work already done."""
+def job_retry(*, job: Job, user=None, by_hand: bool = True) -> Job:
+    """Run a failed or cancelled job again, or send a stranded queued job's message again.
+
+    Attempts are never reset: a retry by hand that finds them used up grants one more, so the
+    log reads "attempt 4 of 4"; a permanent failure is not retried (another attempt would fail
+    the same way). Handlers skip the work already done.
+    """
+    from cluster.jobs.delivery import job_is_stranded
+
+    job.refresh_from_db()
+    if job.status == JobStatus.QUEUED:
+        if not job_is_stranded(job):
+            raise ApplicationError(f"Job #{job.pk} is queued and its message waits for a worker: nothing to retry.")
+        job_resend(job=job, reason="sent again on request: its message was lost")
+        job.refresh_from_db()
+        return job
     if job.status not in (JobStatus.FAILED, JobStatus.CANCELLED):
-        raise ApplicationError(f"Only failed or cancelled jobs can be retried; job #{job.pk} is {job.status}.")
+        raise ApplicationError(f"Only failed, cancelled or stranded queued jobs can be retried; job #{job.pk} is {job.status}.")
+    if job.permanent_failure:
+        raise ApplicationError(f"Job #{job.pk} failed for a reason another attempt cannot change: {job.error}")
     if job.dedup_key and Job.objects.filter(kind=job.kind, dedup_key=job.dedup_key, status__in=ACTIVE_STATUSES).exists():
         raise ApplicationError("An equivalent job is already queued or running.")
+    stamp = timezone.now().strftime("%Y-%m-%d %H:%M:%S")
     job.status = JobStatus.QUEUED
     job.claim_token = uuid.uuid4()
-    job.attempts = 0
+    if by_hand and job.attempts >= job.max_attempts:
+        job.max_attempts = job.attempts + 1
     job.cancel_requested = False
+    if job.error:
+        job.log_tail = f"{job.log_tail}\n{stamp} retried{' by hand' if by_hand else ''} after: {job.error}"[-200_000:]
     job.error = job.traceback = ""
     job.finished = None
-    job.save(update_fields=["status", "claim_token", "attempts", "cancel_requested", "error", "traceback", "finished"])
-    for child in job.children.filter(status__in=(JobStatus.FAILED, JobStatus.CANCELLED)):
-        job_retry(job=child, user=user)
+    job.queued_at = timezone.now()
+    job.message_holder = ""
+    job.save(update_fields=["status", "claim_token", "max_attempts", "cancel_requested", "error", "traceback", "finished",
+                            "log_tail", "queued_at", "message_holder"])
+    if by_hand:
+        for child in job.children.filter(status__in=(JobStatus.FAILED, JobStatus.CANCELLED), permanent_failure=False):
+            job_retry(job=child, user=user)
     _enqueue_on_commit(job)
     return job

@@ -229,11 +229,11 @@ def _follow(ctx: JobContext, link: _Link, root: str, proc: RemoteProcess, offset
     if code is None:
         if Job.objects.filter(pk=ctx.job.pk, cancel_requested=True).exists():
             raise JobCancelled("cancelled on request")
-        raise JobFailed(f"the process on {link.server.name} was killed")
+        raise JobFailed(f"the process on {link.server.name} was killed", retryable=True)
     if code != 0:
-        raise JobFailed(f"the process on {link.server.name} exited with status {code}")
+        raise JobFailed(f"the process on {link.server.name} exited with status {code}", retryable=True)
     if result is None:
-        raise JobFailed(f"the process on {link.server.name} ended without a result")
+        raise JobFailed(f"the process on {link.server.name} ended without a result", retryable=True)
     return result
 
 

@@ -57,11 +57,15 @@ def test_success_records_progress_log_and_result():
 
 
 def test_failure_keeps_the_traceback():
+    from unittest import mock
+
     job, _ = _enqueue("tests.explode")
-    execute(job.pk, str(job.claim_token))
-    job.refresh_from_db()
-    assert job.status == JobStatus.FAILED
-    assert job.error == "ZeroDivisionError('boom in the handler')"
+    with mock.patch("cluster.services.jobs._send"):
+        for _attempt in range(3):  # retryable: queued again until its attempts are used
+            execute(job.pk, str(job.claim_token))
+            job.refresh_from_db()
+    assert job.status == JobStatus.FAILED and not job.permanent_failure
+    assert job.error == "Gave up after 3 attempts: ZeroDivisionError('boom in the handler')"
     assert "Traceback (most recent call last)" in job.traceback
     assert "_explode" in job.traceback and "boom in the handler" in job.log_tail
     assert job.progress_message == "about to fail"
@@ -144,17 +148,20 @@ def test_cancel_kills_a_child_process():
 
 
 def test_retry_runs_a_failed_job_again():
-    job, send = _enqueue("tests.explode")
-    execute(job.pk, str(job.claim_token))
-    job.refresh_from_db()
-    with pytest.raises(ApplicationError):
-        job_retry(job=Job.objects.get(pk=_enqueue("cluster.selfcheck")[0].pk))
     from unittest import mock
 
+    job, send = _enqueue("tests.explode")
+    with mock.patch("cluster.services.jobs._send"):
+        for _attempt in range(3):
+            execute(job.pk, str(job.claim_token))
+            job.refresh_from_db()
+    with pytest.raises(ApplicationError):
+        job_retry(job=Job.objects.get(pk=_enqueue("cluster.selfcheck")[0].pk))
     with mock.patch("cluster.services.jobs._send") as send:
         job_retry(job=job)
     job.refresh_from_db()
     assert job.status == JobStatus.QUEUED and job.error == "" and job.traceback == ""
+    assert (job.attempts, job.max_attempts) == (3, 4)  # a retry by hand is one more attempt, counted
     send.assert_called_once_with(job.pk, str(job.claim_token), "tests.explode")
 
 
@@ -196,7 +203,7 @@ def test_parent_fans_out_and_sums_children_progress():
         parent.refresh_from_db()
         assert parent.status == JobStatus.RUNNING and parent.waiting
         children = list(parent.children.order_by("id"))
-        assert [c.dedup_key for c in children] == ["child-1", "child-2", "child-3"]
+        assert [c.dedup_key.split("@")[0] for c in children] == ["child-1", "child-2", "child-3"]
         for child in children:
             execute(child.pk, str(child.claim_token))
         parent.refresh_from_db()

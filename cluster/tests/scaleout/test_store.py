@@ -108,6 +108,18 @@ def test_different_files_for_a_stored_regression_are_a_conflict(epoch):
     assert (epoch / "regressions" / RID / "certificate.json").read_bytes() == b'{"id": "x"}'
 
 
+def test_a_retrained_generation_replaces_the_files_held_and_an_older_one_is_a_conflict(epoch):
+    regression_store(epoch, RID, *upload(trained()))
+    created, stored = regression_store(epoch, RID, *upload(trained(b'{"id": "retrained"}')), generation=1)
+    assert created and stored["generation"] == 1 and stored["complete"]
+    assert (epoch / "regressions" / RID / "certificate.json").read_bytes() == b'{"id": "retrained"}'
+    assert regression_store(epoch, RID, *upload(trained(b'{"id": "retrained"}')), generation=1)[0] is False
+    for late in (0, 1):  # a slower worker's copy of an older or the same generation
+        with pytest.raises(ArtifactConflictError, match="generation 1"):
+            regression_store(epoch, RID, *upload(trained(b'{"id": "late"}')), generation=late)
+    assert (epoch / "regressions" / RID / "certificate.json").read_bytes() == b'{"id": "retrained"}'
+
+
 # --- the API: worker (and administrator) tokens only, known epochs and regressions only -------
 
 @pytest.fixture

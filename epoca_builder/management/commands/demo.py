@@ -2,7 +2,7 @@ import json
 
 from django.core.management.base import BaseCommand, CommandError
 
-from epoca_builder.errors import ApplicationError
+from cluster.choices import JobStatus
 
 
 class Command(BaseCommand):
@@ -16,22 +16,14 @@ class Command(BaseCommand):
         parser.add_argument("--source", help="Base URL or local folder with Binance's layout (default: CANDLESTICK_SOURCE).")
 
     def handle(self, *args, source=None, **options):
-        from tqdm import tqdm
+        from cluster.jobs.cli import run_tree_inline
+        from epoca_builder.demo import demo_enqueue
 
-        from epoca_builder.demo import STAGES, run_demo
-
-        bar = tqdm(total=len(STAGES), desc="demo", unit="stage")
-
-        def report(done, total, message):
-            bar.n = done
-            bar.set_postfix_str(message[:60])
-            bar.refresh()
-
-        try:
-            result = run_demo(source=source, report=report)
-        except ApplicationError as exc:
-            raise CommandError(exc.message) from None
-        finally:
-            bar.close()
+        # The demo job and its stages run here, as a worker would run them; a worker that is
+        # running takes its share of the stages' jobs.
+        job = run_tree_inline(demo_enqueue(source=source, inline=True))
+        if job.status != JobStatus.SUCCEEDED:
+            raise CommandError(f"Job #{job.pk} {job.status}: {job.error}")
+        result = job.result
         self.stdout.write(self.style.SUCCESS(f"Epoch File ready: {result['epoch_file']} (epoch {result['epoch']})"))
         self.stdout.write(json.dumps(result, indent=2))

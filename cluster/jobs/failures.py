@@ -1,0 +1,71 @@
+"""The one place that decides whether a failed attempt may be tried again.
+
+*Permanent* failures (a refusal of the domain, a broken contract of an engine, a full disk or
+a read-only file system) end the job at once with their message: another attempt would fail
+the same way. Anything else (a crash, a lost connection, a killed child process) is
+*retryable* while the job has attempts left.
+"""
+from __future__ import annotations
+
+import errno
+import traceback as tb
+from dataclasses import dataclass
+
+from django.utils.module_loading import import_string
+
+# The engines' contract errors: the input or the result breaks a rule, whoever runs it.
+PERMANENT_ERRORS = (
+    "epoca_builder.errors.ApplicationError",
+    "regressions.engine.certificate.CertificateError",
+    "prediction_models.services.certificates.CertificateError",
+    "epochs.engine.epoch_file.EpochFileError",
+    "epochs.engine.errors.EpochError",
+    "epochs.engine.errors.EpochParameterError",
+    "regressions.engine.grid.GridProfileError",
+    "regressions.engine.architectures.ArchitectureConfigError",
+    "prediction_models.engine.config_space.ConfigSpaceError",
+    "epoca_builder.files.UnsafePathError",
+)
+# The disk refuses every write until someone frees or remounts it.
+PERMANENT_ERRNOS = {errno.ENOSPC: "the disk is full", errno.EROFS: "the file system is read-only", errno.EDQUOT: "the disk quota is used up"}
+
+_permanent_classes: tuple[type, ...] | None = None
+
+
+@dataclass(frozen=True)
+class Failure:
+    permanent: bool
+    message: str
+    traceback: str = ""
+
+
+def _permanent_types() -> tuple[type, ...]:
+    global _permanent_classes
+    if _permanent_classes is None:
+        _permanent_classes = tuple(import_string(path) for path in PERMANENT_ERRORS)
+    return _permanent_classes
+
+
+def _chain(exc: BaseException):
+    seen = set()
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        yield exc
+        exc = exc.__cause__ or exc.__context__
+
+
+def classify_failure(exc: BaseException) -> Failure:
+    """Classify the exception that ended an attempt (call it inside the ``except`` block)."""
+    from cluster.jobs.context import JobFailed
+
+    trace = tb.format_exc() if exc.__traceback__ is not None else ""
+    for link in _chain(exc):
+        if isinstance(link, OSError) and link.errno in PERMANENT_ERRNOS:
+            where = f" ({link.filename})" if link.filename else ""
+            return Failure(True, f"{PERMANENT_ERRNOS[link.errno]}{where}: {link.strerror or link}", trace)
+    if isinstance(exc, JobFailed):
+        # An expected failure carries its own verdict; its message says it all.
+        return Failure(not exc.retryable, str(exc))
+    if isinstance(exc, _permanent_types()):
+        return Failure(True, getattr(exc, "message", None) or str(exc), trace)
+    return Failure(False, repr(exc), trace)
