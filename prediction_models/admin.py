@@ -3,7 +3,7 @@ from django.utils.html import format_html
 
 from epoca_builder.admin_actions import enqueue_each
 from epoca_builder.errors import ApplicationError
-from prediction_models.models import ConfigChunk, PredictionModel, PredictionModelSearch, ProfitableConfig
+from prediction_models.models import ConfigChunk, ForwardTest, PredictionModel, PredictionModelSearch, ProfitableConfig
 from prediction_models.services.build import models_build_enqueue
 from prediction_models.services.search import assets_export_json, search_find_enqueue, search_initialize
 
@@ -95,3 +95,15 @@ def _offer_on_selections() -> None:
 
 
 _offer_on_selections()
+
+
+@admin.register(ForwardTest)
+class ForwardTestAdmin(admin.ModelAdmin):
+    """Forward tests are started from the model page, the API or ``manage.py forward_test``."""
+
+    list_display = ["__str__", "status", "start", "end", "decisions", "refused_rows", "positions", "profit"]
+    list_filter = ["status"]
+    readonly_fields = [f.name for f in ForwardTest._meta.fields]
+
+    def has_add_permission(self, request):
+        return False

@@ -9,3 +9,9 @@ class SearchStatus(models.TextChoices):
     SEARCHED = "searched", "Searched"
     BUILT = "built", "Built"
     FAILED = "failed", "Failed"
+
+
+class ForwardTestStatus(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    DONE = "done", "Done"
+    FAILED = "failed", "Failed"

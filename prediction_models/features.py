@@ -15,7 +15,7 @@ import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
 from epoca_builder.files import atomic_open, read_json, safe_join
-from prediction_models.engine.assets import features_from_forecasts
+from prediction_models.engine.assets import features_from_forecasts, refused_windows
 
 PREDICT_BATCH = 4096
 
@@ -34,14 +34,22 @@ def test_windows(test_closes: np.ndarray, lookback: int, predictions: int) -> np
     return sliding_window_view(np.asarray(test_closes, dtype=np.float64), lookback)[:count]
 
 
-def regression_features(epoch_dir: str | Path, regression_id: str, test_closes: np.ndarray) -> np.ndarray:
+def regression_features(
+    epoch_dir: str | Path, regression_id: str, test_closes: np.ndarray, refuse_from: int | None = None
+) -> np.ndarray:
+    """Features of one regression; windows deciding at test row >= ``refuse_from`` (the holdout)
+    whose input reaches a normalisation bound have none (NaN), as Epoca refuses them live."""
     import tensorflow as tf
 
     lookback, predictions = regression_shape(epoch_dir, regression_id)
     model = tf.keras.models.load_model(safe_join(epoch_dir, "regressions", regression_id, "model.keras"), compile=False)
     windows = test_windows(test_closes, lookback, predictions)
     forecasts = model.predict(windows.astype(np.float32), batch_size=PREDICT_BATCH, verbose=0)
-    return features_from_forecasts(test_closes, lookback, np.asarray(forecasts, dtype=np.float64)[:, -1])
+    refused = None
+    if refuse_from is not None:
+        refused = refused_windows(test_closes, lookback, 1.0, 0.0)[: len(windows)]
+        refused &= np.arange(len(windows)) + lookback >= refuse_from
+    return features_from_forecasts(test_closes, lookback, np.asarray(forecasts, dtype=np.float64)[:, -1], refused)
 
 
 def features_file(out_dir: str | Path, regression_id: str) -> Path:
@@ -54,8 +62,13 @@ def predict_features(
     out_dir: str | Path,
     test_row: int,
     progress: Callable[[int, int, str], None] | None = None,
+    holdout_row: int | None = None,
 ) -> list[Path]:
-    """Write ``<out_dir>/<id>.npy`` for every regression that has none yet."""
+    """Write ``<out_dir>/<id>.npy`` for every regression that has none yet.
+
+    ``holdout_row``: the epoch row where the holdout starts; from there on, windows Epoca would
+    refuse have no feature.
+    """
     from epochs.engine.epoch import read_epoch_candles
 
     _, _, closes = read_epoch_candles(Path(epoch_dir) / "candlesticks")
@@ -65,9 +78,42 @@ def predict_features(
     for done, regression_id in enumerate(regression_ids):
         path = features_file(out_dir, regression_id)
         if not path.exists():
-            features = regression_features(epoch_dir, regression_id, test_closes)
+            refuse_from = None if holdout_row is None else holdout_row - test_row
+            features = regression_features(epoch_dir, regression_id, test_closes, refuse_from)
             with atomic_open(path, "wb") as handle:
                 np.save(handle, features)
+        paths.append(path)
+        if progress:
+            progress(done + 1, len(regression_ids), regression_id)
+    return paths
+
+
+def predict_windows(
+    epoch_dir: str | Path,
+    regression_ids: Sequence[str],
+    windows_file: str | Path,
+    out_dir: str | Path,
+    progress: Callable[[int, int, str], None] | None = None,
+) -> list[Path]:
+    """Write ``<out_dir>/<id>.npy``: each regression's last forecast step for every input window
+    of ``windows_file`` (a forward test's Epoca inputs); done regressions are skipped."""
+    windows = np.load(windows_file).astype(np.float32)
+    Path(out_dir).mkdir(parents=True, exist_ok=True)
+    paths = []
+    model = None
+    for done, regression_id in enumerate(regression_ids):
+        path = features_file(out_dir, regression_id)
+        if not path.exists():
+            import tensorflow as tf
+
+            lookback, _ = regression_shape(epoch_dir, regression_id)
+            if windows.shape[1] != lookback:
+                raise ValueError(f"{regression_id} reads {lookback} values, the windows hold {windows.shape[1]}")
+            model = tf.keras.models.load_model(safe_join(epoch_dir, "regressions", regression_id, "model.keras"),
+                                               compile=False)
+            forecasts = model.predict(windows, batch_size=PREDICT_BATCH, verbose=0) if len(windows) else np.empty((0, 1))
+            with atomic_open(path, "wb") as handle:
+                np.save(handle, np.asarray(forecasts, dtype=np.float64)[:, -1])
         paths.append(path)
         if progress:
             progress(done + 1, len(regression_ids), regression_id)

@@ -43,6 +43,23 @@ def model_certificate(model: PredictionModel) -> dict:
     return read_json(path)
 
 
+def forward_tests_of(model: PredictionModel, *, done_only: bool = True):
+    """The model's forward tests, oldest range first (done ones only unless asked)."""
+    from prediction_models.choices import ForwardTestStatus
+    from prediction_models.models import ForwardTest
+
+    qs = ForwardTest.objects.filter(prediction_model=model).order_by("start", "created")
+    return qs.filter(status=ForwardTestStatus.DONE) if done_only else qs
+
+
+def forward_test_record(forward_test) -> dict | None:
+    """The stored record (discovery, backtest, metrics) of a done forward test."""
+    if not forward_test.result_file:
+        return None
+    path = safe_join(epoch_dir(forward_test.prediction_model.search.epoch_id), forward_test.result_file)
+    return read_json(path) if path.exists() else None
+
+
 def bulk_certificates(*, epoch_id: str | None = None, search_id=None, ids: list[str] | None = None) -> list[dict]:
     """The certificates of an epoch's or a search's models (by rank), or of the ids given (in their order): one query."""
     qs = PredictionModel.objects.select_related("search")

@@ -78,3 +78,26 @@ def build(ctx: JobContext) -> dict:
     except ApplicationError as exc:
         raise JobFailed(exc.message) from None
     return {"models": [m.id for m in models]}
+
+
+@job_handler("prediction_models.forward_test", label="Forward test a prediction model", max_attempts=2)
+def forward_test(ctx: JobContext) -> dict:
+    from django.conf import settings
+
+    from prediction_models.services.forward_tests import (
+        forward_test_argv, forward_test_fail, forward_test_finish, forward_test_inputs,
+    )
+
+    row = ctx.job.target
+    try:
+        ctx.log("computing Epoca's inputs on the range")
+        inputs = forward_test_inputs(forward_test=row)
+        ctx.log(f"{len(inputs.refused)} decisions, {int(inputs.refused.sum())} that Epoca would refuse")
+        run_child(ctx, forward_test_argv(forward_test=row), cwd=str(settings.BASE_DIR))
+        return forward_test_finish(forward_test=row, inputs=inputs)
+    except ApplicationError as exc:
+        forward_test_fail(forward_test=row, error=exc.message)
+        raise JobFailed(exc.message) from None
+    except (JobFailed, JobCancelled) as exc:
+        forward_test_fail(forward_test=row, error=str(exc))
+        raise

@@ -8,6 +8,7 @@ from prediction_models import charts, selectors
 from prediction_models.engine.assets import ASSETS_FILE, load_assets
 from prediction_models.models import PredictionModel
 from prediction_models.services import paths
+from prediction_models.services.forward_tests import forward_test_dir
 from prediction_models.services.search import format_seconds
 from regressions.selectors import selection_list
 
@@ -47,16 +48,28 @@ def model_detail(request, pk: str):
     if holdout and (paths.holdout_assets_dir(model.search) / ASSETS_FILE).exists():
         periods.append(("holdout", holdout["backtest"], holdout["test_ds_start"], holdout["test_ds_end"],
                         load_assets(paths.holdout_assets_dir(model.search))))
+    parts = {"selection": cert, "holdout": holdout}
+    for forward_test in selectors.forward_tests_of(model):
+        record = selectors.forward_test_record(forward_test)
+        folder = forward_test_dir(forward_test)
+        if record and (folder / ASSETS_FILE).exists():
+            name = f"forward test #{forward_test.pk}"
+            parts[name] = record
+            periods.append((name, record["backtest"], record["start"], record["end"], load_assets(folder)))
     sides = []
     for name, perf, start, end, assets in periods:
-        part = cert if name == "selection" else holdout
+        part = parts[name]
         sides.append({
             "name": name, "start": start, "end": end, "backtest": perf, "metrics": part.get("metrics") or {},
-            "discovery": part["discovery"], "performance_id": f"pm-performance-{name}", "positions_id": f"pm-positions-{name}",
+            "rows": part.get("rows"), "refused_rows": part.get("refused_rows"), "slug": name.replace(" #", "-").replace(" ", "-"),
+            "discovery": part["discovery"], "performance_id": f"pm-performance-{name}".replace(" #", "-").replace(" ", "-"),
+            "positions_id": f"pm-positions-{name}".replace(" #", "-").replace(" ", "-"),
             "performance": charts.performance_figure([(name, perf, start, end)], assets.minutes),
             "positions": charts.positions_figure(assets.minutes, perf["positions"], title=f"Positions: {name} period"),
         })
     discovery = charts.discovery_figure([(side["name"], side["discovery"]) for side in sides])
+    epoch = model.search.epoch
     return render(request, "prediction_models/model_detail.html", {
         "model": model, "cert": cert, "sides": sides, "discovery_figure": discovery, "regressions": cert["model"]["regressions"],
+        "epoch": epoch, "forward_tests": selectors.forward_tests_of(model, done_only=False),
     })

@@ -73,6 +73,8 @@ API = {
     "GET /api/prediction-models/": VIEWER,
     "GET /api/prediction-models/{id}/": VIEWER,
     "GET /api/prediction-models/{id}/certificate/": VIEWER,
+    "POST /api/prediction-models/{id}/forward-test/": OPERATOR,
+    "GET /api/prediction-models/{id}/forward-tests/": VIEWER,
     "GET /api/prediction-models/{id}/ebe/": VIEWER,
     "GET /api/prediction-models/certificates/": VIEWER,
     "GET /api/profitable-configs/": VIEWER,

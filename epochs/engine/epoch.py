@@ -6,6 +6,10 @@
    kept row is still undefined).
 4. ``highest/lowest_price_sma`` = max/min of the kept SMA; min-max normalise; the row(s) at the
    minimum (normalised 0) take the smallest positive normalised value, so ``0 < c <= 1``.
+   With ``bounds_rows`` (the default preset: the rows before the holdout) the bounds come from
+   those first rows only, so nothing of the holdout leaks into the scaling (ORIGINAL.md
+   §12.1.1); later rows are normalised with the same bounds and may leave ``(0, 1]``, and
+   Epoca refuses to predict from them (EPOCA_CONTRACT.md §3.2).
 5. ``start`` = first ot, ``end`` = last ct, ``test_ds_start`` = ot of row ``int(rows * train_split)``,
    ``test_ds_end`` = end; the 1-minute candles are trimmed to ``ot >= start`` and ``ct <= end``.
 """
@@ -74,8 +78,12 @@ def build_epoch_candles(
     sma_window_size: int,
     train_split: float,
     interval_minutes: int = 15,
+    bounds_rows: int | None = None,
 ) -> EpochCandles:
-    """Trim, smooth and normalise candles for an epoch ending at the last prediction candle."""
+    """Trim, smooth and normalise candles for an epoch ending at the last prediction candle.
+
+    ``bounds_rows``: how many of the first kept rows set the normalisation bounds (all when None).
+    """
     needed = candles_in_range(epoch_width, interval_minutes)
     if len(prediction) < needed:
         span = f" ({utc(prediction.ot[0])} to {utc(prediction.ct[-1])})" if len(prediction) else ""
@@ -91,13 +99,18 @@ def build_epoch_candles(
             f"the SMA of {sma_window_size} candles needs {sma_window_size - 1} prediction candles before the epoch "
             f"start; the data holds only {len(prediction) - needed}"
         )
-    highest, lowest = float(sma.max()), float(sma.min())
+    bounds_rows = needed if bounds_rows is None else int(bounds_rows)
+    if not 1 < bounds_rows <= needed:
+        raise EpochError(f"the normalisation bounds need 2 to {needed} rows, got {bounds_rows}")
+    bounded = sma[:bounds_rows]
+    highest, lowest = float(bounded.max()), float(bounded.min())
     if highest == lowest:
         raise EpochError("the SMA is constant over the epoch: it cannot be normalised")
     normalized = (sma - lowest) / (highest - lowest)
-    at_minimum = normalized == 0
-    normalized[at_minimum] = normalized[~at_minimum].min()
-    if not (np.all(normalized > 0) and np.all(normalized <= 1)):
+    inside = normalized[:bounds_rows]  # a view: the fix below changes ``normalized``
+    at_minimum = inside == 0
+    inside[at_minimum] = inside[~at_minimum].min()
+    if not (np.all(inside > 0) and np.all(inside <= 1)):
         raise EpochError("normalised SMA is outside (0, 1]")
 
     trimmed = prediction.take(kept)

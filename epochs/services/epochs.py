@@ -21,6 +21,7 @@ from epochs.engine import gaps as epoch_gaps
 from epochs.engine import store as candle_store
 from epochs.engine.epoch_params import EpochParams, validate_epoch_params
 from epochs.engine.errors import EpochError, EpochParameterError
+from epochs.engine.ranges import epoch_ranges
 from epochs.models import CandlestickSet, Epoch
 from epochs.services.paths import EPOCH_SUBDIRS, candle_store_dir, epoch_dir
 
@@ -187,6 +188,7 @@ def _build(epoch: Epoch, progress) -> dict:
     built = epoch_engine.build_epoch_candles(
         candles_1m, prediction, epoch_width=epoch.epoch_width, sma_window_size=epoch.sma_window_size,
         train_split=epoch.train_split, interval_minutes=epoch.prediction_interval,
+        bounds_rows=bounds_rows(epoch),
     )
     gaps = epoch_gaps.gap_report(epoch_gaps.find_gaps(built.candles_1m.ot))
     epoch_gaps.check_longest(gaps, epoch.max_gap_minutes)
@@ -227,6 +229,15 @@ def _build(epoch: Epoch, progress) -> dict:
     progress(4, 4, "ready")
     return {"epoch": epoch.id, "rows": built.rows, "fingerprint": fingerprint, "gaps": gaps.to_dict()["count"],
             "epoch_json": config}
+
+
+def bounds_rows(epoch: Epoch) -> int:
+    """The rows that set the normalisation bounds: those before the holdout (all without one)."""
+    rows = epoch_engine.candles_in_range(epoch.epoch_width, epoch.prediction_interval)
+    return epoch_ranges(
+        rows=rows, train_split=epoch.train_split, lookback=epoch.regression_lookback,
+        predictions=epoch.regression_predictions, holdout_share=epoch.holdout_share, purge=epoch.purge,
+    ).holdout_row
 
 
 def epoch_fail(*, epoch: Epoch, error: str) -> None:

@@ -88,3 +88,27 @@ class PredictionModelSerializer(serializers.ModelSerializer):
 
     def get_page_url(self, model) -> str:
         return self._absolute(reverse("prediction-model-detail", args=[model.id]))
+
+
+class ForwardTestCreateSerializer(serializers.Serializer):
+    start = serializers.CharField(help_text="First month or day (UTC), YYYY-MM or YYYY-MM-DD; after the epoch's end.")
+    end = serializers.CharField(help_text="Last month or day (UTC), YYYY-MM or YYYY-MM-DD.")
+
+
+class ForwardTestSerializer(serializers.ModelSerializer):
+    """A forward test's summary; ``record`` (when done) holds discovery, backtest and metrics."""
+
+    record = serializers.SerializerMethodField()
+
+    class Meta:
+        from prediction_models.models import ForwardTest
+
+        model = ForwardTest
+        fields = ["id", "prediction_model", "start", "end", "status", "decisions", "refused_rows", "profit", "accuracy",
+                  "positions", "buy_and_hold", "error", "created", "record"]
+        read_only_fields = fields
+
+    def get_record(self, obj) -> dict | None:
+        from prediction_models.selectors import forward_test_record
+
+        return forward_test_record(obj)

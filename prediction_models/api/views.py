@@ -9,6 +9,8 @@ from prediction_models import selectors
 from prediction_models.api.serializers import (
     BuildSerializer,
     ExportAssetsSerializer,
+    ForwardTestCreateSerializer,
+    ForwardTestSerializer,
     PredictionModelSerializer,
     ProfitableConfigSerializer,
     SearchCreateSerializer,
@@ -16,6 +18,7 @@ from prediction_models.api.serializers import (
 )
 from prediction_models.filters import PredictionModelFilterSet, ProfitableConfigFilterSet, SearchFilterSet
 from prediction_models.services.build import models_build_enqueue
+from prediction_models.services.forward_tests import forward_test_create, range_of_dates
 from prediction_models.services.search import assets_export_json, search_find_enqueue, search_initialize
 from regressions.models import RegressionSelection
 
@@ -84,6 +87,22 @@ class PredictionModelViewSet(viewsets.ReadOnlyModelViewSet):
     @action(detail=True, methods=["get"])
     def certificate(self, request, pk=None):
         return Response(selectors.model_certificate(self.get_object()))
+
+    @extend_schema(request=ForwardTestCreateSerializer, responses={202: JobSerializer})
+    @action(detail=True, methods=["post"], url_path="forward-test")
+    def forward_test(self, request, pk=None):
+        """Trade the model on imported candles after its epoch, with the inputs Epoca computes live."""
+        data = ForwardTestCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        start, end = range_of_dates(data.validated_data["start"], data.validated_data["end"])
+        _, job = forward_test_create(model=self.get_object(), start=start, end=end, user=request.user)
+        return Response(JobSerializer(job).data, status=status.HTTP_202_ACCEPTED)
+
+    @extend_schema(responses={200: ForwardTestSerializer(many=True)})
+    @action(detail=True, methods=["get"], url_path="forward-tests")
+    def forward_tests(self, request, pk=None):
+        tests = selectors.forward_tests_of(self.get_object(), done_only=False)
+        return Response(ForwardTestSerializer(tests, many=True).data)
 
     @extend_schema(responses={200: dict})
     @action(detail=True, methods=["get"])

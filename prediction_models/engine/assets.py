@@ -80,6 +80,11 @@ class PredictionModelAssets:
     def features_num(self) -> int:
         return self.features.shape[1]
 
+    @property
+    def refused(self) -> np.ndarray:
+        """Rows without features: Epoca would refuse to predict there (holdout, forward tests)."""
+        return np.isnan(self.features).any(axis=0)
+
     def feature_rows(self, regression_ids: Sequence[str]) -> np.ndarray:
         index = {rid: i for i, rid in enumerate(self.regression_ids)}
         return np.array([index[rid] for rid in regression_ids], dtype=np.int64)
@@ -102,34 +107,53 @@ def _features(x_last: np.ndarray, pred_last: np.ndarray, out: np.ndarray) -> Non
         out[i] = scaled if change > 0 else -scaled
 
 
-def feature_from_prediction(x_last, pred_last) -> np.ndarray:
+def feature_from_prediction(x_last, pred_last, refused=None) -> np.ndarray:
     """The original feature, vectorised: scaled % change of the last forecast vs the last input.
 
     ``c = pct_change(x_last, pred_last)`` (2 decimals); ``|c| < 0.01`` gives 0, ``|c| > 1`` is
     clipped to 1, then ``sign(c) * round((|c| - 0.01) / (1 - 0.01), 6)``, so features lie in [-1, 1].
+    Rows where ``refused`` is true (Epoca would not predict there) have no feature: NaN.
     """
     x = np.ascontiguousarray(x_last, dtype=np.float64)
     p = np.ascontiguousarray(pred_last, dtype=np.float64)
     if x.shape != p.shape or x.ndim != 1:
         raise AssetsError(f"x_last {x.shape} and pred_last {p.shape} must be 1-D of one length")
-    if np.any(x <= 0):
+    refused = np.zeros(len(x), bool) if refused is None else np.asarray(refused, bool)
+    if refused.shape != x.shape:
+        raise AssetsError(f"refused {refused.shape} must match x_last {x.shape}")
+    if np.any(x[~refused] <= 0):
         raise AssetsError("x_last must be > 0 (normalised closes are in (0, 1])")
     out = np.empty_like(x)
-    _features(x, p, out)
+    _features(np.where(refused, 1.0, x), p, out)
+    out[refused] = np.nan
     return out
 
 
-def features_from_forecasts(c_norm, lookback: int, pred_last) -> np.ndarray:
+def refused_windows(values, lookback: int, highest: float, lowest: float) -> np.ndarray:
+    """Per window of ``lookback`` consecutive values: True when Epoca refuses to predict from it.
+
+    Epoca's prediction service requires ``max < highest`` and ``min > lowest`` over its input
+    (EPOCA_CONTRACT.md §3.2, strict); in normalised space the bounds are 1 and 0. Window ``k``
+    holds ``values[k : k + lookback]``.
+    """
+    from numpy.lib.stride_tricks import sliding_window_view
+
+    windows = sliding_window_view(np.asarray(values, dtype=np.float64), lookback)
+    return (windows.max(axis=1) >= highest) | (windows.min(axis=1) <= lowest)
+
+
+def features_from_forecasts(c_norm, lookback: int, pred_last, refused=None) -> np.ndarray:
     """Features of one regression from its last forecast step per test window.
 
     ``c_norm`` is the normalised close series of the test range (one value per prediction
-    candle); window ``k`` ends at candle ``k + lookback - 1``.
+    candle); window ``k`` ends at candle ``k + lookback - 1``. ``refused`` marks windows
+    without a feature (see :func:`feature_from_prediction`).
     """
     pred = np.asarray(pred_last, dtype=np.float64)
     x_last = np.asarray(c_norm, dtype=np.float64)[lookback - 1 : lookback - 1 + len(pred)]
     if len(x_last) != len(pred):
         raise AssetsError(f"{len(pred)} forecasts but only {len(x_last)} windows in c_norm")
-    return feature_from_prediction(x_last, pred)
+    return feature_from_prediction(x_last, pred, refused)
 
 
 # ---------------------------------------------------------------------------- labels
@@ -220,12 +244,14 @@ def build_assets(
     lookback: int,
     forecast_steps: int,
     pcrs: Sequence[float] = (3,),
+    allow_refused: bool = False,
 ) -> PredictionModelAssets:
     """Assemble the assets of the test range.
 
     ``predictions`` are the test-range prediction candles P, ``minutes`` the 1 m candles of the
     same range (trimmed here to start at ``P[lookback].ot``), ``features`` one array of ``F``
-    features per regression id (see :func:`features_from_forecasts`).
+    features per regression id (see :func:`features_from_forecasts`). With ``allow_refused``
+    (holdout and forward tests) NaN marks a row Epoca refuses: no sum, so no new position.
     """
     if lookback < 6 or forecast_steps < 1:
         raise AssetsError(f"lookback must be >= 6 and forecast_steps >= 1 (got {lookback}, {forecast_steps})")
@@ -239,7 +265,10 @@ def build_assets(
         row = np.asarray(values, dtype=np.float64)
         if row.shape != (expected,):
             raise AssetsError(f"features of {rid}: expected {expected} values, got {row.shape}")
-        if not np.all(np.abs(row) <= 1):
+        valid = np.abs(row) <= 1
+        if allow_refused:
+            valid |= np.isnan(row)
+        if not np.all(valid):
             raise AssetsError(f"features of {rid}: values must lie in [-1, 1]")
         rows.append(row)
     trimmed = minutes.since(int(predictions.ot[lookback]))

@@ -565,13 +565,19 @@ def backtest_record(
     msaf: float,
     settings: BacktestSettings = BacktestSettings(),
     market: Market | None = None,
+    fixed_min_sums: tuple[float, float] | None = None,
 ) -> tuple[dict, dict, tuple[float, float]]:
     """Full §7.3 result of one config, equal to ``backtest_reference.evaluate``:
-    ``(discovery, performance with positions, (min_increase_sum, min_decrease_sum))``."""
+    ``(discovery, performance with positions, (min_increase_sum, min_decrease_sum))``.
+
+    With ``fixed_min_sums`` (a forward test: the model's own) the min sums are not refitted.
+    A NaN feature (a row Epoca refuses) makes its sum NaN: that row never signals, and no run
+    of rising or falling sums passes through it (the reference engine reads NaN the same way).
+    """
     market = market or Market.build(assets, pcr)
     s = feature_sums_array(assets, regression_ids)
     discovery = discover(s, market.labels)
-    min_inc, min_dec = min_sums(discovery, msf, msaf)
+    min_inc, min_dec = fixed_min_sums if fixed_min_sums is not None else min_sums(discovery, msf, msaf)
     f = assets.features_num
     cand_k = np.empty((1, f), np.int64)
     cand_side = np.empty((1, f), np.int8)

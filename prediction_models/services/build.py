@@ -2,8 +2,10 @@
 
 Each certificate describes the selection period (``test_ds_start``/``test_ds_end``,
 ``discovery``, ``backtest``) like the original's, and adds ``holdout`` (the same backtest,
-started fresh with the initial balance, on the holdout period with the selection's min sums)
-and ``metrics`` (buy-and-hold, profit factor, Sharpe ratio, exposure).
+started fresh with the initial balance, on the holdout period with the selection's min sums,
+evaluated once after every choice; rows Epoca would refuse, ``refused_rows``, open no position)
+and ``metrics`` (buy-and-hold, profit factor, Sharpe ratio, exposure). The ranking reads only
+the selection period.
 """
 from __future__ import annotations
 
@@ -73,8 +75,16 @@ def holdout_backtest(assets: PredictionModelAssets, config: ProfitableConfig, mi
         assets=assets, pcr=config.price_change_requirement, min_increase_sum=min_sums[0], min_decrease_sum=min_sums[1],
         features=assets.features[rows].T.tolist(), sums=feature_sums(assets.features, rows), settings=settings,
     )
-    discovery = discover(feature_sums(assets.features, rows), assets.labels[float(config.price_change_requirement)])
-    return discovery, _with_sums(performance)
+    return accepted_discovery(assets, rows, config.price_change_requirement), _with_sums(performance)
+
+
+def accepted_discovery(assets: PredictionModelAssets, rows, pcr: float) -> dict:
+    """Discovery over the rows Epoca would predict on (refused rows have no sum)."""
+    sums = np.asarray(feature_sums(assets.features, rows))
+    labels = assets.labels[float(pcr)]
+    n = min(len(sums), len(labels))
+    accepted = ~assets.refused[:n]
+    return discover(sums[:n][accepted], labels[:n][accepted])
 
 
 def certificate_build(
@@ -113,7 +123,8 @@ def certificate_build(
     if holdout_assets is not None:
         hold_discovery, hold_performance = holdout_backtest(holdout_assets, config, min_sums, settings)
         cert["holdout"] = {"test_ds_start": holdout.start, "test_ds_end": holdout.end, "discovery": hold_discovery,
-                           "backtest": hold_performance, "metrics": _metrics(hold_performance, holdout_assets)}
+                           "backtest": hold_performance, "metrics": _metrics(hold_performance, holdout_assets),
+                           "rows": holdout_assets.features_num, "refused_rows": int(holdout_assets.refused.sum())}
     return _finite(cert)
 
 

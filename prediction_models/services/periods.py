@@ -5,7 +5,8 @@ Features are computed once over the whole test range (feature ``k`` decides at t
 original's assets built as if the test range ended there (its 1 m candles stop at the holdout
 start, so no label or trade sees the holdout). The holdout period's features decide at rows
 ``holdout_row .. rows - predictions``; their windows may read selection closes (inputs only).
-With no holdout the selection period is the original test range.
+With no holdout the selection period is the original test range. Holdout rows whose window
+reaches a normalisation bound have no features (NaN): Epoca would refuse to predict there.
 """
 from __future__ import annotations
 
@@ -77,6 +78,6 @@ def period_assets(
         predictions=_as_engine(prediction.take(slice(holdout.start_row - lookback, holdout.stop_row))),
         minutes=_as_engine(minutes.between(holdout.start, None)),
         features={rid: values[offset:] for rid, values in features.items()},
-        lookback=lookback, forecast_steps=predictions, pcrs=pcrs,
+        lookback=lookback, forecast_steps=predictions, pcrs=pcrs, allow_refused=True,
     )
     return selection_assets, holdout_assets, selection, holdout

@@ -74,10 +74,12 @@ def features_argv(*, search: PredictionModelSearch) -> list[str]:
     """The child process that predicts every regression's features (Keras stays out of the worker)."""
     import sys
 
-    test_row = search_ranges(search.epoch).test_row
+    ranges = search_ranges(search.epoch)
+    holdout = ["--holdout-row", str(ranges.holdout_row)] if ranges.has_holdout else []
     return [sys.executable, str(Path(settings.BASE_DIR) / "manage.py"), "predict_features",
             "--epoch-dir", str(epoch_dir(search.epoch_id)), "--out", str(paths.features_dir(search)),
-            "--test-row", str(test_row), "--threads", str(settings.TRAINING_THREADS), *search.regression_ids]
+            "--test-row", str(ranges.test_row), *holdout, "--threads", str(settings.TRAINING_THREADS),
+            *search.regression_ids]
 
 
 def search_assets_build(*, search: PredictionModelSearch) -> dict:

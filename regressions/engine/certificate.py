@@ -42,6 +42,9 @@ CERTIFICATE_KEYS = (
     "regression_config", "best_epoch", "best_metrics", "training_seconds", "seed", "package_versions",
 )
 
+# Keys added after the original's (EPOCA_CONTRACT.md §1: keys are only added).
+OPTIONAL_KEYS = ("holdout",)
+
 
 class CertificateError(ValueError):
     """A certificate (or what it is built from) breaks the Epoca contract."""
@@ -141,6 +144,7 @@ def build_certificate(
     best_metrics: Mapping[str, float],
     seed: int,
     package_versions: Mapping[str, str],
+    holdout: Mapping[str, Any] | None = None,
 ) -> dict:
     """Assemble and validate the certificate of one trained regression.
 
@@ -182,6 +186,15 @@ def build_certificate(
         "seed": int(seed),
         "package_versions": {str(k): str(v) for k, v in package_versions.items()},
     }
+    if holdout is not None:
+        # Added after the original's keys (Epoca ignores keys it does not know).
+        certificate["holdout"] = {
+            "test_size": int(holdout["test_size"]),
+            "refused_windows": int(holdout["refused_windows"]),
+            "test_ds_evaluation": None if holdout["test_ds_evaluation"] is None else {
+                k: v for k, v in _full_metrics(holdout["test_ds_evaluation"]).items() if k in METRIC_NAMES},
+            "discovery": None if holdout["discovery"] is None else dict(holdout["discovery"]),
+        }
     validate_certificate(certificate)
     return certificate
 
@@ -254,7 +267,9 @@ _TOP_LEVEL: dict[str, tuple[Callable[[Any], bool], str]] = {
 def validate_certificate(cert: Any) -> None:
     """Raise :class:`CertificateError` unless ``cert`` matches the Epoca certificate contract."""
     cert_id = cert.get("id") if isinstance(cert, dict) else None
-    _check_keys(cert, CERTIFICATE_KEYS, cert_id, "(root)")
+    _check_keys(cert, CERTIFICATE_KEYS, cert_id, "(root)", exact=False)
+    extra = sorted(set(cert) - set(CERTIFICATE_KEYS) - set(OPTIONAL_KEYS))
+    _check(not extra, cert_id, "(root)", f"unexpected keys {extra}")
     bad = _find_non_finite(cert, "certificate")
     _check(bad is None, cert_id, str(bad), "NaN or Infinity is not allowed")
     for key, (ok, rule) in _TOP_LEVEL.items():
@@ -296,6 +311,20 @@ def validate_certificate(cert: Any) -> None:
 
     _validate_discovery(cert["discovery"], cert_id)
     _validate_regression_config(cert, cert_id)
+    if "holdout" in cert:
+        _validate_holdout(cert["holdout"], cert_id)
+
+
+def _validate_holdout(holdout: Any, cert_id: Any) -> None:
+    _check_keys(holdout, ("test_size", "refused_windows", "test_ds_evaluation", "discovery"), cert_id, "holdout")
+    for key in ("test_size", "refused_windows"):
+        _check(_is_int(holdout[key]) and holdout[key] >= 0, cert_id, f"holdout.{key}", "expected an integer >= 0")
+    if holdout["test_size"] == 0:
+        _check(holdout["test_ds_evaluation"] is None and holdout["discovery"] is None, cert_id, "holdout",
+               "without a window the figures must be null")
+        return
+    _check_keys(holdout["test_ds_evaluation"], METRIC_NAMES, cert_id, "holdout.test_ds_evaluation")
+    _validate_discovery(holdout["discovery"], cert_id)
 
 
 def _validate_discovery(discovery: Any, cert_id: Any) -> None:

@@ -5,6 +5,13 @@ normalised candles) and the config, so a cluster server without a database runs 
 
     regressions/<id>/model.keras, model.h5 (legacy Keras-2 HDF5), certificate.json
 
+The certificate's ``test_size``, ``test_ds_evaluation`` and ``discovery`` describe the selection
+period (the test windows whose targets end before the holdout), so every figure that ranks and
+selects regressions, here and in Epoca's GUI, ignores the holdout. With a holdout an added
+``holdout`` key holds the same figures on the holdout windows, without the windows Epoca would
+refuse (an input outside the epoch's normalisation bounds, EPOCA_CONTRACT.md §3.2). Without one
+(the ``original`` preset) the certificate is the original's.
+
 An interrupted training resumes from ``regression_training_checkpoints/<id>/``.
 """
 from __future__ import annotations
@@ -19,6 +26,7 @@ from typing import Any, Callable, Mapping
 import numpy as np
 
 from epoca_builder.files import read_json, safe_join, write_json
+from epochs.engine.ranges import epoch_ranges
 from regressions.engine import certificate as certificates
 from regressions.engine.discovery import regression_discovery
 from regressions.engine.hdf5 import save_regression_files
@@ -149,18 +157,22 @@ def train_config(
         progress=progress,
         should_stop=should_stop,
     )
-    discovery = regression_discovery(
-        np.asarray(windows.test_x[:, -1]), np.asarray(windows.test_y[:, -1]), np.asarray(result.test_predictions[:, -1])
-    )
+    holdout_row = epoch_ranges(
+        rows=len(data.normalized), train_split=epoch["train_split"], lookback=lookback, predictions=predictions,
+        holdout_share=float(extra.get("holdout_share") or 0), purge=bool(extra.get("purge", False)),
+    ).holdout_row
+    selection, holdout = period_slices(windows, holdout_row)
+    figures = period_figures(windows, result.test_predictions, selection)
     training_end = int(time.time() * 1000)
     best = {key: values[result.best_epoch_index] for key, values in result.history.items()}
     certificate = certificates.build_certificate(
         config=config, model=result.model, training_data_start=data.start, training_data_end=data.end,
-        train_size=windows.train_size, test_size=windows.test_size,
-        training_data_summary=certificates.dataset_summary(data.normalized),
+        train_size=windows.train_size, test_size=figures["test_size"],
+        training_data_summary=certificates.dataset_summary(data.normalized[:holdout_row]),
         training_start=training_end - int(round(result.training_seconds * 1000)), training_end=training_end,
-        history=result.history, test_ds_evaluation=result.test_evaluation, discovery=discovery,
+        history=result.history, test_ds_evaluation=figures["test_ds_evaluation"], discovery=figures["discovery"],
         best_epoch=result.best_epoch, best_metrics=best, seed=int(epoch["seed"]), package_versions=package_versions(),
+        holdout=None if holdout is None else holdout_figures(windows, result.test_predictions, holdout),
     )
     save_regression_files(result.model, out, regression_id=regression_id, description=config["description"],
                           lookback=lookback, predictions=predictions)
@@ -169,6 +181,47 @@ def train_config(
     write_json(out / CERTIFICATE, certificate)
     discard_checkpoint(safe_join(epoch_dir, "regression_training_checkpoints", regression_id))
     return certificate
+
+
+def period_slices(windows, holdout_row: int) -> tuple[slice, slice | None]:
+    """The test windows of the selection period and of the holdout, as slices of the test windows.
+
+    Like the prediction-model assets: window ``t`` of the test range decides at row
+    ``test_row + t + lookback``; the selection keeps the windows whose targets end before the
+    holdout, the holdout the windows deciding at or after its first row.
+    """
+    if holdout_row >= windows.rows:
+        return slice(0, windows.test_size), None
+    selection_count = holdout_row - windows.test_row - windows.lookback - windows.predictions
+    holdout_first = holdout_row - windows.test_row - windows.lookback
+    if selection_count < 1 or holdout_first >= windows.test_size:
+        raise ValueError(f"the holdout at row {holdout_row} leaves no selection or no holdout window")
+    return slice(0, selection_count), slice(holdout_first, windows.test_size)
+
+
+def period_figures(windows, predictions: np.ndarray, part) -> dict:
+    """``test_size``, ``test_ds_evaluation`` and ``discovery`` of some test windows (a slice or a mask)."""
+    from regressions.engine.training import evaluate
+
+    x, y, p = np.asarray(windows.test_x)[part], np.asarray(windows.test_y)[part], np.asarray(predictions)[part]
+    return {
+        "test_size": int(len(x)),
+        "test_ds_evaluation": evaluate(p, y),
+        "discovery": regression_discovery(x[:, -1], y[:, -1], p[:, -1]),
+    }
+
+
+def holdout_figures(windows, predictions: np.ndarray, holdout: slice) -> dict:
+    """The holdout's figures without the windows Epoca refuses: an input at or beyond a bound."""
+    x = np.asarray(windows.test_x)[holdout]
+    refused = (x.max(axis=1) >= 1) | (x.min(axis=1) <= 0)
+    accepted = np.flatnonzero(~refused) + holdout.start
+    figures = {"refused_windows": int(refused.sum())}
+    if len(accepted):
+        figures.update(period_figures(windows, predictions, accepted))
+    else:
+        figures.update(test_size=0, test_ds_evaluation=None, discovery=None)
+    return figures
 
 
 def test_samples(windows, predictions: np.ndarray, count: int = SAMPLE_WINDOWS) -> list[dict]:

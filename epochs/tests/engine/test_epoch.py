@@ -144,3 +144,31 @@ def test_epoch_candles_written_and_read_back(one_minute, tmp_path):
     np.testing.assert_array_equal(prediction.c, epoch.prediction.c)
     np.testing.assert_array_equal(normalized, epoch.normalized)
     assert data_fingerprint(one_minute, prediction) == data_fingerprint(epoch.candles_1m, epoch.prediction)
+
+
+def test_bounds_from_the_rows_before_the_holdout_ignore_later_prices():
+    """The default preset's bounds: the SMA's range over the first ``bounds_rows`` rows only."""
+    minutes = 24 * 60 * 31
+    ot = 1_700_000_000_000 // 60_000 * 60_000 + np.arange(minutes, dtype=np.int64) * 60_000
+    price = 30_000 + 2_000 * np.sin(np.arange(minutes) / 5_000)
+
+    def built(close, bounds_rows):
+        candles = Candles(ot, ot + 59_999, close, close, close, close, np.zeros(minutes))
+        return build_epoch_candles(candles, resample(candles, 15).candles, epoch_width=1, sma_window_size=25,
+                                   train_split=0.75, bounds_rows=bounds_rows)
+
+    whole = built(price, None)
+    first = built(price, 2700)
+    assert (whole.highest_price_sma, whole.lowest_price_sma) == (whole.sma.max(), whole.sma.min())
+    assert (first.highest_price_sma, first.lowest_price_sma) == (first.sma[:2700].max(), first.sma[:2700].min())
+    assert np.all((first.normalized[:2700] > 0) & (first.normalized[:2700] <= 1))
+    np.testing.assert_array_equal(first.normalized[2700:], (first.sma[2700:] - first.lowest_price_sma)
+                                  / (first.highest_price_sma - first.lowest_price_sma))
+    # Prices after row 2700 (x 1.5 there) change neither the bounds nor the rows before it.
+    later = ot >= int(first.prediction.ot[2700])
+    moved = built(np.where(later, price * 1.5, price), 2700)
+    assert (moved.highest_price_sma, moved.lowest_price_sma) == (first.highest_price_sma, first.lowest_price_sma)
+    np.testing.assert_array_equal(moved.normalized[:2700], first.normalized[:2700])
+    assert moved.normalized[2700:].max() > 1  # Epoca refuses to predict from there
+    with pytest.raises(EpochError, match="normalisation bounds need 2 to 2880 rows"):
+        built(price, 1)

@@ -64,8 +64,11 @@ def test_create_epoch_from_real_candles(candle_set):
     kept = closes.iloc[-2880:]
     assert config["start"] == int(kept.ot.iloc[0]) and config["end"] == int(kept.ct.iloc[-1])
     assert config["test_ds_start"] == int(kept.ot.iloc[int(2880 * 0.75)])
-    assert config["highest_price_sma"] == pytest.approx(sma.iloc[-2880:].max(), rel=1e-12)
-    assert config["lowest_price_sma"] == pytest.approx(sma.iloc[-2880:].min(), rel=1e-12)
+    # The default preset's bounds come from the rows before the holdout (the last quarter of the test range).
+    holdout_row = 2160 + round(720 * 0.75)
+    before_holdout = sma.iloc[-2880:].iloc[:holdout_row]
+    assert config["highest_price_sma"] == pytest.approx(before_holdout.max(), rel=1e-12)
+    assert config["lowest_price_sma"] == pytest.approx(before_holdout.min(), rel=1e-12)
     assert (folder / "_SMALL_receipt.txt").read_text().startswith("_SMALL\n")
     assert "UTC" in (folder / "_SMALL_receipt.txt").read_text()
     meta = json.loads((folder / "epoch_settings.json").read_text())
@@ -76,8 +79,14 @@ def test_create_epoch_from_real_candles(candle_set):
 
 
 def test_original_preset_turns_purge_and_holdout_off(candle_set):
-    epoch, _ = epoch_create(candlestick_set=candle_set, id="_ORIG", epoch_width=1, preset="original", inline=True)
+    epoch, job = epoch_create(candlestick_set=candle_set, id="_ORIG", epoch_width=1, preset="original", inline=True)
     assert (epoch.purge, epoch.holdout_share) == (False, 0.0)
+    assert run_inline(job).status == JobStatus.SUCCEEDED
+    # The original's normalisation bounds: the SMA's range over the whole epoch.
+    sma = _real_closes(["2021-01", "2021-02", "2021-03"]).c.rolling(25).mean().iloc[-2880:]
+    config = json.loads((epoch_dir("_ORIG") / "epoch.json").read_text())
+    assert (config["highest_price_sma"], config["lowest_price_sma"]) == (pytest.approx(sma.max(), rel=1e-12),
+                                                                         pytest.approx(sma.min(), rel=1e-12))
 
 
 @pytest.mark.parametrize("bad_id", ["_A/B", "_..", "../_X", "_ab", "_KR_X", "_X"])

@@ -42,7 +42,13 @@ def test_test_windows_respect_the_purge(trained_smoke_epoch):
     test_row = int(rows * epoch.train_split)
     purged_train = test_row - epoch.regression_lookback - epoch.regression_predictions + 1
     assert cert["train_size"] == purged_train
-    assert cert["test_size"] == rows - epoch.regression_lookback - epoch.regression_predictions - test_row
+    # The certificate's test figures describe the selection period: windows whose targets end before the holdout.
+    holdout_row = test_row + round((rows - test_row) * (1 - epoch.holdout_share))
+    assert cert["test_size"] == holdout_row - test_row - epoch.regression_lookback - epoch.regression_predictions
+    # The holdout's windows decide at or after its first row; those Epoca would refuse are only counted.
+    held = cert["holdout"]
+    assert held["test_size"] + held["refused_windows"] == rows - epoch.regression_predictions - holdout_row
+    assert held["test_size"] > 0 and set(held["test_ds_evaluation"]) == {"mean_absolute_error", "mean_squared_error"}
 
 
 def test_every_h5_loads_in_the_consumers_old_keras_with_equal_predictions(trained_smoke_epoch):
