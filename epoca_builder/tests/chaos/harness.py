@@ -28,8 +28,10 @@ REPO = Path(settings.BASE_DIR)
 STALE_SECONDS, REAPER_SECONDS, HEARTBEAT_SECONDS = 6, 2, 1
 RECOVERY_BOUND = STALE_SECONDS + REAPER_SECONDS + 30
 # A smaller pipeline than the demo's, through every stage: the `tiny` grid (4 regressions of 2
-# epochs), 3 chosen, 2 per model (18 configs in 3 chunks), 2 models built, one exported.
-SIZE = {"profile": "tiny", "max_epochs": 2, "selection": 3, "per_model": 2, "chunk_size": 6, "build_limit": 2}
+# epochs), 3 chosen (whichever directions two epochs taught them), 2 per model (18 configs in 3
+# chunks), 2 models built, one exported.
+SIZE = {"profile": "tiny", "max_epochs": 2, "selection": 3, "per_model": 2, "chunk_size": 6, "build_limit": 2,
+        "selection_criteria": {"min_increase_num": 0, "min_decrease_num": 0}}
 # Stage of the pipeline -> the job kind that does its work.
 STAGE_KINDS = {
     "import": "epochs.import_candles", "epoch": "epochs.create", "configs": "regressions.generate_configs",
