@@ -49,7 +49,7 @@ def _check(report, undisturbed, plan) -> None:
 
 
 def test_pipeline_survives_ten_and_more_worker_kills_on_the_orm_broker(undisturbed, tmp_path):
-    plan = kill_plan(SEED, {"import": 1, "epoch": 1, "configs": 1, "training": 3, "assets": 1, "search": 2, "build": 1,
+    plan = kill_plan(SEED, {"import": 1, "epoch": 1, "configs": 1, "training": 2, "assets": 1, "search": 2, "build": 1,
                             "export": 1})
     reference = undisturbed.get()
     assert reference.snapshot["demo"]["status"] == "succeeded", reference.snapshot["_logs"]
@@ -74,7 +74,7 @@ def redis_url():
 
 
 def test_pipeline_survives_worker_kills_on_the_redis_broker(undisturbed, redis_url, tmp_path):
-    plan = kill_plan(SEED + 1, {"training": 2, "search": 1})
+    plan = kill_plan(SEED + 1, {"training": 2, "search": 2})
     reference = undisturbed.get()
     report = run_pipeline(tmp_path, plan=plan, timeout=reference.seconds + len(plan) * RECOVERY_BOUND + 120,
                           REDIS_URL=redis_url)
