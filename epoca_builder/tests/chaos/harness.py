@@ -266,6 +266,8 @@ def snapshot(root: Path, demo_id: int) -> dict:
         "epoch": epoch_id, "regressions": regressions, "models": models, "profitable": [list(r) for r in profitable],
         "jobs_not_succeeded": [(j.pk, j.kind, j.status, j.error[:300]) for j in Job.objects.exclude(status=JobStatus.SUCCEEDED)],
         "duplicate_jobs": _duplicate_jobs(), "leftovers": leftovers,
+        # How many worker processes trained regressions (each run of a worker has its own group).
+        "training_groups": len(set(Job.objects.filter(kind="regressions.train").values_list("process_group", flat=True))),
     }
 
 
