@@ -149,7 +149,7 @@ def run_pipeline(root: Path, *, plan: list[KillPoint], timeout: float, **env: st
     demo = demo_enqueue(source=str(settings.BINANCE_MIRROR_DIR), size=SIZE, inline=True)
     started = time.monotonic()
     report = RunReport(seconds=0.0)
-    pending, killed_jobs, waiting_for = list(plan), set(), None
+    pending, killed_jobs, waiting_for = list(plan), [], None
     workers.start(0)
     workers.start(1)
     try:
@@ -187,7 +187,11 @@ def _maybe_kill(pending, killed_jobs, workers, report) -> Kill | None:
         # A killed training queued behind its siblings would wait a whole training for a worker:
         # the recovery bound is about a worker acting, so kill among the stage's last jobs.
         return None
-    for job in running.filter(kind=point.kind).exclude(pk__in=killed_jobs).order_by("pk"):
+    # A job may die twice (its next attempt always exists), never with its last attempt running.
+    twice = [pk for pk in set(killed_jobs) if killed_jobs.count(pk) >= 2]
+    for job in running.filter(kind=point.kind).exclude(pk__in=twice).order_by("pk"):
+        if job.attempts >= job.max_attempts:
+            continue
         fraction = job.progress_done / job.progress_total if job.progress_total else 0.0
         slot = workers.slot_of(job.process_group)
         if fraction >= point.fraction and slot is not None:
@@ -196,7 +200,7 @@ def _maybe_kill(pending, killed_jobs, workers, report) -> Kill | None:
             kill = Kill(point, job.pk, slot, time.monotonic(), at_wall)
             workers.start(slot)
             pending.pop(0)
-            killed_jobs.add(job.pk)
+            killed_jobs.append(job.pk)
             report.kills.append(kill)
             return kill
     if running.filter(kind__in=later).exists() or Job.objects.filter(kind__in=later, status=JobStatus.SUCCEEDED).exists():
