@@ -20,6 +20,12 @@ class ApplicationError(Exception):
         self.extra = extra or {}
 
 
+class FrozenEpochError(ApplicationError):
+    """The epoch is exported: what Epoca installed must not change until the export is withdrawn (409)."""
+
+    status_code = 409
+
+
 def api_exception_handler(exc, context):
     if isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(as_serializer_error(exc))
@@ -30,5 +36,5 @@ def api_exception_handler(exc, context):
     elif isinstance(exc, ApplicationError):
         from rest_framework.response import Response
 
-        return Response({"message": exc.message, "extra": exc.extra}, status=400)
+        return Response({"message": exc.message, "extra": exc.extra}, status=getattr(exc, "status_code", 400))
     return exception_handler(exc, context)

@@ -60,8 +60,13 @@ def epoch_pipeline(epoch) -> list[Stage]:
                         _latest_job("epochs.import_candles", [candle_set]), link="/epochs/candles/"))
     job = _latest_job("epochs.create", [epoch])
     ready = epoch.status in ("ready", "exported")
-    stages.append(Stage("epoch", "Epoch", FAILED if epoch.status == "failed" else _state_of(job, ready),
-                        f"{epoch.status}: {epoch.prediction_rows or 0} prediction candles of {epoch.prediction_interval} minutes", job))
+    if epoch.status == "failed":  # the real reason, not a count of candles that were never built
+        detail = f"failed: {epoch.error or 'see its job'}"
+    else:
+        detail = f"{epoch.status}: {epoch.prediction_rows or 0} prediction candles of {epoch.prediction_interval} minutes"
+        if epoch.gaps:
+            detail += f", {epoch.gaps.get('count', 0)} gaps ({epoch.gaps.get('missing_minutes', 0)} minutes)"
+    stages.append(Stage("epoch", "Epoch", FAILED if epoch.status == "failed" else _state_of(job, ready), detail, job))
 
     batches = list(epoch.batches.all())
     job = _latest_job("regressions.generate_configs", [epoch])

@@ -6,6 +6,7 @@ Set ``DATABASE_URL`` (PostgreSQL) and ``REDIS_URL`` to scale out to several work
 from __future__ import annotations
 
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -55,6 +56,7 @@ INSTALLED_APPS = [
     "epochs",
     "regressions",
     "prediction_models",
+    "accounts",  # last: its roles are set up after every other app migrated
 ]
 
 MIDDLEWARE = [
@@ -66,6 +68,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "epoca_builder.middleware.LoginRequiredMiddleware",
+    "accounts.middleware.PagePermissionMiddleware",
+    "accounts.audit.AuditMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -153,7 +157,8 @@ REST_FRAMEWORK = {
         "knox.auth.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # Roles: Django's model permissions (reads too) and the actions' own (accounts/roles.py).
+    "DEFAULT_PERMISSION_CLASSES": ["accounts.permissions.RolePermission"],
     "DEFAULT_FILTER_BACKENDS": [
         "django_filters.rest_framework.DjangoFilterBackend",
         "rest_framework.filters.OrderingFilter",
@@ -163,7 +168,11 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "epoca_builder.errors.api_exception_handler",
 }
-REST_KNOX = {"AUTO_REFRESH": True, "TOKEN_TTL": None}
+# A token expires after this many days without use; each use extends it (sliding expiry).
+API_TOKEN_IDLE_DAYS = env.int("API_TOKEN_IDLE_DAYS", default=30)
+# Off: tokens of worker accounts never expire (a quiet cluster keeps its workers' access).
+WORKER_TOKENS_EXPIRE = env.bool("WORKER_TOKENS_EXPIRE", default=True)
+REST_KNOX = {"AUTO_REFRESH": True, "TOKEN_TTL": timedelta(days=API_TOKEN_IDLE_DAYS), "MIN_REFRESH_INTERVAL": 60}
 SPECTACULAR_SETTINGS = {
     "TITLE": "Epoch Builder API",
     "DESCRIPTION": "Epochs, candlesticks, regressions, prediction models, servers and jobs.",
@@ -173,7 +182,7 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
-    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+    "SERVE_PERMISSIONS": ["accounts.permissions.RolePermission"],
     "ENUM_NAME_OVERRIDES": {
         "JobStatusEnum": "cluster.choices.JobStatus",
         "EpochStatusEnum": "epochs.choices.EpochStatus",
@@ -217,7 +226,7 @@ SERVER_POWER_COMMANDS = {
 
 # --- Scale-out: worker machines with their own EPOCHS_ROOT and a central epoch store ---------
 # On a worker machine, CENTRAL_URL (the web app's base URL) and CENTRAL_TOKEN (an API token of
-# a staff account) switch on "remote store" mode: training inputs are fetched from the central
+# an account with the worker role) switch on "remote store" mode: training inputs are fetched from the central
 # store and every trained regression is uploaded there. Leave both empty on the central machine.
 CENTRAL_URL = env.str("CENTRAL_URL", default="").rstrip("/")
 CENTRAL_TOKEN = env.str("CENTRAL_TOKEN", default="")

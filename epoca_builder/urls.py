@@ -11,6 +11,7 @@ import cluster.api.urls  # noqa: F401,E402
 import epochs.api.urls  # noqa: F401,E402
 import regressions.api.urls  # noqa: F401,E402
 import prediction_models.api.urls  # noqa: F401,E402
+import accounts.api.urls  # noqa: F401,E402
 
 api_patterns = [
     path("auth/login/", views.TokenLoginView.as_view(), name="api-login"),
@@ -34,4 +35,5 @@ urlpatterns = [
     path("epochs/", include("epochs.urls")),
     path("regressions/", include("regressions.urls")),
     path("prediction-models/", include("prediction_models.urls")),
+    path("account/", include("accounts.urls")),
 ]

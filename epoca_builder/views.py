@@ -38,6 +38,11 @@ class TokenLoginView(knox_views.LoginView):
     authentication_classes = [BasicAuthentication, SessionAuthentication]
     permission_classes = [IsAuthenticated]
 
+    def get_token_ttl(self):
+        from accounts.tokens import token_ttl_for
+
+        return token_ttl_for(self.request.user)
+
 
 @extend_schema(tags=["auth"], request=None, responses={204: OpenApiResponse(description="Token revoked.")})
 class TokenLogoutView(knox_views.LogoutView):

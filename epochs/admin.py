@@ -1,4 +1,5 @@
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 from django.utils.html import format_html
 
@@ -32,7 +33,7 @@ class EpochAdmin(admin.ModelAdmin):
     search_fields = ["id"]
     readonly_fields = [
         "status", "start", "end", "test_ds_start", "test_ds_end", "highest_price_sma", "lowest_price_sma",
-        "prediction_rows", "data_fingerprint", "error", "created_by", "created",
+        "prediction_rows", "data_fingerprint", "gaps", "error", "created_by", "created",
     ]
     actions = ["delete_with_files", "generate_configs", "export_epoch"]
 
@@ -64,11 +65,18 @@ class EpochAdmin(admin.ModelAdmin):
     def get_readonly_fields(self, request, obj=None):
         if obj is None:
             return self.readonly_fields
+        if obj.is_frozen:  # exported: every setting stays as Epoca has it until the export is withdrawn
+            return [field.name for field in Epoch._meta.fields]
         # The data window is fixed once built; later-stage settings stay editable.
         return [*self.readonly_fields, "id", "candlestick_set", "preset", "data_end", "purge", *ENGINE_FIELDS, "prediction_interval"]
 
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) and not (obj is not None and obj.is_frozen)
+
     def save_model(self, request, obj, form, change):
         if change:
+            if Epoch.objects.filter(pk=obj.pk, status="exported").exists():
+                raise PermissionDenied("The epoch is exported: withdraw its export first.")
             return super().save_model(request, obj, form, change)
         values = {k: v for k, v in form.cleaned_data.items() if k in ENGINE_FIELDS or k in SETTINGS_FIELDS or k == "id"}
         epoch, job = epoch_create(candlestick_set=form.cleaned_data["candlestick_set"], user=request.user, **values)

@@ -26,3 +26,4 @@ class EpochCreateForm(forms.Form):
     leverage = forms.IntegerField(initial=3)
     idle_minutes_on_position_close = forms.IntegerField(initial=180)
     regression_grid_profile = forms.CharField(initial="original")
+    max_gap_minutes = forms.IntegerField(initial=1440, min_value=0, help_text="refuse a longer gap in the candles (minutes)")

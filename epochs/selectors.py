@@ -13,6 +13,14 @@ def epoch_list() -> QuerySet[Epoch]:
     return Epoch.objects.select_related("candlestick_set", "created_by").order_by("-created")
 
 
+def default_epoch(epochs: QuerySet[Epoch], requested: str | None = None) -> Epoch | None:
+    """The epoch a page shows: the one asked for, else the newest built one (never a failed or unbuilt one)."""
+    from epochs.choices import EpochStatus
+
+    return (epochs.filter(pk=requested).first() if requested else None) or epochs.filter(
+        status__in=(EpochStatus.READY, EpochStatus.EXPORTED)).first()
+
+
 def candlestick_set_list() -> QuerySet[CandlestickSet]:
     return CandlestickSet.objects.order_by("name")
 

@@ -22,7 +22,7 @@ def _import(ctx: JobContext) -> dict:
     try:
         report = candle_import_run(candle_set=ctx.job.target, params=ctx.params, progress=ctx.progress)
     except CandleImportError as exc:
-        raise JobFailed(f"{exc} (nothing was written: the store is as it was)") from None
+        raise JobFailed(f"{exc} (the months before it are stored; a retry resumes there)") from None
     ctx.log(
         f"imported {len(report['months_imported'])} months ({report['candles_imported']} candles), "
         f"skipped {len(report['months_skipped'])}; store: {report['candles_total']} candles, "

@@ -8,7 +8,7 @@ from epochs import charts, selectors
 from epochs.engine.epoch_file import EpochFileError, inspect_epoch_file
 from epochs.engine.ranges import epoch_ranges
 from epoca_builder.errors import ApplicationError
-from epochs.services.export import export_download_path, latest_export
+from epochs.services.export import can_withdraw_export, export_download_path, latest_export
 from epochs.forms import CandleImportForm, EpochCreateForm
 
 
@@ -25,7 +25,8 @@ def candles(request):
 
 def epoch_list(request):
     epochs = [(epoch, selectors.epoch_disk_usage(epoch)) for epoch in selectors.epoch_list()]
-    return render(request, "epochs/epoch_list.html", {"epochs": epochs, "form": EpochCreateForm()})
+    return render(request, "epochs/epoch_list.html", {"epochs": epochs, "form": EpochCreateForm(),
+                                                      "candle_sets": selectors.candlestick_set_list()})
 
 
 def epoch_detail(request, pk: str):
@@ -34,7 +35,8 @@ def epoch_detail(request, pk: str):
 
     context = {"epoch": epoch, "jobs": jobs_for_target(epoch)[:10], "receipt": selectors.epoch_receipt(epoch),
                "stages": with_action_bodies(epoch_pipeline(epoch)), "disk_usage": selectors.epoch_disk_usage(epoch),
-               "config": selectors.epoch_config(epoch), "exports": epoch.exports.all()}
+               "config": selectors.epoch_config(epoch), "exports": epoch.exports.all(),
+               "can_withdraw": can_withdraw_export(request.user)}
     if epoch.is_ready:
         _, prediction, normalized = selectors.epoch_candles(epoch)
         ranges = epoch_ranges(rows=len(prediction), train_split=epoch.train_split, lookback=epoch.regression_lookback,

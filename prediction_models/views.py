@@ -3,6 +3,7 @@ from django.shortcuts import get_object_or_404, render
 
 from cluster.selectors import jobs_for_target
 from epochs.models import Epoch
+from epochs.selectors import default_epoch
 from prediction_models import charts, selectors
 from prediction_models.engine.assets import ASSETS_FILE, load_assets
 from prediction_models.models import PredictionModel
@@ -13,7 +14,7 @@ from regressions.selectors import selection_list
 
 def home(request):
     epochs = Epoch.objects.order_by("-created")
-    epoch = epochs.filter(pk=request.GET.get("epoch")).first() or epochs.first()
+    epoch = default_epoch(epochs, request.GET.get("epoch"))
     context = {"epochs": epochs, "epoch": epoch}
     if epoch:
         context.update(searches=selectors.search_list(epoch=epoch), selections=selection_list(epoch=epoch))

@@ -51,7 +51,7 @@ def batch_figures(regressions) -> dict:
 
 def regression_figures(cert: dict, samples: list[dict]) -> dict:
     history = cert["training_history"]
-    best = cert["best_epoch"]
+    best = cert["best_epoch"]  # counted from 1, like the x axis
     epochs = list(range(1, len(history["loss"]) + 1))
     figures = {}
     for key, title in ((None, "Loss"), (cert["metric"], f"Metric: {cert['metric']}")):
@@ -60,7 +60,7 @@ def regression_figures(cert: dict, samples: list[dict]) -> dict:
             go.Scatter(x=epochs, y=history[train_key], name=train_key, mode="lines+markers"),
             go.Scatter(x=epochs, y=history[val_key], name=val_key, mode="lines+markers"),
         ])
-        fig.add_vline(x=best + 1, line_dash="dash", line_color="#16a34a", annotation_text=f"best epoch {best + 1}")
+        fig.add_vline(x=best, line_dash="dash", line_color="#16a34a", annotation_text=f"best epoch {best}")
         fig.update_layout(title=title, xaxis_title="epoch", height=340, margin=dict(l=60, r=20, t=50, b=40))
         figures["loss" if key is None else "metric"] = to_dict(fig)
     d = cert["discovery"]

@@ -60,9 +60,6 @@ def train(ctx: JobContext) -> dict:
 
     regression = Regression.objects.select_related("config__batch").get(pk=ctx.params["regression_id"])
     from cluster.services import artifacts
-    from epochs.services.paths import epoch_dir
-    from regressions.engine.pipeline import is_trained
-
     # Scale-out hook: with CENTRAL_URL set, inputs come from the central epoch store.
     remote_store = artifacts.remote_store_enabled()
     if remote_store:
@@ -70,18 +67,21 @@ def train(ctx: JobContext) -> dict:
             ctx.log(f"central store: {artifacts.regression_prepare(regression=regression)}")
         except ApplicationError as exc:
             raise JobFailed(exc.message) from None
-    if not is_trained(epoch_dir(regression.epoch_id), regression.config_id):
+    if training.needs_training(regression=regression):
         training.regression_mark_training(regression=regression)
         try:
             if ctx.job.server_id:
                 training.train_on_server(ctx, regression=regression)
             else:
-                run_child(ctx, training.train_argv(regression=regression), cwd=str(settings.BASE_DIR))
+                run_child(ctx, training.train_argv(regression=regression, out_dir=training.training_output(regression=regression)),
+                          cwd=str(settings.BASE_DIR))
         except ServerLostError:
             raise  # the job was queued again and trains on another server: not a failure
         except JobFailed as exc:
             training.regression_mark_failed(regression=regression, error=str(exc))
             raise
+    # A retraining's complete files replace the old ones only now (repeatable after a crash).
+    training.retrained_swap_in(regression=regression)
     stored = {}
     try:
         if remote_store:  # scale-out hook: recorded as trained only once the central store holds it

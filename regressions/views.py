@@ -4,6 +4,7 @@ from django.shortcuts import get_object_or_404, render
 from cluster.selectors import jobs_for_target
 from epoca_builder.files import read_json
 from epochs.models import Epoch
+from epochs.selectors import default_epoch
 from epochs.services.paths import epoch_dir
 from regressions import charts, selectors
 from regressions.engine.pipeline import SAMPLES, regression_dir
@@ -12,7 +13,7 @@ from regressions.models import Regression
 
 def home(request):
     epochs = Epoch.objects.order_by("-created")
-    epoch = epochs.filter(pk=request.GET.get("epoch")).first() or epochs.first()
+    epoch = default_epoch(epochs, request.GET.get("epoch"))
     context = {"epochs": epochs, "epoch": epoch}
     if epoch:
         context.update(batches=selectors.batch_list(epoch=epoch).order_by("category", "number"),

@@ -1,4 +1,4 @@
-"""The central epoch store's API for scale-out workers (staff tokens only).
+"""The central epoch store's API for scale-out workers (worker and administrator accounts only).
 
     GET  /api/epoch-store/<epoch>/inputs/                      training inputs: {files: {path: {sha256, size}}}
     GET  /api/epoch-store/<epoch>/file/?path=<relative path>   one input or regression file (X-Checksum-SHA256)
@@ -18,7 +18,6 @@ from rest_framework import status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.parsers import MultiPartParser
-from rest_framework.permissions import IsAdminUser
 from rest_framework.response import Response
 
 from cluster.services import artifacts
@@ -34,7 +33,6 @@ EPOCH = OpenApiParameter("epoch_id", str, OpenApiParameter.PATH, description="Ep
 class EpochStoreViewSet(viewsets.ViewSet):
     """Files of the epochs stored on this (central) machine, for workers elsewhere."""
 
-    permission_classes = [IsAdminUser]
     lookup_field = "epoch_id"
     lookup_value_regex = r"[^/.]+"
 
@@ -82,7 +80,11 @@ class EpochStoreViewSet(viewsets.ViewSet):
         if not isinstance(checksums, dict):
             raise ValidationError({"sha256": "a JSON object mapping each file name to its sha256"})
         try:
-            created, stored = artifacts.regression_store(folder, regression_id, request.FILES, checksums)
+            generation = int(request.data.get("generation") or 0)
+        except ValueError:
+            raise ValidationError({"generation": "an integer >= 0: the regression's training generation"}) from None
+        try:
+            created, stored = artifacts.regression_store(folder, regression_id, request.FILES, checksums, generation)
         except artifacts.ArtifactConflictError as exc:
             return Response({"message": exc.message, "stored": exc.extra}, status=status.HTTP_409_CONFLICT)
         return Response(stored, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)

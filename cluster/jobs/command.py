@@ -33,7 +33,16 @@ class JobCommand(BaseCommand):
             raise CommandError(exc.message) from None
         if job is None:
             return
+        if job.status == JobStatus.RUNNING and _stale(job):
+            # Its process died (a killed command, a lost worker): this run takes it over.
+            from cluster.services.jobs import job_requeue
+
+            job_requeue(job=job, reason=f"taken over by a command-line run: worker {job.worker or '?'} lost")
+            job.refresh_from_db()
+            self.stdout.write(f"Job #{job.pk}: its worker {job.worker or '?'} stopped beating; taking it over.")
         if job.status != JobStatus.QUEUED:
+            if job.status == JobStatus.FAILED:
+                raise CommandError(f"Job #{job.pk} failed: {job.error}")
             self.stdout.write(f"Job #{job.pk} is {job.status} already.")
             return
         job = run_tree_inline(job, verbose=options["verbose_log"])
@@ -44,6 +53,19 @@ class JobCommand(BaseCommand):
 
     def summarise(self, result: dict) -> dict:
         return result
+
+
+def _stale(job) -> bool:
+    """A running job whose heartbeat is older than JOB_STALE_SECONDS (a parent waiting on children has none)."""
+    from datetime import timedelta
+
+    from django.conf import settings
+    from django.utils import timezone
+
+    if job.waiting:
+        return False
+    cutoff = timezone.now() - timedelta(seconds=settings.JOB_STALE_SECONDS)
+    return job.heartbeat_at is None or job.heartbeat_at < cutoff
 
 
 def _messages(exc: ValidationError) -> str:

@@ -118,10 +118,23 @@ def servable_path(epoch_folder: Path, rel: str) -> Path:
 
 
 def stored_regression(epoch_folder: Path, regression_id: str) -> dict:
-    """What the store holds of a regression: ``{complete, files: {name: {sha256, size}}}``."""
+    """What the store holds of a regression: ``{complete, generation, files: {name: {sha256, size}}}``."""
     folder = _regression_folder(epoch_folder, regression_id)
     files = {name: epoch_file_digest(folder / name) for name in REGRESSION_FILES if (folder / name).is_file()}
-    return {"complete": all(name in files for name in REQUIRED_REGRESSION_FILES), "files": files}
+    return {"complete": all(name in files for name in REQUIRED_REGRESSION_FILES),
+            "generation": _stored_generation(folder), "files": files}
+
+
+def _generation_file(folder: Path) -> Path:
+    return folder.parent / f".{folder.name}.generation"
+
+
+def _stored_generation(folder: Path) -> int:
+    """The generation (0 for a first training, +1 per retrain) of the files the store holds."""
+    try:
+        return int(_generation_file(folder).read_text().strip() or 0)
+    except (FileNotFoundError, ValueError):
+        return 0
 
 
 def _regression_folder(epoch_folder: Path, regression_id: str) -> Path:
@@ -141,12 +154,13 @@ def _locked(lock_file: Path) -> Iterator[None]:
 
 
 def regression_store(epoch_folder: Path, regression_id: str, files: Mapping[str, IO[bytes]],
-                     checksums: Mapping[str, str]) -> tuple[bool, dict]:
+                     checksums: Mapping[str, str], generation: int = 0) -> tuple[bool, dict]:
     """Verify and put in place one regression's uploaded files; returns (created, stored manifest).
 
     Every file must come with its sha256 and match it, or nothing is put in place. A second
-    upload of the same files is accepted (created False); different files for a regression the
-    store already holds complete raise `ArtifactConflictError`.
+    upload of the same files is accepted (created False). A retraining's upload carries a higher
+    ``generation`` and replaces the files held; different files of the same or an older
+    generation raise `ArtifactConflictError`.
     """
     for name in files:
         _check_regression_file(name)
@@ -159,10 +173,12 @@ def regression_store(epoch_folder: Path, regression_id: str, files: Mapping[str,
     folder = _regression_folder(epoch_folder, regression_id)
     with _locked(folder.parent / f".{regression_id}.lock"):
         stored = stored_regression(epoch_folder, regression_id)
-        if stored["complete"]:
+        if stored["complete"] and generation <= stored["generation"]:
             same = all(stored["files"].get(name, {}).get("sha256") == checksums[name] for name in files)
             if not same:
-                raise ArtifactConflictError(f"the store already holds different files for {regression_id}", stored)
+                raise ArtifactConflictError(
+                    f"the store already holds different files for {regression_id} (generation {stored['generation']}, "
+                    f"this upload's is {generation})", stored)
             return False, stored
         # The stack renames the files when it closes, last entered first: entering them in
         # reverse order puts the certificate in place last.
@@ -181,6 +197,12 @@ def regression_store(epoch_folder: Path, regression_id: str, files: Mapping[str,
             if bad:
                 # Leaving the stack removes every temporary file: nothing is put in place.
                 raise ArtifactError(f"sha256 mismatch for {regression_id}: {', '.join(bad)}; nothing was stored")
+            if stored["complete"]:
+                # A newer generation: the old certificate goes first, so that a crash before the
+                # new one is in place leaves the folder incomplete, never a mix that looks whole.
+                (folder / "certificate.json").unlink(missing_ok=True)
+        if generation:
+            _generation_file(folder).write_text(f"{int(generation)}\n")
         return True, stored_regression(epoch_folder, regression_id)
 
 
@@ -283,9 +305,12 @@ def regression_prepare(*, regression) -> str:
 
     epoch_id, regression_id = regression.epoch_id, regression.config_id
     stored = _json("GET", _url(_epoch_path(epoch_id, "regressions", regression_id)))
-    if stored["complete"]:
+    if stored["complete"] and stored.get("generation", 0) >= regression.generation:
         _adopt(epoch_id, regression_id, stored)
         return "stored"
+    if regression.generation:  # a retraining: its own folder is fresh, the files in place stay until the swap
+        epoch_inputs_fetch(epoch_id=epoch_id)
+        return "train"
     shutil.rmtree(regression_dir(epoch_dir(epoch_id), regression_id), ignore_errors=True)
     epoch_inputs_fetch(epoch_id=epoch_id)
     return "train"
@@ -318,7 +343,7 @@ def regression_upload(*, regression) -> dict[str, str]:
     folder = regression_dir(epoch_dir(epoch_id), regression_id)
     files = {name: folder / name for name in REGRESSION_FILES if (folder / name).is_file()}
     checksums = {name: sha256_file(path) for name, path in files.items()}
-    body, content_type = _multipart({"sha256": json.dumps(checksums)}, files)
+    body, content_type = _multipart({"sha256": json.dumps(checksums), "generation": str(regression.generation)}, files)
     url = _url(_epoch_path(epoch_id, "regressions", regression_id))
     try:
         _json("POST", url, body=body, content_type=content_type)

@@ -52,5 +52,8 @@ def test_ensure_admin_prints_a_password_once_and_stores_only_a_hash(capsys):
     password = first.split("password: ")[1].split()[0]
     admin = get_user_model().objects.get(username="admin")
     assert admin.is_superuser and admin.check_password(password) and password not in admin.password
+    from accounts.roles import role_of
+
+    assert role_of(admin) == "administrator" and admin.is_staff
     call_command("ensure_admin")
     assert "exists already" in capsys.readouterr().out

@@ -33,7 +33,7 @@ class EpochSerializer(serializers.ModelSerializer):
         exclude = []
         read_only_fields = [
             "status", "start", "end", "test_ds_start", "test_ds_end", "highest_price_sma", "lowest_price_sma",
-            "prediction_rows", "data_fingerprint", "error", "created_by", "created", "candlestick_set",
+            "prediction_rows", "data_fingerprint", "error", "created_by", "created", "candlestick_set", "gaps",
         ]
 
 
@@ -58,6 +58,7 @@ class EpochCreateSerializer(serializers.Serializer):
     data_end = serializers.IntegerField(required=False)
     purge = serializers.BooleanField(required=False)
     holdout_share = serializers.FloatField(required=False)
+    max_gap_minutes = serializers.IntegerField(required=False, help_text="Refuse a longer gap inside the range (minutes, default 1440).")
     regression_grid_profile = serializers.CharField(required=False)
     max_epochs = serializers.IntegerField(required=False)
     patience = serializers.IntegerField(required=False)
@@ -76,7 +77,7 @@ class EpochExportSerializer(serializers.ModelSerializer):
     class Meta:
         model = EpochExport
         fields = ["id", "epoch", "prediction_model_id", "regression_ids", "file_name", "sha256", "size", "manifest",
-                  "verified", "verification", "created_by", "created"]
+                  "verified", "verification", "created_by", "created", "withdrawn_at", "withdrawn_by", "withdrawal_reason"]
         read_only_fields = fields
 
 
@@ -88,3 +89,7 @@ class ExportRequestSerializer(serializers.Serializer):
 
 class EpochFileUploadSerializer(serializers.Serializer):
     file = serializers.FileField(help_text="An Epoch File (<EPOCH_ID>.zip), ours or the original tool's.")
+
+
+class ExportWithdrawSerializer(serializers.Serializer):
+    reason = serializers.CharField(help_text="Why the export is withdrawn (recorded; the zip is kept).")

@@ -18,12 +18,13 @@ from epochs.api.serializers import (
     EpochFileUploadSerializer,
     EpochSerializer,
     ExportRequestSerializer,
+    ExportWithdrawSerializer,
 )
 from epochs.engine.epoch_file import EpochFileError, inspect_epoch_file
 from epochs.models import CandlestickSet, EpochExport
 from epochs.services.candles import bundle_import_enqueue, candle_import_enqueue
 from epochs.services.epochs import epoch_create, epoch_delete
-from epochs.services.export import epoch_export_enqueue, export_download_path, latest_export
+from epochs.services.export import epoch_export_enqueue, export_download_path, export_withdraw, latest_export
 
 
 class CandlestickSetViewSet(viewsets.ReadOnlyModelViewSet):
@@ -85,6 +86,15 @@ class EpochViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Dest
         data.is_valid(raise_exception=True)
         job = epoch_export_enqueue(epoch=self.get_object(), user=request.user, **data.validated_data)
         return Response(JobSerializer(job).data, status=status.HTTP_202_ACCEPTED)
+
+    @extend_schema(request=ExportWithdrawSerializer, responses={200: EpochExportSerializer})
+    @action(detail=True, methods=["post"], url_path="withdraw-export")
+    def withdraw_export(self, request, pk=None):
+        """Administrators: withdraw the export (reason recorded, zip kept) so that the epoch may change again."""
+        data = ExportWithdrawSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        export = export_withdraw(epoch=self.get_object(), user=request.user, reason=data.validated_data["reason"])
+        return Response(EpochExportSerializer(export).data)
 
     @extend_schema(responses={(200, "application/zip"): OpenApiTypes.BINARY})
     @action(detail=True, methods=["get"])

@@ -18,7 +18,7 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Protocol
 
-from .errors import ChecksumMismatchError, SourceFileMissingError
+from .errors import ChecksumMismatchError, ChecksumMissingError, SourceFileMissingError
 
 DEFAULT_BASE_URL = "https://data.binance.vision"
 INTERVAL = "1m"
@@ -140,7 +140,15 @@ def fetch_verified(source: Source, planned: PlannedFile) -> bytes:
     """Fetch a zip and its ``.CHECKSUM`` and return the zip bytes once its sha256 matches."""
     data = source.fetch(planned.path)
     checksum_path = planned.path + ".CHECKSUM"
-    checksum_text = source.fetch(checksum_path).decode("ascii", errors="replace").strip()
+    try:
+        checksum_raw = source.fetch(checksum_path)
+    except SourceFileMissingError:
+        # Not "the month is missing": its zip is here, only the file to verify it is not.
+        raise ChecksumMissingError(
+            f"the checksum file is missing: {planned.name} is at the source but {planned.name}.CHECKSUM is not, "
+            "so it cannot be verified", file=source.describe(checksum_path),
+        ) from None
+    checksum_text = checksum_raw.decode("ascii", errors="replace").strip()
     parts = checksum_text.split()
     if len(parts) != 2 or len(parts[0]) != 64:
         raise ChecksumMismatchError(f"checksum file is not '<sha256>  <name>': {checksum_text[:120]!r}",

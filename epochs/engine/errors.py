@@ -22,6 +22,10 @@ class ChecksumMismatchError(CandleImportError):
     """A downloaded file's sha256 differs from its published checksum."""
 
 
+class ChecksumMissingError(CandleImportError):
+    """A zip is at the source but its ``.CHECKSUM`` file is not: it cannot be verified."""
+
+
 class CorruptArchiveError(CandleImportError):
     """A zip archive is truncated, damaged or does not hold exactly one CSV."""
 

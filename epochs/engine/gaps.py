@@ -54,3 +54,28 @@ def gap_report(gaps: list[Gap]) -> GapReport:
     gaps = sorted(gaps, key=lambda gap: gap.start)
     longest = max(gaps, key=lambda gap: gap.minutes, default=None)
     return GapReport(count=len(gaps), missing_minutes=sum(g.minutes for g in gaps), longest=longest, gaps=tuple(gaps))
+
+
+def check_longest(report: GapReport, max_gap_minutes: int) -> None:
+    """Refuse candles whose longest gap exceeds ``max_gap_minutes`` (smoothing would bridge it)."""
+    from .errors import EpochError
+    from .klines import utc
+
+    longest = report.longest
+    if longest is not None and longest.minutes > max_gap_minutes:
+        raise EpochError(
+            f"the candles inside the epoch's range miss {longest.minutes} minutes from {utc(longest.start)} to "
+            f"{utc(longest.end + 1)}, longer than max_gap_minutes {max_gap_minutes} ({report.count} gaps, "
+            f"{report.missing_minutes} minutes in all): end the epoch before it (data_end), or raise max_gap_minutes "
+            "to accept it on purpose"
+        )
+
+
+def receipt_lines(report: GapReport, *, format_utc) -> str:
+    """The receipt's gap section: every gap inside the range, after the original's lines."""
+    lines = ["", "Gaps In The 1-Minute Candles",
+             f"Count: {report.count}", f"Missing Minutes: {report.missing_minutes}"]
+    if report.longest is not None:
+        lines.append(f"Longest: {report.longest.minutes} minutes from {format_utc(report.longest.start)}")
+    lines.extend(f"{format_utc(gap.start)} to {format_utc(gap.end + 1)}: {gap.minutes} minutes" for gap in report.gaps)
+    return "\n".join(lines) + "\n"

@@ -6,12 +6,14 @@ Layout of ``store_dir``::
     1m/YYYY-MM.<sha12>.parquet         one file per month (named by content, never overwritten)
     prediction/<N>m.<sha12>.parquet    prediction candles of an imported bundle (bundle stores only)
 
-Imports are transactions. Every file is fetched, verified, parsed and validated and the new
-month files are written to a staging folder first; continuity across month boundaries is
-checked against the months already stored. Only then are the files moved into place and the
-manifest (the commit point) replaced atomically. A failure at any step leaves the store exactly
-as it was. Months already stored whose file still matches its sha256 are skipped, so an
-interrupted import resumes and a later import brings the store up to date.
+Each month of an import is a transaction. Its files are fetched, verified, parsed and validated
+and the month file is written to a staging folder first; continuity across month boundaries is
+checked against the months already stored. Only then is the file moved into place and the
+manifest (the commit point) replaced atomically, month by month in calendar order. A failure
+leaves the store as it was after the last committed month. Months already stored whose file
+still matches its sha256 are skipped, so an interrupted import resumes where it stopped and a
+later import brings the store up to date. Staging folders left by a killed import are removed
+when the next import takes the store's lock.
 """
 from __future__ import annotations
 
@@ -40,6 +42,7 @@ from .klines import Flag, ParsedCandles, month_bounds_ms, parse_binance_csv, rea
 from .resample import resample
 
 MANIFEST = "manifest.json"
+STAGING_PREFIX = ".staging-"
 FORMAT = 1
 Progress = Callable[[int, int, str], None]
 
@@ -198,6 +201,8 @@ def import_binance(
             try:
                 for done, future in enumerate(futures, start=1):
                     month_staged, month_missing = future.result()
+                    # Committed at once, in calendar order: a retry skips the months stored so far.
+                    _apply(store, manifest, month_staged)
                     staged.extend(month_staged)
                     missing.extend(month_missing)
                     if progress:
@@ -206,7 +211,7 @@ def import_binance(
                 for future in futures:
                     future.cancel()
                 raise
-        return _commit(store, manifest, staged, skipped, repaired, missing, started)
+        return _report(store, manifest, staged, skipped, repaired, missing, started)
 
 
 def _load_month(
@@ -308,17 +313,28 @@ def _transaction(store_dir: str | os.PathLike) -> Iterator[tuple[Path, dict, Pat
             fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             raise StoreError("another import is writing this store", file=str(store)) from None
-        staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=store))
+        remove_staging(store)  # holding the lock: any staging folder is a killed import's
+        staging = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=store))
         try:
             yield store, read_manifest(store), staging
         except BaseException:
-            if created:
+            if created and not (store / MANIFEST).exists():  # nothing was committed: leave no empty store
                 shutil.rmtree(store, ignore_errors=True)
             raise
         finally:
             shutil.rmtree(staging, ignore_errors=True)
     finally:
         os.close(lock)
+
+
+def remove_staging(store: Path) -> list[str]:
+    """Remove the staging folders of imports that did not end (call with the store's lock held)."""
+    removed = []
+    for folder in store.glob(f"{STAGING_PREFIX}*"):
+        if folder.is_dir():
+            shutil.rmtree(folder, ignore_errors=True)
+            removed.append(folder.name)
+    return removed
 
 
 def _claim_origin(manifest: dict, origin: str, store: Path) -> None:
@@ -346,7 +362,15 @@ def _commit(
     store: Path, manifest: dict, staged: list[_Staged], skipped: list[str], repaired: list[str],
     missing: list[str], started: float, extra_moves: dict[Path, str] | None = None,
 ) -> ImportReport:
+    """Commit every staged month at once and report (bundle imports: a bundle is one snapshot)."""
+    _apply(store, manifest, staged, extra_moves)
+    return _report(store, manifest, staged, skipped, repaired, missing, started)
+
+
+def _apply(store: Path, manifest: dict, staged: list[_Staged], extra_moves: dict[Path, str] | None = None) -> None:
     """Check continuity, move staged files into place, then replace the manifest (the commit point)."""
+    if not staged and not extra_moves:
+        return
     moves = dict(extra_moves or {})
     for item in staged:
         manifest["months"][item.month] = item.entry
@@ -369,6 +393,11 @@ def _commit(
         raise
     _remove_unreferenced(store, manifest)
 
+
+def _report(
+    store: Path, manifest: dict, staged: list[_Staged], skipped: list[str], repaired: list[str],
+    missing: list[str], started: float,
+) -> ImportReport:
     imported = sorted(item.month for item in staged)
     months = manifest["months"]
     first, last = (min(months), max(months)) if months else (None, None)

@@ -52,6 +52,7 @@ class Epoch(models.Model):
     data_end = models.BigIntegerField(null=True, blank=True, help_text="Optional: end the epoch at the last candle closing by this time (ms). Default: the store's last candle.")
     purge = models.BooleanField(default=True, help_text="Drop training windows whose targets reach the test range.")
     holdout_share = models.FloatField(default=0.25, validators=[MinValueValidator(0), MaxValueValidator(0.5)], help_text="Share of the test range kept untouched for the holdout backtest.")
+    max_gap_minutes = models.PositiveIntegerField(default=1440, help_text="Refuse candles with a longer gap inside the epoch's range (minutes); raise it to accept one on purpose.")
 
     # Regression factory settings.
     regression_grid_profile = models.CharField(max_length=64, default="original")
@@ -76,6 +77,7 @@ class Epoch(models.Model):
     lowest_price_sma = models.FloatField(null=True, blank=True)
     prediction_rows = models.PositiveIntegerField(null=True, blank=True)
     data_fingerprint = models.CharField(max_length=64, blank=True)
+    gaps = models.JSONField(default=dict, blank=True, help_text="Missing 1-minute candles inside the range: count, minutes, longest, every gap.")
     error = models.TextField(blank=True)
 
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
@@ -83,9 +85,15 @@ class Epoch(models.Model):
 
     class Meta:
         ordering = ["-created"]
+        permissions = [("withdraw_export", "Can withdraw an epoch's export (unfreezes the epoch)")]
 
     def __str__(self) -> str:
         return self.id
+
+    @property
+    def is_frozen(self) -> bool:
+        """Exported and not withdrawn: its regressions, settings and files must stay as Epoca has them."""
+        return self.status == EpochStatus.EXPORTED
 
     @property
     def is_ready(self) -> bool:

@@ -12,10 +12,11 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from cluster.services.jobs import job_enqueue
-from epoca_builder.errors import ApplicationError
+from epoca_builder.errors import ApplicationError, FrozenEpochError
 from epoca_builder.files import write_json
 from epochs.choices import EpochPreset, EpochStatus
 from epochs.engine import epoch as epoch_engine
+from epochs.engine import gaps as epoch_gaps
 from epochs.engine import store as candle_store
 from epochs.engine.epoch_params import EpochParams, validate_epoch_params
 from epochs.engine.errors import EpochError, EpochParameterError
@@ -31,7 +32,7 @@ ENGINE_FIELDS = (
 SETTINGS_FIELDS = (
     "preset", "prediction_interval", "purge", "holdout_share", "data_end", "regression_grid_profile", "max_epochs",
     "patience", "batch_size", "price_change_requirements", "min_sum_functions", "min_sum_adjustment_factors",
-    "regressions_per_model", "min_accuracy", "min_profit",
+    "regressions_per_model", "min_accuracy", "min_profit", "max_gap_minutes",
 )
 
 
@@ -40,44 +41,140 @@ def _engine_params(epoch: Epoch) -> EpochParams:
     return validate_epoch_params({"id": epoch.id, "interval_minutes": epoch.prediction_interval, **values})
 
 
+# What the original preset fixes: the original tool had neither a purge nor a holdout.
+ORIGINAL_PRESET_VALUES = {"purge": False, "holdout_share": 0.0}
+
+
 @transaction.atomic
 def epoch_create(*, candlestick_set: CandlestickSet, user=None, inline: bool = False, **values) -> tuple[Epoch, object]:
     """Validate the parameters, save the epoch (status ``creating``) and queue its creation job.
 
-    Every field problem is reported at once, keyed by field name.
+    Every field problem is reported at once, keyed by field name: the ranges, the grid profile,
+    ``data_end`` and the width against the imported candles are all checked before queuing.
     """
     unknown = set(values) - set(ENGINE_FIELDS) - set(SETTINGS_FIELDS) - {"id"}
     if unknown:
         raise ValidationError({name: "Unknown epoch parameter." for name in sorted(unknown)})
+    errors: dict[str, list[str]] = {}
     if values.get("preset") == EpochPreset.ORIGINAL:
-        # The original tool had neither: reproduce it exactly.
-        values.update(purge=False, holdout_share=0.0)
+        for name, fixed in ORIGINAL_PRESET_VALUES.items():
+            if name in values and values[name] != fixed:
+                errors.setdefault(name, []).append(
+                    f"The original preset fixes {name} at {fixed!r}; got {values[name]!r}. Leave it out, or use the default preset.")
+        values.update(ORIGINAL_PRESET_VALUES)
     epoch = Epoch(candlestick_set=candlestick_set, created_by=user if getattr(user, "is_authenticated", False) else None, **values)
     try:
         _engine_params(epoch)  # the engine's range checks accept floats (no isdigit bug)
     except EpochParameterError as exc:
-        raise ValidationError(exc.errors) from None
-    epoch.full_clean()
-    if Epoch.objects.filter(pk=epoch.id).exists():
-        raise ValidationError({"id": f"An epoch {epoch.id!r} exists already."})
-    if epoch_dir(epoch.id).exists():
-        raise ValidationError({"id": f"The folder {epoch_dir(epoch.id)} exists already; choose another id."})
+        for name, message in exc.errors.items():
+            errors.setdefault("prediction_interval" if name == "interval_minutes" else name, []).append(message)
+    try:
+        epoch.full_clean(validate_unique=False)
+    except ValidationError as exc:
+        for name, messages in exc.message_dict.items():
+            if name not in errors:  # the engine said it already, in its own words
+                errors[name] = messages
+    existing = Epoch.objects.filter(pk=epoch.id).first()
+    folder = _epoch_dir_or_none(epoch.id)
+    if existing is not None:
+        errors.setdefault("id", []).append(
+            f"An epoch {epoch.id!r} exists already ({existing.status}); delete it first (delete_epoch --epoch {epoch.id}) or choose another id.")
+    elif folder is not None and folder.exists():
+        errors.setdefault("id", []).append(f"The folder {folder} exists already; choose another id.")
+    profile_problem = _grid_profile_problem(epoch.regression_grid_profile)
+    if profile_problem:
+        errors.setdefault("regression_grid_profile", []).append(profile_problem)
     if not candlestick_set.candles:
         raise ApplicationError(f"The candlestick set {candlestick_set} holds no candles: import some first.")
+    for name, message in _data_problems(epoch, candlestick_set, errors).items():
+        errors.setdefault(name, []).append(message)
+    if errors:
+        raise ValidationError(errors)
     epoch.status = EpochStatus.CREATING
     epoch.save(force_insert=True)
     job = job_enqueue(kind="epochs.create", target=epoch, params={"epoch_id": epoch.id}, user=user, dedup_key=epoch.id, inline=inline)
     return epoch, job
 
 
+def _epoch_dir_or_none(epoch_id: str) -> Path | None:
+    try:
+        return epoch_dir(epoch_id)
+    except ValueError:  # an id that is no safe folder name: reported by the id check
+        return None
+
+
+def _grid_profile_problem(profile: str) -> str | None:
+    from regressions.engine.grid import GridProfileError, load_profile
+
+    try:
+        load_profile(profile)
+    except GridProfileError as exc:
+        return str(exc)
+    return None
+
+
+def _data_problems(epoch: Epoch, candlestick_set: CandlestickSet, errors: dict) -> dict[str, str]:
+    """``data_end`` and the width against the imported candles (the build checks the exact count again)."""
+    problems: dict[str, str] = {}
+    first, last = candlestick_set.first_open_time, candlestick_set.last_close_time
+    if first is None or last is None:  # a summary not refreshed yet: the build checks the data
+        return problems
+    span = f"{epoch_engine.format_utc(first)} to {epoch_engine.format_utc(last + 1)}"
+    if epoch.data_end is not None and "data_end" not in errors:
+        if epoch.data_end <= first:
+            problems["data_end"] = (f"{epoch.data_end} ms ({_utc_or_raw(epoch.data_end)}) is not after the first imported "
+                                    f"candle; the candles cover {span}. Give a time in ms since 1970, e.g. {last + 1}.")
+            return problems
+    if {"epoch_width", "prediction_interval", "sma_window_size", "data_end"} & set(errors):
+        return problems
+    start, end = first, last if epoch.data_end is None else min(last, epoch.data_end)
+    interval_ms = epoch.prediction_interval * 60_000
+    available = (end + 1 - start) // interval_ms
+    needed = epoch_engine.candles_in_range(epoch.epoch_width, epoch.prediction_interval) + epoch.sma_window_size - 1
+    if available < needed:
+        days = (end + 1 - start) / 86_400_000
+        problems["epoch_width"] = (
+            f"An epoch of {epoch.epoch_width} months needs {needed} prediction candles of {epoch.prediction_interval} "
+            f"minutes (with the SMA's {epoch.sma_window_size - 1} before it), {needed * interval_ms / 86_400_000:.1f} days; "
+            f"the imported candles{' up to data_end' if epoch.data_end is not None else ''} hold {available} "
+            f"({days:.1f} days, {epoch_engine.format_utc(start)} to {epoch_engine.format_utc(end + 1)}). "
+            f"Import more months or choose a smaller width.")
+    return problems
+
+
+def _utc_or_raw(ms: int) -> str:
+    try:
+        return epoch_engine.format_utc(ms)
+    except (OverflowError, OSError, ValueError):
+        return "not a time"
+
+
 def epoch_build(*, epoch: Epoch, progress) -> dict:
     """Build the epoch folder from the candle store (called by the creation job).
 
     The folder is assembled under a temporary name and renamed into place, so an epoch folder
-    either holds everything or does not exist. The candle store is only read.
+    either holds everything or does not exist. The candle store is only read. Every failure
+    ends the epoch ``failed`` with its reason; an attempt after a retryable one starts afresh.
     """
     if epoch.status == EpochStatus.READY and epoch_dir(epoch.id).exists():
         return {"skipped": "the epoch exists already"}
+    Epoch.objects.filter(pk=epoch.pk).update(status=EpochStatus.CREATING, error="")
+    try:
+        return _build(epoch, progress)
+    except EpochError as exc:
+        epoch_fail(epoch=epoch, error=str(exc))
+        raise ApplicationError(str(exc)) from None
+    except OSError as exc:
+        # A full disk or a read-only folder: no retry can succeed before someone acts.
+        message = f"The epoch folder could not be written: {exc.strerror or exc} ({exc.filename or settings.EPOCHS_ROOT})."
+        epoch_fail(epoch=epoch, error=message)
+        raise ApplicationError(message) from None
+    except BaseException as exc:
+        epoch_fail(epoch=epoch, error=f"{type(exc).__name__}: {exc}")
+        raise
+
+
+def _build(epoch: Epoch, progress) -> dict:
     params = _engine_params(epoch)
     progress(0, 4, "loading candles")
     store = candle_store_dir(epoch.candlestick_set.name)
@@ -86,19 +183,19 @@ def epoch_build(*, epoch: Epoch, progress) -> dict:
     if epoch.data_end is not None:
         prediction = prediction.between(None, epoch.data_end)
     progress(1, 4, "smoothing and normalising")
-    try:
-        built = epoch_engine.build_epoch_candles(
-            candles_1m, prediction, epoch_width=epoch.epoch_width, sma_window_size=epoch.sma_window_size,
-            train_split=epoch.train_split, interval_minutes=epoch.prediction_interval,
-        )
-    except EpochError as exc:
-        epoch_fail(epoch=epoch, error=str(exc))
-        raise ApplicationError(str(exc)) from None
+    built = epoch_engine.build_epoch_candles(
+        candles_1m, prediction, epoch_width=epoch.epoch_width, sma_window_size=epoch.sma_window_size,
+        train_split=epoch.train_split, interval_minutes=epoch.prediction_interval,
+    )
+    gaps = epoch_gaps.gap_report(epoch_gaps.find_gaps(built.candles_1m.ot))
+    epoch_gaps.check_longest(gaps, epoch.max_gap_minutes)
     fingerprint = epoch_engine.data_fingerprint(built.candles_1m, built.prediction)
     split = epoch_engine.window_split(built.rows, epoch.train_split, epoch.regression_lookback, epoch.regression_predictions)
     progress(2, 4, "writing the epoch folder")
     target = epoch_dir(epoch.id)
     settings.EPOCHS_ROOT.mkdir(parents=True, exist_ok=True)
+    for leftover in settings.EPOCHS_ROOT.glob(f".{epoch.id}.*"):  # a killed attempt's staging folder
+        shutil.rmtree(leftover, ignore_errors=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{epoch.id}.", dir=settings.EPOCHS_ROOT))
     try:
         for sub in EPOCH_SUBDIRS:
@@ -111,8 +208,10 @@ def epoch_build(*, epoch: Epoch, progress) -> dict:
             "epoch_width": epoch.epoch_width, "data_fingerprint": fingerprint, "candle_checksums": checksums,
             "candlestick_set": epoch.candlestick_set.name, "prediction_rows": built.rows,
             "purged_train_windows": split.purged_windows if epoch.purge else 0,
+            "gaps": gaps.to_dict(),
         }, indent=4)
         receipt = epoch_engine.receipt_text(params, built, datetime.now(dt_timezone.utc))
+        receipt += epoch_gaps.receipt_lines(gaps, format_utc=epoch_engine.format_utc)
         (staging / f"{epoch.id}_receipt.txt").write_text(receipt)
         os.replace(staging, target)  # fails if the target exists: never overwrite another epoch
     except BaseException:
@@ -122,10 +221,11 @@ def epoch_build(*, epoch: Epoch, progress) -> dict:
     Epoch.objects.filter(pk=epoch.pk).update(
         status=EpochStatus.READY, start=built.start, end=built.end, test_ds_start=built.test_ds_start,
         test_ds_end=built.test_ds_end, highest_price_sma=built.highest_price_sma, lowest_price_sma=built.lowest_price_sma,
-        prediction_rows=built.rows, data_fingerprint=fingerprint, error="",
+        prediction_rows=built.rows, data_fingerprint=fingerprint, gaps=gaps.to_dict(), error="",
     )
     progress(4, 4, "ready")
-    return {"epoch": epoch.id, "rows": built.rows, "fingerprint": fingerprint, "epoch_json": config}
+    return {"epoch": epoch.id, "rows": built.rows, "fingerprint": fingerprint, "gaps": gaps.to_dict()["count"],
+            "epoch_json": config}
 
 
 def epoch_fail(*, epoch: Epoch, error: str) -> None:
@@ -134,7 +234,20 @@ def epoch_fail(*, epoch: Epoch, error: str) -> None:
 
 @transaction.atomic
 def epoch_delete(*, epoch: Epoch) -> None:
-    """Delete the epoch's row and its folder. The shared candle store is untouched."""
+    """Delete a failed or finished epoch: its rows and its folder. The shared candle store is untouched.
+
+    An exported epoch is frozen until its export is withdrawn; one whose creation still runs
+    must be cancelled first.
+    """
+    from cluster.choices import ACTIVE_STATUSES
+    from cluster.models import Job
+
+    epoch = Epoch.objects.select_for_update().get(pk=epoch.pk)
+    if epoch.is_frozen:
+        raise FrozenEpochError(f"Epoch {epoch.id} is exported: it cannot be deleted until an administrator withdraws its export.")
+    active = Job.objects.filter(kind="epochs.create", dedup_key=epoch.id, status__in=ACTIVE_STATUSES).first()
+    if active is not None:
+        raise ApplicationError(f"Epoch {epoch.id} is being created (job #{active.pk}): cancel that job first.")
     folder = epoch_dir(epoch.id)
     epoch.delete()
     if folder.exists():

@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 from typing import Callable
 
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 
 from cluster.services.jobs import job_enqueue
@@ -244,3 +245,39 @@ def export_download_path(export: EpochExport) -> Path:
     if path.stat().st_size != export.size:
         raise ApplicationError(f"{path.name} was replaced by a later export of epoch {export.epoch_id}.")
     return path
+
+
+WITHDRAW_PERMISSION = "epochs.withdraw_export"
+
+
+def can_withdraw_export(user) -> bool:
+    """Administrators only: a superuser, or a user holding the ``epochs.withdraw_export`` permission."""
+    return bool(user is not None and getattr(user, "is_active", False)
+                and (user.is_superuser or user.has_perm(WITHDRAW_PERMISSION)))
+
+
+@transaction.atomic
+def export_withdraw(*, epoch: Epoch, user, reason: str) -> EpochExport:
+    """Withdraw an epoch's export so that it can change again: the reason is recorded, the zip kept.
+
+    Until then an exported epoch is frozen: no retrain, no edited settings, no deletion.
+    """
+    from django.utils import timezone
+
+    if not can_withdraw_export(user):
+        raise PermissionDenied(f"Only an administrator may withdraw an export ({WITHDRAW_PERMISSION}).")
+    reason = (reason or "").strip()
+    if not reason:
+        raise ApplicationError("Give the reason for withdrawing the export: it is recorded with it.")
+    epoch = Epoch.objects.select_for_update().get(pk=epoch.pk)
+    if not epoch.is_frozen:
+        raise ApplicationError(f"Epoch {epoch.id} is {epoch.status}: it has no export to withdraw.")
+    export = epoch.exports.filter(withdrawn_at__isnull=True).order_by("-created").first()
+    if export is None:
+        raise ApplicationError(f"Epoch {epoch.id} has no export left to withdraw.")
+    epoch.exports.filter(withdrawn_at__isnull=True).update(
+        withdrawn_at=timezone.now(), withdrawn_by=user if getattr(user, "is_authenticated", False) else None,
+        withdrawal_reason=reason)
+    Epoch.objects.filter(pk=epoch.pk).update(status=EpochStatus.READY)
+    export.refresh_from_db()
+    return export

@@ -283,6 +283,9 @@ def validate_certificate(cert: Any) -> None:
     _check(all(_number_list(v) and v for v in history.values()), cert_id, "training_history",
            "values must be non-empty number lists")
     _check(len({len(v) for v in history.values()}) == 1, cert_id, "training_history", "lists must have equal length")
+    trained = len(history["loss"])
+    _check(cert["best_epoch"] <= trained, cert_id, "best_epoch",
+           f"expected 1 to {trained} (epochs are counted from 1), got {cert['best_epoch']}")
 
     evaluation = cert["test_ds_evaluation"]
     _check_keys(evaluation, METRIC_NAMES, cert_id, "test_ds_evaluation")
@@ -353,3 +356,38 @@ def _validate_regression_config(cert: dict, cert_id: Any) -> None:
                "expected an integer >= 0")
     _check(summary["total_params"] == summary["trainable_params"] + summary["non_trainable_params"], cert_id,
            "regression_config.summary.total_params", "must equal trainable + non-trainable")
+
+
+def corrected_best_epoch(cert: Mapping[str, Any]) -> int | None:
+    """The 1-based best epoch of a certificate written when ``best_epoch`` was a 0-based index.
+
+    ``best_metrics`` holds the history's values at the best epoch, so it tells the two counts
+    apart: None when the certificate already counts from 1 (or cannot be told), else the fix.
+    """
+    history, best = cert.get("training_history") or {}, cert.get("best_metrics") or {}
+    losses, value, stored = history.get("val_loss"), best.get("val_loss"), cert.get("best_epoch")
+    if not (isinstance(losses, list) and _is_number(value) and _is_int(stored)):
+        return None
+    if 1 <= stored <= len(losses) and losses[stored - 1] == value:
+        return None
+    if 0 <= stored < len(losses) and losses[stored] == value:
+        return stored + 1
+    return None
+
+
+def correct_best_epoch_file(path) -> int | None:
+    """Rewrite one certificate file (or a batched list of them) counting ``best_epoch`` from 1.
+
+    Returns the corrected best epoch of a single certificate (None when nothing changed).
+    """
+    from epoca_builder.files import read_json, write_json
+
+    data = read_json(path)
+    corrected = None
+    for cert in data if isinstance(data, list) else [data]:
+        fixed = corrected_best_epoch(cert) if isinstance(cert, dict) else None
+        if fixed is not None:
+            cert["best_epoch"] = corrected = fixed
+    if corrected is not None:
+        write_json(path, data)
+    return None if isinstance(data, list) else corrected

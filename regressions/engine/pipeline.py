@@ -10,6 +10,7 @@ An interrupted training resumes from ``regression_training_checkpoints/<id>/``.
 from __future__ import annotations
 
 import json
+import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -59,8 +60,40 @@ def regression_dir(epoch_dir: str | Path, regression_id: str) -> Path:
 
 
 def is_trained(epoch_dir: str | Path, regression_id: str) -> bool:
-    folder = regression_dir(epoch_dir, regression_id)
+    return is_complete(regression_dir(epoch_dir, regression_id))
+
+
+def is_complete(folder: Path) -> bool:
+    """A regression folder with every file a trained regression has (the certificate is written last)."""
     return all((folder / name).exists() for name in (CERTIFICATE, "model.h5", "model.keras"))
+
+
+# A retraining writes generation N's files here; they replace the regression's files only once complete.
+RETRAINING = "regression_retraining"
+
+
+def retraining_dir(epoch_dir: str | Path, regression_id: str, generation: int) -> Path:
+    return safe_join(epoch_dir, RETRAINING, f"{regression_id}.g{int(generation)}")
+
+
+def swap_in(epoch_dir: str | Path, regression_id: str, staged: Path) -> None:
+    """Put a complete retrained folder in place of the regression's files (old ones removed after).
+
+    Safe to repeat after a crash at any point: a staged folder that is gone was swapped in.
+    """
+    import shutil
+
+    if not staged.exists():
+        return
+    if not is_complete(staged):
+        raise ValueError(f"{staged} is not a complete regression folder: nothing was swapped")
+    target = regression_dir(epoch_dir, regression_id)
+    retired = staged.with_name(f"{staged.name}.retired")
+    shutil.rmtree(retired, ignore_errors=True)
+    if target.exists():
+        os.replace(target, retired)
+    os.replace(staged, target)
+    shutil.rmtree(retired, ignore_errors=True)
 
 
 def package_versions() -> dict[str, str]:
@@ -81,14 +114,18 @@ def train_config(
     *,
     progress: Callable[[int, int, str], None] | None = None,
     should_stop: Callable[[], bool] | None = None,
+    out_dir: str | Path | None = None,
 ) -> dict:
-    """Train ``config`` on the epoch and write its files; a trained one is only read back."""
+    """Train ``config`` on the epoch and write its files; a trained one is only read back.
+
+    ``out_dir`` (a retraining's folder) receives the files instead of the regression's own folder.
+    """
     from regressions.engine.architectures import build_model
 
     epoch_dir = Path(epoch_dir)
     regression_id = config["id"]
-    out = regression_dir(epoch_dir, regression_id)
-    if is_trained(epoch_dir, regression_id):
+    out = Path(out_dir) if out_dir is not None else regression_dir(epoch_dir, regression_id)
+    if is_complete(out):
         return read_json(out / CERTIFICATE)
     data = EpochData.load(epoch_dir)
     epoch, extra = data.config, data.settings
@@ -116,7 +153,7 @@ def train_config(
         np.asarray(windows.test_x[:, -1]), np.asarray(windows.test_y[:, -1]), np.asarray(result.test_predictions[:, -1])
     )
     training_end = int(time.time() * 1000)
-    best = {key: values[result.best_epoch] for key, values in result.history.items()}
+    best = {key: values[result.best_epoch_index] for key, values in result.history.items()}
     certificate = certificates.build_certificate(
         config=config, model=result.model, training_data_start=data.start, training_data_end=data.end,
         train_size=windows.train_size, test_size=windows.test_size,

@@ -87,13 +87,18 @@ class TrainingSettings:
 class TrainingResult:
     model: Any
     history: dict[str, list[float]]
-    best_epoch: int  # 0-based index into history, as Keras counts
+    best_epoch_index: int  # 0-based index into history, as Keras counts
     stopped_epoch: int  # 0-based epoch where early stopping fired; 0 when it never did (Keras)
     epochs_completed: int
     training_seconds: float  # summed over every run of this training, resumes included
     test_predictions: np.ndarray
     test_evaluation: dict[str, float]
     resumed_at_epoch: int  # epochs already done when this call started (0: fresh start)
+
+    @property
+    def best_epoch(self) -> int:
+        """The best epoch as people count (and certificates store) it: the first epoch is 1."""
+        return self.best_epoch_index + 1
 
 
 @dataclass
@@ -104,7 +109,7 @@ class _State:
     epoch: int = 0
     wait: int = 0
     best: float = math.inf
-    best_epoch: int = 0
+    best_epoch_index: int = 0
     stopped_epoch: int = 0
     finished: bool = False
     training_seconds: float = 0.0
@@ -181,7 +186,7 @@ def train_regression(
     return TrainingResult(
         model=model,
         history=state.history,
-        best_epoch=state.best_epoch,
+        best_epoch_index=state.best_epoch_index,
         stopped_epoch=state.stopped_epoch,
         epochs_completed=state.epoch,
         training_seconds=state.training_seconds,
@@ -233,7 +238,7 @@ def _early_stopping(state: _State, logs: dict[str, float], model, best_weights, 
         best_weights = model.get_weights()
     state.wait += 1
     if current < state.best:  # a NaN loss never improves, as in Keras
-        state.best, state.best_epoch, state.wait = current, epoch, 0
+        state.best, state.best_epoch_index, state.wait = current, epoch, 0
         best_weights = model.get_weights()
     elif state.wait >= settings.patience and epoch > 0:
         state.stopped_epoch, state.finished = epoch, True
@@ -245,7 +250,7 @@ def _early_stopping(state: _State, logs: dict[str, float], model, best_weights, 
 def _summary(state: _State) -> str:
     last = {key: values[-1] for key, values in state.history.items()}
     metrics = ", ".join(f"{key} {value:.6g}" for key, value in last.items())
-    return f"epoch {state.epoch}: {metrics}; best epoch {state.best_epoch + 1}"
+    return f"epoch {state.epoch}: {metrics}; best epoch {state.best_epoch_index + 1}"
 
 
 def _fingerprint(model, windows, hyperparameters, settings, seed) -> dict[str, Any]:
@@ -287,7 +292,10 @@ def _read_checkpoint(path: Path, model, fingerprint: dict[str, Any]) -> tuple[_S
     try:
         with np.load(path, allow_pickle=False) as data:
             arrays = {key: data[key] for key in data.files}
-        state = _State(**json.loads(arrays.pop("state").tobytes().decode("utf-8")))
+        values = json.loads(arrays.pop("state").tobytes().decode("utf-8"))
+        if "best_epoch" in values:  # checkpoints written before the index had its own name
+            values["best_epoch_index"] = values.pop("best_epoch")
+        state = _State(**values)
     except (OSError, ValueError, TypeError, KeyError) as exc:
         raise CheckpointError(f"{path}: unreadable checkpoint ({exc})") from exc
     for key in fingerprint:

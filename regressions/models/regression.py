@@ -27,6 +27,9 @@ class Regression(models.Model):
     certificate_sha256 = models.CharField(max_length=64, blank=True)
     h5_sha256 = models.CharField(max_length=64, blank=True)
     trained_at = models.DateTimeField(null=True, blank=True)
+    # Each retrain asks for the next generation; the files in place are trained_generation's.
+    generation = models.PositiveIntegerField(default=0, help_text="The generation the regression's training should produce.")
+    trained_generation = models.PositiveIntegerField(default=0, help_text="The generation of the files in place.")
     error = models.TextField(blank=True)
 
     class Meta:

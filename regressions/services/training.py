@@ -1,20 +1,23 @@
 """Training: queue batches and single regressions, and record what the engine produced."""
 from __future__ import annotations
 
-import shutil
 import sys
+from pathlib import Path
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
 from cluster.models import Job
 from cluster.services.jobs import job_enqueue
-from epoca_builder.errors import ApplicationError
+from epoca_builder.errors import ApplicationError, FrozenEpochError
 from epoca_builder.files import read_json, sha256_file, write_json
 from epochs.services.paths import epoch_dir
 from regressions.choices import RegressionStatus
-from regressions.engine.pipeline import CERTIFICATE, is_trained, regression_dir
+from regressions.engine.pipeline import (
+    CERTIFICATE, RETRAINING, is_complete, is_trained, regression_dir, retraining_dir, swap_in,
+)
 from regressions.models import Regression, TrainingBatch
 
 
@@ -28,40 +31,76 @@ def batch_train_enqueue(*, batch: TrainingBatch, user=None, server=None, inline:
 
 def regression_train_enqueue(*, regression: Regression, user=None, server=None, retrain: bool = False, inline: bool = False) -> Job:
     if retrain:
-        regression_reset(regression=regression)
+        regression = regression_reset(regression=regression)
     return job_enqueue(
         kind="regressions.train", target=regression.config, params={"regression_id": regression.config_id}, user=user,
-        server=server, dedup_key=f"train:{regression.config_id}", inline=inline,
+        server=server, dedup_key=train_dedup_key(regression), inline=inline,
     )
+
+
+def train_dedup_key(regression: Regression) -> str:
+    """One active training per regression and generation (a retrain asks for the next one)."""
+    generation = regression.generation
+    return f"train:{regression.config_id}" + (f":g{generation}" if generation else "")
 
 
 @transaction.atomic
-def regression_reset(*, regression: Regression) -> None:
-    """Forget a trained regression (files and metrics) so that it trains again."""
-    folder = regression_dir(epoch_dir(regression.epoch_id), regression.config_id)
-    Regression.objects.filter(pk=regression.pk).update(
-        status=RegressionStatus.PENDING, test_mae=None, test_mse=None, test_loss=None, accuracy=None, increase_accuracy=None,
-        decrease_accuracy=None, points=None, increase_num=None, decrease_num=None, neutral_num=None, best_epoch=None,
-        epochs_trained=None, training_seconds=None, certificate_sha256="", h5_sha256="", trained_at=None, error="",
-    )
-    transaction.on_commit(lambda: shutil.rmtree(folder, ignore_errors=True))
+def regression_reset(*, regression: Regression) -> Regression:
+    """Ask for the regression's next generation. Nothing is deleted: the files in place stay
+    (and stay recorded) until the new training's files are complete and swapped in.
+
+    An exported epoch is frozen: what Epoca installed must not change.
+    """
+    regression = Regression.objects.select_for_update().select_related("epoch").get(pk=regression.pk)
+    if regression.epoch.is_frozen:
+        raise FrozenEpochError(
+            f"Epoch {regression.epoch_id} is exported: {regression.config_id} cannot be retrained until an "
+            "administrator withdraws the export.")
+    Regression.objects.filter(pk=regression.pk).update(generation=F("generation") + 1)
+    regression.refresh_from_db()
+    return regression
+
+
+def training_output(*, regression: Regression) -> Path | None:
+    """Where this training writes: None for a first training (the regression's folder), else the
+    retraining folder of its generation, swapped in once complete (see :func:`retrained_swap_in`)."""
+    if regression.generation == 0:
+        return None
+    return retraining_dir(epoch_dir(regression.epoch_id), regression.config_id, regression.generation)
+
+
+def needs_training(*, regression: Regression) -> bool:
+    """Whether the files in place are not (yet) those of the generation asked for."""
+    folder = epoch_dir(regression.epoch_id)
+    if regression.generation == 0:
+        return not is_trained(folder, regression.config_id)
+    staged = training_output(regression=regression)
+    return not (staged.exists() and is_complete(staged)) and regression.trained_generation != regression.generation
+
+
+def retrained_swap_in(*, regression: Regression) -> None:
+    staged = training_output(regression=regression)
+    if staged is not None:
+        swap_in(epoch_dir(regression.epoch_id), regression.config_id, staged)
 
 
 def train_children_specs(*, batch: TrainingBatch) -> list[dict]:
     # The config is the child's target, as for a single retrain: the regression's page lists its jobs.
     return [
         {"kind": "regressions.train", "params": {"regression_id": config.pk}, "target": config,
-         "dedup_key": f"train:{config.pk}", "retry_failed": True}
-        for config in batch.configs.order_by("position")
+         "dedup_key": train_dedup_key(config.regression), "retry_failed": True}
+        for config in batch.configs.select_related("regression").order_by("position")
     ]
 
 
-def train_argv(*, regression: Regression, python: str = sys.executable, epoch_folder: str | None = None) -> list[str]:
+def train_argv(*, regression: Regression, python: str = sys.executable, epoch_folder: str | None = None,
+               out_dir: Path | None = None) -> list[str]:
     """The command that trains one regression (locally, or on a server with its own paths)."""
     folder = epoch_folder or str(epoch_dir(regression.epoch_id))
     config_file = f"{folder}/{regression.config.batch.config_file}"
-    return [python, "manage.py", "train_regression", "--epoch-dir", folder, "--config", config_file,
+    argv = [python, "manage.py", "train_regression", "--epoch-dir", folder, "--config", config_file,
             "--id", regression.config_id, "--threads", str(settings.TRAINING_THREADS)]
+    return [*argv, "--out-dir", str(out_dir)] if out_dir is not None else argv
 
 
 def regression_mark_training(*, regression: Regression) -> None:
@@ -88,6 +127,7 @@ def regression_ingest(*, regression: Regression) -> Regression:
         neutral_num=discovery["neutral_num"], best_epoch=cert["best_epoch"], epochs_trained=len(cert["training_history"]["loss"]),
         training_seconds=cert["training_seconds"], certificate_sha256=sha256_file(folder / CERTIFICATE),
         h5_sha256=sha256_file(folder / "model.h5"), trained_at=timezone.now(), error="",
+        trained_generation=regression.generation,
     )
     regression.refresh_from_db()
     return regression
@@ -112,7 +152,7 @@ def batch_certificate_write(*, batch: TrainingBatch) -> str:
 
 
 # What a server needs of an epoch folder to train: candles, configs, epoch.json and settings.
-TRAINING_EXCLUDES = ("regressions", "regression_batched_certificates", "regression_training_checkpoints",
+TRAINING_EXCLUDES = ("regressions", "regression_batched_certificates", "regression_training_checkpoints", RETRAINING,
                      "prediction_models", "*.zip", "export")
 
 
@@ -124,11 +164,13 @@ def train_on_server(ctx, *, regression: Regression) -> dict:
     local_epoch = epoch_dir(regression.epoch_id)
     # A copy the server holds from earlier (another incarnation of the epoch, a reset) is not ours.
     argv = [*train_argv(regression=regression, python=PYTHON, epoch_folder=f"../{remote_epoch}"), "--discard-trained"]
+    # A retraining comes back beside the files in place, which it replaces once complete.
+    local_out = training_output(regression=regression) or local_epoch / "regressions" / regression.config_id
     return run_remote(
         ctx,
         argv=argv,
         push=[(local_epoch, remote_epoch, TRAINING_EXCLUDES)],
-        pull=[(f"{remote_epoch}/regressions/{regression.config_id}", local_epoch / "regressions" / regression.config_id)],
+        pull=[(f"{remote_epoch}/regressions/{regression.config_id}", local_out)],
         env={"TRAINING_THREADS": str(settings.TRAINING_THREADS)},
     )
 

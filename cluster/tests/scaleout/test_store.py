@@ -108,33 +108,46 @@ def test_different_files_for_a_stored_regression_are_a_conflict(epoch):
     assert (epoch / "regressions" / RID / "certificate.json").read_bytes() == b'{"id": "x"}'
 
 
-# --- the API: staff tokens only, known epochs and regressions only ----------------------------
+def test_a_retrained_generation_replaces_the_files_held_and_an_older_one_is_a_conflict(epoch):
+    regression_store(epoch, RID, *upload(trained()))
+    created, stored = regression_store(epoch, RID, *upload(trained(b'{"id": "retrained"}')), generation=1)
+    assert created and stored["generation"] == 1 and stored["complete"]
+    assert (epoch / "regressions" / RID / "certificate.json").read_bytes() == b'{"id": "retrained"}'
+    assert regression_store(epoch, RID, *upload(trained(b'{"id": "retrained"}')), generation=1)[0] is False
+    for late in (0, 1):  # a slower worker's copy of an older or the same generation
+        with pytest.raises(ArtifactConflictError, match="generation 1"):
+            regression_store(epoch, RID, *upload(trained(b'{"id": "late"}')), generation=late)
+    assert (epoch / "regressions" / RID / "certificate.json").read_bytes() == b'{"id": "retrained"}'
+
+
+# --- the API: worker (and administrator) tokens only, known epochs and regressions only -------
 
 @pytest.fixture
-def staff_client(db, django_user_model):
-    from knox.models import AuthToken
+def worker_client(db):
+    """A scale-out worker's client: a token of a worker account, as provision_worker makes it."""
     from rest_framework.test import APIClient
 
-    user = django_user_model.objects.create_user("worker", is_staff=True)
+    from accounts.tokens import worker_account_token
+
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {AuthToken.objects.create(user)[1]}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {worker_account_token('worker')}")
     return client
 
 
-def test_the_store_refuses_anonymous_and_non_staff_callers(api_client, client):
-    for caller in (client, api_client):  # no credentials; an authenticated non-staff user
+def test_the_store_refuses_anonymous_and_non_worker_callers(api_client, client):
+    for caller in (client, api_client):  # no credentials; an operator
         assert caller.get("/api/epoch-store/_EPOCH/inputs/").status_code in (401, 403)
         assert caller.post(f"/api/epoch-store/_EPOCH/regressions/{RID}/", {}).status_code in (401, 403)
 
 
-def test_unknown_epochs_and_regressions_are_not_found(staff_client):
-    assert staff_client.get("/api/epoch-store/_NOPE/inputs/").status_code == 404
-    assert staff_client.get("/api/epoch-store/_NOPE/file/", {"path": "epoch.json"}).status_code == 404
-    assert staff_client.post(f"/api/epoch-store/_NOPE/regressions/{RID}/", {}).status_code == 404
+def test_unknown_epochs_and_regressions_are_not_found(worker_client):
+    assert worker_client.get("/api/epoch-store/_NOPE/inputs/").status_code == 404
+    assert worker_client.get("/api/epoch-store/_NOPE/file/", {"path": "epoch.json"}).status_code == 404
+    assert worker_client.post(f"/api/epoch-store/_NOPE/regressions/{RID}/", {}).status_code == 404
 
 
-def test_a_worker_refuses_to_act_as_the_central_store(staff_client, settings):
+def test_a_worker_refuses_to_act_as_the_central_store(worker_client, settings):
     settings.CENTRAL_URL = "http://central.example"
-    response = staff_client.get("/api/epoch-store/_EPOCH/inputs/")
+    response = worker_client.get("/api/epoch-store/_EPOCH/inputs/")
     assert response.status_code == 400 and "CENTRAL_URL" in response.json()["message"]
 

@@ -25,9 +25,13 @@ EPOCH = "_SCALEOUT"
 BATCHES = 3
 FAST = ("DNN", "CNN", "CDNN")
 REGRESSION_FILES = ("model.keras", "model.h5", "test_samples.json", "certificate.json")
+# The workers' token is a worker account's (it reaches the epoch store only); this test drives
+# the pipeline with an operator's.
 TOKEN_SCRIPT = (
-    "from django.contrib.auth import get_user_model; from knox.models import AuthToken; "
-    "u = get_user_model().objects.create_user('worker', is_staff=True); print(AuthToken.objects.create(u)[1])"
+    "from django.contrib.auth import get_user_model; from accounts.roles import role_assign; "
+    "from accounts.tokens import token_create, worker_account_token; "
+    "operator = role_assign(get_user_model().objects.create_user('operator'), 'operator'); "
+    "print(worker_account_token('worker'), token_create(operator)[1])"
 )
 
 
@@ -69,14 +73,14 @@ def cluster_run(postgres_url, redis_url, tmp_path_factory):
     manage(central, "create_epoch", "--id", EPOCH, "--epoch_width", "1", "--regression_grid_profile", "smoke",
            "--max_epochs", "3", "--patience", "2", "--batch_size", "256")
     manage(central, "generate_regression_training_configs", "--epoch", EPOCH)
-    token = manage(central, "shell", "-c", TOKEN_SCRIPT).strip().splitlines()[-1]
+    worker_token, token = manage(central, "shell", "-c", TOKEN_SCRIPT).strip().splitlines()[-1].split()
 
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     procs = {"central": start(central, base / "central.log", "runserver", "--noreload", f"127.0.0.1:{port}")}
     try:
         wait_for(lambda: _answers(url, token), 60, "the central web app")
-        workers = {name: machine(name, CENTRAL_URL=url, CENTRAL_TOKEN=token) for name in ("worker1", "worker2")}
+        workers = {name: machine(name, CENTRAL_URL=url, CENTRAL_TOKEN=worker_token) for name in ("worker1", "worker2")}
         for name, env in workers.items():
             procs[name] = start(env, base / f"{name}.log", "qcluster")
         batches = api(url, "GET", f"/api/regression-batches/?epoch={EPOCH}&page_size=100", token)["results"]

@@ -1,4 +1,4 @@
-"""The servers API and pages: staff-only actions, live status and log, push/pull as jobs."""
+"""The servers API and pages: administrator-only actions, live status and log, push/pull as jobs."""
 from unittest import mock
 
 import pytest
@@ -10,14 +10,14 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def staff_client(django_user_model):
-    admin = django_user_model.objects.create_user(username="root-admin", password="pw", is_staff=True)
+def staff_client(make_user):
+    admin = make_user("administrator", "root-admin")
     client = APIClient()
     client.force_authenticate(admin)
     return client
 
 
-def test_trust_power_kill_and_key_actions_need_staff(servers, api_client):
+def test_trust_power_kill_and_key_actions_need_an_administrator(servers, api_client):
     a = servers[0]
     for path in ("fetch-host-key", "confirm-host-key", "reboot", "shutdown", "kill", "install-key"):
         assert api_client.post(f"/api/servers/{a.pk}/{path}/").status_code == 403, path
@@ -52,8 +52,8 @@ def test_status_log_details_and_jobs_through_the_api(servers, api_client, staff_
     assert fetched["host_key_presented"] == a.host_key_fingerprint
 
 
-def test_server_pages_render(servers, client, django_user_model):
-    client.force_login(django_user_model.objects.create_user(username="viewer", password="pw", is_staff=True))
+def test_server_pages_render(servers, client, make_user):
+    client.force_login(make_user("viewer"))
     a = servers[0]
     listing = client.get("/servers/")
     assert listing.status_code == 200 and f'data-server-id="{a.pk}"' in listing.content.decode()

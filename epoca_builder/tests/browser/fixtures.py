@@ -42,7 +42,7 @@ _CHART_STATE_JS = """() => [...document.querySelectorAll('[data-chart]')].map((e
 }))"""
 
 __all__ = ["browser", "page", "logged_in_page", "worker", "browser_candle_set", "browser_epoch", "screenshot",
-           "assert_charts_rendered", "wait_for", "log_in", "start_worker", "stop_worker", "BROWSER_USER",
+           "assert_charts_rendered", "wait_for", "log_in", "start_worker", "stop_worker", "BROWSER_USER", "create_browser_user",
            "BROWSER_EPOCH_ID"]
 BROWSER_EPOCH_ID = "_BROWSER"
 
@@ -146,10 +146,17 @@ def log_in(page, username: str, password: str) -> None:
     page.wait_for_load_state("load")
 
 
+def create_browser_user(django_user_model, role: str = "operator"):
+    """The browser's account, with one role (operator: it runs the pipeline)."""
+    from accounts.roles import role_assign
+
+    return role_assign(django_user_model.objects.create_user(username=BROWSER_USER[0], password=BROWSER_USER[1]), role)
+
+
 @pytest.fixture
 def logged_in_page(page, django_user_model):
-    """``page``, logged in as a new user through the /login/ form (lands on the dashboard)."""
-    django_user_model.objects.create_user(username=BROWSER_USER[0], password=BROWSER_USER[1])
+    """``page``, logged in as a new operator through the /login/ form (lands on the dashboard)."""
+    create_browser_user(django_user_model)
     log_in(page, *BROWSER_USER)
     assert page.locator("form.logout").count(), f"login failed, still at {page.url}"
     return page

@@ -15,6 +15,7 @@ from cluster.services.jobs import job_enqueue
 from epoca_builder.tests.browser.fixtures import (
     BROWSER_EPOCH_ID,
     BROWSER_USER,
+    create_browser_user,
     assert_charts_rendered,
     log_in,
     screenshot,
@@ -31,7 +32,7 @@ _BAR_STATE_JS = """() => ({
 
 
 def test_login_refuses_a_wrong_password_then_lets_the_user_in(page, django_user_model):
-    django_user_model.objects.create_user(username=BROWSER_USER[0], password=BROWSER_USER[1])
+    create_browser_user(django_user_model)
     page.goto("/jobs/")
     expect(page).to_have_url(re.compile(r"/login/\?next=/jobs/$"))
     screenshot(page, "login")

@@ -6,7 +6,6 @@ leaves a screenshot under ``test-output/screenshots/pipeline-*.png``.
 """
 import hashlib
 import re
-import shutil
 
 import pytest
 from playwright.sync_api import expect
@@ -192,26 +191,15 @@ def test_every_stage_page_charts_the_demo(staff_page, demo):
     expect(page.get_by_role("link", name=epoch_id)).to_be_visible()
 
 
-def test_the_retrain_button_queues_a_training_job(logged_in_page, demo, tmp_path):
-    page = logged_in_page
+def test_an_exported_epoch_offers_no_retrain(staff_page, demo):
+    page = staff_page  # an administrator, who could retrain an epoch that is not exported
     epoch_id = demo.result["epoch"]
-    exported = EpochExport.objects.get(epoch_id=epoch_id).regression_ids
-    regression = Regression.objects.filter(epoch_id=epoch_id).exclude(pk__in=exported).order_by("pk").first()
-    # Retraining deletes the regression's folder, which the other tests of the run read.
-    folder = epoch_dir(epoch_id) / "regressions" / regression.pk
-    backup = tmp_path / regression.pk
-    shutil.copytree(folder, backup)
-    try:
-        page.goto(f"/regressions/r/{regression.pk}/")
-        page.once("dialog", lambda dialog: dialog.accept())
-        page.get_by_role("button", name="Retrain").click()
-        page.wait_for_url("**/jobs/*/")
-        job = Job.objects.get(pk=page.url.rstrip("/").rsplit("/", 1)[1])
-        assert job.kind == "regressions.train" and job.params == {"regression_id": regression.pk}
-        assert job.status == JobStatus.QUEUED
-        regression.refresh_from_db()
-        assert regression.status == "pending"
-        screenshot(page, "pipeline-retrain-queued")
-    finally:
-        shutil.rmtree(folder, ignore_errors=True)
-        shutil.copytree(backup, folder)
+    regression = Regression.objects.filter(epoch_id=epoch_id).order_by("pk").first()
+    # The demo's epoch is exported, so frozen: its regressions stay as Epoca has them.
+    page.goto(f"/regressions/r/{regression.pk}/")
+    expect(page.locator("[data-frozen]")).to_contain_text("frozen: the epoch is exported")
+    expect(page.get_by_role("button", name="Retrain")).to_have_count(0)
+    page.goto(f"/epochs/{epoch_id}/")
+    expect(page.locator("#frozen")).to_contain_text("until an administrator withdraws the export")
+    expect(page.get_by_role("button", name="Delete this epoch")).to_have_count(0)
+    screenshot(page, "pipeline-frozen-epoch")

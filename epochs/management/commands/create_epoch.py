@@ -22,6 +22,8 @@ class Command(JobCommand):
         parser.add_argument("--holdout_share", type=float)
         parser.add_argument("--no-purge", dest="purge", action="store_false", default=None)
         parser.add_argument("--data_end", type=int, help="End at the last candle closing by this time (ms).")
+        parser.add_argument("--max_gap_minutes", type=int,
+                            help="Refuse a longer gap in the candles inside the range (default 1440 minutes).")
         parser.add_argument("--regression_grid_profile")
         parser.add_argument("--max_epochs", type=int)
         parser.add_argument("--patience", type=int)
@@ -33,7 +35,7 @@ class Command(JobCommand):
         except CandlestickSet.DoesNotExist:
             raise CommandError(f"No candlestick set named {candlestick_set!r}: run import_candlesticks first.") from None
         keys = set(ENGINE_FIELDS) | {"id", "preset", "prediction_interval", "holdout_share", "purge", "data_end",
-                                     "regression_grid_profile", "max_epochs", "patience", "batch_size"}
+                                     "regression_grid_profile", "max_epochs", "patience", "batch_size", "max_gap_minutes"}
         values = {k: v for k, v in options.items() if k in keys and v is not None}
         _, job = epoch_create(candlestick_set=candle_set, inline=True, **values)
         return job

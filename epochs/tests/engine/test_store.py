@@ -8,7 +8,7 @@ import pytest
 
 from epochs.engine.binance import LocalSource
 from epochs.engine.errors import (
-    CandleValidationError, ChecksumMismatchError, CorruptArchiveError, StoreError,
+    CandleValidationError, ChecksumMismatchError, ChecksumMissingError, CorruptArchiveError, StoreError,
 )
 from epochs.engine.store import (
     UnitConversion, import_binance, import_bundle, load_candles, load_prediction_candles, read_manifest, verify_store,
@@ -96,7 +96,7 @@ def test_resume_skips_verified_months_and_repairs_damaged_ones(imported, mirror,
 
 
 # ----------------------------------------------------------------------------------------------
-# A failed import leaves the store exactly as it was
+# A failed import keeps the months committed before the failure and nothing of the failed one
 
 
 def bad_month(lines: list[bytes], case: str) -> tuple[bytes, str | None]:
@@ -143,13 +143,54 @@ def test_bad_input_is_refused_and_store_unchanged(case, mirror, january_store, t
     put_dump(source_root, f"{MONTHLY}/BTCUSDT-1m-2020-03.zip", data, checksum)
     store = tmp_path / "btc"
     shutil.copytree(january_store, store)
-    before = snapshot(store)
+    january = read_manifest(store)["months"]["2020-01"]
 
     error, message = BAD_CASES[case]
     with pytest.raises(error, match=message):
         import_binance(LocalSource(source_root), store, "2020-01", "2020-03")
-    assert snapshot(store) == before  # 2020-02 was valid but is not committed either
+    # 2020-02 was valid and is committed; the broken 2020-03 left nothing behind.
+    months = read_manifest(store)["months"]
+    assert sorted(months) == ["2020-01", "2020-02"] and months["2020-01"] == january
     assert sorted(p.name for p in store.iterdir()) == ["1m", "manifest.json"]
+    assert sorted(p.name for p in (store / "1m").iterdir()) == sorted(e["file"][3:] for e in months.values())
+    assert verify_store(store) == []
+
+
+def test_a_retry_after_a_failed_month_skips_the_months_committed_before_it(mirror, tmp_path):
+    source_root = tmp_path / "mirror"
+    for month in ("2020-01", "2020-02"):
+        link_month(source_root, mirror, month)
+    put_dump(source_root, f"{MONTHLY}/BTCUSDT-1m-2020-03.zip", b"PK\x03\x04 broken")
+    store = tmp_path / "btc"
+    with pytest.raises(CorruptArchiveError):
+        import_binance(LocalSource(source_root), store, "2020-01", "2020-03", workers=1)
+    assert sorted(read_manifest(store)["months"]) == ["2020-01", "2020-02"]
+    (source_root / MONTHLY / "BTCUSDT-1m-2020-03.zip").unlink()
+    (source_root / MONTHLY / "BTCUSDT-1m-2020-03.zip.CHECKSUM").unlink()
+    link_month(source_root, mirror, "2020-03")
+    report = import_binance(LocalSource(source_root), store, "2020-01", "2020-03")
+    assert report.months_skipped == ("2020-01", "2020-02") and report.months_imported == ("2020-03",)
+
+
+def test_staging_folders_of_a_killed_import_are_removed(january_store, mirror, tmp_path):
+    store = tmp_path / "btc"
+    shutil.copytree(january_store, store)
+    leftover = store / ".staging-killed"  # what a SIGKILL during staging leaves
+    leftover.mkdir()
+    (leftover / "2020-02.parquet").write_bytes(b"half a parquet file")
+    report = import_binance(LocalSource(mirror), store, "2020-01", "2020-02")
+    assert report.months_imported == ("2020-02",)
+    assert sorted(p.name for p in store.iterdir()) == ["1m", "manifest.json"]
+
+
+def test_a_missing_checksum_beside_a_present_zip_is_named(mirror, tmp_path):
+    source_root = tmp_path / "mirror"
+    link_month(source_root, mirror, "2020-01")
+    (source_root / MONTHLY / "BTCUSDT-1m-2020-01.zip.CHECKSUM").unlink()
+    with pytest.raises(ChecksumMissingError, match=r"BTCUSDT-1m-2020-01.zip.CHECKSUM: the checksum file is missing: "
+                                                   r"BTCUSDT-1m-2020-01.zip is at the source"):
+        import_binance(LocalSource(source_root), tmp_path / "btc", "2020-01", "2020-01")
+    assert not (tmp_path / "btc").exists()
 
 
 def test_failed_import_into_new_store_leaves_nothing(tmp_path):

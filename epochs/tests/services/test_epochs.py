@@ -9,6 +9,7 @@ from django.core.management import CommandError, call_command
 
 from cluster.choices import JobStatus
 from cluster.jobs.cli import run_inline
+from cluster.models import Job
 from epochs.choices import EpochStatus
 from epochs.models import Epoch
 from epochs.services.epochs import epoch_create
@@ -92,21 +93,21 @@ def test_bad_epoch_ids_are_refused_and_nothing_is_written(candle_set, bad_id):
 
 def test_float_parameters_are_accepted_and_ranges_reported_per_field(candle_set):
     with pytest.raises(ValidationError) as info:
-        epoch_create(candlestick_set=candle_set, id="_RANGES", train_split=0.99, exchange_fee=0.5, leverage=11)
+        epoch_create(candlestick_set=candle_set, id="_RANGES", epoch_width=1, train_split=0.99, exchange_fee=0.5, leverage=11)
     assert set(info.value.message_dict) == {"train_split", "exchange_fee", "leverage"}
     epoch, _ = epoch_create(candlestick_set=candle_set, id="_FLOATS", train_split=0.8, exchange_fee=0.05, epoch_width=1, inline=True)
     assert (epoch.train_split, epoch.exchange_fee) == (0.8, 0.05)
 
 
-def test_an_epoch_wider_than_the_data_fails_clearly_and_writes_nothing(candle_set):
-    epoch, job = epoch_create(candlestick_set=candle_set, id="_WIDE", epoch_width=48, inline=True)
-    job = run_inline(job)
-    assert job.status == JobStatus.FAILED
-    assert "wider than the data" in job.error and "138240" in job.error
-    epoch.refresh_from_db()
-    assert epoch.status == EpochStatus.FAILED and "wider than the data" in epoch.error
+def test_an_epoch_wider_than_the_data_is_refused_before_it_is_queued(candle_set):
+    with pytest.raises(ValidationError) as info:
+        epoch_create(candlestick_set=candle_set, id="_WIDE", epoch_width=48, inline=True)
+    message = " ".join(info.value.message_dict["epoch_width"])
+    # It says how much is needed and how much data there is.
+    assert "needs 138264 prediction candles of 15 minutes" in message
+    assert "hold 8640 (90.0 days, 01/01/2021, 00:00:00 UTC to 01/04/2021, 00:00:00 UTC)" in message
+    assert not Epoch.objects.filter(pk="_WIDE").exists() and not Job.objects.filter(kind="epochs.create").exists()
     assert not epoch_dir("_WIDE").exists()
-    assert not list(settings.EPOCHS_ROOT.glob("._WIDE.*"))
 
 
 def test_create_epoch_command(candle_set, capsys):
@@ -118,7 +119,7 @@ def test_create_epoch_command(candle_set, capsys):
 
 
 def test_import_command_refuses_a_missing_source(db, tmp_path):
-    with pytest.raises(CommandError, match="not at the source.*nothing was written"):
+    with pytest.raises(CommandError, match="not at the source.*a retry resumes there"):
         call_command("import_candlesticks", "--from", "2021-01", "--to", "2021-01", "--source", str(tmp_path), "--set", "empty")
 
 
@@ -141,8 +142,13 @@ def test_epoch_api_and_pages(candle_set, api_client, client, user):
     assert client.get("/epochs/").status_code == 200
 
 
-def test_delete_an_epoch_with_its_files_keeps_the_candle_store(candle_set, api_client):
+def test_delete_an_epoch_with_its_files_keeps_the_candle_store(candle_set, administrator):
+    from rest_framework.test import APIClient
+
     from epochs.services.paths import candle_store_dir
+
+    api_client = APIClient()
+    api_client.force_authenticate(administrator)  # deleting is an administrator's
 
     epoch, job = epoch_create(candlestick_set=candle_set, id="_GONE", epoch_width=1, inline=True)
     assert run_inline(job).status == JobStatus.SUCCEEDED

@@ -169,3 +169,31 @@ def test_build_refuses_unknown_optimizer(dnn):
                           training_data_end=1, train_size=1, test_size=1, training_data_summary={},
                           training_start=0, training_end=1, history={}, test_ds_evaluation={}, discovery={},
                           best_epoch=1, best_metrics={}, seed=1, package_versions={})
+
+
+def test_best_epoch_counts_from_one_and_stays_within_the_history(dnn):
+    _, cert = dnn
+    validate_certificate({**cert, "best_epoch": 1})
+    with pytest.raises(CertificateError, match="best_epoch"):
+        validate_certificate({**cert, "best_epoch": 3})  # two epochs were trained
+
+
+def test_certificates_written_with_a_zero_based_best_epoch_are_corrected(dnn, tmp_path):
+    from epoca_builder.files import write_json
+    from regressions.engine.certificate import correct_best_epoch_file, corrected_best_epoch
+
+    _, cert = dnn
+    losses = cert["training_history"]["val_loss"]
+    first = {**cert, "best_epoch": 0, "best_metrics": {**cert["best_metrics"], "val_loss": losses[0]}}
+    second = {**cert, "best_epoch": 1, "best_metrics": {**cert["best_metrics"], "val_loss": losses[1]}}
+    assert corrected_best_epoch(first) == 1 and corrected_best_epoch(second) == 2
+    assert corrected_best_epoch(cert) is None  # already counted from 1 (epoch 2, its metrics at index 1)
+    single, batched = tmp_path / "certificate.json", tmp_path / "batch.json"
+    write_json(single, first)
+    write_json(batched, [second, cert])
+    assert correct_best_epoch_file(single) == 1 and correct_best_epoch_file(single) is None
+    correct_best_epoch_file(batched)
+    import json
+    assert json.loads(single.read_text())["best_epoch"] == 1
+    assert [c["best_epoch"] for c in json.loads(batched.read_text())] == [2, 2]
+    validate_certificate(json.loads(single.read_text()))

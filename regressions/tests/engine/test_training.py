@@ -59,8 +59,8 @@ def _train(windows, build, hyper, checkpoint_dir=None, settings=SETTINGS, **kwar
 
 def _assert_same_training(resumed, uninterrupted):
     assert resumed.history == uninterrupted.history
-    assert (resumed.best_epoch, resumed.stopped_epoch, resumed.epochs_completed) == (
-        uninterrupted.best_epoch, uninterrupted.stopped_epoch, uninterrupted.epochs_completed)
+    assert (resumed.best_epoch_index, resumed.stopped_epoch, resumed.epochs_completed) == (
+        uninterrupted.best_epoch_index, uninterrupted.stopped_epoch, uninterrupted.epochs_completed)
     for a, b in zip(resumed.model.get_weights(), uninterrupted.model.get_weights(), strict=True):
         assert np.array_equal(a, b)
     assert np.array_equal(resumed.test_predictions, uninterrupted.test_predictions)
@@ -71,7 +71,7 @@ def test_killed_run_resumes_to_identical_weights_and_history(windows, tmp_path):
     uninterrupted = _train(windows, dense_model, FIXED)
     # Killed twice: early on, and one epoch before early stopping fires (its patience
     # counter is then mid-way and must survive the resume).
-    assert uninterrupted.stopped_epoch == 7 and uninterrupted.best_epoch == 5
+    assert uninterrupted.stopped_epoch == 7 and uninterrupted.best_epoch_index == 5
 
     def kill_after(epoch):
         def progress(done, total, message):
@@ -110,7 +110,7 @@ def test_result_holds_best_weights_and_test_metrics(windows):
     result = _train(windows, dense_model, FIXED)
     assert set(result.history) == {"loss", "val_loss", "mean_squared_error", "val_mean_squared_error"}
     val_losses = result.history["val_loss"]
-    assert result.best_epoch == int(np.argmin(val_losses))
+    assert result.best_epoch_index == int(np.argmin(val_losses))
     assert len(val_losses) == result.epochs_completed
 
     # Validation = the chronologically last 20 % of the training windows.
@@ -168,7 +168,7 @@ def test_early_stopping_follows_keras(losses, patience):
         assert state.finished == (keras_model.stop_training or epoch == len(losses) - 1)
         if state.finished:
             break
-    assert (state.stopped_epoch, state.best_epoch) == (keras_stop.stopped_epoch, keras_stop.best_epoch)
+    assert (state.stopped_epoch, state.best_epoch_index) == (keras_stop.stopped_epoch, keras_stop.best_epoch)
     assert int(best[0]) == int(keras_stop.best_weights[0])
     if keras_model.stop_training:
         assert keras_model.epoch == int(best[0])
