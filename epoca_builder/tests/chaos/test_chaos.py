@@ -13,7 +13,9 @@ import pytest
 
 from epoca_builder.tests.chaos.harness import RECOVERY_BOUND, kill_plan, run_pipeline
 
-pytestmark = [pytest.mark.chaos, pytest.mark.worker, pytest.mark.django_db(transaction=True)]
+# Budget on two idle cores: about 10 minutes (ORM, with the undisturbed run) and 4 (Redis); the
+# limit leaves room for a loaded machine.
+pytestmark = [pytest.mark.chaos, pytest.mark.worker, pytest.mark.django_db(transaction=True), pytest.mark.timeout(2700)]
 
 SEED = 20260101
 REDIS_HOST, REDIS_PORT, REDIS_DB = "127.0.0.1", 6379, 12  # only this database number is flushed
