@@ -7,8 +7,20 @@ from cluster.services.servers import PULL_TARGETS, PUSH_TARGETS, server_checks, 
 
 
 def job_list(request):
-    jobs = selectors.job_list(filters=request.GET or None).filter(parent__isnull=True)[:200]
-    return render(request, "cluster/job_list.html", {"jobs": jobs})
+    from django.db.models import Count, Q
+
+    from cluster.choices import JobStatus
+    from cluster.filters import JobFilterSet
+
+    filterset = JobFilterSet(request.GET or None, queryset=selectors.job_list())
+    jobs = (filterset.qs if filterset.is_bound else selectors.job_list()).filter(parent__isnull=True).annotate(
+        children_total=Count("children"),
+        children_done=Count("children", filter=Q(children__status__in=[JobStatus.SUCCEEDED, JobStatus.FAILED, JobStatus.CANCELLED])),
+    )[:200]
+    kinds = Job.objects.order_by("kind").values_list("kind", flat=True).distinct()
+    return render(request, "cluster/job_list.html", {"jobs": jobs, "filterset": filterset, "kinds": kinds,
+                                                     "statuses": JobStatus.choices, "chosen": request.GET.getlist("status"),
+                                                     "kind": request.GET.get("kind", ""), "show_children": True})
 
 
 def job_detail(request, pk: int):

@@ -111,3 +111,15 @@ def sha256_file(path: str | os.PathLike, chunk: int = 1 << 20) -> str:
         for block in iter(lambda: handle.read(chunk), b""):
             digest.update(block)
     return digest.hexdigest()
+
+
+def human_size(size: int | float | None) -> str:
+    """Bytes in binary units, one decimal, the same everywhere: ``512 B``, ``180.4 KiB``, ``3.2 MiB``, ``1.1 GiB``."""
+    if size is None:
+        return "—"
+    size = float(size)
+    for unit in ("B", "KiB", "MiB", "GiB"):
+        if abs(size) < 1024 or unit == "GiB":
+            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
+        size /= 1024
+    return f"{size:.1f} TiB"

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from django.contrib.contenttypes.models import ContentType
 
 from cluster.models import Job
+from epoca_builder.files import human_size
 
 DONE, ACTIVE, TODO, FAILED = "done", "active", "todo", "failed"
 
@@ -133,7 +134,7 @@ def epoch_pipeline(epoch) -> list[Stage]:
     export = EpochExport.objects.filter(epoch=epoch).order_by("-created").first()
     job = _latest_job("epochs.export", [epoch])
     stage = Stage("export", "Epoch File", _state_of(job, export is not None and export.verified),
-                  f"{export.file_name} ({export.size / 2**20:.1f} MiB), verified" if export and export.verified else "not exported",
+                  f"{export.file_name} ({human_size(export.size)}), verified" if export and export.verified else "not exported",
                   job, link=f"/epochs/{epoch.pk}/download/" if export else "")
     if best is not None and export is None and not (job and job.status in ("queued", "running")):
         stage.action = {"label": "Export the best model", "url": f"/api/epochs/{epoch.pk}/export/",

@@ -1,4 +1,5 @@
 """Project-level pages and the API token endpoints."""
+from django.conf import settings
 from django.shortcuts import render
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from knox import views as knox_views
@@ -19,7 +20,8 @@ def dashboard(request):
     epochs = [(epoch, next_stage(epoch_pipeline(epoch))) for epoch in epoch_list()[:10]]
     demo_job = cluster_selectors.job_list().filter(kind="epoca_builder.demo").first()
     return render(request, "dashboard.html", {"recent_jobs": cluster_selectors.job_list().filter(parent__isnull=True)[:10],
-                                              "epochs": epochs, "demo_job": demo_job})
+                                              "epochs": epochs, "demo_job": demo_job,
+                                              "candle_source": settings.CANDLESTICK_SOURCE})
 
 
 TOKEN_RESPONSE = inline_serializer(
@@ -69,3 +71,7 @@ class DemoView(APIView):
         data.is_valid(raise_exception=True)
         job = demo_enqueue(source=data.validated_data.get("source"), user=request.user)
         return Response(JobSerializer(job).data, status=status.HTTP_202_ACCEPTED)
+
+
+def glossary(request):
+    return render(request, "epoca_builder/glossary.html")

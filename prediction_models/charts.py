@@ -87,16 +87,20 @@ def discovery_figure(discoveries: list[tuple[str, dict]]) -> dict:
 
 
 def profitable_figure(configs) -> dict:
-    """Profit against accuracy of the profitable configs (at most the 5 000 best)."""
-    rows = list(configs[:5000])
+    """Profit against accuracy of the profitable configs (at most the 5 000 best).
+
+    Reads four columns, not rows, and writes plotly.js's dict directly: thousands of points.
+    """
+    rows = list(configs[:5000].values_list("accuracy", "profit", "largest_drawdown", "config_index"))
     if not rows:
         return {}
-    fig = go.Figure(go.Scattergl(
-        x=[c.accuracy for c in rows], y=[c.profit for c in rows], mode="markers",
-        marker=dict(color=[c.largest_drawdown or 0 for c in rows], colorscale="RdYlGn", showscale=True,
-                    colorbar=dict(title="drawdown %")),
-        text=[f"#{c.config_index}" for c in rows], hovertemplate="%{text}<br>accuracy %{x}<br>profit %{y:.2f}<extra></extra>",
-    ))
-    fig.update_layout(title="Profitable configs (selection period)", xaxis_title="accuracy (%)", yaxis_title="profit",
-                      height=400, margin=dict(l=60, r=20, t=50, b=40))
-    return to_dict(fig)
+    accuracy, profit, drawdown, index = zip(*rows)
+    points = {
+        "type": "scattergl", "mode": "markers", "x": list(accuracy), "y": list(profit), "text": [f"#{i}" for i in index],
+        "marker": {"color": [d or 0 for d in drawdown], "colorscale": "RdYlGn", "reversescale": True, "showscale": True,
+                   "colorbar": {"title": {"text": "largest drawdown (%)"}}},
+        "hovertemplate": "%{text}<br>accuracy %{x:.2f} %<br>profit %{y:.2f} USDT<extra></extra>",
+    }
+    return {"data": [points], "layout": {
+        "title": {"text": "Profitable configs (selection period)"}, "xaxis": {"title": {"text": "accuracy (%)"}},
+        "yaxis": {"title": {"text": "profit (USDT)"}}, "height": 400, "margin": {"l": 60, "r": 20, "t": 50, "b": 40}}}

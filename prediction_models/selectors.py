@@ -41,3 +41,17 @@ def model_certificate(model: PredictionModel) -> dict:
     if not path.exists():
         raise Http404(f"The certificate of {model.id} is missing.")
     return read_json(path)
+
+
+def bulk_certificates(*, epoch_id: str | None = None, search_id=None, ids: list[str] | None = None) -> list[dict]:
+    """The certificates of an epoch's or a search's models (by rank), or of the ids given (in their order): one query."""
+    qs = PredictionModel.objects.select_related("search")
+    if epoch_id:
+        qs = qs.filter(search__epoch_id=epoch_id)
+    if search_id:
+        qs = qs.filter(search_id=search_id)
+    rows = list(qs.order_by("search", "rank"))
+    if ids:
+        position = {mid: i for i, mid in enumerate(ids)}
+        rows = sorted((r for r in rows if r.id in position), key=lambda r: position[r.id])
+    return [model_certificate(r) for r in rows]

@@ -98,7 +98,9 @@ def ranking_figure(ranking: list[dict], chosen: set[str]) -> dict:
     fig = go.Figure(go.Bar(
         x=[row["id"] for row in ranking], y=[row["accuracy"] for row in ranking],
         marker_color=["#2563eb" if row["id"] in chosen else "#cbd5e1" for row in ranking],
+        text=[f"{row['accuracy']:.2f}" if row.get("accuracy") is not None else "" for row in ranking], textposition="auto",
     ))
-    fig.update_layout(title="Ranking (chosen in blue)", yaxis_title="accuracy (%)", height=380, xaxis_showticklabels=False,
+    fig.update_layout(title="Ranking (chosen in blue)", xaxis_title="regressions in rank order", yaxis_title="accuracy (%)",
+                      height=380, xaxis_showticklabels=False,
                       margin=dict(l=50, r=20, t=50, b=30))
     return to_dict(fig)

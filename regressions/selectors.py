@@ -8,7 +8,7 @@ from epochs.models import Epoch
 from regressions.choices import RegressionStatus
 from regressions.models import Regression, RegressionSelection, TrainingBatch
 
-RANKABLE = {"accuracy", "points", "test_loss", "test_mae", "test_mse", "increase_accuracy", "decrease_accuracy", "training_seconds"}
+RANKABLE = {"ebe_points", "accuracy", "points", "test_loss", "test_mae", "test_mse", "increase_accuracy", "decrease_accuracy", "training_seconds"}
 
 
 def batch_list(*, epoch: Epoch | None = None) -> QuerySet[TrainingBatch]:
@@ -57,3 +57,27 @@ def regression_certificate(regression: Regression) -> dict:
 
         raise Http404(f"{regression.config_id} is not trained yet.")
     return read_json(path)
+
+
+def bulk_certificates(*, epoch_id: str | None = None, selection_id: int | None = None, ids: list[str] | None = None) -> list[dict]:
+    """The trained certificates of an epoch, a selection (in its order) or the ids given (in their order): one query."""
+    qs = Regression.objects.filter(status=RegressionStatus.TRAINED)
+    order: list[str] | None = None
+    if epoch_id:
+        qs = qs.filter(epoch_id=epoch_id)
+    if selection_id is not None:
+        selection = RegressionSelection.objects.filter(pk=selection_id).values_list("regression_ids", flat=True).first()
+        if selection is None:
+            from django.http import Http404
+
+            raise Http404(f"No selection {selection_id}.")
+        order = list(selection)
+        qs = qs.filter(config_id__in=order)
+    if ids:
+        order = ids
+        qs = qs.filter(config_id__in=ids)
+    rows = list(qs.order_by("config_id"))
+    if order is not None:
+        position = {rid: i for i, rid in enumerate(order)}
+        rows.sort(key=lambda r: position.get(r.config_id, len(position)))
+    return [regression_certificate(r) for r in rows]

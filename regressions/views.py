@@ -7,6 +7,7 @@ from epochs.models import Epoch
 from epochs.selectors import default_epoch
 from epochs.services.paths import epoch_dir
 from regressions import charts, selectors
+from regressions.engine.ebe import regression_evaluation
 from regressions.engine.pipeline import SAMPLES, regression_dir
 from regressions.models import Regression
 
@@ -37,7 +38,7 @@ def regression_detail(request, pk: str):
         cert = selectors.regression_certificate(regression)
         samples_file = regression_dir(epoch_dir(regression.epoch_id), regression.config_id) / SAMPLES
         samples = read_json(samples_file) if samples_file.exists() else []
-        context.update(cert=cert, figures=charts.regression_figures(cert, samples),
+        context.update(cert=cert, figures=charts.regression_figures(cert, samples), ebe=regression_evaluation(cert),
                        layers=cert["regression_config"]["summary"]["layers"])
     return render(request, "regressions/regression_detail.html", context)
 

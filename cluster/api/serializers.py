@@ -28,6 +28,7 @@ class JobBriefSerializer(JobSerializer):
         fields = [
             "id", "kind", "status", "target_label", "where", "parent", "attempts", "progress_done", "progress_total",
             "progress_message", "percent", "error", "created", "started", "finished", "children_count",
+            "max_attempts", "heartbeat_at", "target_type", "target_id",
             "permanent_failure",
         ]
         read_only_fields = fields

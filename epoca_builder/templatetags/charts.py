@@ -33,3 +33,17 @@ def ms_date(value, fmt: str = "%Y-%m-%d %H:%M"):
     from datetime import datetime, timezone
 
     return datetime.fromtimestamp(int(value) / 1000, tz=timezone.utc).strftime(fmt)
+
+
+@register.filter
+def size(value):
+    """Bytes as ``180.4 KiB`` / ``3.2 MiB`` (binary units, as everywhere on the pages)."""
+    from epoca_builder.files import human_size
+
+    return human_size(value) if value not in ("", None) else "—"
+
+
+@register.filter
+def join_if_list(value, separator: str = ", "):
+    """A list as ``a, b``; anything else as itself."""
+    return separator.join(str(v) for v in value) if isinstance(value, (list, tuple)) else value

@@ -1,3 +1,4 @@
+from django.urls import reverse
 from rest_framework import serializers
 
 from prediction_models.models import PredictionModel, PredictionModelSearch, ProfitableConfig
@@ -53,10 +54,31 @@ class ProfitableConfigSerializer(serializers.ModelSerializer):
 class PredictionModelSerializer(serializers.ModelSerializer):
     epoch = serializers.CharField(source="search.epoch_id", read_only=True)
     regression_ids = serializers.JSONField(source="profitable_config.regression_ids", read_only=True)
+    certificate_url = serializers.SerializerMethodField(help_text="Its certificate (Epoca's JSON, unchanged).")
+    ebe_url = serializers.SerializerMethodField(help_text="Its EBE breakdown.")
+    page_url = serializers.SerializerMethodField(help_text="Its page.")
+    no_losses = serializers.SerializerMethodField(help_text="True when no position lost: profit_factor is then null.")
 
     class Meta:
         model = PredictionModel
         fields = ["id", "epoch", "search", "profitable_config", "rank", "regression_ids", "certificate_file", "profit",
                   "accuracy", "positions", "largest_drawdown", "holdout_profit", "holdout_accuracy", "holdout_positions",
-                  "sharpe", "profit_factor", "buy_and_hold", "created"]
+                  "sharpe", "profit_factor", "buy_and_hold", "created", "ebe_points", "ebe_state", "certificate_url",
+                  "ebe_url", "page_url", "no_losses", "positions_fingerprint"]
         read_only_fields = fields
+
+    def get_no_losses(self, model) -> bool:
+        return model.profit_factor is None and model.positions > 0
+
+    def _absolute(self, path: str) -> str:
+        request = self.context.get("request")
+        return request.build_absolute_uri(path) if request else path
+
+    def get_certificate_url(self, model) -> str:
+        return self._absolute(reverse("prediction-model-certificate", args=[model.id]))
+
+    def get_ebe_url(self, model) -> str:
+        return self._absolute(reverse("prediction-model-ebe", args=[model.id]))
+
+    def get_page_url(self, model) -> str:
+        return self._absolute(reverse("prediction-model-detail", args=[model.id]))

@@ -73,7 +73,7 @@ class PredictionModelViewSet(viewsets.ReadOnlyModelViewSet):
 
     serializer_class = PredictionModelSerializer
     filterset_class = PredictionModelFilterSet
-    ordering_fields = ["profit", "accuracy", "largest_drawdown", "holdout_profit", "holdout_accuracy", "sharpe",
+    ordering_fields = ["ebe_points", "profit", "accuracy", "largest_drawdown", "holdout_profit", "holdout_accuracy", "sharpe",
                        "profit_factor", "positions", "rank", "created"]
     lookup_value_regex = "[^/]+"
 
@@ -84,3 +84,25 @@ class PredictionModelViewSet(viewsets.ReadOnlyModelViewSet):
     @action(detail=True, methods=["get"])
     def certificate(self, request, pk=None):
         return Response(selectors.model_certificate(self.get_object()))
+
+    @extend_schema(responses={200: dict})
+    @action(detail=True, methods=["get"])
+    def ebe(self, request, pk=None):
+        """The Epoch Builder Evaluation of the certificate: points, state and every scored item (EPOCA_CONTRACT.md §5.1)."""
+        from prediction_models.engine.ebe import prediction_model_evaluation
+
+        return Response(prediction_model_evaluation(selectors.model_certificate(self.get_object())))
+
+    @extend_schema(responses={200: dict})
+    @action(detail=False, methods=["get"])
+    def certificates(self, request):
+        """Every certificate of a search or an epoch, or of the ids given (comma-separated), in one JSON array."""
+        params = request.query_params
+        ids = [i for i in params.get("ids", "").split(",") if i]
+        from rest_framework.exceptions import ValidationError
+
+        if not (ids or params.get("epoch") or params.get("search")):
+            raise ValidationError({"detail": "Give epoch, search or ids."})
+        if params.get("search") and not params["search"].isdigit():
+            raise ValidationError({"search": "must be a search id (an integer)."})
+        return Response(selectors.bulk_certificates(epoch_id=params.get("epoch"), search_id=params.get("search"), ids=ids))

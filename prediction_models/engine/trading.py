@@ -82,7 +82,8 @@ def extra_metrics(performance: dict, minutes, first_minute: int, last_minute: in
     """Figures the original did not report, over the minutes the backtest walked.
 
     * ``buy_and_hold_pct``: % change from the first walked minute's open to the last one's close.
-    * ``profit_factor``: gross wins / gross losses (net of fees); ``None`` without losses.
+    * ``profit_factor``: gross wins / gross losses (net of fees); ``None`` without losses, when
+      ``no_losses`` is true (and there were positions).
     * ``sharpe_ratio``: daily returns of the balance (balance at each UTC day's end, days
       without a close count as 0 return), ``mean / std (ddof 1) * sqrt(365)``; ``None`` with
       fewer than two days or no variation.
@@ -112,6 +113,8 @@ def extra_metrics(performance: dict, minutes, first_minute: int, last_minute: in
     return {
         "buy_and_hold_pct": (float(minutes.c[last_minute]) / float(minutes.o[first_minute]) - 1) * 100,
         "profit_factor": wins / losses if losses > 0 else None,
+        # Epoca cannot parse Infinity: a model that never lost has no factor and says why.
+        "no_losses": bool(positions) and losses <= 0,
         "sharpe_ratio": float(returns.mean() / std * np.sqrt(365)) if std > 0 else None,
         "exposure_pct": in_position * 100 / (period_end - period_start + 1),
     }

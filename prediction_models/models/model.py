@@ -21,6 +21,11 @@ class PredictionModel(models.Model):
     sharpe = models.FloatField(null=True, blank=True)
     profit_factor = models.FloatField(null=True, blank=True)
     buy_and_hold = models.FloatField(null=True, blank=True)
+    # Epoch Builder Evaluation of the certificate (EPOCA_CONTRACT.md §5.1): points of 100 and its state.
+    ebe_points = models.FloatField(null=True, blank=True, db_index=True)
+    ebe_state = models.CharField(max_length=16, blank=True)
+    # Two models with the same fingerprint trade the same positions (entry and exit minutes, sides).
+    positions_fingerprint = models.CharField(max_length=64, blank=True, db_index=True)
     created = models.DateTimeField(auto_now_add=True)
 
     class Meta:

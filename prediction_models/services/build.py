@@ -23,6 +23,8 @@ from prediction_models.engine import backtest_reference
 from prediction_models.engine.assets import ASSETS_FILE, PredictionModelAssets, load_assets
 from prediction_models.engine.backtest import Market, backtest_record
 from prediction_models.engine.discovery import discover
+from prediction_models.engine.ebe import prediction_model_evaluation
+from prediction_models.engine.report import positions_fingerprint
 from prediction_models.engine.trading import extra_metrics, feature_sums
 from prediction_models.models import PredictionModel, PredictionModelSearch, ProfitableConfig
 from prediction_models.services import paths
@@ -168,6 +170,7 @@ def models_record(*, search: PredictionModelSearch, certificates: list) -> list[
     models = []
     for rank, (config, cert) in enumerate(certificates, start=1):
         backtest, holdout, metrics = cert["backtest"], cert["holdout"], cert["metrics"]
+        ebe = prediction_model_evaluation(cert)
         model, _ = PredictionModel.objects.update_or_create(id=cert["id"], defaults={
             "search": search, "profitable_config": config, "rank": rank,
             "certificate_file": paths.certificate_relpath(cert["id"]),
@@ -177,7 +180,8 @@ def models_record(*, search: PredictionModelSearch, certificates: list) -> list[
             "holdout_accuracy": holdout["backtest"]["accuracy"] if holdout else None,
             "holdout_positions": len(holdout["backtest"]["positions"]) if holdout else None,
             "sharpe": metrics["sharpe_ratio"], "profit_factor": metrics["profit_factor"],
-            "buy_and_hold": metrics["buy_and_hold_pct"],
+            "buy_and_hold": metrics["buy_and_hold_pct"], "ebe_points": ebe["points"], "ebe_state": ebe["state"],
+            "positions_fingerprint": positions_fingerprint(backtest),
         })
         models.append(model)
     PredictionModelSearch.objects.filter(pk=search.pk).update(status=SearchStatus.BUILT)

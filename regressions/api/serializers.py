@@ -1,3 +1,4 @@
+from django.urls import reverse
 from rest_framework import serializers
 
 from regressions.choices import SelectionMode
@@ -33,14 +34,37 @@ class RegressionSerializer(serializers.ModelSerializer):
     learning_rate = serializers.FloatField(source="config.learning_rate", read_only=True)
     loss = serializers.CharField(source="config.loss", read_only=True)
     keras_model = serializers.JSONField(source="config.config.keras_model", read_only=True)
+    url = serializers.SerializerMethodField(help_text="This regression in the API.")
+    page_url = serializers.SerializerMethodField(help_text="Its page.")
+    certificate_url = serializers.SerializerMethodField(help_text="Its certificate (Epoca's JSON, unchanged).")
+    ebe_url = serializers.SerializerMethodField(help_text="Its EBE breakdown.")
 
     class Meta:
         model = Regression
         fields = ["id", "epoch", "batch", "category", "template", "learning_rate", "loss", "keras_model", "status",
                   "test_mae", "test_mse", "test_loss", "accuracy", "increase_accuracy", "decrease_accuracy", "points",
                   "increase_num", "decrease_num", "neutral_num", "best_epoch", "epochs_trained", "training_seconds",
-                  "certificate_sha256", "h5_sha256", "trained_at", "error"]
+                  "certificate_sha256", "h5_sha256", "trained_at", "error", "ebe_points", "ebe_state", "url", "certificate_url",
+                  "ebe_url", "page_url"]
         read_only_fields = fields
+
+    def _absolute(self, path: str) -> str:
+        request = self.context.get("request")
+        return request.build_absolute_uri(path) if request else path
+
+    def get_url(self, regression) -> str:
+        return self._absolute(reverse("regression-certificate", args=[regression.config_id]).removesuffix("certificate/"))
+
+    def get_page_url(self, regression) -> str:
+        return self._absolute(reverse("regression-detail", args=[regression.config_id]))
+
+    def get_certificate_url(self, regression) -> str | None:
+        trained = regression.status == "trained"
+        return self._absolute(reverse("regression-certificate", args=[regression.config_id])) if trained else None
+
+    def get_ebe_url(self, regression) -> str | None:
+        trained = regression.status == "trained"
+        return self._absolute(reverse("regression-ebe", args=[regression.config_id])) if trained else None
 
 
 class GenerateConfigsSerializer(serializers.Serializer):

@@ -1,7 +1,8 @@
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
 from cluster.api.serializers import JobSerializer
@@ -22,6 +23,17 @@ from regressions.models import RegressionConfig
 from regressions.services.grid import configs_generate_enqueue
 from regressions.services.selection import selection_create
 from regressions.services.training import batch_train_enqueue, epoch_train_all_enqueue, regression_train_enqueue
+
+
+def _bulk_query(request) -> dict:
+    params = request.query_params
+    ids = [i for i in params.get("ids", "").split(",") if i]
+    selection = params.get("selection")
+    if selection is not None and not selection.isdigit():
+        raise ValidationError({"selection": "must be a selection id (an integer)."})
+    if not (ids or params.get("epoch") or selection):
+        raise ValidationError({"detail": "Give epoch, selection or ids."})
+    return {"epoch_id": params.get("epoch"), "selection_id": int(selection) if selection else None, "ids": ids}
 
 
 def _server(data):
@@ -78,7 +90,7 @@ class RegressionViewSet(viewsets.ReadOnlyModelViewSet):
 
     serializer_class = RegressionSerializer
     filterset_class = RegressionFilterSet
-    ordering_fields = ["accuracy", "points", "test_loss", "test_mae", "test_mse", "increase_accuracy",
+    ordering_fields = ["ebe_points", "accuracy", "points", "test_loss", "test_mae", "test_mse", "increase_accuracy",
                        "decrease_accuracy", "training_seconds", "trained_at", "config_id"]
     lookup_value_regex = "[^/]+"
 
@@ -91,6 +103,21 @@ class RegressionViewSet(viewsets.ReadOnlyModelViewSet):
         from regressions.selectors import regression_certificate
 
         return Response(regression_certificate(self.get_object()))
+
+    @extend_schema(responses={200: dict})
+    @action(detail=True, methods=["get"])
+    def ebe(self, request, pk=None):
+        """The Epoch Builder Evaluation of the certificate: points, state and every scored item (EPOCA_CONTRACT.md §5.1)."""
+        from regressions.engine.ebe import regression_evaluation
+
+        return Response(regression_evaluation(selectors.regression_certificate(self.get_object())))
+
+    @extend_schema(responses={200: dict}, parameters=[
+        OpenApiParameter("epoch", str), OpenApiParameter("selection", int), OpenApiParameter("ids", str, description="comma-separated")])
+    @action(detail=False, methods=["get"])
+    def certificates(self, request):
+        """Every trained regression certificate of an epoch, a selection or a list of ids, in one JSON array."""
+        return Response(selectors.bulk_certificates(**_bulk_query(request)))
 
     @extend_schema(request=TrainSerializer, responses={202: JobSerializer})
     @action(detail=True, methods=["post"])

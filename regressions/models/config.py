@@ -19,6 +19,7 @@ class TrainingBatch(models.Model):
 
     class Meta:
         ordering = ["epoch", "category", "number"]
+        verbose_name_plural = "training batches"
         constraints = [models.UniqueConstraint(fields=["epoch", "name"], name="regressions_batch_unique_name")]
 
     def __str__(self) -> str:

@@ -24,6 +24,9 @@ class Regression(models.Model):
     best_epoch = models.PositiveIntegerField(null=True, blank=True)
     epochs_trained = models.PositiveIntegerField(null=True, blank=True)
     training_seconds = models.FloatField(null=True, blank=True)
+    # Epoch Builder Evaluation of the certificate (EPOCA_CONTRACT.md §5.1): points of 100 and its state.
+    ebe_points = models.FloatField(null=True, blank=True, db_index=True)
+    ebe_state = models.CharField(max_length=16, blank=True)
     certificate_sha256 = models.CharField(max_length=64, blank=True)
     h5_sha256 = models.CharField(max_length=64, blank=True)
     trained_at = models.DateTimeField(null=True, blank=True)

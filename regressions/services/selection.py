@@ -27,7 +27,7 @@ def selection_create(
     criteria = {**DEFAULT_CRITERIA, **(criteria or {})}
     ranked = selectors.regression_ranking(epoch=epoch, criteria=criteria)
     ranking = [
-        {"rank": i + 1, "id": r.config_id, "accuracy": r.accuracy, "points": r.points, "test_loss": r.test_loss,
+        {"rank": i + 1, "id": r.config_id, "accuracy": r.accuracy, "points": r.points, "test_loss": r.test_loss, "ebe_points": r.ebe_points,
          "increase_num": r.increase_num, "decrease_num": r.decrease_num}
         for i, r in enumerate(ranked)
     ]

@@ -15,6 +15,7 @@ from epoca_builder.errors import ApplicationError, FrozenEpochError
 from epoca_builder.files import read_json, sha256_file, write_json
 from epochs.services.paths import epoch_dir
 from regressions.choices import RegressionStatus
+from regressions.engine.ebe import regression_evaluation
 from regressions.engine.pipeline import (
     CERTIFICATE, RETRAINING, is_complete, is_trained, regression_dir, retraining_dir, swap_in,
 )
@@ -118,6 +119,7 @@ def regression_ingest(*, regression: Regression) -> Regression:
         raise ApplicationError(f"{regression.config_id} has no complete set of files in {folder}.")
     cert = read_json(folder / CERTIFICATE)
     evaluation, discovery = cert["test_ds_evaluation"], cert["discovery"]
+    ebe = regression_evaluation(cert)
     Regression.objects.filter(pk=regression.pk).update(
         status=RegressionStatus.TRAINED,
         test_mae=evaluation["mean_absolute_error"], test_mse=evaluation["mean_squared_error"],
@@ -125,7 +127,8 @@ def regression_ingest(*, regression: Regression) -> Regression:
         increase_accuracy=discovery["increase_accuracy"], decrease_accuracy=discovery["decrease_accuracy"],
         points=discovery["points"], increase_num=discovery["increase_num"], decrease_num=discovery["decrease_num"],
         neutral_num=discovery["neutral_num"], best_epoch=cert["best_epoch"], epochs_trained=len(cert["training_history"]["loss"]),
-        training_seconds=cert["training_seconds"], certificate_sha256=sha256_file(folder / CERTIFICATE),
+        training_seconds=cert["training_seconds"], ebe_points=ebe["points"], ebe_state=ebe["state"],
+        certificate_sha256=sha256_file(folder / CERTIFICATE),
         h5_sha256=sha256_file(folder / "model.h5"), trained_at=timezone.now(), error="",
         trained_generation=regression.generation,
     )

@@ -1,0 +1,128 @@
+"""List pages under load: p50 and p95 response times with 1,220 regressions and 10,000 profitable configs.
+
+A fresh SQLite database in a temporary folder holds the `original` grid (1,220 configs and the
+unit test) with made-up results, a selection, a search with 10,000 profitable configs and 50
+built models; each list page and API list is requested ``--repeat`` times by a logged-in
+client, in one run, side by side.
+
+    .venv/bin/python benchmarks/pages.py [--repeat 30]
+
+Prints a table and one JSON object as its last line; the goal is p95 under 500 ms. The first row, a static page, measures the machine itself (its load), so the last column compares each page with it.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+GOAL_MS = 500
+
+
+def _seed(epoch_id: str) -> dict:
+    import numpy as np
+
+    from prediction_models.models import PredictionModel, PredictionModelSearch, ProfitableConfig
+    from regressions.models import Regression, RegressionSelection
+    from regressions.tests.fakes import fake_grid_epoch
+
+    epoch = fake_grid_epoch(epoch_id)
+    chosen = list(Regression.objects.filter(epoch=epoch, status="trained").order_by("-ebe_points")
+                  .values_list("config_id", flat=True)[:16])
+    selection = RegressionSelection.objects.create(epoch=epoch, name="top", mode="manual", size=16, regression_ids=chosen)
+    search = PredictionModelSearch.objects.create(epoch=epoch, selection=selection, status="built", regression_ids=chosen,
+                                                  regressions_per_model=[4], total_configs=10_000_000, profitable_found=10_000)
+    rng = np.random.default_rng(3)
+    configs = ProfitableConfig.objects.bulk_create([
+        ProfitableConfig(search=search, config_index=i, regression_ids=chosen[i % 12:i % 12 + 4],
+                         price_change_requirement=float(rng.choice([2.5, 3, 3.5, 4])), min_sum_function="mean",
+                         min_sum_adjustment_factor=float(rng.choice([1, 1.5, 2])), profit=float(rng.uniform(0, 5000)),
+                         accuracy=float(rng.uniform(55, 80)), positions=int(rng.integers(5, 200)),
+                         largest_drawdown=float(rng.uniform(0, 20)), final_balance=float(rng.uniform(10000, 15000)))
+        for i in range(10_000)
+    ], batch_size=1000)
+    PredictionModel.objects.bulk_create([
+        PredictionModel(id=f"{epoch_id}_{i:032x}", search=search, profitable_config=c, rank=i + 1,
+                        certificate_file=f"prediction_models/certificates/{epoch_id}_{i:032x}.json", profit=c.profit,
+                        accuracy=c.accuracy, positions=c.positions, largest_drawdown=c.largest_drawdown,
+                        ebe_points=float(rng.uniform(10, 90)), ebe_state="neutral")
+        for i, c in enumerate(configs[:50])
+    ])
+    return {"search": search.pk}
+
+
+def _time(client, url: str, repeat: int) -> list[float]:
+    times = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        response = client.get(url)
+        times.append((time.perf_counter() - started) * 1000)
+        assert response.status_code == 200, (url, response.status_code)
+    return times
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=30)
+    args = parser.parse_args()
+    var = tempfile.mkdtemp(prefix="eb-bench-pages-")
+    os.environ.update(EPOCA_VAR_DIR=var, DJANGO_SETTINGS_MODULE="epoca_builder.settings", DEBUG="false",
+                      DATABASE_URL=f"sqlite:///{var}/bench.sqlite3", EPOCHS_ROOT=f"{var}/epochs")
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.test import Client
+    from django.test.utils import setup_test_environment
+
+    setup_test_environment()  # the test client may use "testserver" as its host
+    call_command("migrate", verbosity=0)
+    from django.contrib.auth import get_user_model
+
+    ids = _seed("_BENCHPAGES")
+    client = Client()
+    from accounts.roles import role_assign
+
+    client.force_login(role_assign(get_user_model().objects.create_user("bench"), "viewer"))
+    pages = {
+        "glossary (static: this machine's baseline)": "/glossary/",
+        "leaderboard (default: EBE points)": "/regressions/leaderboard/?epoch=_BENCHPAGES",
+        "leaderboard sorted by test loss, 200 rows": "/regressions/leaderboard/?epoch=_BENCHPAGES&sort=test_loss&size=200",
+        "leaderboard filtered (LSTM, lr -1)": "/regressions/leaderboard/?category=LSTM&learning_rate=-1",
+        "leaderboard last page": "/regressions/leaderboard/?page=25",
+        "regressions (batches)": "/regressions/?epoch=_BENCHPAGES",
+        "prediction models (searches)": "/prediction-models/?epoch=_BENCHPAGES",
+        "search with 10,000 profitable configs": f"/prediction-models/searches/{ids['search']}/",
+        "jobs": "/jobs/",
+        "epochs": "/epochs/",
+        "API regressions, 100 a page": "/api/regressions/?epoch=_BENCHPAGES&page_size=100&ordering=-ebe_points",
+        "API profitable configs, 100 a page": f"/api/profitable-configs/?search={ids['search']}&page_size=100",
+        "API prediction models": "/api/prediction-models/?page_size=50&ordering=-ebe_points",
+    }
+    for url in pages.values():  # warm: templates, plotly figures' imports
+        _time(client, url, 1)
+    results = {}
+    print(f"{'page':45} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8} {'p50 / baseline':>15}")
+    baseline = None
+    for name, url in pages.items():
+        times = sorted(_time(client, url, args.repeat))
+        p50 = statistics.median(times)
+        p95 = times[min(len(times) - 1, int(round(0.95 * (len(times) - 1))))]
+        baseline = baseline or p50
+        results[name] = {"p50_ms": round(p50, 1), "p95_ms": round(p95, 1), "max_ms": round(times[-1], 1),
+                         "p50_vs_baseline": round(p50 / baseline, 1)}
+        print(f"{name:45} {p50:8.1f} {p95:8.1f} {times[-1]:8.1f} {p50 / baseline:14.1f}x")
+    worst = max(r["p95_ms"] for r in results.values())
+    load = os.getloadavg()[0]
+    print(f"worst p95 {worst:.1f} ms (goal {GOAL_MS} ms): {'met' if worst < GOAL_MS else 'NOT met'}; 1-minute load {load:.2f}")
+    print(json.dumps({"repeat": args.repeat, "worst_p95_ms": worst, "goal_ms": GOAL_MS, "load_1m": round(load, 2), "pages": results}))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,107 @@
+"""The models list (duplicates, minimum positions), the backtest report, its CSV, profit factor without losses, EBE in the API."""
+import csv
+import io
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from epochs.models import CandlestickSet, Epoch
+from prediction_models.engine import report
+from prediction_models.engine.ebe import prediction_model_evaluation
+from prediction_models.tests.fakes import fake_model, fake_search, position
+
+pytestmark = pytest.mark.django_db
+
+WINNING = [position(1, 0, 30, True, 1010.0), position(-1, 1440 * 31, 1440 * 31 + 45, True, 1030.3)]
+MIXED = [position(1, 0, 30, True, 1010.0), position(-1, 60, 90, False, 1000.0), position(1, 1440 * 40, 1440 * 40 + 15, True, 1025.0)]
+
+
+@pytest.fixture
+def models(client, make_user):
+    epoch = Epoch.objects.create(id="_PMTEST", candlestick_set=CandlestickSet.objects.create(name="pmtest"), status="ready")
+    search = fake_search(epoch)
+    built = [fake_model(epoch, search, 0, WINNING), fake_model(epoch, search, 1, MIXED, profit_factor=3.5),
+             fake_model(epoch, search, 2, list(WINNING))]  # the same positions as the first
+    client.force_login(make_user("viewer", "model-reader"))
+    return built
+
+
+def test_trades_pnl_duration_sides_and_monthly_returns():
+    bt = {"initial_balance": 1000.0, "positions": MIXED}
+    trades = report.trades(bt)
+    assert [t["pnl_usdt"] for t in trades] == [10.0, -10.0, 25.0]
+    assert [t["side"] for t in trades] == ["long", "short", "long"]
+    assert trades[0]["entry_time"] == "2021-02-01T00:00:00Z" and trades[0]["duration_minutes"] == 30
+    sides = report.sides(bt)
+    assert sides["long"] == {"positions": 2, "won": 2, "lost": 0, "accuracy_pct": 100.0, "pnl_usdt": 35.0, "profit_factor": None,
+                             "no_losses": True, "mean_duration_minutes": 22}
+    assert sides["all"]["profit_factor"] == 3.5 and sides["short"]["pnl_usdt"] == -10.0
+    assert report.monthly_returns(bt) == [
+        {"month": "2021-02", "start_balance": 1000.0, "pnl_usdt": 0.0, "positions": 2, "return_pct": 0.0},
+        {"month": "2021-03", "start_balance": 1000.0, "pnl_usdt": 25.0, "positions": 1, "return_pct": 2.5}]
+
+
+def test_the_list_marks_duplicates_filters_positions_and_shows_infinity(client, models):
+    response = client.get("/prediction-models/models/?epoch=_PMTEST&sort=-profit")
+    assert response.status_code == 200
+    rows = dict((m.id, dups) for m, dups in response.context["rows"])
+    first, mixed, copy = models
+    assert rows[first.id] == [copy.id] and rows[copy.id] == [first.id] and rows[mixed.id] == []
+    html = response.content.decode()
+    assert "∞" in html and "duplicate" in html
+    fewer = client.get("/prediction-models/models/?min_positions=3")
+    assert [m.id for m, _ in fewer.context["rows"]] == [mixed.id]
+
+
+def test_the_report_and_its_csv_agree_with_the_certificate(client, models):
+    model = models[1]
+    response = client.get(f"/prediction-models/models/{model.id}/report/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "3.50" in html and "2021-03" in html and "2021-02-01T00:00:00Z" in html
+    csv_response = client.get(f"/prediction-models/models/{model.id}/trades-selection.csv")
+    assert csv_response["Content-Type"] == "text/csv"
+    rows = list(csv.DictReader(io.StringIO(csv_response.content.decode())))
+    assert [r["pnl_usdt"] for r in rows] == ["10.0", "-10.0", "25.0"] and rows[1]["outcome"] == "lost"
+    assert client.get(f"/prediction-models/models/{model.id}/trades-holdout.csv").status_code == 404
+    never_lost = client.get(f"/prediction-models/models/{models[0].id}/report/").content.decode()
+    assert "∞ (no losing position)" in never_lost
+
+
+def test_the_api_says_no_losses_instead_of_infinity_and_serves_ebe(api_client, models):
+    response = api_client.get("/api/prediction-models/?epoch=_PMTEST&ordering=-ebe_points")
+    results = {r["id"]: r for r in response.json()["results"]}
+    first, mixed, _ = models
+    assert results[first.id]["profit_factor"] is None and results[first.id]["no_losses"] is True
+    assert results[mixed.id]["profit_factor"] == 3.5 and results[mixed.id]["no_losses"] is False
+    ebe = api_client.get(results[mixed.id]["ebe_url"]).json()
+    assert ebe["points"] == results[mixed.id]["ebe_points"]
+    counts = []
+    for ids in ([first.id], [m.id for m in models]):
+        with CaptureQueriesContext(connection) as queries:
+            body = api_client.get(f"/api/prediction-models/certificates/?ids={','.join(ids)}").json()
+        assert [c["id"] for c in body] == ids
+        counts.append(len(queries))
+    assert counts[0] == counts[1]
+    assert api_client.get("/api/prediction-models/certificates/?search=x").status_code == 400
+
+
+def test_ebe_of_the_hand_made_model():
+    from prediction_models.tests.fakes import backtest, DISCOVERY
+
+    ebe = prediction_model_evaluation({"backtest": backtest(MIXED), "discovery": DISCOVERY})
+    items = {i["name"]: i["points"] for c in ebe["categories"] for i in c["items"] if c["name"] == "Backtest"}
+    assert items["Profit"] == 11.25  # 25 USDT of a 100 USDT position size, of 45
+    assert items["Accuracy"] == round(45 * (66.67 - 50) / 35, 2)
+
+
+def test_balance_and_insight_bars_follow_the_positions():
+    from prediction_models.charts_workbench import report_figures
+
+    figures = report_figures({"initial_balance": 1000.0, "final_balance": 1025.0, "positions": MIXED}, (0.7, -0.7))
+    balance, insight = figures["balance"]["data"][0], figures["insight"]["data"][0]
+    assert balance["y"] == [1010.0, 1000.0, 1025.0] and balance["marker"]["color"] == ["#16a34a", "#dc2626", "#16a34a"]
+    assert insight["y"] == [0.75, 0.75, 0.75]
+    assert insight["marker"]["color"] == ["#16a34a", "#fca5a5", "#16a34a"]  # the short lost: light red
+    assert [s["y0"] for s in figures["insight"]["layout"]["shapes"]] == [0.7, -0.7]

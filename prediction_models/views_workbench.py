@@ -1,0 +1,58 @@
+"""The prediction-models list and each model's backtest report (trade list, CSV, long/short, monthly returns)."""
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, render
+
+from prediction_models import charts_workbench, selectors
+from prediction_models.engine import report
+from prediction_models.engine.ebe import prediction_model_evaluation
+from prediction_models.models import PredictionModel
+from prediction_models.workbench import SORTS, model_list_page
+
+COLUMNS = [("ebe_points", "EBE points"), ("profit", "Profit (USDT)"), ("accuracy", "Accuracy (%)"), ("positions", "Positions"),
+           ("largest_drawdown", "Largest drawdown (%)"), ("profit_factor", "Profit factor"), ("sharpe", "Sharpe"),
+           ("holdout_profit", "Holdout profit (USDT)"), ("holdout_accuracy", "Holdout accuracy (%)"),
+           ("holdout_positions", "Holdout positions"), ("buy_and_hold", "Buy and hold (%)")]
+
+
+def model_list(request):
+    filterset, sort, page, rows, duplicates = model_list_page(request.GET)
+    query = request.GET.copy()
+    query.pop("page", None)
+    headers = []
+    for key, label in COLUMNS:
+        params = query.copy()
+        params["sort"] = key if sort == f"-{key}" else f"-{key}"
+        headers.append({"key": key, "label": label, "url": f"?{params.urlencode()}",
+                        "arrow": ("▼" if sort.startswith("-") else "▲") if sort.lstrip("-") == key else ""})
+    return render(request, "prediction_models/model_list.html", {
+        "filterset": filterset, "page": page, "rows": [(m, duplicates[m.id]) for m in rows], "headers": headers,
+        "query": query.urlencode(), "total": page.paginator.count, "sorts": SORTS,
+    })
+
+
+def model_report(request, pk: str):
+    model = get_object_or_404(PredictionModel.objects.select_related("search"), pk=pk)
+    cert = selectors.model_certificate(model)
+    periods = [("selection", cert["backtest"], cert.get("metrics") or {})]
+    if cert.get("holdout"):
+        periods.append(("holdout", cert["holdout"]["backtest"], cert["holdout"].get("metrics") or {}))
+    model_config = cert.get("model") or {}
+    min_sums = ((model_config["min_increase_sum"], model_config["min_decrease_sum"])
+                if "min_increase_sum" in model_config and "min_decrease_sum" in model_config else None)
+    return render(request, "prediction_models/model_report.html", {
+        "model": model, "cert": cert, "ebe": prediction_model_evaluation(cert),
+        "periods": [{"name": name, "backtest": bt, "metrics": metrics, "trades": report.trades(bt), "sides": report.sides(bt),
+                     "monthly": report.monthly_returns(bt), "figures": charts_workbench.report_figures(bt, min_sums)}
+                    for name, bt, metrics in periods],
+    })
+
+
+def model_trades_csv(request, pk: str, period: str = "selection"):
+    model = get_object_or_404(PredictionModel.objects.select_related("search"), pk=pk)
+    cert = selectors.model_certificate(model)
+    if period == "holdout" and not cert.get("holdout"):
+        return HttpResponse(f"{model.id} has no holdout backtest.", status=404, content_type="text/plain")
+    backtest = cert["holdout"]["backtest"] if period == "holdout" else cert["backtest"]
+    response = HttpResponse(report.trades_csv(backtest), content_type="text/csv")
+    response["Content-Disposition"] = f'attachment; filename="{model.id}_{period}_trades.csv"'
+    return response

@@ -1,0 +1,164 @@
+"""The leaderboard, the compare page, EBE in the API and bulk certificates, on the original grid with made-up results."""
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from regressions.engine.ebe import regression_evaluation
+from regressions.models import Regression
+from regressions.selectors import regression_certificate
+from regressions.tests.fakes import fake_grid_epoch
+from regressions.workbench import config_diff
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(scope="module")
+def grid_epoch(django_db_setup, django_db_blocker):
+    """Made once for the module (committed); each test's own writes roll back."""
+    with django_db_blocker.unblock():
+        epoch = fake_grid_epoch("_WBTEST")
+    yield epoch
+    with django_db_blocker.unblock():
+        candles = epoch.candlestick_set
+        epoch.delete()
+        candles.delete()
+
+
+@pytest.fixture
+def logged_in(client, make_user):
+    client.force_login(make_user("viewer", "board-reader"))
+    return client
+
+
+def _ids(response):
+    return [row.config_id for row in response.context["rows"]]
+
+
+def test_the_leaderboard_sorts_the_whole_grid_on_the_server(logged_in, grid_epoch):
+    response = logged_in.get("/regressions/leaderboard/?epoch=_WBTEST&sort=-ebe_points&size=25")
+    assert response.status_code == 200
+    assert response.context["total"] == 1221  # and the unit test
+    best = list(Regression.objects.filter(epoch=grid_epoch).exclude(ebe_points=None)
+                .order_by("-ebe_points", "config_id").values_list("config_id", flat=True)[:25])
+    assert _ids(response) == best
+    ascending = logged_in.get("/regressions/leaderboard/?epoch=_WBTEST&sort=test_loss&size=25&page=2")
+    losses = [r.test_loss for r in ascending.context["rows"]]
+    assert losses == sorted(losses) and ascending.context["page"].number == 2
+    # The untrained rows (no loss) come last whichever way it sorts.
+    last = logged_in.get("/regressions/leaderboard/?epoch=_WBTEST&sort=-test_loss&size=25&page=49")
+    assert [r.status for r in last.context["rows"]][-5:] == ["pending"] * 5
+
+
+@pytest.mark.parametrize(("query", "check"), [
+    ("category=LSTM", lambda r: r.config.category == "LSTM"),
+    ("learning_rate=-1", lambda r: r.config.learning_rate == -1),
+    ("units=128,64", lambda r: r.config.config["keras_model"]["units"] == [128, 64]),
+    ("depth=_S4", lambda r: r.config.template.endswith("_S4")),
+    ("min_accuracy=60", lambda r: r.accuracy >= 60),
+    ("status=pending", lambda r: r.status == "pending"),
+])
+def test_the_leaderboard_filters_by_results_and_hyper_parameters(logged_in, grid_epoch, query, check):
+    response = logged_in.get(f"/regressions/leaderboard/?epoch=_WBTEST&{query}&size=200")
+    rows = response.context["rows"]
+    assert rows and all(check(r) for r in rows), query
+    assert response.context["total"] < 1221
+
+
+def test_a_bad_filter_is_named_and_shows_nothing(logged_in, grid_epoch):
+    response = logged_in.get("/regressions/leaderboard/?min_accuracy=lots")
+    assert response.status_code == 200 and response.context["total"] == 0
+    assert "min_accuracy" in response.context["filterset"].errors
+
+
+def test_leaderboard_queries_do_not_grow_with_the_page_size(logged_in, grid_epoch):
+    counts = []
+    for size in (25, 200):
+        with CaptureQueriesContext(connection) as queries:
+            assert logged_in.get(f"/regressions/leaderboard/?epoch=_WBTEST&size={size}").status_code == 200
+        counts.append(len(queries))
+    assert counts[0] == counts[1], counts
+
+
+def test_compare_shows_curves_discovery_ebe_and_the_config_diff(logged_in, grid_epoch):
+    ids = list(Regression.objects.filter(epoch=grid_epoch, status="trained").values_list("config_id", flat=True)[:3])
+    response = logged_in.get(f"/regressions/compare/?ids={','.join(ids)}")
+    assert response.status_code == 200
+    rows = response.context["rows"]
+    assert [r["id"] for r in rows] == ids
+    assert {r["ebe"]["points"] for r in rows} == set(Regression.objects.filter(config_id__in=ids).values_list("ebe_points", flat=True))
+    figures = response.context["figures"]
+    assert len(figures["loss"]["data"]) == 6  # loss and val_loss of each
+    assert any(d["differs"] for d in response.context["diff"])
+    assert logged_in.get("/regressions/compare/?ids=KR_NOPE_0").status_code == 404
+
+
+def test_config_diff_puts_differences_first():
+    diff = config_diff([{"loss": "mae", "keras_model": {"units": [1, 2]}}, {"loss": "mae", "keras_model": {"units": [1, 3]}}])
+    assert diff[0] == {"key": "keras_model.units", "values": ["1, 2", "1, 3"], "differs": True}
+    assert diff[1]["differs"] is False
+
+
+def test_the_api_gives_ebe_points_state_and_urls_and_sorts_by_them(api_client, grid_epoch):
+    response = api_client.get("/api/regressions/?epoch=_WBTEST&ordering=-ebe_points&page_size=5")
+    assert response.status_code == 200
+    first = response.json()["results"][0]
+    top = Regression.objects.filter(epoch=grid_epoch).exclude(ebe_points=None).order_by("-ebe_points").first()
+    assert first["id"] == top.config_id and first["ebe_points"] == top.ebe_points and first["ebe_state"] == top.ebe_state
+    ebe = api_client.get(first["ebe_url"]).json()
+    assert ebe == regression_evaluation(regression_certificate(top))
+    assert api_client.get(first["certificate_url"]).json()["id"] == top.config_id
+
+
+def test_bulk_certificates_in_one_call_with_a_fixed_number_of_queries(api_client, grid_epoch):
+    counts = []
+    for limit in (2, 40):
+        ids = list(Regression.objects.filter(epoch=grid_epoch, status="trained").order_by("-config_id")
+                   .values_list("config_id", flat=True)[:limit])
+        with CaptureQueriesContext(connection) as queries:
+            response = api_client.get(f"/api/regressions/certificates/?ids={','.join(ids)}")
+        assert response.status_code == 200
+        assert [c["id"] for c in response.json()] == ids  # in the order asked
+        counts.append(len(queries))
+    assert counts[0] == counts[1], counts
+    everything = api_client.get("/api/regressions/certificates/?epoch=_WBTEST").json()
+    assert len(everything) == 1221 - 5  # the trained ones
+    assert api_client.get("/api/regressions/certificates/").status_code == 400
+    assert api_client.get("/api/regressions/certificates/?selection=x").status_code == 400
+
+
+def test_a_selection_can_rank_by_ebe_points(api_client, grid_epoch):
+    response = api_client.post("/api/regression-selections/", {
+        "epoch": "_WBTEST", "name": "by-ebe", "size": 4, "criteria": {"order_by": ["-ebe_points"]}}, format="json")
+    assert response.status_code == 201, response.content
+    expected = list(Regression.objects.filter(epoch=grid_epoch, status="trained", increase_num__gte=1, decrease_num__gte=1)
+                    .order_by("-ebe_points", "config_id").values_list("config_id", flat=True)[:4])
+    assert response.json()["regression_ids"] == expected
+    assert response.json()["ranking"][0]["ebe_points"] is not None
+    selected = api_client.get(f"/api/regressions/certificates/?selection={response.json()['id']}").json()
+    assert [c["id"] for c in selected] == expected
+
+
+def test_grid_analysis_over_the_whole_grid(logged_in, grid_epoch):
+    response = logged_in.get("/regressions/analysis/?epoch=_WBTEST&target=ebe_points")
+    assert response.status_code == 200 and response.context["count"] == 1216
+    figures = response.context["figures"]
+    assert len(figures["parallel"]["data"][0]["dimensions"][0]["values"]) == 1216
+    features = {r["feature"] for r in response.context["ranked"]}
+    assert features == {"network", "depth", "capacity", "learning_rate", "loss", "activation"}
+    assert {"box_network", "box_learning_rate", "importance"} <= set(figures)
+
+
+def test_hyper_parameter_counts_add_up_to_the_filtered_set(logged_in, grid_epoch):
+    response = logged_in.get("/regressions/leaderboard/?epoch=_WBTEST&category=CNN")
+    figures = response.context["figures"]
+    total = response.context["total"]
+    for name in ("networks", "series", "learning_rates", "losses", "capacity", "optimizers"):
+        assert sum(figures[name]["data"][0]["y"]) == total, name
+
+
+def test_the_regression_page_shows_its_ebe_breakdown(logged_in, grid_epoch):
+    regression = Regression.objects.filter(epoch=grid_epoch, status="trained").order_by("-ebe_points").first()
+    response = logged_in.get(f"/regressions/r/{regression.config_id}/")
+    assert response.status_code == 200
+    assert response.context["ebe"]["points"] == regression.ebe_points
+    assert 'id="ebe"' in response.content.decode() and "Mean absolute error" in response.content.decode()
