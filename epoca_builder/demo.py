@@ -26,7 +26,7 @@ DEMO_MAX_EPOCHS = 5
 STAGES = ("candles", "epoch", "configs", "training", "selection", "assets", "search", "build", "export")
 # The demo's size; a job may ask for a smaller pipeline through the same stages (tests).
 DEMO_SIZE = {"months": list(DEMO_MONTHS), "profile": "smoke", "max_epochs": DEMO_MAX_EPOCHS, "selection": DEMO_SELECTION,
-             "per_model": DEMO_PER_MODEL, "chunk_size": 200, "build_limit": 5}
+             "per_model": DEMO_PER_MODEL, "chunk_size": 200, "build_limit": 5, "selection_criteria": {}}
 
 
 def demo_epoch_id() -> str:
@@ -86,7 +86,8 @@ def _start(stage: str, state: dict, user, size: dict) -> list:
         return [batch_train_enqueue(batch=batch, user=user, inline=True) for batch in epoch.batches.order_by("category", "number")]
     if stage == "selection":
         selection = (RegressionSelection.objects.filter(epoch=epoch, name="demo-top").first()
-                     or selection_create(epoch=epoch, name="demo-top", size=size["selection"], user=user))
+                     or selection_create(epoch=epoch, name="demo-top", size=size["selection"], criteria=size["selection_criteria"],
+                                         user=user))
         state["selection"] = selection.pk
         return []
     if stage == "assets":

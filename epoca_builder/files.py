@@ -6,6 +6,7 @@ place, so a crash never leaves a half-written file that looks complete.
 from __future__ import annotations
 
 import contextlib
+import glob
 import hashlib
 import json
 import os
@@ -37,12 +38,33 @@ def safe_join(base: str | os.PathLike, *parts: str) -> Path:
     return candidate
 
 
+def _temp_sibling(target: Path, suffix: str) -> tuple[int, str]:
+    """A temporary sibling named after its writer's pid, after removing those of dead writers
+    (a process killed mid-write cannot remove its own)."""
+    for stale in target.parent.glob(f".{glob.escape(target.name)}.*"):
+        pid = stale.name[len(target.name) + 2:].split(".", 1)[0]
+        if pid.isdigit() and int(pid) != os.getpid() and not _alive(int(pid)):
+            with contextlib.suppress(FileNotFoundError):
+                stale.unlink()
+    return tempfile.mkstemp(prefix=f".{target.name}.{os.getpid()}.", suffix=suffix, dir=target.parent)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 @contextlib.contextmanager
 def atomic_open(path: str | os.PathLike, mode: str = "w", **kwargs: Any) -> Iterator[IO]:
     """Open a temporary sibling of ``path``; rename it over ``path`` only on success."""
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    fd, tmp = _temp_sibling(target, ".tmp")
     try:
         with os.fdopen(fd, mode, **kwargs) as handle:
             yield handle
@@ -60,7 +82,7 @@ def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
     """Yield a temporary path to write with any library; rename it into place on success."""
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp" + target.suffix, dir=target.parent)
+    fd, tmp = _temp_sibling(target, ".tmp" + target.suffix)
     os.close(fd)
     try:
         yield Path(tmp)

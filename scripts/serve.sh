@@ -6,23 +6,25 @@ cd "$(dirname "$0")/.."
 PY=${PY:-.venv/bin/python}
 ADDR=${ADDR:-127.0.0.1:8000}
 pids=()
+# Each runs in its own process group (setsid), signalled as a whole: nothing it started stays.
+groups() { for pid in "${pids[@]}"; do echo "-$pid"; done; }
 cleanup() {
   trap - INT TERM EXIT
   # Background commands of a script ignore SIGINT (runserver would keep the port): TERM them.
-  kill -TERM "${pids[@]}" 2>/dev/null || true
-  for _ in $(seq 1 100); do
+  kill -TERM -- $(groups) 2>/dev/null || true
+  for _ in $(seq 1 150); do
     alive=0
-    for pid in "${pids[@]}"; do kill -0 "$pid" 2>/dev/null && alive=1; done
+    for pid in "${pids[@]}"; do kill -0 -- "-$pid" 2>/dev/null && alive=1; done
     [ "$alive" = 0 ] && break
     sleep 0.1
   done
-  kill -KILL "${pids[@]}" 2>/dev/null || true
+  kill -KILL -- $(groups) 2>/dev/null || true
   wait "${pids[@]}" 2>/dev/null || true
 }
 trap cleanup INT TERM EXIT
-$PY manage.py qcluster &
+setsid $PY manage.py qcluster &
 pids+=($!)
-$PY manage.py runserver "$ADDR" --noreload &
+setsid $PY manage.py runserver "$ADDR" --noreload &
 pids+=($!)
 # Whichever stops first stops the other.
 wait -n "${pids[@]}" || true

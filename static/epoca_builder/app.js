@@ -52,6 +52,8 @@
     root.querySelectorAll("[data-show-when]").forEach((el) => {
       el.hidden = !el.dataset.showWhen.split(" ").includes(job.status);
     });
+    // A failure another attempt cannot change offers no retry.
+    if (job.permanent_failure) root.querySelectorAll('[data-api-post$="/retry/"]').forEach((el) => el.remove());
   }
 
   function pollJob(root) {

@@ -205,13 +205,28 @@ def _port_taken(port: int) -> bool:
         return False
 
 
+def _app_processes(port: int) -> list[int]:
+    """Live processes started for this app (each of its commands runs in a process group of its own)."""
+    marker = f"_SERVE_ADDR=127.0.0.1:{port}".encode()
+    found = []
+    for environ in Path("/proc").glob("[0-9]*/environ"):
+        try:
+            values = environ.read_bytes().split(b"\0")
+            state = (environ.parent / "stat").read_text().rsplit(")", 1)[1].split()[0]
+        except (OSError, IndexError):
+            continue
+        if marker in values and state != "Z":
+            found.append(int(environ.parent.name))
+    return found
+
+
 @pytest.mark.worker
 def test_ctrl_c_stops_the_app_and_its_worker_and_frees_the_port(tmp_path):
     port = _free_port()
     env = {
         **os.environ, "DJANGO_SETTINGS_MODULE": "epoca_builder.test_settings", "PY": sys.executable,
         "DATABASE_URL": f"sqlite:///{connection.settings_dict['NAME']}", "WORKER_PROCESSES": "1",
-        "ADDR": f"127.0.0.1:{port}",
+        "ADDR": f"127.0.0.1:{port}", "_SERVE_ADDR": f"127.0.0.1:{port}",
     }
     for round_ in range(2):  # every time, and the second start finds the port free
         log = tmp_path / f"serve{round_}.log"
@@ -231,5 +246,6 @@ def test_ctrl_c_stops_the_app_and_its_worker_and_frees_the_port(tmp_path):
             if proc.poll() is None:
                 kill_group(proc)
         print(f"Ctrl-C #{round_ + 1}: everything stopped in {took:.1f}s")
-        wait_for(lambda: not group_alive(proc.pid), 10, "every process of the app to end")
+        wait_for(lambda: not group_alive(proc.pid) and not _app_processes(port), 10,
+                 lambda: f"every process of the app to end: {_app_processes(port)}")
         assert not _port_taken(port)
