@@ -1,4 +1,4 @@
-.PHONY: run test demo
+.PHONY: run test test-chaos demo
 
 # The app and its worker on the embedded defaults (SQLite, django-q2's ORM broker).
 run:
@@ -7,6 +7,10 @@ run:
 # The whole test suite.
 test:
 	scripts/test.sh
+
+# Workers killed at seeded points of every stage; the pipeline must recover.
+test-chaos:
+	scripts/test.sh -m chaos
 
 # The whole pipeline on a small real epoch (run `make run` in another terminal first).
 demo:
