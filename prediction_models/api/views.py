@@ -1,5 +1,7 @@
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.plumbing import build_array_type, build_basic_type
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -21,6 +23,10 @@ from prediction_models.services.build import models_build_enqueue
 from prediction_models.services.forward_tests import forward_test_create, range_of_dates
 from prediction_models.services.search import assets_export_json, search_find_enqueue, search_initialize
 from regressions.models import RegressionSelection
+
+# Bulk certificates: a JSON array of certificate objects, as their files hold them.
+CERTIFICATE_LIST = OpenApiResponse(response=build_array_type(build_basic_type(OpenApiTypes.OBJECT)),
+                                   description="certificates as their files hold them")
 
 
 class PredictionModelSearchViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
@@ -99,7 +105,7 @@ class PredictionModelViewSet(viewsets.ReadOnlyModelViewSet):
         return Response(JobSerializer(job).data, status=status.HTTP_202_ACCEPTED)
 
     @extend_schema(responses={200: ForwardTestSerializer(many=True)})
-    @action(detail=True, methods=["get"], url_path="forward-tests")
+    @action(detail=True, methods=["get"], url_path="forward-tests", pagination_class=None)
     def forward_tests(self, request, pk=None):
         tests = selectors.forward_tests_of(self.get_object(), done_only=False)
         return Response(ForwardTestSerializer(tests, many=True).data)
@@ -112,7 +118,7 @@ class PredictionModelViewSet(viewsets.ReadOnlyModelViewSet):
 
         return Response(prediction_model_evaluation(selectors.model_certificate(self.get_object())))
 
-    @extend_schema(responses={200: dict})
+    @extend_schema(responses={200: CERTIFICATE_LIST})
     @action(detail=False, methods=["get"])
     def certificates(self, request):
         """Every certificate of a search or an epoch, or of the ids given (comma-separated), in one JSON array."""

@@ -1,5 +1,7 @@
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.plumbing import build_array_type, build_basic_type
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
@@ -23,6 +25,10 @@ from regressions.models import RegressionConfig
 from regressions.services.grid import configs_generate_enqueue
 from regressions.services.selection import selection_create
 from regressions.services.training import batch_train_enqueue, epoch_train_all_enqueue, regression_train_enqueue
+
+# Bulk certificates: a JSON array of certificate objects, as their files hold them.
+CERTIFICATE_LIST = OpenApiResponse(response=build_array_type(build_basic_type(OpenApiTypes.OBJECT)),
+                                   description="certificates as their files hold them")
 
 
 def _bulk_query(request) -> dict:
@@ -112,7 +118,7 @@ class RegressionViewSet(viewsets.ReadOnlyModelViewSet):
 
         return Response(regression_evaluation(selectors.regression_certificate(self.get_object())))
 
-    @extend_schema(responses={200: dict}, parameters=[
+    @extend_schema(responses={200: CERTIFICATE_LIST}, parameters=[
         OpenApiParameter("epoch", str), OpenApiParameter("selection", int), OpenApiParameter("ids", str, description="comma-separated")])
     @action(detail=False, methods=["get"])
     def certificates(self, request):

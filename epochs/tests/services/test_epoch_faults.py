@@ -117,7 +117,11 @@ def test_a_failed_epoch_is_never_the_default_of_the_pages(candle_set, client, us
     assert "failed: disk full" in detail and "0 prediction candles" not in detail
 
 
-def test_delete_epoch_removes_a_finished_epoch_with_its_files(candle_set, api_client, django_capture_on_commit_callbacks):
+def test_delete_epoch_removes_a_finished_epoch_with_its_files(candle_set, administrator, django_capture_on_commit_callbacks):
+    from rest_framework.test import APIClient
+
+    api_client = APIClient()
+    api_client.force_authenticate(administrator)  # deleting an epoch is an administrator's
     epoch, job = epoch_create(candlestick_set=candle_set, id="_DONE", epoch_width=1, inline=True)
     assert run_inline(job).status == JobStatus.SUCCEEDED
     assert epoch_dir("_DONE").is_dir()

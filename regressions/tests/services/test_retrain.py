@@ -2,7 +2,6 @@
 import json
 
 import pytest
-from django.contrib.auth.models import Permission
 
 from cluster.choices import JobStatus
 from cluster.jobs.cli import run_inline
@@ -55,8 +54,12 @@ def test_a_retrain_that_fails_leaves_the_old_files_in_place(trained_unit_test):
     assert _files(epoch, regression) == before and regression.status == "trained" and regression.trained_generation == 0
 
 
-def test_an_exported_epoch_is_frozen_until_an_administrator_withdraws_the_export(trained_unit_test, api_client, user,
+def test_an_exported_epoch_is_frozen_until_an_administrator_withdraws_the_export(trained_unit_test, api_client, administrator,
                                                                                  django_user_model):
+    from rest_framework.test import APIClient
+
+    chief = APIClient()
+    chief.force_authenticate(administrator)  # retraining and deleting are an administrator's
     epoch, regression = trained_unit_test
     zip_path = epoch_dir(epoch.id) / f"{epoch.id}.zip"
     zip_path.write_bytes(b"PK\x05\x06" + b"\0" * 18)  # the export's file: it is kept
@@ -65,23 +68,21 @@ def test_an_exported_epoch_is_frozen_until_an_administrator_withdraws_the_export
     Epoch.objects.filter(pk=epoch.pk).update(status=EpochStatus.EXPORTED)
     before = _files(epoch, regression)
 
-    answer = api_client.post(f"/api/regressions/{regression.config_id}/retrain/", {}, format="json")
+    answer = chief.post(f"/api/regressions/{regression.config_id}/retrain/", {}, format="json")
     assert answer.status_code == 409 and "withdraws the export" in answer.json()["message"]
-    assert api_client.delete(f"/api/epochs/{epoch.id}/").status_code == 409
+    assert chief.delete(f"/api/epochs/{epoch.id}/").status_code == 409
     from django.contrib.admin.sites import site
     admin = site._registry[Epoch]
     epoch.refresh_from_db()
     assert set(admin.get_readonly_fields(None, epoch)) == {f.name for f in Epoch._meta.fields}
     assert not admin.has_delete_permission(type("R", (), {"user": django_user_model(is_superuser=True, is_active=True, is_staff=True)})(), epoch)
 
-    # Withdrawing needs an administrator and a reason.
+    # Withdrawing needs an administrator (an operator is refused) and a reason.
     assert api_client.post(f"/api/epochs/{epoch.id}/withdraw-export/", {"reason": "wrong model"}, format="json").status_code == 403
-    user.user_permissions.add(Permission.objects.get(codename="withdraw_export"))
-    user = django_user_model.objects.get(pk=user.pk)  # fresh permission cache
-    api_client.force_authenticate(user)
-    assert api_client.post(f"/api/epochs/{epoch.id}/withdraw-export/", {"reason": ""}, format="json").status_code == 400
-    answer = api_client.post(f"/api/epochs/{epoch.id}/withdraw-export/", {"reason": "wrong model"}, format="json")
+    assert administrator.has_perm("epochs.withdraw_export")
+    assert chief.post(f"/api/epochs/{epoch.id}/withdraw-export/", {"reason": ""}, format="json").status_code == 400
+    answer = chief.post(f"/api/epochs/{epoch.id}/withdraw-export/", {"reason": "wrong model"}, format="json")
     assert answer.status_code == 200 and answer.json()["withdrawal_reason"] == "wrong model"
     epoch.refresh_from_db()
     assert epoch.status == EpochStatus.READY and zip_path.exists() and _files(epoch, regression) == before
-    assert api_client.post(f"/api/regressions/{regression.config_id}/retrain/", {}, format="json").status_code == 202
+    assert chief.post(f"/api/regressions/{regression.config_id}/retrain/", {}, format="json").status_code == 202
