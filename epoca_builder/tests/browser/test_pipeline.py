@@ -180,7 +180,7 @@ def test_every_stage_page_charts_the_demo(staff_page, demo):
     expect(page.get_by_role("link", name=f"#{search.pk}")).to_be_visible()
 
     export_job = Job.objects.get(kind="epochs.export")
-    _open(page, "/jobs/", name="jobs")
+    _open(page, f"/jobs/{export_job.parent_id}/", name="jobs")  # the export is a stage of the demo's job
     expect(page.locator(f'tr[data-job-id="{export_job.pk}"]')).to_contain_text("succeeded")
     _open(page, f"/jobs/{export_job.pk}/", name="job-export")
     expect(page.locator('[data-field="status"]').first).to_have_text("succeeded")

@@ -38,12 +38,13 @@ def _env(db: Path) -> dict:
 
 @pytest.fixture(scope="module")
 def server_db(tmp_path_factory):
-    """A migrated database with a user and a token, for the server processes."""
+    """A migrated database with an operator and a token, for the server processes."""
     db = tmp_path_factory.mktemp("upload-server") / "db.sqlite3"
     manage = [sys.executable, str(BASE_DIR / "manage.py")]
     subprocess.run([*manage, "migrate", "-v0"], env=_env(db), check=True, cwd=BASE_DIR, timeout=300)
     script = ("from django.contrib.auth import get_user_model; from knox.models import AuthToken; "
-              "u = get_user_model().objects.create_user('uploader', password='pw-for-tests'); "
+              "from accounts.roles import role_assign; "
+              "u = role_assign(get_user_model().objects.create_user('uploader', password='pw-for-tests'), 'operator'); "
               "print(AuthToken.objects.create(u)[1])")
     out = subprocess.run([*manage, "shell", "-c", script], env=_env(db), check=True, capture_output=True, text=True,
                          cwd=BASE_DIR, timeout=120)
