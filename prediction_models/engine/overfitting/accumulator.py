@@ -16,14 +16,18 @@ matter. :meth:`summary` finishes into an :class:`OverfittingSummary`.
 from __future__ import annotations
 
 import hashlib
-from typing import Mapping
+from collections.abc import Mapping
 
 import numpy as np
 
 from prediction_models.engine.overfitting import pbo as pbo_mod
 from prediction_models.engine.overfitting.dsr import TrialSharpe, sharpe_ratios
 from prediction_models.engine.overfitting.spa import (
-    DEFAULT_REPS, SPAPartial, bootstrap_counts, default_block_size, spa_chunk,
+    DEFAULT_REPS,
+    SPAPartial,
+    bootstrap_counts,
+    default_block_size,
+    spa_chunk,
 )
 from prediction_models.engine.overfitting.summary import OverfittingSummary
 
@@ -158,7 +162,7 @@ class OverfittingAccumulator:
         return out
 
     @classmethod
-    def from_partial(cls, partial: Mapping[str, np.ndarray]) -> "OverfittingAccumulator":
+    def from_partial(cls, partial: Mapping[str, np.ndarray]) -> OverfittingAccumulator:
         """An accumulator holding a partial (from :meth:`partial` or ``np.load`` of its file)."""
         n_days, blocks, reps, block_size, seed = (int(v) for v in partial["settings"])
         bh = np.asarray(partial["buy_and_hold"]) if bool(partial["has_buy_and_hold"]) else None
@@ -174,11 +178,15 @@ class OverfittingAccumulator:
         if has_bh != (self.buy_and_hold is not None) or (
                 has_bh and not np.array_equal(np.asarray(partial["buy_and_hold"]), self.buy_and_hold)):
             raise ValueError("partial was computed against another buy-and-hold benchmark")
+        tried, with_positions, passed, passed_known = (int(v) for v in partial["counts"])
+        if tried == 0:
+            return  # an empty chunk adds nothing
         names = {k[len(_SUMS):] for k in partial if k.startswith(_SUMS)}
         mine = set(self._sums) if self.configs_tried else names
         if names != mine:
             raise ValueError(f"partial's per-block series {sorted(names)} differ from {sorted(mine)}")
-        tried, with_positions, passed, passed_known = (int(v) for v in partial["counts"])
+        if not self.configs_tried:
+            self._sums = {name: [] for name in names}
         count, mean, m2 = (float(v) for v in partial["sharpe"])
         self.sharpe.merge(TrialSharpe(int(count), mean, m2))
         self._keys.append(np.asarray(partial["keys"], np.uint64))
@@ -194,7 +202,7 @@ class OverfittingAccumulator:
         self.passed += passed
         self.passed_known += passed_known
 
-    def merge(self, other: "OverfittingAccumulator") -> None:
+    def merge(self, other: OverfittingAccumulator) -> None:
         self.merge_partial(other.partial())
 
     # ------------------------------------------------------------------------ finishing

@@ -118,7 +118,7 @@ class TrialSharpe:
         if sharpes.size:
             self.merge(TrialSharpe(int(sharpes.size), float(sharpes.mean()), float(((sharpes - sharpes.mean()) ** 2).sum())))
 
-    def merge(self, other: "TrialSharpe") -> None:
+    def merge(self, other: TrialSharpe) -> None:
         if other.count == 0:
             return
         total = self.count + other.count

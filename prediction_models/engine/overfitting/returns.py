@@ -45,3 +45,11 @@ def daily_returns(close_times_ms: np.ndarray, balances: np.ndarray, initial_bala
     # After a ruined balance (<= 0) nothing more can be lost: those days return 0.
     ruined = previous <= 0
     return np.where(ruined, 0.0, eod / np.where(ruined, 1.0, previous) - 1.0)
+
+
+def buy_and_hold_returns(close_times_ms: np.ndarray, close_prices: np.ndarray, first_open: float,
+                         days: np.ndarray) -> np.ndarray:
+    """The asset's daily returns on ``days`` when bought at ``first_open`` (the period's first
+    candle's open) and held: each day's last close over the day before's (the SPA's
+    buy-and-hold benchmark; unlevered)."""
+    return daily_returns(close_times_ms, close_prices, first_open, days)

@@ -15,7 +15,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import math
-from typing import Mapping
+from collections.abc import Mapping
 
 import numpy as np
 from arch.bootstrap import StationaryBootstrap
@@ -77,10 +77,10 @@ class SPAPartial:
     configs: int = 0
 
     @classmethod
-    def empty(cls, reps: int) -> "SPAPartial":
+    def empty(cls, reps: int) -> SPAPartial:
         return cls(np.full((reps, 3), -np.inf))
 
-    def merge(self, other: "SPAPartial") -> None:
+    def merge(self, other: SPAPartial) -> None:
         if other.max_simulated.shape != self.max_simulated.shape:
             raise ValueError(f"SPA partials of {self.max_simulated.shape[0]} and {other.max_simulated.shape[0]} replications")
         np.maximum(self.max_simulated, other.max_simulated, out=self.max_simulated)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -53,7 +53,7 @@ class OverfittingSummary:
         return json_safe(dataclasses.asdict(self))
 
     @classmethod
-    def from_dict(cls, data: dict) -> "OverfittingSummary":
+    def from_dict(cls, data: dict) -> OverfittingSummary:
         names = {f.name for f in dataclasses.fields(cls)}
         return cls(**{k: v for k, v in data.items() if k in names})
 

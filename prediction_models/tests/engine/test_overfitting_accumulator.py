@@ -7,8 +7,15 @@ import numpy as np
 import pytest
 
 from prediction_models.engine.overfitting import (
-    NOT_AVAILABLE, OverfittingAccumulator, OverfittingSummary, VerdictThresholds, daily_returns,
-    day_block_permutation, day_starts, verdict,
+    NOT_AVAILABLE,
+    OverfittingAccumulator,
+    OverfittingSummary,
+    VerdictThresholds,
+    buy_and_hold_returns,
+    daily_returns,
+    day_block_permutation,
+    day_starts,
+    verdict,
 )
 from prediction_models.engine.overfitting.null import DAY_MS
 
@@ -178,3 +185,13 @@ def test_daily_returns_on_a_common_calendar():
     assert np.array_equal(daily_returns(np.zeros(0), np.zeros(0), 15_000.0, days), np.zeros(5))
     with pytest.raises(ValueError, match="outside"):
         daily_returns(np.array([start + 6 * DAY_MS]), np.array([1.0]), 15_000.0, days)
+
+
+def test_buy_and_hold_returns_take_each_days_last_close():
+    start = 1_700_000_000_000 // DAY_MS * DAY_MS
+    days = day_starts(start, start + 2 * DAY_MS)
+    minute = 60_000
+    close_times = np.array([start + minute, start + DAY_MS - 1, start + DAY_MS + minute, start + 2 * DAY_MS + 5])
+    closes = np.array([101.0, 102.0, 99.0, 104.0])
+    got = buy_and_hold_returns(close_times, closes, 100.0, days)
+    np.testing.assert_allclose(got, [102 / 100 - 1, 99 / 102 - 1, 104 / 99 - 1])

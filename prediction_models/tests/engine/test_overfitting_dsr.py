@@ -7,9 +7,15 @@ import pytest
 from scipy import stats
 
 from prediction_models.engine.overfitting import (
-    OverfittingAccumulator, deflated_sharpe, deflated_sharpe_from_moments,
+    OverfittingAccumulator,
+    deflated_sharpe,
+    deflated_sharpe_from_moments,
 )
-from prediction_models.engine.overfitting.dsr import TrialSharpe, expected_max_sharpe, sharpe_ratios
+from prediction_models.engine.overfitting.dsr import (
+    TrialSharpe,
+    expected_max_sharpe,
+    sharpe_ratios,
+)
 
 
 def test_the_papers_numerical_example():
