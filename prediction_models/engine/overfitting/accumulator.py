@@ -100,6 +100,8 @@ class OverfittingAccumulator:
         if config_index is None:
             config_index = np.arange(self.configs_tried, self.configs_tried + n)
         config_index = per_config("config_index", config_index, np.int64)
+        if passed is not None:
+            passed = per_config("passed", passed, np.bool_)
         has_positions = (per_config("positions", positions, np.int64) > 0 if positions is not None
                          else np.any(returns != 0, axis=1))
         extra = dict(extra or {})
@@ -108,21 +110,22 @@ class OverfittingAccumulator:
         if self.configs_tried and set(extra) != set(self._sums) - {pbo_mod.RETURNS}:
             raise ValueError(f"extra series {sorted(extra)} differ from the earlier chunks' "
                              f"{sorted(set(self._sums) - {pbo_mod.RETURNS})}")
+        series = {pbo_mod.RETURNS: returns}
         for name, values in extra.items():
-            values = np.asarray(values, dtype=np.float64)
-            if values.shape != returns.shape:
-                raise ValueError(f"extra series {name!r} has shape {values.shape}, expected {returns.shape}")
-            self._sums.setdefault(name, []).append(pbo_mod.block_sums(values, self.edges))
-        self._sums[pbo_mod.RETURNS].append(pbo_mod.block_sums(returns, self.edges))
-        self._index.append(config_index)
-
+            series[name] = np.asarray(values, dtype=np.float64)
+            if series[name].shape != returns.shape:
+                raise ValueError(f"extra series {name!r} has shape {series[name].shape}, expected {returns.shape}")
         traded = returns[has_positions]
-        self.sharpe.add(sharpe_ratios(traded) if traded.size else np.zeros(0))
         chunk_keys = row_keys(traded) if keys is None else per_config("keys", keys, np.uint64)[has_positions]
+
+        # Every input checked: from here on the chunk is recorded whole.
+        for name, values in series.items():
+            self._sums.setdefault(name, []).append(pbo_mod.block_sums(values, self.edges))
+        self._index.append(config_index)
+        self.sharpe.add(sharpe_ratios(traded) if traded.size else np.zeros(0))
         self._keys.append(np.unique(chunk_keys))
         if len(self._keys) > 64:
             self._keys = [np.unique(np.concatenate(self._keys))]
-
         counts = bootstrap_counts(self.n_days, self.block_size, self.reps, self.seed)
         benchmarks = {name: None if name == "flat" else self.buy_and_hold for name in self._benchmarks()}
         for name, partial in spa_chunk(returns, benchmarks, counts, self.block_size).items():
@@ -130,7 +133,7 @@ class OverfittingAccumulator:
         self.configs_tried += n
         self.configs_with_positions += int(has_positions.sum())
         if passed is not None:
-            self.passed += int(per_config("passed", passed, np.bool_).sum())
+            self.passed += int(passed.sum())
             self.passed_known += n
 
     # ------------------------------------------------------------------------ partials

@@ -195,3 +195,34 @@ def test_buy_and_hold_returns_take_each_days_last_close():
     closes = np.array([101.0, 102.0, 99.0, 104.0])
     got = buy_and_hold_returns(close_times, closes, 100.0, days)
     np.testing.assert_allclose(got, [102 / 100 - 1, 99 / 102 - 1, 104 / 99 - 1])
+
+
+def test_position_counts_and_sequence_keys_from_the_search():
+    returns = search_returns(seed=2, n_configs=40)
+    positions = np.where(np.any(returns != 0, axis=1), 3, 0)
+    positions[0] = 2  # traded, although its closes cancel out to zero returns
+    returns[0] = 0.0
+    keys = np.arange(40, dtype=np.uint64) // 2  # the search says: configs 2k and 2k+1 share their positions
+    acc = accumulator()
+    acc.add(returns, positions=positions, keys=keys)
+    summary = acc.summary()
+    assert summary.configs_with_positions == int((positions > 0).sum())
+    assert summary.distinct_position_sequences == len(np.unique(keys[positions > 0]))
+    # A config without a Sharpe ratio (all zero) does not enter the trials' Sharpe variance.
+    assert summary.sharpe_trials["count"] == int((positions > 0).sum()) - 1
+    with pytest.raises(ValueError, match="extra series"):
+        acc.add(returns, extra={"wins": returns > 0})
+
+
+def test_a_refused_chunk_records_nothing():
+    acc = accumulator()
+    acc.add(search_returns()[:10])
+    before = acc.partial()
+    returns = search_returns()[10:20]
+    with pytest.raises(ValueError, match="passed has 3 values for 10 configs"):
+        acc.add(returns, passed=np.ones(3, bool))
+    with pytest.raises(ValueError, match="keys has 2 values"):
+        acc.add(returns, keys=np.zeros(2, np.uint64))
+    after = acc.partial()
+    assert before.keys() == after.keys()
+    assert all(np.array_equal(before[k], after[k]) for k in before)
