@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from cluster.jobs import JobContext, JobFailed, job_handler
-from epoca_builder.errors import ApplicationError
 from epochs.engine.errors import CandleImportError
 
 
@@ -41,10 +40,7 @@ def create_epoch(ctx: JobContext) -> dict:
     from epochs.services.epochs import epoch_build
 
     epoch = Epoch.objects.select_related("candlestick_set").get(pk=ctx.params["epoch_id"])
-    try:
-        return epoch_build(epoch=epoch, progress=ctx.progress)
-    except ApplicationError as exc:
-        raise JobFailed(exc.message) from None
+    return epoch_build(epoch=epoch, progress=ctx.progress)
 
 
 @job_handler("epochs.export", label="Export the Epoch File", max_attempts=2)
@@ -68,14 +64,11 @@ def export_epoch(ctx: JobContext) -> dict:
             return run_child(ctx, predict_argv(zip_path, handle.name, python=sys.executable), cwd=str(settings.BASE_DIR))
 
     epoch = Epoch.objects.get(pk=ctx.params["epoch_id"])
-    try:
-        export = epoch_export_run(
-            epoch=epoch, prediction_model_id=ctx.params["prediction_model_id"],
-            confirm_interval=ctx.params.get("confirm_interval", False), reexport=ctx.params.get("reexport", False),
-            user=ctx.job.created_by, predict=predict, progress=ctx.progress,
-        )
-    except ApplicationError as exc:
-        raise JobFailed(exc.message) from None
+    export = epoch_export_run(
+        epoch=epoch, prediction_model_id=ctx.params["prediction_model_id"],
+        confirm_interval=ctx.params.get("confirm_interval", False), reexport=ctx.params.get("reexport", False),
+        user=ctx.job.created_by, predict=predict, progress=ctx.progress,
+    )
     report = export.verification
     ctx.log(f"wrote {export.file_name} ({export.size} bytes, sha256 {export.sha256}); verified: "
             f"{report.get('features_compared')} features, {report.get('raw_outputs_compared')} raw output windows")

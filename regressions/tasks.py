@@ -8,7 +8,6 @@ import tempfile
 from cluster.choices import JobStatus
 from cluster.jobs import JobContext, JobFailed, job_handler
 from cluster.jobs.process import run_child
-from epoca_builder.errors import ApplicationError
 
 
 @job_handler("regressions.generate_configs", label="Generate regression training configs", max_attempts=2)
@@ -63,10 +62,7 @@ def train(ctx: JobContext) -> dict:
     # Scale-out hook: with CENTRAL_URL set, inputs come from the central epoch store.
     remote_store = artifacts.remote_store_enabled()
     if remote_store:
-        try:
-            ctx.log(f"central store: {artifacts.regression_prepare(regression=regression)}")
-        except ApplicationError as exc:
-            raise JobFailed(exc.message) from None
+        ctx.log(f"central store: {artifacts.regression_prepare(regression=regression)}")
     if training.needs_training(regression=regression):
         training.regression_mark_training(regression=regression)
         try:
@@ -83,12 +79,9 @@ def train(ctx: JobContext) -> dict:
     # A retraining's complete files replace the old ones only now (repeatable after a crash).
     training.retrained_swap_in(regression=regression)
     stored = {}
-    try:
-        if remote_store:  # scale-out hook: recorded as trained only once the central store holds it
-            stored = artifacts.regression_upload(regression=regression)
-        regression = training.regression_ingest(regression=regression)
-    except ApplicationError as exc:
-        raise JobFailed(exc.message) from None
+    if remote_store:  # scale-out hook: recorded as trained only once the central store holds it
+        stored = artifacts.regression_upload(regression=regression)
+    regression = training.regression_ingest(regression=regression)
     return {"regression": regression.config_id, "accuracy": regression.accuracy, "test_loss": regression.test_loss,
             "epochs": regression.epochs_trained, **({"artifacts": stored} if remote_store else {})}
 

@@ -3,6 +3,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
+from epoca_builder.transitions import transition
 from epochs.choices import EpochPreset, EpochStatus, PredictionInterval
 from epochs.validators import validate_epoch_id
 
@@ -98,3 +99,22 @@ class Epoch(models.Model):
     @property
     def is_ready(self) -> bool:
         return self.status in (EpochStatus.READY, EpochStatus.EXPORTED)
+
+    # --- status transitions (each a conditional update: see epoca_builder.transitions) -----
+    def mark_creating(self) -> bool:
+        """(Re)build its folder: never once exported, Epoca holds that one."""
+        return transition(self, EpochStatus.CREATING, error="",
+                          sources=(EpochStatus.CREATING, EpochStatus.FAILED, EpochStatus.READY))
+
+    def mark_ready(self, **computed) -> bool:
+        """The folder is built: ``computed`` holds what creation derived (range, bounds, fingerprint)."""
+        return transition(self, EpochStatus.READY, error="", sources=(EpochStatus.CREATING,), **computed)
+
+    def mark_failed(self, *, error: str) -> bool:
+        return transition(self, EpochStatus.FAILED, error=error, sources=(EpochStatus.CREATING,))
+
+    def mark_exported(self) -> bool:
+        return transition(self, EpochStatus.EXPORTED, sources=(EpochStatus.READY, EpochStatus.EXPORTED))
+
+    def mark_export_withdrawn(self) -> bool:
+        return transition(self, EpochStatus.READY, sources=(EpochStatus.EXPORTED,))

@@ -160,7 +160,8 @@ def epoch_build(*, epoch: Epoch, progress) -> dict:
     """
     if epoch.status == EpochStatus.READY and epoch_dir(epoch.id).exists():
         return {"skipped": "the epoch exists already"}
-    Epoch.objects.filter(pk=epoch.pk).update(status=EpochStatus.CREATING, error="")
+    if not epoch.mark_creating():
+        raise ApplicationError(f"Epoch {epoch.id} is exported: its folder is what Epoca installed and is not built again.")
     try:
         return _build(epoch, progress)
     except EpochError as exc:
@@ -221,10 +222,10 @@ def _build(epoch: Epoch, progress) -> dict:
         shutil.rmtree(staging, ignore_errors=True)
         raise
     progress(3, 4, "saving")
-    Epoch.objects.filter(pk=epoch.pk).update(
-        status=EpochStatus.READY, start=built.start, end=built.end, test_ds_start=built.test_ds_start,
+    epoch.mark_ready(
+        start=built.start, end=built.end, test_ds_start=built.test_ds_start,
         test_ds_end=built.test_ds_end, highest_price_sma=built.highest_price_sma, lowest_price_sma=built.lowest_price_sma,
-        prediction_rows=built.rows, data_fingerprint=fingerprint, gaps=gaps.to_dict(), error="",
+        prediction_rows=built.rows, data_fingerprint=fingerprint, gaps=gaps.to_dict(),
     )
     progress(4, 4, "ready")
     return {"epoch": epoch.id, "rows": built.rows, "fingerprint": fingerprint, "gaps": gaps.to_dict()["count"],
@@ -240,8 +241,8 @@ def bounds_rows(epoch: Epoch) -> int:
     ).holdout_row
 
 
-def epoch_fail(*, epoch: Epoch, error: str) -> None:
-    Epoch.objects.filter(pk=epoch.pk).update(status=EpochStatus.FAILED, error=error)
+def epoch_fail(*, epoch: Epoch, error: str) -> bool:
+    return epoch.mark_failed(error=error)
 
 
 def epoch_protectors(epoch: Epoch) -> list:

@@ -195,5 +195,5 @@ def models_record(*, search: PredictionModelSearch, certificates: list) -> list[
             "positions_fingerprint": positions_fingerprint(backtest),
         })
         models.append(model)
-    PredictionModelSearch.objects.filter(pk=search.pk).update(status=SearchStatus.BUILT)
+    search.mark_built()
     return models

@@ -104,12 +104,12 @@ def train_argv(*, regression: Regression, python: str = sys.executable, epoch_fo
     return [*argv, "--out-dir", str(out_dir)] if out_dir is not None else argv
 
 
-def regression_mark_training(*, regression: Regression) -> None:
-    Regression.objects.filter(pk=regression.pk).exclude(status=RegressionStatus.TRAINED).update(status=RegressionStatus.TRAINING, error="")
+def regression_mark_training(*, regression: Regression) -> bool:
+    return regression.mark_training()
 
 
-def regression_mark_failed(*, regression: Regression, error: str) -> None:
-    Regression.objects.filter(pk=regression.pk).exclude(status=RegressionStatus.TRAINED).update(status=RegressionStatus.FAILED, error=error[:5000])
+def regression_mark_failed(*, regression: Regression, error: str) -> bool:
+    return regression.mark_failed(error=error)
 
 
 def regression_ingest(*, regression: Regression) -> Regression:
@@ -120,8 +120,7 @@ def regression_ingest(*, regression: Regression) -> Regression:
     cert = read_json(folder / CERTIFICATE)
     evaluation, discovery = cert["test_ds_evaluation"], cert["discovery"]
     ebe = regression_evaluation(cert)
-    Regression.objects.filter(pk=regression.pk).update(
-        status=RegressionStatus.TRAINED,
+    regression.mark_trained(
         test_mae=evaluation["mean_absolute_error"], test_mse=evaluation["mean_squared_error"],
         test_loss=evaluation[cert["loss"]], accuracy=discovery["accuracy"],
         increase_accuracy=discovery["increase_accuracy"], decrease_accuracy=discovery["decrease_accuracy"],
@@ -129,7 +128,7 @@ def regression_ingest(*, regression: Regression) -> Regression:
         neutral_num=discovery["neutral_num"], best_epoch=cert["best_epoch"], epochs_trained=len(cert["training_history"]["loss"]),
         training_seconds=cert["training_seconds"], ebe_points=ebe["points"], ebe_state=ebe["state"],
         certificate_sha256=sha256_file(folder / CERTIFICATE),
-        h5_sha256=sha256_file(folder / "model.h5"), trained_at=timezone.now(), error="",
+        h5_sha256=sha256_file(folder / "model.h5"), trained_at=timezone.now(),
         trained_generation=regression.generation,
     )
     regression.refresh_from_db()
