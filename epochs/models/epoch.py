@@ -80,6 +80,8 @@ class Epoch(models.Model):
     data_fingerprint = models.CharField(max_length=64, blank=True)
     gaps = models.JSONField(default=dict, blank=True, help_text="Missing 1-minute candles inside the range: count, minutes, longest, every gap.")
     error = models.TextField(blank=True)
+    # Measured by the services whenever they write the folder: the list page reads no files.
+    disk_bytes = models.BigIntegerField(default=0, help_text="Bytes under the epoch's folder when its files last changed.")
 
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     created = models.DateTimeField(auto_now_add=True)

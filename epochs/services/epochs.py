@@ -23,6 +23,7 @@ from epochs.engine.epoch_params import EpochParams, validate_epoch_params
 from epochs.engine.errors import EpochError, EpochParameterError
 from epochs.engine.ranges import epoch_ranges
 from epochs.models import CandlestickSet, Epoch
+from epochs.services.pages import epoch_disk_usage_record
 from epochs.services.paths import EPOCH_SUBDIRS, candle_store_dir, epoch_dir
 
 # Fields of the Epoch row that the engine's EpochParams also checks (same names, except the
@@ -227,6 +228,7 @@ def _build(epoch: Epoch, progress) -> dict:
         test_ds_end=built.test_ds_end, highest_price_sma=built.highest_price_sma, lowest_price_sma=built.lowest_price_sma,
         prediction_rows=built.rows, data_fingerprint=fingerprint, gaps=gaps.to_dict(),
     )
+    epoch_disk_usage_record(epoch=epoch)
     progress(4, 4, "ready")
     return {"epoch": epoch.id, "rows": built.rows, "fingerprint": fingerprint, "gaps": gaps.to_dict()["count"],
             "epoch_json": config}

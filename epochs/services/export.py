@@ -23,6 +23,7 @@ from epochs.engine import epoch_file
 from epochs.engine.epoch import CANDLE_FILES
 from epochs.engine.epoch_file_models import predict_in_child
 from epochs.models import Epoch, EpochExport
+from epochs.services.pages import epoch_disk_usage_record
 from epochs.services.paths import epoch_dir, shown_path
 
 CERTIFICATES_DIR = "prediction_models/certificates"
@@ -171,6 +172,7 @@ def epoch_export_run(*, epoch: Epoch, prediction_model_id: str, confirm_interval
         )
         epoch.mark_exported()
     epoch_archive(epoch=epoch, export=export)
+    epoch_disk_usage_record(epoch=epoch)
     return export
 
 

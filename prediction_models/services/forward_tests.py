@@ -24,6 +24,7 @@ from epoca_builder.errors import ApplicationError
 from epoca_builder.files import read_json, safe_join, write_json
 from epochs.engine import store as candle_store
 from epochs.engine.klines import utc
+from epochs.services.pages import epoch_disk_usage_record
 from epochs.services.paths import candle_store_dir, epoch_dir
 from prediction_models.engine.assets import Candles, build_assets, feature_from_prediction, save_assets
 from prediction_models.engine.backtest import backtest_record
@@ -172,6 +173,7 @@ def forward_test_finish(*, forward_test: ForwardTest, inputs: ForwardInputs) -> 
         accuracy=performance["accuracy"], positions=len(performance["positions"]),
         buy_and_hold=record["metrics"]["buy_and_hold_pct"],
     )
+    epoch_disk_usage_record(epoch=model.search.epoch_id)
     return {"forward_test": forward_test.pk, "rows": record["rows"], "refused_rows": record["refused_rows"],
             "profit": performance["profit"], "positions": len(performance["positions"])}
 

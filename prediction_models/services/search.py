@@ -14,6 +14,7 @@ from django.db.models import F
 from cluster.services.jobs import job_enqueue
 from epoca_builder.errors import ApplicationError
 from epoca_builder.files import sha256_file
+from epochs.services.pages import epoch_disk_usage_record
 from epochs.services.paths import epoch_dir
 from prediction_models.choices import SearchStatus
 from prediction_models.engine.assets import ASSETS_FILE, export_json, load_assets, save_assets
@@ -98,6 +99,7 @@ def search_assets_build(*, search: PredictionModelSearch) -> dict:
     if holdout is not None:
         save_assets(holdout, paths.holdout_assets_dir(search))
     search.mark_ready(assets_sha256=sha256_file(path))
+    epoch_disk_usage_record(epoch=search.epoch_id)
     return {"features": selection.features_num, "holdout_features": holdout.features_num if holdout else 0,
             "minutes": len(selection.minutes), "selection": [sel_period.start, sel_period.end],
             "holdout": [hold_period.start, hold_period.end] if hold_period else None}

@@ -13,6 +13,7 @@ from cluster.models import Job
 from cluster.services.jobs import job_enqueue
 from epoca_builder.errors import ApplicationError, FrozenEpochError
 from epoca_builder.files import read_json, sha256_file, write_json
+from epochs.services.pages import epoch_disk_usage_record
 from epochs.services.paths import epoch_dir
 from regressions.choices import RegressionStatus
 from regressions.engine.ebe import regression_evaluation
@@ -131,6 +132,7 @@ def regression_ingest(*, regression: Regression) -> Regression:
         h5_sha256=sha256_file(folder / "model.h5"), trained_at=timezone.now(),
         trained_generation=regression.generation,
     )
+    epoch_disk_usage_record(epoch=regression.epoch_id)
     regression.refresh_from_db()
     return regression
 
