@@ -9,9 +9,11 @@ from __future__ import annotations
 from typing import Any, Iterable
 
 
-def transition(instance, to: str, *, sources: Iterable[str] | None, **fields: Any) -> bool:
-    """Set ``instance``'s status to ``to`` (and ``fields``) if its row is in ``sources`` (any when None)."""
-    rows = type(instance)._default_manager.filter(pk=instance.pk)
+def transition(instance, to: str, *, sources: Iterable[str] | None, where: dict[str, Any] | None = None,
+               **fields: Any) -> bool:
+    """Set ``instance``'s status to ``to`` (and ``fields``) if its row is in ``sources`` (any when None)
+    and matches ``where`` (a job's claim token, say)."""
+    rows = type(instance)._default_manager.filter(pk=instance.pk, **(where or {}))
     if sources is not None:
         rows = rows.filter(status__in=tuple(sources))
     applied = bool(rows.update(status=to, **fields))
