@@ -1,10 +1,6 @@
 """Job handlers of the regressions app."""
 from __future__ import annotations
 
-import json
-import sys
-import tempfile
-
 from cluster.choices import JobStatus
 from cluster.jobs import JobContext, JobFailed, job_handler
 from cluster.jobs.process import run_child
@@ -14,21 +10,10 @@ from cluster.jobs.process import run_child
 def generate_configs(ctx: JobContext) -> dict:
     from django.conf import settings
 
-    from regressions.services.grid import configs_plan, configs_record, distinct_architectures
+    from regressions.services.grid import configs_generate
 
-    epoch = ctx.job.target
-    if epoch.batches.exists():
-        return {"skipped": "configs exist already"}
-    result = configs_plan(epoch=epoch, profile=ctx.params["profile"])
-    architectures = distinct_architectures(result)
-    ctx.log(f"{len(result.configs)} configs in {len(result.batches)} batches; building {len(architectures)} distinct architectures")
-    with tempfile.NamedTemporaryFile("w", suffix=".json", delete=True) as handle:
-        json.dump(architectures, handle)
-        handle.flush()
-        run_child(ctx, [sys.executable, "-m", "regressions.engine.architecture_check", handle.name,
-                        "--lookback", str(epoch.regression_lookback), "--predictions", str(epoch.regression_predictions),
-                        "--threads", str(settings.TRAINING_THREADS)], cwd=str(settings.BASE_DIR))
-    return configs_record(epoch=epoch, profile=ctx.params["profile"], result=result)
+    return configs_generate(epoch=ctx.job.target, profile=ctx.params["profile"], log=ctx.log,
+                            check_architectures=lambda argv: run_child(ctx, argv, cwd=str(settings.BASE_DIR)))
 
 
 @job_handler("regressions.train_batch", label="Train a regression batch", max_attempts=3)
