@@ -1,8 +1,7 @@
 """Job handlers of the epochs app: thin wrappers around services."""
 from __future__ import annotations
 
-from cluster.jobs import JobContext, JobFailed, job_handler
-from epochs.engine.errors import CandleImportError
+from cluster.jobs import JobContext, job_handler
 
 
 @job_handler("epochs.import_candles", label="Import candlesticks", max_attempts=3)
@@ -16,22 +15,9 @@ def import_bundle(ctx: JobContext) -> dict:
 
 
 def _import(ctx: JobContext) -> dict:
-    from epochs.services.candles import candle_import_run
+    from epochs.services.candles import candle_import_job
 
-    try:
-        report = candle_import_run(candle_set=ctx.job.target, params=ctx.params, progress=ctx.progress)
-    except CandleImportError as exc:
-        raise JobFailed(f"{exc} (the months before it are stored; a retry resumes there)") from None
-    ctx.log(
-        f"imported {len(report['months_imported'])} months ({report['candles_imported']} candles), "
-        f"skipped {len(report['months_skipped'])}; store: {report['candles_total']} candles, "
-        f"{report['gaps']['count']} gaps, {len(report['flags'])} flagged candles"
-    )
-    for conversion in report["unit_conversions"]:
-        ctx.log(f"{conversion['file']}: timestamps in {conversion['unit']}, converted to ms")
-    report["gaps"]["gaps"] = report["gaps"]["gaps"][:200]
-    report["flags"] = report["flags"][:200]
-    return report
+    return candle_import_job(candle_set=ctx.job.target, params=ctx.params, progress=ctx.progress, log=ctx.log)
 
 
 @job_handler("epochs.create", label="Create an epoch", max_attempts=2)
