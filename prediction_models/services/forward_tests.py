@@ -170,8 +170,8 @@ def forward_test_finish(*, forward_test: ForwardTest, inputs: ForwardInputs) -> 
     write_json(folder / RESULT_FILE, record)
     forward_test.mark_done(
         result_file=f"{FORWARD_TESTS}/{forward_test.pk}/{RESULT_FILE}", decisions=record["rows"],
-        refused_rows=record["refused_rows"], profit=performance["profit"], accuracy=performance["accuracy"], positions=len(performance["positions"]),
-        buy_and_hold=record["metrics"]["buy_and_hold_pct"],
+        refused_rows=record["refused_rows"], profit=performance["profit"], accuracy=performance["accuracy"],
+        positions=len(performance["positions"]), buy_and_hold=record["metrics"]["buy_and_hold_pct"],
     )
     epoch_disk_usage_record(epoch=model.search.epoch_id)
     return {"forward_test": forward_test.pk, "rows": record["rows"], "refused_rows": record["refused_rows"],
