@@ -1,13 +1,11 @@
 """Job handlers of the cluster app."""
 from __future__ import annotations
 
-import contextlib
 import sys
 import time
 
-from cluster.jobs import JobContext, JobFailed, job_handler
+from cluster.jobs import JobContext, job_handler
 from cluster.jobs.process import run_child
-from epoca_builder.errors import ApplicationError
 
 
 @job_handler("cluster.selfcheck", label="Worker self-check", max_attempts=3)
@@ -50,9 +48,8 @@ def push(ctx: JobContext) -> dict:
     """Send code and epoch files to the job's server; a re-run sends only what is still missing."""
     from cluster.services.servers import server_push
 
-    with _refusals_fail_the_job():
-        return server_push(server=ctx.job.server, what=ctx.params["what"], epoch_id=ctx.params.get("epoch") or None,
-                           user=ctx.job.created_by, progress=ctx.progress)
+    return server_push(server=ctx.job.server, what=ctx.params["what"], epoch_id=ctx.params.get("epoch") or None,
+                       user=ctx.job.created_by, progress=ctx.progress)
 
 
 @job_handler("cluster.pull", label="Pull from a server", max_attempts=3)
@@ -60,19 +57,9 @@ def pull(ctx: JobContext) -> dict:
     """Fetch trained regressions or profitable configs from the job's server, verified."""
     from cluster.services.servers import server_pull
 
-    with _refusals_fail_the_job():
-        return server_pull(server=ctx.job.server, what=ctx.params["what"], epoch_id=ctx.params["epoch"],
-                           delete_remote=bool(ctx.params.get("delete_remote")), user=ctx.job.created_by,
-                           progress=ctx.progress)
-
-
-@contextlib.contextmanager
-def _refusals_fail_the_job():
-    """A refused server action (unreachable, changed host key) is an expected failure."""
-    try:
-        yield
-    except ApplicationError as exc:
-        raise JobFailed(exc.message) from None
+    return server_pull(server=ctx.job.server, what=ctx.params["what"], epoch_id=ctx.params["epoch"],
+                       delete_remote=bool(ctx.params.get("delete_remote")), user=ctx.job.created_by,
+                       progress=ctx.progress)
 
 
 def reap() -> dict:

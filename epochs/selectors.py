@@ -3,10 +3,7 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 
-from epochs.engine import epoch as epoch_engine
-from epochs.engine import store as candle_store
 from epochs.models import CandlestickSet, Epoch, EpochExport
-from epochs.services.paths import candle_store_dir, epoch_dir
 
 
 def epoch_list() -> QuerySet[Epoch]:
@@ -21,48 +18,18 @@ def default_epoch(epochs: QuerySet[Epoch], requested: str | None = None) -> Epoc
         status__in=(EpochStatus.READY, EpochStatus.EXPORTED)).first()
 
 
+def epoch_picker(requested: str | None = None) -> dict:
+    """The epochs of a page's picker and the one it shows (``?epoch=``, else the newest built one)."""
+    epochs = Epoch.objects.order_by("-created")
+    return {"epochs": epochs, "epoch": default_epoch(epochs, requested)}
+
+
 def candlestick_set_list() -> QuerySet[CandlestickSet]:
     return CandlestickSet.objects.order_by("name")
 
 
-def epoch_receipt(epoch: Epoch) -> str:
-    path = epoch_dir(epoch.id) / f"{epoch.id}_receipt.txt"
-    return path.read_text() if path.exists() else ""
-
-
-def epoch_config(epoch: Epoch) -> dict | None:
-    from epoca_builder.files import read_json
-
-    path = epoch_dir(epoch.id) / "epoch.json"
-    return read_json(path) if path.exists() else None
-
-
-def epoch_candles(epoch: Epoch):
-    """(1m candles, prediction candles, normalised closes) of a created epoch."""
-    return epoch_engine.read_epoch_candles(epoch_dir(epoch.id) / "candlesticks")
-
-
-def store_candles(candle_set: CandlestickSet, interval_minutes: int = 15):
-    return candle_store.load_prediction_candles(candle_store_dir(candle_set.name), interval_minutes)
-
-
 def epoch_export_list() -> QuerySet[EpochExport]:
     return EpochExport.objects.select_related("epoch", "created_by").order_by("-created")
-
-
-def epoch_disk_usage(epoch: Epoch) -> int:
-    """Bytes under the epoch's folder (0 when it has none)."""
-    import os
-
-    folder = epoch_dir(epoch.id)
-    total = 0
-    for directory, _dirs, files in os.walk(folder):
-        for name in files:
-            try:
-                total += os.lstat(os.path.join(directory, name)).st_size
-            except FileNotFoundError:
-                continue
-    return total
 
 
 def epoch_file_limits():

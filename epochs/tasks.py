@@ -1,9 +1,7 @@
 """Job handlers of the epochs app: thin wrappers around services."""
 from __future__ import annotations
 
-from cluster.jobs import JobContext, JobFailed, job_handler
-from epoca_builder.errors import ApplicationError
-from epochs.engine.errors import CandleImportError
+from cluster.jobs import JobContext, job_handler
 
 
 @job_handler("epochs.import_candles", label="Import candlesticks", max_attempts=3)
@@ -17,22 +15,9 @@ def import_bundle(ctx: JobContext) -> dict:
 
 
 def _import(ctx: JobContext) -> dict:
-    from epochs.services.candles import candle_import_run
+    from epochs.services.candles import candle_import_job
 
-    try:
-        report = candle_import_run(candle_set=ctx.job.target, params=ctx.params, progress=ctx.progress)
-    except CandleImportError as exc:
-        raise JobFailed(f"{exc} (the months before it are stored; a retry resumes there)") from None
-    ctx.log(
-        f"imported {len(report['months_imported'])} months ({report['candles_imported']} candles), "
-        f"skipped {len(report['months_skipped'])}; store: {report['candles_total']} candles, "
-        f"{report['gaps']['count']} gaps, {len(report['flags'])} flagged candles"
-    )
-    for conversion in report["unit_conversions"]:
-        ctx.log(f"{conversion['file']}: timestamps in {conversion['unit']}, converted to ms")
-    report["gaps"]["gaps"] = report["gaps"]["gaps"][:200]
-    report["flags"] = report["flags"][:200]
-    return report
+    return candle_import_job(candle_set=ctx.job.target, params=ctx.params, progress=ctx.progress, log=ctx.log)
 
 
 @job_handler("epochs.create", label="Create an epoch", max_attempts=2)
@@ -41,10 +26,7 @@ def create_epoch(ctx: JobContext) -> dict:
     from epochs.services.epochs import epoch_build
 
     epoch = Epoch.objects.select_related("candlestick_set").get(pk=ctx.params["epoch_id"])
-    try:
-        return epoch_build(epoch=epoch, progress=ctx.progress)
-    except ApplicationError as exc:
-        raise JobFailed(exc.message) from None
+    return epoch_build(epoch=epoch, progress=ctx.progress)
 
 
 @job_handler("epochs.export", label="Export the Epoch File", max_attempts=2)
@@ -68,14 +50,11 @@ def export_epoch(ctx: JobContext) -> dict:
             return run_child(ctx, predict_argv(zip_path, handle.name, python=sys.executable), cwd=str(settings.BASE_DIR))
 
     epoch = Epoch.objects.get(pk=ctx.params["epoch_id"])
-    try:
-        export = epoch_export_run(
-            epoch=epoch, prediction_model_id=ctx.params["prediction_model_id"],
-            confirm_interval=ctx.params.get("confirm_interval", False), reexport=ctx.params.get("reexport", False),
-            user=ctx.job.created_by, predict=predict, progress=ctx.progress,
-        )
-    except ApplicationError as exc:
-        raise JobFailed(exc.message) from None
+    export = epoch_export_run(
+        epoch=epoch, prediction_model_id=ctx.params["prediction_model_id"],
+        confirm_interval=ctx.params.get("confirm_interval", False), reexport=ctx.params.get("reexport", False),
+        user=ctx.job.created_by, predict=predict, progress=ctx.progress,
+    )
     report = export.verification
     ctx.log(f"wrote {export.file_name} ({export.size} bytes, sha256 {export.sha256}); verified: "
             f"{report.get('features_compared')} features, {report.get('raw_outputs_compared')} raw output windows")

@@ -7,7 +7,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from cluster.selectors import jobs_for_target
 from epochs import charts, selectors
 from epochs.engine.epoch_file import EpochFileError
-from epochs.engine.ranges import epoch_ranges
+from epochs.services import pages
 from epoca_builder.errors import ApplicationError
 from epoca_builder.uploads import limit_uploads, upload_refusal
 from epochs.services.export import can_withdraw_export, export_download_path, latest_export
@@ -19,14 +19,14 @@ def candles(request):
     figures = {}
     for candle_set in sets:
         if candle_set.candles:
-            data = selectors.store_candles(candle_set, 15)
+            data = pages.store_candles(candle_set, 15)
             figures[candle_set.pk] = charts.price_figure(data, title=f"{candle_set.name}", gaps=candle_set.report.get("gaps", {}).get("gaps"))
     rows = [(s, figures.get(s.pk), jobs_for_target(s)[:5]) for s in sets]
     return render(request, "epochs/candles.html", {"rows": rows, "form": CandleImportForm()})
 
 
 def epoch_list(request):
-    epochs = [(epoch, selectors.epoch_disk_usage(epoch)) for epoch in selectors.epoch_list()]
+    epochs = [(epoch, epoch.disk_bytes) for epoch in selectors.epoch_list()]
     return render(request, "epochs/epoch_list.html", {"epochs": epochs, "form": EpochCreateForm(),
                                                       "candle_sets": selectors.candlestick_set_list()})
 
@@ -35,20 +35,15 @@ def epoch_detail(request, pk: str):
     epoch = get_object_or_404(selectors.epoch_list(), pk=pk)
     from epoca_builder.pipeline import epoch_pipeline, with_action_bodies
 
-    context = {"epoch": epoch, "jobs": jobs_for_target(epoch)[:10], "receipt": selectors.epoch_receipt(epoch),
-               "stages": with_action_bodies(epoch_pipeline(epoch)), "disk_usage": selectors.epoch_disk_usage(epoch),
-               "config": selectors.epoch_config(epoch), "exports": epoch.exports.all(),
+    page = pages.epoch_page(epoch)
+    context = {"epoch": epoch, "jobs": jobs_for_target(epoch)[:10], "receipt": page.receipt,
+               "stages": with_action_bodies(epoch_pipeline(epoch)), "disk_usage": page.disk_usage,
+               "config": page.config, "exports": epoch.exports.all(),
                "can_withdraw": can_withdraw_export(request.user)}
-    if epoch.is_ready:
-        _, prediction, normalized = selectors.epoch_candles(epoch)
-        ranges = epoch_ranges(rows=len(prediction), train_split=epoch.train_split, lookback=epoch.regression_lookback,
-                              predictions=epoch.regression_predictions,
-                              holdout_share=epoch.holdout_share, purge=epoch.purge)
-        # The SMA is the normalised series scaled back (the row at the minimum shows the
-        # zero-avoidance value, a hair above the true minimum).
-        sma = normalized * (epoch.highest_price_sma - epoch.lowest_price_sma) + epoch.lowest_price_sma
-        context["figures"] = charts.epoch_figures(prediction, sma, normalized, ranges)
-        context["ranges"] = ranges
+    if page.charts is not None:
+        series = page.charts
+        context["figures"] = charts.epoch_figures(series.prediction, series.sma, series.normalized, series.ranges)
+        context["ranges"] = series.ranges
     return render(request, "epochs/epoch_detail.html", context)
 
 

@@ -2,9 +2,8 @@
 from __future__ import annotations
 
 from cluster.choices import JobStatus
-from cluster.jobs import JobCancelled, JobContext, JobFailed, job_handler
+from cluster.jobs import JobCancelled, JobContext, job_handler
 from cluster.jobs.process import run_child
-from epoca_builder.errors import ApplicationError
 
 
 def _search(ctx: JobContext):
@@ -15,25 +14,10 @@ def _search(ctx: JobContext):
 def initialize(ctx: JobContext) -> dict:
     from django.conf import settings
 
-    from prediction_models.choices import SearchStatus
-    from prediction_models.services.search import features_argv, search_assets_build, search_mark
+    from prediction_models.services.search import search_assets_run
 
-    search = _search(ctx)
-    search_mark(search=search, status=SearchStatus.INITIALISING)
-    try:
-        ctx.log(f"predicting the features of {len(search.regression_ids)} regressions")
-        run_child(ctx, features_argv(search=search), cwd=str(settings.BASE_DIR))
-        ctx.log("building labels and the lookback indexer")
-        return search_assets_build(search=search)
-    except ApplicationError as exc:
-        search_mark(search=search, status=SearchStatus.FAILED, error=exc.message)
-        raise JobFailed(exc.message) from None
-    except JobFailed as exc:
-        search_mark(search=search, status=SearchStatus.FAILED, error=str(exc))
-        raise
-    except JobCancelled:
-        search_mark(search=search, status=SearchStatus.NEW)
-        raise
+    return search_assets_run(search=_search(ctx), log=ctx.log,
+                             predict_features=lambda argv: run_child(ctx, argv, cwd=str(settings.BASE_DIR)))
 
 
 @job_handler("prediction_models.find", label="Find profitable configs", max_attempts=3)
@@ -48,10 +32,7 @@ def find(ctx: JobContext) -> dict:
     if ctx.job.children.filter(status__in=(JobStatus.QUEUED, JobStatus.RUNNING)).exists():
         ctx.log(f"{len(specs)} chunks to search")
         return ctx.wait_for_children()
-    try:
-        return search_find_finish(search=search)
-    except ApplicationError as exc:
-        raise JobFailed(exc.message) from None
+    return search_find_finish(search=search)
 
 
 @job_handler("prediction_models.search_chunk", label="Search a chunk of configs", max_attempts=3)
@@ -73,10 +54,7 @@ def search_chunk(ctx: JobContext) -> dict:
 def build(ctx: JobContext) -> dict:
     from prediction_models.services.build import models_build
 
-    try:
-        models = models_build(search=_search(ctx), limit=int(ctx.params["limit"]), progress=ctx.progress)
-    except ApplicationError as exc:
-        raise JobFailed(exc.message) from None
+    models = models_build(search=_search(ctx), limit=int(ctx.params["limit"]), progress=ctx.progress)
     return {"models": [m.id for m in models]}
 
 
@@ -84,20 +62,7 @@ def build(ctx: JobContext) -> dict:
 def forward_test(ctx: JobContext) -> dict:
     from django.conf import settings
 
-    from prediction_models.services.forward_tests import (
-        forward_test_argv, forward_test_fail, forward_test_finish, forward_test_inputs,
-    )
+    from prediction_models.services.forward_tests import forward_test_run
 
-    row = ctx.job.target
-    try:
-        ctx.log("computing Epoca's inputs on the range")
-        inputs = forward_test_inputs(forward_test=row)
-        ctx.log(f"{len(inputs.refused)} decisions, {int(inputs.refused.sum())} that Epoca would refuse")
-        run_child(ctx, forward_test_argv(forward_test=row), cwd=str(settings.BASE_DIR))
-        return forward_test_finish(forward_test=row, inputs=inputs)
-    except ApplicationError as exc:
-        forward_test_fail(forward_test=row, error=exc.message)
-        raise JobFailed(exc.message) from None
-    except (JobFailed, JobCancelled) as exc:
-        forward_test_fail(forward_test=row, error=str(exc))
-        raise
+    return forward_test_run(forward_test=ctx.job.target, log=ctx.log,
+                            forecast=lambda argv: run_child(ctx, argv, cwd=str(settings.BASE_DIR)))

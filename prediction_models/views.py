@@ -2,21 +2,17 @@
 from django.shortcuts import get_object_or_404, render
 
 from cluster.selectors import jobs_for_target
-from epochs.models import Epoch
-from epochs.selectors import default_epoch
+from epochs.selectors import epoch_picker
 from prediction_models import charts, selectors
-from prediction_models.engine.assets import ASSETS_FILE, load_assets
 from prediction_models.models import PredictionModel
-from prediction_models.services import paths
-from prediction_models.services.forward_tests import forward_test_dir
+from prediction_models.services.pages import model_periods
 from prediction_models.services.search import format_seconds
 from regressions.selectors import selection_list
 
 
 def home(request):
-    epochs = Epoch.objects.order_by("-created")
-    epoch = default_epoch(epochs, request.GET.get("epoch"))
-    context = {"epochs": epochs, "epoch": epoch}
+    context = epoch_picker(request.GET.get("epoch"))
+    epoch = context["epoch"]
     if epoch:
         context.update(searches=selectors.search_list(epoch=epoch), selections=selection_list(epoch=epoch))
     return render(request, "prediction_models/home.html", context)
@@ -41,31 +37,17 @@ def search_detail(request, pk: int):
 
 def model_detail(request, pk: str):
     model = get_object_or_404(PredictionModel.objects.select_related("search", "profitable_config"), pk=pk)
-    cert = selectors.model_certificate(model)
-    selection_assets = load_assets(paths.assets_dir(model.search))
-    periods = [("selection", cert["backtest"], cert["test_ds_start"], cert["test_ds_end"], selection_assets)]
-    holdout = cert.get("holdout")
-    if holdout and (paths.holdout_assets_dir(model.search) / ASSETS_FILE).exists():
-        periods.append(("holdout", holdout["backtest"], holdout["test_ds_start"], holdout["test_ds_end"],
-                        load_assets(paths.holdout_assets_dir(model.search))))
-    parts = {"selection": cert, "holdout": holdout}
-    for forward_test in selectors.forward_tests_of(model):
-        record = selectors.forward_test_record(forward_test)
-        folder = forward_test_dir(forward_test)
-        if record and (folder / ASSETS_FILE).exists():
-            name = f"forward test #{forward_test.pk}"
-            parts[name] = record
-            periods.append((name, record["backtest"], record["start"], record["end"], load_assets(folder)))
+    cert, periods = model_periods(model)
     sides = []
-    for name, perf, start, end, assets in periods:
-        part = parts[name]
+    for period in periods:
+        name, perf, part = period.name, period.backtest, period.record
         sides.append({
-            "name": name, "start": start, "end": end, "backtest": perf, "metrics": part.get("metrics") or {},
+            "name": name, "start": period.start, "end": period.end, "backtest": perf, "metrics": part.get("metrics") or {},
             "rows": part.get("rows"), "refused_rows": part.get("refused_rows"), "slug": name.replace(" #", "-").replace(" ", "-"),
             "discovery": part["discovery"], "performance_id": f"pm-performance-{name}".replace(" #", "-").replace(" ", "-"),
             "positions_id": f"pm-positions-{name}".replace(" #", "-").replace(" ", "-"),
-            "performance": charts.performance_figure([(name, perf, start, end)], assets.minutes),
-            "positions": charts.positions_figure(assets.minutes, perf["positions"], title=f"Positions: {name} period"),
+            "performance": charts.performance_figure([(name, perf, period.start, period.end)], period.minutes),
+            "positions": charts.positions_figure(period.minutes, perf["positions"], title=f"Positions: {name} period"),
         })
     discovery = charts.discovery_figure([(side["name"], side["discovery"]) for side in sides])
     epoch = model.search.epoch

@@ -1,35 +1,19 @@
 """Job handlers of the regressions app."""
 from __future__ import annotations
 
-import json
-import sys
-import tempfile
-
 from cluster.choices import JobStatus
 from cluster.jobs import JobContext, JobFailed, job_handler
 from cluster.jobs.process import run_child
-from epoca_builder.errors import ApplicationError
 
 
 @job_handler("regressions.generate_configs", label="Generate regression training configs", max_attempts=2)
 def generate_configs(ctx: JobContext) -> dict:
     from django.conf import settings
 
-    from regressions.services.grid import configs_plan, configs_record, distinct_architectures
+    from regressions.services.grid import configs_generate
 
-    epoch = ctx.job.target
-    if epoch.batches.exists():
-        return {"skipped": "configs exist already"}
-    result = configs_plan(epoch=epoch, profile=ctx.params["profile"])
-    architectures = distinct_architectures(result)
-    ctx.log(f"{len(result.configs)} configs in {len(result.batches)} batches; building {len(architectures)} distinct architectures")
-    with tempfile.NamedTemporaryFile("w", suffix=".json", delete=True) as handle:
-        json.dump(architectures, handle)
-        handle.flush()
-        run_child(ctx, [sys.executable, "-m", "regressions.engine.architecture_check", handle.name,
-                        "--lookback", str(epoch.regression_lookback), "--predictions", str(epoch.regression_predictions),
-                        "--threads", str(settings.TRAINING_THREADS)], cwd=str(settings.BASE_DIR))
-    return configs_record(epoch=epoch, profile=ctx.params["profile"], result=result)
+    return configs_generate(epoch=ctx.job.target, profile=ctx.params["profile"], log=ctx.log,
+                            check_architectures=lambda argv: run_child(ctx, argv, cwd=str(settings.BASE_DIR)))
 
 
 @job_handler("regressions.train_batch", label="Train a regression batch", max_attempts=3)
@@ -63,10 +47,7 @@ def train(ctx: JobContext) -> dict:
     # Scale-out hook: with CENTRAL_URL set, inputs come from the central epoch store.
     remote_store = artifacts.remote_store_enabled()
     if remote_store:
-        try:
-            ctx.log(f"central store: {artifacts.regression_prepare(regression=regression)}")
-        except ApplicationError as exc:
-            raise JobFailed(exc.message) from None
+        ctx.log(f"central store: {artifacts.regression_prepare(regression=regression)}")
     if training.needs_training(regression=regression):
         training.regression_mark_training(regression=regression)
         try:
@@ -83,12 +64,9 @@ def train(ctx: JobContext) -> dict:
     # A retraining's complete files replace the old ones only now (repeatable after a crash).
     training.retrained_swap_in(regression=regression)
     stored = {}
-    try:
-        if remote_store:  # scale-out hook: recorded as trained only once the central store holds it
-            stored = artifacts.regression_upload(regression=regression)
-        regression = training.regression_ingest(regression=regression)
-    except ApplicationError as exc:
-        raise JobFailed(exc.message) from None
+    if remote_store:  # scale-out hook: recorded as trained only once the central store holds it
+        stored = artifacts.regression_upload(regression=regression)
+    regression = training.regression_ingest(regression=regression)
     return {"regression": regression.config_id, "accuracy": regression.accuracy, "test_loss": regression.test_loss,
             "epochs": regression.epochs_trained, **({"artifacts": stored} if remote_store else {})}
 

@@ -2,20 +2,16 @@
 from django.shortcuts import get_object_or_404, render
 
 from cluster.selectors import jobs_for_target
-from epoca_builder.files import read_json
-from epochs.models import Epoch
-from epochs.selectors import default_epoch
-from epochs.services.paths import epoch_dir
+from epochs.selectors import epoch_picker
 from regressions import charts, selectors
 from regressions.engine.ebe import regression_evaluation
-from regressions.engine.pipeline import SAMPLES, regression_dir
 from regressions.models import Regression
+from regressions.services.pages import regression_page
 
 
 def home(request):
-    epochs = Epoch.objects.order_by("-created")
-    epoch = default_epoch(epochs, request.GET.get("epoch"))
-    context = {"epochs": epochs, "epoch": epoch}
+    context = epoch_picker(request.GET.get("epoch"))
+    epoch = context["epoch"]
     if epoch:
         context.update(batches=selectors.batch_list(epoch=epoch).order_by("category", "number"),
                        selections=selectors.selection_list(epoch=epoch))
@@ -35,9 +31,7 @@ def regression_detail(request, pk: str):
     regression = get_object_or_404(Regression.objects.select_related("config__batch", "epoch"), pk=pk)
     context = {"regression": regression, "config": regression.config.config, "jobs": jobs_for_target(regression.config)[:5]}
     if regression.status == "trained":
-        cert = selectors.regression_certificate(regression)
-        samples_file = regression_dir(epoch_dir(regression.epoch_id), regression.config_id) / SAMPLES
-        samples = read_json(samples_file) if samples_file.exists() else []
+        cert, samples = regression_page(regression)
         context.update(cert=cert, figures=charts.regression_figures(cert, samples), ebe=regression_evaluation(cert),
                        layers=cert["regression_config"]["summary"]["layers"])
     return render(request, "regressions/regression_detail.html", context)

@@ -2,7 +2,8 @@
 
 *Permanent* failures (a refusal of the domain, a broken contract of an engine, a full disk or
 a read-only file system) end the job at once with their message: another attempt would fail
-the same way. Anything else (a crash, a lost connection, a killed child process) is
+the same way. Handlers let a service's ``ApplicationError`` through: it is turned into the
+failed job here, with its message and no traceback, like a ``JobFailed``. Anything else (a crash, a lost connection, a killed child process) is
 *retryable* while the job has attempts left.
 """
 from __future__ import annotations
@@ -15,7 +16,6 @@ from django.utils.module_loading import import_string
 
 # The engines' contract errors: the input or the result breaks a rule, whoever runs it.
 PERMANENT_ERRORS = (
-    "epoca_builder.errors.ApplicationError",
     "regressions.engine.certificate.CertificateError",
     "prediction_models.services.certificates.CertificateError",
     "epochs.engine.epoch_file.EpochFileError",
@@ -57,6 +57,7 @@ def _chain(exc: BaseException):
 def classify_failure(exc: BaseException) -> Failure:
     """Classify the exception that ended an attempt (call it inside the ``except`` block)."""
     from cluster.jobs.context import JobFailed
+    from epoca_builder.errors import ApplicationError
 
     trace = tb.format_exc() if exc.__traceback__ is not None else ""
     for link in _chain(exc):
@@ -66,6 +67,9 @@ def classify_failure(exc: BaseException) -> Failure:
     if isinstance(exc, JobFailed):
         # An expected failure carries its own verdict; its message says it all.
         return Failure(not exc.retryable, str(exc))
+    if isinstance(exc, ApplicationError):
+        # A refusal of the domain, shown to the user as is: no attempt would fare better.
+        return Failure(True, exc.message)
     if isinstance(exc, _permanent_types()):
         return Failure(True, getattr(exc, "message", None) or str(exc), trace)
     return Failure(False, repr(exc), trace)

@@ -25,8 +25,8 @@ def execute(job_id: int, token: str, observer=None) -> dict:
     from cluster.models import Job
 
     now = timezone.now()
-    claimed = Job.objects.filter(pk=job_id, status=JobStatus.QUEUED, claim_token=token).update(
-        status=JobStatus.RUNNING,
+    claimed = Job.claim(
+        job_id, token,
         attempts=F("attempts") + 1,
         started=now,
         heartbeat_at=now,
@@ -95,8 +95,6 @@ def _wait(ctx: JobContext) -> None:
 
 def _terminate(ctx: JobContext, status: str, *, result: dict | None = None, error: str = "", trace: str = "",
                permanent: bool = False) -> None:
-    from cluster.models import Job
-
     ctx.flush()
     job = ctx.job
     if status == JobStatus.FAILED:
@@ -104,7 +102,7 @@ def _terminate(ctx: JobContext, status: str, *, result: dict | None = None, erro
         # A parent that failed for its children can be retried by hand if one of them can.
         if job.children.filter(status__in=(JobStatus.FAILED, JobStatus.CANCELLED), permanent_failure=False).exists():
             permanent = False
-    fields = {"status": status, "finished": timezone.now(), "error": error, "traceback": trace, "waiting": False,
+    fields = {"finished": timezone.now(), "error": error, "traceback": trace, "waiting": False,
               "permanent_failure": permanent}
     if result is not None:
         fields["result"] = result
@@ -114,7 +112,7 @@ def _terminate(ctx: JobContext, status: str, *, result: dict | None = None, erro
         if not job.progress_total:
             fields["progress_done"] = fields["progress_total"] = 1
     with transaction.atomic():
-        updated = Job.objects.filter(pk=job.pk, claim_token=ctx.token, status=JobStatus.RUNNING).update(**fields)
+        updated = job.end(status, token=ctx.token, **fields)
     if not updated:
         logger.warning("job %s changed hands before it could end as %s", job.pk, status)
         return

@@ -8,6 +8,7 @@ from django.db import models
 from django.db.models import Q
 
 from cluster.choices import ACTIVE_STATUSES, TERMINAL_STATUSES, JobStatus
+from epoca_builder.transitions import transition
 
 __all__ = ["Job"]
 
@@ -87,6 +88,35 @@ class Job(models.Model):
     @property
     def where(self) -> str:
         return self.server.name if self.server_id else "local"
+
+    # --- status transitions (each a conditional update: see epoca_builder.transitions) -----
+    # A running job is written only by the attempt holding its claim token, so an attempt that
+    # lost the job (reaped, queued again) cannot end it.
+    @classmethod
+    def claim(cls, pk: int, token: str, **fields) -> bool:
+        """Start the attempt of the message carrying ``token``: of two deliveries, one claims."""
+        return bool(cls.objects.filter(pk=pk, status=JobStatus.QUEUED, claim_token=token)
+                    .update(status=JobStatus.RUNNING, **fields))
+
+    def end(self, status: str, *, token, **fields) -> bool:
+        """End the running attempt that holds ``token``: succeeded, failed or cancelled."""
+        return transition(self, status, sources=(JobStatus.RUNNING,), where={"claim_token": token}, **fields)
+
+    def requeue(self, *, token, **fields) -> bool:
+        """Queue the running job again under the new ``token`` (a lost worker, a retryable failure)."""
+        return transition(self, JobStatus.QUEUED, sources=(JobStatus.RUNNING,), where={"claim_token": self.claim_token},
+                          claim_token=token, **fields)
+
+    def cancel_queued(self, **fields) -> bool:
+        return transition(self, JobStatus.CANCELLED, sources=(JobStatus.QUEUED,), **fields)
+
+    def cancel_waiting(self, **fields) -> bool:
+        """A parent waiting for its children has no handler running to notice a cancel."""
+        return transition(self, JobStatus.CANCELLED, sources=(JobStatus.RUNNING,), where={"waiting": True}, **fields)
+
+    def queue_again(self, **fields) -> bool:
+        """A failed or cancelled job is queued again (a retry)."""
+        return transition(self, JobStatus.QUEUED, sources=(JobStatus.FAILED, JobStatus.CANCELLED), **fields)
 
     def set_target(self, obj) -> None:
         if obj is None:

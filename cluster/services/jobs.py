@@ -121,17 +121,14 @@ def job_requeue(*, job: Job, reason: str, count_attempt: bool = True, error: str
     token = uuid.uuid4()
     stamp = timezone.now().strftime("%Y-%m-%d %H:%M:%S")
     note = f"\n{stamp} {reason}"
-    running = Job.objects.filter(pk=job.pk, status=JobStatus.RUNNING, claim_token=job.claim_token)
     if count_attempt and job.attempts >= job.max_attempts:
-        failed = bool(
-            running.update(
-                status=JobStatus.FAILED,
-                finished=timezone.now(),
-                waiting=False,
-                error=f"Gave up after {job.attempts} attempts: {error or reason}.",
-                traceback=trace,
-                log_tail=job.log_tail + note,
-            )
+        failed = job.end(
+            JobStatus.FAILED, token=job.claim_token,
+            finished=timezone.now(),
+            waiting=False,
+            error=f"Gave up after {job.attempts} attempts: {error or reason}.",
+            traceback=trace,
+            log_tail=job.log_tail + note,
         )
         if failed and job.parent_id:
             from cluster.jobs.runner import parent_notify
@@ -139,8 +136,8 @@ def job_requeue(*, job: Job, reason: str, count_attempt: bool = True, error: str
             parent_notify(job.parent_id)
         return failed
     with transaction.atomic():
-        updated = running.update(status=JobStatus.QUEUED, claim_token=token, waiting=False, log_tail=job.log_tail + note,
-                                 queued_at=timezone.now(), message_holder="")
+        updated = job.requeue(token=token, waiting=False, log_tail=job.log_tail + note, queued_at=timezone.now(),
+                              message_holder="")
         if updated:
             if not count_attempt:
                 Job.objects.filter(pk=job.pk).update(attempts=F("attempts") - 1)
@@ -188,16 +185,12 @@ def job_cancel(*, job: Job, user=None) -> Job:
     """Cancel a queued job at once; ask a running one to stop (it checks at its next beat)."""
     if job.status in TERMINAL_STATUSES:
         raise ApplicationError(f"Job #{job.pk} has already ended ({job.status}).")
-    Job.objects.filter(pk=job.pk, status=JobStatus.QUEUED).update(
-        status=JobStatus.CANCELLED, finished=timezone.now(), error="Cancelled before it started."
-    )
+    job.cancel_queued(finished=timezone.now(), error="Cancelled before it started.")
     Job.objects.filter(pk=job.pk, status=JobStatus.RUNNING).update(cancel_requested=True)
     for child in job.children.filter(status__in=ACTIVE_STATUSES):
         job_cancel(job=child, user=user)
     # A waiting parent has no handler running to notice: end it here.
-    Job.objects.filter(pk=job.pk, status=JobStatus.RUNNING, waiting=True).update(
-        status=JobStatus.CANCELLED, finished=timezone.now(), error="Cancelled on request.", waiting=False
-    )
+    job.cancel_waiting(finished=timezone.now(), error="Cancelled on request.", waiting=False)
     job.refresh_from_db()
     return job
 
@@ -226,19 +219,16 @@ def job_retry(*, job: Job, user=None, by_hand: bool = True) -> Job:
     if job.dedup_key and Job.objects.filter(kind=job.kind, dedup_key=job.dedup_key, status__in=ACTIVE_STATUSES).exists():
         raise ApplicationError("An equivalent job is already queued or running.")
     stamp = timezone.now().strftime("%Y-%m-%d %H:%M:%S")
-    job.status = JobStatus.QUEUED
-    job.claim_token = uuid.uuid4()
-    if by_hand and job.attempts >= job.max_attempts:
-        job.max_attempts = job.attempts + 1
-    job.cancel_requested = False
+    log_tail = job.log_tail
     if job.error:
-        job.log_tail = f"{job.log_tail}\n{stamp} retried{' by hand' if by_hand else ''} after: {job.error}"[-200_000:]
-    job.error = job.traceback = ""
-    job.finished = None
-    job.queued_at = timezone.now()
-    job.message_holder = ""
-    job.save(update_fields=["status", "claim_token", "max_attempts", "cancel_requested", "error", "traceback", "finished",
-                            "log_tail", "queued_at", "message_holder"])
+        log_tail = f"{log_tail}\n{stamp} retried{' by hand' if by_hand else ''} after: {job.error}"[-200_000:]
+    queued = job.queue_again(
+        claim_token=uuid.uuid4(), max_attempts=job.attempts + 1 if by_hand and job.attempts >= job.max_attempts else job.max_attempts,
+        cancel_requested=False, error="", traceback="", finished=None, log_tail=log_tail, queued_at=timezone.now(),
+        message_holder="",
+    )
+    if not queued:  # another request retried it first
+        raise ApplicationError(f"Job #{job.pk} changed meanwhile: it is no longer failed or cancelled.")
     if by_hand:
         for child in job.children.filter(status__in=(JobStatus.FAILED, JobStatus.CANCELLED), permanent_failure=False):
             job_retry(job=child, user=user)

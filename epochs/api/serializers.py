@@ -43,6 +43,7 @@ class EpochSerializer(serializers.ModelSerializer):
         read_only_fields = [
             "status", "start", "end", "test_ds_start", "test_ds_end", "highest_price_sma", "lowest_price_sma",
             "prediction_rows", "data_fingerprint", "error", "created_by", "created", "candlestick_set", "gaps",
+            "disk_bytes",
         ]
 
 

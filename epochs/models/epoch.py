@@ -3,6 +3,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
+from epoca_builder.transitions import transition
 from epochs.choices import EpochPreset, EpochStatus, PredictionInterval
 from epochs.validators import validate_epoch_id
 
@@ -79,6 +80,8 @@ class Epoch(models.Model):
     data_fingerprint = models.CharField(max_length=64, blank=True)
     gaps = models.JSONField(default=dict, blank=True, help_text="Missing 1-minute candles inside the range: count, minutes, longest, every gap.")
     error = models.TextField(blank=True)
+    # Measured by the services whenever they write the folder: the list page reads no files.
+    disk_bytes = models.BigIntegerField(default=0, help_text="Bytes under the epoch's folder when its files last changed.")
 
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     created = models.DateTimeField(auto_now_add=True)
@@ -98,3 +101,22 @@ class Epoch(models.Model):
     @property
     def is_ready(self) -> bool:
         return self.status in (EpochStatus.READY, EpochStatus.EXPORTED)
+
+    # --- status transitions (each a conditional update: see epoca_builder.transitions) -----
+    def mark_creating(self) -> bool:
+        """(Re)build its folder: never once exported, Epoca holds that one."""
+        return transition(self, EpochStatus.CREATING, error="",
+                          sources=(EpochStatus.CREATING, EpochStatus.FAILED, EpochStatus.READY))
+
+    def mark_ready(self, **computed) -> bool:
+        """The folder is built: ``computed`` holds what creation derived (range, bounds, fingerprint)."""
+        return transition(self, EpochStatus.READY, error="", sources=(EpochStatus.CREATING,), **computed)
+
+    def mark_failed(self, *, error: str) -> bool:
+        return transition(self, EpochStatus.FAILED, error=error, sources=(EpochStatus.CREATING,))
+
+    def mark_exported(self) -> bool:
+        return transition(self, EpochStatus.EXPORTED, sources=(EpochStatus.READY, EpochStatus.EXPORTED))
+
+    def mark_export_withdrawn(self) -> bool:
+        return transition(self, EpochStatus.READY, sources=(EpochStatus.EXPORTED,))

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from typing import Callable
 
 from django.conf import settings
 from django.db import transaction
@@ -11,6 +12,7 @@ from cluster.services.jobs import job_enqueue
 from epoca_builder.errors import ApplicationError
 from epochs.engine import store as candle_store
 from epochs.engine.binance import source_for
+from epochs.engine.errors import CandleImportError
 from epochs.models import CandlestickSet
 from epochs.services.paths import candle_store_dir
 
@@ -68,6 +70,25 @@ def candle_import_run(*, candle_set: CandlestickSet, params: dict, progress) -> 
         source = params["source"]
     candle_set_refresh(candle_set=candle_set, source=source)
     return report.to_dict()
+
+
+def candle_import_job(*, candle_set: CandlestickSet, params: dict, progress,
+                      log: Callable[[str], None] = lambda message: None) -> dict:
+    """The import job: run it, log what it did, and keep its report short enough for the job's result."""
+    try:
+        report = candle_import_run(candle_set=candle_set, params=params, progress=progress)
+    except CandleImportError as exc:
+        raise ApplicationError(f"{exc} (the months before it are stored; a retry resumes there)") from None
+    log(
+        f"imported {len(report['months_imported'])} months ({report['candles_imported']} candles), "
+        f"skipped {len(report['months_skipped'])}; store: {report['candles_total']} candles, "
+        f"{report['gaps']['count']} gaps, {len(report['flags'])} flagged candles"
+    )
+    for conversion in report["unit_conversions"]:
+        log(f"{conversion['file']}: timestamps in {conversion['unit']}, converted to ms")
+    report["gaps"]["gaps"] = report["gaps"]["gaps"][:200]
+    report["flags"] = report["flags"][:200]
+    return report
 
 
 def candle_set_refresh(*, candle_set: CandlestickSet, source: str | None = None) -> CandlestickSet:

@@ -23,6 +23,7 @@ from epochs.engine.epoch_params import EpochParams, validate_epoch_params
 from epochs.engine.errors import EpochError, EpochParameterError
 from epochs.engine.ranges import epoch_ranges
 from epochs.models import CandlestickSet, Epoch
+from epochs.services.pages import epoch_disk_usage_record
 from epochs.services.paths import EPOCH_SUBDIRS, candle_store_dir, epoch_dir
 
 # Fields of the Epoch row that the engine's EpochParams also checks (same names, except the
@@ -160,7 +161,8 @@ def epoch_build(*, epoch: Epoch, progress) -> dict:
     """
     if epoch.status == EpochStatus.READY and epoch_dir(epoch.id).exists():
         return {"skipped": "the epoch exists already"}
-    Epoch.objects.filter(pk=epoch.pk).update(status=EpochStatus.CREATING, error="")
+    if not epoch.mark_creating():
+        raise ApplicationError(f"Epoch {epoch.id} is exported: its folder is what Epoca installed and is not built again.")
     try:
         return _build(epoch, progress)
     except EpochError as exc:
@@ -221,11 +223,12 @@ def _build(epoch: Epoch, progress) -> dict:
         shutil.rmtree(staging, ignore_errors=True)
         raise
     progress(3, 4, "saving")
-    Epoch.objects.filter(pk=epoch.pk).update(
-        status=EpochStatus.READY, start=built.start, end=built.end, test_ds_start=built.test_ds_start,
+    epoch.mark_ready(
+        start=built.start, end=built.end, test_ds_start=built.test_ds_start,
         test_ds_end=built.test_ds_end, highest_price_sma=built.highest_price_sma, lowest_price_sma=built.lowest_price_sma,
-        prediction_rows=built.rows, data_fingerprint=fingerprint, gaps=gaps.to_dict(), error="",
+        prediction_rows=built.rows, data_fingerprint=fingerprint, gaps=gaps.to_dict(),
     )
+    epoch_disk_usage_record(epoch=epoch)
     progress(4, 4, "ready")
     return {"epoch": epoch.id, "rows": built.rows, "fingerprint": fingerprint, "gaps": gaps.to_dict()["count"],
             "epoch_json": config}
@@ -240,8 +243,8 @@ def bounds_rows(epoch: Epoch) -> int:
     ).holdout_row
 
 
-def epoch_fail(*, epoch: Epoch, error: str) -> None:
-    Epoch.objects.filter(pk=epoch.pk).update(status=EpochStatus.FAILED, error=error)
+def epoch_fail(*, epoch: Epoch, error: str) -> bool:
+    return epoch.mark_failed(error=error)
 
 
 def epoch_protectors(epoch: Epoch) -> list:

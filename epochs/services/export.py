@@ -18,11 +18,12 @@ from django.db import transaction
 from cluster.services.jobs import job_enqueue
 from epoca_builder.errors import ApplicationError
 from epoca_builder.files import read_json, safe_join, sha256_file, write_json
-from epochs.choices import EpochStatus, PredictionInterval
+from epochs.choices import PredictionInterval
 from epochs.engine import epoch_file
 from epochs.engine.epoch import CANDLE_FILES
 from epochs.engine.epoch_file_models import predict_in_child
 from epochs.models import Epoch, EpochExport
+from epochs.services.pages import epoch_disk_usage_record
 from epochs.services.paths import epoch_dir, shown_path
 
 CERTIFICATES_DIR = "prediction_models/certificates"
@@ -169,8 +170,9 @@ def epoch_export_run(*, epoch: Epoch, prediction_model_id: str, confirm_interval
             verified=True, verification=verification,
             created_by=user if getattr(user, "is_authenticated", False) else None,
         )
-        Epoch.objects.filter(pk=epoch.pk).update(status=EpochStatus.EXPORTED)
+        epoch.mark_exported()
     epoch_archive(epoch=epoch, export=export)
+    epoch_disk_usage_record(epoch=epoch)
     return export
 
 
@@ -278,6 +280,6 @@ def export_withdraw(*, epoch: Epoch, user, reason: str) -> EpochExport:
     epoch.exports.filter(withdrawn_at__isnull=True).update(
         withdrawn_at=timezone.now(), withdrawn_by=user if getattr(user, "is_authenticated", False) else None,
         withdrawal_reason=reason)
-    Epoch.objects.filter(pk=epoch.pk).update(status=EpochStatus.READY)
+    epoch.mark_export_withdrawn()
     export.refresh_from_db()
     return export

@@ -2,6 +2,7 @@
 from django.conf import settings
 from django.db import models
 
+from epoca_builder.transitions import transition
 from prediction_models.choices import SearchStatus
 
 __all__ = ["PredictionModelSearch", "ConfigChunk", "ProfitableConfig"]
@@ -35,6 +36,31 @@ class PredictionModelSearch(models.Model):
 
     def __str__(self) -> str:
         return f"{self.epoch_id} search #{self.pk}"
+
+    # --- status transitions (each a conditional update: see epoca_builder.transitions) -----
+    def mark_initialising(self) -> bool:
+        """Its assets are (re)built: not once the config space has been searched with them."""
+        return transition(self, SearchStatus.INITIALISING, error="",
+                          sources=(SearchStatus.NEW, SearchStatus.INITIALISING, SearchStatus.READY, SearchStatus.FAILED))
+
+    def mark_ready(self, *, assets_sha256: str) -> bool:
+        return transition(self, SearchStatus.READY, assets_sha256=assets_sha256, error="", sources=(SearchStatus.INITIALISING,))
+
+    def mark_failed(self, *, error: str) -> bool:
+        return transition(self, SearchStatus.FAILED, error=error, sources=(SearchStatus.INITIALISING,))
+
+    def mark_new(self) -> bool:
+        """A cancelled initialisation leaves the search as it was created."""
+        return transition(self, SearchStatus.NEW, error="", sources=(SearchStatus.INITIALISING,))
+
+    def mark_searching(self) -> bool:
+        return transition(self, SearchStatus.SEARCHING, sources=(SearchStatus.READY,))
+
+    def mark_searched(self) -> bool:
+        return transition(self, SearchStatus.SEARCHED, sources=(SearchStatus.READY, SearchStatus.SEARCHING))
+
+    def mark_built(self) -> bool:
+        return transition(self, SearchStatus.BUILT, sources=(SearchStatus.SEARCHED, SearchStatus.BUILT))
 
 
 class ConfigChunk(models.Model):

@@ -19,6 +19,7 @@ from cluster.services.jobs import job_enqueue
 from epoca_builder.errors import ApplicationError
 from epoca_builder.files import read_json, safe_join, write_json
 from epochs.engine.epoch import read_epoch_candles
+from epochs.services.pages import epoch_disk_usage_record
 from epochs.services.paths import epoch_dir
 from prediction_models.choices import SearchStatus
 from prediction_models.engine import backtest_reference
@@ -195,5 +196,6 @@ def models_record(*, search: PredictionModelSearch, certificates: list) -> list[
             "positions_fingerprint": positions_fingerprint(backtest),
         })
         models.append(model)
-    PredictionModelSearch.objects.filter(pk=search.pk).update(status=SearchStatus.BUILT)
+    search.mark_built()
+    epoch_disk_usage_record(epoch=search.epoch_id)
     return models

@@ -13,6 +13,7 @@ from __future__ import annotations
 import dataclasses
 import sys
 from pathlib import Path
+from typing import Callable
 
 import numpy as np
 from django.conf import settings
@@ -23,8 +24,8 @@ from epoca_builder.errors import ApplicationError
 from epoca_builder.files import read_json, safe_join, write_json
 from epochs.engine import store as candle_store
 from epochs.engine.klines import utc
+from epochs.services.pages import epoch_disk_usage_record
 from epochs.services.paths import candle_store_dir, epoch_dir
-from prediction_models.choices import ForwardTestStatus
 from prediction_models.engine.assets import Candles, build_assets, feature_from_prediction, save_assets
 from prediction_models.engine.backtest import backtest_record
 from prediction_models.engine.live import history_needed, live_windows
@@ -167,18 +168,36 @@ def forward_test_finish(*, forward_test: ForwardTest, inputs: ForwardInputs) -> 
         "backtest": _with_sums(performance), "metrics": _metrics(performance, assets),
     })
     write_json(folder / RESULT_FILE, record)
-    ForwardTest.objects.filter(pk=forward_test.pk).update(
-        status=ForwardTestStatus.DONE, result_file=f"{FORWARD_TESTS}/{forward_test.pk}/{RESULT_FILE}", error="",
-        decisions=record["rows"], refused_rows=record["refused_rows"], profit=performance["profit"],
-        accuracy=performance["accuracy"], positions=len(performance["positions"]),
-        buy_and_hold=record["metrics"]["buy_and_hold_pct"],
+    forward_test.mark_done(
+        result_file=f"{FORWARD_TESTS}/{forward_test.pk}/{RESULT_FILE}", decisions=record["rows"],
+        refused_rows=record["refused_rows"], profit=performance["profit"], accuracy=performance["accuracy"],
+        positions=len(performance["positions"]), buy_and_hold=record["metrics"]["buy_and_hold_pct"],
     )
+    epoch_disk_usage_record(epoch=model.search.epoch_id)
     return {"forward_test": forward_test.pk, "rows": record["rows"], "refused_rows": record["refused_rows"],
             "profit": performance["profit"], "positions": len(performance["positions"])}
 
 
-def forward_test_fail(*, forward_test: ForwardTest, error: str) -> None:
-    ForwardTest.objects.filter(pk=forward_test.pk).update(status=ForwardTestStatus.FAILED, error=error)
+def forward_test_run(*, forward_test: ForwardTest, forecast: Callable[[list[str]], object],
+                     log: Callable[[str], None] = lambda message: None) -> dict:
+    """The forward-test job: Epoca's inputs, the forecasts (``forecast`` runs the child process), the record.
+
+    Any expected failure, a cancel included, marks the test failed with its reason.
+    """
+    from cluster.jobs import JobCancelled, JobFailed
+
+    try:
+        log("computing Epoca's inputs on the range")
+        inputs = forward_test_inputs(forward_test=forward_test)
+        log(f"{len(inputs.refused)} decisions, {int(inputs.refused.sum())} that Epoca would refuse")
+        forecast(forward_test_argv(forward_test=forward_test))
+        return forward_test_finish(forward_test=forward_test, inputs=inputs)
+    except ApplicationError as exc:
+        forward_test.mark_failed(error=exc.message)
+        raise
+    except (JobFailed, JobCancelled) as exc:
+        forward_test.mark_failed(error=str(exc))
+        raise
 
 
 def range_of_dates(first: str, last: str) -> tuple[int, int]:

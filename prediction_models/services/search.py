@@ -4,6 +4,7 @@ from __future__ import annotations
 import functools
 import time
 from pathlib import Path
+from typing import Callable
 
 import numpy as np
 from django.conf import settings
@@ -13,6 +14,7 @@ from django.db.models import F
 from cluster.services.jobs import job_enqueue
 from epoca_builder.errors import ApplicationError
 from epoca_builder.files import sha256_file
+from epochs.services.pages import epoch_disk_usage_record
 from epochs.services.paths import epoch_dir
 from prediction_models.choices import SearchStatus
 from prediction_models.engine.assets import ASSETS_FILE, export_json, load_assets, save_assets
@@ -96,14 +98,39 @@ def search_assets_build(*, search: PredictionModelSearch) -> dict:
     path = save_assets(selection, paths.assets_dir(search))
     if holdout is not None:
         save_assets(holdout, paths.holdout_assets_dir(search))
-    PredictionModelSearch.objects.filter(pk=search.pk).update(status=SearchStatus.READY, assets_sha256=sha256_file(path), error="")
+    search.mark_ready(assets_sha256=sha256_file(path))
+    epoch_disk_usage_record(epoch=search.epoch_id)
     return {"features": selection.features_num, "holdout_features": holdout.features_num if holdout else 0,
             "minutes": len(selection.minutes), "selection": [sel_period.start, sel_period.end],
             "holdout": [hold_period.start, hold_period.end] if hold_period else None}
 
 
-def search_mark(*, search: PredictionModelSearch, status: str, error: str = "") -> None:
-    PredictionModelSearch.objects.filter(pk=search.pk).update(status=status, error=error)
+def search_assets_run(*, search: PredictionModelSearch, predict_features: Callable[[list[str]], object],
+                      log: Callable[[str], None] = lambda message: None) -> dict:
+    """The initialisation: predict the features (``predict_features`` runs the child process), build the assets.
+
+    A refusal or a failed child marks the search failed; a cancel leaves it new, to start again.
+    """
+    from cluster.jobs import JobCancelled, JobFailed
+
+    if not search.mark_initialising():
+        search.refresh_from_db(fields=["status"])
+        raise ApplicationError(f"Search #{search.pk} is {search.get_status_display().lower()}: "
+                               "its assets stay those its results were found with.")
+    try:
+        log(f"predicting the features of {len(search.regression_ids)} regressions")
+        predict_features(features_argv(search=search))
+        log("building labels and the lookback indexer")
+        return search_assets_build(search=search)
+    except ApplicationError as exc:
+        search.mark_failed(error=exc.message)
+        raise
+    except JobFailed as exc:
+        search.mark_failed(error=str(exc))
+        raise
+    except JobCancelled:
+        search.mark_new()
+        raise
 
 
 def assets_export_json(*, search: PredictionModelSearch) -> list[str]:
@@ -167,7 +194,7 @@ def chunk_run(*, chunk: ConfigChunk, progress=None, should_stop=None) -> dict:
     if chunk.done:
         return {"chunk": chunk.index, "skipped": "done already"}
     search = chunk.search
-    PredictionModelSearch.objects.filter(pk=search.pk, status=SearchStatus.READY).update(status=SearchStatus.SEARCHING)
+    search.mark_searching()
     assets, markets = _loaded(str(paths.assets_dir(search)), search.assets_sha256)
     started = time.monotonic()
 
@@ -190,7 +217,7 @@ def chunk_run_on_server(ctx, *, chunk: ConfigChunk) -> dict:
     if chunk.done:
         return {"chunk": chunk.index, "skipped": "done already"}
     search = chunk.search
-    PredictionModelSearch.objects.filter(pk=search.pk, status=SearchStatus.READY).update(status=SearchStatus.SEARCHING)
+    search.mark_searching()
     local_assets = paths.assets_dir(search)
     write_json(local_assets / SPEC_FILE, chunk_spec(search), indent=2)
     remote_assets = f"epochs/{search.epoch_id}/prediction_models/assets/{search.pk}"
@@ -260,8 +287,7 @@ def search_find_finish(*, search: PredictionModelSearch) -> dict:
     pending = search.chunks.filter(done=False).count()
     if pending:
         raise ApplicationError(f"{pending} chunks of search #{search.pk} are not done; run the search again to finish them.")
-    if search.status in (SearchStatus.READY, SearchStatus.SEARCHING):
-        search_mark(search=search, status=SearchStatus.SEARCHED)
+    search.mark_searched()
     search.refresh_from_db()
     return {"configs": search.total_configs, "evaluated": search.configs_evaluated, "profitable": search.profitable_found,
             "seconds": round(search.search_seconds, 3)}

@@ -1,6 +1,7 @@
 """A trained regression: its summary metrics (files hold the model and the full certificate)."""
 from django.db import models
 
+from epoca_builder.transitions import transition
 from regressions.choices import RegressionStatus
 
 __all__ = ["Regression"]
@@ -44,3 +45,17 @@ class Regression(models.Model):
     @property
     def id(self) -> str:
         return self.config_id
+
+    # --- status transitions (each a conditional update: see epoca_builder.transitions) -----
+    # A trained regression stays trained: only recording its certificate again touches it.
+    NOT_TRAINED = (RegressionStatus.PENDING, RegressionStatus.TRAINING, RegressionStatus.FAILED)
+
+    def mark_training(self) -> bool:
+        return transition(self, RegressionStatus.TRAINING, error="", sources=self.NOT_TRAINED)
+
+    def mark_failed(self, *, error: str) -> bool:
+        return transition(self, RegressionStatus.FAILED, error=error[:5000], sources=self.NOT_TRAINED)
+
+    def mark_trained(self, **summary) -> bool:
+        """Record the summary of its certificate: from any status, so recording again is harmless."""
+        return transition(self, RegressionStatus.TRAINED, error="", sources=None, **summary)

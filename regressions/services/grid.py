@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timezone
+from typing import Callable
 
 from django.db import transaction
 
@@ -46,6 +47,30 @@ def distinct_architectures(result: grid_engine.GridResult) -> list[dict]:
     for config in [*result.configs, *result.unit_test.configs]:
         distinct.setdefault(canonical_json(config["keras_model"]), config["keras_model"])
     return list(distinct.values())
+
+
+def configs_generate(*, epoch: Epoch, profile: str, check_architectures: Callable[[list[str]], object],
+                     log: Callable[[str], None] = lambda message: None) -> dict:
+    """The configs job: plan the grid, build each distinct architecture once (``check_architectures``
+    runs the child process that refuses one Keras cannot build), record the configs and batches."""
+    import json
+    import sys
+    import tempfile
+
+    from django.conf import settings
+
+    if epoch.batches.exists():
+        return {"skipped": "configs exist already"}
+    result = configs_plan(epoch=epoch, profile=profile)
+    architectures = distinct_architectures(result)
+    log(f"{len(result.configs)} configs in {len(result.batches)} batches; building {len(architectures)} distinct architectures")
+    with tempfile.NamedTemporaryFile("w", suffix=".json", delete=True) as handle:
+        json.dump(architectures, handle)
+        handle.flush()
+        check_architectures([sys.executable, "-m", "regressions.engine.architecture_check", handle.name,
+                             "--lookback", str(epoch.regression_lookback), "--predictions", str(epoch.regression_predictions),
+                             "--threads", str(settings.TRAINING_THREADS)])
+    return configs_record(epoch=epoch, profile=profile, result=result)
 
 
 def _batch_file(batch) -> str:

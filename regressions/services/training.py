@@ -13,6 +13,7 @@ from cluster.models import Job
 from cluster.services.jobs import job_enqueue
 from epoca_builder.errors import ApplicationError, FrozenEpochError
 from epoca_builder.files import read_json, sha256_file, write_json
+from epochs.services.pages import epoch_disk_usage_record
 from epochs.services.paths import epoch_dir
 from regressions.choices import RegressionStatus
 from regressions.engine.ebe import regression_evaluation
@@ -104,12 +105,12 @@ def train_argv(*, regression: Regression, python: str = sys.executable, epoch_fo
     return [*argv, "--out-dir", str(out_dir)] if out_dir is not None else argv
 
 
-def regression_mark_training(*, regression: Regression) -> None:
-    Regression.objects.filter(pk=regression.pk).exclude(status=RegressionStatus.TRAINED).update(status=RegressionStatus.TRAINING, error="")
+def regression_mark_training(*, regression: Regression) -> bool:
+    return regression.mark_training()
 
 
-def regression_mark_failed(*, regression: Regression, error: str) -> None:
-    Regression.objects.filter(pk=regression.pk).exclude(status=RegressionStatus.TRAINED).update(status=RegressionStatus.FAILED, error=error[:5000])
+def regression_mark_failed(*, regression: Regression, error: str) -> bool:
+    return regression.mark_failed(error=error)
 
 
 def regression_ingest(*, regression: Regression) -> Regression:
@@ -120,8 +121,7 @@ def regression_ingest(*, regression: Regression) -> Regression:
     cert = read_json(folder / CERTIFICATE)
     evaluation, discovery = cert["test_ds_evaluation"], cert["discovery"]
     ebe = regression_evaluation(cert)
-    Regression.objects.filter(pk=regression.pk).update(
-        status=RegressionStatus.TRAINED,
+    regression.mark_trained(
         test_mae=evaluation["mean_absolute_error"], test_mse=evaluation["mean_squared_error"],
         test_loss=evaluation[cert["loss"]], accuracy=discovery["accuracy"],
         increase_accuracy=discovery["increase_accuracy"], decrease_accuracy=discovery["decrease_accuracy"],
@@ -129,9 +129,10 @@ def regression_ingest(*, regression: Regression) -> Regression:
         neutral_num=discovery["neutral_num"], best_epoch=cert["best_epoch"], epochs_trained=len(cert["training_history"]["loss"]),
         training_seconds=cert["training_seconds"], ebe_points=ebe["points"], ebe_state=ebe["state"],
         certificate_sha256=sha256_file(folder / CERTIFICATE),
-        h5_sha256=sha256_file(folder / "model.h5"), trained_at=timezone.now(), error="",
+        h5_sha256=sha256_file(folder / "model.h5"), trained_at=timezone.now(),
         trained_generation=regression.generation,
     )
+    epoch_disk_usage_record(epoch=regression.epoch_id)
     regression.refresh_from_db()
     return regression
 
