@@ -585,7 +585,7 @@ def server_pull(*, server: Server, what: Sequence[str], epoch_id: str, delete_re
                 report = sync.pull(
                     conn, root, remote_epoch_rel(epoch_id, sub), folder / sub,
                     delete_remote_after_verified=delete_remote,
-                    progress=(lambda d, t, m: progress(targets.index(name), len(targets), f"{name}: {m}")) if progress else None,
+                    progress=(lambda d, t, m, name=name: progress(targets.index(name), len(targets), f"{name}: {m}")) if progress else None,
                 )
                 _merge(summary, sub, report)
         return _transfer_text("pull", summary)
