@@ -90,7 +90,9 @@ class Thresholds:
 
 
 @nb.njit(cache=True)
-def _trade_tables(o, h, l, ot, ct, stop, pcr):  # noqa: E741
+def _trade_tables(
+    o: np.ndarray, h: np.ndarray, l: np.ndarray, ot: np.ndarray, ct: np.ndarray, stop: int, pcr: float  # noqa: E741
+) -> tuple[np.ndarray, np.ndarray]:
     """For a long and a short opened at each minute ``m < stop``: ``(exit minute * 2 + won,
     ms in position)``, one row per minute so that a walk reads one cache line per position."""
     bh, bl = _block_extremes(h, l, _BLOCK)
@@ -152,7 +154,7 @@ class Market:
 
 
 @nb.njit(cache=True)
-def _intensity(a, b):
+def _intensity(a: float, b: float) -> int:
     """``state_intensity(a, b)`` of the reference, comparing against the rounded thresholds."""
     if a > 0:
         if a < b:
@@ -185,7 +187,10 @@ def _intensity(a, b):
 
 
 @nb.njit(cache=True)
-def _candidates(s, k_start, min_incs, min_decs, cand_k, cand_side, cand_count):
+def _candidates(
+    s: np.ndarray, k_start: np.ndarray, min_incs: np.ndarray, min_decs: np.ndarray,
+    cand_k: np.ndarray, cand_side: np.ndarray, cand_count: np.ndarray,
+) -> None:
     """Per variant ``v``: the feature indexes that signal under ``(min_incs[v], min_decs[v])``,
     in order, into ``cand_k[v, :cand_count[v]]`` with their side (1 long, -1 short).
 
@@ -230,7 +235,7 @@ def _candidates(s, k_start, min_incs, min_decs, cand_k, cand_side, cand_count):
 
 
 @nb.njit(cache=True)
-def _mean_median(values, n, work, counts):
+def _mean_median(values: np.ndarray, n: int, work: np.ndarray, counts: np.ndarray) -> tuple[float, float]:
     """``np.mean`` and ``np.median`` of ``values[:n]`` (of ``[0]`` when empty), rounded to 6."""
     if n == 0:
         return 0.0, 0.0
@@ -239,7 +244,10 @@ def _mean_median(values, n, work, counts):
 
 
 @nb.njit(cache=True)
-def _successful_stats(s, labels, inc_buffer, dec_buffer, work, counts):
+def _successful_stats(
+    s: np.ndarray, labels: np.ndarray, inc_buffer: np.ndarray, dec_buffer: np.ndarray, work: np.ndarray,
+    counts: np.ndarray,
+) -> tuple[float, float, float, float]:
     """Rounded (mean, median) of the successful increase and decrease sums (§7.3 step 2-3):
     the only parts of the discovery that min sums need."""
     n = min(len(labels), len(s))
@@ -261,9 +269,11 @@ def _successful_stats(s, labels, inc_buffer, dec_buffer, work, counts):
 
 @nb.njit(cache=True)
 def _walk(
-    cand_k, cand_side, n_cand, k, k_start, end, longs, shorts, resume,
-    position_size, balance0, net_profit, net_loss, win_fee, loss_fee, entries, exits, sides, wins, balances,
-):
+    cand_k: np.ndarray, cand_side: np.ndarray, n_cand: int, k: np.ndarray, k_start: np.ndarray, end: int,
+    longs: np.ndarray, shorts: np.ndarray, resume: np.ndarray,
+    position_size: float, balance0: float, net_profit: float, net_loss: float, win_fee: float, loss_fee: float,
+    entries: np.ndarray, exits: np.ndarray, sides: np.ndarray, wins: np.ndarray, balances: np.ndarray,
+) -> tuple[int, float, float, int, int]:
     """One config's positions from its signalling feature indexes;
     returns (count, balance, fees, last walked minute, ms in position)."""
     balance = balance0
@@ -307,7 +317,7 @@ def _walk(
 
 
 @nb.njit(cache=True)
-def _largest_drawdown(balance0, balances, count):
+def _largest_drawdown(balance0: float, balances: np.ndarray, count: int) -> float:
     if count == 0:
         return 0.0
     worst = 0.0
@@ -324,10 +334,11 @@ def _largest_drawdown(balance0, balances, count):
 
 @nb.njit(cache=True, parallel=True)
 def _search(
-    features, combos, labels, k, k_start, end, ot, ct, longs, shorts, resume,
-    position_size, balance0, net_profit, net_loss, win_fee, loss_fee, msf_is_median, msafs,
-    out_num, out_float, blocks,
-):
+    features: np.ndarray, combos: np.ndarray, labels: np.ndarray, k: np.ndarray, k_start: np.ndarray, end: int,
+    ot: np.ndarray, ct: np.ndarray, longs: np.ndarray, shorts: np.ndarray, resume: np.ndarray,
+    position_size: float, balance0: float, net_profit: float, net_loss: float, win_fee: float, loss_fee: float,
+    msf_is_median: np.ndarray, msafs: np.ndarray, out_num: np.ndarray, out_float: np.ndarray, blocks: int,
+) -> None:
     """Summaries of every variant of ``combos``; rows of ``out_*`` are combination-major."""
     n_combos, r = combos.shape
     f = features.shape[1]
@@ -417,7 +428,7 @@ def _search(
 
 
 @nb.njit(cache=True)
-def _combinations(first, n, count):
+def _combinations(first: np.ndarray, n: int, count: int) -> np.ndarray:
     """``count`` consecutive r-combinations of range(n) in lexicographic order from ``first``."""
     r = len(first)
     out = np.empty((count, r), np.int64)
@@ -541,8 +552,8 @@ def search_chunk(
     return found
 
 
-def _summary_dict(row) -> dict:
-    out = {name: row[name].item() for name in SUMMARY_DTYPE.names if name != "index"}
+def _summary_dict(row: np.void) -> dict:
+    out = {name: row[name].item() for name in SUMMARY_DTYPE.names or () if name != "index"}
     if out["profit_factor"] != out["profit_factor"]:
         out["profit_factor"] = None  # no losing position
     return out
