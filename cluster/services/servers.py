@@ -322,8 +322,7 @@ def server_kill_job(*, server: Server, user, job: Job | None = None) -> ServerAc
     from cluster.services.jobs import job_cancel
 
     jobs = [job] if job is not None else list(_running_jobs(server))
-    targets = [(j, remote_process_of(j, server)) for j in jobs]
-    targets = [(j, p) for j, p in targets if p is not None]
+    targets = [(j, p) for j in jobs if (p := remote_process_of(j, server)) is not None]
     if not targets:
         raise ApplicationError(f"{server.name} runs no job with a recorded remote process.")
 
@@ -527,11 +526,13 @@ def server_push(*, server: Server, what: Sequence[str], epoch_id: str | None = N
         return (lambda d, t, m: progress(targets.index(name), len(targets), f"{name}: {m}")) if progress else None
 
     def work(conn: Connection, root: str) -> str:
-        if folder is not None:
+        if folder is not None and epoch_id is not None:
             mkdir_p(conn, [remote_path(root, remote_epoch_rel(epoch_id, d)) for d in REMOTE_EPOCH_DIRS])
         for name in targets:
             if name in ("root", "code"):
                 report = push_code(conn, root, progress=step(name), top_level_only=name == "root")
+            elif folder is None or epoch_id is None:
+                raise ApplicationError(f"Pushing {name} needs an epoch.")
             elif name == "configuration":
                 files = {f: folder / f for f in EPOCH_FILES if (folder / f).is_file()}
                 with staged(files) as stage:
@@ -579,13 +580,15 @@ def server_pull(*, server: Server, what: Sequence[str], epoch_id: str, delete_re
     }
     summary: dict = {}
 
+    def step(name: str) -> Progress | None:
+        return (lambda d, t, m: progress(targets.index(name), len(targets), f"{name}: {m}")) if progress else None
+
     def work(conn: Connection, root: str) -> str:
         for name in targets:
             for sub in plan[name]:
                 report = sync.pull(
                     conn, root, remote_epoch_rel(epoch_id, sub), folder / sub,
-                    delete_remote_after_verified=delete_remote,
-                    progress=(lambda d, t, m, name=name: progress(targets.index(name), len(targets), f"{name}: {m}")) if progress else None,
+                    delete_remote_after_verified=delete_remote, progress=step(name),
                 )
                 _merge(summary, sub, report)
         return _transfer_text("pull", summary)

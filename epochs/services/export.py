@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
-from typing import Callable
+from typing import Any, Callable
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
@@ -88,7 +88,7 @@ def export_readiness(*, epoch: Epoch, prediction_model_id: str, confirm_interval
     if not isinstance(certificate, dict) or certificate.get("id") != prediction_model_id:
         raise ApplicationError(f"{shown_path(path)}: expected one prediction model certificate with id {prediction_model_id!r}.")
     model = certificate.get("model") or {}
-    regression_ids = [r.get("id") for r in model.get("regressions") or [] if isinstance(r, dict)]
+    regression_ids: list[Any] = [r.get("id") for r in model.get("regressions") or [] if isinstance(r, dict)]
     if not regression_ids:
         raise ApplicationError(f"{shown_path(path)}: model.regressions lists no regression.")
     folder = epoch_dir(epoch.id)

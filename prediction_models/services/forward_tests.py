@@ -56,9 +56,9 @@ def forward_test_create(*, model: PredictionModel, start: int, end: int, user=No
     while building it) and lie within the imported candles.
     """
     epoch = model.search.epoch
-    if start <= int(epoch.end):
+    if start <= int(epoch.end):  # type: ignore[arg-type]  # a model's epoch was built: it has its end
         raise ApplicationError(
-            f"A forward test must start after the end of epoch {epoch.id} ({utc(int(epoch.end))}); "
+            f"A forward test must start after the end of epoch {epoch.id} ({utc(int(epoch.end))}); "  # type: ignore[arg-type]
             f"{utc(int(start))} is not."
         )
     if end <= start:

@@ -42,7 +42,7 @@ def configs_plan(*, epoch: Epoch, profile: str) -> grid_engine.GridResult:
 
 def distinct_architectures(result: grid_engine.GridResult) -> list[dict]:
     """Each Keras model config once: building one per architecture checks the whole grid."""
-    distinct = {}
+    distinct: dict[str, dict] = {}
     for config in [*result.configs, *result.unit_test.configs]:
         distinct.setdefault(canonical_json(config["keras_model"]), config["keras_model"])
     return list(distinct.values())

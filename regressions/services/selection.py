@@ -1,6 +1,8 @@
 """Ranking trained regressions and saving a selection for the prediction models."""
 from __future__ import annotations
 
+from typing import Any
+
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
@@ -26,7 +28,7 @@ def selection_create(
     """Rank the epoch's trained regressions by ``criteria`` and keep the top ``size`` (or the ids given)."""
     criteria = {**DEFAULT_CRITERIA, **(criteria or {})}
     ranked = selectors.regression_ranking(epoch=epoch, criteria=criteria)
-    ranking = [
+    ranking: list[dict[str, Any]] = [
         {"rank": i + 1, "id": r.config_id, "accuracy": r.accuracy, "points": r.points, "test_loss": r.test_loss, "ebe_points": r.ebe_points,
          "increase_num": r.increase_num, "decrease_num": r.decrease_num}
         for i, r in enumerate(ranked)

@@ -75,7 +75,7 @@ def needs_training(*, regression: Regression) -> bool:
     folder = epoch_dir(regression.epoch_id)
     if regression.generation == 0:
         return not is_trained(folder, regression.config_id)
-    staged = training_output(regression=regression)
+    staged = retraining_dir(folder, regression.config_id, regression.generation)
     return not (staged.exists() and is_complete(staged)) and regression.trained_generation != regression.generation
 
 
