@@ -1,6 +1,8 @@
 """The regression grid of an epoch: batches and configs as rows, and the original's files."""
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from datetime import datetime, timezone
 
 from django.db import transaction
@@ -15,8 +17,12 @@ from regressions.engine import grid as grid_engine
 from regressions.engine.ids import canonical_json
 from regressions.models import Regression, RegressionConfig, TrainingBatch
 
+if TYPE_CHECKING:
+    from cluster.models import Job
+    from django.contrib.auth.models import User
 
-def configs_generate_enqueue(*, epoch: Epoch, profile: str | None = None, user=None, inline: bool = False):
+
+def configs_generate_enqueue(*, epoch: Epoch, profile: str | None = None, user: User | None = None, inline: bool = False) -> Job:
     if epoch.status not in (EpochStatus.READY, EpochStatus.EXPORTED):
         raise ApplicationError(f"Epoch {epoch.id} is {epoch.status}: create it first.")
     if epoch.batches.exists():
@@ -48,7 +54,7 @@ def distinct_architectures(result: grid_engine.GridResult) -> list[dict]:
     return list(distinct.values())
 
 
-def _batch_file(batch) -> str:
+def _batch_file(batch: grid_engine.Batch | TrainingBatch) -> str:
     if batch.category == "UNIT_TEST":
         return "regression_training_configs/UNIT_TEST/UNIT_TEST.json"
     return f"regression_training_configs/{batch.category}/{batch.name}.json"
