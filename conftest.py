@@ -7,7 +7,7 @@ import pytest
 pytest_plugins = ["testing.sshd", "testing.servers", "testing.searches", "testing.demo", "testing.browser"]
 
 # The suite's own markers, in the order the summary prints them; a test with none is "unmarked".
-_TIMED_MARKERS = ("slow", "worker", "browser", "ssh", "scaleout", "chaos")
+_TIMED_MARKERS = ("slow", "tensorflow", "worker", "browser", "ssh", "scaleout", "chaos")
 _seconds_by_marker: dict[str, float] = defaultdict(float)
 _tests_by_marker: dict[str, int] = defaultdict(int)
 
