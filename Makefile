@@ -1,4 +1,4 @@
-.PHONY: run test test-chaos demo
+.PHONY: run test test-chaos test-fast demo lint lint-imports fmt typecheck
 
 # The app and its worker on the embedded defaults (SQLite, django-q2's ORM broker).
 run:
@@ -11,6 +11,34 @@ test:
 # Workers killed at seeded points of every stage; the pipeline must recover.
 test-chaos:
 	scripts/test.sh -m chaos
+
+# Every test that needs no TensorFlow training, browser, SSH server, database server or worker
+# process: a couple of minutes, for the edit-test loop.
+test-fast:
+	scripts/bootstrap.sh
+	.venv/bin/python -m pytest -q -p no:cacheprovider --durations=10 \
+		-m "not (tensorflow or slow or browser or ssh or scaleout or worker or chaos)"
+
+# Lint, formatting and the layers' import rules; `make fmt` fixes what can be fixed.
+lint:
+	scripts/bootstrap.sh
+	.venv/bin/ruff check .
+	.venv/bin/ruff format --check .
+	$(MAKE) lint-imports
+
+# The layers' import rules (.importlinter), when the project declares them.
+lint-imports:
+	@if [ -f .importlinter ]; then .venv/bin/lint-imports; else echo "no .importlinter: no import rules to check"; fi
+
+fmt:
+	scripts/bootstrap.sh
+	.venv/bin/ruff check --fix .
+	.venv/bin/ruff format .
+
+# Types of every app's engine/ and services/ (settings in pyproject.toml).
+typecheck:
+	scripts/bootstrap.sh
+	.venv/bin/mypy
 
 # The whole pipeline on a small real epoch (run `make run` in another terminal first).
 demo:

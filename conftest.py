@@ -3,8 +3,11 @@ from collections import defaultdict
 
 import pytest
 
+# Fixtures shared across apps (testing/): every test may ask for them by name.
+pytest_plugins = ["testing.sshd", "testing.servers", "testing.searches", "testing.demo", "testing.browser"]
+
 # The suite's own markers, in the order the summary prints them; a test with none is "unmarked".
-_TIMED_MARKERS = ("slow", "worker", "browser", "ssh", "scaleout", "chaos")
+_TIMED_MARKERS = ("slow", "tensorflow", "worker", "browser", "ssh", "scaleout", "chaos")
 _seconds_by_marker: dict[str, float] = defaultdict(float)
 _tests_by_marker: dict[str, int] = defaultdict(int)
 _reports: list[str] = []
@@ -15,6 +18,17 @@ def suite_report():
     """``suite_report(text)``: a test's findings (e.g. the fuzzer's statistics), printed in the
     summary at the end of the run rather than through the captured streams of the test."""
     return _reports.append
+
+
+# Fixtures that train Keras models (the run's trained cache, the demo): a test using one, even
+# through another fixture, is a TensorFlow test; `make test-fast` leaves those out.
+_TRAINING_FIXTURES = ("trained_cache", "demo_run")
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if any(name in _TRAINING_FIXTURES for name in getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.tensorflow)
 
 
 @pytest.hookimpl(hookwrapper=True)

@@ -30,7 +30,7 @@ def _seed(epoch_id: str) -> dict:
 
     from prediction_models.models import PredictionModel, PredictionModelSearch, ProfitableConfig
     from regressions.models import Regression, RegressionSelection
-    from regressions.tests.fakes import fake_grid_epoch
+    from testing.regression_fakes import fake_grid_epoch
 
     epoch = fake_grid_epoch(epoch_id)
     chosen = list(Regression.objects.filter(epoch=epoch, status="trained").order_by("-ebe_points")

@@ -104,7 +104,7 @@ def evaluate_range(assets, spec: dict, start: int, stop: int, *, markets: dict |
 
         def report(done, total, message, _lo=lo):
             if progress:
-                progress(_lo - start + done, stop - start, len(found))
+                progress(_lo - start + done, stop - start, len(found))  # noqa: B023 (the count so far)
 
         found += [(part.offset + i, summary) for i, summary in search_chunk(
             assets, part.space, lo - part.offset, hi - part.offset, thresholds, settings,

@@ -18,7 +18,7 @@ def ssh_dir(settings, tmp_path):
 
 def test_power_reaches_a_real_server_only_for_an_administrator_and_runs_the_harmless_command(
         ssh_servers, ssh_dir, make_user, client_of):
-    from cluster.tests.servers.conftest import make_server
+    from testing.servers import make_server
 
     # Safety first: the suite's SSH servers run on this very machine.
     assert all(command[0] == "echo" for command in settings.SERVER_POWER_COMMANDS.values())

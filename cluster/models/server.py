@@ -51,3 +51,6 @@ class ServerAction(models.Model):
 
     class Meta:
         ordering = ["-created"]
+
+    def __str__(self) -> str:
+        return f"{self.server} {self.action} ({'ok' if self.ok else 'failed'})"

@@ -10,6 +10,8 @@ as trained. The central store is the source of truth: a local copy it does not h
 """
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import contextlib
 import fcntl
 import json
@@ -27,6 +29,11 @@ from django.conf import settings
 
 from epoca_builder.errors import ApplicationError
 from epoca_builder.files import UnsafePathError, atomic_path, read_json, safe_join, sha256_file, write_json
+
+if TYPE_CHECKING:
+    from regressions.models import Regression
+    from regressions.models import TrainingBatch
+    from typing import Any
 
 # What training reads of an epoch folder (files, or folders taken whole).
 INPUT_FILES = ("epoch.json", "epoch_settings.json")
@@ -222,7 +229,7 @@ def _epoch_path(epoch_id: str, *parts: str) -> str:
     return "/".join([API_PREFIX, urllib.parse.quote(epoch_id, safe=""), *(urllib.parse.quote(p, safe="") for p in parts)]) + "/"
 
 
-def _open(method: str, url: str, *, body: bytes | None = None, content_type: str = ""):
+def _open(method: str, url: str, *, body: bytes | None = None, content_type: str = "") -> Any:
     """Send one request with the token; retry connection failures and 5xx a few times."""
     headers = {"Authorization": f"Token {settings.CENTRAL_TOKEN}", "Accept": "application/json"}
     if content_type:
@@ -243,7 +250,7 @@ def _open(method: str, url: str, *, body: bytes | None = None, content_type: str
     raise AssertionError("unreachable")
 
 
-def _json(method: str, url: str, **kwargs) -> dict:
+def _json(method: str, url: str, **kwargs: Any) -> dict:
     with _open(method, url, **kwargs) as response:
         return json.loads(response.read().decode("utf-8"))
 
@@ -296,7 +303,7 @@ def _adopt(epoch_id: str, regression_id: str, stored: dict) -> dict[str, str]:
     return {name: entry["sha256"] for name, entry in stored["files"].items()}
 
 
-def regression_prepare(*, regression) -> str:
+def regression_prepare(*, regression: Regression) -> str:
     """Before training: ``"stored"`` when the central store holds it already (the local copy is
     replaced by the central one, to be recorded), else ``"train"`` with the inputs fetched and
     any local copy removed (it is stale: the regression was reset, or never reached the store)."""
@@ -332,7 +339,7 @@ def _multipart(fields: Mapping[str, str], files: Mapping[str, Path]) -> tuple[by
     return b"".join(chunks), f"multipart/form-data; boundary={boundary}"
 
 
-def regression_upload(*, regression) -> dict[str, str]:
+def regression_upload(*, regression: Regression) -> dict[str, str]:
     """Send a trained regression's files to the central store; returns ``{name: sha256}`` of
     what the store holds. Should the store hold different files already (another worker got
     there first), the local copy is replaced by the store's, so that both record the same."""
@@ -354,7 +361,7 @@ def regression_upload(*, regression) -> dict[str, str]:
     return checksums
 
 
-def batch_certificate_request(*, batch) -> str:
+def batch_certificate_request(*, batch: TrainingBatch) -> str:
     """Ask the central store to write the batched certificate from the certificates it holds."""
     answer = _json("POST", _url(_epoch_path(batch.epoch_id, "batched-certificates", batch.name)))
     return answer["path"]

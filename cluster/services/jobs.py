@@ -1,6 +1,8 @@
 """Every write to a job: create and enqueue, fan out, re-queue, cancel, retry."""
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import hashlib
 import json
 import uuid
@@ -13,6 +15,11 @@ from cluster.choices import ACTIVE_STATUSES, TERMINAL_STATUSES, JobStatus
 from cluster.jobs.registry import get_kind
 from cluster.models import Job
 from epoca_builder.errors import ApplicationError
+
+if TYPE_CHECKING:
+    from cluster.models import Server
+    from django.contrib.auth.models import User
+    from django.db import models
 
 
 def _send(job_id: int, token: str, kind: str) -> None:
@@ -39,10 +46,10 @@ def job_dedup_key(key: str, params: dict | None) -> str:
 def job_enqueue(
     *,
     kind: str,
-    target=None,
+    target: models.Model | None = None,
     params: dict | None = None,
-    user=None,
-    server=None,
+    user: User | None = None,
+    server: Server | None = None,
     parent: Job | None = None,
     dedup_key: str = "",
     max_attempts: int | None = None,
@@ -181,7 +188,7 @@ def job_adopt(*, job: Job, parent: Job) -> Job:
 
 
 @transaction.atomic
-def job_cancel(*, job: Job, user=None) -> Job:
+def job_cancel(*, job: Job, user: User | None = None) -> Job:
     """Cancel a queued job at once; ask a running one to stop (it checks at its next beat)."""
     if job.status in TERMINAL_STATUSES:
         raise ApplicationError(f"Job #{job.pk} has already ended ({job.status}).")
@@ -196,7 +203,7 @@ def job_cancel(*, job: Job, user=None) -> Job:
 
 
 @transaction.atomic
-def job_retry(*, job: Job, user=None, by_hand: bool = True) -> Job:
+def job_retry(*, job: Job, user: User | None = None, by_hand: bool = True) -> Job:
     """Run a failed or cancelled job again, or send a stranded queued job's message again.
 
     Attempts are never reset: a retry by hand that finds them used up grants one more, so the

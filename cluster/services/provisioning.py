@@ -9,6 +9,8 @@ together with the machine's boot id, so a stop after a reboot never signals a re
 """
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import json
 import re
 import secrets
@@ -26,6 +28,9 @@ from cluster.remote.processes import RemoteProcess, is_alive, kill_group, start_
 from cluster.remote.status import GpuStatus, read_status
 from cluster.services.servers import CODE_DIR, _record, code_files, server_python, server_session, staged
 from epoca_builder.errors import ApplicationError
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 ENV_FILE = f"{CODE_DIR}/.env"
 PID_FILE = "var/qcluster.json"
@@ -93,7 +98,7 @@ def _push_code(conn: Connection, root: str) -> sync.SyncReport:
 
 
 def worker_provision(*, server: Server, central_url: str, central_token: str, database_url: str, redis_url: str = "",
-                     python: str = "", worker_processes: int | None = None, user=None) -> str:
+                     python: str = "", worker_processes: int | None = None, user: User | None = None) -> str:
     """Install a scale-out worker on ``server``: our code in ``<root>/code``, a virtualenv in
     ``<root>/venv`` with the requirements (skipped when ``python`` names an existing interpreter,
     which the server row then keeps), and the worker's ``.env``. Without ``redis_url`` the workers
@@ -157,7 +162,7 @@ def _recorded(conn: Connection, root: str) -> RemoteProcess | None:
     return RemoteProcess(**info["process"])
 
 
-def worker_start(*, server: Server, user=None) -> dict:
+def worker_start(*, server: Server, user: User | None = None) -> dict:
     """Start the server's worker detached, in its own process group; refuse a second one."""
     with server_session(server, action="worker start", user=user) as (conn, root):
         running = _recorded(conn, root)
@@ -171,7 +176,7 @@ def worker_start(*, server: Server, user=None) -> dict:
     return asdict(proc)
 
 
-def worker_stop(*, server: Server, user=None, grace_s: float = 20.0) -> str:
+def worker_stop(*, server: Server, user: User | None = None, grace_s: float = 20.0) -> str:
     """Stop the worker by its process group (SIGTERM, then SIGKILL after ``grace_s``)."""
     with server_session(server, action="worker stop", user=user) as (conn, root):
         proc = _recorded(conn, root)

@@ -7,6 +7,8 @@ server stopped answering is queued again and moves to another server.
 """
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import time
 from dataclasses import asdict
 from pathlib import Path
@@ -26,6 +28,9 @@ from cluster.remote.processes import RemoteProcess, exit_code, is_alive, kill_gr
 from cluster.services.servers import (
     CODE_DIR, UNREACHABLE, push_code, refusal, server_connect, server_pick, server_python,
 )
+
+if TYPE_CHECKING:
+    from typing import Any
 
 T = TypeVar("T")
 
@@ -64,7 +69,7 @@ class _Link:
         self.server = server
         self.conn: Connection | None = conn
 
-    def call(self, fn: Callable[..., T], *args, **kwargs) -> T:
+    def call(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         deadline = None
         while True:
             try:
@@ -240,7 +245,7 @@ def _follow(ctx: JobContext, link: _Link, root: str, proc: RemoteProcess, offset
 def _forward(ctx: JobContext, line: str, position: int, info: dict) -> dict | None:
     """One log line, handled as `cluster.jobs.process.run_child` does."""
 
-    def save_state(**state) -> None:
+    def save_state(**state: Any) -> None:
         # The log offset travels with the state, so a re-attach replays nothing already kept.
         ctx.save_state(**state, remote={**ctx.state.get("remote", info), "offset": position})
 

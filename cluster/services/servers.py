@@ -6,6 +6,8 @@ and leaves a `ServerAction` row saying who ran it and how it ended.
 """
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import contextlib
 import os
 import shutil
@@ -33,6 +35,11 @@ from cluster.remote.errors import HostKeyChangedError, HostKeyError, PrivateKeyE
 from cluster.remote.processes import RemoteProcess, is_alive, kill_group
 from cluster.remote.status import read_status
 from epoca_builder.errors import ApplicationError
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+    from django.db.models import QuerySet
+    from typing import Any
 
 Progress = Callable[[int, int, str], None]
 
@@ -90,20 +97,20 @@ def server_python(server: Server, root: str) -> str:
     return server.python or remote_path(root, "venv/bin/python")
 
 
-def _record(server: Server, action: str, user, ok: bool, output: str) -> ServerAction:
+def _record(server: Server, action: str, user: User | None, ok: bool, output: str) -> ServerAction:
     return ServerAction.objects.create(
         server=server, action=action, user=user if getattr(user, "is_authenticated", False) else None,
         ok=ok, output=output[-20000:],
     )
 
 
-def _mark_offline(server: Server, error: str, **extra) -> None:
+def _mark_offline(server: Server, error: str, **extra: Any) -> None:
     status = {"online": False, "error": error, "checked_at": timezone.now().isoformat(), **extra}
     Server.objects.filter(pk=server.pk).update(last_status=status)
     server.last_status = status
 
 
-def refusal(server: Server, action: str, user, exc: BaseException) -> ApplicationError:
+def refusal(server: Server, action: str, user: User | None, exc: BaseException) -> ApplicationError:
     """Record a failed action and turn the cause into a message for the user."""
     if isinstance(exc, HostKeyChangedError):
         message = f"{exc}. Check the server, then fetch and confirm its new key."
@@ -121,7 +128,7 @@ def refusal(server: Server, action: str, user, exc: BaseException) -> Applicatio
 
 
 @contextlib.contextmanager
-def server_session(server: Server, *, action: str, user=None, key_path: str | None = None) -> Iterator[tuple[Connection, str]]:
+def server_session(server: Server, *, action: str, user: User | None = None, key_path: str | None = None) -> Iterator[tuple[Connection, str]]:
     """Connection and absolute remote root for one action; failures are recorded and raised
     as `ApplicationError` (`ServerUnreachableError` when the server did not answer)."""
     try:
@@ -138,7 +145,9 @@ def server_session(server: Server, *, action: str, user=None, key_path: str | No
         conn.close()
 
 
-def _run_action(server: Server, action: str, user, work: Callable[[Connection, str], str], **connect_kwargs) -> ServerAction:
+def _run_action(
+    server: Server, action: str, user: User | None, work: Callable[[Connection, str], str], **connect_kwargs: Any
+) -> ServerAction:
     with server_session(server, action=action, user=user, **connect_kwargs) as (conn, root):
         output = work(conn, root)
     return _record(server, action, user, True, output)
@@ -146,7 +155,7 @@ def _run_action(server: Server, action: str, user, work: Callable[[Connection, s
 
 # --- host keys --------------------------------------------------------------------------------
 
-def server_host_key_fetch(*, server: Server, user=None) -> str:
+def server_host_key_fetch(*, server: Server, user: User | None = None) -> str:
     """Read the key the server presents now and keep its fingerprint for an admin to compare."""
     try:
         fingerprint = fetch_host_fingerprint(server.host, server.port)
@@ -159,7 +168,7 @@ def server_host_key_fetch(*, server: Server, user=None) -> str:
     return fingerprint
 
 
-def server_host_key_confirm(*, server: Server, fingerprint: str, user) -> Server:
+def server_host_key_confirm(*, server: Server, fingerprint: str, user: User | None) -> Server:
     """Trust the key whose fingerprint the admin compared with the server's own.
 
     The fingerprint must be the one last fetched, and the server must present it now.
@@ -186,7 +195,7 @@ def server_host_key_confirm(*, server: Server, fingerprint: str, user) -> Server
 
 # --- status, details, log ---------------------------------------------------------------------
 
-def _running_jobs(server: Server):
+def _running_jobs(server: Server) -> QuerySet[Job]:
     return Job.objects.filter(server=server, status=JobStatus.RUNNING, waiting=False).order_by("id")
 
 
@@ -198,7 +207,7 @@ def remote_process_of(job: Job, server: Server) -> RemoteProcess | None:
     return RemoteProcess(pid=info["pid"], pgid=info["pgid"], log_path=info["log_path"], exit_path=info["exit_path"])
 
 
-def server_status_refresh(*, server: Server, user=None, record: bool = False) -> dict:
+def server_status_refresh(*, server: Server, user: User | None = None, record: bool = False) -> dict:
     """Check the server now: online, its jobs (and whether their processes live), CPU, memory,
     disk, GPUs. Stored on the server; an unreachable server reads as offline."""
     jobs = list(_running_jobs(server))
@@ -287,7 +296,7 @@ def server_log_chunk(*, server: Server, offset: int = 0, job: Job | None = None)
 
 # --- power, kill, keys ------------------------------------------------------------------------
 
-def server_power(*, server: Server, action: str, user) -> ServerAction:
+def server_power(*, server: Server, action: str, user: User | None) -> ServerAction:
     """``reboot`` or ``shutdown`` through ``sudo -n`` (never prompts: a refusal is reported)."""
     commands = settings.SERVER_POWER_COMMANDS
     if action not in commands:
@@ -304,7 +313,7 @@ def server_power(*, server: Server, action: str, user) -> ServerAction:
     return _run_action(server, action, user, work)
 
 
-def servers_power_all(*, action: str, user) -> list[dict]:
+def servers_power_all(*, action: str, user: User | None) -> list[dict]:
     """Reboot or shut down every confirmed cluster server; one server's failure stops nothing."""
     results = []
     for server in Server.objects.filter(is_cluster_worker=True).order_by("name"):
@@ -316,14 +325,13 @@ def servers_power_all(*, action: str, user) -> list[dict]:
     return results
 
 
-def server_kill_job(*, server: Server, user, job: Job | None = None) -> ServerAction:
+def server_kill_job(*, server: Server, user: User | None, job: Job | None = None) -> ServerAction:
     """Stop the job(s) the server runs: cancel the job rows, then kill each recorded remote
     process group (never a process found by matching command lines)."""
     from cluster.services.jobs import job_cancel
 
     jobs = [job] if job is not None else list(_running_jobs(server))
-    targets = [(j, remote_process_of(j, server)) for j in jobs]
-    targets = [(j, p) for j, p in targets if p is not None]
+    targets = [(j, p) for j in jobs if (p := remote_process_of(j, server)) is not None]
     if not targets:
         raise ApplicationError(f"{server.name} runs no job with a recorded remote process.")
 
@@ -344,7 +352,7 @@ def _authorized_keys_target() -> str:
     return quote(path) if path.startswith("/") else f'"$HOME"/{quote(path)}'
 
 
-def server_install_key(*, server: Server, user, key_path: str) -> ServerAction:
+def server_install_key(*, server: Server, user: User | None, key_path: str) -> ServerAction:
     """Append the app's public key to the server's authorized_keys (once), logging in with
     ``key_path`` this one time; then switch the server to the app's key if that key works."""
     line = app_public_key()
@@ -431,7 +439,7 @@ server_check_register(
 )
 
 
-def server_check_run(*, server: Server, user, check: str = "selfcheck", options: Mapping | None = None) -> Job:
+def server_check_run(*, server: Server, user: User | None, check: str = "selfcheck", options: Mapping | None = None) -> Job:
     """Queue a check job that runs on the server."""
     from cluster.services.jobs import job_enqueue
 
@@ -515,7 +523,7 @@ def _merge(total: dict, name: str, report: sync.SyncReport) -> None:
     }
 
 
-def server_push(*, server: Server, what: Sequence[str], epoch_id: str | None = None, user=None,
+def server_push(*, server: Server, what: Sequence[str], epoch_id: str | None = None, user: User | None = None,
                 progress: Progress | None = None) -> dict:
     """Push the chosen targets; only changed files travel, each verified by sha256 on arrival."""
     targets = _expand(what, PUSH_TARGETS)
@@ -527,11 +535,13 @@ def server_push(*, server: Server, what: Sequence[str], epoch_id: str | None = N
         return (lambda d, t, m: progress(targets.index(name), len(targets), f"{name}: {m}")) if progress else None
 
     def work(conn: Connection, root: str) -> str:
-        if folder is not None:
+        if folder is not None and epoch_id is not None:
             mkdir_p(conn, [remote_path(root, remote_epoch_rel(epoch_id, d)) for d in REMOTE_EPOCH_DIRS])
         for name in targets:
             if name in ("root", "code"):
                 report = push_code(conn, root, progress=step(name), top_level_only=name == "root")
+            elif folder is None or epoch_id is None:
+                raise ApplicationError(f"Pushing {name} needs an epoch.")
             elif name == "configuration":
                 files = {f: folder / f for f in EPOCH_FILES if (folder / f).is_file()}
                 with staged(files) as stage:
@@ -564,7 +574,7 @@ def _transfer_text(verb: str, summary: dict) -> str:
     )
 
 
-def server_pull(*, server: Server, what: Sequence[str], epoch_id: str, delete_remote: bool = False, user=None,
+def server_pull(*, server: Server, what: Sequence[str], epoch_id: str, delete_remote: bool = False, user: User | None = None,
                 progress: Progress | None = None) -> dict:
     """Pull trained regressions (with batched certificates) and/or profitable configs.
 
@@ -579,13 +589,15 @@ def server_pull(*, server: Server, what: Sequence[str], epoch_id: str, delete_re
     }
     summary: dict = {}
 
+    def step(name: str) -> Progress | None:
+        return (lambda d, t, m: progress(targets.index(name), len(targets), f"{name}: {m}")) if progress else None
+
     def work(conn: Connection, root: str) -> str:
         for name in targets:
             for sub in plan[name]:
                 report = sync.pull(
                     conn, root, remote_epoch_rel(epoch_id, sub), folder / sub,
-                    delete_remote_after_verified=delete_remote,
-                    progress=(lambda d, t, m: progress(targets.index(name), len(targets), f"{name}: {m}")) if progress else None,
+                    delete_remote_after_verified=delete_remote, progress=step(name),
                 )
                 _merge(summary, sub, report)
         return _transfer_text("pull", summary)
@@ -596,7 +608,7 @@ def server_pull(*, server: Server, what: Sequence[str], epoch_id: str, delete_re
     return summary
 
 
-def server_push_enqueue(*, server: Server, what: Sequence[str], epoch_id: str | None = None, user=None,
+def server_push_enqueue(*, server: Server, what: Sequence[str], epoch_id: str | None = None, user: User | None = None,
                         inline: bool = False) -> Job:
     """A ``cluster.push`` job for the server (one at a time per server)."""
     from cluster.services.jobs import job_enqueue
@@ -607,7 +619,7 @@ def server_push_enqueue(*, server: Server, what: Sequence[str], epoch_id: str | 
 
 
 def server_pull_enqueue(*, server: Server, what: Sequence[str], epoch_id: str, delete_remote: bool = False,
-                        user=None, inline: bool = False) -> Job:
+                        user: User | None = None, inline: bool = False) -> Job:
     """A ``cluster.pull`` job for the server (one at a time per server)."""
     from cluster.services.jobs import job_enqueue
 

@@ -8,9 +8,8 @@ import shutil
 
 import pytest
 
-from cluster.tests.servers.conftest import make_server
-from cluster.tests.sshd import ssh_client_key, ssh_cluster, ssh_servers  # noqa: F401
-from epoca_builder.tests.conftest import load_demo_rows
+from testing.servers import make_server
+from testing.demo import load_demo_rows
 from epoca_builder.tests.fuzzing import assert_power_commands_are_harmless, demo_path_parameters, fuzz_api
 
 pytestmark = [pytest.mark.django_db, pytest.mark.ssh, pytest.mark.slow]

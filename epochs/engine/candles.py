@@ -71,7 +71,7 @@ class Candles:
 
     @classmethod
     def empty(cls) -> Candles:
-        return cls(*([],) * len(COLUMNS))
+        return cls(*([],) * len(COLUMNS))  # type: ignore[arg-type]  # empty lists stand for empty columns
 
     @classmethod
     def concat(cls, parts: list[Candles]) -> Candles:

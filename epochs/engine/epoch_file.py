@@ -111,7 +111,7 @@ class EpochFile:
         return f"{self.epoch_id}.zip"
 
     @property
-    def model_regression_ids(self) -> list[str]:
+    def model_regression_ids(self) -> list[Any]:
         return [r.get("id") for r in self.model_certificate.get("model", {}).get("regressions", []) if isinstance(r, dict)]
 
 
@@ -475,7 +475,7 @@ def _weights_bytes(handle: h5py.File, max_objects: int) -> int:
     """Bytes of the file's datasets (the weights); 0 past ``max_objects`` objects (then nothing is trusted)."""
     total, seen = 0, 0
 
-    def visit(name, obj):
+    def visit(name: str, obj: object) -> bool | None:
         nonlocal total, seen
         seen += 1
         if seen > max_objects:
@@ -488,7 +488,7 @@ def _weights_bytes(handle: h5py.File, max_objects: int) -> int:
     return 0 if seen > max_objects else total
 
 
-def _variable_length(type_id) -> bool:
+def _variable_length(type_id: Any) -> bool:
     kind = type_id.get_class()
     return kind == h5py.h5t.VLEN or (kind == h5py.h5t.STRING and type_id.is_variable_str())
 
@@ -657,7 +657,8 @@ def position_window(prediction_ot: np.ndarray, normalized: np.ndarray, t: int, l
     return np.asarray(normalized[index - lookback:index], dtype=np.float64)
 
 
-def _verify_predictions(path, file, report, prediction_ot, normalized, predict, windows, samples) -> None:
+def _verify_predictions(path: Path, file: EpochFile, report: VerifyReport, prediction_ot: np.ndarray, normalized: np.ndarray,
+                        predict: Predictor, windows: int, samples: Mapping[str, Any]) -> None:
     model = file.model_certificate["model"]
     order = [r["id"] for r in model["regressions"]]
     lookbacks = {r["id"]: int(r["lookback"]) for r in model["regressions"]}
@@ -666,7 +667,7 @@ def _verify_predictions(path, file, report, prediction_ot, normalized, predict, 
     inputs: dict[str, list] = {rid: [] for rid in order}
     used = []
     for position in picked:
-        row = [position_window(prediction_ot, normalized, position["p"]["t"], lookbacks[rid]) for rid in order]
+        row: list[Any] = [position_window(prediction_ot, normalized, position["p"]["t"], lookbacks[rid]) for rid in order]
         if any(x is None for x in row):
             report.fail(f"position at {position['p']['t']}: no input window in the epoch's candles")
             continue

@@ -6,7 +6,7 @@ verification or an inspection can list them all.
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING, Any, Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Mapping, Sequence, TypeGuard
 
 from .epoch_params import validate_epoch_id
 from .errors import EpochParameterError
@@ -77,7 +77,7 @@ SUMMARY_KEYS = ("count", "mean", "std", "min", "25%", "50%", "75%", "max")
 METRICS = ("mean_absolute_error", "mean_squared_error")
 
 
-def _fields(obj: Any, spec: Mapping[str, str], where: str, problems: list[str]) -> bool:
+def _fields(obj: Any, spec: Mapping[str, str], where: str, problems: list[str]) -> TypeGuard[dict[str, Any]]:
     if not isinstance(obj, dict):
         problems.append(f"{where}: expected an object")
         return False
@@ -92,7 +92,7 @@ def _fields(obj: Any, spec: Mapping[str, str], where: str, problems: list[str]) 
 def _discovery(obj: Any, where: str, problems: list[str]) -> None:
     if not _fields(obj, {k: "number" for k in DISCOVERY_NUMBERS}, where, problems):
         return
-    hist = obj.get("points_hist")
+    hist: Any = obj.get("points_hist")
     if not _numbers(hist) or len(hist) != 10:
         problems.append(f"{where}.points_hist: expected 10 numbers (one per tenth of the test set)")
 
@@ -151,7 +151,7 @@ def _regression_certificate(rc: Any, where: str, problems: list[str]) -> None:
     kmc = rc.get("keras_model_config")
     if _fields(kmc, {"name": "string"}, f"{where}.keras_model_config", problems) and not isinstance(kmc.get("units"), list):
         problems.append(f"{where}.keras_model_config.units: must be a list (the GUI joins it)")
-    metric = rc.get("metric") if rc.get("metric") in METRICS else "mean_absolute_error"
+    metric: Any = rc.get("metric") if rc.get("metric") in METRICS else "mean_absolute_error"
     _fields(rc.get("training_history"), {k: "numbers" for k in ("loss", "val_loss", metric, f"val_{metric}")},
             f"{where}.training_history", problems)
     _fields(rc.get("test_ds_evaluation"), {k: "number" for k in METRICS}, f"{where}.test_ds_evaluation", problems)
@@ -179,7 +179,7 @@ def id_problems(epoch_config: Mapping, model_certificate: Mapping, regression_ce
         problems.append(f"prediction model id {model_id!r}: must not contain 'KR_' (the GUI reads it as a regression)")
     if model.get("id") != model_id:
         problems.append(f"prediction model id {model_id!r}: model.id is {model.get('id')!r}")
-    certified = [c.get("id") for c in regression_certificates]
+    certified: list[Any] = [c.get("id") for c in regression_certificates]
     duplicates = sorted({i for i in certified if certified.count(i) > 1})
     if duplicates:
         problems.append(f"regression certificates: duplicate id(s) {duplicates} (Epoca's install would roll back)")

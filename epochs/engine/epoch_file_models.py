@@ -19,12 +19,12 @@ import subprocess
 import sys
 import zipfile
 from pathlib import Path
-from typing import Mapping
+from typing import Any, Mapping
 
 REPO = Path(__file__).resolve().parents[2]
 
 
-def _emit(**event) -> None:
+def _emit(**event: Any) -> None:
     sys.stdout.write(json.dumps(event) + "\n")
     sys.stdout.flush()
 

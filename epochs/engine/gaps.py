@@ -1,6 +1,7 @@
 """Gap report: where candles are missing. Gaps are reported, never filled."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -71,7 +72,7 @@ def check_longest(report: GapReport, max_gap_minutes: int) -> None:
         )
 
 
-def receipt_lines(report: GapReport, *, format_utc) -> str:
+def receipt_lines(report: GapReport, *, format_utc: Callable[[int], str]) -> str:
     """The receipt's gap section: every gap inside the range, after the original's lines."""
     lines = ["", "Gaps In The 1-Minute Candles",
              f"Count: {report.count}", f"Missing Minutes: {report.missing_minutes}"]

@@ -11,9 +11,11 @@ from __future__ import annotations
 import io
 import zipfile
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
@@ -55,7 +57,7 @@ class ParsedCandles:
     interval_ms: int
 
 
-def utc(ms: int) -> str:
+def utc(ms: Any) -> str:  # an int or a numpy integer
     return datetime.fromtimestamp(ms / 1000, tz=timezone.utc).strftime("%Y-%m-%d %H:%M:%S.%f")[:-3] + " UTC"
 
 
@@ -224,7 +226,7 @@ def validate_candles(
     if n == 0:
         raise CandleValidationError(file, None, "no candles")
 
-    def check(bad: np.ndarray, rule) -> None:
+    def check(bad: np.ndarray, rule: Callable[..., str]) -> None:
         rows = np.flatnonzero(bad)
         if rows.size:
             i = int(rows[0])

@@ -249,9 +249,9 @@ def _load_month(
             raise StoreError(
                 f"first candle ({utc(after.candles.ot[0])}) is not after the last candle of {before.file}", file=after.file
             )
-    candles = Candles.concat([p.candles for p, _ in parsed])
+    joined = Candles.concat([p.candles for p, _ in parsed])
     flags = [flag for p, _ in parsed for flag in p.flags]
-    return [_stage(month, candles, [source for _, source in parsed], flags, complete, staging, interval_ms)], missing
+    return [_stage(month, joined, [source for _, source in parsed], flags, complete, staging, interval_ms)], missing
 
 
 def import_bundle(path: str | os.PathLike, store_dir: str | os.PathLike, *, progress: Progress | None = None) -> ImportReport:

@@ -1,6 +1,8 @@
 """Candlestick imports: the only writer of candle stores and CandlestickSet rows."""
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import re
 from typing import Callable
 
@@ -16,6 +18,11 @@ from epochs.engine.errors import CandleImportError
 from epochs.models import CandlestickSet
 from epochs.services.paths import candle_store_dir
 
+if TYPE_CHECKING:
+    from cluster.models import Job
+    from django.contrib.auth.models import User
+    from epochs.engine.store import Progress
+
 MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 DEFAULT_SET = "binance-btcusdt"
 
@@ -27,8 +34,9 @@ def candlestick_set_get_or_create(*, name: str = DEFAULT_SET, symbol: str = "BTC
 
 @transaction.atomic
 def candle_import_enqueue(
-    *, start_month: str, end_month: str, source: str | None = None, name: str = DEFAULT_SET, user=None, inline: bool = False
-):
+    *, start_month: str, end_month: str, source: str | None = None, name: str = DEFAULT_SET, user: User | None = None,
+    inline: bool = False,
+) -> Job:
     """Queue an import of Binance klines (monthly files, daily ones for the current month)."""
     for label, month in (("start_month", start_month), ("end_month", end_month)):
         if not MONTH.match(month or ""):
@@ -47,7 +55,7 @@ def candle_import_enqueue(
 
 
 @transaction.atomic
-def bundle_import_enqueue(*, path: str, name: str, user=None, inline: bool = False):
+def bundle_import_enqueue(*, path: str, name: str, user: User | None = None, inline: bool = False) -> Job:
     """Queue an import of the original tool's candlestick bundle (folder or zip)."""
     candle_set = candlestick_set_get_or_create(name=name)
     return job_enqueue(
@@ -56,7 +64,7 @@ def bundle_import_enqueue(*, path: str, name: str, user=None, inline: bool = Fal
     )
 
 
-def candle_import_run(*, candle_set: CandlestickSet, params: dict, progress) -> dict:
+def candle_import_run(*, candle_set: CandlestickSet, params: dict, progress: Progress) -> dict:
     """Run one import (called by the job handler) and refresh the set's summary."""
     store = candle_store_dir(candle_set.name)
     if "path" in params:

@@ -1,6 +1,8 @@
 """Epoch creation and lifecycle: the only writer of Epoch rows and epoch folders."""
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import os
 import shutil
 import tempfile
@@ -26,6 +28,12 @@ from epochs.models import CandlestickSet, Epoch
 from epochs.services.pages import epoch_disk_usage_record
 from epochs.services.paths import EPOCH_SUBDIRS, candle_store_dir, epoch_dir
 
+if TYPE_CHECKING:
+    from cluster.models import Job
+    from django.contrib.auth.models import User
+    from epochs.engine.store import Progress
+    from typing import Any
+
 # Fields of the Epoch row that the engine's EpochParams also checks (same names, except the
 # prediction interval).
 ENGINE_FIELDS = (
@@ -49,7 +57,9 @@ ORIGINAL_PRESET_VALUES = {"purge": False, "holdout_share": 0.0}
 
 
 @transaction.atomic
-def epoch_create(*, candlestick_set: CandlestickSet, user=None, inline: bool = False, **values) -> tuple[Epoch, object]:
+def epoch_create(
+    *, candlestick_set: CandlestickSet, user: User | None = None, inline: bool = False, **values: Any
+) -> tuple[Epoch, Job]:
     """Validate the parameters, save the epoch (status ``creating``) and queue its creation job.
 
     Every field problem is reported at once, keyed by field name: the ranges, the grid profile,
@@ -152,7 +162,7 @@ def _utc_or_raw(ms: int) -> str:
         return "not a time"
 
 
-def epoch_build(*, epoch: Epoch, progress) -> dict:
+def epoch_build(*, epoch: Epoch, progress: Progress) -> dict:
     """Build the epoch folder from the candle store (called by the creation job).
 
     The folder is assembled under a temporary name and renamed into place, so an epoch folder
@@ -178,7 +188,7 @@ def epoch_build(*, epoch: Epoch, progress) -> dict:
         raise
 
 
-def _build(epoch: Epoch, progress) -> dict:
+def _build(epoch: Epoch, progress: Progress) -> dict:
     params = _engine_params(epoch)
     progress(0, 4, "loading candles")
     store = candle_store_dir(epoch.candlestick_set.name)

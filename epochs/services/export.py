@@ -8,9 +8,11 @@ record, so the export can be run again.
 """
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import time
 from pathlib import Path
-from typing import Callable
+from typing import Any, Callable
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
@@ -25,6 +27,10 @@ from epochs.engine.epoch_file_models import predict_in_child
 from epochs.models import Epoch, EpochExport
 from epochs.services.pages import epoch_disk_usage_record
 from epochs.services.paths import epoch_dir, shown_path
+
+if TYPE_CHECKING:
+    from cluster.models import Job
+    from django.contrib.auth.models import User
 
 CERTIFICATES_DIR = "prediction_models/certificates"
 SAMPLES_FILE = "test_samples.json"
@@ -89,7 +95,7 @@ def export_readiness(*, epoch: Epoch, prediction_model_id: str, confirm_interval
     if not isinstance(certificate, dict) or certificate.get("id") != prediction_model_id:
         raise ApplicationError(f"{shown_path(path)}: expected one prediction model certificate with id {prediction_model_id!r}.")
     model = certificate.get("model") or {}
-    regression_ids = [r.get("id") for r in model.get("regressions") or [] if isinstance(r, dict)]
+    regression_ids: list[Any] = [r.get("id") for r in model.get("regressions") or [] if isinstance(r, dict)]
     if not regression_ids:
         raise ApplicationError(f"{shown_path(path)}: model.regressions lists no regression.")
     folder = epoch_dir(epoch.id)
@@ -127,8 +133,8 @@ def _reused_ids(epoch: Epoch, model_id: str, regression_ids: list[str], reexport
 
 
 @transaction.atomic
-def epoch_export_enqueue(*, epoch: Epoch, prediction_model_id: str, user=None, confirm_interval: bool = False,
-                         reexport: bool = False, inline: bool = False):
+def epoch_export_enqueue(*, epoch: Epoch, prediction_model_id: str, user: User | None = None, confirm_interval: bool = False,
+                         reexport: bool = False, inline: bool = False) -> Job:
     """Check readiness now (refusals are immediate) and queue the export job."""
     export_readiness(epoch=epoch, prediction_model_id=prediction_model_id, confirm_interval=confirm_interval, reexport=reexport)
     params = {"epoch_id": epoch.id, "prediction_model_id": prediction_model_id,
@@ -137,7 +143,7 @@ def epoch_export_enqueue(*, epoch: Epoch, prediction_model_id: str, user=None, c
 
 
 def epoch_export_run(*, epoch: Epoch, prediction_model_id: str, confirm_interval: bool = False, reexport: bool = False,
-                     user=None, predict: Predictor = predict_in_child,
+                     user: User | None = None, predict: Predictor = predict_in_child,
                      progress: Callable[[int, int, str], None] | None = None) -> EpochExport:
     """Write, verify (before the file takes its name), record and archive. Called by the job."""
     plan = export_readiness(epoch=epoch, prediction_model_id=prediction_model_id,
@@ -176,7 +182,9 @@ def epoch_export_run(*, epoch: Epoch, prediction_model_id: str, confirm_interval
     return export
 
 
-def _verify(epoch: Epoch, path: Path, predict: Predictor, regression_ids: list[str], name: str | None = None):
+def _verify(
+    epoch: Epoch, path: Path, predict: Predictor, regression_ids: list[str], name: str | None = None
+) -> epoch_file.VerifyReport:
     import pyarrow.parquet as pq
 
     table = pq.read_table(epoch_dir(epoch.id) / "candlesticks" / CANDLE_FILES["normalized_prediction_candlesticks"], columns=["ot", "c"])
@@ -193,7 +201,7 @@ def epoch_file_verify(*, export: EpochExport, predict: Predictor = predict_in_ch
     """Verify an exported file again (it may have been altered since); records the result."""
     path = safe_join(epoch_dir(export.epoch_id), export.file_path)
     if not path.exists():
-        report = {"ok": False, "problems": [f"{shown_path(path)} does not exist"]}
+        report: dict[str, Any] = {"ok": False, "problems": [f"{shown_path(path)} does not exist"]}
     else:
         regression_ids = list(export.regression_ids)
         report = _verify(export.epoch, path, predict, regression_ids).as_dict()
@@ -231,7 +239,7 @@ def epoch_archive(*, epoch: Epoch, export: EpochExport) -> dict:
     return record
 
 
-def _plain(value):
+def _plain(value: Any) -> Any:
     return value if value is None or isinstance(value, (str, int, float, bool, list, dict)) else str(value)
 
 
@@ -252,14 +260,14 @@ def export_download_path(export: EpochExport) -> Path:
 WITHDRAW_PERMISSION = "epochs.withdraw_export"
 
 
-def can_withdraw_export(user) -> bool:
+def can_withdraw_export(user: User | None) -> bool:
     """Administrators only: a superuser, or a user holding the ``epochs.withdraw_export`` permission."""
     return bool(user is not None and getattr(user, "is_active", False)
                 and (user.is_superuser or user.has_perm(WITHDRAW_PERMISSION)))
 
 
 @transaction.atomic
-def export_withdraw(*, epoch: Epoch, user, reason: str) -> EpochExport:
+def export_withdraw(*, epoch: Epoch, user: User | None, reason: str) -> EpochExport:
     """Withdraw an epoch's export so that it can change again: the reason is recorded, the zip kept.
 
     Until then an exported epoch is frozen: no retrain, no edited settings, no deletion.

@@ -23,6 +23,7 @@ from typing import Mapping, Sequence
 
 import numba as nb
 import numpy as np
+from numpy.typing import ArrayLike
 
 from epoca_builder.files import atomic_open, write_json
 from prediction_models.engine.rounding import nb_alter_by_pct, nb_pct_change, py_round
@@ -49,7 +50,8 @@ class Candles:
     c: np.ndarray
 
     @classmethod
-    def from_arrays(cls, name: str, ot, ct, o, h, l, c) -> "Candles":  # noqa: E741
+    def from_arrays(cls, name: str, ot: ArrayLike, ct: ArrayLike, o: ArrayLike, h: ArrayLike, l: ArrayLike,  # noqa: E741
+                    c: ArrayLike) -> "Candles":
         arrays = [np.ascontiguousarray(ot, dtype=np.int64), np.ascontiguousarray(ct, dtype=np.int64)]
         arrays += [np.ascontiguousarray(a, dtype=np.float64) for a in (o, h, l, c)]
         sizes = {a.shape for a in arrays}
@@ -107,7 +109,7 @@ def _features(x_last: np.ndarray, pred_last: np.ndarray, out: np.ndarray) -> Non
         out[i] = scaled if change > 0 else -scaled
 
 
-def feature_from_prediction(x_last, pred_last, refused=None) -> np.ndarray:
+def feature_from_prediction(x_last: ArrayLike, pred_last: ArrayLike, refused: ArrayLike | None = None) -> np.ndarray:
     """The original feature, vectorised: scaled % change of the last forecast vs the last input.
 
     ``c = pct_change(x_last, pred_last)`` (2 decimals); ``|c| < 0.01`` gives 0, ``|c| > 1`` is
@@ -129,7 +131,7 @@ def feature_from_prediction(x_last, pred_last, refused=None) -> np.ndarray:
     return out
 
 
-def refused_windows(values, lookback: int, highest: float, lowest: float) -> np.ndarray:
+def refused_windows(values: ArrayLike, lookback: int, highest: float, lowest: float) -> np.ndarray:
     """Per window of ``lookback`` consecutive values: True when Epoca refuses to predict from it.
 
     Epoca's prediction service requires ``max < highest`` and ``min > lowest`` over its input
@@ -142,7 +144,9 @@ def refused_windows(values, lookback: int, highest: float, lowest: float) -> np.
     return (windows.max(axis=1) >= highest) | (windows.min(axis=1) <= lowest)
 
 
-def features_from_forecasts(c_norm, lookback: int, pred_last, refused=None) -> np.ndarray:
+def features_from_forecasts(
+    c_norm: ArrayLike, lookback: int, pred_last: ArrayLike, refused: ArrayLike | None = None
+) -> np.ndarray:
     """Features of one regression from its last forecast step per test window.
 
     ``c_norm`` is the normalised close series of the test range (one value per prediction
@@ -173,7 +177,10 @@ def _block_extremes(h: np.ndarray, l: np.ndarray, block: int) -> tuple[np.ndarra
 
 
 @nb.njit(cache=True)
-def first_touch(h, l, bh, bl, block, start, upper, lower, high_first):  # noqa: E741
+def first_touch(
+    h: np.ndarray, l: np.ndarray, bh: np.ndarray, bl: np.ndarray, block: int, start: int,  # noqa: E741
+    upper: float, lower: float, high_first: bool,
+) -> tuple[int, bool]:
     """First minute ``j >= start`` with ``h[j] >= upper`` or ``l[j] <= lower``.
 
     Returns ``(j, hit_upper)``; ``j == len(h)`` when neither is ever reached. Within one
@@ -199,7 +206,9 @@ def first_touch(h, l, bh, bl, block, start, upper, lower, high_first):  # noqa: 
 
 
 @nb.njit(cache=True)
-def _labels(p_ot, p_o, first, m_ot, h, l, pcr):  # noqa: E741
+def _labels(
+    p_ot: np.ndarray, p_o: np.ndarray, first: int, m_ot: np.ndarray, h: np.ndarray, l: np.ndarray, pcr: float  # noqa: E741
+) -> np.ndarray:
     bh, bl = _block_extremes(h, l, _BLOCK)
     out = np.empty(len(p_ot) - first, dtype=np.int8)
     count = 0

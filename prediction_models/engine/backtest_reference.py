@@ -132,7 +132,9 @@ def backtest(
     return performance_record(money, settings, positions, balance, fees)
 
 
-def performance_record(money: TradeConstants, settings: BacktestSettings, positions, balance, fees) -> dict:
+def performance_record(
+    money: TradeConstants, settings: BacktestSettings, positions: list[dict], balance: float, fees: float
+) -> dict:
     """The ``IBacktestPerformance`` dict (with ``largest_balance_drawdown``)."""
     longs = [p for p in positions if p["t"] == 1]
     shorts = [p for p in positions if p["t"] == -1]

@@ -7,12 +7,15 @@ zero sum a neutral prediction. Reward and penalty are both 1. The result has the
 """
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+from typing import Any
+
 import numpy as np
 
 from prediction_models.engine.rounding import pct_of_total
 
 
-def _stat(function, values: np.ndarray) -> float:
+def _stat(function: Callable[[np.ndarray], Any], values: np.ndarray) -> float:
     return round(float(function(values if len(values) else np.zeros(1))), 6)
 
 
@@ -27,7 +30,7 @@ def points_samples(points_hist: np.ndarray) -> list:
     return [round(v, 2) for v in np.asarray(samples).tolist()]
 
 
-def discover(sums, labels) -> dict:
+def discover(sums: np.ndarray | Sequence[float], labels: np.ndarray | Sequence[int]) -> dict:
     """``IDiscovery`` of one feature-sum series against the labels of one requirement."""
     n = min(len(labels), len(sums))
     s = np.asarray(sums, dtype=np.float64)[:n]

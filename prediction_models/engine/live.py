@@ -16,6 +16,7 @@ from __future__ import annotations
 import dataclasses
 
 import numpy as np
+from numpy.typing import ArrayLike
 import pandas as pd
 from numpy.lib.stride_tricks import sliding_window_view
 
@@ -37,7 +38,7 @@ def history_needed(sma_window_size: int, lookback: int) -> int:
     return sma_window_size + lookback - 1
 
 
-def live_windows(closes, *, sma_window_size: int, lookback: int, highest: float, lowest: float) -> LiveWindows:
+def live_windows(closes: ArrayLike, *, sma_window_size: int, lookback: int, highest: float, lowest: float) -> LiveWindows:
     """Epoca's inputs for decisions at candles ``n .. len(closes) - 1`` (``n = history_needed``).
 
     Decision ``d`` reads ``closes[d : d + n]``: each SMA is computed from that slice alone,

@@ -19,7 +19,7 @@ _SORT_BELOW = 48  # below this many candidates an insertion sort is cheapest
 
 
 @nb.njit(cache=True)
-def _insertion_sort(values, n):
+def _insertion_sort(values: np.ndarray, n: int) -> None:
     for i in range(1, n):
         v = values[i]
         j = i - 1
@@ -30,7 +30,7 @@ def _insertion_sort(values, n):
 
 
 @nb.njit(cache=True)
-def kth_smallest(values, n, rank, work, counts):
+def kth_smallest(values: np.ndarray, n: int, rank: int, work: np.ndarray, counts: np.ndarray) -> float:
     """The ``rank``-th smallest (0-based) of ``values[:n]``; ``work`` (>= n) and ``counts``
     (>= ``BUCKETS``) are scratch space, ``values`` is left untouched."""
     source = values
@@ -82,7 +82,7 @@ def kth_smallest(values, n, rank, work, counts):
 
 
 @nb.njit(cache=True)
-def median(values, n, work, counts):
+def median(values: np.ndarray, n: int, work: np.ndarray, counts: np.ndarray) -> float:
     """``np.median(values[:n])`` for ``n >= 1`` (the mean of the two middle values when ``n`` is even)."""
     half = n // 2
     upper = kth_smallest(values, n, half, work, counts)

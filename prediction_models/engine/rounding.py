@@ -45,7 +45,7 @@ def py_round(x: float, ndigits: int) -> float:
     p, e = _two_product(ax, scale)
     if p >= 4503599627370496.0:  # 2**52: already an integer at this scale
         return x
-    n = math.floor(p)
+    n: float = math.floor(p)
     f = p - n  # exact: the fractional part of a double is a double
     if f == 0.0:
         up = False  # the exact value is n, or n plus or minus a tiny error: rounds to n

@@ -2,11 +2,15 @@
 from __future__ import annotations
 
 import dataclasses
-from typing import Sequence
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Sequence
 
 import numpy as np
 
 from prediction_models.engine.rounding import alter_by_pct, pct_change
+
+if TYPE_CHECKING:
+    from prediction_models.engine.assets import Candles
 
 
 @dataclasses.dataclass(frozen=True)
@@ -56,7 +60,7 @@ class TradeConstants:
         )
 
 
-def feature_sums(features: np.ndarray, rows: Sequence[int]) -> list[float]:
+def feature_sums(features: np.ndarray, rows: Sequence[int] | np.ndarray) -> list[float]:
     """``sum(feature_list)`` per index, left to right as Python's ``sum`` adds them."""
     selected = features[list(rows)].T.tolist()
     return [sum(values) for values in selected]
@@ -78,7 +82,7 @@ def largest_balance_drawdown(initial_balance: float, balances: Sequence[float]) 
     return min(pct_change(history[i], min(history[i + 1 :])) for i in range(len(history) - 1))
 
 
-def extra_metrics(performance: dict, minutes, first_minute: int, last_minute: int) -> dict:
+def extra_metrics(performance: dict, minutes: Candles, first_minute: int, last_minute: int) -> dict:
     """Figures the original did not report, over the minutes the backtest walked.
 
     * ``buy_and_hold_pct``: % change from the first walked minute's open to the last one's close.
@@ -120,7 +124,7 @@ def extra_metrics(performance: dict, minutes, first_minute: int, last_minute: in
     }
 
 
-def _with_previous_balance(performance: dict):
+def _with_previous_balance(performance: dict) -> Iterator[tuple[dict, float]]:
     previous = performance["initial_balance"]
     for position in performance["positions"]:
         yield position, previous

@@ -80,6 +80,9 @@ class ConfigChunk(models.Model):
         ordering = ["search", "index"]
         constraints = [models.UniqueConstraint(fields=["search", "index"], name="pm_chunk_unique_index")]
 
+    def __str__(self) -> str:
+        return f"{self.search} chunk {self.index} [{self.start}, {self.stop})"
+
 
 class ProfitableConfig(models.Model):
     """A config that passed the filter on the selection period; its index says which one."""
@@ -99,3 +102,6 @@ class ProfitableConfig(models.Model):
     class Meta:
         ordering = ["-profit"]
         constraints = [models.UniqueConstraint(fields=["search", "config_index"], name="pm_profitable_once")]
+
+    def __str__(self) -> str:
+        return f"{self.search} config {self.config_index}"

@@ -9,6 +9,8 @@ the selection period.
 """
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import hashlib
 import time
 
@@ -32,11 +34,19 @@ from prediction_models.engine.trading import extra_metrics, feature_sums
 from prediction_models.models import PredictionModel, PredictionModelSearch, ProfitableConfig
 from prediction_models.services import paths
 from prediction_models.services.certificates import validate_certificate
-from prediction_models.services.periods import periods
+from prediction_models.services.periods import Period, periods
 from prediction_models.services.search import backtest_settings
 
+if TYPE_CHECKING:
+    from cluster.models import Job
+    from collections.abc import Callable, Sequence
+    from django.contrib.auth.models import User
+    from django.db.models import QuerySet
+    from prediction_models.engine.trading import BacktestSettings
+    from typing import Any
 
-def models_build_enqueue(*, search: PredictionModelSearch, limit: int, user=None, inline: bool = False):
+
+def models_build_enqueue(*, search: PredictionModelSearch, limit: int, user: User | None = None, inline: bool = False) -> Job:
     if search.status not in (SearchStatus.SEARCHED, SearchStatus.BUILT):
         raise ApplicationError(f"Search #{search.pk} has not searched its whole config space yet.")
     if limit < 1:
@@ -47,7 +57,7 @@ def models_build_enqueue(*, search: PredictionModelSearch, limit: int, user=None
                        inline=inline, dedup_key=f"pm-build-{search.pk}")
 
 
-def ranked_configs(search: PredictionModelSearch):
+def ranked_configs(search: PredictionModelSearch) -> QuerySet[ProfitableConfig]:
     return search.profitable_configs.order_by("-profit", "-accuracy", "config_index")
 
 
@@ -69,7 +79,9 @@ def _metrics(performance: dict, assets: PredictionModelAssets) -> dict:
     return extra_metrics(performance, assets.minutes, 0, max(0, end - 1))
 
 
-def holdout_backtest(assets: PredictionModelAssets, config: ProfitableConfig, min_sums: tuple[float, float], settings):
+def holdout_backtest(
+    assets: PredictionModelAssets, config: ProfitableConfig, min_sums: tuple[float, float], settings: BacktestSettings
+) -> tuple[dict, dict]:
     """The holdout period traded with the selection's min sums, from a fresh initial balance."""
     rows = assets.feature_rows(config.regression_ids)
     performance = backtest_reference.backtest(
@@ -79,7 +91,7 @@ def holdout_backtest(assets: PredictionModelAssets, config: ProfitableConfig, mi
     return accepted_discovery(assets, rows, config.price_change_requirement), _with_sums(performance)
 
 
-def accepted_discovery(assets: PredictionModelAssets, rows, pcr: float) -> dict:
+def accepted_discovery(assets: PredictionModelAssets, rows: Sequence[int] | np.ndarray, pcr: float) -> dict:
     """Discovery over the rows Epoca would predict on (refused rows have no sum)."""
     sums = np.asarray(feature_sums(assets.features, rows))
     labels = assets.labels[float(pcr)]
@@ -90,7 +102,8 @@ def accepted_discovery(assets: PredictionModelAssets, rows, pcr: float) -> dict:
 
 def certificate_build(
     *, search: PredictionModelSearch, config: ProfitableConfig, creation: int, selection_assets: PredictionModelAssets,
-    holdout_assets: PredictionModelAssets | None, regression_configs: dict, bounds, markets: dict,
+    holdout_assets: PredictionModelAssets | None, regression_configs: dict, bounds: tuple[Period, Period | None],
+    markets: dict,
 ) -> dict:
     settings = backtest_settings(search.epoch)
     pcr = config.price_change_requirement
@@ -121,7 +134,7 @@ def certificate_build(
         "metrics": _metrics(performance, selection_assets),
         "holdout": None,
     }
-    if holdout_assets is not None:
+    if holdout_assets is not None and holdout is not None:  # both or neither
         hold_discovery, hold_performance = holdout_backtest(holdout_assets, config, min_sums, settings)
         cert["holdout"] = {"test_ds_start": holdout.start, "test_ds_end": holdout.end, "discovery": hold_discovery,
                            "backtest": hold_performance, "metrics": _metrics(hold_performance, holdout_assets),
@@ -129,7 +142,7 @@ def certificate_build(
     return _finite(cert)
 
 
-def _finite(value):
+def _finite(value: Any) -> Any:
     """JSON has no NaN/Infinity: undefined ratios become null."""
     if isinstance(value, float) and not np.isfinite(value):
         return None
@@ -140,7 +153,7 @@ def _finite(value):
     return value
 
 
-def models_build(*, search: PredictionModelSearch, limit: int, progress=None) -> list[PredictionModel]:
+def models_build(*, search: PredictionModelSearch, limit: int, progress: Callable[[int, int, str], None] | None = None) -> list[PredictionModel]:
     """Certificates of the ``limit`` best profitable configs; replaces the search's earlier build."""
     directory = paths.assets_dir(search)
     if not (directory / ASSETS_FILE).exists():

@@ -3,7 +3,9 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Iterable
 from numbers import Number
+from typing import Any
 
 DISCOVERY_NUMBERS = (
     "neutral_num", "increase_num", "decrease_num", "neutral_outcome_num", "increase_outcome_num", "decrease_outcome_num",
@@ -28,23 +30,23 @@ class CertificateError(ValueError):
     """A certificate that does not match what Epoca reads."""
 
 
-def _number(value) -> bool:
-    return isinstance(value, Number) and not isinstance(value, bool) and math.isfinite(value)
+def _number(value: Any) -> bool:
+    return isinstance(value, Number) and not isinstance(value, bool) and math.isfinite(value)  # type: ignore[arg-type]  # JSON numbers are real
 
 
-def _require(condition: bool, where: str, rule: str) -> None:
+def _require(condition: object, where: str, rule: str) -> None:
     if not condition:
         raise CertificateError(f"{where}: {rule}")
 
 
-def _numbers(obj: dict, keys, where: str) -> None:
+def _numbers(obj: Any, keys: Iterable[str], where: str) -> None:
     _require(isinstance(obj, dict), where, "must be an object")
     for key in keys:
         _require(key in obj, f"{where}.{key}", "missing")
         _require(_number(obj[key]), f"{where}.{key}", f"must be a finite number, got {obj[key]!r}")
 
 
-def validate_discovery(discovery: dict, where: str) -> None:
+def validate_discovery(discovery: Any, where: str) -> None:
     _numbers(discovery, DISCOVERY_NUMBERS, where)
     for key in DISCOVERY_LISTS:
         _require(isinstance(discovery.get(key), list) and all(_number(v) for v in discovery[key]),
@@ -52,7 +54,7 @@ def validate_discovery(discovery: dict, where: str) -> None:
     _require(len(discovery["points_hist"]) == 10, f"{where}.points_hist", "must hold 10 values")
 
 
-def validate_backtest(backtest: dict, where: str, regressions: int) -> None:
+def validate_backtest(backtest: Any, where: str, regressions: int) -> None:
     _numbers(backtest, BACKTEST_NUMBERS, where)
     _require(isinstance(backtest.get("positions"), list), f"{where}.positions", "must be a list")
     for i, position in enumerate(backtest["positions"]):
@@ -71,12 +73,12 @@ def validate_backtest(backtest: dict, where: str, regressions: int) -> None:
 
 def validate_certificate(cert: dict, epoch_id: str) -> None:
     """Raise :class:`CertificateError` naming the first key that Epoca would misread."""
-    cid = cert.get("id")
+    cid: Any = cert.get("id")
     _require(isinstance(cid, str) and 30 <= len(cid) <= 200, "id", f"must be a string of 30-200 characters, got {cid!r}")
     _require(re.fullmatch(re.escape(epoch_id) + r"_[0-9a-f]{32}", cid) is not None and "KR_" not in cid, "id",
              f"must be {epoch_id}_<32 hex> without 'KR_'")
     _numbers(cert, ("creation", "test_ds_start", "test_ds_end"), "certificate")
-    model = cert.get("model")
+    model: Any = cert.get("model")
     _numbers(model, MODEL_NUMBERS, "model")
     _require(model.get("id") == cid, "model.id", "must equal the certificate id")
     _require(model.get("min_sum_function") in ("mean", "median"), "model.min_sum_function", "must be mean or median")

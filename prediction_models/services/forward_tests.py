@@ -10,6 +10,8 @@ follow the builder's signal rule, which Epoca's live core does not trade on (EPO
 """
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import dataclasses
 import sys
 from pathlib import Path
@@ -35,6 +37,12 @@ from prediction_models.selectors import model_certificate
 from prediction_models.services.build import _finite, _metrics, _with_sums, accepted_discovery
 from prediction_models.services.search import backtest_settings
 
+if TYPE_CHECKING:
+    from cluster.models import Job
+    from django.contrib.auth.models import User
+    from epochs.models import Epoch
+    from typing import Any
+
 FORWARD_TESTS = "prediction_models/forward_tests"
 RESULT_FILE = "forward_test.json"
 WINDOWS_FILE = "windows.npy"
@@ -44,22 +52,24 @@ def forward_test_dir(forward_test: ForwardTest) -> Path:
     return safe_join(epoch_dir(forward_test.prediction_model.search.epoch_id), FORWARD_TESTS, str(forward_test.pk))
 
 
-def _store_end(epoch) -> int:
+def _store_end(epoch: Epoch) -> int:
     months = candle_store.read_manifest(candle_store_dir(epoch.candlestick_set.name))["months"]
     return max(int(entry["last_ct"]) for entry in months.values()) if months else 0
 
 
 @transaction.atomic
-def forward_test_create(*, model: PredictionModel, start: int, end: int, user=None, inline: bool = False):
+def forward_test_create(
+    *, model: PredictionModel, start: int, end: int, user: User | None = None, inline: bool = False
+) -> tuple[ForwardTest, Job]:
     """Check the range and queue the forward test's job: ``(forward test, job)``.
 
     The range must start at or after the end of the model's epoch (any earlier candle was seen
     while building it) and lie within the imported candles.
     """
     epoch = model.search.epoch
-    if start <= int(epoch.end):
+    if start <= int(epoch.end):  # type: ignore[arg-type]  # a model's epoch was built: it has its end
         raise ApplicationError(
-            f"A forward test must start after the end of epoch {epoch.id} ({utc(int(epoch.end))}); "
+            f"A forward test must start after the end of epoch {epoch.id} ({utc(int(epoch.end))}); "  # type: ignore[arg-type]
             f"{utc(int(start))} is not."
         )
     if end <= start:
@@ -87,7 +97,7 @@ class ForwardInputs:
     forecast_steps: int
 
 
-def _as_engine(candles) -> Candles:
+def _as_engine(candles: Any) -> Candles:
     return Candles.from_arrays("candles", candles.ot, candles.ct, candles.o, candles.h, candles.l, candles.c)
 
 

@@ -1,26 +1,31 @@
 """Where a search's and a built model's files live inside the epoch folder."""
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from pathlib import Path
 
 from epoca_builder.files import safe_join
 from epochs.services.paths import epoch_dir
+
+if TYPE_CHECKING:
+    from prediction_models.models import PredictionModelSearch
 
 ASSETS = "prediction_models/assets"
 CERTIFICATES = "prediction_models/certificates"
 BUILD_FILE = "prediction_models/build.json"
 
 
-def assets_dir(search) -> Path:
+def assets_dir(search: PredictionModelSearch) -> Path:
     """Selection-period assets (``assets.npz``, the JSON export) of one search."""
     return safe_join(epoch_dir(search.epoch_id), ASSETS, str(search.pk))
 
 
-def holdout_assets_dir(search) -> Path:
+def holdout_assets_dir(search: PredictionModelSearch) -> Path:
     return assets_dir(search) / "holdout"
 
 
-def features_dir(search) -> Path:
+def features_dir(search: PredictionModelSearch) -> Path:
     """One ``<regression id>.npy`` of features over the whole test range per regression."""
     return assets_dir(search) / "features"
 

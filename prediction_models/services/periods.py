@@ -10,6 +10,8 @@ reaches a normalisation bound have no features (NaN): Epoca would refuse to pred
 """
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import dataclasses
 
 import numpy as np
@@ -18,6 +20,11 @@ from epochs.engine.epoch import read_epoch_candles
 from epochs.engine.ranges import EpochRanges, epoch_ranges
 from epochs.services.paths import epoch_dir
 from prediction_models.engine.assets import Candles, PredictionModelAssets, build_assets
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+    from epochs.models import Epoch
+    from typing import Any
 
 
 @dataclasses.dataclass(frozen=True)
@@ -30,18 +37,19 @@ class Period:
     end: int  # ms: close time of the last candle
 
 
-def search_ranges(epoch) -> EpochRanges:
+def search_ranges(epoch: Epoch) -> EpochRanges:
     return epoch_ranges(
-        rows=int(epoch.prediction_rows), train_split=epoch.train_split, lookback=epoch.regression_lookback,
+        rows=int(epoch.prediction_rows),  # type: ignore[arg-type]  # a built epoch has its rows
+        train_split=epoch.train_split, lookback=epoch.regression_lookback,
         predictions=epoch.regression_predictions, holdout_share=epoch.holdout_share, purge=epoch.purge,
     )
 
 
-def _as_engine(candles) -> Candles:
+def _as_engine(candles: Any) -> Candles:
     return Candles.from_arrays("candles", candles.ot, candles.ct, candles.o, candles.h, candles.l, candles.c)
 
 
-def periods(epoch, prediction_candles) -> tuple[Period, Period | None]:
+def periods(epoch: Epoch, prediction_candles: Any) -> tuple[Period, Period | None]:
     ranges = search_ranges(epoch)
     ot, ct = prediction_candles.ot, prediction_candles.ct
 
@@ -54,7 +62,7 @@ def periods(epoch, prediction_candles) -> tuple[Period, Period | None]:
 
 
 def period_assets(
-    epoch, features: dict[str, np.ndarray], pcrs, lookback: int, predictions: int
+    epoch: Epoch, features: dict[str, np.ndarray], pcrs: Sequence[float], lookback: int, predictions: int
 ) -> tuple[PredictionModelAssets, PredictionModelAssets | None, Period, Period | None]:
     """``(selection assets, holdout assets or None, selection period, holdout period or None)``.
 

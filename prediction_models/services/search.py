@@ -1,6 +1,8 @@
 """Searches: freeze the config space, build the assets, run the space in chunks."""
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import functools
 import time
 from pathlib import Path
@@ -26,6 +28,14 @@ from prediction_models.services import paths
 from prediction_models.services.periods import period_assets, search_ranges
 from regressions.models import RegressionSelection
 
+if TYPE_CHECKING:
+    from cluster.jobs.context import JobContext
+    from cluster.models import Job
+    from collections.abc import Callable
+    from datetime import datetime
+    from django.contrib.auth.models import User
+    from epochs.models import Epoch
+
 DEFAULT_CHUNK_SIZE = 20_000
 # A chunk on a cluster server reads assets.npz and the spec only: the holdout period, the
 # predicted features and the JSON export of the assets stay here.
@@ -37,7 +47,7 @@ NOT_SENT_TO_SERVERS = ("holdout", "features", "features.json", "labels.json", "l
 
 @transaction.atomic
 def search_initialize(
-    *, selection: RegressionSelection, user=None, regressions_per_model: list[int] | None = None,
+    *, selection: RegressionSelection, user: User | None = None, regressions_per_model: list[int] | None = None,
     chunk_size: int = DEFAULT_CHUNK_SIZE, inline: bool = False,
 ) -> tuple[PredictionModelSearch, object]:
     """Create a search of ``selection`` with the epoch's config-space settings; queue its assets job."""
@@ -67,7 +77,7 @@ def search_initialize(
     return search, search_initialize_enqueue(search=search, user=user, inline=inline)
 
 
-def search_initialize_enqueue(*, search: PredictionModelSearch, user=None, inline: bool = False):
+def search_initialize_enqueue(*, search: PredictionModelSearch, user: User | None = None, inline: bool = False) -> Job:
     return job_enqueue(kind="prediction_models.initialize", target=search, user=user, inline=inline,
                        dedup_key=f"pm-initialize-{search.pk}")
 
@@ -144,7 +154,7 @@ def assets_export_json(*, search: PredictionModelSearch) -> list[str]:
 # ---------------------------------------------------------------------------- find
 
 
-def search_find_enqueue(*, search: PredictionModelSearch, user=None, inline: bool = False):
+def search_find_enqueue(*, search: PredictionModelSearch, user: User | None = None, inline: bool = False) -> Job:
     if search.status not in (SearchStatus.READY, SearchStatus.SEARCHING, SearchStatus.SEARCHED, SearchStatus.BUILT):
         raise ApplicationError(f"Search #{search.pk} is {search.get_status_display().lower()}; build its assets first.")
     chunks_ensure(search=search)
@@ -178,7 +188,7 @@ def _loaded(directory: str, sha256: str) -> tuple:
     return assets, {}
 
 
-def backtest_settings(epoch) -> BacktestSettings:
+def backtest_settings(epoch: Epoch) -> BacktestSettings:
     return BacktestSettings(position_size=epoch.position_size, leverage=epoch.leverage, exchange_fee=epoch.exchange_fee,
                             idle_minutes=epoch.idle_minutes_on_position_close)
 
@@ -189,7 +199,9 @@ def chunk_spec(search: PredictionModelSearch) -> dict:
                                 "idle_minutes": b.idle_minutes})
 
 
-def chunk_run(*, chunk: ConfigChunk, progress=None, should_stop=None) -> dict:
+def chunk_run(
+    *, chunk: ConfigChunk, progress: Callable[[int, int, str], None] | None = None, should_stop: Callable[[], bool] | None = None
+) -> dict:
     """Evaluate one chunk on the selection period and record it; a done chunk is skipped."""
     if chunk.done:
         return {"chunk": chunk.index, "skipped": "done already"}
@@ -198,7 +210,7 @@ def chunk_run(*, chunk: ConfigChunk, progress=None, should_stop=None) -> dict:
     assets, markets = _loaded(str(paths.assets_dir(search)), search.assets_sha256)
     started = time.monotonic()
 
-    def report(evaluated, total, found_here):
+    def report(evaluated: int, total: int, found_here: int) -> None:
         if progress:
             rate = evaluated / max(time.monotonic() - started, 1e-6)
             progress(evaluated, total, progress_message(search, rate, found_here))
@@ -209,7 +221,7 @@ def chunk_run(*, chunk: ConfigChunk, progress=None, should_stop=None) -> dict:
     return chunk_record(chunk=chunk, found=found, space=search_space(search), seconds=time.monotonic() - started)
 
 
-def chunk_run_on_server(ctx, *, chunk: ConfigChunk) -> dict:
+def chunk_run_on_server(ctx: JobContext, *, chunk: ConfigChunk) -> dict:
     """Evaluate a chunk on the job's cluster server, pull its result back (verified) and record it."""
     from cluster.services.remote_jobs import PYTHON, run_remote
     from epoca_builder.files import read_json, write_json
@@ -277,7 +289,7 @@ def chunk_record(*, chunk: ConfigChunk, found: list[tuple[int, dict]], space: Se
     return {"chunk": chunk.index, "evaluated": evaluated, "profitable": len(rows), "seconds": round(seconds, 3)}
 
 
-def _now():
+def _now() -> datetime:
     from django.utils import timezone
 
     return timezone.now()

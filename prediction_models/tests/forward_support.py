@@ -14,12 +14,12 @@ from epochs.engine.candles import Candles, write_parquet
 from epochs.models import CandlestickSet
 from epochs.services.epochs import epoch_create
 from epochs.services.paths import candle_store_dir, epoch_dir
-from epochs.tests.conftest import import_months
+from testing.candles import import_months
 from regressions.models import TrainingBatch
 from regressions.services.grid import configs_plan, configs_record
 from regressions.services.selection import selection_create
 from regressions.services.training import batch_train_enqueue
-from regressions.tests.conftest import SMOKE_SETTINGS
+from testing.smoke import SMOKE_SETTINGS
 
 MONTHS = ("2023-12", "2024-03")
 STORE = "binance-btcusdt-2024"

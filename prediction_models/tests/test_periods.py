@@ -6,7 +6,7 @@ from epochs.engine.epoch import read_epoch_candles
 from epochs.services.paths import epoch_dir
 from prediction_models.engine.assets import Candles, build_assets
 from prediction_models.services.periods import period_assets
-from regressions.tests.conftest import make_smoke_epoch
+from testing.smoke import make_smoke_epoch
 
 pytestmark = pytest.mark.django_db
 

@@ -9,7 +9,7 @@ from django.test.utils import CaptureQueriesContext
 from epochs.models import CandlestickSet, Epoch
 from prediction_models.engine import report
 from prediction_models.engine.ebe import prediction_model_evaluation
-from prediction_models.tests.fakes import fake_model, fake_search, position
+from testing.prediction_model_fakes import fake_model, fake_search, position
 
 pytestmark = pytest.mark.django_db
 
@@ -88,7 +88,7 @@ def test_the_api_says_no_losses_instead_of_infinity_and_serves_ebe(api_client, m
 
 
 def test_ebe_of_the_hand_made_model():
-    from prediction_models.tests.fakes import backtest, DISCOVERY
+    from testing.prediction_model_fakes import backtest, DISCOVERY
 
     ebe = prediction_model_evaluation({"backtest": backtest(MIXED), "discovery": DISCOVERY})
     items = {i["name"]: i["points"] for c in ebe["categories"] for i in c["items"] if c["name"] == "Backtest"}

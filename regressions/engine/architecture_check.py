@@ -24,13 +24,14 @@ def main() -> None:
 
     from regressions.engine.architectures import build_model
 
-    configs = json.loads(open(args.file).read())
+    with open(args.file) as handle:
+        configs = json.load(handle)
     for done, keras_model in enumerate(configs, start=1):
         try:
             build_model(keras_model, args.lookback, args.predictions)
         except Exception as exc:  # any Keras refusal names the config
             emit(error=f"{keras_model.get('name')} {json.dumps(keras_model)} does not build: {exc}")
-            raise SystemExit(1)
+            raise SystemExit(1) from None
         tf.keras.backend.clear_session()
         emit(progress=[done, len(configs), f"built {keras_model['name']}"])
     emit(result={"architectures": len(configs)})

@@ -80,7 +80,7 @@ def _all_templates() -> dict[str, TemplateSpec]:
 TEMPLATES: dict[str, TemplateSpec] = _all_templates()
 
 
-def template_spec(name: str) -> TemplateSpec:
+def template_spec(name: Any) -> TemplateSpec:
     """Return the spec of a template name, or raise naming the known ones."""
     try:
         return TEMPLATES[name]
@@ -150,7 +150,7 @@ def validate_keras_model_config(config: Mapping[str, Any], lookback: int | None 
     return spec
 
 
-def build_model(keras_model_config: Mapping[str, Any], lookback: int, predictions: int):
+def build_model(keras_model_config: Mapping[str, Any], lookback: int, predictions: int) -> Any:
     """Validate ``keras_model_config`` and return the uncompiled ``tf.keras.Sequential``."""
     for field, value in (("lookback", lookback), ("predictions", predictions)):
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:

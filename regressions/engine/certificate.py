@@ -9,7 +9,8 @@ and a NaN metric means the training itself failed.
 from __future__ import annotations
 
 import math
-from typing import Any, Callable, Mapping
+from pathlib import Path
+from typing import Any, Callable, Iterable, Mapping, TypeGuard
 
 import numpy as np
 import pandas as pd
@@ -201,11 +202,11 @@ def build_certificate(
 
 # ---------------------------------------------------------------- validation
 
-def _is_number(value: Any) -> bool:
+def _is_number(value: Any) -> TypeGuard[int | float]:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
-def _is_int(value: Any) -> bool:
+def _is_int(value: Any) -> TypeGuard[int]:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
@@ -216,6 +217,7 @@ def _number_list(value: Any) -> bool:
 def _find_non_finite(value: Any, path: str) -> str | None:
     if isinstance(value, float) and not math.isfinite(value):
         return path
+    items: Iterable[tuple[Any, Any]]
     if isinstance(value, dict):
         items = value.items()
     elif isinstance(value, (list, tuple)):
@@ -229,7 +231,7 @@ def _find_non_finite(value: Any, path: str) -> str | None:
     return None
 
 
-def _check(condition: bool, cert_id: Any, field: str, rule: str) -> None:
+def _check(condition: object, cert_id: Any, field: str, rule: str) -> None:
     if not condition:
         raise CertificateError(f"certificate {cert_id!r}: {field}: {rule}")
 
@@ -404,7 +406,7 @@ def corrected_best_epoch(cert: Mapping[str, Any]) -> int | None:
     return None
 
 
-def correct_best_epoch_file(path) -> int | None:
+def correct_best_epoch_file(path: str | Path) -> int | None:
     """Rewrite one certificate file (or a batched list of them) counting ``best_epoch`` from 1.
 
     Returns the corrected best epoch of a single certificate (None when nothing changed).

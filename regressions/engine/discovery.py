@@ -12,7 +12,7 @@ exactly, so the two paths never differ by a last-digit tie.
 """
 from __future__ import annotations
 
-from typing import Sequence
+from typing import Any, Callable, Sequence
 
 import numpy as np
 
@@ -98,7 +98,7 @@ def pct_change_array(old: np.ndarray, new: np.ndarray) -> np.ndarray:
 
 # ---------------------------------------------------------------- shared builder
 
-def _stat(values: np.ndarray, fn) -> float:
+def _stat(values: np.ndarray, fn: Callable[[np.ndarray], Any]) -> float:
     return round(float(fn(values)), 6) if values.size else 0.0
 
 

@@ -186,5 +186,5 @@ def regression_evaluation(cert: Mapping[str, Any]) -> dict:
     ])
 
 
-def _last(values: Sequence[float]):
+def _last(values: Sequence[float]) -> float | None:
     return values[-1] if values else None

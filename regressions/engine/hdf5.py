@@ -39,7 +39,7 @@ class H5Metadata:
 
 
 def save_regression_files(
-    model, directory: str | Path, *, regression_id: str, description: str, lookback: int, predictions: int
+    model: Any, directory: str | Path, *, regression_id: str, description: str, lookback: int, predictions: int
 ) -> tuple[Path, Path]:
     """Write ``model.keras`` and ``model.h5`` into ``directory``; returns both paths."""
     directory = Path(directory)
@@ -58,7 +58,7 @@ def save_regression_files(
 
 
 def write_legacy_h5(
-    model, path: str | Path, *, regression_id: str, description: str, lookback: int, predictions: int
+    model: Any, path: str | Path, *, regression_id: str, description: str, lookback: int, predictions: int
 ) -> Path:
     """Write the Keras-2 HDF5 model with Epoca's four root attributes, atomically."""
     import tensorflow as tf

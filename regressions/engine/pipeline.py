@@ -31,7 +31,7 @@ from regressions.engine import certificate as certificates
 from regressions.engine.discovery import regression_discovery
 from regressions.engine.hdf5 import save_regression_files
 from regressions.engine.training import Hyperparameters, TrainingSettings, discard_checkpoint, train_regression
-from regressions.engine.windows import build_windows
+from regressions.engine.windows import RegressionWindows, build_windows
 
 CERTIFICATE = "certificate.json"
 SAMPLES = "test_samples.json"
@@ -183,7 +183,7 @@ def train_config(
     return certificate
 
 
-def period_slices(windows, holdout_row: int) -> tuple[slice, slice | None]:
+def period_slices(windows: RegressionWindows, holdout_row: int) -> tuple[slice, slice | None]:
     """The test windows of the selection period and of the holdout, as slices of the test windows.
 
     Like the prediction-model assets: window ``t`` of the test range decides at row
@@ -199,7 +199,7 @@ def period_slices(windows, holdout_row: int) -> tuple[slice, slice | None]:
     return slice(0, selection_count), slice(holdout_first, windows.test_size)
 
 
-def period_figures(windows, predictions: np.ndarray, part) -> dict:
+def period_figures(windows: RegressionWindows, predictions: np.ndarray, part: slice | np.ndarray) -> dict:
     """``test_size``, ``test_ds_evaluation`` and ``discovery`` of some test windows (a slice or a mask)."""
     from regressions.engine.training import evaluate
 
@@ -211,12 +211,12 @@ def period_figures(windows, predictions: np.ndarray, part) -> dict:
     }
 
 
-def holdout_figures(windows, predictions: np.ndarray, holdout: slice) -> dict:
+def holdout_figures(windows: RegressionWindows, predictions: np.ndarray, holdout: slice) -> dict:
     """The holdout's figures without the windows Epoca refuses: an input at or beyond a bound."""
     x = np.asarray(windows.test_x)[holdout]
     refused = (x.max(axis=1) >= 1) | (x.min(axis=1) <= 0)
     accepted = np.flatnonzero(~refused) + holdout.start
-    figures = {"refused_windows": int(refused.sum())}
+    figures: dict[str, Any] = {"refused_windows": int(refused.sum())}
     if len(accepted):
         figures.update(period_figures(windows, predictions, accepted))
     else:
@@ -224,7 +224,7 @@ def holdout_figures(windows, predictions: np.ndarray, holdout: slice) -> dict:
     return figures
 
 
-def test_samples(windows, predictions: np.ndarray, count: int = SAMPLE_WINDOWS) -> list[dict]:
+def test_samples(windows: RegressionWindows, predictions: np.ndarray, count: int = SAMPLE_WINDOWS) -> list[dict]:
     """A few evenly spaced test windows (input, real and predicted path) for the regression page."""
     picks = np.linspace(0, windows.test_size - 1, count).astype(int)
     start = windows.test_range[0] + windows.lookback

@@ -8,6 +8,7 @@ first thing, before anything builds a tensor.
 from __future__ import annotations
 
 import os
+from typing import Any
 
 from tqdm import tqdm
 
@@ -45,7 +46,7 @@ def configure_tensorflow(threads: int) -> None:
 class TqdmProgress:
     """``progress(done, total, message)`` callback drawing a tqdm bar; use as a context manager."""
 
-    def __init__(self, description: str = "", **tqdm_options) -> None:
+    def __init__(self, description: str = "", **tqdm_options: Any) -> None:
         self._bar = tqdm(desc=description, unit="epoch", **tqdm_options)
 
     def __call__(self, done: int, total: int, message: str = "") -> None:
@@ -61,5 +62,5 @@ class TqdmProgress:
     def __enter__(self) -> TqdmProgress:
         return self
 
-    def __exit__(self, *exc_info) -> None:
+    def __exit__(self, *exc_info: object) -> None:
         self.close()

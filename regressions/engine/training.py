@@ -212,13 +212,15 @@ def discard_checkpoint(checkpoint_dir: str | Path) -> None:
         pass
 
 
-def _learning_rate(tf, learning_rate: float):
+def _learning_rate(tf: Any, learning_rate: float) -> Any:
     if learning_rate == -1:
         return tf.keras.optimizers.schedules.InverseTimeDecay(**SCHEDULE)
     return learning_rate
 
 
-def _split_validation(windows: RegressionWindows, validation_split: float):
+def _split_validation(
+    windows: RegressionWindows, validation_split: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Keras' ``validation_split`` cut: the chronologically last share validates."""
     x = np.asarray(windows.train_x, dtype=np.float32)
     y = np.asarray(windows.train_y, dtype=np.float32)
@@ -228,7 +230,9 @@ def _split_validation(windows: RegressionWindows, validation_split: float):
     return x[:cut], y[:cut], x[cut:], y[cut:]
 
 
-def _early_stopping(state: _State, logs: dict[str, float], model, best_weights, settings: TrainingSettings):
+def _early_stopping(
+    state: _State, logs: dict[str, float], model: Any, best_weights: list[np.ndarray] | None, settings: TrainingSettings
+) -> list[np.ndarray]:
     """Keras 2.15 ``EarlyStopping.on_epoch_end`` (min_delta 0, no baseline) on ``state``."""
     epoch = state.epoch
     for key, value in logs.items():
@@ -253,7 +257,9 @@ def _summary(state: _State) -> str:
     return f"epoch {state.epoch}: {metrics}; best epoch {state.best_epoch_index + 1}"
 
 
-def _fingerprint(model, windows, hyperparameters, settings, seed) -> dict[str, Any]:
+def _fingerprint(
+    model: Any, windows: RegressionWindows, hyperparameters: Hyperparameters, settings: TrainingSettings, seed: int
+) -> dict[str, Any]:
     """What a checkpoint must have been written for to be resumable here."""
     digest = hashlib.sha256()
     # Window 0's first input plus every window's first input and the last window whole cover
@@ -272,7 +278,7 @@ def _fingerprint(model, windows, hyperparameters, settings, seed) -> dict[str, A
     }
 
 
-def _write_checkpoint(path: Path, state: _State, model, best_weights) -> None:
+def _write_checkpoint(path: Path, state: _State, model: Any, best_weights: list[np.ndarray]) -> None:
     """One ``.npz`` written atomically: ``state`` (UTF-8 JSON of :class:`_State` as uint8),
     ``weights_NNN``, ``best_weights_NNN`` (``model.get_weights()`` order) and ``optimizer_NNN``
     (``optimizer.variables`` order: iterations, then m/v per trainable variable)."""
@@ -288,7 +294,7 @@ def _write_checkpoint(path: Path, state: _State, model, best_weights) -> None:
             np.savez(handle, **arrays)
 
 
-def _read_checkpoint(path: Path, model, fingerprint: dict[str, Any]) -> tuple[_State, list[np.ndarray]]:
+def _read_checkpoint(path: Path, model: Any, fingerprint: dict[str, Any]) -> tuple[_State, list[np.ndarray]]:
     try:
         with np.load(path, allow_pickle=False) as data:
             arrays = {key: data[key] for key in data.files}
@@ -335,11 +341,11 @@ class _StopPoller:
             self.requested = bool(self._should_stop())
         return self.requested
 
-    def keras_callback(self, tf):
+    def keras_callback(self, tf: Any) -> Any:
         poller = self
 
         class StopOnRequest(tf.keras.callbacks.Callback):
-            def on_train_batch_end(self, batch, logs=None):
+            def on_train_batch_end(self, batch: int, logs: dict | None = None) -> None:
                 if poller.poll():
                     self.model.stop_training = True
 

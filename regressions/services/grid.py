@@ -1,6 +1,8 @@
 """The regression grid of an epoch: batches and configs as rows, and the original's files."""
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from datetime import datetime, timezone
 from typing import Callable
 
@@ -16,8 +18,12 @@ from regressions.engine import grid as grid_engine
 from regressions.engine.ids import canonical_json
 from regressions.models import Regression, RegressionConfig, TrainingBatch
 
+if TYPE_CHECKING:
+    from cluster.models import Job
+    from django.contrib.auth.models import User
 
-def configs_generate_enqueue(*, epoch: Epoch, profile: str | None = None, user=None, inline: bool = False):
+
+def configs_generate_enqueue(*, epoch: Epoch, profile: str | None = None, user: User | None = None, inline: bool = False) -> Job:
     if epoch.status not in (EpochStatus.READY, EpochStatus.EXPORTED):
         raise ApplicationError(f"Epoch {epoch.id} is {epoch.status}: create it first.")
     if epoch.batches.exists():
@@ -43,7 +49,7 @@ def configs_plan(*, epoch: Epoch, profile: str) -> grid_engine.GridResult:
 
 def distinct_architectures(result: grid_engine.GridResult) -> list[dict]:
     """Each Keras model config once: building one per architecture checks the whole grid."""
-    distinct = {}
+    distinct: dict[str, dict] = {}
     for config in [*result.configs, *result.unit_test.configs]:
         distinct.setdefault(canonical_json(config["keras_model"]), config["keras_model"])
     return list(distinct.values())
@@ -73,7 +79,7 @@ def configs_generate(*, epoch: Epoch, profile: str, check_architectures: Callabl
     return configs_record(epoch=epoch, profile=profile, result=result)
 
 
-def _batch_file(batch) -> str:
+def _batch_file(batch: grid_engine.Batch | TrainingBatch) -> str:
     if batch.category == "UNIT_TEST":
         return "regression_training_configs/UNIT_TEST/UNIT_TEST.json"
     return f"regression_training_configs/{batch.category}/{batch.name}.json"

@@ -1,6 +1,10 @@
 """Ranking trained regressions and saving a selection for the prediction models."""
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+from typing import Any
+
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
@@ -9,6 +13,9 @@ from epochs.models import Epoch
 from regressions import selectors
 from regressions.choices import SelectionMode
 from regressions.models import Regression, RegressionSelection
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 DEFAULT_CRITERIA = {
     "order_by": ["-accuracy", "-points", "test_loss"],
@@ -21,12 +28,12 @@ DEFAULT_CRITERIA = {
 @transaction.atomic
 def selection_create(
     *, epoch: Epoch, name: str, size: int = 20, mode: str = SelectionMode.TOP_N, criteria: dict | None = None,
-    regression_ids: list[str] | None = None, note: str = "", user=None,
+    regression_ids: list[str] | None = None, note: str = "", user: User | None = None,
 ) -> RegressionSelection:
     """Rank the epoch's trained regressions by ``criteria`` and keep the top ``size`` (or the ids given)."""
     criteria = {**DEFAULT_CRITERIA, **(criteria or {})}
     ranked = selectors.regression_ranking(epoch=epoch, criteria=criteria)
-    ranking = [
+    ranking: list[dict[str, Any]] = [
         {"rank": i + 1, "id": r.config_id, "accuracy": r.accuracy, "points": r.points, "test_loss": r.test_loss, "ebe_points": r.ebe_points,
          "increase_num": r.increase_num, "decrease_num": r.decrease_num}
         for i, r in enumerate(ranked)

@@ -1,6 +1,8 @@
 """Training: queue batches and single regressions, and record what the engine produced."""
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import sys
 from pathlib import Path
 
@@ -22,8 +24,16 @@ from regressions.engine.pipeline import (
 )
 from regressions.models import Regression, TrainingBatch
 
+if TYPE_CHECKING:
+    from cluster.jobs.context import JobContext
+    from cluster.models import Server
+    from django.contrib.auth.models import User
+    from epochs.models import Epoch
 
-def batch_train_enqueue(*, batch: TrainingBatch, user=None, server=None, inline: bool = False) -> Job:
+
+def batch_train_enqueue(
+    *, batch: TrainingBatch, user: User | None = None, server: Server | None = None, inline: bool = False
+) -> Job:
     """One parent job for the batch; it fans out into one child job per untrained regression."""
     return job_enqueue(
         kind="regressions.train_batch", target=batch, params={"batch_id": batch.pk}, user=user, server=server,
@@ -31,7 +41,10 @@ def batch_train_enqueue(*, batch: TrainingBatch, user=None, server=None, inline:
     )
 
 
-def regression_train_enqueue(*, regression: Regression, user=None, server=None, retrain: bool = False, inline: bool = False) -> Job:
+def regression_train_enqueue(
+    *, regression: Regression, user: User | None = None, server: Server | None = None, retrain: bool = False,
+    inline: bool = False,
+) -> Job:
     if retrain:
         regression = regression_reset(regression=regression)
     return job_enqueue(
@@ -76,7 +89,7 @@ def needs_training(*, regression: Regression) -> bool:
     folder = epoch_dir(regression.epoch_id)
     if regression.generation == 0:
         return not is_trained(folder, regression.config_id)
-    staged = training_output(regression=regression)
+    staged = retraining_dir(folder, regression.config_id, regression.generation)
     return not (staged.exists() and is_complete(staged)) and regression.trained_generation != regression.generation
 
 
@@ -160,7 +173,7 @@ TRAINING_EXCLUDES = ("regressions", "regression_batched_certificates", "regressi
                      "prediction_models", "*.zip", "export")
 
 
-def train_on_server(ctx, *, regression: Regression) -> dict:
+def train_on_server(ctx: JobContext, *, regression: Regression) -> dict:
     """Train on the job's cluster server: push the epoch's inputs, run there, pull the files back."""
     from cluster.services.remote_jobs import PYTHON, run_remote
 
@@ -179,7 +192,7 @@ def train_on_server(ctx, *, regression: Regression) -> dict:
     )
 
 
-def epoch_train_all_enqueue(*, epoch, user=None, server=None) -> list[Job]:
+def epoch_train_all_enqueue(*, epoch: Epoch, user: User | None = None, server: Server | None = None) -> list[Job]:
     """Queue every batch of the epoch that is not fully trained (the unit test first)."""
     batches = sorted(epoch.batches.all(), key=lambda b: (b.category != "UNIT_TEST", b.category, b.number))
     pending = [b for b in batches if b.configs.exclude(regression__status=RegressionStatus.TRAINED).exists()]

@@ -22,7 +22,7 @@ from cluster.jobs.reaper import reap_stale_jobs
 from cluster.jobs.runner import execute
 from cluster.models import Job
 from cluster.services.jobs import job_enqueue
-from cluster.tests.jobs.test_worker import pid_alive, wait_for
+from testing.processes import pid_alive, wait_for
 
 pytestmark = pytest.mark.django_db(transaction=True)
 REPO = Path(settings.BASE_DIR)

@@ -150,7 +150,7 @@ def test_cancel_kills_a_child_process():
 def test_retry_runs_a_failed_job_again():
     from unittest import mock
 
-    job, send = _enqueue("tests.explode")
+    job, _ = _enqueue("tests.explode")
     with mock.patch("cluster.services.jobs._send"):
         for _attempt in range(3):
             execute(job.pk, str(job.claim_token))

@@ -14,6 +14,7 @@ from cluster.choices import JobStatus
 from cluster.jobs.reaper import reap_stale_jobs
 from cluster.models import Job
 from cluster.services.jobs import job_enqueue
+from testing.processes import pid_alive, wait_for
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.worker]
 REPO = Path(settings.BASE_DIR)
@@ -31,26 +32,6 @@ def start_worker(log: Path) -> subprocess.Popen:
         [sys.executable, "manage.py", "qcluster"], cwd=REPO, env=env, start_new_session=True,
         stdout=log.open("ab"), stderr=subprocess.STDOUT,
     )
-
-
-def wait_for(predicate, timeout: float, what: str):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.2)
-    raise AssertionError(f"timed out after {timeout}s waiting for {what}")
-
-
-def pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    # A zombie is dead for our purpose.
-    stat = Path(f"/proc/{pid}/stat")
-    return not (stat.exists() and stat.read_text().split()[2] == "Z")
 
 
 def test_killed_worker_is_reaped_and_the_job_resumes_without_redoing_steps(tmp_path):

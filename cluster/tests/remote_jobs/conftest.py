@@ -1,3 +1,7 @@
-from cluster.tests.servers.conftest import (  # noqa: F401
-    pytest_collection_modifyitems, servers, ssh_client_key, ssh_cluster, ssh_dir, ssh_servers,
-)
+"""Server rows for the loopback sshd pair (testing/servers.py), and a private SSH folder per test."""
+import pytest
+
+
+@pytest.fixture(autouse=True)
+def _private_ssh_dir(ssh_dir):
+    return ssh_dir

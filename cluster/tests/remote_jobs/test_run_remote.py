@@ -13,7 +13,7 @@ from cluster.jobs.runner import execute
 from cluster.models import Job, ServerAction
 from cluster.services.jobs import job_enqueue
 from cluster.services.servers import server_kill_job, server_log_chunk
-from cluster.tests.sshd import session_pids
+from testing.sshd import session_pids
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

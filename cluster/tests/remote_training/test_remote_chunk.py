@@ -16,7 +16,7 @@ from prediction_models.models import ConfigChunk, PredictionModelSearch, Profita
 from prediction_models.search_space import evaluate_range
 from prediction_models.services import paths
 from prediction_models.services.search import assets_export_json, chunk_spec, chunks_ensure
-from prediction_models.tests.conftest import make_search
+from testing.searches import make_search
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.ssh]
 

@@ -15,13 +15,13 @@ from cluster.choices import JobStatus
 from cluster.jobs.runner import execute
 from cluster.models import Job, ServerAction
 from cluster.services.servers import server_check_run
-from cluster.tests.remote_training.conftest import EPOCH, sha256_tree, unit_test_of
-from cluster.tests.sshd import session_pids
+from testing.remote import EPOCH, sha256_tree, unit_test_of
+from testing.sshd import session_pids
 from epochs.services.paths import epoch_dir
 from regressions.choices import RegressionStatus
 from regressions.engine.certificate import validate_certificate
 from regressions.services.training import regression_train_enqueue
-from regressions.tests.conftest import make_smoke_epoch
+from testing.smoke import make_smoke_epoch
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.ssh]
 

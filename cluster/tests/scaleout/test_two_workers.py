@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
-from cluster.tests.scaleout.conftest import django_env, free_port, manage, start, stop, wait_for
+from testing.scaleout import django_env, free_port, manage, start, stop, wait_for
 
 pytestmark = [pytest.mark.scaleout, pytest.mark.worker, pytest.mark.slow]
 

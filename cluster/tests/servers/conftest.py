@@ -1,40 +1,7 @@
-"""Server rows for the loopback sshd pair, and a private SSH folder per test."""
-import sys
-
+"""Server rows for the loopback sshd pair (testing/servers.py), and a private SSH folder per test."""
 import pytest
-from django.utils import timezone
-
-from cluster.models import Server
-from cluster.tests.sshd import ssh_client_key, ssh_cluster, ssh_servers  # noqa: F401
-
-
-def pytest_collection_modifyitems(items):
-    for item in items:
-        if "ssh_servers" in getattr(item, "fixturenames", ()):
-            item.add_marker(pytest.mark.ssh)
-
-
-def make_server(spec, *, confirmed: bool = True, **fields) -> Server:
-    """A row for one fixture server; it runs our pushed code with the test's own interpreter."""
-    values = dict(
-        name=spec.name, host=spec.host, port=spec.port, user=spec.user, key_path=spec.key_path,
-        remote_root=spec.remote_root, python=sys.executable,
-        host_key_fingerprint=spec.known_host_fingerprint if confirmed else "",
-        host_key_confirmed_at=timezone.now() if confirmed else None,
-    )
-    return Server.objects.create(**{**values, **fields})
 
 
 @pytest.fixture(autouse=True)
-def ssh_dir(settings, tmp_path):
-    """Our known_hosts and app key start empty in every test (keys pinned by one test stay there)."""
-    settings.SSH_DIR = tmp_path / "ssh"
-    settings.CLUSTER_REMOTE_POLL_SECONDS = 0.2
-    settings.CLUSTER_SERVER_LOST_SECONDS = 1.0
-    return settings.SSH_DIR
-
-
-@pytest.fixture
-def servers(ssh_servers):
-    """Both fixture servers as confirmed cluster servers: (row a, row b)."""
-    return tuple(make_server(spec) for spec in ssh_servers.specs)
+def _private_ssh_dir(ssh_dir):
+    return ssh_dir

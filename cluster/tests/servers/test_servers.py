@@ -10,7 +10,7 @@ import pytest
 from cluster.models import Job, ServerAction
 from cluster.remote.connection import connect
 from cluster.services import servers as svc
-from cluster.tests.servers.conftest import make_server
+from testing.servers import make_server
 from epoca_builder.errors import ApplicationError
 
 pytestmark = pytest.mark.django_db

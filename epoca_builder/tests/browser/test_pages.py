@@ -12,7 +12,7 @@ from cluster.choices import JobStatus
 from cluster.models import Job
 from cluster.selectors import workers_alive
 from cluster.services.jobs import job_enqueue
-from epoca_builder.tests.browser.fixtures import (
+from testing.browser import (
     BROWSER_EPOCH_ID,
     BROWSER_USER,
     create_browser_user,

@@ -3,9 +3,9 @@ import pytest
 
 from cluster.choices import JobStatus
 from regressions.models import TrainingBatch
-from regressions.tests.conftest import make_smoke_epoch, train_batches
+from testing.smoke import make_smoke_epoch, train_batches
 
-from epochs.tests.export.support import place_model_certificate
+from testing.epoch_files import place_model_certificate
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ from epochs.engine import epoch_file
 from epochs.models import Epoch, EpochExport
 from epochs.services.export import epoch_export_enqueue, epoch_export_run, export_readiness
 from epochs.services.paths import epoch_dir
-from epochs.tests.export.support import (
+from testing.epoch_files import (
     consumer_feature,
     model_id,
     position_inputs,
@@ -23,7 +23,7 @@ from epochs.tests.export.support import (
     trained_ids,
     tree,
 )
-from regressions.tests.legacy_keras import LegacyKerasUnavailable, legacy_predict, legacy_python
+from testing.legacy_keras import LegacyKerasUnavailable, legacy_predict, legacy_python
 
 pytestmark = pytest.mark.django_db
 
@@ -191,7 +191,7 @@ def test_verification_catches_altered_and_missing_members(trained_epoch, model_c
     epoch_file.write_epoch_file(path, epoch_config=json.loads((epoch_dir(epoch.id) / "epoch.json").read_text()),
                                 model_certificate=plan.certificate, regression_certificates=plan.regression_certificates,
                                 h5_files=plan.h5_files, created=1)
-    from epochs.tests.export.support import normalized
+    from testing.epoch_files import normalized
 
     ot, c = normalized(epoch)
 

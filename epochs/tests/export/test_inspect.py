@@ -7,7 +7,7 @@ from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from epochs.engine.epoch_file import EpochFileError, read_epoch_file
-from epochs.tests.export.support import tree, zip_of
+from testing.epoch_files import tree, zip_of
 
 pytestmark = pytest.mark.django_db
 

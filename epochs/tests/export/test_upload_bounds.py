@@ -16,18 +16,16 @@ import uuid
 import zipfile
 from pathlib import Path
 
-import h5py
 import numpy as np
 import pytest
 from django.conf import settings
 
-from cluster.tests.sshd import free_port
+from testing.epoch_files import EPOCH_ID, REGRESSION_ID, json_members, write_h5
+from testing.sshd import free_port
 
 pytestmark = pytest.mark.slow
 
 MAX_GROWTH_MIB = 300
-EPOCH_ID = "_ALPHA"
-REGRESSION_ID = f"KR_DNN_S2_{uuid.UUID(int=1).hex}"
 BASE_DIR = Path(settings.BASE_DIR)
 
 
@@ -106,26 +104,6 @@ class Server:
     def stop(self):
         self.process.terminate()
         self.process.wait(timeout=30)
-
-
-def json_members(epoch_config=None) -> dict[str, bytes]:
-    regression = {"id": REGRESSION_ID, "description": "tiny", "lookback": 4, "predictions": 2, "summary": {}}
-    return {
-        "epoch.json": json.dumps(epoch_config or {"id": EPOCH_ID}).encode(),
-        "prediction_model_certificate.json": json.dumps({"id": f"{EPOCH_ID}_{uuid.UUID(int=2)}", "model": {
-            "id": f"{EPOCH_ID}_{uuid.UUID(int=2)}", "regressions": [regression]}}).encode(),
-        "regression_certificates.json": json.dumps([{"id": REGRESSION_ID}]).encode(),
-    }
-
-
-def write_h5(path: Path, *, layers=None, description="tiny") -> Path:
-    config = {"class_name": "Sequential", "config": {"name": "KR_DNN_S2", "layers": layers or [
-        {"class_name": "InputLayer", "config": {"batch_input_shape": [None, 4], "name": "Input_1"}},
-        {"class_name": "Dense", "config": {"name": "Dense_Output", "units": 2, "activation": "linear"}}]}}
-    with h5py.File(path, "w") as handle:
-        handle.attrs.update({"id": REGRESSION_ID, "description": description, "lookback": 4, "predictions": 2,
-                             "model_config": json.dumps(config)})
-    return path
 
 
 def write_zip(path: Path, members: dict[str, bytes | Path], compression=zipfile.ZIP_DEFLATED) -> Path:

@@ -11,12 +11,12 @@ from cluster.choices import JobStatus
 from cluster.jobs.cli import run_inline
 from cluster.jobs.reaper import reap_stale_jobs
 from cluster.models import Job
-from epoca_builder.tests.mounts import full_disk, read_only
+from testing.mounts import full_disk, read_only
 from epochs.choices import EpochStatus
 from epochs.models import Epoch
 from epochs.services.epochs import epoch_create
 from epochs.services.paths import epoch_dir
-from epochs.tests.conftest import import_months
+from testing.candles import import_months
 
 pytestmark = pytest.mark.django_db
 

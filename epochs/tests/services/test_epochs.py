@@ -14,7 +14,7 @@ from epochs.choices import EpochStatus
 from epochs.models import Epoch
 from epochs.services.epochs import epoch_create
 from epochs.services.paths import epoch_dir
-from epochs.tests.conftest import SMALL_RANGE, import_months
+from testing.candles import SMALL_RANGE, import_months
 
 pytestmark = pytest.mark.django_db
 

@@ -4,9 +4,9 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from epoca_builder.tests.browser.fixtures import assert_charts_rendered, screenshot
+from testing.browser import assert_charts_rendered, screenshot
 from regressions.models import Regression
-from regressions.tests.fakes import fake_grid_epoch
+from testing.regression_fakes import fake_grid_epoch
 
 pytestmark = pytest.mark.browser
 
@@ -86,7 +86,7 @@ def test_grid_analysis_draws_every_chart(logged_in_page):
 
 def test_model_list_report_and_trade_csv(logged_in_page, tmp_path):
     from epochs.models import CandlestickSet, Epoch
-    from prediction_models.tests.fakes import fake_model, fake_search, position
+    from testing.prediction_model_fakes import fake_model, fake_search, position
 
     epoch = Epoch.objects.create(id="_WBMODELS", candlestick_set=CandlestickSet.objects.create(name="wbmodels"), status="ready")
     search = fake_search(epoch)

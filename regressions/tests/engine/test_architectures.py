@@ -14,6 +14,8 @@ from regressions.engine.grid import generate_grid, load_profile
 
 tf = pytest.importorskip("tensorflow")
 
+pytestmark = pytest.mark.tensorflow  # builds, trains or loads Keras models
+
 
 def tiny_config(name: str) -> dict:
     """Smallest valid config of a template (8 units/filters)."""

@@ -22,6 +22,8 @@ from regressions.engine.grid import generate_grid, load_profile
 
 tf = pytest.importorskip("tensorflow")
 
+pytestmark = pytest.mark.tensorflow  # builds, trains or loads Keras models
+
 LOOKBACK, PREDICTIONS = 16, 4
 
 

@@ -6,9 +6,10 @@ import pytest
 import tensorflow as tf
 
 from regressions.engine.hdf5 import H5MetadataError, read_h5_metadata, save_regression_files, write_legacy_h5
-from regressions.tests.legacy_keras import LegacyKerasUnavailable, legacy_predict, legacy_python
+from testing.legacy_keras import LegacyKerasUnavailable, legacy_predict, legacy_python
 
 LOOKBACK, PREDICTIONS = 12, 3
+pytestmark = pytest.mark.tensorflow  # builds, trains or loads Keras models
 
 
 def dense_model():

@@ -4,9 +4,12 @@ import sys
 import textwrap
 from pathlib import Path
 
+import pytest
+
 from regressions.engine.runtime import TqdmProgress
 
 
+@pytest.mark.tensorflow
 def test_configure_tensorflow_sets_thread_pools_before_tensorflow_starts():
     # A fresh interpreter: this test process has started TensorFlow already.
     script = textwrap.dedent("""

@@ -16,6 +16,7 @@ from regressions.engine.training import (
 from regressions.engine.windows import build_windows
 
 LOOKBACK, PREDICTIONS = 16, 4
+pytestmark = pytest.mark.tensorflow  # builds, trains or loads Keras models
 # With these data and seed the fixed learning rate stops early (at epoch index 7 of 12).
 SETTINGS = TrainingSettings(max_epochs=12, patience=2, batch_size=32, validation_split=0.2)
 FIXED = Hyperparameters(learning_rate=0.06, loss="mean_absolute_error", metric="mean_squared_error")

@@ -8,11 +8,12 @@ from cluster.jobs.cli import run_tree_inline
 from epochs.services.paths import epoch_dir
 from regressions.models import Regression, TrainingBatch
 from regressions.services.training import batch_train_enqueue
-from regressions.tests.conftest import make_smoke_epoch
+from testing.smoke import make_smoke_epoch
 
 pytestmark = pytest.mark.django_db
 
 
+@pytest.mark.tensorflow
 def test_a_single_epoch_training_is_certified_with_best_epoch_one(api_client, client, user):
     # The reproduction: a 1-month epoch trained for one epoch only, so its best epoch is the first.
     epoch = make_smoke_epoch("_BUGA", max_epochs=1)

@@ -8,7 +8,7 @@ from cluster.jobs.cli import run_inline
 from epochs.services.paths import epoch_dir
 from regressions.models import Regression, RegressionConfig, TrainingBatch
 from regressions.services.grid import configs_generate_enqueue, configs_plan, configs_record
-from regressions.tests.conftest import make_smoke_epoch
+from testing.smoke import make_smoke_epoch
 
 pytestmark = pytest.mark.django_db
 
@@ -34,6 +34,7 @@ def test_original_grid_rows_and_files():
     assert {c["id"] for c in again.configs} == set(RegressionConfig.objects.filter(epoch=epoch).exclude(category="UNIT_TEST").values_list("id", flat=True))
 
 
+@pytest.mark.tensorflow  # builds every Keras architecture
 def test_generate_job_builds_every_architecture_once():
     epoch = make_smoke_epoch("_GRIDJOB")
     TrainingBatch.objects.filter(epoch=epoch).delete()

@@ -5,7 +5,7 @@ import pytest
 
 from cluster.choices import JobStatus
 from cluster.jobs.cli import run_inline
-from epoca_builder.tests.mounts import full_disk
+from testing.mounts import full_disk
 from epochs.choices import EpochStatus
 from epochs.models import Epoch, EpochExport
 from epochs.services.paths import epoch_dir

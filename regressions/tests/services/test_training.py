@@ -8,7 +8,7 @@ from epochs.services.paths import epoch_dir
 from regressions.engine.certificate import validate_certificate
 from regressions.engine.pipeline import EpochData
 from regressions.models import Regression, TrainingBatch
-from regressions.tests.legacy_keras import LegacyKerasUnavailable, legacy_predict, legacy_python
+from testing.legacy_keras import LegacyKerasUnavailable, legacy_predict, legacy_python
 
 pytestmark = pytest.mark.django_db
 

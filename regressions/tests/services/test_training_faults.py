@@ -4,14 +4,14 @@ import pytest
 from cluster.choices import JobStatus
 from cluster.jobs.cli import run_inline, run_tree_inline
 from cluster.jobs.reaper import reap_stale_jobs
-from epoca_builder.tests.mounts import full_disk
+from testing.mounts import full_disk
 from epochs.services.paths import epoch_dir
 from regressions.choices import RegressionStatus
 from regressions.models import Regression, TrainingBatch
 from regressions.services.training import batch_train_enqueue, regression_train_enqueue
-from regressions.tests.conftest import make_smoke_epoch
+from testing.smoke import make_smoke_epoch
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.tensorflow]  # every test trains
 REASON = "No space left on device"
 
 

@@ -5,8 +5,8 @@ with its own host key, key authentication only, and its own remote root (server 
 contains spaces, quotes and shell syntax). The login user is the current user. When sshd is
 missing it is installed with apt-get if we are root; otherwise the tests are skipped.
 
-Import the fixtures in a conftest:
-``from cluster.tests.sshd import ssh_client_key, ssh_cluster, ssh_servers  # noqa: F401``.
+The root conftest.py registers this module as a plugin: every test may ask for the fixtures,
+and a test that uses ``ssh_servers`` is marked ``ssh``.
 """
 from __future__ import annotations
 
@@ -220,3 +220,10 @@ def session_pids(sshd_pid: int) -> list[int]:
         if int(fields[1]) == sshd_pid:
             pids.append(int(stat.parent.name))
     return pids
+
+
+def pytest_collection_modifyitems(items):
+    """A test that uses the servers is an ``ssh`` test, wherever it lives."""
+    for item in items:
+        if "ssh_servers" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.ssh)

@@ -1,7 +1,6 @@
 """Headless-browser fixtures: Debian's chromium driven by Playwright against pytest-django's live server.
 
-Tests elsewhere use them after ``from epoca_builder.tests.browser.fixtures import *  # noqa``
-in their folder's conftest.py, for example::
+The root conftest.py registers this module as a plugin, so any test may use them, for example::
 
     pytestmark = pytest.mark.browser
 
@@ -216,7 +215,7 @@ def worker(transactional_db, tmp_path):
 def browser_candle_set(transactional_db):
     """The real months 2021-01..2021-03 imported from the Binance mirror (the store on disk is
     reused by later imports in the run; the row is per test). Yields the ``CandlestickSet``."""
-    from epochs.tests.conftest import SMALL_RANGE, import_months
+    from testing.candles import SMALL_RANGE, import_months
 
     if not settings.BINANCE_MIRROR_DIR.exists():
         pytest.skip(f"real candles not found at {settings.BINANCE_MIRROR_DIR} (set BINANCE_MIRROR_DIR)")

@@ -1,13 +1,16 @@
-"""Test helpers: a realistic prediction-model certificate, consumer-side feature math, zip surgery."""
+"""Test helpers: a realistic prediction-model certificate, consumer-side feature math, zip surgery,
+and a tiny Epoch File's members."""
 from __future__ import annotations
 
 import copy
 import hashlib
 import io
 import json
+import uuid
 import zipfile
 from pathlib import Path
 
+import h5py
 import numpy as np
 import pyarrow.parquet as pq
 
@@ -139,3 +142,28 @@ def zip_of(members: dict[str, bytes]) -> bytes:
 
 def tree(root: Path) -> set[str]:
     return {str(p.relative_to(root)) for p in Path(root).rglob("*")} if Path(root).exists() else set()
+
+
+# A tiny Epoch File's members and model, for the reader's and the upload's bounds.
+EPOCH_ID = "_ALPHA"
+REGRESSION_ID = f"KR_DNN_S2_{uuid.UUID(int=1).hex}"
+
+
+def json_members(epoch_config=None) -> dict[str, bytes]:
+    regression = {"id": REGRESSION_ID, "description": "tiny", "lookback": 4, "predictions": 2, "summary": {}}
+    return {
+        "epoch.json": json.dumps(epoch_config or {"id": EPOCH_ID}).encode(),
+        "prediction_model_certificate.json": json.dumps({"id": f"{EPOCH_ID}_{uuid.UUID(int=2)}", "model": {
+            "id": f"{EPOCH_ID}_{uuid.UUID(int=2)}", "regressions": [regression]}}).encode(),
+        "regression_certificates.json": json.dumps([{"id": REGRESSION_ID}]).encode(),
+    }
+
+
+def write_h5(path: Path, *, layers=None, description="tiny") -> Path:
+    config = {"class_name": "Sequential", "config": {"name": "KR_DNN_S2", "layers": layers or [
+        {"class_name": "InputLayer", "config": {"batch_input_shape": [None, 4], "name": "Input_1"}},
+        {"class_name": "Dense", "config": {"name": "Dense_Output", "units": 2, "activation": "linear"}}]}}
+    with h5py.File(path, "w") as handle:
+        handle.attrs.update({"id": REGRESSION_ID, "description": description, "lookback": 4, "predictions": 2,
+                             "model_config": json.dumps(config)})
+    return path

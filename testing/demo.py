@@ -1,4 +1,4 @@
-"""The demo, run once per test run: its files stay on disk, its rows are reloaded per test.
+"""The demo, run once per test run (fixture `demo_run`): its files stay on disk, its rows are reloaded per test.
 
 ``manage.py demo`` runs inside a transaction that is rolled back after its rows were dumped,
 so it leaks nothing into other tests; each test that needs the demo loads the dump into its

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-REPO = Path(__file__).resolve().parents[3]
+REPO = Path(__file__).resolve().parents[2]
 SCRIPT = Path(__file__).with_name("load_h5.py")
 MARKER = ".epoca-legacy-keras-complete"
 # (python version, packages): the consumer's exact stack first.
