@@ -7,7 +7,7 @@ from epochs.models import CandlestickSet, Epoch
 from prediction_models.choices import ForwardTestStatus, SearchStatus
 from prediction_models.models import ForwardTest, PredictionModelSearch
 from prediction_models.services.search import search_assets_run
-from prediction_models.tests.fakes import fake_model, fake_search
+from testing.prediction_model_fakes import fake_model, fake_search
 from regressions.models import RegressionSelection
 
 pytestmark = pytest.mark.django_db

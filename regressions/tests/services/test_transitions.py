@@ -3,7 +3,7 @@ import pytest
 
 from regressions.choices import RegressionStatus
 from regressions.models import Regression
-from regressions.tests.fakes import fake_grid_epoch
+from testing.regression_fakes import fake_grid_epoch
 
 pytestmark = pytest.mark.django_db
 
