@@ -17,5 +17,4 @@ if [ ${#need[@]} -gt 0 ]; then
     echo "!! the browser and SSH tests will be skipped, each saying why."
   fi
 fi
-# The chaos tests run on their own (make test-chaos); a later -m given here wins.
-exec .venv/bin/python -m pytest -m "not chaos" "$@"
+exec .venv/bin/python -m pytest "$@"

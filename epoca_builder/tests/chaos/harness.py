@@ -1,8 +1,8 @@
 """The pipeline on two real django-q2 workers, with their process groups killed at seeded points.
 
-A *kill point* is a (stage, job kind, progress fraction) event: when a job of that kind runs
-with at least that fraction done, the process group of the worker running it gets SIGKILL, and
-the worker is started again at once. The run records each kill and how long the job took to run
+A *kill point* is a (stage, job kind, progress fraction) event: when a job of that kind reaches
+that fraction done (its start is 0), it waits there (hook.py) and the process group of the worker
+running it gets SIGKILL, and the worker is started again at once. The run records each kill and how long the job took to run
 again, and what the pipeline produced, to compare with an undisturbed run.
 """
 from __future__ import annotations
@@ -20,10 +20,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.conf import settings
+from django.core.management import call_command
 from django.db import connection
 from django.utils import timezone
 
 from cluster.choices import ACTIVE_STATUSES, JobStatus
+from epoca_builder.tests.chaos.hook import arm, disarm, hit_file
 
 REPO = Path(settings.BASE_DIR)
 STALE_SECONDS, REAPER_SECONDS, HEARTBEAT_SECONDS = 6, 2, 1
@@ -70,6 +72,7 @@ class Kill:
     worker: int
     at: float  # monotonic
     at_wall: object  # timezone-aware datetime
+    reached_fraction: float = 0.0
     recovery_seconds: float | None = None
 
 
@@ -130,7 +133,7 @@ class Workers:
 
 def worker_env(root: Path, **extra: str) -> dict:
     return {
-        **os.environ, "DJANGO_SETTINGS_MODULE": "epoca_builder.test_settings", "PYTHONUNBUFFERED": "1",
+        **os.environ, "DJANGO_SETTINGS_MODULE": "epoca_builder.tests.chaos.worker_settings", "PYTHONUNBUFFERED": "1",
         "DATABASE_URL": f"sqlite:///{connection.settings_dict['NAME']}", "WORKER_PROCESSES": "1", "TRAINING_THREADS": "1",
         "JOB_STALE_SECONDS": str(STALE_SECONDS), "JOB_REAPER_SECONDS": str(REAPER_SECONDS),
         "JOB_HEARTBEAT_SECONDS": str(HEARTBEAT_SECONDS),
@@ -139,74 +142,80 @@ def worker_env(root: Path, **extra: str) -> dict:
 
 
 def run_pipeline(root: Path, *, plan: list[KillPoint], timeout: float, **env: str) -> RunReport:
-    """Run the pipeline on two workers, killing at ``plan``'s points; return what happened."""
+    """Run the pipeline on two workers, killing at ``plan``'s points; return what happened.
+
+    The points are armed one at a time, in pipeline order, the next as soon as one is hit: a
+    stage cannot pass a point armed before it starts, since the job killed at the point before
+    runs again (with its stage's work) first. The job at the point waits there (hook.reached)
+    until this loop sees its ``hit`` file and kills its worker's process group.
+    """
     from cluster.models import Job
     from epoca_builder.demo import demo_enqueue
 
+    # Every run starts from the same empty database, its ids counted from 1 again: the epoch,
+    # search and job ids are then the undisturbed run's.
+    call_command("flush", interactive=False, verbosity=0)
     root.mkdir(parents=True, exist_ok=True)
-    workers = Workers(root, worker_env(root, **env))
+    chaos_dir = root / "kill-points"
+    chaos_dir.mkdir()
+    workers = Workers(root, worker_env(root, CHAOS_DIR=str(chaos_dir), **env))
     # Not sent from here: this process may not share the workers' broker. The workers' reaper
     # finds a queued job with no message and sends it, as it would any lost message.
     demo = demo_enqueue(source=str(settings.BINANCE_MIRROR_DIR), size=SIZE, inline=True)
     started = time.monotonic()
     report = RunReport(seconds=0.0)
-    pending, killed_jobs, waiting_for = list(plan), [], None
+    if plan:
+        arm(chaos_dir, 0, plan[0].kind, plan[0].fraction)
+    recovering: list[Kill] = []
     workers.start(0)
     workers.start(1)
     try:
         while Job.objects.get(pk=demo.pk).status in ACTIVE_STATUSES:
             if time.monotonic() - started > timeout:
                 raise AssertionError(f"the pipeline did not end within {timeout:.0f}s\n{_jobs_table()}\n{workers.logs()}")
-            if waiting_for is not None:
-                job = Job.objects.get(pk=waiting_for.job_id)
-                if job.started and job.started > waiting_for.at_wall and job.status != JobStatus.QUEUED:
-                    waiting_for.recovery_seconds = (job.started - waiting_for.at_wall).total_seconds()
-                    waiting_for = None
-            elif pending:
-                waiting_for = _maybe_kill(pending, killed_jobs, workers, report)
-            time.sleep(0.2)
+            n = len(report.kills)
+            if n < len(plan) and hit_file(chaos_dir, n).exists():
+                recovering.append(_kill(chaos_dir, plan, n, workers, report))
+            recovering = [kill for kill in recovering if not _recovered(kill)]
+            time.sleep(0.05)
         report.seconds = time.monotonic() - started
-        if waiting_for is not None:  # the job ran again and ended between two looks
-            job = Job.objects.get(pk=waiting_for.job_id)
-            waiting_for.recovery_seconds = (job.started - waiting_for.at_wall).total_seconds()
+        for kill in recovering:  # ran again and ended between two looks
+            _recovered(kill, ended=True)
     finally:
         workers.stop()
-    report.missed.extend(pending)
+    report.missed.extend(plan[len(report.kills):])
     report.snapshot = snapshot(root, demo.pk)
     report.snapshot["_logs"] = workers.logs()
     return report
 
 
-def _maybe_kill(pending, killed_jobs, workers, report) -> Kill | None:
+def _kill(chaos_dir: Path, plan: list[KillPoint], n: int, workers: Workers, report: RunReport) -> Kill:
+    """Point ``n`` was reached: arm the next one, kill the worker holding the job there, start it again."""
+    hit = json.loads(hit_file(chaos_dir, n).read_text())
+    slot = workers.slot_of(hit["pgid"])
+    if slot is None:
+        raise AssertionError(f"kill point {plan[n]} was reached in process group {hit['pgid']}, not one of the workers'")
+    if n + 1 < len(plan):
+        arm(chaos_dir, n + 1, plan[n + 1].kind, plan[n + 1].fraction)
+    else:
+        disarm(chaos_dir)
+    at_wall = timezone.now()
+    workers.kill(slot)
+    kill = Kill(plan[n], hit["job"], slot, time.monotonic(), at_wall, reached_fraction=hit["fraction"])
+    workers.start(slot)
+    report.kills.append(kill)
+    return kill
+
+
+def _recovered(kill: Kill, *, ended: bool = False) -> bool:
+    """Whether the killed job has been claimed again (its recovery is then recorded)."""
     from cluster.models import Job
 
-    point = pending[0]
-    running = Job.objects.filter(status=JobStatus.RUNNING, waiting=False)
-    # A later stage running means this point's stage has passed without a chance to kill.
-    later = {STAGE_KINDS[s] for s in STAGE_ORDER[STAGE_ORDER.index(point.stage) + 1:]}
-    if point.stage == "training" and Job.objects.filter(kind=point.kind, status=JobStatus.QUEUED).exists():
-        # A killed training queued behind its siblings would wait a whole training for a worker:
-        # the recovery bound is about a worker acting, so kill among the stage's last jobs.
-        return None
-    # A job may die twice (its next attempt always exists), never with its last attempt running.
-    twice = [pk for pk in set(killed_jobs) if killed_jobs.count(pk) >= 2]
-    for job in running.filter(kind=point.kind).exclude(pk__in=twice).order_by("pk"):
-        if job.attempts >= job.max_attempts:
-            continue
-        fraction = job.progress_done / job.progress_total if job.progress_total else 0.0
-        slot = workers.slot_of(job.process_group)
-        if fraction >= point.fraction and slot is not None:
-            at_wall = timezone.now()
-            workers.kill(slot)
-            kill = Kill(point, job.pk, slot, time.monotonic(), at_wall)
-            workers.start(slot)
-            pending.pop(0)
-            killed_jobs.append(job.pk)
-            report.kills.append(kill)
-            return kill
-    if running.filter(kind__in=later).exists() or Job.objects.filter(kind__in=later, status=JobStatus.SUCCEEDED).exists():
-        report.missed.append(pending.pop(0))
-    return None
+    job = Job.objects.get(pk=kill.job_id)
+    if job.started and job.started > kill.at_wall and (ended or job.status != JobStatus.QUEUED):
+        kill.recovery_seconds = (job.started - kill.at_wall).total_seconds()
+        return True
+    return False
 
 
 def _jobs_table() -> str:
@@ -230,6 +239,15 @@ def _without_timing(value):
     return value
 
 
+def _without_ids(value, model_id: str):
+    """A certificate with its own model id (``id``, ``model.id``) replaced by a placeholder."""
+    if isinstance(value, dict):
+        return {k: _without_ids(v, model_id) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_without_ids(v, model_id) for v in value]
+    return "<model id>" if value == model_id else value
+
+
 def _weights(path: Path) -> dict[str, str]:
     """sha256 of every array in a Keras HDF5 file: equal digests, equal weights."""
     import h5py
@@ -246,6 +264,7 @@ def _weights(path: Path) -> dict[str, str]:
 def snapshot(root: Path, demo_id: int) -> dict:
     from cluster.models import Job
     from prediction_models.models import PredictionModel, ProfitableConfig
+    from prediction_models.services.build import model_id
     from regressions.models import Regression
 
     demo = Job.objects.get(pk=demo_id)
@@ -260,9 +279,16 @@ def snapshot(root: Path, demo_id: int) -> dict:
             "certificate": _without_timing(json.loads(reg_dir.read_text())) if reg_dir else None,
         }
     models = {}
-    for model in PredictionModel.objects.filter(search__epoch_id=epoch_id).order_by("id"):
+    for model in PredictionModel.objects.filter(search__epoch_id=epoch_id).select_related("search", "profitable_config").order_by("rank"):
         cert = folder / model.certificate_file
-        models[model.id] = _without_timing(json.loads(cert.read_text())) if cert.exists() else None
+        models[model.rank] = {
+            # The id hashes the epoch, the search (its row and creation time: ids stay unique across
+            # databases), its assets and the config: all but the time must be the undisturbed run's.
+            "id_inputs": [model.search.epoch_id, model.search.pk, model.search.assets_sha256,
+                          model.profitable_config.config_index],
+            "id_is_the_search_s": model.id == model_id(model.search, model.profitable_config.config_index),
+            "certificate": _without_ids(_without_timing(json.loads(cert.read_text())), model.id) if cert.exists() else None,
+        }
     profitable = sorted(
         ProfitableConfig.objects.filter(search__epoch_id=epoch_id).values_list(
             "config_index", "regression_ids", "price_change_requirement", "min_sum_function", "min_sum_adjustment_factor",

@@ -5,9 +5,16 @@ export). Each job must run again within stale time + reaper period + 30 s of its
 whole run may take at most the undisturbed run's time plus that bound per kill, every job
 succeeds, and the pipeline makes exactly what the undisturbed run made: the same regressions
 (weights equal), profitable configs, model ids and certificates (timing fields removed), with
-no duplicate rows and no staging or temporary files left.
+no duplicate rows and no staging or temporary files left. A model id also hashes the creation
+time of its search (ids stay unique across databases): the ids must come from the same epoch,
+search, assets and config as the undisturbed run's, and the certificates, ids aside, be equal.
+
+Each kill point is an event the job reaches (hook.py): every planned point is hit, for any seed
+(``CHAOS_SEED`` chooses another one).
 """
 from __future__ import annotations
+
+import os
 
 import pytest
 
@@ -17,14 +24,14 @@ from epoca_builder.tests.chaos.harness import RECOVERY_BOUND, kill_plan, run_pip
 # limit leaves room for a loaded machine.
 pytestmark = [pytest.mark.chaos, pytest.mark.worker, pytest.mark.django_db(transaction=True), pytest.mark.timeout(2700)]
 
-SEED = 20260101
+SEED = int(os.environ.get("CHAOS_SEED", "20260101"))
 REDIS_HOST, REDIS_PORT, REDIS_DB = "127.0.0.1", 6379, 12  # only this database number is flushed
 
 
 def _check(report, undisturbed, plan) -> None:
     kills = len(report.kills)
     recovered = [k for k in report.kills if k.recovery_seconds is not None]
-    print(f"kills: {kills}; jobs recovered: {len(recovered)}; longest recovery: {report.longest_recovery:.1f}s; "
+    print(f"seed {SEED}; kills: {kills}; jobs recovered: {len(recovered)}; longest recovery: {report.longest_recovery:.1f}s; "
           f"run {report.seconds:.0f}s, undisturbed {undisturbed.seconds:.0f}s")
     for kill in report.kills:
         print(f"  {kill.point.stage:8} {kill.point.kind:32} at {kill.point.fraction:.2f}: job #{kill.job_id} "
@@ -49,7 +56,10 @@ def _check(report, undisturbed, plan) -> None:
         assert made["weights"] is not None and made["weights"] == ref["regressions"][config_id]["weights"], config_id
         assert made["certificate"] == ref["regressions"][config_id]["certificate"], config_id
     assert snap["profitable"] == ref["profitable"]
-    assert list(snap["models"]) == list(ref["models"]) and snap["models"] == ref["models"]
+    assert snap["models"] and list(snap["models"]) == list(ref["models"])
+    for rank, made in snap["models"].items():
+        assert made["id_is_the_search_s"] and made["id_inputs"] == ref["models"][rank]["id_inputs"], (rank, made["id_inputs"])
+        assert made["certificate"] is not None and made["certificate"] == ref["models"][rank]["certificate"], rank
 
 
 def test_pipeline_survives_ten_and_more_worker_kills_on_the_orm_broker(undisturbed, tmp_path):
