@@ -3,7 +3,8 @@ from django.urls import reverse
 from rest_framework import serializers
 
 from epoca_builder.fields import object_id
-from epochs.api.serializers import REGRESSIONS_PER_MODEL
+from epochs.api.serializers import param_serializer_field
+from epochs.engine.epoch_params import PARAM
 
 from prediction_models.models import PredictionModel, PredictionModelSearch, ProfitableConfig
 
@@ -35,9 +36,7 @@ class SearchSerializer(serializers.ModelSerializer):
 
 class SearchCreateSerializer(serializers.Serializer):
     selection = object_id(help_text="A regression selection id.")
-    regressions_per_model = serializers.ListField(child=serializers.ChoiceField(REGRESSIONS_PER_MODEL), required=False,
-                                                  min_length=1, max_length=len(REGRESSIONS_PER_MODEL),
-                                                  help_text="Default: the epoch's setting (Epoca's models hold 4, 8 or 16).")
+    regressions_per_model = param_serializer_field(PARAM["regressions_per_model"])  # default: the epoch's setting
     chunk_size = serializers.IntegerField(min_value=1, max_value=10_000_000, default=20_000)
 
 

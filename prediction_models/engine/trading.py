@@ -2,21 +2,28 @@
 from __future__ import annotations
 
 import dataclasses
-from typing import Sequence
+from typing import Any, Sequence
 
 import numpy as np
 
+from epochs.engine.epoch_params import PARAM
 from prediction_models.engine.rounding import alter_by_pct, pct_change
 
 
 @dataclasses.dataclass(frozen=True)
 class BacktestSettings:
-    """The epoch's trading settings (original defaults)."""
+    """The epoch's trading settings (their declared defaults)."""
 
-    position_size: float = 10000
-    leverage: float = 3
-    exchange_fee: float = 0.065
-    idle_minutes: int = 180
+    position_size: float = PARAM["position_size"].default
+    leverage: float = PARAM["leverage"].default
+    exchange_fee: float = PARAM["exchange_fee"].default
+    idle_minutes: int = PARAM["idle_minutes_on_position_close"].default
+
+    @classmethod
+    def of_epoch(cls, epoch: Any) -> "BacktestSettings":
+        """The settings of an epoch (a row or anything with its parameters as attributes)."""
+        return cls(position_size=epoch.position_size, leverage=epoch.leverage, exchange_fee=epoch.exchange_fee,
+                   idle_minutes=epoch.idle_minutes_on_position_close)
 
     def __post_init__(self) -> None:
         if self.position_size <= 0 or self.leverage <= 0 or self.exchange_fee < 0 or self.idle_minutes < 0:

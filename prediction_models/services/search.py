@@ -152,8 +152,7 @@ def _loaded(directory: str, sha256: str) -> tuple:
 
 
 def backtest_settings(epoch) -> BacktestSettings:
-    return BacktestSettings(position_size=epoch.position_size, leverage=epoch.leverage, exchange_fee=epoch.exchange_fee,
-                            idle_minutes=epoch.idle_minutes_on_position_close)
+    return BacktestSettings.of_epoch(epoch)
 
 
 def chunk_spec(search: PredictionModelSearch) -> dict:

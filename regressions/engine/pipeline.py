@@ -142,10 +142,7 @@ def train_config(
         data.normalized, lookback=lookback, predictions=predictions, train_split=epoch["train_split"],
         purge=bool(extra.get("purge", False)),
     )
-    settings = TrainingSettings(
-        max_epochs=int(extra.get("max_epochs", 500)), patience=int(extra.get("patience", 10)),
-        batch_size=int(extra.get("batch_size", 512)), validation_split=float(epoch["validation_split"]),
-    )
+    settings = TrainingSettings.of_epoch(epoch, extra)
     result = train_regression(
         lambda: build_model(config["keras_model"], lookback, predictions),
         windows,
