@@ -62,10 +62,12 @@ def main() -> None:
     RegressionConfig.objects.filter(pk__in=[c.pk for c in configs]).update(batch=batch)
     # Each config keeps pointing at its own batch file through its config JSON: write one file for the bench batch.
     from epoca_builder.files import write_json
-    from epochs.services.paths import epoch_dir
+    from epochs.engine.layout import training_config_file
+    from epochs.services.paths import epoch_layout
 
-    write_json(epoch_dir(epoch.id) / "regression_training_configs" / "BENCH.json", {"name": batch.name, "configs": [c.config for c in configs]})
-    TrainingBatch.objects.filter(pk=batch.pk).update(config_file="regression_training_configs/BENCH.json")
+    config_file = training_config_file("BENCH", "BENCH")
+    write_json(epoch_layout(epoch.id).join(config_file), {"name": batch.name, "configs": [c.config for c in configs]})
+    TrainingBatch.objects.filter(pk=batch.pk).update(config_file=config_file)
     batch.refresh_from_db()
 
     started = time.perf_counter()

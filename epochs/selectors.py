@@ -6,7 +6,7 @@ from django.db.models import QuerySet
 from epochs.engine import epoch as epoch_engine
 from epochs.engine import store as candle_store
 from epochs.models import CandlestickSet, Epoch, EpochExport
-from epochs.services.paths import candle_store_dir, epoch_dir
+from epochs.services.paths import candle_store_dir, epoch_dir, epoch_layout
 
 
 def epoch_list() -> QuerySet[Epoch]:
@@ -26,20 +26,20 @@ def candlestick_set_list() -> QuerySet[CandlestickSet]:
 
 
 def epoch_receipt(epoch: Epoch) -> str:
-    path = epoch_dir(epoch.id) / f"{epoch.id}_receipt.txt"
+    path = epoch_layout(epoch.id).receipt
     return path.read_text() if path.exists() else ""
 
 
 def epoch_config(epoch: Epoch) -> dict | None:
     from epoca_builder.files import read_json
 
-    path = epoch_dir(epoch.id) / "epoch.json"
+    path = epoch_layout(epoch.id).epoch_json
     return read_json(path) if path.exists() else None
 
 
 def epoch_candles(epoch: Epoch):
     """(1m candles, prediction candles, normalised closes) of a created epoch."""
-    return epoch_engine.read_epoch_candles(epoch_dir(epoch.id) / "candlesticks")
+    return epoch_engine.read_epoch_candles(epoch_layout(epoch.id).candlesticks)
 
 
 def store_candles(candle_set: CandlestickSet, interval_minutes: int = 15):

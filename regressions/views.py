@@ -5,10 +5,9 @@ from cluster.selectors import jobs_for_target
 from epoca_builder.files import read_json
 from epochs.models import Epoch
 from epochs.selectors import default_epoch
-from epochs.services.paths import epoch_dir
+from epochs.services.paths import epoch_layout
 from regressions import charts, selectors
 from regressions.engine.ebe import regression_evaluation
-from regressions.engine.pipeline import SAMPLES, regression_dir
 from regressions.models import Regression
 
 
@@ -36,7 +35,7 @@ def regression_detail(request, pk: str):
     context = {"regression": regression, "config": regression.config.config, "jobs": jobs_for_target(regression.config)[:5]}
     if regression.status == "trained":
         cert = selectors.regression_certificate(regression)
-        samples_file = regression_dir(epoch_dir(regression.epoch_id), regression.config_id) / SAMPLES
+        samples_file = epoch_layout(regression.epoch_id).regression_samples(regression.config_id)
         samples = read_json(samples_file) if samples_file.exists() else []
         context.update(cert=cert, figures=charts.regression_figures(cert, samples), ebe=regression_evaluation(cert),
                        layers=cert["regression_config"]["summary"]["layers"])

@@ -23,7 +23,8 @@ from epochs.engine.epoch_params import ENGINE_PARAMS, PARAMS, EpochParams, valid
 from epochs.engine.errors import EpochError, EpochParameterError
 from epochs.engine.ranges import epoch_ranges
 from epochs.models import CandlestickSet, Epoch
-from epochs.services.paths import EPOCH_SUBDIRS, candle_store_dir, epoch_dir
+from epochs.engine.layout import EpochLayout
+from epochs.services.paths import candle_store_dir, epoch_dir
 
 # Every epoch parameter is a column of the same name: those the engine checks (EpochParams), the
 # others saved in epoch_settings.json for the later stages (with the preset).
@@ -195,13 +196,14 @@ def _build(epoch: Epoch, progress) -> dict:
     for leftover in settings.EPOCHS_ROOT.glob(f".{epoch.id}.*"):  # a killed attempt's staging folder
         shutil.rmtree(leftover, ignore_errors=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{epoch.id}.", dir=settings.EPOCHS_ROOT))
+    layout = EpochLayout(staging, epoch_id=epoch.id)
     try:
-        for sub in EPOCH_SUBDIRS:
-            (staging / sub).mkdir(parents=True, exist_ok=True)
-        checksums = epoch_engine.write_epoch_candles(built, staging / "candlesticks")
+        for sub in layout.subdirs():
+            sub.mkdir(parents=True, exist_ok=True)
+        checksums = epoch_engine.write_epoch_candles(built, layout.candlesticks)
         config = epoch_engine.epoch_json(params, built)
-        write_json(staging / "epoch.json", config, indent=4)
-        write_json(staging / "epoch_settings.json", {
+        write_json(layout.epoch_json, config, indent=4)
+        write_json(layout.epoch_settings_json, {
             **{name: getattr(epoch, name) for name in SETTINGS_FIELDS},
             "epoch_width": epoch.epoch_width, "data_fingerprint": fingerprint, "candle_checksums": checksums,
             "candlestick_set": epoch.candlestick_set.name, "prediction_rows": built.rows,
@@ -210,7 +212,7 @@ def _build(epoch: Epoch, progress) -> dict:
         }, indent=4)
         receipt = epoch_engine.receipt_text(params, built, datetime.now(dt_timezone.utc))
         receipt += epoch_gaps.receipt_lines(gaps, format_utc=epoch_engine.format_utc)
-        (staging / f"{epoch.id}_receipt.txt").write_text(receipt)
+        layout.receipt.write_text(receipt)
         os.replace(staging, target)  # fails if the target exists: never overwrite another epoch
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)

@@ -1,19 +1,15 @@
-"""Where a search's and a built model's files live inside the epoch folder."""
+"""Where a search's and a built model's files live inside the epoch folder (epochs.engine.layout)."""
 from __future__ import annotations
 
 from pathlib import Path
 
-from epoca_builder.files import safe_join
-from epochs.services.paths import epoch_dir
-
-ASSETS = "prediction_models/assets"
-CERTIFICATES = "prediction_models/certificates"
-BUILD_FILE = "prediction_models/build.json"
+from epochs.engine.layout import model_certificate_file
+from epochs.services.paths import epoch_layout
 
 
 def assets_dir(search) -> Path:
     """Selection-period assets (``assets.npz``, the JSON export) of one search."""
-    return safe_join(epoch_dir(search.epoch_id), ASSETS, str(search.pk))
+    return epoch_layout(search.epoch_id).search_assets(search.pk)
 
 
 def holdout_assets_dir(search) -> Path:
@@ -26,8 +22,8 @@ def features_dir(search) -> Path:
 
 
 def certificate_relpath(model_id: str) -> str:
-    return f"{CERTIFICATES}/{model_id}.json"
+    return model_certificate_file(model_id)
 
 
 def build_file(epoch_id: str) -> Path:
-    return safe_join(epoch_dir(epoch_id), BUILD_FILE)
+    return epoch_layout(epoch_id).build_file
