@@ -6,6 +6,7 @@ from epoca_builder.fields import object_id
 from epochs.api.serializers import param_serializer_field
 from epochs.engine.epoch_params import PARAM
 
+from prediction_models.engine.metrics import MODEL_METRICS
 from prediction_models.models import PredictionModel, PredictionModelSearch, ProfitableConfig
 
 
@@ -66,9 +67,8 @@ class PredictionModelSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = PredictionModel
-        fields = ["id", "epoch", "search", "profitable_config", "rank", "regression_ids", "certificate_file", "profit",
-                  "accuracy", "positions", "largest_drawdown", "holdout_profit", "holdout_accuracy", "holdout_positions",
-                  "sharpe", "profit_factor", "buy_and_hold", "created", "ebe_points", "ebe_state", "certificate_url",
+        fields = ["id", "epoch", "search", "profitable_config", "rank", "regression_ids", "certificate_file",
+                  *(m.column for m in MODEL_METRICS), "created", "ebe_state", "certificate_url",
                   "ebe_url", "page_url", "no_losses", "positions_fingerprint"]
         read_only_fields = fields
 

@@ -7,6 +7,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from epochs.engine.epoch_params import PARAM
+from prediction_models.engine.metrics import profit_factor
 from prediction_models.engine.rounding import alter_by_pct, pct_change
 
 
@@ -119,8 +120,8 @@ def extra_metrics(performance: dict, minutes, first_minute: int, last_minute: in
     std = returns.std(ddof=1) if len(returns) > 1 else 0.0
     return {
         "buy_and_hold_pct": (float(minutes.c[last_minute]) / float(minutes.o[first_minute]) - 1) * 100,
-        "profit_factor": wins / losses if losses > 0 else None,
         # Epoca cannot parse Infinity: a model that never lost has no factor and says why.
+        "profit_factor": profit_factor(wins, losses),
         "no_losses": bool(positions) and losses <= 0,
         "sharpe_ratio": float(returns.mean() / std * np.sqrt(365)) if std > 0 else None,
         "exposure_pct": in_position * 100 / (period_end - period_start + 1),

@@ -30,6 +30,7 @@ from prediction_models.engine.report import positions_fingerprint
 from prediction_models.engine.trading import extra_metrics, feature_sums
 from prediction_models.models import PredictionModel, PredictionModelSearch, ProfitableConfig
 from prediction_models.services import paths
+from prediction_models.engine.metrics import certificate_columns
 from prediction_models.services.certificates import validate_certificate
 from prediction_models.services.periods import periods
 from prediction_models.services.search import backtest_settings
@@ -181,18 +182,12 @@ def models_record(*, search: PredictionModelSearch, certificates: list) -> list[
         stale.delete()
     models = []
     for rank, (config, cert) in enumerate(certificates, start=1):
-        backtest, holdout, metrics = cert["backtest"], cert["holdout"], cert["metrics"]
+        backtest = cert["backtest"]
         ebe = prediction_model_evaluation(cert)
         model, _ = PredictionModel.objects.update_or_create(id=cert["id"], defaults={
             "search": search, "profitable_config": config, "rank": rank,
             "certificate_file": paths.certificate_relpath(cert["id"]),
-            "profit": backtest["profit"], "accuracy": backtest["accuracy"], "positions": len(backtest["positions"]),
-            "largest_drawdown": backtest["largest_balance_drawdown"],
-            "holdout_profit": holdout["backtest"]["profit"] if holdout else None,
-            "holdout_accuracy": holdout["backtest"]["accuracy"] if holdout else None,
-            "holdout_positions": len(holdout["backtest"]["positions"]) if holdout else None,
-            "sharpe": metrics["sharpe_ratio"], "profit_factor": metrics["profit_factor"],
-            "buy_and_hold": metrics["buy_and_hold_pct"], "ebe_points": ebe["points"], "ebe_state": ebe["state"],
+            **certificate_columns(cert), "ebe_points": ebe["points"], "ebe_state": ebe["state"],
             "positions_fingerprint": positions_fingerprint(backtest),
         })
         models.append(model)

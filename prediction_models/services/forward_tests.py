@@ -28,6 +28,7 @@ from prediction_models.choices import ForwardTestStatus
 from prediction_models.engine.assets import Candles, build_assets, feature_from_prediction, save_assets
 from prediction_models.engine.backtest import backtest_record
 from prediction_models.engine.live import history_needed, live_windows
+from prediction_models.engine.metrics import METRIC_BY_COLUMN
 from prediction_models.features import features_file
 from prediction_models.models import ForwardTest, PredictionModel
 from prediction_models.selectors import model_certificate
@@ -170,7 +171,7 @@ def forward_test_finish(*, forward_test: ForwardTest, inputs: ForwardInputs) -> 
         status=ForwardTestStatus.DONE, result_file=(folder / RESULT_FILE).relative_to(epoch_dir(model.search.epoch_id)).as_posix(), error="",
         decisions=record["rows"], refused_rows=record["refused_rows"], profit=performance["profit"],
         accuracy=performance["accuracy"], positions=len(performance["positions"]),
-        buy_and_hold=record["metrics"]["buy_and_hold_pct"],
+        buy_and_hold=METRIC_BY_COLUMN["buy_and_hold"].read(record),
     )
     return {"forward_test": forward_test.pk, "rows": record["rows"], "refused_rows": record["refused_rows"],
             "profit": performance["profit"], "positions": len(performance["positions"])}
