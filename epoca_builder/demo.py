@@ -17,7 +17,9 @@ from django.conf import settings
 
 from cluster.choices import ACTIVE_STATUSES, JobStatus
 from epoca_builder.errors import ApplicationError
-from epoca_builder.stages import STAGE_KEYS as STAGES  # the demo runs every stage, in the registry's order
+from epoca_builder.stages import (
+    STAGE_KEYS as STAGES,  # the demo runs every stage, in the registry's order
+)
 
 DEMO_MONTHS = ("2021-01", "2021-03")
 DEMO_SELECTION = 8

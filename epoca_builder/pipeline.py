@@ -5,7 +5,6 @@ A read-only view across the apps (it writes nothing): the epoch page and the das
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-
 from urllib.parse import urlencode
 
 from django.contrib.contenttypes.models import ContentType
@@ -13,8 +12,16 @@ from django.urls import reverse
 
 from cluster.choices import ACTIVE_STATUSES
 from cluster.models import Job
-from epoca_builder.stages import ACTIVE, DONE, FAILED, FAILED_JOB_STATUSES, STAGES, TODO, Facts, StageSpec
-
+from epoca_builder.stages import (
+    ACTIVE,
+    DONE,
+    FAILED,
+    FAILED_JOB_STATUSES,
+    STAGES,
+    TODO,
+    Facts,
+    StageSpec,
+)
 
 
 @dataclass

@@ -7,11 +7,11 @@ and the README's table of stages (checked by a test) all read ``STAGES``.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
+from collections.abc import Callable
 
 from cluster.choices import ACTIVE_STATUSES, JobStatus
 from epoca_builder.files import human_size
-
 
 DONE, ACTIVE, TODO, FAILED = "done", "active", "todo", "failed"  # a stage's states
 

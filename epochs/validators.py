@@ -1,5 +1,4 @@
 from django.core.exceptions import ValidationError
-
 from django.utils.deconstruct import deconstructible
 
 from epochs.engine.epoch_params import PARAM, check_param

@@ -122,7 +122,7 @@ class EpochParams:
     Missing ones take their declared defaults; read them as attributes (``params.seed``).
     """
 
-    __slots__ = ("id", "_values")
+    __slots__ = ("_values", "id")
 
     def __init__(self, id: str, **values: Any) -> None:
         names = [p.engine for p in ENGINE_PARAMS]

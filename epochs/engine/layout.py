@@ -86,12 +86,12 @@ class EpochLayout:
         self._epoch_id = epoch_id
 
     @classmethod
-    def on_server(cls, epoch_id: str, root: str | PurePath = "") -> "EpochLayout":
+    def on_server(cls, epoch_id: str, root: str | PurePath = "") -> EpochLayout:
         """The epoch's folder on a server, below its root (relative to it when ``root`` is empty)."""
         base = PurePosixPath(root) / SERVER_EPOCHS if root else PurePosixPath(SERVER_EPOCHS)
         return cls(base, epoch_id=None).join_layout(epoch_id)
 
-    def join_layout(self, epoch_id: str) -> "EpochLayout":
+    def join_layout(self, epoch_id: str) -> EpochLayout:
         """The layout of the epoch folder ``epoch_id`` inside this folder (a folder of epochs)."""
         return EpochLayout(self.join(epoch_id) if self.remote else safe_join(self.root, epoch_id))
 

@@ -6,7 +6,8 @@ from django.core.exceptions import ValidationError
 
 from epoca_builder.fields import MAX_TIME_MS
 from epochs.api.serializers import EpochCreateSerializer
-from epochs.engine.epoch_params import ENGINE_PARAMS, MAX_TIME_MS as DECLARED_MAX_TIME_MS, PARAMS, EpochParams, check_param
+from epochs.engine.epoch_params import ENGINE_PARAMS, PARAMS, EpochParams, check_param
+from epochs.engine.epoch_params import MAX_TIME_MS as DECLARED_MAX_TIME_MS
 from epochs.forms import EpochCreateForm
 from epochs.management.commands.create_epoch import Command
 from epochs.models import Epoch

@@ -4,8 +4,8 @@ column that keeps it, how it is labelled, formatted and sorted.
 Certificates, the model rows, the API's fields and ordering, the list's filters, columns and
 cells all read ``MODEL_METRICS``. The certificate's keys are the Epoca contract's and are never
 renamed (only added); ``field`` names the database column where it differs from the key.
-Adding a metric that is shown and sortable: one entry here, the engine computing it, and the
-migration of its column.
+Adding a metric that is shown and sortable: one entry here (its column is derived from it),
+the engine computing it, and the migration of the column.
 """
 from __future__ import annotations
 
@@ -25,6 +25,8 @@ class Metric:
     field: str = ""  # the database column; empty: the same as the key
     minimum_filter: str = ""  # the list's "at least" filter label, when it has one
     count: bool = False  # the number of entries of the list at ``key`` (positions)
+    nullable: bool = True  # the column may be empty (a model without a holdout, a ratio without variation)
+    indexed: bool = False  # the column is indexed (sorted and filtered by often)
 
     @property
     def column(self) -> str:
@@ -48,15 +50,15 @@ class Metric:
 
 
 MODEL_METRICS: tuple[Metric, ...] = (
-    Metric("ebe_points", "EBE points", "", minimum_filter="EBE points ≥"),
-    Metric("profit", "Profit", "backtest", unit="USDT", minimum_filter="Profit ≥ (USDT)"),
-    Metric("accuracy", "Accuracy", "backtest", unit="%", minimum_filter="Accuracy ≥ (%)"),
-    Metric("positions", "Positions", "backtest", digits=None, count=True, minimum_filter="Positions ≥"),
+    Metric("ebe_points", "EBE points", "", minimum_filter="EBE points ≥", indexed=True),
+    Metric("profit", "Profit", "backtest", unit="USDT", minimum_filter="Profit ≥ (USDT)", nullable=False, indexed=True),
+    Metric("accuracy", "Accuracy", "backtest", unit="%", minimum_filter="Accuracy ≥ (%)", nullable=False, indexed=True),
+    Metric("positions", "Positions", "backtest", digits=None, count=True, minimum_filter="Positions ≥", nullable=False),
     Metric("largest_balance_drawdown", "Largest drawdown", "backtest", unit="%", field="largest_drawdown"),
     Metric("profit_factor", "Profit factor", "metrics"),
     Metric("sharpe_ratio", "Sharpe", "metrics", field="sharpe"),
     Metric("profit", "Holdout profit", "holdout.backtest", unit="USDT", field="holdout_profit",
-           minimum_filter="Holdout profit ≥ (USDT)"),
+           minimum_filter="Holdout profit ≥ (USDT)", indexed=True),
     Metric("accuracy", "Holdout accuracy", "holdout.backtest", unit="%", field="holdout_accuracy"),
     Metric("positions", "Holdout positions", "holdout.backtest", digits=None, count=True, field="holdout_positions"),
     Metric("buy_and_hold_pct", "Buy and hold", "metrics", unit="%", field="buy_and_hold"),

@@ -21,7 +21,7 @@ class BacktestSettings:
     idle_minutes: int = PARAM["idle_minutes_on_position_close"].default
 
     @classmethod
-    def of_epoch(cls, epoch: Any) -> "BacktestSettings":
+    def of_epoch(cls, epoch: Any) -> BacktestSettings:
         """The settings of an epoch (a row or anything with its parameters as attributes)."""
         return cls(position_size=epoch.position_size, leverage=epoch.leverage, exchange_fee=epoch.exchange_fee,
                    idle_minutes=epoch.idle_minutes_on_position_close)

@@ -1,7 +1,12 @@
 """The metrics table feeds the model rows, the API, the filters and the list's columns."""
 from prediction_models.api.serializers import PredictionModelSerializer
 from prediction_models.api.views import PredictionModelViewSet
-from prediction_models.engine.metrics import MODEL_METRICS, SORTABLE_COLUMNS, certificate_columns, profit_factor
+from prediction_models.engine.metrics import (
+    MODEL_METRICS,
+    SORTABLE_COLUMNS,
+    certificate_columns,
+    profit_factor,
+)
 from prediction_models.filters import PredictionModelFilterSet
 from prediction_models.models import PredictionModel
 from prediction_models.views_workbench import COLUMNS, metric_cells
@@ -9,8 +14,10 @@ from prediction_models.workbench import SORTS, ModelListFilterSet
 
 
 def test_every_metric_is_a_column_of_the_model_row():
-    names = {f.name for f in PredictionModel._meta.get_fields()}
-    assert all(m.column in names for m in MODEL_METRICS)
+    for metric in MODEL_METRICS:
+        field = PredictionModel._meta.get_field(metric.column)
+        assert (field.null, field.db_index) == (metric.nullable, metric.indexed), metric.column
+        assert field.get_internal_type() == ("PositiveIntegerField" if metric.digits is None else "FloatField")
 
 
 def test_the_api_serializes_and_orders_by_every_metric():

@@ -14,7 +14,8 @@ from typing import Any, Callable, Mapping
 import numpy as np
 import pandas as pd
 
-from epochs.engine.epoch_file_contract import METRICS as METRIC_NAMES, SUMMARY_KEYS
+from epochs.engine.epoch_file_contract import METRICS as METRIC_NAMES
+from epochs.engine.epoch_file_contract import SUMMARY_KEYS
 
 from .architectures import KERAS_MODEL_PARAMS
 from .discovery import DISCOVERY_KEYS, POINTS_HIST_SAMPLES

@@ -80,7 +80,7 @@ class TrainingSettings:
     validation_split: float = PARAM["validation_split"].default
 
     @classmethod
-    def of_epoch(cls, config: dict, settings: dict) -> "TrainingSettings":
+    def of_epoch(cls, config: dict, settings: dict) -> TrainingSettings:
         """From an epoch folder's ``epoch.json`` and ``epoch_settings.json`` (older ones may lack a setting)."""
         return cls(
             max_epochs=int(settings.get("max_epochs", cls.max_epochs)), patience=int(settings.get("patience", cls.patience)),

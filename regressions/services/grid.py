@@ -9,8 +9,8 @@ from cluster.services.jobs import job_enqueue
 from epoca_builder.errors import ApplicationError
 from epoca_builder.files import write_json
 from epochs.choices import EpochStatus
-from epochs.models import Epoch
 from epochs.engine.layout import EpochLayout, training_config_file
+from epochs.models import Epoch
 from epochs.services.paths import epoch_dir
 from regressions.engine import grid as grid_engine
 from regressions.engine.ids import canonical_json

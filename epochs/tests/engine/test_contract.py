@@ -4,7 +4,10 @@ import copy
 import pytest
 
 from epochs.engine import epoch_file_contract as contract
-from prediction_models.services.certificates import CertificateError, validate_certificate
+from prediction_models.services.certificates import (
+    CertificateError,
+    validate_certificate,
+)
 
 EPOCH_ID = "_EROS3"
 MODEL_ID = f"{EPOCH_ID}_{'a' * 32}"
