@@ -109,6 +109,7 @@ PARAMS: tuple[Param, ...] = (
 )
 PARAM: dict[str, Param] = {p.name: p for p in PARAMS}
 ENGINE_PARAMS: tuple[Param, ...] = tuple(p for p in PARAMS if p.engine)
+BY_ENGINE_NAME: dict[str, Param] = {p.engine: p for p in ENGINE_PARAMS if p.engine}
 
 # field -> (type, low, high), both bounds inclusive: the engine's numeric range checks
 RANGES: dict[str, tuple[type, float, float]] = {
@@ -125,12 +126,11 @@ class EpochParams:
     __slots__ = ("_values", "id")
 
     def __init__(self, id: str, **values: Any) -> None:
-        names = [p.engine for p in ENGINE_PARAMS]
-        unknown = set(values) - set(names)
+        unknown = set(values) - set(BY_ENGINE_NAME)
         if unknown:
             raise TypeError(f"unknown epoch parameters {sorted(unknown)}")
         object.__setattr__(self, "id", id)
-        object.__setattr__(self, "_values", {p.engine: values.get(p.engine, p.default) for p in ENGINE_PARAMS})
+        object.__setattr__(self, "_values", {name: values.get(name, p.default) for name, p in BY_ENGINE_NAME.items()})
 
     def __getattr__(self, name: str) -> Any:
         try:
@@ -191,7 +191,7 @@ def validate_epoch_params(values: Mapping[str, Any]) -> EpochParams:
     Keys are the engine's names (``interval_minutes`` for the prediction interval).
     """
     errors: dict[str, str] = {}
-    known = {"id"} | {p.engine for p in ENGINE_PARAMS}
+    known = {"id", *BY_ENGINE_NAME}
     for name in values:
         if name not in known:
             errors[name] = "unknown parameter"
@@ -203,14 +203,13 @@ def validate_epoch_params(values: Mapping[str, Any]) -> EpochParams:
         if problem:
             errors["id"] = problem
         clean["id"] = values["id"]
-    for param in ENGINE_PARAMS:
-        assert param.engine is not None
-        if param.engine not in values:
+    for name, param in BY_ENGINE_NAME.items():
+        if name not in values:
             continue
-        number, problem = check_param(param, values[param.engine])
+        number, problem = check_param(param, values[name])
         if problem:
-            errors[param.engine] = problem
-        clean[param.engine] = number
+            errors[name] = problem
+        clean[name] = number
     if errors:
         raise EpochParameterError(errors)
     return EpochParams(**clean)

@@ -24,6 +24,9 @@ class ParamDefault:
     def __eq__(self, other) -> bool:
         return isinstance(other, ParamDefault) and other.name == self.name
 
+    def __hash__(self) -> int:
+        return hash((type(self).__name__, self.name))
+
 
 # Referenced by migration 0001 (the defaults before they were declared in epoch_params).
 def default_pcr():
