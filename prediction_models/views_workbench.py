@@ -28,6 +28,8 @@ def metric_cells(model: PredictionModel) -> list[dict]:
 
 def model_list(request):
     filterset, sort, page, rows, duplicates = model_list_page(request.GET)
+    for model in rows:  # the table's cells, in its columns' order
+        model.metric_cells = metric_cells(model)
     query = request.GET.copy()
     query.pop("page", None)
     headers = []
@@ -37,8 +39,7 @@ def model_list(request):
         headers.append({"key": key, "label": label, "url": f"?{params.urlencode()}",
                         "arrow": ("▼" if sort.startswith("-") else "▲") if sort.lstrip("-") == key else ""})
     return render(request, "prediction_models/model_list.html", {
-        "filterset": filterset, "page": page, "rows": [(m, duplicates[m.id], metric_cells(m)) for m in rows],
-        "headers": headers,
+        "filterset": filterset, "page": page, "rows": [(m, duplicates[m.id]) for m in rows], "headers": headers,
         "query": query.urlencode(), "total": page.paginator.count, "sorts": SORTS,
     })
 
