@@ -28,6 +28,7 @@ GOAL_MS = 500
 def _seed(epoch_id: str) -> dict:
     import numpy as np
 
+    from epochs.engine.layout import model_certificate_file
     from prediction_models.models import PredictionModel, PredictionModelSearch, ProfitableConfig
     from regressions.models import Regression, RegressionSelection
     from testing.regression_fakes import fake_grid_epoch
@@ -49,7 +50,7 @@ def _seed(epoch_id: str) -> dict:
     ], batch_size=1000)
     PredictionModel.objects.bulk_create([
         PredictionModel(id=f"{epoch_id}_{i:032x}", search=search, profitable_config=c, rank=i + 1,
-                        certificate_file=f"prediction_models/certificates/{epoch_id}_{i:032x}.json", profit=c.profit,
+                        certificate_file=model_certificate_file(f"{epoch_id}_{i:032x}"), profit=c.profit,
                         accuracy=c.accuracy, positions=c.positions, largest_drawdown=c.largest_drawdown,
                         ebe_points=float(rng.uniform(10, 90)), ebe_state="neutral")
         for i, c in enumerate(configs[:50])

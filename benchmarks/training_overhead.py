@@ -62,10 +62,12 @@ def main() -> None:
     RegressionConfig.objects.filter(pk__in=[c.pk for c in configs]).update(batch=batch)
     # Each config keeps pointing at its own batch file through its config JSON: write one file for the bench batch.
     from epoca_builder.files import write_json
-    from epochs.services.paths import epoch_dir
+    from epochs.services.paths import epoch_layout
 
-    write_json(epoch_dir(epoch.id) / "regression_training_configs" / "BENCH.json", {"name": batch.name, "configs": [c.config for c in configs]})
-    TrainingBatch.objects.filter(pk=batch.pk).update(config_file="regression_training_configs/BENCH.json")
+    layout = epoch_layout(epoch.id)
+    bench_file = layout.training_configs / "BENCH.json"
+    write_json(bench_file, {"name": batch.name, "configs": [c.config for c in configs]})
+    TrainingBatch.objects.filter(pk=batch.pk).update(config_file=bench_file.relative_to(layout.root).as_posix())
     batch.refresh_from_db()
 
     started = time.perf_counter()
@@ -84,7 +86,7 @@ def main() -> None:
 
     tf.config.threading.set_intra_op_parallelism_threads(1)
     tf.config.threading.set_inter_op_parallelism_threads(1)
-    data = EpochData.load(epoch_dir(epoch.id))
+    data = EpochData.load(layout.root)
     windows = build_windows(data.normalized, lookback=epoch.regression_lookback, predictions=epoch.regression_predictions,
                             train_split=epoch.train_split, purge=epoch.purge)
     x, y = np.asarray(windows.train_x, dtype=np.float32), np.asarray(windows.train_y, dtype=np.float32)

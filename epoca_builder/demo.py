@@ -17,13 +17,15 @@ from django.conf import settings
 
 from cluster.choices import ACTIVE_STATUSES, JobStatus
 from epoca_builder.errors import ApplicationError
+from epoca_builder.stages import (
+    STAGE_KEYS as STAGES,  # the demo runs every stage, in the registry's order
+)
 
 DEMO_MONTHS = ("2021-01", "2021-03")
 DEMO_SELECTION = 8
 DEMO_PER_MODEL = 4
 # Few training epochs: the 15 tiny regressions train in a couple of minutes on two cores.
 DEMO_MAX_EPOCHS = 5
-STAGES = ("candles", "epoch", "configs", "training", "selection", "assets", "search", "build", "export")
 # The demo's size; a job may ask for a smaller pipeline through the same stages (tests).
 DEMO_SIZE = {"months": list(DEMO_MONTHS), "profile": "smoke", "max_epochs": DEMO_MAX_EPOCHS, "selection": DEMO_SELECTION,
              "per_model": DEMO_PER_MODEL, "chunk_size": 200, "build_limit": 5, "selection_criteria": {}}

@@ -5,13 +5,23 @@ A read-only view across the apps (it writes nothing): the epoch page and the das
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from urllib.parse import urlencode
 
 from django.contrib.contenttypes.models import ContentType
+from django.urls import reverse
 
+from cluster.choices import ACTIVE_STATUSES
 from cluster.models import Job
-from epoca_builder.files import human_size
-
-DONE, ACTIVE, TODO, FAILED = "done", "active", "todo", "failed"
+from epoca_builder.stages import (
+    ACTIVE,
+    DONE,
+    FAILED,
+    FAILED_JOB_STATUSES,
+    STAGES,
+    TODO,
+    Facts,
+    StageSpec,
+)
 
 
 @dataclass
@@ -41,106 +51,39 @@ def _latest_job(kind: str, targets) -> Job | None:
     return Job.objects.filter(query, kind=kind, parent__isnull=True).order_by("-created").first()
 
 
-def _state_of(job: Job | None, done: bool) -> str:
+def _state_of(job: Job | None, done: bool, job_states: tuple[str, ...] = (ACTIVE, FAILED)) -> str:
     if done:
         return DONE
     if job is None:
         return TODO
-    return {"queued": ACTIVE, "running": ACTIVE, "failed": FAILED, "cancelled": FAILED}.get(job.status, TODO)
+    if job.status in ACTIVE_STATUSES:
+        return ACTIVE if ACTIVE in job_states else TODO
+    if job.status in FAILED_JOB_STATUSES:
+        return FAILED if FAILED in job_states else TODO
+    return TODO
+
+
+def _url(name: str, kwargs: dict, query: dict | None = None) -> str:
+    return reverse(name, kwargs=kwargs) + (f"?{urlencode(query)}" if query else "")
+
+
+def stage_of(spec: StageSpec, facts: Facts) -> Stage:
+    """One stage's state, detail, latest job, page and next action, as its declaration says."""
+    job = _latest_job(spec.job_kind, spec.job_targets(facts)) if spec.job_kind else None
+    state = FAILED if spec.failed(facts) else _state_of(job, spec.done(facts), spec.job_states)
+    link = spec.link(facts)
+    stage = Stage(spec.key, spec.title, state, spec.detail(facts), job, link=_url(*link) if link else "")
+    if spec.action is not None and spec.action.available(facts, job):
+        body = spec.action.body(facts)
+        stage.action = {"label": spec.action.label.format(**body), "url": _url(spec.action.url_name, spec.action.kwargs(facts)),
+                        "body": body}
+    return stage
 
 
 def epoch_pipeline(epoch) -> list[Stage]:
-    from epochs.models import EpochExport
-    from prediction_models.models import PredictionModel, PredictionModelSearch
-    from regressions.models import Regression, RegressionSelection
-
-    stages: list[Stage] = []
-    candle_set = epoch.candlestick_set
-    stages.append(Stage("candles", "Candles", DONE if candle_set.candles else TODO,
-                        f"{candle_set.candles:,} candles in {candle_set.months} months, {candle_set.gap_count} gaps",
-                        _latest_job("epochs.import_candles", [candle_set]), link="/epochs/candles/"))
-    job = _latest_job("epochs.create", [epoch])
-    ready = epoch.status in ("ready", "exported")
-    if epoch.status == "failed":  # the real reason, not a count of candles that were never built
-        detail = f"failed: {epoch.error or 'see its job'}"
-    else:
-        detail = f"{epoch.status}: {epoch.prediction_rows or 0} prediction candles of {epoch.prediction_interval} minutes"
-        if epoch.gaps:
-            detail += f", {epoch.gaps.get('count', 0)} gaps ({epoch.gaps.get('missing_minutes', 0)} minutes)"
-    stages.append(Stage("epoch", "Epoch", FAILED if epoch.status == "failed" else _state_of(job, ready), detail, job))
-
-    batches = list(epoch.batches.all())
-    job = _latest_job("regressions.generate_configs", [epoch])
-    configs = epoch.regression_configs.count()
-    stage = Stage("configs", "Regression configs", _state_of(job, bool(batches)),
-                  f"{configs} configs in {len(batches)} batches (profile {epoch.regression_grid_profile})", job,
-                  link=f"/regressions/?epoch={epoch.pk}")
-    if ready and not batches and stage.state != ACTIVE:
-        stage.action = {"label": "Generate configs", "url": f"/api/regression-batches/generate/{epoch.pk}/", "body": {}}
-    stages.append(stage)
-
-    regressions = Regression.objects.filter(epoch=epoch)
-    trained = regressions.filter(status="trained").count()
-    total = regressions.count()
-    job = _latest_job("regressions.train_batch", batches)
-    running = job is not None and job.status in ("queued", "running")
-    stage = Stage("training", "Training", DONE if total and trained == total else (ACTIVE if running else TODO),
-                  f"{trained} of {total} regressions trained", job, link=f"/regressions/?epoch={epoch.pk}")
-    if batches and trained < total and not running:
-        stage.action = {"label": "Train all batches", "url": f"/api/regression-batches/train-all/{epoch.pk}/", "body": {}}
-    stages.append(stage)
-
-    selection = RegressionSelection.objects.filter(epoch=epoch).order_by("-created").first()
-    per_model = max(epoch.regressions_per_model or [8])
-    stage = Stage("selection", "Selection", DONE if selection else TODO,
-                  f"“{selection.name}”: {selection.size} regressions" if selection else "no selection yet",
-                  link=f"/regressions/selections/{selection.pk}/" if selection else "")
-    if not selection and trained >= per_model:
-        size = min(20, trained)
-        stage.action = {"label": f"Select the top {size}", "url": "/api/regression-selections/",
-                        "body": {"epoch": epoch.pk, "name": f"top-{size}", "size": size}}
-    stages.append(stage)
-
-    search = PredictionModelSearch.objects.filter(epoch=epoch).order_by("-created").first()
-    job = _latest_job("prediction_models.initialize", [search]) if search else None
-    assets_ready = bool(search and search.status not in ("new", "initialising", "failed"))
-    stage = Stage("assets", "Prediction-model assets", _state_of(job, assets_ready),
-                  f"search #{search.pk}: {search.total_configs:,} configs" if search else "not initialised", job,
-                  link=f"/prediction-models/searches/{search.pk}/" if search else "")
-    if selection and not search:
-        stage.action = {"label": "Initialise", "url": "/api/prediction-model-searches/", "body": {"selection": selection.pk}}
-    stages.append(stage)
-
-    job = _latest_job("prediction_models.find", [search]) if search else None
-    searched = bool(search and search.status in ("searched", "built"))
-    stage = Stage("search", "Profitable search", _state_of(job, searched),
-                  f"{search.configs_evaluated:,} evaluated, {search.profitable_found:,} profitable" if search else "", job,
-                  link=f"/prediction-models/searches/{search.pk}/" if search else "")
-    if assets_ready and not searched and not (job and job.status in ("queued", "running")):
-        stage.action = {"label": "Find profitable configs", "url": f"/api/prediction-model-searches/{search.pk}/find/", "body": {}}
-    stages.append(stage)
-
-    models = PredictionModel.objects.filter(search__epoch=epoch).order_by("rank")
-    best = models.first()
-    job = _latest_job("prediction_models.build", [search]) if search else None
-    stage = Stage("build", "Build", _state_of(job, best is not None),
-                  f"{models.count()} models; best {best.id} (profit {best.profit:.2f})" if best else "no models yet", job,
-                  link=f"/prediction-models/models/{best.pk}/" if best else "")
-    if searched and best is None and search.profitable_found:
-        stage.action = {"label": "Build prediction models", "url": f"/api/prediction-model-searches/{search.pk}/build/",
-                        "body": {"limit": 10}}
-    stages.append(stage)
-
-    export = EpochExport.objects.filter(epoch=epoch).order_by("-created").first()
-    job = _latest_job("epochs.export", [epoch])
-    stage = Stage("export", "Epoch File", _state_of(job, export is not None and export.verified),
-                  f"{export.file_name} ({human_size(export.size)}), verified" if export and export.verified else "not exported",
-                  job, link=f"/epochs/{epoch.pk}/download/" if export else "")
-    if best is not None and export is None and not (job and job.status in ("queued", "running")):
-        stage.action = {"label": "Export the best model", "url": f"/api/epochs/{epoch.pk}/export/",
-                        "body": {"prediction_model_id": best.id, "confirm_interval": epoch.prediction_interval != 15}}
-    stages.append(stage)
-    return stages
+    """Every stage of ``epoch``, in the registry's order (epoca_builder.stages.STAGES)."""
+    facts = Facts(epoch)
+    return [stage_of(spec, facts) for spec in STAGES]
 
 
 def with_action_bodies(stages: list[Stage]) -> list[Stage]:

@@ -2,15 +2,24 @@
 from django import forms
 
 from epoca_builder.fields import MAX_PATH_CHARS
-from epochs.choices import EpochPreset, PredictionInterval
-from epochs.engine.epoch_params import ID_MAX_LENGTH, ID_MIN_LENGTH, RANGES
+from epochs.choices import EpochPreset
+from epochs.engine.epoch_params import ID_MAX_LENGTH, ID_MIN_LENGTH, PARAMS, Param
 
 
-def _ranged(name: str, **kwargs):
-    """The field of an epoch parameter with the range the engine accepts (epoch_params.RANGES)."""
-    kind, low, high = RANGES[name]
-    field = forms.IntegerField if kind is int else forms.FloatField
-    return field(min_value=low, max_value=high, **kwargs)
+def param_form_field(param: Param) -> forms.Field:
+    """The form field of an epoch parameter: type, initial value, range, choices and help from its declaration."""
+    common: dict = {"initial": param.default, "help_text": param.help}
+    if param.label:
+        common["label"] = param.label
+    if param.choices:
+        return forms.TypedChoiceField(choices=[(c, f"{c} {param.unit}".strip()) for c in param.choices],
+                                      coerce=param.kind, **common)
+    if param.kind is bool:
+        return forms.BooleanField(required=False, **common)
+    if param.kind is str:
+        return forms.CharField(max_length=param.max_length, **common)
+    field = forms.IntegerField if param.kind is int else forms.FloatField
+    return field(min_value=param.low, max_value=param.high, required=not param.nullable, **common)
 
 
 class CandleImportForm(forms.Form):
@@ -22,17 +31,9 @@ class CandleImportForm(forms.Form):
 class EpochCreateForm(forms.Form):
     id = forms.CharField(min_length=ID_MIN_LENGTH, max_length=ID_MAX_LENGTH, help_text="e.g. _EROS3: '_' + upper case, 4-100 characters")
     preset = forms.ChoiceField(choices=EpochPreset.choices)
-    epoch_width = forms.IntegerField(min_value=1, max_value=80, initial=48, help_text="months")
-    prediction_interval = forms.TypedChoiceField(choices=PredictionInterval.choices, coerce=int, initial=15)
-    seed = _ranged("seed", initial=60184)
-    sma_window_size = _ranged("sma_window_size", initial=25, label="SMA window size")
-    train_split = _ranged("train_split", initial=0.75)
-    validation_split = _ranged("validation_split", initial=0.2)
-    regression_lookback = _ranged("regression_lookback", initial=128)
-    regression_predictions = _ranged("regression_predictions", initial=32)
-    exchange_fee = _ranged("exchange_fee", initial=0.065)
-    position_size = _ranged("position_size", initial=10000)
-    leverage = _ranged("leverage", initial=3)
-    idle_minutes_on_position_close = _ranged("idle_minutes_on_position_close", initial=180)
-    regression_grid_profile = forms.CharField(initial="original", max_length=64)
-    max_gap_minutes = forms.IntegerField(initial=1440, min_value=0, max_value=100_000, help_text="refuse a longer gap in the candles (minutes)")
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        for param in PARAMS:  # the parameters the page shows, in their declared order
+            if param.on_form:
+                self.fields[param.name] = param_form_field(param)

@@ -15,6 +15,7 @@ import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
 from epoca_builder.files import atomic_open, read_json, safe_join
+from epochs.engine.layout import EpochLayout
 from prediction_models.engine.assets import features_from_forecasts, refused_windows
 
 PREDICT_BATCH = 4096
@@ -22,7 +23,7 @@ PREDICT_BATCH = 4096
 
 def regression_shape(epoch_dir: str | Path, regression_id: str) -> tuple[int, int]:
     """``(lookback, predictions)`` from the regression's certificate."""
-    config = read_json(safe_join(epoch_dir, "regressions", regression_id, "certificate.json"))["regression_config"]
+    config = read_json(EpochLayout(Path(epoch_dir)).regression_certificate(regression_id))["regression_config"]
     return int(config["lookback"]), int(config["predictions"])
 
 
@@ -42,7 +43,7 @@ def regression_features(
     import tensorflow as tf
 
     lookback, predictions = regression_shape(epoch_dir, regression_id)
-    model = tf.keras.models.load_model(safe_join(epoch_dir, "regressions", regression_id, "model.keras"), compile=False)
+    model = tf.keras.models.load_model(EpochLayout(Path(epoch_dir)).regression_keras(regression_id), compile=False)
     windows = test_windows(test_closes, lookback, predictions)
     forecasts = model.predict(windows.astype(np.float32), batch_size=PREDICT_BATCH, verbose=0)
     refused = None
@@ -71,7 +72,7 @@ def predict_features(
     """
     from epochs.engine.epoch import read_epoch_candles
 
-    _, _, closes = read_epoch_candles(Path(epoch_dir) / "candlesticks")
+    _, _, closes = read_epoch_candles(EpochLayout(Path(epoch_dir)).candlesticks)
     test_closes = np.asarray(closes, dtype=np.float64)[test_row:]
     Path(out_dir).mkdir(parents=True, exist_ok=True)
     paths = []
@@ -109,7 +110,7 @@ def predict_windows(
             lookback, _ = regression_shape(epoch_dir, regression_id)
             if windows.shape[1] != lookback:
                 raise ValueError(f"{regression_id} reads {lookback} values, the windows hold {windows.shape[1]}")
-            model = tf.keras.models.load_model(safe_join(epoch_dir, "regressions", regression_id, "model.keras"),
+            model = tf.keras.models.load_model(EpochLayout(Path(epoch_dir)).regression_keras(regression_id),
                                                compile=False)
             forecasts = model.predict(windows, batch_size=PREDICT_BATCH, verbose=0) if len(windows) else np.empty((0, 1))
             with atomic_open(path, "wb") as handle:

@@ -5,17 +5,31 @@ from django.shortcuts import get_object_or_404, render
 from prediction_models import charts_workbench, selectors
 from prediction_models.engine import report
 from prediction_models.engine.ebe import prediction_model_evaluation
+from prediction_models.engine.metrics import MODEL_METRICS, formatted
 from prediction_models.models import PredictionModel
 from prediction_models.workbench import SORTS, model_list_page
 
-COLUMNS = [("ebe_points", "EBE points"), ("profit", "Profit (USDT)"), ("accuracy", "Accuracy (%)"), ("positions", "Positions"),
-           ("largest_drawdown", "Largest drawdown (%)"), ("profit_factor", "Profit factor"), ("sharpe", "Sharpe"),
-           ("holdout_profit", "Holdout profit (USDT)"), ("holdout_accuracy", "Holdout accuracy (%)"),
-           ("holdout_positions", "Holdout positions"), ("buy_and_hold", "Buy and hold (%)")]
+COLUMNS = [(m.column, m.heading) for m in MODEL_METRICS]
+
+
+def metric_cells(model: PredictionModel) -> list[dict]:
+    """The list's cells of one model, one per metric, formatted as the table declares."""
+    cells = []
+    for metric in MODEL_METRICS:
+        value = getattr(model, metric.column)
+        cell = {"key": metric.column, "text": formatted(metric, value, positions=model.positions), "css": "", "title": ""}
+        if metric.column == "ebe_points" and value is not None:
+            cell["css"] = f"ebe ebe-{model.ebe_state}"
+        if metric.key == "profit_factor" and value is None and model.positions:
+            cell["title"] = "no losing position"
+        cells.append(cell)
+    return cells
 
 
 def model_list(request):
     filterset, sort, page, rows, duplicates = model_list_page(request.GET)
+    for model in rows:  # the table's cells, in its columns' order
+        model.metric_cells = metric_cells(model)
     query = request.GET.copy()
     query.pop("page", None)
     headers = []

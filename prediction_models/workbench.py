@@ -7,25 +7,19 @@ import django_filters
 from django.core.paginator import Paginator
 from django.db.models import F
 
+from prediction_models.engine.metrics import SORTABLE_COLUMNS
+from prediction_models.filters import with_metric_minimums
 from prediction_models.models import PredictionModel
 
-SORTS = {
-    "ebe_points": "ebe_points", "profit": "profit", "accuracy": "accuracy", "positions": "positions",
-    "largest_drawdown": "largest_drawdown", "profit_factor": "profit_factor", "sharpe": "sharpe",
-    "holdout_profit": "holdout_profit", "holdout_accuracy": "holdout_accuracy", "holdout_positions": "holdout_positions",
-    "buy_and_hold": "buy_and_hold", "rank": "rank", "created": "created",
-}
+SORTS = {column: column for column in (*SORTABLE_COLUMNS, "rank", "created")}
 DEFAULT_SORT = "-ebe_points"
 PAGE_SIZE = 50
 
 
+@with_metric_minimums
 class ModelListFilterSet(django_filters.FilterSet):
     epoch = django_filters.CharFilter(field_name="search__epoch_id")
     search = django_filters.NumberFilter(field_name="search_id")
-    min_positions = django_filters.NumberFilter(field_name="positions", lookup_expr="gte", label="Positions ≥")
-    min_profit = django_filters.NumberFilter(field_name="profit", lookup_expr="gte", label="Profit ≥ (USDT)")
-    min_holdout_profit = django_filters.NumberFilter(field_name="holdout_profit", lookup_expr="gte", label="Holdout profit ≥ (USDT)")
-    min_ebe_points = django_filters.NumberFilter(field_name="ebe_points", lookup_expr="gte", label="EBE points ≥")
 
     class Meta:
         model = PredictionModel

@@ -48,10 +48,9 @@ def selection_list(*, epoch: Epoch | None = None) -> QuerySet[RegressionSelectio
 
 def regression_certificate(regression: Regression) -> dict:
     from epoca_builder.files import read_json
-    from epochs.services.paths import epoch_dir
-    from regressions.engine.pipeline import CERTIFICATE, regression_dir
+    from epochs.services.paths import epoch_layout
 
-    path = regression_dir(epoch_dir(regression.epoch_id), regression.config_id) / CERTIFICATE
+    path = epoch_layout(regression.epoch_id).regression_certificate(regression.config_id)
     if not path.exists():
         from django.http import Http404
 

@@ -29,18 +29,17 @@ from django.conf import settings
 
 from epoca_builder.errors import ApplicationError
 from epoca_builder.files import UnsafePathError, atomic_path, read_json, safe_join, sha256_file, write_json
+# What training reads of an epoch folder (files, or folders taken whole), and a regression's
+# files in the order they are put in place (the certificate comes last).
+from epochs.engine.layout import (
+    CERTIFICATE, INPUT_DIRS, INPUT_FILES, REGRESSION_FILES, REGRESSIONS, REQUIRED_REGRESSION_FILES, EpochLayout,
+)
 
 if TYPE_CHECKING:
     from regressions.models import Regression
     from regressions.models import TrainingBatch
     from typing import Any
 
-# What training reads of an epoch folder (files, or folders taken whole).
-INPUT_FILES = ("epoch.json", "epoch_settings.json")
-INPUT_DIRS = ("candlesticks", "regression_training_configs")
-# A regression's files in the order they are put in place: the certificate comes last.
-REGRESSION_FILES = ("model.keras", "model.h5", "test_samples.json", "certificate.json")
-REQUIRED_REGRESSION_FILES = ("model.keras", "model.h5", "certificate.json")
 LOCAL_INPUTS_RECORD = ".central_inputs.json"
 API_PREFIX = "/api/epoch-store"
 RETRIES = 3
@@ -111,7 +110,7 @@ def servable_path(epoch_folder: Path, rel: str) -> Path:
     allowed = (
         rel in INPUT_FILES
         or (parts[0] in INPUT_DIRS and len(parts) > 1)
-        or (parts[0] == "regressions" and len(parts) == 3 and parts[2] in REGRESSION_FILES)
+        or (parts[0] == REGRESSIONS and len(parts) == 3 and parts[2] in REGRESSION_FILES)
     )
     if not allowed or any(p.startswith(".") or not p for p in parts):
         raise ArtifactError(f"{rel!r} is not a training input or regression file of the epoch")
@@ -146,7 +145,7 @@ def _stored_generation(folder: Path) -> int:
 
 def _regression_folder(epoch_folder: Path, regression_id: str) -> Path:
     try:
-        return safe_join(epoch_folder, "regressions", regression_id)
+        return EpochLayout(epoch_folder).regression_dir(regression_id)
     except UnsafePathError as exc:
         raise ArtifactError(f"regression id {regression_id!r}: {exc}") from None
 
@@ -207,7 +206,7 @@ def regression_store(epoch_folder: Path, regression_id: str, files: Mapping[str,
             if stored["complete"]:
                 # A newer generation: the old certificate goes first, so that a crash before the
                 # new one is in place leaves the folder incomplete, never a mix that looks whole.
-                (folder / "certificate.json").unlink(missing_ok=True)
+                (folder / CERTIFICATE).unlink(missing_ok=True)
         if generation:
             _generation_file(folder).write_text(f"{int(generation)}\n")
         return True, stored_regression(epoch_folder, regression_id)

@@ -35,6 +35,7 @@ from cluster.remote.errors import HostKeyChangedError, HostKeyError, PrivateKeyE
 from cluster.remote.processes import RemoteProcess, is_alive, kill_group
 from cluster.remote.status import read_status
 from epoca_builder.errors import ApplicationError
+from epochs.engine import layout
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -47,14 +48,13 @@ Progress = Callable[[int, int, str], None]
 UNREACHABLE = (OSError, EOFError, paramiko.SSHException)
 CODE_EXCLUDES = (".venv", "var", ".git", "__pycache__", "test-output", ".pytest_cache", ".hypothesis", "staticfiles", "*.pyc", ".env")
 CODE_DIR = "code"
-PUSH_TARGETS = ("root", "code", "configuration", "candlesticks", "regression_training_configs", "prediction_models")
+# The epoch folders each push or pull target moves (a folder's target is named after it).
+PUSH_FOLDERS = {layout.CANDLESTICKS: (layout.CANDLESTICKS,), layout.TRAINING_CONFIGS: (layout.TRAINING_CONFIGS,),
+                layout.PREDICTION_MODELS: (layout.ASSETS, layout.MODEL_CONFIGS)}
+PUSH_TARGETS = ("root", "code", "configuration", *PUSH_FOLDERS)
 PULL_TARGETS = ("trained_regressions", "profitable_configs")
-EPOCH_FILES = ("epoch.json", "epoch_settings.json")
-# Folders an epoch needs on a server before its jobs run (the original's push_epoch_builder).
-REMOTE_EPOCH_DIRS = (
-    "regression_training_configs", "regression_batched_certificates", "regressions",
-    "prediction_models/assets", "prediction_models/configs", "prediction_models/profitable_configs",
-)
+PULL_FOLDERS = {"trained_regressions": (layout.BATCHED_CERTIFICATES, layout.REGRESSIONS),
+                "profitable_configs": (layout.PROFITABLE_CONFIGS,)}
 
 
 class ServerUnreachableError(ApplicationError):
@@ -504,7 +504,9 @@ def _epoch_dir(epoch_id: str | None) -> Path:
 
 
 def remote_epoch_rel(epoch_id: str, *parts: str) -> str:
-    return "/".join(("epochs", epoch_id, *parts))
+    """A path of the epoch's folder on a server, relative to the server's root."""
+    remote = layout.EpochLayout.on_server(epoch_id)
+    return str(remote.join(*parts) if parts else remote.root)
 
 
 def _expand(what: Sequence[str], allowed: Sequence[str]) -> list[str]:
@@ -536,27 +538,27 @@ def server_push(*, server: Server, what: Sequence[str], epoch_id: str | None = N
 
     def work(conn: Connection, root: str) -> str:
         if folder is not None and epoch_id is not None:
-            mkdir_p(conn, [remote_path(root, remote_epoch_rel(epoch_id, d)) for d in REMOTE_EPOCH_DIRS])
+            mkdir_p(conn, [remote_path(root, remote_epoch_rel(epoch_id, d)) for d in layout.SERVER_SUBDIRS])
         for name in targets:
             if name in ("root", "code"):
                 report = push_code(conn, root, progress=step(name), top_level_only=name == "root")
             elif folder is None or epoch_id is None:
                 raise ApplicationError(f"Pushing {name} needs an epoch.")
             elif name == "configuration":
-                files = {f: folder / f for f in EPOCH_FILES if (folder / f).is_file()}
+                files = {f: folder / f for f in layout.INPUT_FILES if (folder / f).is_file()}
                 with staged(files) as stage:
                     report = sync.push(conn, stage, root, remote_epoch_rel(epoch_id), progress=step(name))
-            elif name == "prediction_models":
+            elif len(PUSH_FOLDERS[name]) == 1:
+                sub = PUSH_FOLDERS[name][0]
+                report = sync.push(conn, folder / sub, root, remote_epoch_rel(epoch_id, sub), progress=step(name))
+            else:
                 report = sync.SyncReport()
-                for sub in ("assets", "configs"):
-                    part = sync.push(conn, folder / "prediction_models" / sub, root,
-                                     remote_epoch_rel(epoch_id, "prediction_models", sub), progress=step(name))
+                for sub in PUSH_FOLDERS[name]:
+                    part = sync.push(conn, folder / sub, root, remote_epoch_rel(epoch_id, sub), progress=step(name))
                     report.transferred += part.transferred
                     report.skipped += part.skipped
                     report.verified += part.verified
                     report.bytes_transferred += part.bytes_transferred
-            else:
-                report = sync.push(conn, folder / name, root, remote_epoch_rel(epoch_id, name), progress=step(name))
             _merge(summary, name, report)
         return _transfer_text("push", summary)
 
@@ -583,10 +585,7 @@ def server_pull(*, server: Server, what: Sequence[str], epoch_id: str, delete_re
     """
     targets = _expand(what, PULL_TARGETS)
     folder = _epoch_dir(epoch_id)
-    plan = {
-        "trained_regressions": ("regression_batched_certificates", "regressions"),
-        "profitable_configs": ("prediction_models/profitable_configs",),
-    }
+    plan = PULL_FOLDERS
     summary: dict = {}
 
     def step(name: str) -> Progress | None:

@@ -1,14 +1,11 @@
 from rest_framework import serializers
 
-from epoca_builder.fields import MAX_NOTE_CHARS, MAX_PATH_CHARS, MAX_TIME_MS, StrictBooleanField
+from epoca_builder.fields import MAX_NOTE_CHARS, MAX_PATH_CHARS, StrictBooleanField
 from epochs.choices import EpochPreset
-from epochs.engine.candles import PREDICTION_INTERVALS_MINUTES
 from epochs.engine.epoch_file_contract import MODEL_ID_MAX, MODEL_ID_MIN
-from epochs.engine.epoch_params import ID_MAX_LENGTH, ID_MIN_LENGTH, RANGES
+from epochs.engine.epoch_params import ID_MAX_LENGTH, ID_MIN_LENGTH, PARAMS, Param
 from epochs.models import CandlestickSet, Epoch, EpochExport
 
-REGRESSIONS_PER_MODEL = [4, 8, 16]  # EPOCA_CONTRACT §1.5
-MAX_SPACE_VALUES = 100  # values per list of the prediction-model config space
 
 
 class CandlestickSetSerializer(serializers.ModelSerializer):
@@ -47,51 +44,42 @@ class EpochSerializer(serializers.ModelSerializer):
         ]
 
 
-def _ranged(name: str, **kwargs):
-    """The field of an epoch parameter with the range the engine accepts (epoch_params.RANGES)."""
-    kind, low, high = RANGES[name]
+def param_serializer_field(param: Param) -> serializers.Field:
+    """The API field of an epoch parameter (optional: the service fills in the declared default)."""
+    if param.kind is list:
+        child = _scalar_field(param, param.item, {})
+        return serializers.ListField(child=child, required=False, min_length=1, max_length=param.max_length,
+                                     help_text=param.help)
+    return _scalar_field(param, param.kind, {"required": False, "help_text": param.help,
+                                             **({"allow_null": True} if param.nullable else {})})
+
+
+def _scalar_field(param: Param, kind: type | None, common: dict) -> serializers.Field:
+    if param.choices:
+        return serializers.ChoiceField(choices=list(param.choices), **common)
+    if kind is bool:
+        return serializers.BooleanField(**common)
+    if kind is str:
+        return serializers.CharField(max_length=param.max_length, **common)
     field = serializers.IntegerField if kind is int else serializers.FloatField
-    return field(required=False, min_value=low, max_value=high, **kwargs)
+    return field(min_value=param.low, max_value=param.high, **common)
 
 
 class EpochCreateSerializer(serializers.Serializer):
-    """Input only: every field is checked again by the service, which reports all problems."""
+    """Input only: every field is checked again by the service, which reports all problems.
+
+    The epoch parameters' fields come from their declaration (epochs.engine.epoch_params.PARAMS).
+    """
 
     id = serializers.CharField(min_length=ID_MIN_LENGTH, max_length=ID_MAX_LENGTH)
     candlestick_set = serializers.SlugField(required=False, default="binance-btcusdt", max_length=100)
     preset = serializers.ChoiceField(choices=EpochPreset.choices, required=False)
-    seed = _ranged("seed")
-    epoch_width = _ranged("epoch_width")
-    sma_window_size = _ranged("sma_window_size")
-    train_split = _ranged("train_split")
-    validation_split = _ranged("validation_split")
-    regression_lookback = _ranged("regression_lookback")
-    regression_predictions = _ranged("regression_predictions")
-    exchange_fee = _ranged("exchange_fee")
-    position_size = _ranged("position_size")
-    leverage = _ranged("leverage")
-    idle_minutes_on_position_close = _ranged("idle_minutes_on_position_close")
-    prediction_interval = serializers.ChoiceField(choices=list(PREDICTION_INTERVALS_MINUTES), required=False)
-    data_end = serializers.IntegerField(required=False, min_value=0, max_value=MAX_TIME_MS, help_text="A time in ms.")
-    purge = serializers.BooleanField(required=False)
-    holdout_share = serializers.FloatField(required=False, min_value=0, max_value=0.5)
-    max_gap_minutes = serializers.IntegerField(required=False, min_value=0, max_value=100_000,
-                                               help_text="Refuse a longer gap inside the range (minutes, default 1440).")
-    regression_grid_profile = serializers.CharField(required=False, max_length=64)
-    max_epochs = serializers.IntegerField(required=False, min_value=1, max_value=100_000)
-    patience = serializers.IntegerField(required=False, min_value=1, max_value=100_000)
-    batch_size = serializers.IntegerField(required=False, min_value=1, max_value=1_000_000)
-    price_change_requirements = serializers.ListField(child=serializers.FloatField(min_value=0, max_value=100), required=False,
-                                                      min_length=1, max_length=MAX_SPACE_VALUES)
-    min_sum_functions = serializers.ListField(child=serializers.ChoiceField(["mean", "median"]), required=False,
-                                              min_length=1, max_length=2)
-    min_sum_adjustment_factors = serializers.ListField(child=serializers.FloatField(min_value=0, max_value=100),
-                                                       required=False, min_length=1, max_length=MAX_SPACE_VALUES)
-    regressions_per_model = serializers.ListField(child=serializers.ChoiceField(REGRESSIONS_PER_MODEL), required=False,
-                                                  min_length=1, max_length=len(REGRESSIONS_PER_MODEL),
-                                                  help_text="Epoca's models hold 4, 8 or 16 regressions.")
-    min_accuracy = serializers.FloatField(required=False, min_value=0, max_value=100)
-    min_profit = serializers.FloatField(required=False, min_value=-1e12, max_value=1e12)
+
+    def get_fields(self):
+        fields = super().get_fields()
+        for param in PARAMS:
+            fields[param.name] = param_serializer_field(param)
+        return fields
 
 
 class EpochDeleteQuerySerializer(serializers.Serializer):

@@ -1,12 +1,16 @@
 """What Epoca reads from an Epoch File (EPOCA_CONTRACT.md §1, §1.8, §6): keys, types and ids.
 
-Each check returns the problems it found as sentences naming the member and the field, so a
-verification or an inspection can list them all.
+The one place these rules live: the prediction-model build checks each certificate with
+:func:`built_certificate_problems`, the export, its verification and the inspector check files
+with :func:`contract_problems` and :func:`id_problems`. Each check returns every problem it
+found as a sentence naming the member and the field, so a caller can list them all.
 """
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING, Any, Callable, Mapping, Sequence, TypeGuard
+import re
+from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, TypeGuard
 
 from .epoch_params import validate_epoch_id
 from .errors import EpochParameterError
@@ -58,6 +62,16 @@ DISCOVERY_NUMBERS = (
     "neutral_num", "increase_num", "decrease_num", "neutral_outcome_num", "increase_outcome_num",
     "decrease_outcome_num", "points", "increase_accuracy", "decrease_accuracy", "accuracy",
 )
+POINTS_HIST_LENGTH = 10  # the GUI labels its x axis 10%, 20%, ... 100%
+# What the GUI's discovery tables also show (§1.2); the original's files may lack them, ours always hold them.
+DISCOVERY_TABLE_NUMBERS = (
+    "increase_min", "increase_max", "increase_mean", "increase_median", "decrease_min", "decrease_max",
+    "decrease_mean", "decrease_median",
+    *(f"{side}_{kind}_{stat}" for side in ("increase", "decrease") for kind in ("successful", "unsuccessful")
+      for stat in ("mean", "median")),
+)
+DISCOVERY_LISTS = ("increase_list", "decrease_list", *(
+    f"{side}_{kind}_list" for side in ("increase", "decrease") for kind in ("successful", "unsuccessful")))
 BACKTEST_FIELDS = {
     "position_size": "number", "initial_balance": "number", "final_balance": "number", "profit": "number",
     "fees": "number", "leverage": "number", "exchange_fee": "number", "idle_minutes_on_position_close": "number",
@@ -89,54 +103,89 @@ def _fields(obj: Any, spec: Mapping[str, str], where: str, problems: list[str]) 
     return True
 
 
-def _discovery(obj: Any, where: str, problems: list[str]) -> None:
-    if not _fields(obj, {k: "number" for k in DISCOVERY_NUMBERS}, where, problems):
+def _discovery(obj: Any, where: str, problems: list[str], ours: bool = False) -> None:
+    numbers = (*DISCOVERY_NUMBERS, *DISCOVERY_TABLE_NUMBERS) if ours else DISCOVERY_NUMBERS
+    if not _fields(obj, {k: "number" for k in numbers}, where, problems):
         return
     hist: Any = obj.get("points_hist")
-    if not _numbers(hist) or len(hist) != 10:
-        problems.append(f"{where}.points_hist: expected 10 numbers (one per tenth of the test set)")
+    if not _numbers(hist) or len(hist) != POINTS_HIST_LENGTH:
+        problems.append(f"{where}.points_hist: expected {POINTS_HIST_LENGTH} numbers (one per tenth of the test set)")
+    if ours:
+        _fields(obj, {k: "numbers" for k in DISCOVERY_LISTS}, where, problems)
 
 
 def contract_problems(file: EpochFile) -> list[str]:
     """Every key and type of EPOCA_CONTRACT §1 the consumer reads that is missing or wrong."""
     problems: list[str] = []
     _fields(file.epoch_config, EPOCH_CONFIG_FIELDS, EPOCH_JSON, problems)
-    cert = file.model_certificate
-    where = MODEL_CERTIFICATE
-    if _fields(cert, MODEL_CERTIFICATE_FIELDS, where, problems):
-        model = cert.get("model")
-        if _fields(model, MODEL_CONFIG_FIELDS, f"{where}:model", problems):
-            if model.get("min_sum_function") not in ("mean", "median"):
-                problems.append(f"{where}:model.min_sum_function: expected 'mean' or 'median'")
-            for i, rc in enumerate(model.get("regressions") or []):
-                _fields(rc, REGRESSION_CONFIG_FIELDS, f"{where}:model.regressions[{i}]", problems)
-        _discovery(cert.get("discovery"), f"{where}:discovery", problems)
-        backtest = cert.get("backtest")
-        if _fields(backtest, BACKTEST_FIELDS, f"{where}:backtest", problems):
-            drawdown = backtest.get("largest_balance_drawdown")
-            if drawdown is not None and not _number(drawdown):
-                problems.append(f"{where}:backtest.largest_balance_drawdown: expected a number or null")
-            width = len(model.get("regressions") or []) if isinstance(model, dict) else None
-            for i, position in enumerate(backtest.get("positions") or []):
-                _position(position, width, f"{where}:backtest.positions[{i}]", problems)
-                if len(problems) > 50:
-                    break
+    problems += model_certificate_problems(file.model_certificate)
     for i, rc in enumerate(file.regression_certificates):
         _regression_certificate(rc, f"{REGRESSION_CERTIFICATES}[{i}]", problems)
     return problems
 
 
-def _position(position: Any, width: int | None, where: str, problems: list[str]) -> None:
+def model_certificate_problems(cert: Any, *, ours: bool = False, where: str = MODEL_CERTIFICATE) -> list[str]:
+    """Every problem of one prediction-model certificate's content (§1.2, §1.5).
+
+    ``ours``: a certificate of our build, which also holds what the original's files may lack
+    (the discovery tables and lists, each position's ``p.r`` and ``p.s``, the drawdown).
+    """
+    problems: list[str] = []
+    if not _fields(cert, MODEL_CERTIFICATE_FIELDS, where, problems):
+        return problems
+    model = cert.get("model")
+    if _fields(model, MODEL_CONFIG_FIELDS, f"{where}:model", problems):
+        if model.get("min_sum_function") not in ("mean", "median"):
+            problems.append(f"{where}:model.min_sum_function: expected 'mean' or 'median'")
+        regressions = model.get("regressions")
+        if isinstance(regressions, list) and not regressions:
+            problems.append(f"{where}:model.regressions: expected at least one regression")
+        for i, rc in enumerate(regressions if isinstance(regressions, list) else []):
+            _fields(rc, REGRESSION_CONFIG_FIELDS, f"{where}:model.regressions[{i}]", problems)
+    width = len(model.get("regressions") or []) if isinstance(model, dict) else None
+    _discovery(cert.get("discovery"), f"{where}:discovery", problems, ours)
+    _backtest(cert.get("backtest"), width, f"{where}:backtest", problems, ours)
+    holdout = cert.get("holdout")
+    if holdout is not None:  # ours only; Epoca ignores it, but what is there must be sound
+        if _fields(holdout, {"test_ds_start": "integer", "test_ds_end": "integer"}, f"{where}:holdout", problems):
+            if _integer(holdout["test_ds_start"]) and _integer(cert.get("test_ds_end")) \
+                    and not holdout["test_ds_start"] > cert["test_ds_end"]:
+                problems.append(f"{where}:holdout.test_ds_start: must follow the selection period (test_ds_end)")
+            _discovery(holdout.get("discovery"), f"{where}:holdout.discovery", problems, ours)
+            _backtest(holdout.get("backtest"), width, f"{where}:holdout.backtest", problems, ours)
+    return problems
+
+
+def _backtest(backtest: Any, width: int | None, where: str, problems: list[str], ours: bool) -> None:
+    if not _fields(backtest, BACKTEST_FIELDS, where, problems):
+        return
+    drawdown = backtest.get("largest_balance_drawdown")
+    if ours and "largest_balance_drawdown" not in backtest:
+        problems.append(f"{where}.largest_balance_drawdown: missing")
+    elif drawdown is not None and not _number(drawdown):
+        problems.append(f"{where}.largest_balance_drawdown: expected a number or null")
+    for i, position in enumerate(backtest.get("positions") or []):
+        _position(position, width, f"{where}.positions[{i}]", problems, ours)
+        if len(problems) > 50:
+            break
+
+
+def _position(position: Any, width: int | None, where: str, problems: list[str], ours: bool = False) -> None:
     if not _fields(position, POSITION_FIELDS, where, problems):
         return
     if position.get("t") not in (1, -1):
         problems.append(f"{where}.t: expected 1 or -1")
     prediction = position.get("p")
-    if _fields(prediction, {"t": "integer", "f": "numbers"}, f"{where}.p", problems):
+    spec = {"t": "integer", "f": "numbers", **({"r": "integer", "s": "number"} if ours else {})}
+    if _fields(prediction, spec, f"{where}.p", problems):
         if "r" in prediction and prediction["r"] not in (1, 0, -1):
             problems.append(f"{where}.p.r: expected 1, 0 or -1")
-        if width is not None and _numbers(prediction.get("f")) and len(prediction["f"]) != width:
+        features = prediction.get("f")
+        if width is not None and _numbers(features) and len(features) != width:
             problems.append(f"{where}.p.f: expected {width} features (one per model.regressions entry)")
+        # The builder's positions leave s out (the GUI sums f); where it is given it must be that sum.
+        if "s" in prediction and _numbers(features) and prediction["s"] != round(sum(features), 6):
+            problems.append(f"{where}.p.s: expected the sum of f rounded to 6 decimals")
 
 
 def _regression_certificate(rc: Any, where: str, problems: list[str]) -> None:
@@ -169,16 +218,8 @@ def id_problems(epoch_config: Mapping, model_certificate: Mapping, regression_ce
         validate_epoch_id(epoch_config.get("id"))
     except EpochParameterError as exc:
         problems.append(f"epoch id {epoch_config.get('id')!r}: {exc}")
-    model_id = model_certificate.get("id")
+    problems += model_id_problems(model_certificate)
     model = model_certificate.get("model") or {}
-    ids = [("prediction model", model_id)] + [("regression", r.get("id")) for r in model.get("regressions", [])]
-    for kind, value in ids:
-        if not isinstance(value, str) or not MODEL_ID_MIN <= len(value) <= MODEL_ID_MAX:
-            problems.append(f"{kind} id {value!r}: must be {MODEL_ID_MIN}-{MODEL_ID_MAX} characters")
-    if isinstance(model_id, str) and "KR_" in model_id:
-        problems.append(f"prediction model id {model_id!r}: must not contain 'KR_' (the GUI reads it as a regression)")
-    if model.get("id") != model_id:
-        problems.append(f"prediction model id {model_id!r}: model.id is {model.get('id')!r}")
     certified: list[Any] = [c.get("id") for c in regression_certificates]
     duplicates = sorted({i for i in certified if certified.count(i) > 1})
     if duplicates:
@@ -187,3 +228,31 @@ def id_problems(epoch_config: Mapping, model_certificate: Mapping, regression_ce
     if set(certified) != set(regression_ids) or len(certified) != len(regression_ids):
         problems.append("regression certificates: expected exactly one per model.regressions entry")
     return problems
+
+
+def model_id_problems(model_certificate: Mapping, epoch_id: str | None = None) -> list[str]:
+    """The ids of one prediction-model certificate: 30-200 characters each, no ``KR_`` in the
+    model's, ``model.id`` equal to it; with ``epoch_id``, our build's ``<EPOCH_ID>_<32 hex>``."""
+    problems: list[str] = []
+    model_id = model_certificate.get("id")
+    model = model_certificate.get("model") or {}
+    regressions = model.get("regressions") if isinstance(model, dict) else None
+    ids = [("prediction model", model_id)] + [
+        ("regression", r.get("id") if isinstance(r, dict) else None) for r in (regressions if isinstance(regressions, list) else [])]
+    for kind, value in ids:
+        if not isinstance(value, str) or not MODEL_ID_MIN <= len(value) <= MODEL_ID_MAX:
+            problems.append(f"{kind} id {value!r}: must be {MODEL_ID_MIN}-{MODEL_ID_MAX} characters")
+    if isinstance(model_id, str) and "KR_" in model_id:
+        problems.append(f"prediction model id {model_id!r}: must not contain 'KR_' (the GUI reads it as a regression)")
+    if isinstance(model, dict) and model.get("id") != model_id:
+        problems.append(f"prediction model id {model_id!r}: model.id is {model.get('id')!r}")
+    if epoch_id is not None and not (isinstance(model_id, str) and re.fullmatch(re.escape(epoch_id) + r"_[0-9a-f]{32}", model_id)):
+        problems.append(f"prediction model id {model_id!r}: must be {epoch_id}_<32 hex>")
+    return problems
+
+
+def built_certificate_problems(cert: Any, epoch_id: str) -> list[str]:
+    """Every problem of a certificate our build made for ``epoch_id``: its ids and its content."""
+    if not isinstance(cert, dict):
+        return ["certificate: expected an object"]
+    return model_id_problems(cert, epoch_id) + model_certificate_problems(cert, ours=True, where="certificate")

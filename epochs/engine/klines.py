@@ -23,6 +23,7 @@ import pyarrow.csv as pacsv
 
 from .candles import COLUMNS, MINUTE_MS, PREDICTION_INTERVALS_MINUTES, TIME_COLUMNS, Candles
 from .errors import CandleValidationError, CorruptArchiveError
+from .layout import CANDLESTICKS
 
 # Binance kline columns kept: open time, open, high, low, close, close time, quote asset volume.
 BINANCE_COLUMN_COUNT = 12
@@ -310,7 +311,7 @@ def read_bundle(path: str | Path) -> Bundle:
 def _bundle_files(path: Path) -> list[tuple[str, bytes]]:
     """(name for messages, bytes) of the 1-minute and the prediction CSV."""
     if path.is_dir():
-        folder = path if (path / BUNDLE_FILES[0]).exists() else path / "candlesticks"
+        folder = path if (path / BUNDLE_FILES[0]).exists() else path / CANDLESTICKS  # an epoch folder
         missing = [name for name in BUNDLE_FILES if not (folder / name).is_file()]
         if missing:
             raise CandleValidationError(str(folder), None, f"bundle is missing {missing}")

@@ -2,32 +2,74 @@
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils.deconstruct import deconstructible
 
 from epoca_builder.transitions import transition
-from epochs.choices import EpochPreset, EpochStatus, PredictionInterval
-from epochs.validators import validate_epoch_id
+from epochs.choices import EpochPreset, EpochStatus
+from epochs.engine.epoch_params import PARAM, PARAMS, Param
+from epochs.validators import ParamValidator, validate_epoch_id
 
 __all__ = ["Epoch"]
 
 
+@deconstructible
+class ParamDefault:
+    """A list parameter's declared default, a fresh copy for every row."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __call__(self):
+        return PARAM[self.name].copy_default()
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, ParamDefault) and other.name == self.name
+
+    def __hash__(self) -> int:
+        return hash((type(self).__name__, self.name))
 
 
-
-
+# Referenced by migration 0001 (the defaults before they were declared in epoch_params).
 def default_pcr():
-    return [3]
+    return PARAM["price_change_requirements"].copy_default()
 
 
 def default_min_sum_functions():
-    return ["mean", "median"]
+    return PARAM["min_sum_functions"].copy_default()
 
 
 def default_adjustment_factors():
-    return [1, 1.5, 2]
+    return PARAM["min_sum_adjustment_factors"].copy_default()
 
 
 def default_regressions_per_model():
-    return [8]
+    return PARAM["regressions_per_model"].copy_default()
+
+
+def param_field(param: Param) -> models.Field:
+    """The column of an epoch parameter: its type, default, range validators and help from the declaration."""
+    common = {"help_text": param.help}
+    if param.label:
+        common["verbose_name"] = param.label
+    numeric = []
+    if param.low is not None:
+        numeric.append(MinValueValidator(param.low))
+    if param.high is not None:
+        numeric.append(MaxValueValidator(param.high))
+    if param.kind is list:
+        return models.JSONField(default=ParamDefault(param.name), validators=[ParamValidator(param.name)], **common)
+    if param.kind is bool:
+        return models.BooleanField(default=param.default, **common)
+    if param.kind is str:
+        choices = [(c, c) for c in param.choices] or None
+        return models.CharField(max_length=param.max_length or 64, default=param.default, choices=choices, **common)
+    if param.kind is float:
+        return models.FloatField(default=param.default, validators=numeric, **common)
+    choices = [(c, f"{c} {param.unit}".strip()) for c in param.choices] or None
+    if param.nullable:
+        return models.BigIntegerField(null=True, blank=True, validators=numeric, **common)
+    field = models.PositiveIntegerField if (param.low or 0) >= 0 else models.IntegerField
+    return field(default=param.default, choices=choices, validators=numeric, **common)
 
 
 class Epoch(models.Model):
@@ -36,38 +78,6 @@ class Epoch(models.Model):
     candlestick_set = models.ForeignKey("epochs.CandlestickSet", on_delete=models.PROTECT, related_name="epochs")
     preset = models.CharField(max_length=16, choices=EpochPreset.choices, default=EpochPreset.DEFAULT)
     status = models.CharField(max_length=16, choices=EpochStatus.choices, default=EpochStatus.CREATING)
-
-    # ORIGINAL.md §2.1, same defaults and ranges (width down to 1 month).
-    seed = models.PositiveIntegerField(default=60184, validators=[MinValueValidator(1), MaxValueValidator(100_000_000)])
-    epoch_width = models.PositiveIntegerField(default=48, validators=[MinValueValidator(1), MaxValueValidator(80)], help_text="Months of 30 days.")
-    sma_window_size = models.PositiveIntegerField(default=25, validators=[MinValueValidator(10), MaxValueValidator(300)])
-    train_split = models.FloatField(default=0.75, validators=[MinValueValidator(0.6), MaxValueValidator(0.95)])
-    validation_split = models.FloatField(default=0.2, validators=[MinValueValidator(0.15), MaxValueValidator(0.4)])
-    regression_lookback = models.PositiveIntegerField(default=128, validators=[MinValueValidator(32), MaxValueValidator(512)])
-    regression_predictions = models.PositiveIntegerField(default=32, validators=[MinValueValidator(32), MaxValueValidator(256)])
-    exchange_fee = models.FloatField(default=0.065, validators=[MinValueValidator(0.02), MaxValueValidator(0.2)], help_text="Percent per side.")
-    position_size = models.FloatField(default=10000, validators=[MinValueValidator(100), MaxValueValidator(100_000_000)])
-    leverage = models.PositiveIntegerField(default=3, validators=[MinValueValidator(1), MaxValueValidator(10)])
-    idle_minutes_on_position_close = models.PositiveIntegerField(default=180, validators=[MaxValueValidator(1000)])
-    prediction_interval = models.PositiveIntegerField(choices=PredictionInterval.choices, default=PredictionInterval.M15)
-    data_end = models.BigIntegerField(null=True, blank=True, help_text="Optional: end the epoch at the last candle closing by this time (ms). Default: the store's last candle.")
-    purge = models.BooleanField(default=True, help_text="Drop training windows whose targets reach the test range.")
-    holdout_share = models.FloatField(default=0.25, validators=[MinValueValidator(0), MaxValueValidator(0.5)], help_text="Share of the test range kept untouched for the holdout backtest.")
-    max_gap_minutes = models.PositiveIntegerField(default=1440, help_text="Refuse candles with a longer gap inside the epoch's range (minutes); raise it to accept one on purpose.")
-
-    # Regression factory settings.
-    regression_grid_profile = models.CharField(max_length=64, default="original")
-    max_epochs = models.PositiveIntegerField(default=500, validators=[MinValueValidator(1)])
-    patience = models.PositiveIntegerField(default=10, validators=[MinValueValidator(1)])
-    batch_size = models.PositiveIntegerField(default=512, validators=[MinValueValidator(1)])
-
-    # Prediction-model settings (ORIGINAL.md §7.2, §7.5).
-    price_change_requirements = models.JSONField(default=default_pcr)
-    min_sum_functions = models.JSONField(default=default_min_sum_functions)
-    min_sum_adjustment_factors = models.JSONField(default=default_adjustment_factors)
-    regressions_per_model = models.JSONField(default=default_regressions_per_model)
-    min_accuracy = models.FloatField(default=55.0, validators=[MinValueValidator(0), MaxValueValidator(100)])
-    min_profit = models.FloatField(default=0.0)
 
     # Computed at creation (epoch.json).
     start = models.BigIntegerField(null=True, blank=True)
@@ -85,6 +95,8 @@ class Epoch(models.Model):
 
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     created = models.DateTimeField(auto_now_add=True)
+
+    # Every epoch parameter (epochs.engine.epoch_params.PARAMS) is a column, added below.
 
     class Meta:
         ordering = ["-created"]
@@ -120,3 +132,6 @@ class Epoch(models.Model):
 
     def mark_export_withdrawn(self) -> bool:
         return transition(self, EpochStatus.READY, sources=(EpochStatus.EXPORTED,))
+
+for _param in PARAMS:
+    Epoch.add_to_class(_param.name, param_field(_param))

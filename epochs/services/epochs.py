@@ -21,12 +21,13 @@ from epochs.choices import EpochPreset, EpochStatus
 from epochs.engine import epoch as epoch_engine
 from epochs.engine import gaps as epoch_gaps
 from epochs.engine import store as candle_store
-from epochs.engine.epoch_params import EpochParams, validate_epoch_params
+from epochs.engine.epoch_params import ENGINE_PARAMS, PARAMS, EpochParams, validate_epoch_params
 from epochs.engine.errors import EpochError, EpochParameterError
 from epochs.engine.ranges import epoch_ranges
 from epochs.models import CandlestickSet, Epoch
+from epochs.engine.layout import EpochLayout
 from epochs.services.pages import epoch_disk_usage_record
-from epochs.services.paths import EPOCH_SUBDIRS, candle_store_dir, epoch_dir
+from epochs.services.paths import candle_store_dir, epoch_dir
 
 if TYPE_CHECKING:
     from cluster.models import Job
@@ -34,23 +35,18 @@ if TYPE_CHECKING:
     from epochs.engine.store import Progress
     from typing import Any
 
-# Fields of the Epoch row that the engine's EpochParams also checks (same names, except the
-# prediction interval).
-ENGINE_FIELDS = (
-    "seed", "epoch_width", "sma_window_size", "train_split", "validation_split", "regression_lookback",
-    "regression_predictions", "exchange_fee", "position_size", "leverage", "idle_minutes_on_position_close",
-)
-SETTINGS_FIELDS = (
-    "preset", "prediction_interval", "purge", "holdout_share", "data_end", "regression_grid_profile", "max_epochs",
-    "patience", "batch_size", "price_change_requirements", "min_sum_functions", "min_sum_adjustment_factors",
-    "regressions_per_model", "min_accuracy", "min_profit", "max_gap_minutes",
-)
+# Every epoch parameter is a column of the same name: those the engine checks (EpochParams), the
+# others saved in epoch_settings.json for the later stages (with the preset).
+ENGINE_FIELDS = tuple(p.name for p in ENGINE_PARAMS if p.name != "prediction_interval")
+SETTINGS_FIELDS = ("preset", *(p.name for p in PARAMS if p.name not in ENGINE_FIELDS))
 
 
 def _engine_params(epoch: Epoch) -> EpochParams:
-    values = {name: getattr(epoch, name) for name in ENGINE_FIELDS}
-    return validate_epoch_params({"id": epoch.id, "interval_minutes": epoch.prediction_interval, **values})
+    values = {p.engine: getattr(epoch, p.name) for p in ENGINE_PARAMS}
+    return validate_epoch_params({"id": epoch.id, **values})
 
+
+_ENGINE_TO_FIELD = {p.engine: p.name for p in ENGINE_PARAMS}
 
 # What the original preset fixes: the original tool had neither a purge nor a holdout.
 ORIGINAL_PRESET_VALUES = {"purge": False, "holdout_share": 0.0}
@@ -80,7 +76,7 @@ def epoch_create(
         _engine_params(epoch)  # the engine's range checks accept floats (no isdigit bug)
     except EpochParameterError as exc:
         for name, message in exc.errors.items():
-            errors.setdefault("prediction_interval" if name == "interval_minutes" else name, []).append(message)
+            errors.setdefault(_ENGINE_TO_FIELD.get(name, name), []).append(message)
     try:
         epoch.full_clean(validate_unique=False)
     except ValidationError as exc:
@@ -212,13 +208,14 @@ def _build(epoch: Epoch, progress: Progress) -> dict:
     for leftover in settings.EPOCHS_ROOT.glob(f".{epoch.id}.*"):  # a killed attempt's staging folder
         shutil.rmtree(leftover, ignore_errors=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{epoch.id}.", dir=settings.EPOCHS_ROOT))
+    layout = EpochLayout(staging, epoch_id=epoch.id)
     try:
-        for sub in EPOCH_SUBDIRS:
-            (staging / sub).mkdir(parents=True, exist_ok=True)
-        checksums = epoch_engine.write_epoch_candles(built, staging / "candlesticks")
+        for sub in layout.subdirs():
+            sub.mkdir(parents=True, exist_ok=True)
+        checksums = epoch_engine.write_epoch_candles(built, layout.candlesticks)
         config = epoch_engine.epoch_json(params, built)
-        write_json(staging / "epoch.json", config, indent=4)
-        write_json(staging / "epoch_settings.json", {
+        write_json(layout.epoch_json, config, indent=4)
+        write_json(layout.epoch_settings_json, {
             **{name: getattr(epoch, name) for name in SETTINGS_FIELDS},
             "epoch_width": epoch.epoch_width, "data_fingerprint": fingerprint, "candle_checksums": checksums,
             "candlestick_set": epoch.candlestick_set.name, "prediction_rows": built.rows,
@@ -227,7 +224,7 @@ def _build(epoch: Epoch, progress: Progress) -> dict:
         }, indent=4)
         receipt = epoch_engine.receipt_text(params, built, datetime.now(dt_timezone.utc))
         receipt += epoch_gaps.receipt_lines(gaps, format_utc=epoch_engine.format_utc)
-        (staging / f"{epoch.id}_receipt.txt").write_text(receipt)
+        layout.receipt.write_text(receipt)
         os.replace(staging, target)  # fails if the target exists: never overwrite another epoch
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)

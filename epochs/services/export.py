@@ -26,23 +26,21 @@ from epochs.engine.epoch import CANDLE_FILES
 from epochs.engine.epoch_file_models import predict_in_child
 from epochs.models import Epoch, EpochExport
 from epochs.services.pages import epoch_disk_usage_record
-from epochs.services.paths import epoch_dir, shown_path
+from epochs.services.paths import epoch_dir, epoch_layout, shown_path
 
 if TYPE_CHECKING:
     from cluster.models import Job
     from django.contrib.auth.models import User
 
-CERTIFICATES_DIR = "prediction_models/certificates"
-SAMPLES_FILE = "test_samples.json"
 Predictor = epoch_file.Predictor
 
 
 def epoch_file_path(epoch: Epoch) -> Path:
-    return epoch_dir(epoch.id) / f"{epoch.id}.zip"
+    return epoch_layout(epoch.id).epoch_file
 
 
 def export_record_path(epoch: Epoch) -> Path:
-    return epoch_dir(epoch.id) / f"{epoch.id}_export.json"
+    return epoch_layout(epoch.id).export_record
 
 
 def model_certificate_file(*, epoch: Epoch, prediction_model_id: str) -> Path:
@@ -57,10 +55,9 @@ def model_certificate_file(*, epoch: Epoch, prediction_model_id: str) -> Path:
     if row is not None:
         if row.search.epoch_id != epoch.id:
             raise ApplicationError(f"The prediction model {prediction_model_id} belongs to epoch {row.search.epoch_id}, not {epoch.id}.")
-        relative = row.certificate_file
+        path = safe_join(epoch_dir(epoch.id), row.certificate_file)
     else:
-        relative = f"{CERTIFICATES_DIR}/{prediction_model_id}.json"
-    path = safe_join(epoch_dir(epoch.id), relative)
+        path = epoch_layout(epoch.id).model_certificate(prediction_model_id)
     if not path.exists():
         raise ApplicationError(f"No built prediction model {prediction_model_id!r} in epoch {epoch.id}: {shown_path(path)} does not exist.")
     return path
@@ -82,7 +79,8 @@ class ExportPlan:
 
 def export_readiness(*, epoch: Epoch, prediction_model_id: str, confirm_interval: bool = False, reexport: bool = False) -> ExportPlan:
     """Gather the file's content and refuse, with every reason at once, what Epoca would refuse."""
-    if not epoch.is_ready or not (epoch_dir(epoch.id) / "epoch.json").exists():
+    layout = epoch_layout(epoch.id)
+    if not epoch.is_ready or not layout.epoch_json.exists():
         raise ApplicationError(f"Epoch {epoch.id} is {epoch.status}: only a created epoch can be exported.")
     problems: list[str] = []
     if epoch.prediction_interval != PredictionInterval.M15 and not confirm_interval:
@@ -98,16 +96,15 @@ def export_readiness(*, epoch: Epoch, prediction_model_id: str, confirm_interval
     regression_ids: list[Any] = [r.get("id") for r in model.get("regressions") or [] if isinstance(r, dict)]
     if not regression_ids:
         raise ApplicationError(f"{shown_path(path)}: model.regressions lists no regression.")
-    folder = epoch_dir(epoch.id)
     regression_certificates, h5_files = [], {}
     for rid in regression_ids:
-        regression = safe_join(folder, "regressions", str(rid))
-        if not (regression / "certificate.json").exists() or not (regression / "model.h5").exists():
-            problems.append(f"Regression {rid} has no trained files in {regression}.")
+        certificate_file, h5_file = layout.regression_certificate(str(rid)), layout.regression_h5(str(rid))
+        if not certificate_file.exists() or not h5_file.exists():
+            problems.append(f"Regression {rid} has no trained files in {layout.regression_dir(str(rid))}.")
             continue
-        regression_certificates.append(read_json(regression / "certificate.json"))
-        h5_files[rid] = regression / "model.h5"
-    config = read_json(folder / "epoch.json")
+        regression_certificates.append(read_json(certificate_file))
+        h5_files[rid] = h5_file
+    config = read_json(layout.epoch_json)
     problems += epoch_file.id_problems(config, certificate, regression_certificates) if not problems else []
     problems += _reused_ids(epoch, prediction_model_id, regression_ids, reexport)
     if problems:
@@ -148,8 +145,7 @@ def epoch_export_run(*, epoch: Epoch, prediction_model_id: str, confirm_interval
     """Write, verify (before the file takes its name), record and archive. Called by the job."""
     plan = export_readiness(epoch=epoch, prediction_model_id=prediction_model_id,
                             confirm_interval=confirm_interval, reexport=reexport)
-    folder = epoch_dir(epoch.id)
-    config = read_json(folder / "epoch.json")
+    config = read_json(epoch_layout(epoch.id).epoch_json)
     verification: dict = {}
 
     def verify(temp: Path) -> None:
@@ -187,10 +183,11 @@ def _verify(
 ) -> epoch_file.VerifyReport:
     import pyarrow.parquet as pq
 
-    table = pq.read_table(epoch_dir(epoch.id) / "candlesticks" / CANDLE_FILES["normalized_prediction_candlesticks"], columns=["ot", "c"])
+    layout = epoch_layout(epoch.id)
+    table = pq.read_table(layout.candlesticks / CANDLE_FILES["normalized_prediction_candlesticks"], columns=["ot", "c"])
     samples = {}
     for rid in regression_ids:
-        sample_file = safe_join(epoch_dir(epoch.id), "regressions", rid, SAMPLES_FILE)
+        sample_file = layout.regression_samples(rid)
         if sample_file.exists():
             samples[rid] = read_json(sample_file)
     return epoch_file.verify_epoch_file(path, name=name or f"{epoch.id}.zip", prediction_ot=table.column("ot").to_numpy(),
@@ -220,12 +217,12 @@ def epoch_archive(*, epoch: Epoch, export: EpochExport) -> dict:
     and checks the candles against the checksums taken at creation. The shared candle store and
     the regression files (needed to export again) are left alone.
     """
-    folder = epoch_dir(epoch.id)
-    settings_file = read_json(folder / "epoch_settings.json") if (folder / "epoch_settings.json").exists() else {}
+    layout = epoch_layout(epoch.id)
+    settings_file = read_json(layout.epoch_settings_json) if layout.epoch_settings_json.exists() else {}
     checksums = settings_file.get("candle_checksums", {})
     candles = {}
     for name in CANDLE_FILES.values():
-        file = folder / "candlesticks" / name
+        file = layout.candlesticks / name
         candles[name] = "missing" if not file.exists() else (
             "ok" if checksums.get(name) in (None, sha256_file(file)) else "changed since the epoch was created")
     epoch.refresh_from_db()

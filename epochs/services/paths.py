@@ -4,22 +4,16 @@ from pathlib import Path
 from django.conf import settings
 
 from epoca_builder.files import safe_join
-
-EPOCH_SUBDIRS = (
-    "candlesticks",
-    "regression_training_configs",
-    "regression_training_checkpoints",
-    "regression_batched_certificates",
-    "regressions",
-    "prediction_models",
-    "prediction_models/assets",
-    "prediction_models/configs",
-    "prediction_models/profitable_configs",
-)
+from epochs.engine.layout import EpochLayout
 
 
 def epoch_dir(epoch_id: str) -> Path:
     return safe_join(settings.EPOCHS_ROOT, epoch_id)
+
+
+def epoch_layout(epoch_id: str) -> EpochLayout:
+    """Every folder and file of the epoch's folder on this machine."""
+    return EpochLayout(epoch_dir(epoch_id))
 
 
 def shown_path(path: Path | str) -> str:
@@ -34,7 +28,7 @@ def shown_path(path: Path | str) -> str:
 
 
 def epoch_candles_dir(epoch_id: str) -> Path:
-    return epoch_dir(epoch_id) / "candlesticks"
+    return epoch_layout(epoch_id).candlesticks
 
 
 def candle_store_dir(name: str) -> Path:

@@ -3,8 +3,10 @@ from django.urls import reverse
 from rest_framework import serializers
 
 from epoca_builder.fields import object_id
-from epochs.api.serializers import REGRESSIONS_PER_MODEL
+from epochs.api.serializers import param_serializer_field
+from epochs.engine.epoch_params import PARAM
 
+from prediction_models.engine.metrics import MODEL_METRICS
 from prediction_models.models import PredictionModel, PredictionModelSearch, ProfitableConfig
 
 
@@ -35,9 +37,7 @@ class SearchSerializer(serializers.ModelSerializer):
 
 class SearchCreateSerializer(serializers.Serializer):
     selection = object_id(help_text="A regression selection id.")
-    regressions_per_model = serializers.ListField(child=serializers.ChoiceField(REGRESSIONS_PER_MODEL), required=False,
-                                                  min_length=1, max_length=len(REGRESSIONS_PER_MODEL),
-                                                  help_text="Default: the epoch's setting (Epoca's models hold 4, 8 or 16).")
+    regressions_per_model = param_serializer_field(PARAM["regressions_per_model"])  # default: the epoch's setting
     chunk_size = serializers.IntegerField(min_value=1, max_value=10_000_000, default=20_000)
 
 
@@ -67,9 +67,8 @@ class PredictionModelSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = PredictionModel
-        fields = ["id", "epoch", "search", "profitable_config", "rank", "regression_ids", "certificate_file", "profit",
-                  "accuracy", "positions", "largest_drawdown", "holdout_profit", "holdout_accuracy", "holdout_positions",
-                  "sharpe", "profit_factor", "buy_and_hold", "created", "ebe_points", "ebe_state", "certificate_url",
+        fields = ["id", "epoch", "search", "profitable_config", "rank", "regression_ids", "certificate_file",
+                  *(m.column for m in MODEL_METRICS), "created", "ebe_state", "certificate_url",
                   "ebe_url", "page_url", "no_losses", "positions_fingerprint"]
         read_only_fields = fields
 

@@ -18,6 +18,7 @@ from prediction_models.api.serializers import (
     SearchCreateSerializer,
     SearchSerializer,
 )
+from prediction_models.engine.metrics import SORTABLE_COLUMNS
 from prediction_models.filters import PredictionModelFilterSet, ProfitableConfigFilterSet, SearchFilterSet
 from prediction_models.services.build import models_build_enqueue
 from prediction_models.services.forward_tests import forward_test_create, range_of_dates
@@ -82,8 +83,7 @@ class PredictionModelViewSet(viewsets.ReadOnlyModelViewSet):
 
     serializer_class = PredictionModelSerializer
     filterset_class = PredictionModelFilterSet
-    ordering_fields = ["ebe_points", "profit", "accuracy", "largest_drawdown", "holdout_profit", "holdout_accuracy", "sharpe",
-                       "profit_factor", "positions", "rank", "created"]
+    ordering_fields = [*SORTABLE_COLUMNS, "rank", "created"]
     lookup_value_regex = "[^/]+"
 
     def get_queryset(self):

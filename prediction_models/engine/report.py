@@ -9,6 +9,8 @@ import csv
 import io
 from datetime import datetime, timezone
 
+from prediction_models.engine.metrics import profit_factor
+
 TRADE_COLUMNS = ("number", "side", "entry_time", "exit_time", "entry_price", "take_profit_price", "stop_loss_price",
                  "exit_price", "outcome", "pnl_usdt", "pnl_pct", "balance_usdt", "duration_minutes", "feature_sum")
 
@@ -49,7 +51,7 @@ def _side(rows: list[dict]) -> dict:
         "positions": len(rows), "won": len(won), "lost": len(rows) - len(won),
         "accuracy_pct": round(len(won) / len(rows) * 100, 2) if rows else None,
         "pnl_usdt": round(sum(r["pnl_usdt"] for r in rows), 2),
-        "profit_factor": round(gross_win / gross_loss, 3) if gross_loss > 0 else None,
+        "profit_factor": None if (factor := profit_factor(gross_win, gross_loss)) is None else round(factor, 3),
         "no_losses": bool(rows) and gross_loss <= 0,
         "mean_duration_minutes": round(sum(r["duration_minutes"] for r in rows) / len(rows)) if rows else None,
     }

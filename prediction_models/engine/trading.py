@@ -3,10 +3,12 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, Sequence
+from typing import TYPE_CHECKING, Any, Sequence
 
 import numpy as np
 
+from epochs.engine.epoch_params import PARAM
+from prediction_models.engine.metrics import profit_factor
 from prediction_models.engine.rounding import alter_by_pct, pct_change
 
 if TYPE_CHECKING:
@@ -15,12 +17,18 @@ if TYPE_CHECKING:
 
 @dataclasses.dataclass(frozen=True)
 class BacktestSettings:
-    """The epoch's trading settings (original defaults)."""
+    """The epoch's trading settings (their declared defaults)."""
 
-    position_size: float = 10000
-    leverage: float = 3
-    exchange_fee: float = 0.065
-    idle_minutes: int = 180
+    position_size: float = PARAM["position_size"].default
+    leverage: float = PARAM["leverage"].default
+    exchange_fee: float = PARAM["exchange_fee"].default
+    idle_minutes: int = PARAM["idle_minutes_on_position_close"].default
+
+    @classmethod
+    def of_epoch(cls, epoch: Any) -> BacktestSettings:
+        """The settings of an epoch (a row or anything with its parameters as attributes)."""
+        return cls(position_size=epoch.position_size, leverage=epoch.leverage, exchange_fee=epoch.exchange_fee,
+                   idle_minutes=epoch.idle_minutes_on_position_close)
 
     def __post_init__(self) -> None:
         if self.position_size <= 0 or self.leverage <= 0 or self.exchange_fee < 0 or self.idle_minutes < 0:
@@ -116,8 +124,8 @@ def extra_metrics(performance: dict, minutes: Candles, first_minute: int, last_m
     std = returns.std(ddof=1) if len(returns) > 1 else 0.0
     return {
         "buy_and_hold_pct": (float(minutes.c[last_minute]) / float(minutes.o[first_minute]) - 1) * 100,
-        "profit_factor": wins / losses if losses > 0 else None,
         # Epoca cannot parse Infinity: a model that never lost has no factor and says why.
+        "profit_factor": profit_factor(wins, losses),
         "no_losses": bool(positions) and losses <= 0,
         "sharpe_ratio": float(returns.mean() / std * np.sqrt(365)) if std > 0 else None,
         "exposure_pct": in_position * 100 / (period_end - period_start + 1),

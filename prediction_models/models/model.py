@@ -1,7 +1,15 @@
 """A built prediction model: its certificate is a file; the row keeps what people sort by."""
 from django.db import models
 
+from prediction_models.engine.metrics import MODEL_METRICS, Metric
+
 __all__ = ["PredictionModel"]
+
+
+def metric_field(metric: Metric) -> models.Field:
+    """The column of a backtest metric, as the metrics table declares it."""
+    kind = models.PositiveIntegerField if metric.digits is None else models.FloatField
+    return kind(null=metric.nullable, blank=metric.nullable, db_index=metric.indexed)
 
 
 class PredictionModel(models.Model):
@@ -11,18 +19,8 @@ class PredictionModel(models.Model):
     profitable_config = models.ForeignKey("prediction_models.ProfitableConfig", on_delete=models.CASCADE, related_name="models")
     rank = models.PositiveIntegerField()
     certificate_file = models.CharField(max_length=500)
-    profit = models.FloatField(db_index=True)
-    accuracy = models.FloatField(db_index=True)
-    positions = models.PositiveIntegerField()
-    largest_drawdown = models.FloatField(null=True, blank=True)
-    holdout_profit = models.FloatField(null=True, blank=True, db_index=True)
-    holdout_accuracy = models.FloatField(null=True, blank=True)
-    holdout_positions = models.PositiveIntegerField(null=True, blank=True)
-    sharpe = models.FloatField(null=True, blank=True)
-    profit_factor = models.FloatField(null=True, blank=True)
-    buy_and_hold = models.FloatField(null=True, blank=True)
-    # Epoch Builder Evaluation of the certificate (EPOCA_CONTRACT.md §5.1): points of 100 and its state.
-    ebe_points = models.FloatField(null=True, blank=True, db_index=True)
+    # Every backtest metric (prediction_models.engine.metrics.MODEL_METRICS) is a column, added
+    # below; ebe_points is the Epoch Builder Evaluation of the certificate (EPOCA_CONTRACT.md §5.1).
     ebe_state = models.CharField(max_length=16, blank=True)
     # Two models with the same fingerprint trade the same positions (entry and exit minutes, sides).
     positions_fingerprint = models.CharField(max_length=64, blank=True, db_index=True)
@@ -33,3 +31,7 @@ class PredictionModel(models.Model):
 
     def __str__(self) -> str:
         return self.id
+
+
+for _metric in MODEL_METRICS:
+    PredictionModel.add_to_class(_metric.column, metric_field(_metric))

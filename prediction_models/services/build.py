@@ -19,10 +19,10 @@ from django.db import transaction
 
 from cluster.services.jobs import job_enqueue
 from epoca_builder.errors import ApplicationError
-from epoca_builder.files import read_json, safe_join, write_json
+from epoca_builder.files import read_json, write_json
 from epochs.engine.epoch import read_epoch_candles
 from epochs.services.pages import epoch_disk_usage_record
-from epochs.services.paths import epoch_dir
+from epochs.services.paths import epoch_layout
 from prediction_models.choices import SearchStatus
 from prediction_models.engine import backtest_reference
 from prediction_models.engine.assets import ASSETS_FILE, PredictionModelAssets, load_assets
@@ -33,6 +33,7 @@ from prediction_models.engine.report import positions_fingerprint
 from prediction_models.engine.trading import extra_metrics, feature_sums
 from prediction_models.models import PredictionModel, PredictionModelSearch, ProfitableConfig
 from prediction_models.services import paths
+from prediction_models.engine.metrics import certificate_columns
 from prediction_models.services.certificates import validate_certificate
 from prediction_models.services.periods import Period, periods
 from prediction_models.services.search import backtest_settings
@@ -161,11 +162,12 @@ def models_build(*, search: PredictionModelSearch, limit: int, progress: Callabl
     selection_assets = load_assets(directory)
     holdout_dir = paths.holdout_assets_dir(search)
     holdout_assets = load_assets(holdout_dir) if (holdout_dir / ASSETS_FILE).exists() else None
-    _, prediction, _ = read_epoch_candles(epoch_dir(search.epoch_id) / "candlesticks")
+    layout = epoch_layout(search.epoch_id)
+    _, prediction, _ = read_epoch_candles(layout.candlesticks)
     bounds = periods(search.epoch, prediction)
     configs = list(ranked_configs(search)[:limit])
     regression_configs = {
-        rid: read_json(safe_join(epoch_dir(search.epoch_id), "regressions", rid, "certificate.json"))["regression_config"]
+        rid: read_json(layout.regression_certificate(rid))["regression_config"]
         for rid in search.regression_ids
     }
     creation = int(time.time() * 1000)
@@ -184,28 +186,22 @@ def models_build(*, search: PredictionModelSearch, limit: int, progress: Callabl
 
 @transaction.atomic
 def models_record(*, search: PredictionModelSearch, certificates: list) -> list[PredictionModel]:
-    root = epoch_dir(search.epoch_id)
+    layout = epoch_layout(search.epoch_id)
     for _, cert in certificates:
-        write_json(root / paths.certificate_relpath(cert["id"]), cert)
+        write_json(layout.model_certificate(cert["id"]), cert)
     write_json(paths.build_file(search.epoch_id), [cert for _, cert in certificates])
     keep = {cert["id"] for _, cert in certificates}
     for stale in search.models.exclude(id__in=keep):
-        (root / stale.certificate_file).unlink(missing_ok=True)
+        (layout.root / stale.certificate_file).unlink(missing_ok=True)
         stale.delete()
     models = []
     for rank, (config, cert) in enumerate(certificates, start=1):
-        backtest, holdout, metrics = cert["backtest"], cert["holdout"], cert["metrics"]
+        backtest = cert["backtest"]
         ebe = prediction_model_evaluation(cert)
         model, _ = PredictionModel.objects.update_or_create(id=cert["id"], defaults={
             "search": search, "profitable_config": config, "rank": rank,
             "certificate_file": paths.certificate_relpath(cert["id"]),
-            "profit": backtest["profit"], "accuracy": backtest["accuracy"], "positions": len(backtest["positions"]),
-            "largest_drawdown": backtest["largest_balance_drawdown"],
-            "holdout_profit": holdout["backtest"]["profit"] if holdout else None,
-            "holdout_accuracy": holdout["backtest"]["accuracy"] if holdout else None,
-            "holdout_positions": len(holdout["backtest"]["positions"]) if holdout else None,
-            "sharpe": metrics["sharpe_ratio"], "profit_factor": metrics["profit_factor"],
-            "buy_and_hold": metrics["buy_and_hold_pct"], "ebe_points": ebe["points"], "ebe_state": ebe["state"],
+            **certificate_columns(cert), "ebe_points": ebe["points"], "ebe_state": ebe["state"],
             "positions_fingerprint": positions_fingerprint(backtest),
         })
         models.append(model)

@@ -23,14 +23,15 @@ from django.db import transaction
 
 from cluster.services.jobs import job_enqueue
 from epoca_builder.errors import ApplicationError
-from epoca_builder.files import read_json, safe_join, write_json
+from epoca_builder.files import read_json, write_json
 from epochs.engine import store as candle_store
 from epochs.engine.klines import utc
 from epochs.services.pages import epoch_disk_usage_record
-from epochs.services.paths import candle_store_dir, epoch_dir
+from epochs.services.paths import candle_store_dir, epoch_dir, epoch_layout
 from prediction_models.engine.assets import Candles, build_assets, feature_from_prediction, save_assets
 from prediction_models.engine.backtest import backtest_record
 from prediction_models.engine.live import history_needed, live_windows
+from prediction_models.engine.metrics import METRIC_BY_COLUMN
 from prediction_models.features import features_file
 from prediction_models.models import ForwardTest, PredictionModel
 from prediction_models.selectors import model_certificate
@@ -42,14 +43,12 @@ if TYPE_CHECKING:
     from django.contrib.auth.models import User
     from epochs.models import Epoch
     from typing import Any
-
-FORWARD_TESTS = "prediction_models/forward_tests"
 RESULT_FILE = "forward_test.json"
 WINDOWS_FILE = "windows.npy"
 
 
 def forward_test_dir(forward_test: ForwardTest) -> Path:
-    return safe_join(epoch_dir(forward_test.prediction_model.search.epoch_id), FORWARD_TESTS, str(forward_test.pk))
+    return epoch_layout(forward_test.prediction_model.search.epoch_id).forward_test_dir(forward_test.pk)
 
 
 def _store_end(epoch: Epoch) -> int:
@@ -105,7 +104,7 @@ def forward_test_inputs(*, forward_test: ForwardTest) -> ForwardInputs:
     """Epoca's inputs for every decision of the range; writes the windows the regressions read."""
     model = forward_test.prediction_model
     epoch = model.search.epoch
-    config = read_json(epoch_dir(epoch.id) / "epoch.json")
+    config = read_json(epoch_layout(epoch.id).epoch_json)
     cert = model_certificate(model)
     lookbacks = {int(r["lookback"]) for r in cert["model"]["regressions"]}
     if len(lookbacks) != 1:
@@ -179,9 +178,10 @@ def forward_test_finish(*, forward_test: ForwardTest, inputs: ForwardInputs) -> 
     })
     write_json(folder / RESULT_FILE, record)
     forward_test.mark_done(
-        result_file=f"{FORWARD_TESTS}/{forward_test.pk}/{RESULT_FILE}", decisions=record["rows"],
-        refused_rows=record["refused_rows"], profit=performance["profit"], accuracy=performance["accuracy"],
-        positions=len(performance["positions"]), buy_and_hold=record["metrics"]["buy_and_hold_pct"],
+        result_file=(folder / RESULT_FILE).relative_to(epoch_dir(model.search.epoch_id)).as_posix(),
+        decisions=record["rows"], refused_rows=record["refused_rows"], profit=performance["profit"],
+        accuracy=performance["accuracy"], positions=len(performance["positions"]),
+        buy_and_hold=METRIC_BY_COLUMN["buy_and_hold"].read(record),
     )
     epoch_disk_usage_record(epoch=model.search.epoch_id)
     return {"forward_test": forward_test.pk, "rows": record["rows"], "refused_rows": record["refused_rows"],

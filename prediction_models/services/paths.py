@@ -1,24 +1,20 @@
-"""Where a search's and a built model's files live inside the epoch folder."""
+"""Where a search's and a built model's files live inside the epoch folder (epochs.engine.layout)."""
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
 from pathlib import Path
 
-from epoca_builder.files import safe_join
-from epochs.services.paths import epoch_dir
+from epochs.engine.layout import model_certificate_file
+from epochs.services.paths import epoch_layout
 
 if TYPE_CHECKING:
     from prediction_models.models import PredictionModelSearch
 
-ASSETS = "prediction_models/assets"
-CERTIFICATES = "prediction_models/certificates"
-BUILD_FILE = "prediction_models/build.json"
-
 
 def assets_dir(search: PredictionModelSearch) -> Path:
     """Selection-period assets (``assets.npz``, the JSON export) of one search."""
-    return safe_join(epoch_dir(search.epoch_id), ASSETS, str(search.pk))
+    return epoch_layout(search.epoch_id).search_assets(search.pk)
 
 
 def holdout_assets_dir(search: PredictionModelSearch) -> Path:
@@ -31,8 +27,8 @@ def features_dir(search: PredictionModelSearch) -> Path:
 
 
 def certificate_relpath(model_id: str) -> str:
-    return f"{CERTIFICATES}/{model_id}.json"
+    return model_certificate_file(model_id)
 
 
 def build_file(epoch_id: str) -> Path:
-    return safe_join(epoch_dir(epoch_id), BUILD_FILE)
+    return epoch_layout(epoch_id).build_file

@@ -18,7 +18,7 @@ import numpy as np
 
 from epochs.engine.epoch import read_epoch_candles
 from epochs.engine.ranges import EpochRanges, epoch_ranges
-from epochs.services.paths import epoch_dir
+from epochs.services.paths import epoch_layout
 from prediction_models.engine.assets import Candles, PredictionModelAssets, build_assets
 
 if TYPE_CHECKING:
@@ -68,7 +68,7 @@ def period_assets(
 
     ``features`` hold each regression's features over the whole test range.
     """
-    minutes, prediction, _ = read_epoch_candles(epoch_dir(epoch.id) / "candlesticks")
+    minutes, prediction, _ = read_epoch_candles(epoch_layout(epoch.id).candlesticks)
     selection, holdout = periods(epoch, prediction)
     test_row = selection.start_row
     stop_ms = holdout.start if holdout else None

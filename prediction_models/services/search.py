@@ -16,8 +16,9 @@ from django.db.models import F
 from cluster.services.jobs import job_enqueue
 from epoca_builder.errors import ApplicationError
 from epoca_builder.files import sha256_file
+from epochs.engine.layout import EpochLayout
 from epochs.services.pages import epoch_disk_usage_record
-from epochs.services.paths import epoch_dir
+from epochs.services.paths import epoch_dir, epoch_layout
 from prediction_models.choices import SearchStatus
 from prediction_models.engine.assets import ASSETS_FILE, export_json, load_assets, save_assets
 from prediction_models.engine.trading import BacktestSettings
@@ -189,8 +190,7 @@ def _loaded(directory: str, sha256: str) -> tuple:
 
 
 def backtest_settings(epoch: Epoch) -> BacktestSettings:
-    return BacktestSettings(position_size=epoch.position_size, leverage=epoch.leverage, exchange_fee=epoch.exchange_fee,
-                            idle_minutes=epoch.idle_minutes_on_position_close)
+    return BacktestSettings.of_epoch(epoch)
 
 
 def chunk_spec(search: PredictionModelSearch) -> dict:
@@ -232,9 +232,9 @@ def chunk_run_on_server(ctx: JobContext, *, chunk: ConfigChunk) -> dict:
     search.mark_searching()
     local_assets = paths.assets_dir(search)
     write_json(local_assets / SPEC_FILE, chunk_spec(search), indent=2)
-    remote_assets = f"epochs/{search.epoch_id}/prediction_models/assets/{search.pk}"
-    remote_out = f"epochs/{search.epoch_id}/prediction_models/chunks/{search.pk}/{chunk.index}"
-    local_out = epoch_dir(search.epoch_id) / "prediction_models" / "chunks" / str(search.pk) / str(chunk.index)
+    remote = EpochLayout.on_server(search.epoch_id)
+    remote_assets, remote_out = str(remote.search_assets(search.pk)), str(remote.chunk_dir(search.pk, chunk.index))
+    local_out = epoch_layout(search.epoch_id).chunk_dir(search.pk, chunk.index)
     started = time.monotonic()
     run_remote(
         ctx,

@@ -15,6 +15,9 @@ from typing import Any, Callable, Iterable, Mapping, TypeGuard
 import numpy as np
 import pandas as pd
 
+from epochs.engine.epoch_file_contract import METRICS as METRIC_NAMES
+from epochs.engine.epoch_file_contract import SUMMARY_KEYS
+
 from .architectures import KERAS_MODEL_PARAMS
 from .discovery import DISCOVERY_KEYS, POINTS_HIST_SAMPLES
 from .ids import is_regression_id
@@ -32,10 +35,8 @@ __all__ = [
     "validate_certificate",
 ]
 
-METRIC_NAMES = ("mean_absolute_error", "mean_squared_error")
 _SHORT_METRICS = {"mae": "mean_absolute_error", "mse": "mean_squared_error"}
 OPTIMIZER_CLASS_NAMES = {"adam": "Adam", "rmsprop": "RMSprop"}
-SUMMARY_KEYS = ("count", "mean", "std", "min", "25%", "50%", "75%", "max")
 CERTIFICATE_KEYS = (
     "id", "description", "training_data_start", "training_data_end", "train_size", "test_size",
     "training_data_summary", "learning_rate", "optimizer", "loss", "metric", "keras_model_config",

@@ -16,6 +16,8 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
+from epochs.engine.epoch_file_contract import POINTS_HIST_LENGTH
+
 __all__ = [
     "DISCOVERY_KEYS",
     "POINTS_HIST_SAMPLES",
@@ -41,7 +43,7 @@ DISCOVERY_KEYS = (
     "decrease_successful_list", "decrease_successful_mean", "decrease_successful_median",
     "decrease_unsuccessful_list", "decrease_unsuccessful_mean", "decrease_unsuccessful_median",
 )
-POINTS_HIST_SAMPLES = 10
+POINTS_HIST_SAMPLES = POINTS_HIST_LENGTH  # what the GUI plots
 
 
 # ---------------------------------------------------------------- helpers

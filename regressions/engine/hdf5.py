@@ -19,9 +19,7 @@ from typing import Any
 import h5py
 
 from epoca_builder.files import atomic_path
-
-KERAS_FILE = "model.keras"
-H5_FILE = "model.h5"
+from epochs.engine.layout import H5_FILE, KERAS_FILE
 
 
 class H5MetadataError(ValueError):

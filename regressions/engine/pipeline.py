@@ -25,7 +25,8 @@ from typing import Any, Callable, Mapping
 
 import numpy as np
 
-from epoca_builder.files import read_json, safe_join, write_json
+from epoca_builder.files import read_json, write_json
+from epochs.engine.layout import CERTIFICATE, RETRAINING, SAMPLES_FILE as SAMPLES, EpochLayout, regression_files_complete
 from epochs.engine.ranges import epoch_ranges
 from regressions.engine import certificate as certificates
 from regressions.engine.discovery import regression_discovery
@@ -33,8 +34,7 @@ from regressions.engine.hdf5 import save_regression_files
 from regressions.engine.training import Hyperparameters, TrainingSettings, discard_checkpoint, train_regression
 from regressions.engine.windows import RegressionWindows, build_windows
 
-CERTIFICATE = "certificate.json"
-SAMPLES = "test_samples.json"
+__all__ = ["CERTIFICATE", "RETRAINING", "SAMPLES"]  # the layout's names, as callers of this module know them
 SAMPLE_WINDOWS = 4
 
 
@@ -52,11 +52,11 @@ class EpochData:
     def load(cls, epoch_dir: str | Path) -> "EpochData":
         import pyarrow.parquet as pq
 
-        epoch_dir = Path(epoch_dir)
-        table = pq.read_table(epoch_dir / "candlesticks" / "normalized_prediction_candlesticks.parquet")
+        layout = EpochLayout(Path(epoch_dir))
+        table = pq.read_table(layout.candlesticks / "normalized_prediction_candlesticks.parquet")
         return cls(
-            config=read_json(epoch_dir / "epoch.json"),
-            settings=read_json(epoch_dir / "epoch_settings.json"),
+            config=read_json(layout.epoch_json),
+            settings=read_json(layout.epoch_settings_json),
             normalized=table.column("c").to_numpy(),
             start=int(table.column("ot")[0].as_py()),
             end=int(table.column("ct")[-1].as_py()),
@@ -64,7 +64,7 @@ class EpochData:
 
 
 def regression_dir(epoch_dir: str | Path, regression_id: str) -> Path:
-    return safe_join(epoch_dir, "regressions", regression_id)
+    return EpochLayout(Path(epoch_dir)).regression_dir(regression_id)
 
 
 def is_trained(epoch_dir: str | Path, regression_id: str) -> bool:
@@ -73,15 +73,12 @@ def is_trained(epoch_dir: str | Path, regression_id: str) -> bool:
 
 def is_complete(folder: Path) -> bool:
     """A regression folder with every file a trained regression has (the certificate is written last)."""
-    return all((folder / name).exists() for name in (CERTIFICATE, "model.h5", "model.keras"))
-
-
-# A retraining writes generation N's files here; they replace the regression's files only once complete.
-RETRAINING = "regression_retraining"
+    return regression_files_complete(folder)
 
 
 def retraining_dir(epoch_dir: str | Path, regression_id: str, generation: int) -> Path:
-    return safe_join(epoch_dir, RETRAINING, f"{regression_id}.g{int(generation)}")
+    """Where a retraining writes generation N's files; they replace the regression's files only once complete."""
+    return EpochLayout(Path(epoch_dir)).retraining_dir(regression_id, generation)
 
 
 def swap_in(epoch_dir: str | Path, regression_id: str, staged: Path) -> None:
@@ -142,10 +139,7 @@ def train_config(
         data.normalized, lookback=lookback, predictions=predictions, train_split=epoch["train_split"],
         purge=bool(extra.get("purge", False)),
     )
-    settings = TrainingSettings(
-        max_epochs=int(extra.get("max_epochs", 500)), patience=int(extra.get("patience", 10)),
-        batch_size=int(extra.get("batch_size", 512)), validation_split=float(epoch["validation_split"]),
-    )
+    settings = TrainingSettings.of_epoch(epoch, extra)
     result = train_regression(
         lambda: build_model(config["keras_model"], lookback, predictions),
         windows,
@@ -153,7 +147,7 @@ def train_config(
                                         optimizer=config.get("optimizer", "adam")),
         settings=settings,
         seed=int(epoch["seed"]),
-        checkpoint_dir=safe_join(epoch_dir, "regression_training_checkpoints", regression_id),
+        checkpoint_dir=EpochLayout(Path(epoch_dir)).checkpoint_dir(regression_id),
         progress=progress,
         should_stop=should_stop,
     )
@@ -179,7 +173,7 @@ def train_config(
     write_json(out / SAMPLES, test_samples(windows, result.test_predictions))
     # The certificate is written last: its presence marks the regression as trained.
     write_json(out / CERTIFICATE, certificate)
-    discard_checkpoint(safe_join(epoch_dir, "regression_training_checkpoints", regression_id))
+    discard_checkpoint(EpochLayout(Path(epoch_dir)).checkpoint_dir(regression_id))
     return certificate
 
 

@@ -30,6 +30,7 @@ from typing import Any, Callable
 import numpy as np
 
 from epoca_builder.files import atomic_path
+from epochs.engine.epoch_params import PARAM
 from regressions.engine.windows import RegressionWindows
 
 CHECKPOINT_FILE = "checkpoint.npz"
@@ -71,10 +72,20 @@ class Hyperparameters:
 
 @dataclass(frozen=True)
 class TrainingSettings:
-    max_epochs: int = 500
-    patience: int = 10
-    batch_size: int = 512
-    validation_split: float = 0.2
+    """The epoch's training settings (their declared defaults)."""
+
+    max_epochs: int = PARAM["max_epochs"].default
+    patience: int = PARAM["patience"].default
+    batch_size: int = PARAM["batch_size"].default
+    validation_split: float = PARAM["validation_split"].default
+
+    @classmethod
+    def of_epoch(cls, config: dict, settings: dict) -> TrainingSettings:
+        """From an epoch folder's ``epoch.json`` and ``epoch_settings.json`` (older ones may lack a setting)."""
+        return cls(
+            max_epochs=int(settings.get("max_epochs", cls.max_epochs)), patience=int(settings.get("patience", cls.patience)),
+            batch_size=int(settings.get("batch_size", cls.batch_size)), validation_split=float(config["validation_split"]),
+        )
 
     def __post_init__(self) -> None:
         if self.max_epochs < 1 or self.patience < 0 or self.batch_size < 1:

@@ -12,6 +12,7 @@ from cluster.services.jobs import job_enqueue
 from epoca_builder.errors import ApplicationError
 from epoca_builder.files import write_json
 from epochs.choices import EpochStatus
+from epochs.engine.layout import EpochLayout, training_config_file
 from epochs.models import Epoch
 from epochs.services.paths import epoch_dir
 from regressions.engine import grid as grid_engine
@@ -81,8 +82,8 @@ def configs_generate(*, epoch: Epoch, profile: str, check_architectures: Callabl
 
 def _batch_file(batch: grid_engine.Batch | TrainingBatch) -> str:
     if batch.category == "UNIT_TEST":
-        return "regression_training_configs/UNIT_TEST/UNIT_TEST.json"
-    return f"regression_training_configs/{batch.category}/{batch.name}.json"
+        return training_config_file("UNIT_TEST", "UNIT_TEST")
+    return training_config_file(batch.category, batch.name)
 
 
 def configs_record(*, epoch: Epoch, profile: str, result: grid_engine.GridResult) -> dict:
@@ -93,7 +94,7 @@ def configs_record(*, epoch: Epoch, profile: str, result: grid_engine.GridResult
     batches = [*result.batches, result.unit_test]
     for batch in batches:
         write_json(folder / _batch_file(batch), batch.as_dict(), indent=4)
-    (folder / "regression_training_configs" / "receipt.txt").write_text(result.receipt)
+    EpochLayout(folder).training_configs_receipt.write_text(result.receipt)
     with transaction.atomic():
         for batch in batches:
             number, total = _numbering(batch.name)

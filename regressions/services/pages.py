@@ -2,14 +2,13 @@
 from __future__ import annotations
 
 from epoca_builder.files import read_json
-from epochs.services.paths import epoch_dir
+from epochs.services.paths import epoch_layout
 from regressions import selectors
-from regressions.engine.pipeline import SAMPLES, regression_dir
 from regressions.models import Regression
 
 
 def regression_page(regression: Regression) -> tuple[dict, list]:
     """A trained regression's certificate and its stored prediction samples (none when missing)."""
     cert = selectors.regression_certificate(regression)
-    samples_file = regression_dir(epoch_dir(regression.epoch_id), regression.config_id) / SAMPLES
+    samples_file = epoch_layout(regression.epoch_id).regression_samples(regression.config_id)
     return cert, read_json(samples_file) if samples_file.exists() else []

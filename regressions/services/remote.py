@@ -19,11 +19,12 @@ from cluster.remote.commands import expand_remote_root, quote, remote_path, run_
 from cluster.remote.errors import RemoteError
 from cluster.services.servers import UNREACHABLE, _record, server_connect, server_reachable
 from epoca_builder.files import read_json, sha256_file
+from epochs.engine.layout import H5_FILE, TRAINING_EXCLUDES, EpochLayout
 from epochs.services.paths import epoch_dir
 from regressions.engine.certificate import CertificateError, validate_certificate
 from regressions.engine.pipeline import CERTIFICATE, is_trained, regression_dir
 from regressions.models import Regression
-from regressions.services.training import TRAINING_EXCLUDES, train_argv
+from regressions.services.training import train_argv
 
 CHECK_NAME = "unit_test"
 CHECK_KIND = "regressions.unit_test_check"
@@ -51,21 +52,21 @@ def unit_test_check(ctx: JobContext) -> dict:
         regression = unit_test_regression(ctx.params.get("epoch") or None)
         if not server_reachable(server):
             raise JobFailed(f"server {server.name} does not answer")
-        scratch = f"checks/job-{ctx.job.pk}"
+        scratch = EpochLayout(f"checks/job-{ctx.job.pk}", epoch_id=regression.epoch_id)  # a scratch epoch folder
         tmp_root = Path(settings.VAR_DIR) / "tmp"
         tmp_root.mkdir(parents=True, exist_ok=True)
         with tempfile.TemporaryDirectory(prefix="check-", dir=tmp_root) as local:
-            pulled = Path(local, "regressions", regression.config_id)  # a scratch epoch folder's layout
+            pulled = EpochLayout(Path(local)).regression_dir(regression.config_id)
             try:
                 run_remote(
                     ctx, server,
-                    argv=train_argv(regression=regression, python=PYTHON, epoch_folder=f"../{scratch}"),
-                    push=[(epoch_dir(regression.epoch_id), scratch, TRAINING_EXCLUDES)],
-                    pull=[(f"{scratch}/regressions/{regression.config_id}", pulled)],
+                    argv=train_argv(regression=regression, python=PYTHON, epoch_folder=f"../{scratch.root}"),
+                    push=[(epoch_dir(regression.epoch_id), str(scratch.root), TRAINING_EXCLUDES)],
+                    pull=[(str(scratch.regression_dir(regression.config_id)), pulled)],
                     env={"TRAINING_THREADS": str(settings.TRAINING_THREADS)},
                 )
             finally:
-                _remove_scratch(ctx.job.server or server, scratch)
+                _remove_scratch(ctx.job.server or server, str(scratch.root))
             if ctx.job.server_id != server.pk:  # run_remote moves a job whose server does not answer
                 raise JobFailed(f"server {server.name} stopped answering before the check started")
             outcome = _verify(Path(local), regression)
@@ -95,7 +96,7 @@ def _verify(scratch_epoch: Path, regression: Regression) -> dict:
         "test_loss": certificate["test_ds_evaluation"][certificate["loss"]],
         "accuracy": discovery["accuracy"], "increase_accuracy": discovery["increase_accuracy"],
         "decrease_accuracy": discovery["decrease_accuracy"], "points": discovery["points"],
-        "h5_sha256": sha256_file(folder / "model.h5"),
+        "h5_sha256": sha256_file(folder / H5_FILE),
         "package_versions": certificate.get("package_versions", {}),
     }
 

@@ -15,12 +15,13 @@ from cluster.models import Job
 from cluster.services.jobs import job_enqueue
 from epoca_builder.errors import ApplicationError, FrozenEpochError
 from epoca_builder.files import read_json, sha256_file, write_json
+from epochs.engine.layout import H5_FILE, TRAINING_EXCLUDES, EpochLayout, batched_certificate_file
 from epochs.services.pages import epoch_disk_usage_record
-from epochs.services.paths import epoch_dir
+from epochs.services.paths import epoch_dir, epoch_layout, shown_path
 from regressions.choices import RegressionStatus
 from regressions.engine.ebe import regression_evaluation
 from regressions.engine.pipeline import (
-    CERTIFICATE, RETRAINING, is_complete, is_trained, regression_dir, retraining_dir, swap_in,
+    CERTIFICATE, is_complete, is_trained, regression_dir, retraining_dir, swap_in,
 )
 from regressions.models import Regression, TrainingBatch
 
@@ -130,7 +131,7 @@ def regression_ingest(*, regression: Regression) -> Regression:
     """Record the summary of a trained regression's certificate (idempotent)."""
     folder = regression_dir(epoch_dir(regression.epoch_id), regression.config_id)
     if not is_trained(epoch_dir(regression.epoch_id), regression.config_id):
-        raise ApplicationError(f"{regression.config_id} has no complete set of files in {regression.epoch_id}/regressions/{folder.name}.")
+        raise ApplicationError(f"{regression.config_id} has no complete set of files in {shown_path(folder)}.")
     cert = read_json(folder / CERTIFICATE)
     evaluation, discovery = cert["test_ds_evaluation"], cert["discovery"]
     ebe = regression_evaluation(cert)
@@ -142,7 +143,7 @@ def regression_ingest(*, regression: Regression) -> Regression:
         neutral_num=discovery["neutral_num"], best_epoch=cert["best_epoch"], epochs_trained=len(cert["training_history"]["loss"]),
         training_seconds=cert["training_seconds"], ebe_points=ebe["points"], ebe_state=ebe["state"],
         certificate_sha256=sha256_file(folder / CERTIFICATE),
-        h5_sha256=sha256_file(folder / "model.h5"), trained_at=timezone.now(),
+        h5_sha256=sha256_file(folder / H5_FILE), trained_at=timezone.now(),
         trained_generation=regression.generation,
     )
     epoch_disk_usage_record(epoch=regression.epoch_id)
@@ -162,32 +163,29 @@ def batch_certificate_write(*, batch: TrainingBatch) -> str:
         for config_id in batch.configs.order_by("position").values_list("id", flat=True)
         if is_trained(folder, config_id)
     ]
-    relative = f"regression_batched_certificates/{batch.name}.json"
+    relative = batched_certificate_file(batch.name)
     write_json(folder / relative, certificates)
     TrainingBatch.objects.filter(pk=batch.pk).update(batched_certificate_file=relative)
     return relative
 
 
-# What a server needs of an epoch folder to train: candles, configs, epoch.json and settings.
-TRAINING_EXCLUDES = ("regressions", "regression_batched_certificates", "regression_training_checkpoints", RETRAINING,
-                     "prediction_models", "*.zip", "export")
 
 
 def train_on_server(ctx: JobContext, *, regression: Regression) -> dict:
     """Train on the job's cluster server: push the epoch's inputs, run there, pull the files back."""
     from cluster.services.remote_jobs import PYTHON, run_remote
 
-    remote_epoch = f"epochs/{regression.epoch_id}"
-    local_epoch = epoch_dir(regression.epoch_id)
+    remote = EpochLayout.on_server(regression.epoch_id)
+    local = epoch_layout(regression.epoch_id)
     # A copy the server holds from earlier (another incarnation of the epoch, a reset) is not ours.
-    argv = [*train_argv(regression=regression, python=PYTHON, epoch_folder=f"../{remote_epoch}"), "--discard-trained"]
+    argv = [*train_argv(regression=regression, python=PYTHON, epoch_folder=f"../{remote.root}"), "--discard-trained"]
     # A retraining comes back beside the files in place, which it replaces once complete.
-    local_out = training_output(regression=regression) or local_epoch / "regressions" / regression.config_id
+    local_out = training_output(regression=regression) or local.regression_dir(regression.config_id)
     return run_remote(
         ctx,
         argv=argv,
-        push=[(local_epoch, remote_epoch, TRAINING_EXCLUDES)],
-        pull=[(f"{remote_epoch}/regressions/{regression.config_id}", local_out)],
+        push=[(local.root, str(remote.root), TRAINING_EXCLUDES)],
+        pull=[(str(remote.regression_dir(regression.config_id)), local_out)],
         env={"TRAINING_THREADS": str(settings.TRAINING_THREADS)},
     )
 

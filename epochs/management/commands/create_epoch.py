@@ -1,14 +1,35 @@
+import argparse
+
 from django.core.management.base import CommandError
 
 from cluster.jobs.command import JobCommand
 from epoca_builder.cli import bounded, bounded_text
-from epoca_builder.fields import MAX_TIME_MS
-from epochs.engine.epoch_params import ID_MAX_LENGTH, RANGES
+from epochs.choices import EpochPreset
+from epochs.engine.epoch_params import ID_MAX_LENGTH, PARAMS, Param
 from epochs.models import CandlestickSet
 from epochs.services.candles import DEFAULT_SET
-from epochs.services.epochs import ENGINE_FIELDS, epoch_create
+from epochs.services.epochs import epoch_create
 
-FLOATS = {"train_split", "validation_split", "exchange_fee", "position_size", "holdout_share"}
+
+def add_param_argument(parser: argparse.ArgumentParser, param: Param) -> None:
+    """``--<name>`` of an epoch parameter (a switch for a boolean, values for a list), checked as declared."""
+    help_text = f"{param.help} Default: {param.default!r}.".strip().replace("%", "%%")  # argparse formats help with %
+    if param.kind is bool:
+        flag = f"--no-{param.name}" if param.default else f"--{param.name}"
+        parser.add_argument(flag, dest=param.name, action="store_false" if param.default else "store_true", default=None,
+                            help=help_text)
+        return
+    kind = param.item if param.kind is list else param.kind
+    options: dict = {"help": help_text}
+    if param.kind is list:
+        options["nargs"] = "+"
+    if param.choices:
+        options.update(type=kind, choices=list(param.choices))
+    elif kind is str:
+        options["type"] = bounded_text(param.max_length or 64)
+    else:
+        options["type"] = bounded(kind, param.low, param.high)  # type: ignore[arg-type]
+    parser.add_argument(f"--{param.name}", **options)
 
 
 class Command(JobCommand):
@@ -18,29 +39,16 @@ class Command(JobCommand):
         super().add_arguments(parser)
         parser.add_argument("--id", required=True, type=bounded_text(ID_MAX_LENGTH), help="Epoch id: '_' + upper case, 4-100 characters, e.g. _EROS3.")
         parser.add_argument("--set", dest="candlestick_set", default=DEFAULT_SET)
-        parser.add_argument("--preset", choices=["default", "original"])
-        for name in ENGINE_FIELDS:
-            kind = float if name in FLOATS else int
-            low, high = RANGES[name][1:] if name in RANGES else (0, 10**9)
-            parser.add_argument(f"--{name}", type=bounded(kind, low, high))
-        parser.add_argument("--prediction_interval", type=int, choices=[15, 30])
-        parser.add_argument("--holdout_share", type=bounded(float, 0, 0.5))
-        parser.add_argument("--no-purge", dest="purge", action="store_false", default=None)
-        parser.add_argument("--data_end", type=bounded(int, 0, MAX_TIME_MS), help="End at the last candle closing by this time (ms).")
-        parser.add_argument("--max_gap_minutes", type=bounded(int, 0, 100_000),
-                            help="Refuse a longer gap in the candles inside the range (default 1440 minutes).")
-        parser.add_argument("--regression_grid_profile", type=bounded_text(64))
-        parser.add_argument("--max_epochs", type=bounded(int, 1, 100_000))
-        parser.add_argument("--patience", type=bounded(int, 1, 100_000))
-        parser.add_argument("--batch_size", type=bounded(int, 1, 1_000_000))
+        parser.add_argument("--preset", choices=EpochPreset.values)
+        for param in PARAMS:
+            add_param_argument(parser, param)
 
     def create_job(self, *, candlestick_set, verbose_log=False, **options):
         try:
             candle_set = CandlestickSet.objects.get(name=candlestick_set)
         except CandlestickSet.DoesNotExist:
             raise CommandError(f"No candlestick set named {candlestick_set!r}: run import_candlesticks first.") from None
-        keys = set(ENGINE_FIELDS) | {"id", "preset", "prediction_interval", "holdout_share", "purge", "data_end",
-                                     "regression_grid_profile", "max_epochs", "patience", "batch_size", "max_gap_minutes"}
+        keys = {"id", "preset"} | {p.name for p in PARAMS}
         values = {k: v for k, v in options.items() if k in keys and v is not None}
         _, job = epoch_create(candlestick_set=candle_set, inline=True, **values)
         return job

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('epochs', '0003_epoch_gaps_and_export_withdrawal'),
+        ('epochs', '0004_epoch_params_declared'),
     ]
 
     operations = [

@@ -1,0 +1,88 @@
+"""The backtest metrics of a built model, each declared once: where the certificate holds it, the
+column that keeps it, how it is labelled, formatted and sorted.
+
+Certificates, the model rows, the API's fields and ordering, the list's filters, columns and
+cells all read ``MODEL_METRICS``. The certificate's keys are the Epoca contract's and are never
+renamed (only added); ``field`` names the database column where it differs from the key.
+Adding a metric that is shown and sortable: one entry here (its column is derived from it),
+the engine computing it, and the migration of the column.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Metric:
+    key: str  # the certificate's key (in ``section``)
+    label: str
+    section: str  # where the certificate holds it: "backtest", "metrics", "holdout.backtest", ... or "" (not in it)
+    unit: str = ""
+    digits: int | None = 2  # decimals shown; None: an integer count
+    sortable: bool = True
+    higher_is_better: bool = True
+    field: str = ""  # the database column; empty: the same as the key
+    minimum_filter: str = ""  # the list's "at least" filter label, when it has one
+    count: bool = False  # the number of entries of the list at ``key`` (positions)
+    nullable: bool = True  # the column may be empty (a model without a holdout, a ratio without variation)
+    indexed: bool = False  # the column is indexed (sorted and filtered by often)
+
+    @property
+    def column(self) -> str:
+        return self.field or self.key
+
+    @property
+    def heading(self) -> str:
+        return f"{self.label} ({self.unit})" if self.unit else self.label
+
+    def read(self, certificate: dict) -> Any:
+        """The metric's value in a certificate (None where the certificate has no such section)."""
+        if not self.section:
+            raise ValueError(f"metric {self.key} is not in the certificate")
+        node: Any = certificate
+        for part in self.section.split("."):
+            node = node.get(part) if isinstance(node, dict) else None
+        if node is None:
+            return None
+        value = node[self.key]
+        return len(value) if self.count else value
+
+
+MODEL_METRICS: tuple[Metric, ...] = (
+    Metric("ebe_points", "EBE points", "", minimum_filter="EBE points ≥", indexed=True),
+    Metric("profit", "Profit", "backtest", unit="USDT", minimum_filter="Profit ≥ (USDT)", nullable=False, indexed=True),
+    Metric("accuracy", "Accuracy", "backtest", unit="%", minimum_filter="Accuracy ≥ (%)", nullable=False, indexed=True),
+    Metric("positions", "Positions", "backtest", digits=None, count=True, minimum_filter="Positions ≥", nullable=False),
+    Metric("largest_balance_drawdown", "Largest drawdown", "backtest", unit="%", field="largest_drawdown"),
+    Metric("profit_factor", "Profit factor", "metrics"),
+    Metric("sharpe_ratio", "Sharpe", "metrics", field="sharpe"),
+    Metric("profit", "Holdout profit", "holdout.backtest", unit="USDT", field="holdout_profit",
+           minimum_filter="Holdout profit ≥ (USDT)", indexed=True),
+    Metric("accuracy", "Holdout accuracy", "holdout.backtest", unit="%", field="holdout_accuracy"),
+    Metric("positions", "Holdout positions", "holdout.backtest", digits=None, count=True, field="holdout_positions"),
+    Metric("buy_and_hold_pct", "Buy and hold", "metrics", unit="%", field="buy_and_hold"),
+)
+METRIC_BY_COLUMN: dict[str, Metric] = {m.column: m for m in MODEL_METRICS}
+SORTABLE_COLUMNS: tuple[str, ...] = tuple(m.column for m in MODEL_METRICS if m.sortable)
+
+
+def certificate_columns(certificate: dict) -> dict[str, Any]:
+    """The model row's metric columns, read from its certificate."""
+    return {m.column: m.read(certificate) for m in MODEL_METRICS if m.section}
+
+
+def profit_factor(gross_wins: float, gross_losses: float) -> float | None:
+    """Gross wins / gross losses; None without a loss (Epoca cannot parse Infinity)."""
+    return gross_wins / gross_losses if gross_losses > 0 else None
+
+
+def formatted(metric: Metric, value: Any, *, positions: int | None = None) -> str:
+    """A metric's value as the pages show it: "—" without one, "∞" for a factor without a loss."""
+    if value is None:
+        return "∞" if metric.key == "profit_factor" and positions else "—"
+    if metric.digits is None:
+        return f"{int(value)}"
+    return f"{float(value):.{metric.digits}f}"
+
+

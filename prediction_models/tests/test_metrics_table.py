@@ -1,0 +1,64 @@
+"""The metrics table feeds the model rows, the API, the filters and the list's columns."""
+from prediction_models.api.serializers import PredictionModelSerializer
+from prediction_models.api.views import PredictionModelViewSet
+from prediction_models.engine.metrics import (
+    MODEL_METRICS,
+    SORTABLE_COLUMNS,
+    certificate_columns,
+    profit_factor,
+)
+from prediction_models.filters import PredictionModelFilterSet
+from prediction_models.models import PredictionModel
+from prediction_models.views_workbench import COLUMNS, metric_cells
+from prediction_models.workbench import SORTS, ModelListFilterSet
+
+
+def test_every_metric_is_a_column_of_the_model_row():
+    for metric in MODEL_METRICS:
+        field = PredictionModel._meta.get_field(metric.column)
+        assert (field.null, field.db_index) == (metric.nullable, metric.indexed), metric.column
+        assert field.get_internal_type() == ("PositiveIntegerField" if metric.digits is None else "FloatField")
+
+
+def test_the_api_serializes_and_orders_by_every_metric():
+    fields = PredictionModelSerializer.Meta.fields
+    assert all(m.column in fields for m in MODEL_METRICS)
+    assert list(PredictionModelViewSet.ordering_fields) == [*SORTABLE_COLUMNS, "rank", "created"]
+
+
+def test_filters_sorts_and_headings_come_from_the_table():
+    minimums = {f"min_{m.column}" for m in MODEL_METRICS if m.minimum_filter}
+    assert minimums <= set(ModelListFilterSet.base_filters) and minimums <= set(PredictionModelFilterSet.base_filters)
+    for name in minimums:
+        assert ModelListFilterSet.base_filters[name].lookup_expr == "gte"
+    assert set(SORTS) == {*SORTABLE_COLUMNS, "rank", "created"}
+    assert COLUMNS == [(m.column, m.heading) for m in MODEL_METRICS]
+
+
+def test_the_list_cells_follow_the_table():
+    model = PredictionModel(id="X", profit=12.345, accuracy=60, positions=3, largest_drawdown=None, profit_factor=None,
+                            sharpe=1.5, ebe_points=7.25, ebe_state="decent", holdout_positions=None)
+    cells = metric_cells(model)
+    assert [c["key"] for c in cells] == [m.column for m in MODEL_METRICS]
+    by_key = {c["key"]: c for c in cells}
+    assert by_key["profit"]["text"] == "12.35" and by_key["positions"]["text"] == "3"
+    assert by_key["profit_factor"]["text"] == "∞" and by_key["profit_factor"]["title"] == "no losing position"
+    assert by_key["largest_drawdown"]["text"] == "—" and by_key["holdout_positions"]["text"] == "—"
+    assert by_key["ebe_points"]["css"] == "ebe ebe-decent"
+
+
+def test_the_row_reads_the_certificates_keys_unchanged():
+    from epochs.tests.engine.test_contract import certificate
+
+    cert = certificate()
+    cert["metrics"] = {"sharpe_ratio": 1.25, "profit_factor": 2.0, "buy_and_hold_pct": -3.5}
+    cert["backtest"]["profit"] = 42.0
+    columns = certificate_columns(cert)
+    assert columns["sharpe"] == 1.25 and columns["buy_and_hold"] == -3.5 and columns["profit_factor"] == 2.0
+    assert columns["profit"] == 42.0 and columns["positions"] == 1 and columns["holdout_positions"] == 1
+    assert columns["largest_drawdown"] == cert["backtest"]["largest_balance_drawdown"]
+    assert certificate_columns({**cert, "holdout": None})["holdout_profit"] is None
+
+
+def test_profit_factor_is_none_without_a_loss():
+    assert profit_factor(30, 10) == 3 and profit_factor(5, 0) is None
