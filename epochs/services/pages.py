@@ -11,7 +11,7 @@ from epochs.engine import epoch as epoch_engine
 from epochs.engine import store as candle_store
 from epochs.engine.ranges import EpochRanges, epoch_ranges
 from epochs.models import CandlestickSet, Epoch
-from epochs.services.paths import candle_store_dir, epoch_dir
+from epochs.services.paths import candle_store_dir, epoch_dir, epoch_layout
 
 
 def folder_bytes(epoch_id: str) -> int:
@@ -55,7 +55,7 @@ class EpochPage:
 
 
 def epoch_charts(epoch: Epoch) -> EpochCharts:
-    _, prediction, normalized = epoch_engine.read_epoch_candles(epoch_dir(epoch.id) / "candlesticks")
+    _, prediction, normalized = epoch_engine.read_epoch_candles(epoch_layout(epoch.id).candlesticks)
     ranges = epoch_ranges(rows=len(prediction), train_split=epoch.train_split, lookback=epoch.regression_lookback,
                           predictions=epoch.regression_predictions, holdout_share=epoch.holdout_share, purge=epoch.purge)
     # The SMA is the normalised series scaled back (the row at the minimum shows the
@@ -66,9 +66,8 @@ def epoch_charts(epoch: Epoch) -> EpochCharts:
 
 def epoch_page(epoch: Epoch) -> EpochPage:
     """The receipt, epoch.json, the folder's size (measured now: the delete button states it) and the charts."""
-    folder = epoch_dir(epoch.id)
-    receipt = folder / f"{epoch.id}_receipt.txt"
-    config = folder / "epoch.json"
+    layout = epoch_layout(epoch.id)
+    receipt, config = layout.receipt, layout.epoch_json
     return EpochPage(
         receipt=receipt.read_text() if receipt.exists() else "",
         config=read_json(config) if config.exists() else None,
