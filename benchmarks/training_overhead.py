@@ -61,7 +61,7 @@ def main() -> None:
 
     RegressionConfig.objects.filter(pk__in=[c.pk for c in configs]).update(batch=batch)
     # Each config keeps pointing at its own batch file through its config JSON: write one file for the bench batch.
-    from epoca_builder.files import write_json
+    from core.files import write_json
     from epochs.services.paths import epoch_dir
 
     write_json(epoch_dir(epoch.id) / "regression_training_configs" / "BENCH.json", {"name": batch.name, "configs": [c.config for c in configs]})

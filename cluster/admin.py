@@ -7,7 +7,7 @@ from cluster.choices import ACTIVE_STATUSES, JobStatus
 from cluster.models import Job, Server, ServerAction
 from cluster.services import servers
 from cluster.services.jobs import job_cancel, job_retry
-from epoca_builder.errors import ApplicationError
+from core.errors import ApplicationError
 
 
 class ChildInline(admin.TabularInline):

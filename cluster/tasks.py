@@ -7,7 +7,7 @@ import time
 
 from cluster.jobs import JobContext, JobFailed, job_handler
 from cluster.jobs.process import run_child
-from epoca_builder.errors import ApplicationError
+from core.errors import ApplicationError
 
 
 @job_handler("cluster.selfcheck", label="Worker self-check", max_attempts=3)

@@ -16,7 +16,7 @@ from __future__ import annotations
 from django.conf import settings
 
 from cluster.choices import ACTIVE_STATUSES, JobStatus
-from epoca_builder.errors import ApplicationError
+from core.errors import ApplicationError
 
 DEMO_MONTHS = ("2021-01", "2021-03")
 DEMO_SELECTION = 8

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from django.contrib.contenttypes.models import ContentType
 
 from cluster.models import Job
-from epoca_builder.files import human_size
+from core.files import human_size
 
 DONE, ACTIVE, TODO, FAILED = "done", "active", "todo", "failed"
 

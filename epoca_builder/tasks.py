@@ -1,6 +1,6 @@
 """Project-level job handlers."""
 from cluster.jobs import JobContext, JobFailed, job_handler
-from epoca_builder.errors import ApplicationError
+from core.errors import ApplicationError
 
 
 @job_handler("epoca_builder.demo", label="Demo: the whole pipeline on a small real epoch", max_attempts=3)

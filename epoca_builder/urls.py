@@ -4,7 +4,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
 from epoca_builder import views
-from epoca_builder.api import router
+from core.api import router
 
 # Importing each app's api.urls registers its viewsets on the shared router.
 import cluster.api.urls  # noqa: F401,E402

@@ -11,7 +11,7 @@ from rest_framework.permissions import IsAuthenticated
 
 from cluster import selectors as cluster_selectors
 from cluster.api.serializers import JobSerializer
-from epoca_builder.fields import MAX_PATH_CHARS
+from core.fields import MAX_PATH_CHARS
 
 
 def dashboard(request):

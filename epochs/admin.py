@@ -3,7 +3,7 @@ from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 from django.utils.html import format_html
 
-from epoca_builder.errors import ApplicationError
+from core.errors import ApplicationError
 from django import forms
 from django.shortcuts import render
 

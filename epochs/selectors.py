@@ -31,7 +31,7 @@ def epoch_receipt(epoch: Epoch) -> str:
 
 
 def epoch_config(epoch: Epoch) -> dict | None:
-    from epoca_builder.files import read_json
+    from core.files import read_json
 
     path = epoch_dir(epoch.id) / "epoch.json"
     return read_json(path) if path.exists() else None

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from cluster.jobs import JobContext, JobFailed, job_handler
-from epoca_builder.errors import ApplicationError
+from core.errors import ApplicationError
 from epochs.engine.errors import CandleImportError
 
 

@@ -8,8 +8,8 @@ from cluster.selectors import jobs_for_target
 from epochs import charts, selectors
 from epochs.engine.epoch_file import EpochFileError
 from epochs.engine.ranges import epoch_ranges
-from epoca_builder.errors import ApplicationError
-from epoca_builder.uploads import limit_uploads, upload_refusal
+from core.errors import ApplicationError
+from core.uploads import limit_uploads, upload_refusal
 from epochs.services.export import can_withdraw_export, export_download_path, latest_export
 from epochs.forms import CandleImportForm, EpochCreateForm
 

@@ -1,8 +1,8 @@
 from django.contrib import admin, messages
 from django.utils.html import format_html
 
-from epoca_builder.admin_actions import enqueue_each
-from epoca_builder.errors import ApplicationError
+from core.admin_actions import enqueue_each
+from core.errors import ApplicationError
 from prediction_models.models import ConfigChunk, ForwardTest, PredictionModel, PredictionModelSearch, ProfitableConfig
 from prediction_models.services.build import models_build_enqueue
 from prediction_models.services.search import assets_export_json, search_find_enqueue, search_initialize

@@ -14,7 +14,7 @@ from typing import Callable, Sequence
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-from epoca_builder.files import atomic_open, read_json, safe_join
+from core.files import atomic_open, read_json, safe_join
 from prediction_models.engine.assets import features_from_forecasts, refused_windows
 
 PREDICT_BATCH = 4096

@@ -6,7 +6,7 @@ from pathlib import Path
 from django.db.models import QuerySet
 from django.http import Http404
 
-from epoca_builder.files import read_json, safe_join
+from core.files import read_json, safe_join
 from epochs.services.paths import epoch_dir
 from prediction_models.models import PredictionModel, PredictionModelSearch, ProfitableConfig
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 from cluster.choices import JobStatus
 from cluster.jobs import JobCancelled, JobContext, JobFailed, job_handler
 from cluster.jobs.process import run_child
-from epoca_builder.errors import ApplicationError
+from core.errors import ApplicationError
 
 
 def _search(ctx: JobContext):

@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.utils.html import format_html
 
-from epoca_builder.admin_actions import enqueue_each
+from core.admin_actions import enqueue_each
 from regressions.models import Regression, RegressionConfig, RegressionSelection, TrainingBatch
 from regressions.services.grid import configs_generate_enqueue
 from regressions.services.training import batch_train_enqueue, regression_train_enqueue

@@ -47,7 +47,7 @@ def selection_list(*, epoch: Epoch | None = None) -> QuerySet[RegressionSelectio
 
 
 def regression_certificate(regression: Regression) -> dict:
-    from epoca_builder.files import read_json
+    from core.files import read_json
     from epochs.services.paths import epoch_dir
     from regressions.engine.pipeline import CERTIFICATE, regression_dir
 

@@ -8,7 +8,7 @@ import tempfile
 from cluster.choices import JobStatus
 from cluster.jobs import JobContext, JobFailed, job_handler
 from cluster.jobs.process import run_child
-from epoca_builder.errors import ApplicationError
+from core.errors import ApplicationError
 
 
 @job_handler("regressions.generate_configs", label="Generate regression training configs", max_attempts=2)

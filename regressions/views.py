@@ -2,7 +2,7 @@
 from django.shortcuts import get_object_or_404, render
 
 from cluster.selectors import jobs_for_target
-from epoca_builder.files import read_json
+from core.files import read_json
 from epochs.models import Epoch
 from epochs.selectors import default_epoch
 from epochs.services.paths import epoch_dir

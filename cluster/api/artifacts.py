@@ -21,9 +21,9 @@ from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 
 from cluster.services import artifacts
-from epoca_builder.errors import ApplicationError
-from epoca_builder.json_limits import loads_bounded
-from epoca_builder.parsers import BoundedMultiPartParser
+from core.errors import ApplicationError
+from core.json_limits import loads_bounded
+from core.parsers import BoundedMultiPartParser
 from epochs.models import Epoch
 from epochs.services.paths import epoch_dir
 

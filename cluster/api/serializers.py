@@ -2,7 +2,7 @@ from rest_framework import serializers
 
 from cluster.models import Job, Server, ServerAction
 from cluster.services.servers import PULL_TARGETS, PUSH_TARGETS
-from epoca_builder.fields import MAX_PATH_CHARS, BoundedDictField, object_id
+from core.fields import MAX_PATH_CHARS, BoundedDictField, object_id
 
 
 class JobSerializer(serializers.ModelSerializer):

@@ -1,6 +1,6 @@
 from cluster.api.artifacts import EpochStoreViewSet
 from cluster.api.views import JobViewSet, ServerViewSet
-from epoca_builder.api import router
+from core.api import router
 
 router.register("jobs", JobViewSet, basename="job")
 router.register("servers", ServerViewSet, basename="server")

@@ -8,7 +8,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from cluster.choices import JobStatus
 from cluster.jobs.cli import run_tree_inline
-from epoca_builder.errors import ApplicationError
+from core.errors import ApplicationError
 
 
 class JobCommand(BaseCommand):

@@ -15,7 +15,7 @@ from django.utils.module_loading import import_string
 
 # The engines' contract errors: the input or the result breaks a rule, whoever runs it.
 PERMANENT_ERRORS = (
-    "epoca_builder.errors.ApplicationError",
+    "core.errors.ApplicationError",
     "regressions.engine.certificate.CertificateError",
     "prediction_models.services.certificates.CertificateError",
     "epochs.engine.epoch_file.EpochFileError",
@@ -24,7 +24,7 @@ PERMANENT_ERRORS = (
     "regressions.engine.grid.GridProfileError",
     "regressions.engine.architectures.ArchitectureConfigError",
     "prediction_models.engine.config_space.ConfigSpaceError",
-    "epoca_builder.files.UnsafePathError",
+    "core.files.UnsafePathError",
 )
 # The disk refuses every write until someone frees or remounts it.
 PERMANENT_ERRNOS = {errno.ENOSPC: "the disk is full", errno.EROFS: "the file system is read-only", errno.EDQUOT: "the disk quota is used up"}

@@ -25,8 +25,8 @@ from typing import IO, Iterator, Mapping
 
 from django.conf import settings
 
-from epoca_builder.errors import ApplicationError
-from epoca_builder.files import UnsafePathError, atomic_path, read_json, safe_join, sha256_file, write_json
+from core.errors import ApplicationError
+from core.files import UnsafePathError, atomic_path, read_json, safe_join, sha256_file, write_json
 
 # What training reads of an epoch folder (files, or folders taken whole).
 INPUT_FILES = ("epoch.json", "epoch_settings.json")

@@ -12,7 +12,7 @@ from django.utils import timezone
 from cluster.choices import ACTIVE_STATUSES, TERMINAL_STATUSES, JobStatus
 from cluster.jobs.registry import get_kind
 from cluster.models import Job
-from epoca_builder.errors import ApplicationError
+from core.errors import ApplicationError
 
 
 def _send(job_id: int, token: str, kind: str) -> None:

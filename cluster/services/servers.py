@@ -32,7 +32,7 @@ from cluster.remote.connection import (
 from cluster.remote.errors import HostKeyChangedError, HostKeyError, PrivateKeyError, RemoteCommandError, RemoteError
 from cluster.remote.processes import RemoteProcess, is_alive, kill_group
 from cluster.remote.status import read_status
-from epoca_builder.errors import ApplicationError
+from core.errors import ApplicationError
 
 Progress = Callable[[int, int, str], None]
 

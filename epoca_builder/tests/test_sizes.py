@@ -2,7 +2,7 @@
 
 
 def test_sizes_read_the_same_everywhere():
-    from epoca_builder.files import human_size
+    from core.files import human_size
 
     assert human_size(512) == "512 B"
     assert human_size(184_730) == "180.4 KiB"

@@ -1,6 +1,6 @@
 from rest_framework import serializers
 
-from epoca_builder.fields import MAX_NOTE_CHARS, MAX_PATH_CHARS, MAX_TIME_MS, StrictBooleanField
+from core.fields import MAX_NOTE_CHARS, MAX_PATH_CHARS, MAX_TIME_MS, StrictBooleanField
 from epochs.choices import EpochPreset
 from epochs.engine.candles import PREDICTION_INTERVALS_MINUTES
 from epochs.engine.epoch_file_contract import MODEL_ID_MAX, MODEL_ID_MIN

@@ -1,4 +1,4 @@
-from epoca_builder.api import router
+from core.api import router
 from epochs.api.views import CandlestickSetViewSet, EpochExportViewSet, EpochFileViewSet, EpochViewSet
 
 router.register("candlestick-sets", CandlestickSetViewSet, basename="candlestick-set")

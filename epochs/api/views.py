@@ -6,9 +6,9 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from cluster.api.serializers import JobSerializer
-from epoca_builder.errors import ApplicationError
-from epoca_builder.parsers import EpochFileParser
-from epoca_builder.schema import ERRORS_409, ERRORS_413
+from core.errors import ApplicationError
+from core.parsers import EpochFileParser
+from core.schema import ERRORS_409, ERRORS_413
 from epochs import selectors
 from epochs.api.serializers import (
     BundleImportSerializer,

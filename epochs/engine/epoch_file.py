@@ -26,7 +26,7 @@ from typing import IO, Any, Callable, Mapping, Sequence
 import h5py
 import numpy as np
 
-from epoca_builder.files import atomic_path
+from core.files import atomic_path
 
 from .epoch_file_contract import (  # the member names and the contract checks, re-exported
     EPOCH_JSON,
@@ -35,7 +35,7 @@ from .epoch_file_contract import (  # the member names and the contract checks, 
     contract_problems,
     id_problems,
 )
-from epoca_builder.json_limits import JSONLimitError, loads_bounded
+from core.json_limits import JSONLimitError, loads_bounded
 
 from .epoch_params import validate_epoch_id
 from .errors import EpochParameterError

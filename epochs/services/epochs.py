@@ -13,8 +13,8 @@ from django.db import router, transaction
 from django.db.models.deletion import Collector, ProtectedError, RestrictedError
 
 from cluster.services.jobs import job_enqueue
-from epoca_builder.errors import ApplicationError, ConflictError, FrozenEpochError
-from epoca_builder.files import write_json
+from core.errors import ApplicationError, ConflictError, FrozenEpochError
+from core.files import write_json
 from epochs.choices import EpochPreset, EpochStatus
 from epochs.engine import epoch as epoch_engine
 from epochs.engine import gaps as epoch_gaps

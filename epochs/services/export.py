@@ -16,8 +16,8 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 
 from cluster.services.jobs import job_enqueue
-from epoca_builder.errors import ApplicationError
-from epoca_builder.files import read_json, safe_join, sha256_file, write_json
+from core.errors import ApplicationError
+from core.files import read_json, safe_join, sha256_file, write_json
 from epochs.choices import EpochStatus, PredictionInterval
 from epochs.engine import epoch_file
 from epochs.engine.epoch import CANDLE_FILES

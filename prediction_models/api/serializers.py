@@ -2,7 +2,7 @@ from drf_spectacular.utils import extend_schema_field
 from django.urls import reverse
 from rest_framework import serializers
 
-from epoca_builder.fields import object_id
+from core.fields import object_id
 from epochs.api.serializers import REGRESSIONS_PER_MODEL
 
 from prediction_models.models import PredictionModel, PredictionModelSearch, ProfitableConfig

@@ -24,7 +24,7 @@ from typing import Mapping, Sequence
 import numba as nb
 import numpy as np
 
-from epoca_builder.files import atomic_open, write_json
+from core.files import atomic_open, write_json
 from prediction_models.engine.rounding import nb_alter_by_pct, nb_pct_change, py_round
 
 ASSETS_FILE = "assets.npz"

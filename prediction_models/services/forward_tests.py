@@ -19,8 +19,8 @@ from django.conf import settings
 from django.db import transaction
 
 from cluster.services.jobs import job_enqueue
-from epoca_builder.errors import ApplicationError
-from epoca_builder.files import read_json, safe_join, write_json
+from core.errors import ApplicationError
+from core.files import read_json, safe_join, write_json
 from epochs.engine import store as candle_store
 from epochs.engine.klines import utc
 from epochs.services.paths import candle_store_dir, epoch_dir

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from epoca_builder.files import safe_join
+from core.files import safe_join
 from epochs.services.paths import epoch_dir
 
 ASSETS = "prediction_models/assets"

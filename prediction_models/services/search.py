@@ -11,8 +11,8 @@ from django.db import transaction
 from django.db.models import F
 
 from cluster.services.jobs import job_enqueue
-from epoca_builder.errors import ApplicationError
-from epoca_builder.files import sha256_file
+from core.errors import ApplicationError
+from core.files import sha256_file
 from epochs.services.paths import epoch_dir
 from prediction_models.choices import SearchStatus
 from prediction_models.engine.assets import ASSETS_FILE, export_json, load_assets, save_assets
@@ -185,7 +185,7 @@ def chunk_run(*, chunk: ConfigChunk, progress=None, should_stop=None) -> dict:
 def chunk_run_on_server(ctx, *, chunk: ConfigChunk) -> dict:
     """Evaluate a chunk on the job's cluster server, pull its result back (verified) and record it."""
     from cluster.services.remote_jobs import PYTHON, run_remote
-    from epoca_builder.files import read_json, write_json
+    from core.files import read_json, write_json
 
     if chunk.done:
         return {"chunk": chunk.index, "skipped": "done already"}

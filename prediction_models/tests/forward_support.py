@@ -8,7 +8,7 @@ from datetime import datetime, timezone
 import numpy as np
 from cluster.choices import JobStatus
 from cluster.jobs.cli import run_inline, run_tree_inline
-from epoca_builder.files import sha256_file, write_json
+from core.files import sha256_file, write_json
 from epochs.engine import store as candle_store
 from epochs.engine.candles import Candles, write_parquet
 from epochs.models import CandlestickSet

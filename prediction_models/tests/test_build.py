@@ -7,7 +7,7 @@ from django.core.management import call_command
 
 from cluster.choices import JobStatus
 from cluster.jobs.cli import run_tree_inline
-from epoca_builder.files import read_json
+from core.files import read_json
 from epochs.services.paths import epoch_dir
 from prediction_models import selectors
 from prediction_models.engine.trading import BacktestSettings, TradeConstants

@@ -5,7 +5,7 @@ import numpy as np
 import pyarrow.parquet as pq
 import pytest
 
-from epoca_builder.files import read_json
+from core.files import read_json
 from epochs.services.paths import epoch_dir
 from prediction_models.choices import SearchStatus
 from prediction_models.engine.assets import load_assets

@@ -1,4 +1,4 @@
-from epoca_builder.api import router
+from core.api import router
 from regressions.api.views import RegressionConfigViewSet, RegressionSelectionViewSet, RegressionViewSet, TrainingBatchViewSet
 
 router.register("regression-batches", TrainingBatchViewSet, basename="regression-batch")

@@ -409,7 +409,7 @@ def correct_best_epoch_file(path) -> int | None:
 
     Returns the corrected best epoch of a single certificate (None when nothing changed).
     """
-    from epoca_builder.files import read_json, write_json
+    from core.files import read_json, write_json
 
     data = read_json(path)
     corrected = None

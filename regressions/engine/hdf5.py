@@ -18,7 +18,7 @@ from typing import Any
 
 import h5py
 
-from epoca_builder.files import atomic_path
+from core.files import atomic_path
 
 KERAS_FILE = "model.keras"
 H5_FILE = "model.h5"

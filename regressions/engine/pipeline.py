@@ -25,7 +25,7 @@ from typing import Any, Callable, Mapping
 
 import numpy as np
 
-from epoca_builder.files import read_json, safe_join, write_json
+from core.files import read_json, safe_join, write_json
 from epochs.engine.ranges import epoch_ranges
 from regressions.engine import certificate as certificates
 from regressions.engine.discovery import regression_discovery

@@ -29,7 +29,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from epoca_builder.files import atomic_path
+from core.files import atomic_path
 from regressions.engine.windows import RegressionWindows
 
 CHECKPOINT_FILE = "checkpoint.npz"

@@ -6,8 +6,8 @@ from datetime import datetime, timezone
 from django.db import transaction
 
 from cluster.services.jobs import job_enqueue
-from epoca_builder.errors import ApplicationError
-from epoca_builder.files import write_json
+from core.errors import ApplicationError
+from core.files import write_json
 from epochs.choices import EpochStatus
 from epochs.models import Epoch
 from epochs.services.paths import epoch_dir

@@ -18,7 +18,7 @@ from cluster.models import Server
 from cluster.remote.commands import expand_remote_root, quote, remote_path, run_checked
 from cluster.remote.errors import RemoteError
 from cluster.services.servers import UNREACHABLE, _record, server_connect, server_reachable
-from epoca_builder.files import read_json, sha256_file
+from core.files import read_json, sha256_file
 from epochs.services.paths import epoch_dir
 from regressions.engine.certificate import CertificateError, validate_certificate
 from regressions.engine.pipeline import CERTIFICATE, is_trained, regression_dir

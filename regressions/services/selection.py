@@ -4,7 +4,7 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from epoca_builder.errors import ApplicationError
+from core.errors import ApplicationError
 from epochs.models import Epoch
 from regressions import selectors
 from regressions.choices import SelectionMode

@@ -11,8 +11,8 @@ from django.utils import timezone
 
 from cluster.models import Job
 from cluster.services.jobs import job_enqueue
-from epoca_builder.errors import ApplicationError, FrozenEpochError
-from epoca_builder.files import read_json, sha256_file, write_json
+from core.errors import ApplicationError, FrozenEpochError
+from core.files import read_json, sha256_file, write_json
 from epochs.services.paths import epoch_dir
 from regressions.choices import RegressionStatus
 from regressions.engine.ebe import regression_evaluation

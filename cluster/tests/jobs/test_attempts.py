@@ -11,7 +11,7 @@ from cluster.jobs.failures import classify_failure
 from cluster.jobs.runner import execute
 from cluster.models import Job
 from cluster.services.jobs import job_enqueue, job_retry
-from epoca_builder.errors import ApplicationError
+from core.errors import ApplicationError
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -10,7 +10,7 @@ from cluster.jobs.reaper import reap_stale_jobs
 from cluster.jobs.runner import execute
 from cluster.models import Job
 from cluster.services.jobs import job_cancel, job_enqueue, job_retry
-from epoca_builder.errors import ApplicationError
+from core.errors import ApplicationError
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

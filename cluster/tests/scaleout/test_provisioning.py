@@ -19,7 +19,7 @@ from cluster.models import Job, Server, ServerAction
 from cluster.services.jobs import job_enqueue
 from cluster.services.provisioning import PID_FILE, worker_env_text
 from cluster.tests.scaleout.conftest import wait_for
-from epoca_builder.errors import ApplicationError
+from core.errors import ApplicationError
 
 pytestmark = pytest.mark.scaleout
 

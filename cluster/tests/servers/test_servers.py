@@ -11,7 +11,7 @@ from cluster.models import Job, ServerAction
 from cluster.remote.connection import connect
 from cluster.services import servers as svc
 from cluster.tests.servers.conftest import make_server
-from epoca_builder.errors import ApplicationError
+from core.errors import ApplicationError
 
 pytestmark = pytest.mark.django_db
 

@@ -1,8 +1,8 @@
 from django.core.management.base import CommandError
 
 from cluster.jobs.command import JobCommand
-from epoca_builder.cli import bounded, bounded_text
-from epoca_builder.fields import MAX_TIME_MS
+from core.cli import bounded, bounded_text
+from core.fields import MAX_TIME_MS
 from epochs.engine.epoch_params import ID_MAX_LENGTH, RANGES
 from epochs.models import CandlestickSet
 from epochs.services.candles import DEFAULT_SET

@@ -2,7 +2,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.core.management.base import BaseCommand, CommandError
 
-from epoca_builder.errors import ApplicationError
+from core.errors import ApplicationError
 from epochs.models import Epoch
 from epochs.services.export import export_withdraw
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pyarrow.parquet as pq
 
-from epoca_builder.files import read_json, write_json
+from core.files import read_json, write_json
 from epochs.services.paths import epoch_dir
 
 MODEL_ID_HEX = "0123456789abcdef0123456789abcdef"

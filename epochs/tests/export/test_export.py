@@ -10,7 +10,7 @@ from django.conf import settings
 
 from cluster.choices import JobStatus
 from cluster.jobs.cli import run_inline
-from epoca_builder.errors import ApplicationError
+from core.errors import ApplicationError
 from epochs.engine import epoch_file
 from epochs.models import Epoch, EpochExport
 from epochs.services.export import epoch_export_enqueue, epoch_export_run, export_readiness

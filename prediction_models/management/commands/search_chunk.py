@@ -22,7 +22,7 @@ class Command(BaseCommand):
         parser.add_argument("--out", required=True)
 
     def handle(self, *args, assets_dir, start, stop, out, **options):
-        from epoca_builder.files import read_json, write_json
+        from core.files import read_json, write_json
         from prediction_models.engine.assets import load_assets
         from prediction_models.search_space import SPEC_FILE, evaluate_range
 

@@ -179,7 +179,7 @@ def test_best_epoch_counts_from_one_and_stays_within_the_history(dnn):
 
 
 def test_certificates_written_with_a_zero_based_best_epoch_are_corrected(dnn, tmp_path):
-    from epoca_builder.files import write_json
+    from core.files import write_json
     from regressions.engine.certificate import correct_best_epoch_file, corrected_best_epoch
 
     _, cert = dnn

@@ -37,7 +37,7 @@ def test_the_migration_corrects_certificates_and_rows_written_with_a_zero_based_
 
     from django.apps import apps
 
-    from epoca_builder.files import sha256_file, write_json
+    from core.files import sha256_file, write_json
 
     epoch, regression = trained_unit_test
     path = epoch_dir(epoch.id) / "regressions" / regression.config_id / "certificate.json"

@@ -38,7 +38,7 @@ def ms_date(value, fmt: str = "%Y-%m-%d %H:%M"):
 @register.filter
 def size(value):
     """Bytes as ``180.4 KiB`` / ``3.2 MiB`` (binary units, as everywhere on the pages)."""
-    from epoca_builder.files import human_size
+    from core.files import human_size
 
     return human_size(value) if value not in ("", None) else "—"
 

@@ -7,8 +7,8 @@ from rest_framework import parsers
 from rest_framework.exceptions import APIException, ParseError
 from rest_framework.utils import json as drf_json
 
-from epoca_builder.json_limits import JSONLimitError, check_json_bounds
-from epoca_builder.uploads import limit_uploads, mib, upload_refusal
+from core.json_limits import JSONLimitError, check_json_bounds
+from core.uploads import limit_uploads, mib, upload_refusal
 
 
 class PayloadTooLarge(APIException):

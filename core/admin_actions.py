@@ -2,7 +2,7 @@
 from django.contrib import messages
 from django.utils.html import format_html
 
-from epoca_builder.errors import ApplicationError
+from core.errors import ApplicationError
 
 
 def enqueue_each(modeladmin, request, queryset, enqueue, label: str) -> None:

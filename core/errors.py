@@ -38,8 +38,8 @@ def api_exception_handler(exc, context):
     if isinstance(exc, RequestDataTooBig):
         from django.conf import settings
 
-        from epoca_builder.parsers import PayloadTooLarge
-        from epoca_builder.uploads import mib
+        from core.parsers import PayloadTooLarge
+        from core.uploads import mib
 
         exc = PayloadTooLarge(f"The request body is over the limit of {mib(settings.DATA_UPLOAD_MAX_MEMORY_SIZE)}.")
     elif isinstance(exc, (TooManyFieldsSent, TooManyFilesSent)):

@@ -2,7 +2,7 @@
 import os
 import subprocess
 
-from epoca_builder.files import atomic_open, atomic_path
+from core.files import atomic_open, atomic_path
 
 
 def test_a_killed_writers_temporary_file_is_removed_by_the_next_write(tmp_path):
