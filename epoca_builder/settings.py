@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "epochs",
     "regressions",
     "prediction_models",
+    "pipeline",
     "accounts",  # last: its roles are set up after every other app migrated
 ]
 

@@ -15,7 +15,7 @@ from core.fields import MAX_PATH_CHARS
 
 
 def dashboard(request):
-    from epoca_builder.pipeline import epoch_pipeline, next_stage
+    from pipeline.overview import epoch_pipeline, next_stage
     from epochs.selectors import epoch_list
 
     epochs = [(epoch, next_stage(epoch_pipeline(epoch))) for epoch in epoch_list()[:10]]
@@ -67,7 +67,7 @@ class DemoView(APIView):
 
     @extend_schema(tags=["demo"], request=DemoInputSerializer, responses={202: JobSerializer})
     def post(self, request):
-        from epoca_builder.demo import demo_enqueue
+        from pipeline.demo import demo_enqueue
 
         data = DemoInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)

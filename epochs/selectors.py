@@ -63,19 +63,3 @@ def epoch_disk_usage(epoch: Epoch) -> int:
             except FileNotFoundError:
                 continue
     return total
-
-
-def epoch_file_limits():
-    """The bounds of an uploaded Epoch File, from the settings."""
-    from django.conf import settings
-
-    from epochs.engine.epoch_file import EpochFileLimits
-
-    return EpochFileLimits(**settings.EPOCH_FILE_LIMITS, echoed_chars=settings.API_MAX_ECHOED_CHARS)
-
-
-def epoch_file_inspection(upload, *, name: str) -> dict:
-    """What Epoca would install from an uploaded Epoch File (raises ``EpochFileError``)."""
-    from epochs.engine.epoch_file import inspect_epoch_file
-
-    return inspect_epoch_file(upload, name=name, limits=epoch_file_limits())

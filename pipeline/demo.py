@@ -54,7 +54,7 @@ def _start(stage: str, state: dict, user, size: dict) -> list:
     from epochs.models import CandlestickSet, Epoch
     from epochs.services.candles import candle_import_enqueue
     from epochs.services.epochs import epoch_create
-    from epochs.services.export import epoch_export_enqueue
+    from pipeline.services.export import epoch_export_enqueue
     from prediction_models.models import PredictionModelSearch
     from prediction_models.services.build import models_build_enqueue
     from prediction_models.services.search import search_find_enqueue, search_initialize

@@ -18,7 +18,7 @@ PERMANENT_ERRORS = (
     "core.errors.ApplicationError",
     "regressions.engine.certificate.CertificateError",
     "prediction_models.services.certificates.CertificateError",
-    "epochs.engine.epoch_file.EpochFileError",
+    "pipeline.engine.epoch_file.EpochFileError",
     "epochs.engine.errors.EpochError",
     "epochs.engine.errors.EpochParameterError",
     "regressions.engine.grid.GridProfileError",

@@ -8,7 +8,7 @@ from django.apps import apps
 from django.conf import settings
 from rest_framework.test import APIClient
 
-from epochs.tests.export.support import tree
+from pipeline.tests.export.support import tree
 
 pytestmark = pytest.mark.django_db
 

@@ -8,7 +8,7 @@ consumer ignores it, the original tool's files have none).
 A file is only ever read by member name and in memory: names with folders, ``..``, absolute
 paths or backslashes are refused (no zip-slip), nothing is extracted, and an uploaded ``.h5``
 is read with h5py only (its attributes and ``model_config``), never loaded by Keras. Our own
-exports load their models with Keras in a child process (:mod:`epochs.engine.epoch_file_models`).
+exports load their models with Keras in a child process (:mod:`pipeline.engine.epoch_file_models`).
 """
 from __future__ import annotations
 
@@ -28,7 +28,7 @@ import numpy as np
 
 from core.files import atomic_path
 
-from .epoch_file_contract import (  # the member names and the contract checks, re-exported
+from epochs.engine.epoch_file_contract import (  # the member names and the contract checks, re-exported
     EPOCH_JSON,
     MODEL_CERTIFICATE,
     REGRESSION_CERTIFICATES,
@@ -37,8 +37,8 @@ from .epoch_file_contract import (  # the member names and the contract checks, 
 )
 from core.json_limits import JSONLimitError, loads_bounded
 
-from .epoch_params import validate_epoch_id
-from .errors import EpochParameterError
+from epochs.engine.epoch_params import validate_epoch_id
+from epochs.engine.errors import EpochParameterError
 
 MANIFEST = "manifest.json"
 JSON_MEMBERS = (EPOCH_JSON, MODEL_CERTIFICATE, REGRESSION_CERTIFICATES)

@@ -1,6 +1,6 @@
 """Run the models of an Epoch File with Keras, in a process of their own.
 
-    python -m epochs.engine.epoch_file_models EPOCH_FILE.zip INPUTS.json
+    python -m pipeline.engine.epoch_file_models EPOCH_FILE.zip INPUTS.json
 
 ``INPUTS.json`` maps a regression id to a list of input windows (``lookback`` values each).
 Each ``<id>.h5`` is read from the zip into memory (by name, never extracted) and loaded as the
@@ -30,7 +30,7 @@ def _emit(**event) -> None:
 
 
 def predict_argv(zip_path: str | os.PathLike, inputs_path: str | os.PathLike, python: str = sys.executable) -> list[str]:
-    return [python, "-m", "epochs.engine.epoch_file_models", str(zip_path), str(inputs_path)]
+    return [python, "-m", "pipeline.engine.epoch_file_models", str(zip_path), str(inputs_path)]
 
 
 def predict_in_child(zip_path: Path, inputs: Mapping[str, list], *, timeout: int = 900) -> dict:

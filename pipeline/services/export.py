@@ -19,9 +19,9 @@ from cluster.services.jobs import job_enqueue
 from core.errors import ApplicationError
 from core.files import read_json, safe_join, sha256_file, write_json
 from epochs.choices import EpochStatus, PredictionInterval
-from epochs.engine import epoch_file
+from pipeline.engine import epoch_file
 from epochs.engine.epoch import CANDLE_FILES
-from epochs.engine.epoch_file_models import predict_in_child
+from pipeline.engine.epoch_file_models import predict_in_child
 from epochs.models import Epoch, EpochExport
 from epochs.services.paths import epoch_dir, shown_path
 

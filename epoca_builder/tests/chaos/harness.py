@@ -141,7 +141,7 @@ def worker_env(root: Path, **extra: str) -> dict:
 def run_pipeline(root: Path, *, plan: list[KillPoint], timeout: float, **env: str) -> RunReport:
     """Run the pipeline on two workers, killing at ``plan``'s points; return what happened."""
     from cluster.models import Job
-    from epoca_builder.demo import demo_enqueue
+    from pipeline.demo import demo_enqueue
 
     root.mkdir(parents=True, exist_ok=True)
     workers = Workers(root, worker_env(root, **env))

@@ -183,7 +183,7 @@ def test_delete_removes_the_folder_after_commit(candle_set):
 
 
 def test_pipeline_shows_each_stage_and_the_next_action(candle_set, client, user):
-    from epoca_builder.pipeline import epoch_pipeline, next_stage
+    from pipeline.overview import epoch_pipeline, next_stage
 
     epoch, job = epoch_create(candlestick_set=candle_set, id="_PIPE", epoch_width=1, inline=True)
     assert run_inline(job).status == JobStatus.SUCCEEDED

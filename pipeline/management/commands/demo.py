@@ -17,7 +17,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, source=None, **options):
         from cluster.jobs.cli import run_tree_inline
-        from epoca_builder.demo import demo_enqueue
+        from pipeline.demo import demo_enqueue
 
         # The demo job and its stages run here, as a worker would run them; a worker that is
         # running takes its share of the stages' jobs.

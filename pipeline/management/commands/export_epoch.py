@@ -2,7 +2,7 @@ from django.core.management.base import CommandError
 
 from cluster.jobs.command import JobCommand
 from epochs.models import Epoch
-from epochs.services.export import epoch_export_enqueue
+from pipeline.services.export import epoch_export_enqueue
 
 
 class Command(JobCommand):

@@ -4,7 +4,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from core.errors import ApplicationError
 from epochs.models import Epoch
-from epochs.services.export import export_withdraw
+from pipeline.services.export import export_withdraw
 
 
 class Command(BaseCommand):

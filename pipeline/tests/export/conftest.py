@@ -5,7 +5,7 @@ from cluster.choices import JobStatus
 from regressions.models import TrainingBatch
 from regressions.tests.conftest import make_smoke_epoch, train_batches
 
-from epochs.tests.export.support import place_model_certificate
+from pipeline.tests.export.support import place_model_certificate
 
 
 @pytest.fixture

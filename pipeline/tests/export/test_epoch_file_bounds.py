@@ -6,7 +6,7 @@ import zipfile
 
 import pytest
 
-from epochs.engine.epoch_file import (
+from pipeline.engine.epoch_file import (
     EpochFileError,
     EpochFileLimits,
     h5_metadata,
@@ -14,7 +14,7 @@ from epochs.engine.epoch_file import (
     model_config_problems,
     read_epoch_file,
 )
-from epochs.tests.export.test_upload_bounds import EPOCH_ID, REGRESSION_ID, json_members, write_h5
+from pipeline.tests.export.test_upload_bounds import EPOCH_ID, REGRESSION_ID, json_members, write_h5
 
 LIMITS = EpochFileLimits(members=8, member_bytes=4 * 2**20, total_bytes=6 * 2**20, json_bytes=2**20, json_depth=10,
                          compression_ratio=50, echoed_chars=1000)

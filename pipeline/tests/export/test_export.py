@@ -11,11 +11,11 @@ from django.conf import settings
 from cluster.choices import JobStatus
 from cluster.jobs.cli import run_inline
 from core.errors import ApplicationError
-from epochs.engine import epoch_file
+from pipeline.engine import epoch_file
 from epochs.models import Epoch, EpochExport
-from epochs.services.export import epoch_export_enqueue, epoch_export_run, export_readiness
+from pipeline.services.export import epoch_export_enqueue, epoch_export_run, export_readiness
 from epochs.services.paths import epoch_dir
-from epochs.tests.export.support import (
+from pipeline.tests.export.support import (
     consumer_feature,
     model_id,
     position_inputs,
@@ -183,7 +183,7 @@ def _never(path, inputs):
 
 
 def test_verification_catches_altered_and_missing_members(trained_epoch, model_certificate, tmp_path):
-    from epochs.engine.epoch_file_models import predict_in_child
+    from pipeline.engine.epoch_file_models import predict_in_child
 
     epoch = trained_epoch
     plan = export_readiness(epoch=epoch, prediction_model_id=model_id(epoch))
@@ -191,7 +191,7 @@ def test_verification_catches_altered_and_missing_members(trained_epoch, model_c
     epoch_file.write_epoch_file(path, epoch_config=json.loads((epoch_dir(epoch.id) / "epoch.json").read_text()),
                                 model_certificate=plan.certificate, regression_certificates=plan.regression_certificates,
                                 h5_files=plan.h5_files, created=1)
-    from epochs.tests.export.support import normalized
+    from pipeline.tests.export.support import normalized
 
     ot, c = normalized(epoch)
 

@@ -6,8 +6,8 @@ import pytest
 from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from epochs.engine.epoch_file import EpochFileError, read_epoch_file
-from epochs.tests.export.support import tree, zip_of
+from pipeline.engine.epoch_file import EpochFileError, read_epoch_file
+from pipeline.tests.export.support import tree, zip_of
 
 pytestmark = pytest.mark.django_db
 

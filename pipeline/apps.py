@@ -1,0 +1,11 @@
+from django.apps import AppConfig
+
+
+class PipelineConfig(AppConfig):
+    """What needs every stage: the Epoch File export, the pipeline overview, the demo."""
+
+    name = "pipeline"
+    verbose_name = "Pipeline and Epoch File"
+
+    def ready(self) -> None:
+        from pipeline import tasks  # noqa: F401  (registers job handlers)
