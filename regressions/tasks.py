@@ -59,7 +59,7 @@ def train(ctx: JobContext) -> dict:
     from regressions.services import training
 
     regression = Regression.objects.select_related("config__batch").get(pk=ctx.params["regression_id"])
-    from cluster.services import artifacts
+    from regressions.services import store as artifacts
     # Scale-out hook: with CENTRAL_URL set, inputs come from the central epoch store.
     remote_store = artifacts.remote_store_enabled()
     if remote_store:

@@ -20,12 +20,14 @@ from rest_framework.permissions import IsAdminUser
 from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 
-from cluster.services import artifacts
 from core.errors import ApplicationError
 from core.json_limits import loads_bounded
 from core.parsers import BoundedMultiPartParser
 from epochs.models import Epoch
 from epochs.services.paths import epoch_dir
+from regressions.models import RegressionConfig, TrainingBatch
+from regressions.services import store as artifacts
+from regressions.services.training import batch_certificate_write
 
 REGRESSION_ID = r"(?P<regression_id>[^/]+)"
 BATCH_NAME = r"(?P<batch_name>[^/]+)"
@@ -68,8 +70,6 @@ class EpochStoreViewSet(viewsets.ViewSet):
                    responses={200: OpenApiTypes.OBJECT, 201: OpenApiTypes.OBJECT, 409: OpenApiTypes.OBJECT})
     @action(detail=True, methods=["get", "post"], url_path=f"regressions/{REGRESSION_ID}", parser_classes=[BoundedMultiPartParser])
     def regression(self, request, epoch_id=None, regression_id=None):
-        from regressions.models import RegressionConfig
-
         folder = self._folder(epoch_id)
         if not RegressionConfig.objects.filter(pk=regression_id, epoch_id=epoch_id).exists():
             raise NotFound(f"epoch {epoch_id} has no regression {regression_id!r}")
@@ -95,9 +95,6 @@ class EpochStoreViewSet(viewsets.ViewSet):
     @extend_schema(parameters=[EPOCH], request=None, responses={200: OpenApiTypes.OBJECT})
     @action(detail=True, methods=["post"], url_path=f"batched-certificates/{BATCH_NAME}")
     def batched_certificate(self, request, epoch_id=None, batch_name=None):
-        from regressions.models import TrainingBatch
-        from regressions.services.training import batch_certificate_write
-
         folder = self._folder(epoch_id)
         batch = get_object_or_404(TrainingBatch, epoch_id=epoch_id, name=batch_name)
         relative = batch_certificate_write(batch=batch)

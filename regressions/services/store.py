@@ -27,6 +27,8 @@ from django.conf import settings
 
 from core.errors import ApplicationError
 from core.files import UnsafePathError, atomic_path, read_json, safe_join, sha256_file, write_json
+from epochs.services.paths import epoch_dir
+from regressions.engine.pipeline import regression_dir
 
 # What training reads of an epoch folder (files, or folders taken whole).
 INPUT_FILES = ("epoch.json", "epoch_settings.json")
@@ -263,7 +265,6 @@ def epoch_inputs_fetch(*, epoch_id: str) -> dict:
 
     Files already fetched with the same sha256 (recorded locally) are kept without rehashing.
     """
-    from epochs.services.paths import epoch_dir
 
     folder = epoch_dir(epoch_id)
     manifest = _json("GET", _url(_epoch_path(epoch_id, "inputs")))["files"]
@@ -285,8 +286,6 @@ def epoch_inputs_fetch(*, epoch_id: str) -> dict:
 
 def _adopt(epoch_id: str, regression_id: str, stored: dict) -> dict[str, str]:
     """Replace the local copy of a regression with the central store's."""
-    from epochs.services.paths import epoch_dir
-    from regressions.engine.pipeline import regression_dir
 
     folder = regression_dir(epoch_dir(epoch_id), regression_id)
     shutil.rmtree(folder, ignore_errors=True)
@@ -300,8 +299,6 @@ def regression_prepare(*, regression) -> str:
     """Before training: ``"stored"`` when the central store holds it already (the local copy is
     replaced by the central one, to be recorded), else ``"train"`` with the inputs fetched and
     any local copy removed (it is stale: the regression was reset, or never reached the store)."""
-    from epochs.services.paths import epoch_dir
-    from regressions.engine.pipeline import regression_dir
 
     epoch_id, regression_id = regression.epoch_id, regression.config_id
     stored = _json("GET", _url(_epoch_path(epoch_id, "regressions", regression_id)))
@@ -336,8 +333,6 @@ def regression_upload(*, regression) -> dict[str, str]:
     """Send a trained regression's files to the central store; returns ``{name: sha256}`` of
     what the store holds. Should the store hold different files already (another worker got
     there first), the local copy is replaced by the store's, so that both record the same."""
-    from epochs.services.paths import epoch_dir
-    from regressions.engine.pipeline import regression_dir
 
     epoch_id, regression_id = regression.epoch_id, regression.config_id
     folder = regression_dir(epoch_dir(epoch_id), regression_id)

@@ -138,7 +138,7 @@ def regression_ingest(*, regression: Regression) -> Regression:
 
 def batch_certificate_write(*, batch: TrainingBatch) -> str:
     """The batched certificate: every trained certificate of the batch in one JSON list."""
-    from cluster.services import artifacts
+    from regressions.services import store as artifacts
 
     if artifacts.remote_store_enabled():  # scale-out hook: the central store writes it from its copies
         return artifacts.batch_certificate_request(batch=batch)

@@ -8,7 +8,7 @@ import os
 
 import pytest
 
-from cluster.services.artifacts import ArtifactConflictError, ArtifactError, epoch_inputs_manifest, regression_store, servable_path
+from regressions.services.store import ArtifactConflictError, ArtifactError, epoch_inputs_manifest, regression_store, servable_path
 
 pytestmark = pytest.mark.scaleout
 RID = "KR_DNN_S2_0123456789abcdef0123456789abcdef"
