@@ -7,7 +7,7 @@ FILE holds a JSON list of ``keras_model`` configs. Reports JSON lines (progress,
 import argparse
 import json
 
-from cluster.jobs.process import emit
+from core.child_events import emit
 
 
 def main() -> None:
