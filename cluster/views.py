@@ -3,7 +3,7 @@ from django.shortcuts import get_object_or_404, render
 
 from cluster import selectors
 from cluster.models import Job
-from cluster.services.servers import PULL_TARGETS, PUSH_TARGETS, server_checks, server_connection_details
+from cluster.services.servers import pull_targets, push_targets, server_checks, server_connection_details
 
 
 def job_list(request):
@@ -40,8 +40,8 @@ def server_detail(request, pk: int):
         "actions": selectors.server_actions(server)[:30],
         "jobs": selectors.server_jobs(server)[:20],
         "checks": server_checks(),
-        "push_targets": PUSH_TARGETS,
-        "pull_targets": PULL_TARGETS,
+        "push_targets": push_targets(),
+        "pull_targets": pull_targets(),
     })
 
 

@@ -8,4 +8,6 @@ class PipelineConfig(AppConfig):
     verbose_name = "Pipeline and Epoch File"
 
     def ready(self) -> None:
-        from pipeline import tasks  # noqa: F401  (registers job handlers)
+        from pipeline import registrations, tasks  # noqa: F401  (tasks registers job handlers)
+
+        registrations.register()

@@ -99,14 +99,3 @@ def unit_test_check(ctx: JobContext) -> dict:
     from regressions.services.remote import unit_test_check as run_check
 
     return run_check(ctx)
-
-
-def _register_server_check() -> None:
-    # Here rather than in the service module: this module loads in every process (AppConfig.ready).
-    from cluster.services.servers import server_check_register
-    from regressions.services.remote import CHECK_KIND, CHECK_LABEL, CHECK_NAME
-
-    server_check_register(CHECK_NAME, kind=CHECK_KIND, label=CHECK_LABEL)
-
-
-_register_server_check()

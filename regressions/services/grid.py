@@ -94,3 +94,12 @@ def _numbering(name: str) -> tuple[int, int]:
     return int(parts[-2]), int(parts[-1])
 
 
+
+
+def grid_profile_problem(profile: str) -> str | None:
+    """Why an epoch's regression grid profile cannot be loaded, or None (checked at epoch creation)."""
+    try:
+        grid_engine.load_profile(profile)
+    except grid_engine.GridProfileError as exc:
+        return str(exc)
+    return None
