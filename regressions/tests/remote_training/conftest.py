@@ -27,7 +27,3 @@ def sha256_tree(folder: Path) -> dict[str, str]:
 def unit_test_regression(db) -> Regression:
     """The UNIT_TEST regression of a fresh smoke epoch (6 epochs at most), not trained yet."""
     return unit_test_of(make_smoke_epoch(EPOCH))
-
-
-# A smoke epoch with four trained regressions, for searches of prediction models.
-from prediction_models.tests.conftest import features_cache, pm_epoch  # noqa: E402,F401

@@ -15,7 +15,7 @@ from cluster.choices import JobStatus
 from cluster.jobs.runner import execute
 from cluster.models import Job, ServerAction
 from cluster.services.servers import server_check_run
-from cluster.tests.remote_training.conftest import EPOCH, sha256_tree, unit_test_of
+from regressions.tests.remote_training.conftest import EPOCH, sha256_tree, unit_test_of
 from cluster.tests.sshd import session_pids
 from epochs.services.paths import epoch_dir
 from regressions.choices import RegressionStatus
