@@ -1,4 +1,4 @@
-.PHONY: run test test-chaos demo
+.PHONY: run test test-chaos demo lint-imports
 
 # The app and its worker on the embedded defaults (SQLite, django-q2's ORM broker).
 run:
@@ -15,3 +15,7 @@ test-chaos:
 # The whole pipeline on a small real epoch (run `make run` in another terminal first).
 demo:
 	.venv/bin/python manage.py demo
+
+# The floors between the apps and the layers inside each (contracts in .importlinter).
+lint-imports:
+	.venv/bin/lint-imports
