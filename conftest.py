@@ -2,6 +2,9 @@
 from collections import defaultdict
 
 import pytest
+from rest_framework.test import APIClient
+
+from accounts.roles import role_assign
 
 # The suite's own markers, in the order the summary prints them; a test with none is "unmarked".
 _TIMED_MARKERS = ("slow", "worker", "browser", "ssh", "scaleout", "chaos")
@@ -34,8 +37,6 @@ def pytest_terminal_summary(terminalreporter):
 @pytest.fixture
 def make_user(django_user_model):
     """``make_user(role, username)``: an account with one role (viewer, operator, administrator, worker)."""
-    from accounts.roles import role_assign
-
     def make(role: str, username: str | None = None):
         account = django_user_model.objects.create_user(username=username or role, password="pw-for-tests")
         return role_assign(account, role)
@@ -56,8 +57,6 @@ def administrator(make_user):
 
 @pytest.fixture
 def api_client(user):
-    from rest_framework.test import APIClient
-
     client = APIClient()
     client.force_authenticate(user)
     # Django caches an account's permissions on the object; a real request loads them once with

@@ -3,12 +3,17 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from rest_framework import exceptions
+from rest_framework.response import Response
 from rest_framework.serializers import as_serializer_error
 from rest_framework.views import exception_handler
+
+from core.parsers import PayloadTooLarge
+from core.uploads import mib
 
 
 class ApplicationError(Exception):
@@ -36,11 +41,6 @@ class FrozenEpochError(ApplicationError):
 
 def api_exception_handler(exc, context):
     if isinstance(exc, RequestDataTooBig):
-        from django.conf import settings
-
-        from core.parsers import PayloadTooLarge
-        from core.uploads import mib
-
         exc = PayloadTooLarge(f"The request body is over the limit of {mib(settings.DATA_UPLOAD_MAX_MEMORY_SIZE)}.")
     elif isinstance(exc, (TooManyFieldsSent, TooManyFilesSent)):
         exc = exceptions.ValidationError({"detail": str(exc)})
@@ -51,7 +51,5 @@ def api_exception_handler(exc, context):
     elif isinstance(exc, PermissionDenied):
         exc = exceptions.PermissionDenied()
     elif isinstance(exc, ApplicationError):
-        from rest_framework.response import Response
-
         return Response({"message": exc.message, "extra": exc.extra}, status=getattr(exc, "status_code", 400))
     return exception_handler(exc, context)

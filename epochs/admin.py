@@ -1,3 +1,5 @@
+from datetime import datetime, timezone
+
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.urls import reverse
@@ -81,6 +83,5 @@ class EpochAdmin(OfferedActionsAdmin):
 def _date(ms):
     if ms is None:
         return "—"
-    from datetime import datetime, timezone
 
     return datetime.fromtimestamp(ms / 1000, tz=timezone.utc).strftime("%Y-%m-%d %H:%M")

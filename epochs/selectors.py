@@ -1,8 +1,12 @@
 """Reads of epochs and candle stores."""
 from __future__ import annotations
 
+import os
+
 from django.db.models import QuerySet
 
+from core.files import read_json
+from epochs.choices import EpochStatus
 from epochs.engine import epoch as epoch_engine
 from epochs.engine import store as candle_store
 from epochs.models import CandlestickSet, Epoch, EpochExport
@@ -15,8 +19,6 @@ def epoch_list() -> QuerySet[Epoch]:
 
 def default_epoch(epochs: QuerySet[Epoch], requested: str | None = None) -> Epoch | None:
     """The epoch a page shows: the one asked for, else the newest built one (never a failed or unbuilt one)."""
-    from epochs.choices import EpochStatus
-
     return (epochs.filter(pk=requested).first() if requested else None) or epochs.filter(
         status__in=(EpochStatus.READY, EpochStatus.EXPORTED)).first()
 
@@ -31,8 +33,6 @@ def epoch_receipt(epoch: Epoch) -> str:
 
 
 def epoch_config(epoch: Epoch) -> dict | None:
-    from core.files import read_json
-
     path = epoch_dir(epoch.id) / "epoch.json"
     return read_json(path) if path.exists() else None
 
@@ -52,8 +52,6 @@ def epoch_export_list() -> QuerySet[EpochExport]:
 
 def epoch_disk_usage(epoch: Epoch) -> int:
     """Bytes under the epoch's folder (0 when it has none)."""
-    import os
-
     folder = epoch_dir(epoch.id)
     total = 0
     for directory, _dirs, files in os.walk(folder):

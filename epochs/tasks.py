@@ -4,6 +4,9 @@ from __future__ import annotations
 from cluster.jobs import JobContext, JobFailed, job_handler
 from core.errors import ApplicationError
 from epochs.engine.errors import CandleImportError
+from epochs.models import Epoch
+from epochs.services.candles import candle_import_run
+from epochs.services.epochs import epoch_build
 
 
 @job_handler("epochs.import_candles", label="Import candlesticks", max_attempts=3)
@@ -17,8 +20,6 @@ def import_bundle(ctx: JobContext) -> dict:
 
 
 def _import(ctx: JobContext) -> dict:
-    from epochs.services.candles import candle_import_run
-
     try:
         report = candle_import_run(candle_set=ctx.job.target, params=ctx.params, progress=ctx.progress)
     except CandleImportError as exc:
@@ -37,9 +38,6 @@ def _import(ctx: JobContext) -> dict:
 
 @job_handler("epochs.create", label="Create an epoch", max_attempts=2)
 def create_epoch(ctx: JobContext) -> dict:
-    from epochs.models import Epoch
-    from epochs.services.epochs import epoch_build
-
     epoch = Epoch.objects.select_related("candlestick_set").get(pk=ctx.params["epoch_id"])
     try:
         return epoch_build(epoch=epoch, progress=ctx.progress)

@@ -16,7 +16,22 @@ from __future__ import annotations
 from django.conf import settings
 
 from cluster.choices import ACTIVE_STATUSES, JobStatus
+from cluster.models import Job
+from cluster.selectors import jobs_for_target
+from cluster.services.jobs import job_adopt, job_enqueue
 from core.errors import ApplicationError
+from epochs.models import CandlestickSet, Epoch, EpochExport
+from epochs.services.candles import candle_import_enqueue
+from epochs.services.epochs import epoch_create
+from epochs.services.paths import epoch_dir
+from pipeline.services.export import epoch_export_enqueue
+from prediction_models.models import PredictionModel, PredictionModelSearch
+from prediction_models.services.build import models_build_enqueue
+from prediction_models.services.search import search_find_enqueue, search_initialize, search_initialize_enqueue
+from regressions.models import RegressionSelection
+from regressions.services.grid import configs_generate_enqueue
+from regressions.services.selection import selection_create
+from regressions.services.training import batch_train_enqueue
 
 DEMO_MONTHS = ("2021-01", "2021-03")
 DEMO_SELECTION = 8
@@ -30,9 +45,6 @@ DEMO_SIZE = {"months": list(DEMO_MONTHS), "profile": "smoke", "max_epochs": DEMO
 
 
 def demo_epoch_id() -> str:
-    from epochs.models import Epoch
-    from epochs.services.paths import epoch_dir
-
     n = 1
     while Epoch.objects.filter(pk=f"_DEMO{n}").exists() or epoch_dir(f"_DEMO{n}").exists():
         n += 1
@@ -40,8 +52,6 @@ def demo_epoch_id() -> str:
 
 
 def demo_enqueue(*, source: str | None = None, user=None, inline: bool = False, size: dict | None = None):
-    from cluster.services.jobs import job_enqueue
-
     unknown = set(size or {}) - set(DEMO_SIZE)
     if unknown:
         raise ApplicationError(f"unknown demo size setting(s): {', '.join(sorted(unknown))}")
@@ -51,18 +61,6 @@ def demo_enqueue(*, source: str | None = None, user=None, inline: bool = False, 
 
 def _start(stage: str, state: dict, user, size: dict) -> list:
     """Create the stage's jobs (not queued: the demo adopts them as its children)."""
-    from epochs.models import CandlestickSet, Epoch
-    from epochs.services.candles import candle_import_enqueue
-    from epochs.services.epochs import epoch_create
-    from pipeline.services.export import epoch_export_enqueue
-    from prediction_models.models import PredictionModelSearch
-    from prediction_models.services.build import models_build_enqueue
-    from prediction_models.services.search import search_find_enqueue, search_initialize
-    from regressions.models import RegressionSelection
-    from regressions.services.grid import configs_generate_enqueue
-    from regressions.services.selection import selection_create
-    from regressions.services.training import batch_train_enqueue
-
     epoch = Epoch.objects.get(pk=state["epoch"]) if stage not in ("candles", "epoch") else None
     search = PredictionModelSearch.objects.get(pk=state["search"]) if state.get("search") else None
     if stage == "candles":
@@ -71,8 +69,6 @@ def _start(stage: str, state: dict, user, size: dict) -> list:
     if stage == "epoch":
         existing = Epoch.objects.filter(pk=state["epoch"]).first()
         if existing is not None:  # created before a crash: its creation job is the one to follow
-            from cluster.selectors import jobs_for_target
-
             return [jobs_for_target(existing).filter(kind="epochs.create").first()]
         _epoch, job = epoch_create(
             candlestick_set=CandlestickSet.objects.get(pk=state["candles"]), user=user, inline=True, id=state["epoch"],
@@ -96,8 +92,6 @@ def _start(stage: str, state: dict, user, size: dict) -> list:
             search, job = search_initialize(selection=RegressionSelection.objects.get(pk=state["selection"]), user=user,
                                             chunk_size=size["chunk_size"], inline=True)
         else:
-            from prediction_models.services.search import search_initialize_enqueue
-
             job = search_initialize_enqueue(search=search, user=user, inline=True)
         state["search"] = search.pk
         return [job]
@@ -112,9 +106,6 @@ def _start(stage: str, state: dict, user, size: dict) -> list:
 
 def _summary(stage: str, state: dict, jobs: list) -> str:
     """What a finished stage produced, for the log; records what later stages need."""
-    from epochs.models import Epoch, EpochExport
-    from prediction_models.models import PredictionModelSearch
-
     if stage == "candles":
         state["candles"] = jobs[0].target_id
         return f"{jobs[0].result.get('candles_total', 0):,} candles"
@@ -131,8 +122,6 @@ def _summary(stage: str, state: dict, jobs: list) -> str:
     if stage == "search":
         return f"{PredictionModelSearch.objects.get(pk=state['search']).profitable_found} configs kept"
     if stage == "build":
-        from prediction_models.models import PredictionModel
-
         state["prediction_model"] = PredictionModel.objects.filter(search_id=state["search"]).order_by("rank").first().id
         return f"best model {state['prediction_model']}"
     export = EpochExport.objects.filter(epoch_id=state["epoch"]).order_by("-created").first()
@@ -142,9 +131,6 @@ def _summary(stage: str, state: dict, jobs: list) -> str:
 
 def demo_step(ctx):
     """One turn of the demo job: check the stage that ran, start the next, or finish."""
-    from cluster.models import Job
-    from cluster.services.jobs import job_adopt
-
     state = {"stage": 0, "jobs": [], "source": ctx.params.get("source"), **ctx.state}
     if "epoch" not in state:
         state["epoch"] = demo_epoch_id()
@@ -167,7 +153,6 @@ def demo_step(ctx):
         state.update(stage=state["stage"] + 1, jobs=[])
         ctx.save_state(**state)
         ctx.log(f"{stage}: {message}")
-    from epochs.models import EpochExport
 
     export = EpochExport.objects.get(pk=state["export"])
     return {"epoch": state["epoch"], "prediction_model": state["prediction_model"], "epoch_file": export.file_path,

@@ -4,12 +4,17 @@ A read-only view across the apps (it writes nothing): the epoch page and the das
 """
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 
 from django.contrib.contenttypes.models import ContentType
+from django.db.models import Q
 
 from cluster.models import Job
 from core.files import human_size
+from epochs.models import EpochExport
+from prediction_models.models import PredictionModel, PredictionModelSearch
+from regressions.models import Regression, RegressionSelection
 
 DONE, ACTIVE, TODO, FAILED = "done", "active", "todo", "failed"
 
@@ -33,7 +38,6 @@ def _latest_job(kind: str, targets) -> Job | None:
     by_type: dict = {}
     for target in targets:
         by_type.setdefault(ContentType.objects.get_for_model(target), []).append(str(target.pk))
-    from django.db.models import Q
 
     query = Q()
     for content_type, ids in by_type.items():
@@ -50,10 +54,6 @@ def _state_of(job: Job | None, done: bool) -> str:
 
 
 def epoch_pipeline(epoch) -> list[Stage]:
-    from epochs.models import EpochExport
-    from prediction_models.models import PredictionModel, PredictionModelSearch
-    from regressions.models import Regression, RegressionSelection
-
     stages: list[Stage] = []
     candle_set = epoch.candlestick_set
     stages.append(Stage("candles", "Candles", DONE if candle_set.candles else TODO,
@@ -145,8 +145,6 @@ def epoch_pipeline(epoch) -> list[Stage]:
 
 def with_action_bodies(stages: list[Stage]) -> list[Stage]:
     """The action bodies as JSON for the page's buttons."""
-    import json
-
     for stage in stages:
         if stage.action:
             stage.action["body_json"] = json.dumps(stage.action.get("body", {}))

@@ -15,6 +15,7 @@ import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
 from core.files import atomic_open, read_json, safe_join
+from epochs.engine.epoch import read_epoch_candles
 from prediction_models.engine.assets import features_from_forecasts, refused_windows
 
 PREDICT_BATCH = 4096
@@ -39,7 +40,7 @@ def regression_features(
 ) -> np.ndarray:
     """Features of one regression; windows deciding at test row >= ``refuse_from`` (the holdout)
     whose input reaches a normalisation bound have none (NaN), as Epoca refuses them live."""
-    import tensorflow as tf
+    import tensorflow as tf  # why: TensorFlow is heavy; only the processes that train or predict load it
 
     lookback, predictions = regression_shape(epoch_dir, regression_id)
     model = tf.keras.models.load_model(safe_join(epoch_dir, "regressions", regression_id, "model.keras"), compile=False)
@@ -69,8 +70,6 @@ def predict_features(
     ``holdout_row``: the epoch row where the holdout starts; from there on, windows Epoca would
     refuse have no feature.
     """
-    from epochs.engine.epoch import read_epoch_candles
-
     _, _, closes = read_epoch_candles(Path(epoch_dir) / "candlesticks")
     test_closes = np.asarray(closes, dtype=np.float64)[test_row:]
     Path(out_dir).mkdir(parents=True, exist_ok=True)
@@ -104,7 +103,7 @@ def predict_windows(
     for done, regression_id in enumerate(regression_ids):
         path = features_file(out_dir, regression_id)
         if not path.exists():
-            import tensorflow as tf
+            import tensorflow as tf  # why: TensorFlow is heavy; only the processes that train or predict load it
 
             lookback, _ = regression_shape(epoch_dir, regression_id)
             if windows.shape[1] != lookback:

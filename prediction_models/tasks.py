@@ -1,10 +1,32 @@
 """Job handlers of the prediction-models app."""
 from __future__ import annotations
 
+from django.conf import settings
+
 from cluster.choices import JobStatus
 from cluster.jobs import JobCancelled, JobContext, JobFailed, job_handler
 from cluster.jobs.process import run_child
 from core.errors import ApplicationError
+from prediction_models.choices import SearchStatus
+from prediction_models.engine.backtest import SearchCancelled
+from prediction_models.models import ConfigChunk
+from prediction_models.services.build import models_build
+from prediction_models.services.forward_tests import (
+    forward_test_argv,
+    forward_test_fail,
+    forward_test_finish,
+    forward_test_inputs,
+)
+from prediction_models.services.search import (
+    chunk_run,
+    chunk_run_on_server,
+    chunk_specs,
+    chunks_ensure,
+    features_argv,
+    search_assets_build,
+    search_find_finish,
+    search_mark,
+)
 
 
 def _search(ctx: JobContext):
@@ -13,11 +35,6 @@ def _search(ctx: JobContext):
 
 @job_handler("prediction_models.initialize", label="Initialise prediction models (assets)", max_attempts=2)
 def initialize(ctx: JobContext) -> dict:
-    from django.conf import settings
-
-    from prediction_models.choices import SearchStatus
-    from prediction_models.services.search import features_argv, search_assets_build, search_mark
-
     search = _search(ctx)
     search_mark(search=search, status=SearchStatus.INITIALISING)
     try:
@@ -38,8 +55,6 @@ def initialize(ctx: JobContext) -> dict:
 
 @job_handler("prediction_models.find", label="Find profitable configs", max_attempts=3)
 def find(ctx: JobContext) -> dict:
-    from prediction_models.services.search import chunk_specs, chunks_ensure, search_find_finish
-
     search = _search(ctx)
     chunks_ensure(search=search)
     specs = chunk_specs(search=search)
@@ -56,10 +71,6 @@ def find(ctx: JobContext) -> dict:
 
 @job_handler("prediction_models.search_chunk", label="Search a chunk of configs", max_attempts=3)
 def search_chunk(ctx: JobContext) -> dict:
-    from prediction_models.engine.backtest import SearchCancelled
-    from prediction_models.models import ConfigChunk
-    from prediction_models.services.search import chunk_run, chunk_run_on_server
-
     chunk = ConfigChunk.objects.select_related("search__epoch").get(pk=ctx.params["chunk_id"])
     if ctx.job.server_id:
         return chunk_run_on_server(ctx, chunk=chunk)
@@ -71,8 +82,6 @@ def search_chunk(ctx: JobContext) -> dict:
 
 @job_handler("prediction_models.build", label="Build prediction models", max_attempts=2)
 def build(ctx: JobContext) -> dict:
-    from prediction_models.services.build import models_build
-
     try:
         models = models_build(search=_search(ctx), limit=int(ctx.params["limit"]), progress=ctx.progress)
     except ApplicationError as exc:
@@ -82,12 +91,6 @@ def build(ctx: JobContext) -> dict:
 
 @job_handler("prediction_models.forward_test", label="Forward test a prediction model", max_attempts=2)
 def forward_test(ctx: JobContext) -> dict:
-    from django.conf import settings
-
-    from prediction_models.services.forward_tests import (
-        forward_test_argv, forward_test_fail, forward_test_finish, forward_test_inputs,
-    )
-
     row = ctx.job.target
     try:
         ctx.log("computing Epoca's inputs on the range")

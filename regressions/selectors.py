@@ -3,9 +3,13 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 from django.db.models import Count, F, Q, QuerySet
+from django.http import Http404
 
+from core.files import read_json
 from epochs.models import Epoch
+from epochs.services.paths import epoch_dir
 from regressions.choices import RegressionStatus
+from regressions.engine.pipeline import CERTIFICATE, regression_dir
 from regressions.models import Regression, RegressionSelection, TrainingBatch
 
 RANKABLE = {"ebe_points", "accuracy", "points", "test_loss", "test_mae", "test_mse", "increase_accuracy", "decrease_accuracy", "training_seconds"}
@@ -47,14 +51,8 @@ def selection_list(*, epoch: Epoch | None = None) -> QuerySet[RegressionSelectio
 
 
 def regression_certificate(regression: Regression) -> dict:
-    from core.files import read_json
-    from epochs.services.paths import epoch_dir
-    from regressions.engine.pipeline import CERTIFICATE, regression_dir
-
     path = regression_dir(epoch_dir(regression.epoch_id), regression.config_id) / CERTIFICATE
     if not path.exists():
-        from django.http import Http404
-
         raise Http404(f"{regression.config_id} is not trained yet.")
     return read_json(path)
 
@@ -68,8 +66,6 @@ def bulk_certificates(*, epoch_id: str | None = None, selection_id: int | None =
     if selection_id is not None:
         selection = RegressionSelection.objects.filter(pk=selection_id).values_list("regression_ids", flat=True).first()
         if selection is None:
-            from django.http import Http404
-
             raise Http404(f"No selection {selection_id}.")
         order = list(selection)
         qs = qs.filter(config_id__in=order)

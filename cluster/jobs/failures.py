@@ -11,6 +11,7 @@ import errno
 import traceback as tb
 from dataclasses import dataclass
 
+from cluster.jobs.context import JobFailed
 from core.errors import ApplicationError
 from core.files import UnsafePathError
 
@@ -48,8 +49,6 @@ def _chain(exc: BaseException):
 
 def classify_failure(exc: BaseException) -> Failure:
     """Classify the exception that ended an attempt (call it inside the ``except`` block)."""
-    from cluster.jobs.context import JobFailed
-
     trace = tb.format_exc() if exc.__traceback__ is not None else ""
     for link in _chain(exc):
         if isinstance(link, OSError) and link.errno in PERMANENT_ERRNOS:

@@ -8,16 +8,17 @@ import uuid
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
+from django_q.tasks import async_task
 
 from cluster.choices import ACTIVE_STATUSES, TERMINAL_STATUSES, JobStatus
+from cluster.jobs.delivery import job_is_stranded
 from cluster.jobs.registry import get_kind
+from cluster.jobs.runner import parent_notify
 from cluster.models import Job
 from core.errors import ApplicationError
 
 
 def _send(job_id: int, token: str, kind: str) -> None:
-    from django_q.tasks import async_task
-
     async_task("cluster.jobs.runner.execute", job_id, token, task_name=f"{kind}#{job_id}", group=kind)
 
 
@@ -134,8 +135,6 @@ def job_requeue(*, job: Job, reason: str, count_attempt: bool = True, error: str
             )
         )
         if failed and job.parent_id:
-            from cluster.jobs.runner import parent_notify
-
             parent_notify(job.parent_id)
         return failed
     with transaction.atomic():
@@ -210,8 +209,6 @@ def job_retry(*, job: Job, user=None, by_hand: bool = True) -> Job:
     log reads "attempt 4 of 4"; a permanent failure is not retried (another attempt would fail
     the same way). Handlers skip the work already done.
     """
-    from cluster.jobs.delivery import job_is_stranded
-
     job.refresh_from_db()
     if job.status == JobStatus.QUEUED:
         if not job_is_stranded(job):

@@ -5,6 +5,7 @@ from dataclasses import dataclass, field
 from typing import Mapping
 
 from cluster.models import Job, Server
+from cluster.services.jobs import job_enqueue
 from cluster.services.server_sessions import _record
 from core.errors import ApplicationError
 
@@ -38,8 +39,6 @@ server_check_register(
 
 def server_check_run(*, server: Server, user, check: str = "selfcheck", options: Mapping | None = None) -> Job:
     """Queue a check job that runs on the server."""
-    from cluster.services.jobs import job_enqueue
-
     if check not in _CHECKS:
         raise ApplicationError(f"unknown check {check!r}; known: {', '.join(_CHECKS) or 'none'}")
     spec = _CHECKS[check]

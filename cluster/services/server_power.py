@@ -8,6 +8,7 @@ from cluster.choices import ACTIVE_STATUSES
 from cluster.models import Job, Server, ServerAction
 from cluster.remote.commands import join, run_checked
 from cluster.remote.processes import kill_group
+from cluster.services.jobs import job_cancel
 from cluster.services.server_sessions import UNREACHABLE, _run_action
 from cluster.services.server_status import _running_jobs, remote_process_of
 from core.errors import ApplicationError
@@ -45,8 +46,6 @@ def servers_power_all(*, action: str, user) -> list[dict]:
 def server_kill_job(*, server: Server, user, job: Job | None = None) -> ServerAction:
     """Stop the job(s) the server runs: cancel the job rows, then kill each recorded remote
     process group (never a process found by matching command lines)."""
-    from cluster.services.jobs import job_cancel
-
     jobs = [job] if job is not None else list(_running_jobs(server))
     targets = [(j, remote_process_of(j, server)) for j in jobs]
     targets = [(j, p) for j, p in targets if p is not None]

@@ -11,7 +11,7 @@ from cluster.choices import JobStatus
 from cluster.models import Job, Server
 from cluster.remote.commands import expand_remote_root, join
 from cluster.remote.errors import HostKeyError, PrivateKeyError, RemoteCommandError
-from cluster.remote.processes import RemoteProcess, is_alive
+from cluster.remote.processes import RemoteProcess, is_alive, read_log
 from cluster.remote.status import read_status
 from cluster.services.server_sessions import UNREACHABLE, _record, known_hosts_path, refusal, server_connect, server_session, server_spec
 
@@ -101,8 +101,6 @@ def server_log_chunk(*, server: Server, offset: int = 0, job: Job | None = None)
 
     Without ``job``: the job the server runs, else the latest job that ran there.
     """
-    from cluster.remote.processes import read_log
-
     if job is None:
         job = _running_jobs(server).filter(state__has_key="remote").last() or (
             Job.objects.filter(server=server, state__has_key="remote").order_by("-started", "-id").first()

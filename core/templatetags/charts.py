@@ -1,9 +1,12 @@
 """``{% plotly figure "dom-id" %}``: a plotly chart from a figure dict, drawn by our own plotly.js."""
 import json
+from datetime import datetime, timezone
 
 from django import template
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
+
+from core.files import human_size
 
 register = template.Library()
 
@@ -30,7 +33,6 @@ def ms_date(value, fmt: str = "%Y-%m-%d %H:%M"):
     """Epoch milliseconds (as stored for candles and epochs) as a UTC date."""
     if value in (None, ""):
         return "—"
-    from datetime import datetime, timezone
 
     return datetime.fromtimestamp(int(value) / 1000, tz=timezone.utc).strftime(fmt)
 
@@ -38,8 +40,6 @@ def ms_date(value, fmt: str = "%Y-%m-%d %H:%M"):
 @register.filter
 def size(value):
     """Bytes as ``180.4 KiB`` / ``3.2 MiB`` (binary units, as everywhere on the pages)."""
-    from core.files import human_size
-
     return human_size(value) if value not in ("", None) else "—"
 
 

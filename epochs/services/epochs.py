@@ -13,6 +13,8 @@ from django.core.exceptions import ValidationError
 from django.db import router, transaction
 from django.db.models.deletion import Collector, ProtectedError, RestrictedError
 
+from cluster.choices import ACTIVE_STATUSES
+from cluster.models import Job
 from cluster.services.jobs import job_enqueue
 from core.errors import ApplicationError, ConflictError, FrozenEpochError
 from core.files import write_json
@@ -271,9 +273,6 @@ def epoch_delete(*, epoch: Epoch, with_dependants: bool = False) -> None:
     of its selections) is refused (409) with them listed, unless ``with_dependants`` asks to
     delete them too.
     """
-    from cluster.choices import ACTIVE_STATUSES
-    from cluster.models import Job
-
     epoch = Epoch.objects.select_for_update().get(pk=epoch.pk)
     if epoch.is_frozen:
         raise FrozenEpochError(f"Epoch {epoch.id} is exported: it cannot be deleted until an administrator withdraws its export.")

@@ -17,9 +17,12 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 import zipfile
 from pathlib import Path
 from typing import Mapping
+
+import numpy as np
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -35,8 +38,6 @@ def predict_argv(zip_path: str | os.PathLike, inputs_path: str | os.PathLike, py
 
 def predict_in_child(zip_path: Path, inputs: Mapping[str, list], *, timeout: int = 900) -> dict:
     """Run the models in a child process (outside a job) and return their outputs."""
-    import tempfile
-
     with tempfile.NamedTemporaryFile("w", suffix=".json") as handle:
         json.dump(dict(inputs), handle)
         handle.flush()
@@ -49,9 +50,8 @@ def predict_in_child(zip_path: Path, inputs: Mapping[str, list], *, timeout: int
 
 
 def main(zip_path: str, inputs_path: str) -> None:
-    import h5py
-    import numpy as np
-    import tensorflow as tf
+    import h5py  # why: h5py is heavy; loaded only where .h5 files are read
+    import tensorflow as tf  # why: TensorFlow is heavy; only the processes that train or predict load it
 
     inputs = json.loads(Path(inputs_path).read_text())
     outputs = {}

@@ -12,8 +12,10 @@ import time
 from pathlib import Path
 from typing import Callable
 
+import pyarrow.parquet as pq
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.utils import timezone
 
 from cluster.services.jobs import job_enqueue
 from core.errors import ApplicationError
@@ -24,6 +26,7 @@ from epochs.engine.epoch import CANDLE_FILES
 from pipeline.engine.epoch_file_models import predict_in_child
 from epochs.models import Epoch, EpochExport
 from epochs.services.paths import epoch_dir, shown_path
+from prediction_models.models import PredictionModel
 
 CERTIFICATES_DIR = "prediction_models/certificates"
 SAMPLES_FILE = "test_samples.json"
@@ -44,8 +47,6 @@ def model_certificate_file(*, epoch: Epoch, prediction_model_id: str) -> Path:
     A :class:`prediction_models.PredictionModel` row names its file (relative to the epoch
     folder); without a row, the build's conventional place is used.
     """
-    from prediction_models.models import PredictionModel
-
     row = PredictionModel.objects.filter(pk=prediction_model_id).select_related("search").first()
     if row is not None:
         if row.search.epoch_id != epoch.id:
@@ -175,8 +176,6 @@ def epoch_export_run(*, epoch: Epoch, prediction_model_id: str, confirm_interval
 
 
 def _verify(epoch: Epoch, path: Path, predict: Predictor, regression_ids: list[str], name: str | None = None):
-    import pyarrow.parquet as pq
-
     table = pq.read_table(epoch_dir(epoch.id) / "candlesticks" / CANDLE_FILES["normalized_prediction_candlesticks"], columns=["ot", "c"])
     samples = {}
     for rid in regression_ids:
@@ -262,8 +261,6 @@ def export_withdraw(*, epoch: Epoch, user, reason: str) -> EpochExport:
 
     Until then an exported epoch is frozen: no retrain, no edited settings, no deletion.
     """
-    from django.utils import timezone
-
     if not can_withdraw_export(user):
         raise PermissionDenied(f"Only an administrator may withdraw an export ({WITHDRAW_PERMISSION}).")
     reason = (reason or "").strip()

@@ -6,6 +6,7 @@ from core.fields import object_id
 from epochs.api.serializers import REGRESSIONS_PER_MODEL
 
 from prediction_models.models import PredictionModel, PredictionModelSearch, ProfitableConfig
+from prediction_models.selectors import forward_test_record
 
 
 class SearchSerializer(serializers.ModelSerializer):
@@ -109,6 +110,4 @@ class ForwardTestSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
     def get_record(self, obj) -> dict | None:
-        from prediction_models.selectors import forward_test_record
-
         return forward_test_record(obj)

@@ -23,6 +23,7 @@ from typing import Mapping, Sequence
 
 import numba as nb
 import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
 
 from core.files import atomic_open, write_json
 from prediction_models.engine.rounding import nb_alter_by_pct, nb_pct_change, py_round
@@ -136,8 +137,6 @@ def refused_windows(values, lookback: int, highest: float, lowest: float) -> np.
     (EPOCA_CONTRACT.md §3.2, strict); in normalised space the bounds are 1 and 0. Window ``k``
     holds ``values[k : k + lookback]``.
     """
-    from numpy.lib.stride_tricks import sliding_window_view
-
     windows = sliding_window_view(np.asarray(values, dtype=np.float64), lookback)
     return (windows.max(axis=1) >= highest) | (windows.min(axis=1) <= lowest)
 

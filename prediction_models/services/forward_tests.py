@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import sys
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
 import numpy as np
@@ -184,8 +185,6 @@ def forward_test_fail(*, forward_test: ForwardTest, error: str) -> None:
 def range_of_dates(first: str, last: str) -> tuple[int, int]:
     """``(start, end)`` in ms for ``YYYY-MM`` or ``YYYY-MM-DD`` strings: from the first minute of
     ``first`` to the last minute of ``last``, both in UTC."""
-    from datetime import date, datetime, timedelta, timezone
-
     def parse(text: str, name: str) -> tuple[date, date]:
         text = str(text).strip()
         try:

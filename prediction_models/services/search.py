@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import functools
+import sys
 import time
 from pathlib import Path
 
@@ -9,10 +10,12 @@ import numpy as np
 from django.conf import settings
 from django.db import transaction
 from django.db.models import F
+from django.utils import timezone
 
 from cluster.services.jobs import job_enqueue
+from cluster.services.remote_jobs import PYTHON, run_remote
 from core.errors import ApplicationError
-from core.files import sha256_file
+from core.files import read_json, sha256_file, write_json
 from epochs.services.paths import epoch_dir
 from prediction_models.choices import SearchStatus
 from prediction_models.engine.assets import ASSETS_FILE, export_json, load_assets, save_assets
@@ -72,8 +75,6 @@ def search_initialize_enqueue(*, search: PredictionModelSearch, user=None, inlin
 
 def features_argv(*, search: PredictionModelSearch) -> list[str]:
     """The child process that predicts every regression's features (Keras stays out of the worker)."""
-    import sys
-
     ranges = search_ranges(search.epoch)
     holdout = ["--holdout-row", str(ranges.holdout_row)] if ranges.has_holdout else []
     return [sys.executable, str(Path(settings.BASE_DIR) / "manage.py"), "predict_features",
@@ -184,9 +185,6 @@ def chunk_run(*, chunk: ConfigChunk, progress=None, should_stop=None) -> dict:
 
 def chunk_run_on_server(ctx, *, chunk: ConfigChunk) -> dict:
     """Evaluate a chunk on the job's cluster server, pull its result back (verified) and record it."""
-    from cluster.services.remote_jobs import PYTHON, run_remote
-    from core.files import read_json, write_json
-
     if chunk.done:
         return {"chunk": chunk.index, "skipped": "done already"}
     search = chunk.search
@@ -251,8 +249,6 @@ def chunk_record(*, chunk: ConfigChunk, found: list[tuple[int, dict]], space: Se
 
 
 def _now():
-    from django.utils import timezone
-
     return timezone.now()
 
 

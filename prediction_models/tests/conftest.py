@@ -6,6 +6,8 @@ import pytest
 
 from cluster.choices import JobStatus
 from cluster.jobs.cli import run_inline
+from prediction_models.services import paths
+from prediction_models.services.search import search_initialize
 from regressions.models import Regression, TrainingBatch
 from regressions.services.selection import selection_create
 from regressions.tests.conftest import make_smoke_epoch, train_batches
@@ -39,9 +41,6 @@ def make_search(epoch, features_cache: Path | None = None):
     With ``features_cache`` the features predicted by an earlier test are reused (the child
     process then skips Keras); without, they are predicted here.
     """
-    from prediction_models.services import paths
-    from prediction_models.services.search import search_initialize
-
     ids = list(Regression.objects.filter(epoch=epoch, status="trained").order_by("config_id")
                .values_list("config_id", flat=True)[:REGRESSIONS])
     selection = selection_create(epoch=epoch, name="four", mode="manual", regression_ids=ids)

@@ -27,7 +27,7 @@ def original_feature(x_last: float, forecast: float) -> float:
 
 
 def test_initialize_freezes_the_space_and_computes_the_test_range_features(pm_epoch):
-    import tensorflow as tf
+    import tensorflow as tf  # why: TensorFlow is heavy; only the processes that train or predict load it
 
     search = make_search(pm_epoch)  # no cache: the child process predicts here
     epoch = search.epoch

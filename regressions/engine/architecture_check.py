@@ -8,6 +8,8 @@ import argparse
 import json
 
 from core.child_events import emit
+from regressions.engine.architectures import build_model
+from regressions.engine.runtime import configure_tensorflow
 
 
 def main() -> None:
@@ -17,12 +19,9 @@ def main() -> None:
     parser.add_argument("--predictions", type=int, required=True)
     parser.add_argument("--threads", type=int, default=1)
     args = parser.parse_args()
-    from regressions.engine.runtime import configure_tensorflow
 
     configure_tensorflow(args.threads)
-    import tensorflow as tf
-
-    from regressions.engine.architectures import build_model
+    import tensorflow as tf  # why: TensorFlow is heavy; only the processes that train or predict load it
 
     configs = json.loads(open(args.file).read())
     for done, keras_model in enumerate(configs, start=1):

@@ -17,6 +17,7 @@ import pandas as pd
 from .architectures import KERAS_MODEL_PARAMS
 from .discovery import DISCOVERY_KEYS, POINTS_HIST_SAMPLES
 from .ids import is_regression_id
+from core.files import read_json, write_json
 
 __all__ = [
     "CertificateError",
@@ -409,8 +410,6 @@ def correct_best_epoch_file(path) -> int | None:
 
     Returns the corrected best epoch of a single certificate (None when nothing changed).
     """
-    from core.files import read_json, write_json
-
     data = read_json(path)
     corrected = None
     for cert in data if isinstance(data, list) else [data]:

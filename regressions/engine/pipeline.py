@@ -18,19 +18,24 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import time
 from dataclasses import dataclass
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
 import numpy as np
+import pyarrow.parquet as pq
 
 from core.files import read_json, safe_join, write_json
 from epochs.engine.ranges import epoch_ranges
 from regressions.engine import certificate as certificates
+from regressions.engine.architectures import build_model
 from regressions.engine.discovery import regression_discovery
 from regressions.engine.hdf5 import save_regression_files
 from regressions.engine.training import Hyperparameters, TrainingSettings, discard_checkpoint, train_regression
+from regressions.engine.training import evaluate
 from regressions.engine.windows import build_windows
 
 CERTIFICATE = "certificate.json"
@@ -50,8 +55,6 @@ class EpochData:
 
     @classmethod
     def load(cls, epoch_dir: str | Path) -> "EpochData":
-        import pyarrow.parquet as pq
-
         epoch_dir = Path(epoch_dir)
         table = pq.read_table(epoch_dir / "candlesticks" / "normalized_prediction_candlesticks.parquet")
         return cls(
@@ -89,8 +92,6 @@ def swap_in(epoch_dir: str | Path, regression_id: str, staged: Path) -> None:
 
     Safe to repeat after a crash at any point: a staged folder that is gone was swapped in.
     """
-    import shutil
-
     if not staged.exists():
         return
     if not is_complete(staged):
@@ -105,8 +106,6 @@ def swap_in(epoch_dir: str | Path, regression_id: str, staged: Path) -> None:
 
 
 def package_versions() -> dict[str, str]:
-    from importlib.metadata import PackageNotFoundError, version
-
     versions = {}
     for package in ("tensorflow-cpu", "tensorflow", "keras", "numpy", "h5py"):
         try:
@@ -128,8 +127,6 @@ def train_config(
 
     ``out_dir`` (a retraining's folder) receives the files instead of the regression's own folder.
     """
-    from regressions.engine.architectures import build_model
-
     epoch_dir = Path(epoch_dir)
     regression_id = config["id"]
     out = Path(out_dir) if out_dir is not None else regression_dir(epoch_dir, regression_id)
@@ -201,8 +198,6 @@ def period_slices(windows, holdout_row: int) -> tuple[slice, slice | None]:
 
 def period_figures(windows, predictions: np.ndarray, part) -> dict:
     """``test_size``, ``test_ds_evaluation`` and ``discovery`` of some test windows (a slice or a mask)."""
-    from regressions.engine.training import evaluate
-
     x, y, p = np.asarray(windows.test_x)[part], np.asarray(windows.test_y)[part], np.asarray(predictions)[part]
     return {
         "test_size": int(len(x)),

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from cluster.models import Job
 from cluster.services.jobs import job_enqueue
+from cluster.services.remote_jobs import PYTHON, run_remote
 from core.errors import ApplicationError, FrozenEpochError
 from core.files import read_json, sha256_file, write_json
 from epochs.services.paths import epoch_dir
@@ -20,6 +21,7 @@ from regressions.engine.pipeline import (
     CERTIFICATE, RETRAINING, is_complete, is_trained, regression_dir, retraining_dir, swap_in,
 )
 from regressions.models import Regression, TrainingBatch
+from regressions.services import store as artifacts
 
 
 def batch_train_enqueue(*, batch: TrainingBatch, user=None, server=None, inline: bool = False) -> Job:
@@ -138,8 +140,6 @@ def regression_ingest(*, regression: Regression) -> Regression:
 
 def batch_certificate_write(*, batch: TrainingBatch) -> str:
     """The batched certificate: every trained certificate of the batch in one JSON list."""
-    from regressions.services import store as artifacts
-
     if artifacts.remote_store_enabled():  # scale-out hook: the central store writes it from its copies
         return artifacts.batch_certificate_request(batch=batch)
     folder = epoch_dir(batch.epoch_id)
@@ -161,8 +161,6 @@ TRAINING_EXCLUDES = ("regressions", "regression_batched_certificates", "regressi
 
 def train_on_server(ctx, *, regression: Regression) -> dict:
     """Train on the job's cluster server: push the epoch's inputs, run there, pull the files back."""
-    from cluster.services.remote_jobs import PYTHON, run_remote
-
     remote_epoch = f"epochs/{regression.epoch_id}"
     local_epoch = epoch_dir(regression.epoch_id)
     # A copy the server holds from earlier (another incarnation of the epoch, a reset) is not ours.

@@ -15,7 +15,7 @@ from cluster.jobs.cli import run_inline, run_tree_inline
 from epochs.services.epochs import epoch_create
 from epochs.services.paths import epoch_dir
 from epochs.tests.conftest import import_months
-from regressions.models import TrainingBatch
+from regressions.models import Regression, TrainingBatch
 from regressions.services.grid import configs_plan, configs_record
 from regressions.services.training import batch_train_enqueue
 
@@ -66,8 +66,6 @@ def trained_smoke_epoch(smoke_epoch, trained_cache):
 @pytest.fixture
 def trained_unit_test(db, trained_cache):
     """The UNIT_TEST regression of a small epoch, trained once per run (later tests copy its files in)."""
-    from regressions.models import Regression
-
     epoch = make_smoke_epoch("_RETRAIN", max_epochs=2)
     jobs = train_batches(epoch, trained_cache, names=["KR_UNIT_TEST"])
     assert [job.status for job in jobs] == [JobStatus.SUCCEEDED]

@@ -12,7 +12,9 @@ import sys
 import time
 from pathlib import Path
 
+import psycopg
 import pytest
+import redis
 from django.conf import settings
 
 from cluster.tests.sshd import ssh_client_key, ssh_cluster, ssh_servers  # noqa: F401
@@ -32,8 +34,6 @@ def pytest_collection_modifyitems(items):
 @pytest.fixture(scope="session")
 def postgres_url():
     """A fresh database ``eb_scaleout_<random>`` for the session, dropped afterwards."""
-    import psycopg
-
     errors = []
     for user in ("postgres", "root"):
         try:
@@ -54,8 +54,6 @@ def postgres_url():
 
 @pytest.fixture(scope="session")
 def redis_url():
-    import redis
-
     client = redis.Redis(host=REDIS_HOST, port=REDIS_PORT, db=REDIS_DB, socket_connect_timeout=3)
     try:
         client.ping()

@@ -3,6 +3,8 @@ import json
 from django.core.management.base import BaseCommand, CommandError
 
 from cluster.choices import JobStatus
+from cluster.jobs.cli import run_tree_inline
+from pipeline.demo import demo_enqueue
 
 
 class Command(BaseCommand):
@@ -16,9 +18,6 @@ class Command(BaseCommand):
         parser.add_argument("--source", help="Base URL or local folder with Binance's layout (default: CANDLESTICK_SOURCE).")
 
     def handle(self, *args, source=None, **options):
-        from cluster.jobs.cli import run_tree_inline
-        from pipeline.demo import demo_enqueue
-
         # The demo job and its stages run here, as a worker would run them; a worker that is
         # running takes its share of the stages' jobs.
         job = run_tree_inline(demo_enqueue(source=source, inline=True))

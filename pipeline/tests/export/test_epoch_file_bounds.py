@@ -4,7 +4,9 @@ import os
 import json
 import zipfile
 
+import numpy as np
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 
 from pipeline.engine.epoch_file import (
     EpochFileError,
@@ -100,8 +102,7 @@ def test_a_functional_model_is_not_allowed():
 
 
 def test_an_oversized_fixed_attribute_is_not_read(tmp_path):
-    import h5py
-    import numpy as np
+    import h5py  # why: h5py is heavy; loaded only where .h5 files are read
 
     path = tmp_path / "m.h5"
     with h5py.File(path, "w", libver="latest") as handle:  # dense attribute storage: attributes over 64 KiB
@@ -130,8 +131,6 @@ def test_the_demo_models_pass_the_allow_list(tmp_path):
 
 @pytest.mark.django_db
 def test_the_page_and_the_api_refuse_an_upload_over_the_limit_without_storing_it(client, user, api_client, settings):
-    from django.core.files.uploadedfile import SimpleUploadedFile
-
     settings.EPOCH_FILE_MAX_BYTES = 64 * 1024
     data = os.urandom(3 * 64 * 1024)
     client.force_login(user)

@@ -7,12 +7,15 @@ import zipfile
 import numpy as np
 import pytest
 from django.conf import settings
+from django.core.files.uploadedfile import SimpleUploadedFile
+from rest_framework.test import APIClient
 
 from cluster.choices import JobStatus
 from cluster.jobs.cli import run_inline
 from core.errors import ApplicationError
 from pipeline.engine import epoch_file
 from epochs.models import Epoch, EpochExport
+from pipeline.engine.epoch_file_models import predict_in_child
 from pipeline.services.export import epoch_export_enqueue, epoch_export_run, export_readiness
 from epochs.services.paths import epoch_dir
 from pipeline.tests.export.support import (
@@ -23,6 +26,7 @@ from pipeline.tests.export.support import (
     trained_ids,
     tree,
 )
+from pipeline.tests.export.support import normalized
 from regressions.tests.legacy_keras import LegacyKerasUnavailable, legacy_predict, legacy_python
 
 pytestmark = pytest.mark.django_db
@@ -125,7 +129,6 @@ def test_exported_file_installs_and_predicts_in_the_consumer(trained_epoch, mode
     assert response.status_code == 200 and response.streaming
     assert b"".join(response.streaming_content) == path.read_bytes()
     assert f'filename="{epoch.id}.zip"' in response["Content-Disposition"]
-    from rest_framework.test import APIClient
 
     assert APIClient().get(f"/api/epochs/{epoch.id}/download/").status_code in (401, 403)
     api = APIClient()
@@ -145,8 +148,6 @@ def test_exported_file_installs_and_predicts_in_the_consumer(trained_epoch, mode
 
 
 def _upload(name, data):
-    from django.core.files.uploadedfile import SimpleUploadedFile
-
     return SimpleUploadedFile(name, data, content_type="application/zip")
 
 
@@ -183,15 +184,12 @@ def _never(path, inputs):
 
 
 def test_verification_catches_altered_and_missing_members(trained_epoch, model_certificate, tmp_path):
-    from pipeline.engine.epoch_file_models import predict_in_child
-
     epoch = trained_epoch
     plan = export_readiness(epoch=epoch, prediction_model_id=model_id(epoch))
     path = tmp_path / f"{epoch.id}.zip"
     epoch_file.write_epoch_file(path, epoch_config=json.loads((epoch_dir(epoch.id) / "epoch.json").read_text()),
                                 model_certificate=plan.certificate, regression_certificates=plan.regression_certificates,
                                 h5_files=plan.h5_files, created=1)
-    from pipeline.tests.export.support import normalized
 
     ot, c = normalized(epoch)
 

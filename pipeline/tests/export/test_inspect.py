@@ -1,4 +1,5 @@
 """The inspect page and API refuse what is not an Epoch File, clearly, and write nothing."""
+import io
 import json
 import os
 
@@ -42,8 +43,6 @@ def test_inspect_refuses_with_a_clear_error_and_writes_nothing(case, client, use
 
 
 def test_the_file_name_is_the_epoch_id():
-    import io
-
     with pytest.raises(EpochFileError, match="differs from the file name"):
         read_epoch_file(io.BytesIO(zip_of({**VALID_JSONS, "regression_certificates.json": b'[{"id": "x"}]', "x.h5": b""})),
                         name="_BETA.zip")
