@@ -56,7 +56,7 @@ def push(ctx: JobContext) -> dict:
 
 @job_handler("cluster.pull", label="Pull from a server", max_attempts=3)
 def pull(ctx: JobContext) -> dict:
-    """Fetch trained regressions or profitable configs from the job's server, verified."""
+    """Fetch the chosen pull targets (registered by the apps) from the job's server, verified."""
     with _refusals_fail_the_job():
         return server_pull(server=ctx.job.server, what=ctx.params["what"], epoch_id=ctx.params["epoch"],
                            delete_remote=bool(ctx.params.get("delete_remote")), user=ctx.job.created_by,

@@ -1,6 +1,7 @@
 from django.contrib import admin, messages
 from django.utils.html import format_html
 
+from cluster.admin import ServerAdmin, pull_action
 from core.admin_actions import enqueue_each
 from core.errors import ApplicationError
 from regressions.admin import RegressionSelectionAdmin
@@ -89,6 +90,7 @@ class PredictionModelAdmin(admin.ModelAdmin):
 
 # The selection admin (regressions app) offers the action that starts a search.
 RegressionSelectionAdmin.offer_action(initialize_prediction_models_action)
+ServerAdmin.offer_action(pull_action("profitable_configs", "Pull profitable configs of the epoch given above"))
 
 
 @admin.register(ForwardTest)

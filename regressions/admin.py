@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.utils.html import format_html
 
+from cluster.admin import ServerAdmin, pull_action
 from core.admin_actions import OfferedActionsAdmin, enqueue_each
 from epochs.admin import EpochAdmin
 from regressions.models import Regression, RegressionConfig, RegressionSelection, TrainingBatch
@@ -83,3 +84,6 @@ def generate_configs(modeladmin, request, queryset):
 
 
 EpochAdmin.offer_action(generate_configs)
+
+
+ServerAdmin.offer_action(pull_action("trained_regressions", "Pull trained regressions of the epoch given above"))

@@ -12,7 +12,7 @@ from core.errors import ApplicationError
 
 @dataclass(frozen=True)
 class ServerCheck:
-    """A job kind that proves a server can run our work (the regressions app adds its own)."""
+    """A job kind that proves a server can run our work (apps add their own: server_check_register)."""
 
     name: str
     kind: str

@@ -148,7 +148,7 @@ def _transfer_text(verb: str, summary: dict) -> str:
 
 def server_pull(*, server: Server, what: Sequence[str], epoch_id: str, delete_remote: bool = False, user=None,
                 progress: Progress | None = None) -> dict:
-    """Pull the chosen targets (trained regressions with batched certificates, profitable configs).
+    """Pull the chosen targets (registered by the apps that own them: pull_target_register).
 
     Each file is verified before it takes its final local name; with ``delete_remote`` the
     server's copies are removed only after every file was verified.

@@ -6,7 +6,7 @@ from cluster.services.servers import pull_targets, server_pull_enqueue
 
 
 class Command(JobCommand):
-    help = "Pull trained regressions (with batched certificates) or profitable configs from a cluster server, verified."
+    help = "Pull the files of an epoch (the targets the apps registered) from a cluster server, verified."
 
     def add_arguments(self, parser):
         super().add_arguments(parser)
