@@ -18,7 +18,6 @@ from epochs.models import Epoch
 from epochs.services.epochs import epoch_create, epoch_delete
 from epochs.services.paths import candle_store_dir, epoch_dir
 from epochs.tests.conftest import SMALL_RANGE, import_months
-from pipeline.overview import epoch_pipeline, next_stage
 
 pytestmark = pytest.mark.django_db
 
@@ -173,16 +172,3 @@ def test_delete_removes_the_folder_after_commit(candle_set):
     epoch_delete(epoch=Epoch.objects.get(pk="_GONE2"))
     assert not epoch_dir("_GONE2").exists()
     assert sorted(str(p) for p in candle_store_dir(candle_set.name).rglob("*")) == store_before
-
-
-def test_pipeline_shows_each_stage_and_the_next_action(candle_set, client, user):
-    epoch, job = epoch_create(candlestick_set=candle_set, id="_PIPE", epoch_width=1, inline=True)
-    assert run_inline(job).status == JobStatus.SUCCEEDED
-    stages = epoch_pipeline(Epoch.objects.get(pk="_PIPE"))
-    assert [s.key for s in stages] == ["candles", "epoch", "configs", "training", "selection", "assets", "search", "build", "export"]
-    assert [s.state for s in stages[:3]] == ["done", "done", "todo"]
-    assert next_stage(stages).key == "configs"
-    assert next_stage(stages).action["url"] == "/api/regression-batches/generate/_PIPE/"
-    client.force_login(user)
-    page = client.get("/epochs/_PIPE/")
-    assert b'data-stage="configs"' in page.content and b"Generate configs" in page.content
