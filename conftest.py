@@ -10,6 +10,14 @@ from accounts.roles import role_assign
 _TIMED_MARKERS = ("slow", "worker", "browser", "ssh", "scaleout", "chaos")
 _seconds_by_marker: dict[str, float] = defaultdict(float)
 _tests_by_marker: dict[str, int] = defaultdict(int)
+_reports: list[str] = []
+
+
+@pytest.fixture
+def suite_report():
+    """``suite_report(text)``: a test's findings (e.g. the fuzzer's statistics), printed in the
+    summary at the end of the run rather than through the captured streams of the test."""
+    return _reports.append
 
 
 @pytest.hookimpl(hookwrapper=True)
@@ -24,6 +32,10 @@ def pytest_runtest_makereport(item, call):
 
 
 def pytest_terminal_summary(terminalreporter):
+    if _reports:
+        terminalreporter.section("reports")
+        for text in _reports:
+            terminalreporter.write_line(text)
     if not _tests_by_marker:
         return
     terminalreporter.section("time per marker (set-up, call and tear-down)")

@@ -21,7 +21,7 @@ EXAMPLES = 25  # positive cases per operation, and as many negative ones
 
 
 def test_schema_fuzzing_finds_no_server_error_and_no_schema_violation(demo_run, ssh_servers, settings, tmp_path,
-                                                                     django_user_model, capsys):
+                                                                     django_user_model, suite_report):
     assert_power_commands_are_harmless(settings.SERVER_POWER_COMMANDS)
 
     # A private copy of the demo's files: retraining, deleting and uploads change them.
@@ -40,8 +40,7 @@ def test_schema_fuzzing_finds_no_server_error_and_no_schema_violation(demo_run, 
     report = fuzz_api(get_wsgi_application(), token=AuthToken.objects.create(fuzzer)[1],
                       throwaway_token=lambda: AuthToken.objects.create(other)[1], examples=EXAMPLES,
                       path_parameters=demo_path_parameters(epoch_id, server.pk))
-    with capsys.disabled():
-        print("\n" + report.summary())
+    suite_report(report.summary())
     assert report.operations >= 70 and report.cases >= report.operations * EXAMPLES
     assert report.failures["server error"] == 0, report.summary()
     assert report.failures["response schema"] == 0, report.summary()
