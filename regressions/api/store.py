@@ -16,8 +16,6 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, ValidationError
-from rest_framework.permissions import IsAdminUser
-from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 
 from core.errors import ApplicationError
