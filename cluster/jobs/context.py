@@ -13,9 +13,6 @@ from django.db.models import Sum
 from django.utils import timezone
 
 from cluster.choices import JobStatus
-from cluster.models import Job
-# The module, not its names: cluster.services.jobs imports this package back.
-from cluster.services import jobs as job_services
 
 logger = logging.getLogger("epoch_builder.jobs")
 
@@ -111,7 +108,9 @@ class JobContext:
         Each spec holds ``kind``, ``params`` and a ``dedup_key`` unique among the siblings;
         children that already exist are kept, so a re-run of the parent adds nothing twice.
         """
-        return job_services.job_children_ensure(parent=self.job, specs=list(specs))
+        from cluster.services.jobs import job_children_ensure  # why: child processes import this package without Django
+
+        return job_children_ensure(parent=self.job, specs=list(specs))
 
     def wait_for_children(self):
         return WAIT_FOR_CHILDREN
@@ -122,6 +121,8 @@ class JobContext:
             self.flush()
 
     def flush(self) -> None:
+        from cluster.models import Job  # why: child processes import this package without Django
+
         with self._lock:
             fields = {
                 "heartbeat_at": timezone.now(),
@@ -176,5 +177,7 @@ class JobContext:
 
 def _roll_up_parent(parent_id: int) -> None:
     """A parent's progress is the sum of its children's."""
+    from cluster.models import Job  # why: child processes import this package without Django
+
     totals = Job.objects.filter(parent_id=parent_id).aggregate(done=Sum("progress_done"), total=Sum("progress_total"))
     Job.objects.filter(pk=parent_id).update(progress_done=totals["done"] or 0, progress_total=totals["total"] or 0)
