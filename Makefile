@@ -43,3 +43,7 @@ typecheck:
 # The whole pipeline on a small real epoch (run `make run` in another terminal first).
 demo:
 	.venv/bin/python manage.py demo
+
+# The floors between the apps and the layers inside each (contracts in .importlinter).
+lint-imports:
+	.venv/bin/lint-imports

@@ -2,9 +2,12 @@
 from collections import defaultdict
 
 import pytest
+from rest_framework.test import APIClient
+
+from accounts.roles import role_assign
 
 # Fixtures shared across apps (testing/): every test may ask for them by name.
-pytest_plugins = ["testing.sshd", "testing.servers", "testing.searches", "testing.demo", "testing.browser"]
+pytest_plugins = ["testing.sshd", "testing.servers", "testing.searches", "testing.demo", "testing.browser", "testing.candles"]
 
 # The suite's own markers, in the order the summary prints them; a test with none is "unmarked".
 _TIMED_MARKERS = ("slow", "tensorflow", "worker", "browser", "ssh", "scaleout", "chaos")
@@ -60,8 +63,6 @@ def pytest_terminal_summary(terminalreporter):
 @pytest.fixture
 def make_user(django_user_model):
     """``make_user(role, username)``: an account with one role (viewer, operator, administrator, worker)."""
-    from accounts.roles import role_assign
-
     def make(role: str, username: str | None = None):
         account = django_user_model.objects.create_user(username=username or role, password="pw-for-tests")
         return role_assign(account, role)
@@ -82,8 +83,6 @@ def administrator(make_user):
 
 @pytest.fixture
 def api_client(user):
-    from rest_framework.test import APIClient
-
     client = APIClient()
     client.force_authenticate(user)
     # Django caches an account's permissions on the object; a real request loads them once with

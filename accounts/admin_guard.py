@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 
 from accounts import roles
+from accounts.audit import audit_record
 from accounts.permissions import UNPLACED
 
 
@@ -21,8 +22,6 @@ def action_key(model_admin, name: str) -> str:
 def _audited(func, key: str):
     @functools.wraps(func)
     def run(modeladmin, request, queryset):
-        from accounts.audit import audit_record
-
         pks = [str(pk) for pk in queryset.values_list("pk", flat=True)[:200]]
         params = {k: v for k, v in request.POST.items() if k not in ("csrfmiddlewaretoken", "_selected_action", "action")}
         response = func(modeladmin, request, queryset)
@@ -41,8 +40,6 @@ def _audit_deletions(model_admin):
     label = f"{model_admin.model._meta.app_label}.{model_admin.model._meta.model_name}"
 
     def log_deletions(request, queryset):
-        from accounts.audit import audit_record
-
         rows = list(queryset)
         result = original(request, rows)
         for obj in rows:
@@ -57,8 +54,6 @@ def _audit_server_edits(model_admin):
     original = model_admin.log_change
 
     def log_change(request, obj, message):
-        from accounts.audit import audit_record
-
         result = original(request, obj, message)
         audit_record(user=request.user, interface="admin", action="cluster.server.change", target=f"{obj.pk} ({obj})",
                      params={"changed": result.get_change_message() if result else "",

@@ -4,6 +4,7 @@ from __future__ import annotations
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 
 from accounts import roles
+from accounts.audit import note_operation
 
 # Standard viewset actions and the model permission each needs.
 _MODEL_ACTIONS = {"list": "view", "retrieve": "view", "create": "add", "update": "change", "partial_update": "change",
@@ -49,8 +50,6 @@ class RolePermission(BasePermission):
             return False
         key = operation_key(view)
         if key in roles.AUDITED_API_OPERATIONS:
-            from accounts.audit import note_operation
-
             note_operation(request, key, view.kwargs)
         return True
 
@@ -62,7 +61,5 @@ class OwnTokens(BasePermission):
         if not (request.user and request.user.is_authenticated):
             return False
         if operation_key(view) in roles.AUDITED_API_OPERATIONS:
-            from accounts.audit import note_operation
-
             note_operation(request, operation_key(view), view.kwargs)
         return True

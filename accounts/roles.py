@@ -16,6 +16,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.apps import apps
+from django.contrib.auth.models import Group, Permission
+from django.contrib.contenttypes.models import ContentType
+
 VIEWER, OPERATOR, ADMINISTRATOR, WORKER = "viewer", "operator", "administrator", "worker"
 ROLES = (VIEWER, OPERATOR, ADMINISTRATOR, WORKER)
 APPS = ("cluster", "epochs", "regressions", "prediction_models")
@@ -73,8 +77,6 @@ WORKER_PERMISSIONS = ("cluster.use_epoch_store",)
 
 def _model_permissions(kind: str) -> tuple[str, ...]:
     """``<kind>_<model>`` of every model of the pipeline's apps."""
-    from django.apps import apps
-
     return tuple(f"{label}.{kind}_{model._meta.model_name}" for label in APPS for model in apps.get_app_config(label).get_models())
 
 
@@ -99,9 +101,6 @@ def role_permissions(role: str) -> tuple[str, ...]:
 
 def ensure_roles() -> None:
     """Create the custom permissions and the four groups with exactly their role's permissions."""
-    from django.contrib.auth.models import Group, Permission
-    from django.contrib.contenttypes.models import ContentType
-
     for perm in CUSTOM_PERMISSIONS:
         content_type = ContentType.objects.get_by_natural_key(perm.app_label, perm.model)
         Permission.objects.update_or_create(content_type=content_type, codename=perm.codename, defaults={"name": perm.name})
@@ -130,8 +129,6 @@ def role_of(user) -> str | None:
 
 def role_assign(user, role: str):
     """Give ``user`` exactly one role: its group, and staff status for the admin unless a worker."""
-    from django.contrib.auth.models import Group
-
     if role not in ROLES:
         raise ValueError(f"unknown role {role!r}: choose one of {', '.join(ROLES)}")
     group = Group.objects.filter(name=role).first()

@@ -9,6 +9,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
+from knox.crypto import hash_token
 from knox.models import AuthToken
 from knox.settings import knox_settings
 
@@ -40,8 +42,6 @@ def token_revoke(user, token_key: str) -> bool:
 
 def worker_account_token(username: str) -> str:
     """A fresh token of the worker account ``username`` (created with the worker role if new)."""
-    from django.contrib.auth import get_user_model
-
     user, created = get_user_model().objects.get_or_create(username=username)
     if created:
         user.set_unusable_password()
@@ -52,6 +52,4 @@ def worker_account_token(username: str) -> str:
 
 def token_revoke_exact(token: str) -> None:
     """Revoke the token ``token`` itself (one this app made and still holds)."""
-    from knox.crypto import hash_token
-
     AuthToken.objects.filter(digest=hash_token(token)).delete()

@@ -61,7 +61,7 @@ def main() -> None:
 
     RegressionConfig.objects.filter(pk__in=[c.pk for c in configs]).update(batch=batch)
     # Each config keeps pointing at its own batch file through its config JSON: write one file for the bench batch.
-    from epoca_builder.files import write_json
+    from core.files import write_json
     from epochs.services.paths import epoch_layout
 
     layout = epoch_layout(epoch.id)

@@ -7,7 +7,8 @@ from cluster.choices import ACTIVE_STATUSES, JobStatus
 from cluster.models import Job, Server, ServerAction
 from cluster.services import servers
 from cluster.services.jobs import job_cancel, job_retry
-from epoca_builder.errors import ApplicationError
+from core.admin_actions import OfferedActionsAdmin
+from core.errors import ApplicationError
 
 
 class ChildInline(admin.TabularInline):
@@ -73,7 +74,7 @@ class ServerActionForm(ActionForm):
     epoch = forms.CharField(required=False, max_length=100, label="Epoch (push/pull)", widget=forms.TextInput(attrs={"size": 14}))
 
 
-def _server_action(description: str):
+def server_action(description: str):
     """An admin action that runs ``fn(request, server)`` per selected server and reports each outcome."""
 
     def decorate(fn):
@@ -92,8 +93,20 @@ def _server_action(description: str):
     return decorate
 
 
+def pull_action(target: str, description: str):
+    """An action that pulls ``target`` (a pull target its app registered) of the epoch given above."""
+
+    def pull(modeladmin, request, server):
+        job = servers.server_pull_enqueue(server=server, what=[target], epoch_id=request.POST.get("epoch", "").strip(),
+                                          user=request.user)
+        return f"queued job #{job.pk}"
+
+    pull.__name__ = f"pull_{target}"
+    return server_action(description)(pull)
+
+
 @admin.register(Server)
-class ServerAdmin(admin.ModelAdmin):
+class ServerAdmin(OfferedActionsAdmin):
     list_display = ["name", "host", "port", "user", "remote_root", "is_cluster_worker", "max_jobs", "host_key", "online", "last_seen"]
     list_filter = ["is_cluster_worker"]
     search_fields = ["name", "host"]
@@ -104,8 +117,8 @@ class ServerAdmin(admin.ModelAdmin):
     action_form = ServerActionForm
     actions = [
         "fetch_host_key", "confirm_host_key", "check_status", "run_selfcheck", "push_code", "push_everything",
-        "pull_trained_regressions", "pull_profitable_configs", "kill_jobs", "install_key", "reboot", "shutdown",
-    ]
+        "kill_jobs", "install_key", "reboot", "shutdown",
+    ]  # the apps that own pull targets offer their pull actions (pull_action)
 
     @admin.display(description="host key")
     def host_key(self, server: Server) -> str:
@@ -117,60 +130,48 @@ class ServerAdmin(admin.ModelAdmin):
     def online(self, server: Server):
         return server.last_status.get("online") if server.last_status else None
 
-    @_server_action("Fetch the host key (compare it with the server's before confirming)")
+    @server_action("Fetch the host key (compare it with the server's before confirming)")
     def fetch_host_key(self, request, server):
         return f"presents {servers.server_host_key_fetch(server=server, user=request.user)}"
 
-    @_server_action("Confirm the presented host key")
+    @server_action("Confirm the presented host key")
     def confirm_host_key(self, request, server):
         confirmed = servers.server_host_key_confirm(server=server, fingerprint=server.host_key_presented, user=request.user)
         return f"trusted {confirmed.host_key_fingerprint}"
 
-    @_server_action("Check status now")
+    @server_action("Check status now")
     def check_status(self, request, server):
         status = servers.server_status_refresh(server=server, user=request.user, record=True)
         return servers.status_summary(status)
 
-    @_server_action("Run the self-check on the server")
+    @server_action("Run the self-check on the server")
     def run_selfcheck(self, request, server):
         return f"queued job #{servers.server_check_run(server=server, user=request.user).pk}"
 
-    @_server_action("Push code")
+    @server_action("Push code")
     def push_code(self, request, server):
         return f"queued job #{servers.server_push_enqueue(server=server, what=['code'], user=request.user).pk}"
 
-    @_server_action("Push everything of the epoch given above")
+    @server_action("Push everything of the epoch given above")
     def push_everything(self, request, server):
         epoch = request.POST.get("epoch", "").strip() or None
         return f"queued job #{servers.server_push_enqueue(server=server, what=['everything'], epoch_id=epoch, user=request.user).pk}"
 
-    @_server_action("Pull trained regressions of the epoch given above")
-    def pull_trained_regressions(self, request, server):
-        job = servers.server_pull_enqueue(server=server, what=["trained_regressions"], epoch_id=request.POST.get("epoch", "").strip(),
-                                          user=request.user)
-        return f"queued job #{job.pk}"
-
-    @_server_action("Pull profitable configs of the epoch given above")
-    def pull_profitable_configs(self, request, server):
-        job = servers.server_pull_enqueue(server=server, what=["profitable_configs"], epoch_id=request.POST.get("epoch", "").strip(),
-                                          user=request.user)
-        return f"queued job #{job.pk}"
-
-    @_server_action("Kill the jobs the server runs")
+    @server_action("Kill the jobs the server runs")
     def kill_jobs(self, request, server):
         return servers.server_kill_job(server=server, user=request.user).output
 
-    @_server_action("Install the app's SSH key (log in once with the key path given above)")
+    @server_action("Install the app's SSH key (log in once with the key path given above)")
     def install_key(self, request, server):
         key_path = request.POST.get("key_path", "").strip()
         if not key_path:
             raise ApplicationError("Give the path of a key the server accepts now.")
         return servers.server_install_key(server=server, user=request.user, key_path=key_path).output
 
-    @_server_action("Reboot (sudo -n reboot)")
+    @server_action("Reboot (sudo -n reboot)")
     def reboot(self, request, server):
         return servers.server_power(server=server, action="reboot", user=request.user).output
 
-    @_server_action("Shut down (sudo -n poweroff)")
+    @server_action("Shut down (sudo -n poweroff)")
     def shutdown(self, request, server):
         return servers.server_power(server=server, action="shutdown", user=request.user).output

@@ -2,7 +2,7 @@ import django_filters
 
 from cluster.choices import JobStatus
 from cluster.models import Job, Server
-from epoca_builder.filters import StrictBooleanFilter, StrictFilterSet
+from core.filters import StrictBooleanFilter, StrictFilterSet
 
 
 class JobFilterSet(StrictFilterSet):

@@ -1,23 +1,22 @@
 """Reads of jobs and servers."""
 from __future__ import annotations
 
+from django.contrib.contenttypes.models import ContentType
 from django.db.models import QuerySet
+from django_q.status import Stat
 
+from cluster.filters import JobFilterSet
 from cluster.models import Job, Server
 
 
 def job_list(*, filters: dict | None = None) -> QuerySet[Job]:
     qs = Job.objects.select_related("server", "created_by", "target_type").order_by("-created", "-id")
     if filters:
-        from cluster.filters import JobFilterSet
-
         qs = JobFilterSet(filters, qs).qs
     return qs
 
 
 def jobs_for_target(obj) -> QuerySet[Job]:
-    from django.contrib.contenttypes.models import ContentType
-
     return job_list().filter(target_type=ContentType.objects.get_for_model(obj), target_id=str(obj.pk))
 
 
@@ -28,8 +27,6 @@ def server_list() -> QuerySet[Server]:
 def workers_alive() -> list[dict]:
     """django-q2 clusters that reported in the last few seconds."""
     try:
-        from django_q.status import Stat
-
         return [{"host": s.host, "pid": s.pid, "status": s.status, "workers": len(s.workers)} for s in Stat.get_all()]
     except Exception:  # the stats cache may be unreachable; then nothing is known to be alive
         return []

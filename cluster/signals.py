@@ -3,13 +3,13 @@ each worker, cluster.jobs.worker, at the period of ``JOB_REAPER_SECONDS``); a se
 confirmation withdrawn when its connection changes."""
 from django.db.models.signals import post_migrate, pre_save
 from django.dispatch import receiver
+from django_q.models import Schedule
 
 
 @receiver(post_migrate)
 def ensure_schedules(sender, **kwargs) -> None:
     if getattr(sender, "name", "") != "cluster":
         return
-    from django_q.models import Schedule
 
     Schedule.objects.filter(name="reap stale jobs", func="cluster.tasks.reap").delete()
 

@@ -6,6 +6,9 @@ import time
 
 from cluster.jobs import JobContext, job_handler
 from cluster.jobs.process import run_child
+from cluster.jobs.reaper import reap_stale_jobs
+from cluster.services.remote_jobs import PYTHON, run_remote
+from cluster.services.servers import server_pull, server_push
 
 
 @job_handler("cluster.selfcheck", label="Worker self-check", max_attempts=3)
@@ -23,8 +26,6 @@ def selfcheck(ctx: JobContext) -> dict:
         args = ["-m", "cluster.jobs.selfcheck_child", "--steps", str(steps), "--seconds", str(seconds),
                 "--done", ",".join(map(str, done))]
         if ctx.job.server_id:
-            from cluster.services.remote_jobs import PYTHON, run_remote
-
             return run_remote(ctx, argv=[PYTHON, *args])
         return run_child(ctx, [sys.executable, *args])
     ran = []
@@ -46,24 +47,19 @@ def selfcheck(ctx: JobContext) -> dict:
 @job_handler("cluster.push", label="Push to a server", max_attempts=3)
 def push(ctx: JobContext) -> dict:
     """Send code and epoch files to the job's server; a re-run sends only what is still missing."""
-    from cluster.services.servers import server_push
-
     return server_push(server=ctx.job.server, what=ctx.params["what"], epoch_id=ctx.params.get("epoch") or None,
                        user=ctx.job.created_by, progress=ctx.progress)
 
 
 @job_handler("cluster.pull", label="Pull from a server", max_attempts=3)
 def pull(ctx: JobContext) -> dict:
-    """Fetch trained regressions or profitable configs from the job's server, verified."""
-    from cluster.services.servers import server_pull
-
+    """Fetch the chosen pull targets (registered by the apps) from the job's server, verified."""
     return server_pull(server=ctx.job.server, what=ctx.params["what"], epoch_id=ctx.params["epoch"],
                        delete_remote=bool(ctx.params.get("delete_remote")), user=ctx.job.created_by,
                        progress=ctx.progress)
 
 
+
 def reap() -> dict:
     """One reaper round as a task (each worker also runs them itself: cluster.jobs.worker)."""
-    from cluster.jobs.reaper import reap_stale_jobs
-
     return reap_stale_jobs()

@@ -1,17 +1,15 @@
 """Pages for jobs and servers. Live values come from the API, polled by small scripts."""
+from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404, render
 
 from cluster import selectors
+from cluster.choices import JobStatus
+from cluster.filters import JobFilterSet
 from cluster.models import Job
-from cluster.services.servers import PULL_TARGETS, PUSH_TARGETS, server_checks, server_connection_details
+from cluster.services.servers import pull_targets, push_targets, server_checks, server_connection_details
 
 
 def job_list(request):
-    from django.db.models import Count, Q
-
-    from cluster.choices import JobStatus
-    from cluster.filters import JobFilterSet
-
     filterset = JobFilterSet(request.GET or None, queryset=selectors.job_list())
     jobs = (filterset.qs if filterset.is_bound else selectors.job_list()).filter(parent__isnull=True).annotate(
         children_total=Count("children"),
@@ -40,8 +38,8 @@ def server_detail(request, pk: int):
         "actions": selectors.server_actions(server)[:30],
         "jobs": selectors.server_jobs(server)[:20],
         "checks": server_checks(),
-        "push_targets": PUSH_TARGETS,
-        "pull_targets": PULL_TARGETS,
+        "push_targets": push_targets(),
+        "pull_targets": pull_targets(),
     })
 
 

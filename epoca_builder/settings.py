@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "core",  # the non-domain utilities every app uses (template tags)
     # Before django_q: its `qcluster` command is cluster's (reaper, fast stop).
     "cluster",
     "django_q",
@@ -56,6 +57,7 @@ INSTALLED_APPS = [
     "epochs",
     "regressions",
     "prediction_models",
+    "pipeline",
     "accounts",  # last: its roles are set up after every other app migrated
 ]
 
@@ -67,7 +69,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "epoca_builder.middleware.LoginRequiredMiddleware",
+    "core.middleware.LoginRequiredMiddleware",
     "accounts.middleware.PagePermissionMiddleware",
     "accounts.audit.AuditMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -148,7 +150,7 @@ API_MAX_JSON_DEPTH = env.int("API_MAX_JSON_DEPTH", default=32)  # arrays and obj
 DATA_UPLOAD_MAX_MEMORY_SIZE = API_MAX_BODY_BYTES  # Django's own check of bodies and form fields
 UPLOAD_MAX_BYTES = env.int("UPLOAD_MAX_BYTES", default=1024 * MIB)  # the files of one request (workers' uploads)
 FILE_UPLOAD_HANDLERS = [
-    "epoca_builder.uploads.BoundedUploadHandler",
+    "core.uploads.BoundedUploadHandler",
     "django.core.files.uploadhandler.MemoryFileUploadHandler",
     "django.core.files.uploadhandler.TemporaryFileUploadHandler",
 ]
@@ -185,17 +187,17 @@ REST_FRAMEWORK = {
     # Roles: Django's model permissions (reads too) and the actions' own (accounts/roles.py).
     "DEFAULT_PERMISSION_CLASSES": ["accounts.permissions.RolePermission"],
     "DEFAULT_FILTER_BACKENDS": [
-        "epoca_builder.filters.StrictFilterBackend",
-        "epoca_builder.filters.StrictOrderingFilter",
+        "core.filters.StrictFilterBackend",
+        "core.filters.StrictOrderingFilter",
     ],
-    "DEFAULT_PAGINATION_CLASS": "epoca_builder.pagination.Pagination",
+    "DEFAULT_PAGINATION_CLASS": "core.pagination.Pagination",
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "EXCEPTION_HANDLER": "epoca_builder.errors.api_exception_handler",
+    "EXCEPTION_HANDLER": "core.errors.api_exception_handler",
     "DEFAULT_PARSER_CLASSES": [
-        "epoca_builder.parsers.BoundedJSONParser",
-        "epoca_builder.parsers.BoundedFormParser",
-        "epoca_builder.parsers.BoundedMultiPartParser",
+        "core.parsers.BoundedJSONParser",
+        "core.parsers.BoundedFormParser",
+        "core.parsers.BoundedMultiPartParser",
     ],
 }
 # A token expires after this many days without use; each use extends it (sliding expiry).
@@ -213,7 +215,7 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "SERVE_PERMISSIONS": ["accounts.permissions.RolePermission"],
-    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "epoca_builder.schema.add_error_responses"],
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "core.schema.add_error_responses"],
     "ENUM_NAME_OVERRIDES": {
         "JobStatusEnum": "cluster.choices.JobStatus",
         "EpochStatusEnum": "epochs.choices.EpochStatus",

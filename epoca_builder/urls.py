@@ -3,14 +3,15 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
+from core.api import router
 from epoca_builder import views
-from epoca_builder.api import router
 
 # Importing each app's api.urls registers its viewsets on the shared router.
 import cluster.api.urls  # noqa: F401,E402
 import epochs.api.urls  # noqa: F401,E402
 import regressions.api.urls  # noqa: F401,E402
 import prediction_models.api.urls  # noqa: F401,E402
+import pipeline.api.urls  # noqa: F401,E402
 import accounts.api.urls  # noqa: F401,E402
 
 api_patterns = [
@@ -34,6 +35,7 @@ urlpatterns = [
     path("jobs/", include("cluster.urls_jobs")),
     path("servers/", include("cluster.urls")),
     path("epochs/", include("epochs.urls")),
+    path("epochs/", include("pipeline.urls")),
     path("regressions/", include("regressions.urls")),
     path("prediction-models/", include("prediction_models.urls")),
     path("account/", include("accounts.urls")),

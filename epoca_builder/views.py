@@ -1,6 +1,8 @@
 """Project-level pages and the API token endpoints."""
 from django.conf import settings
+from django.http import JsonResponse
 from django.shortcuts import render
+from django.views import defaults
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from knox import views as knox_views
 from rest_framework import serializers, status
@@ -9,15 +11,16 @@ from rest_framework.views import APIView
 from rest_framework.authentication import BasicAuthentication, SessionAuthentication
 from rest_framework.permissions import IsAuthenticated
 
+from accounts.tokens import token_ttl_for
 from cluster import selectors as cluster_selectors
 from cluster.api.serializers import JobSerializer
-from epoca_builder.fields import MAX_PATH_CHARS
+from core.fields import MAX_PATH_CHARS
+from epochs.selectors import epoch_list
+from pipeline.demo import demo_enqueue
+from pipeline.overview import epoch_pipeline, next_stage
 
 
 def dashboard(request):
-    from epoca_builder.pipeline import epoch_pipeline, next_stage
-    from epochs.selectors import epoch_list
-
     epochs = [(epoch, next_stage(epoch_pipeline(epoch))) for epoch in epoch_list()[:10]]
     demo_job = cluster_selectors.job_list().filter(kind="epoca_builder.demo").first()
     return render(request, "dashboard.html", {"recent_jobs": cluster_selectors.job_list().filter(parent__isnull=True)[:10],
@@ -42,8 +45,6 @@ class TokenLoginView(knox_views.LoginView):
     permission_classes = [IsAuthenticated]
 
     def get_token_ttl(self):
-        from accounts.tokens import token_ttl_for
-
         return token_ttl_for(self.request.user)
 
 
@@ -67,8 +68,6 @@ class DemoView(APIView):
 
     @extend_schema(tags=["demo"], request=DemoInputSerializer, responses={202: JobSerializer})
     def post(self, request):
-        from epoca_builder.demo import demo_enqueue
-
         data = DemoInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         job = demo_enqueue(source=data.validated_data.get("source"), user=request.user)
@@ -81,9 +80,6 @@ def glossary(request):
 
 def not_found(request, exception=None):
     """JSON for the API (a path that matches no route), Django's page elsewhere."""
-    from django.http import JsonResponse
-    from django.views import defaults
-
     if request.path_info.startswith("/api/"):
         return JsonResponse({"detail": "Not found."}, status=404)
     return defaults.page_not_found(request, exception)
@@ -91,9 +87,6 @@ def not_found(request, exception=None):
 
 def bad_request(request, exception=None):
     """JSON for the API (a request Django refuses before any view), Django's page elsewhere."""
-    from django.http import JsonResponse
-    from django.views import defaults
-
     if request.path_info.startswith("/api/"):
         return JsonResponse({"detail": "Bad request."}, status=400)
     return defaults.bad_request(request, exception)

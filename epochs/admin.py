@@ -1,16 +1,16 @@
+from datetime import datetime, timezone
+
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 from django.utils.html import format_html
 
-from epoca_builder.errors import ApplicationError
-from django import forms
-from django.shortcuts import render
+from core.admin_actions import OfferedActionsAdmin
+from core.errors import ApplicationError
 
-from epochs.models import CandlestickSet, Epoch, EpochExport
+from epochs.models import CandlestickSet, Epoch
 from epochs.services.candles import candle_set_refresh
 from epochs.services.epochs import ENGINE_FIELDS, SETTINGS_FIELDS, epoch_create, epoch_delete
-from epochs.services.export import epoch_export_enqueue, epoch_file_verify
 
 
 @admin.register(CandlestickSet)
@@ -27,7 +27,7 @@ class CandlestickSetAdmin(admin.ModelAdmin):
 
 
 @admin.register(Epoch)
-class EpochAdmin(admin.ModelAdmin):
+class EpochAdmin(OfferedActionsAdmin):
     list_display = ["id", "status", "preset", "epoch_width", "prediction_interval", "start_date", "end_date", "page", "created"]
     list_filter = ["status", "preset", "prediction_interval"]
     search_fields = ["id"]
@@ -35,32 +35,8 @@ class EpochAdmin(admin.ModelAdmin):
         "status", "start", "end", "test_ds_start", "test_ds_end", "highest_price_sma", "lowest_price_sma",
         "prediction_rows", "data_fingerprint", "gaps", "error", "created_by", "created",
     ]
-    actions = ["delete_with_files", "generate_configs", "export_epoch"]
-
-    @admin.action(description="Export the Epoch File for a built prediction model")
-    def export_epoch(self, request, queryset):
-        if queryset.count() != 1:
-            self.message_user(request, "Select exactly one epoch to export.", messages.ERROR)
-            return None
-        epoch = queryset.get()
-        form = ExportForm(request.POST if "prediction_model_id" in request.POST else None)
-        if not form.is_valid():
-            return render(request, "admin/epochs/export_epoch.html",
-                          {**self.admin_site.each_context(request), "epoch": epoch, "form": form, "opts": self.model._meta,
-                           "action": "export_epoch"})
-        try:
-            job = epoch_export_enqueue(epoch=epoch, user=request.user, **form.cleaned_data)
-        except ApplicationError as exc:
-            self.message_user(request, exc.message, messages.ERROR)
-            return None
-        self.message_user(request, format_html('Exporting {}: <a href="/jobs/{}/">job #{}</a>.', epoch.id, job.pk, job.pk))
-        return None
-
-    @admin.action(description="Generate regression training configs")
-    def generate_configs(self, request, queryset):
-        from regressions.admin import generate_configs_action
-
-        generate_configs_action(self, request, queryset)
+    # The regressions and pipeline apps offer theirs (generate configs, export): offer_action.
+    actions = ["delete_with_files"]
 
     def get_readonly_fields(self, request, obj=None):
         if obj is None:
@@ -104,38 +80,8 @@ class EpochAdmin(admin.ModelAdmin):
                 self.message_user(request, exc.message, messages.ERROR)
 
 
-class ExportForm(forms.Form):
-    prediction_model_id = forms.CharField(min_length=30, max_length=200)
-    confirm_interval = forms.BooleanField(required=False, help_text="Export although the prediction candles are not 15 minutes (what Epoca feeds).")
-    reexport = forms.BooleanField(required=False, help_text="The earlier Epoch File of this epoch was never installed: export its ids again.")
-
-
-@admin.register(EpochExport)
-class EpochExportAdmin(admin.ModelAdmin):
-    list_display = ["epoch", "prediction_model_id", "size", "verified", "created", "download"]
-    list_filter = ["verified"]
-    search_fields = ["epoch__id", "prediction_model_id"]
-    readonly_fields = [f.name for f in EpochExport._meta.fields]
-    actions = ["verify_again"]
-
-    def has_add_permission(self, request):
-        return False
-
-    @admin.display(description="file")
-    def download(self, export):
-        return format_html('<a href="{}">{}</a>', reverse("epoch-download", args=[export.epoch_id]), export.file_name)
-
-    @admin.action(description="Verify the selected Epoch Files again (loads their models)")
-    def verify_again(self, request, queryset):
-        for export in queryset.select_related("epoch"):
-            report = epoch_file_verify(export=export)
-            level = messages.SUCCESS if report["ok"] else messages.ERROR
-            self.message_user(request, f"{export.file_name}: " + ("verified" if report["ok"] else "; ".join(report["problems"][:5])), level)
-
-
 def _date(ms):
     if ms is None:
         return "—"
-    from datetime import datetime, timezone
 
     return datetime.fromtimestamp(ms / 1000, tz=timezone.utc).strftime("%Y-%m-%d %H:%M")

@@ -6,4 +6,6 @@ class EpochsConfig(AppConfig):
     verbose_name = "Epochs and candlesticks"
 
     def ready(self) -> None:
-        from epochs import tasks  # noqa: F401  (registers job handlers)
+        from epochs import registrations, tasks  # noqa: F401  (tasks registers job handlers)
+
+        registrations.register()

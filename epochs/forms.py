@@ -1,9 +1,10 @@
 """Input checks for the epoch and candle pages (the API has its own serializers)."""
 from django import forms
 
-from epoca_builder.fields import MAX_PATH_CHARS
+from core.fields import MAX_PATH_CHARS
 from epochs.choices import EpochPreset
-from epochs.engine.epoch_params import ID_MAX_LENGTH, ID_MIN_LENGTH, PARAMS, Param
+from epochs.engine.epoch_params import ID_MAX_LENGTH, ID_MIN_LENGTH
+from epochs.engine.epoch_params import PARAMS, Param
 
 
 def param_form_field(param: Param) -> forms.Field:

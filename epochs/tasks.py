@@ -2,6 +2,9 @@
 from __future__ import annotations
 
 from cluster.jobs import JobContext, job_handler
+from epochs.models import Epoch
+from epochs.services.candles import candle_import_job
+from epochs.services.epochs import epoch_build
 
 
 @job_handler("epochs.import_candles", label="Import candlesticks", max_attempts=3)
@@ -15,51 +18,10 @@ def import_bundle(ctx: JobContext) -> dict:
 
 
 def _import(ctx: JobContext) -> dict:
-    from epochs.services.candles import candle_import_job
-
     return candle_import_job(candle_set=ctx.job.target, params=ctx.params, progress=ctx.progress, log=ctx.log)
 
 
 @job_handler("epochs.create", label="Create an epoch", max_attempts=2)
 def create_epoch(ctx: JobContext) -> dict:
-    from epochs.models import Epoch
-    from epochs.services.epochs import epoch_build
-
     epoch = Epoch.objects.select_related("candlestick_set").get(pk=ctx.params["epoch_id"])
     return epoch_build(epoch=epoch, progress=ctx.progress)
-
-
-@job_handler("epochs.export", label="Export the Epoch File", max_attempts=2)
-def export_epoch(ctx: JobContext) -> dict:
-    import json
-    import sys
-    import tempfile
-
-    from django.conf import settings
-
-    from cluster.jobs.process import run_child
-    from epochs.engine.epoch_file_models import predict_argv
-    from epochs.models import Epoch
-    from epochs.services.export import epoch_export_run
-
-    def predict(zip_path, inputs):
-        # Keras runs in a child process that dies with this worker and stops on cancel.
-        with tempfile.NamedTemporaryFile("w", suffix=".json") as handle:
-            json.dump(dict(inputs), handle)
-            handle.flush()
-            return run_child(ctx, predict_argv(zip_path, handle.name, python=sys.executable), cwd=str(settings.BASE_DIR))
-
-    epoch = Epoch.objects.get(pk=ctx.params["epoch_id"])
-    export = epoch_export_run(
-        epoch=epoch, prediction_model_id=ctx.params["prediction_model_id"],
-        confirm_interval=ctx.params.get("confirm_interval", False), reexport=ctx.params.get("reexport", False),
-        user=ctx.job.created_by, predict=predict, progress=ctx.progress,
-    )
-    report = export.verification
-    ctx.log(f"wrote {export.file_name} ({export.size} bytes, sha256 {export.sha256}); verified: "
-            f"{report.get('features_compared')} features, {report.get('raw_outputs_compared')} raw output windows")
-    for note in report.get("notes", []):
-        ctx.log(note)
-    return {"export": export.pk, "file": export.file_name, "bytes": export.size, "sha256": export.sha256,
-            "prediction_model_id": export.prediction_model_id, "regression_ids": export.regression_ids,
-            "verification": report}

@@ -1,16 +1,9 @@
 """Epoch and candlestick pages (charts are built server-side, rendered by our own plotly.js)."""
-from django.conf import settings
-from django.http import FileResponse, Http404
-from django.shortcuts import get_object_or_404, render
-from django.views.decorators.http import require_GET, require_http_methods
+from django.shortcuts import render
 
 from cluster.selectors import jobs_for_target
 from epochs import charts, selectors
-from epochs.engine.epoch_file import EpochFileError
 from epochs.services import pages
-from epoca_builder.errors import ApplicationError
-from epoca_builder.uploads import limit_uploads, upload_refusal
-from epochs.services.export import can_withdraw_export, export_download_path, latest_export
 from epochs.forms import CandleImportForm, EpochCreateForm
 
 
@@ -29,66 +22,3 @@ def epoch_list(request):
     epochs = [(epoch, epoch.disk_bytes) for epoch in selectors.epoch_list()]
     return render(request, "epochs/epoch_list.html", {"epochs": epochs, "form": EpochCreateForm(),
                                                       "candle_sets": selectors.candlestick_set_list()})
-
-
-def epoch_detail(request, pk: str):
-    epoch = get_object_or_404(selectors.epoch_list(), pk=pk)
-    from epoca_builder.pipeline import epoch_pipeline, with_action_bodies
-
-    page = pages.epoch_page(epoch)
-    context = {"epoch": epoch, "jobs": jobs_for_target(epoch)[:10], "receipt": page.receipt,
-               "stages": with_action_bodies(epoch_pipeline(epoch)), "disk_usage": page.disk_usage,
-               "config": page.config, "exports": epoch.exports.all(),
-               "can_withdraw": can_withdraw_export(request.user)}
-    if page.charts is not None:
-        series = page.charts
-        context["figures"] = charts.epoch_figures(series.prediction, series.sma, series.normalized, series.ranges)
-        context["ranges"] = series.ranges
-    return render(request, "epochs/epoch_detail.html", context)
-
-
-@require_GET
-def epoch_download(request, pk: str):
-    """The epoch's latest Epoch File (streamed)."""
-    epoch = get_object_or_404(selectors.epoch_list(), pk=pk)
-    export = latest_export(epoch)
-    if export is None:
-        raise Http404(f"Epoch {pk} has not been exported.")
-    try:
-        path = export_download_path(export)
-    except ApplicationError as exc:
-        raise Http404(exc.message) from None
-    return FileResponse(path.open("rb"), as_attachment=True, filename=export.file_name, content_type="application/zip")
-
-
-@require_http_methods(["GET", "POST"])
-def epoch_file_inspect(request):
-    """Upload any Epoch File and see what Epoca would install: read in memory, nothing kept."""
-    context = {}
-    limit_uploads(request, settings.EPOCH_FILE_MAX_BYTES, "the Epoch File")
-    upload = request.FILES.get("file") if request.method == "POST" else None
-    if upload_refusal(request):
-        context["error"] = upload_refusal(request)
-    elif request.method == "POST" and upload is None:
-        context["error"] = "Choose an Epoch File (<EPOCH_ID>.zip) to inspect."
-    elif upload is not None:
-        try:
-            report = selectors.epoch_file_inspection(upload, name=upload.name)
-        except EpochFileError as exc:
-            context["error"] = str(exc)
-        else:
-            context.update(report=report, figures=charts.epoch_file_figures(report),
-                           regressions=_regression_rows(report))
-    status = 413 if upload_refusal(request) else 400 if context.get("error") else 200
-    return render(request, "epochs/inspect.html", context, status=status)
-
-
-def _regression_rows(report: dict) -> list[dict]:
-    certificates = {c.get("id"): c for c in report["regression_certificates"] if isinstance(c, dict)}
-    rows = []
-    for config in report["model_certificate"]["model"]["regressions"]:
-        certificate = certificates.get(config.get("id"), {})
-        rows.append({"id": config.get("id"), "certificate": certificate, "model": report["models"].get(config.get("id"), {}),
-                     "evaluation": certificate.get("test_ds_evaluation", {}),
-                     "accuracy": (certificate.get("discovery") or {}).get("accuracy")})
-    return rows

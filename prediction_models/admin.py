@@ -1,8 +1,10 @@
 from django.contrib import admin, messages
 from django.utils.html import format_html
 
-from epoca_builder.admin_actions import enqueue_each
-from epoca_builder.errors import ApplicationError
+from cluster.admin import ServerAdmin, pull_action
+from core.admin_actions import enqueue_each
+from core.errors import ApplicationError
+from regressions.admin import RegressionSelectionAdmin
 from prediction_models.models import ConfigChunk, ForwardTest, PredictionModel, PredictionModelSearch, ProfitableConfig
 from prediction_models.services.build import models_build_enqueue
 from prediction_models.services.search import assets_export_json, search_find_enqueue, search_initialize
@@ -86,15 +88,9 @@ class PredictionModelAdmin(admin.ModelAdmin):
         return format_html('<a href="/prediction-models/models/{}/">open</a>', model.id)
 
 
-def _offer_on_selections() -> None:
-    """The selection admin (regressions app) gets the action that starts a search."""
-    from regressions.admin import RegressionSelectionAdmin
-
-    if initialize_prediction_models_action not in (RegressionSelectionAdmin.actions or []):
-        RegressionSelectionAdmin.actions = [*(RegressionSelectionAdmin.actions or []), initialize_prediction_models_action]
-
-
-_offer_on_selections()
+# The selection admin (regressions app) offers the action that starts a search.
+RegressionSelectionAdmin.offer_action(initialize_prediction_models_action)
+ServerAdmin.offer_action(pull_action("profitable_configs", "Pull profitable configs of the epoch given above"))
 
 
 @admin.register(ForwardTest)

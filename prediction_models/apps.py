@@ -6,4 +6,6 @@ class PredictionModelsConfig(AppConfig):
     verbose_name = "Prediction models"
 
     def ready(self) -> None:
-        from prediction_models import tasks  # noqa: F401  (registers job handlers)
+        from prediction_models import registrations, tasks  # noqa: F401  (tasks registers job handlers)
+
+        registrations.register()

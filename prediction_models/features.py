@@ -14,7 +14,8 @@ from typing import Callable, Sequence
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-from epoca_builder.files import atomic_open, read_json, safe_join
+from core.files import atomic_open, read_json, safe_join
+from epochs.engine.epoch import read_epoch_candles
 from epochs.engine.layout import EpochLayout
 from prediction_models.engine.assets import features_from_forecasts, refused_windows
 
@@ -40,7 +41,7 @@ def regression_features(
 ) -> np.ndarray:
     """Features of one regression; windows deciding at test row >= ``refuse_from`` (the holdout)
     whose input reaches a normalisation bound have none (NaN), as Epoca refuses them live."""
-    import tensorflow as tf
+    import tensorflow as tf  # why: TensorFlow is heavy; only the processes that train or predict load it
 
     lookback, predictions = regression_shape(epoch_dir, regression_id)
     model = tf.keras.models.load_model(EpochLayout(Path(epoch_dir)).regression_keras(regression_id), compile=False)
@@ -70,8 +71,6 @@ def predict_features(
     ``holdout_row``: the epoch row where the holdout starts; from there on, windows Epoca would
     refuse have no feature.
     """
-    from epochs.engine.epoch import read_epoch_candles
-
     _, _, closes = read_epoch_candles(EpochLayout(Path(epoch_dir)).candlesticks)
     test_closes = np.asarray(closes, dtype=np.float64)[test_row:]
     Path(out_dir).mkdir(parents=True, exist_ok=True)
@@ -105,7 +104,7 @@ def predict_windows(
     for done, regression_id in enumerate(regression_ids):
         path = features_file(out_dir, regression_id)
         if not path.exists():
-            import tensorflow as tf
+            import tensorflow as tf  # why: TensorFlow is heavy; only the processes that train or predict load it
 
             lookback, _ = regression_shape(epoch_dir, regression_id)
             if windows.shape[1] != lookback:

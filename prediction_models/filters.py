@@ -1,6 +1,6 @@
 import django_filters
 
-from epoca_builder.filters import StrictFilterSet
+from core.filters import StrictFilterSet
 from prediction_models.engine.metrics import MODEL_METRICS
 from prediction_models.models import PredictionModel, PredictionModelSearch, ProfitableConfig
 

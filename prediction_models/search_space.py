@@ -6,9 +6,12 @@ single value, the index is the engine's index).
 from __future__ import annotations
 
 import dataclasses
+from types import SimpleNamespace
 from typing import Iterator
 
+from prediction_models.engine.backtest import Market, Thresholds, search_chunk
 from prediction_models.engine.config_space import ConfigSpace
+from prediction_models.engine.trading import BacktestSettings
 
 
 @dataclasses.dataclass(frozen=True)
@@ -87,11 +90,6 @@ def evaluate_range(assets, spec: dict, start: int, stop: int, *, markets: dict |
 
     Runs the same way in a local worker and on a cluster server (``manage.py search_chunk``).
     """
-    from types import SimpleNamespace
-
-    from prediction_models.engine.backtest import Market, Thresholds, search_chunk
-    from prediction_models.engine.trading import BacktestSettings
-
     space = search_space(SimpleNamespace(**spec))
     thresholds = Thresholds(min_accuracy=spec["min_accuracy"], min_profit=spec["min_profit"])
     settings = BacktestSettings(**spec["backtest"])

@@ -6,9 +6,10 @@ from pathlib import Path
 from django.db.models import QuerySet
 from django.http import Http404
 
-from epoca_builder.files import read_json, safe_join
+from core.files import read_json, safe_join
 from epochs.services.paths import epoch_dir
-from prediction_models.models import PredictionModel, PredictionModelSearch, ProfitableConfig
+from prediction_models.choices import ForwardTestStatus
+from prediction_models.models import ForwardTest, PredictionModel, PredictionModelSearch, ProfitableConfig
 
 
 def search_list(*, epoch=None) -> QuerySet[PredictionModelSearch]:
@@ -45,9 +46,6 @@ def model_certificate(model: PredictionModel) -> dict:
 
 def forward_tests_of(model: PredictionModel, *, done_only: bool = True):
     """The model's forward tests, oldest range first (done ones only unless asked)."""
-    from prediction_models.choices import ForwardTestStatus
-    from prediction_models.models import ForwardTest
-
     qs = ForwardTest.objects.filter(prediction_model=model).order_by("start", "created")
     return qs.filter(status=ForwardTestStatus.DONE) if done_only else qs
 

@@ -1,9 +1,23 @@
 """Job handlers of the prediction-models app."""
 from __future__ import annotations
 
+from prediction_models.services.search import search_assets_run
+from prediction_models.services.forward_tests import forward_test_run
+from django.conf import settings
+
 from cluster.choices import JobStatus
 from cluster.jobs import JobCancelled, JobContext, job_handler
 from cluster.jobs.process import run_child
+from prediction_models.engine.backtest import SearchCancelled
+from prediction_models.models import ConfigChunk
+from prediction_models.services.build import models_build
+from prediction_models.services.search import (
+    chunk_run,
+    chunk_run_on_server,
+    chunk_specs,
+    chunks_ensure,
+    search_find_finish,
+)
 
 
 def _search(ctx: JobContext):
@@ -12,18 +26,12 @@ def _search(ctx: JobContext):
 
 @job_handler("prediction_models.initialize", label="Initialise prediction models (assets)", max_attempts=2)
 def initialize(ctx: JobContext) -> dict:
-    from django.conf import settings
-
-    from prediction_models.services.search import search_assets_run
-
     return search_assets_run(search=_search(ctx), log=ctx.log,
                              predict_features=lambda argv: run_child(ctx, argv, cwd=str(settings.BASE_DIR)))
 
 
 @job_handler("prediction_models.find", label="Find profitable configs", max_attempts=3)
 def find(ctx: JobContext) -> dict:
-    from prediction_models.services.search import chunk_specs, chunks_ensure, search_find_finish
-
     search = _search(ctx)
     chunks_ensure(search=search)
     specs = chunk_specs(search=search)
@@ -37,10 +45,6 @@ def find(ctx: JobContext) -> dict:
 
 @job_handler("prediction_models.search_chunk", label="Search a chunk of configs", max_attempts=3)
 def search_chunk(ctx: JobContext) -> dict:
-    from prediction_models.engine.backtest import SearchCancelled
-    from prediction_models.models import ConfigChunk
-    from prediction_models.services.search import chunk_run, chunk_run_on_server
-
     chunk = ConfigChunk.objects.select_related("search__epoch").get(pk=ctx.params["chunk_id"])
     if ctx.job.server_id:
         return chunk_run_on_server(ctx, chunk=chunk)
@@ -52,17 +56,11 @@ def search_chunk(ctx: JobContext) -> dict:
 
 @job_handler("prediction_models.build", label="Build prediction models", max_attempts=2)
 def build(ctx: JobContext) -> dict:
-    from prediction_models.services.build import models_build
-
     models = models_build(search=_search(ctx), limit=int(ctx.params["limit"]), progress=ctx.progress)
     return {"models": [m.id for m in models]}
 
 
 @job_handler("prediction_models.forward_test", label="Forward test a prediction model", max_attempts=2)
 def forward_test(ctx: JobContext) -> dict:
-    from django.conf import settings
-
-    from prediction_models.services.forward_tests import forward_test_run
-
     return forward_test_run(forward_test=ctx.job.target, log=ctx.log,
                             forecast=lambda argv: run_child(ctx, argv, cwd=str(settings.BASE_DIR)))

@@ -1,7 +1,9 @@
 from django.contrib import admin
 from django.utils.html import format_html
 
-from epoca_builder.admin_actions import enqueue_each
+from cluster.admin import ServerAdmin, pull_action
+from core.admin_actions import OfferedActionsAdmin, enqueue_each
+from epochs.admin import EpochAdmin
 from regressions.models import Regression, RegressionConfig, RegressionSelection, TrainingBatch
 from regressions.services.grid import configs_generate_enqueue
 from regressions.services.training import batch_train_enqueue, regression_train_enqueue
@@ -60,7 +62,7 @@ class RegressionAdmin(admin.ModelAdmin):
 
 
 @admin.register(RegressionSelection)
-class RegressionSelectionAdmin(admin.ModelAdmin):
+class RegressionSelectionAdmin(OfferedActionsAdmin):
     list_display = ["name", "epoch", "mode", "size", "created_by", "created"]
     list_filter = ["epoch", "mode"]
     readonly_fields = ["epoch", "name", "mode", "criteria", "size", "ranking", "regression_ids", "created_by", "created"]
@@ -74,3 +76,14 @@ def generate_configs_action(modeladmin, request, queryset):
 
 
 generate_configs_action.short_description = "Generate regression training configs"
+
+
+@admin.action(description="Generate regression training configs")
+def generate_configs(modeladmin, request, queryset):
+    generate_configs_action(modeladmin, request, queryset)
+
+
+EpochAdmin.offer_action(generate_configs)
+
+
+ServerAdmin.offer_action(pull_action("trained_regressions", "Pull trained regressions of the epoch given above"))

@@ -1,6 +1,6 @@
 import django_filters
 
-from epoca_builder.filters import StrictFilterSet
+from core.filters import StrictFilterSet
 from regressions.models import Regression, RegressionConfig, RegressionSelection, TrainingBatch
 
 

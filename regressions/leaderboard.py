@@ -5,9 +5,11 @@ page reads one page of rows whatever the grid's size.
 """
 from __future__ import annotations
 
+import json
+
 import django_filters
 from django.core.paginator import Paginator
-from django.db.models import F, QuerySet
+from django.db.models import Count, F, QuerySet
 from django.db.models.fields.json import KeyTextTransform, KeyTransform
 
 from regressions.choices import Category, RegressionStatus
@@ -120,10 +122,6 @@ def leaderboard_page(params, *, page_size: int = 50):
 
 def hyperparameter_groups(queryset: QuerySet[Regression]) -> list[dict]:
     """The filtered regressions counted per distinct hyper-parameter set, in the database (a few dozen rows)."""
-    import json
-
-    from django.db.models import Count
-
     groups = queryset.order_by().values("config__template", "config__learning_rate", "config__loss", "optimizer", "units",
                                         "filters").annotate(count=Count("config_id"))
     return [{"template": g["config__template"], "learning_rate": g["config__learning_rate"], "loss": g["config__loss"],

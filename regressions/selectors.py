@@ -1,9 +1,12 @@
 """Reads of configs, batches, regressions and selections."""
 from __future__ import annotations
 
+from epochs.services.paths import epoch_layout
 from django.core.exceptions import ValidationError
 from django.db.models import Count, F, Q, QuerySet
+from django.http import Http404
 
+from core.files import read_json
 from epochs.models import Epoch
 from regressions.choices import RegressionStatus
 from regressions.models import Regression, RegressionSelection, TrainingBatch
@@ -47,13 +50,8 @@ def selection_list(*, epoch: Epoch | None = None) -> QuerySet[RegressionSelectio
 
 
 def regression_certificate(regression: Regression) -> dict:
-    from epoca_builder.files import read_json
-    from epochs.services.paths import epoch_layout
-
     path = epoch_layout(regression.epoch_id).regression_certificate(regression.config_id)
     if not path.exists():
-        from django.http import Http404
-
         raise Http404(f"{regression.config_id} is not trained yet.")
     return read_json(path)
 
@@ -67,8 +65,6 @@ def bulk_certificates(*, epoch_id: str | None = None, selection_id: int | None =
     if selection_id is not None:
         selection = RegressionSelection.objects.filter(pk=selection_id).values_list("regression_ids", flat=True).first()
         if selection is None:
-            from django.http import Http404
-
             raise Http404(f"No selection {selection_id}.")
         order = list(selection)
         qs = qs.filter(config_id__in=order)

@@ -1,26 +1,26 @@
 """Job handlers of the regressions app."""
 from __future__ import annotations
 
+from regressions.services.grid import configs_generate
+from django.conf import settings
 from cluster.choices import JobStatus
 from cluster.jobs import JobContext, JobFailed, job_handler
 from cluster.jobs.process import run_child
+from cluster.services.remote_jobs import ServerLostError
+from regressions.models import Regression, TrainingBatch
+from regressions.services import store as artifacts, training
+from regressions.services.remote import unit_test_check as run_check
+from regressions.services.training import batch_certificate_write, train_children_specs
 
 
 @job_handler("regressions.generate_configs", label="Generate regression training configs", max_attempts=2)
 def generate_configs(ctx: JobContext) -> dict:
-    from django.conf import settings
-
-    from regressions.services.grid import configs_generate
-
     return configs_generate(epoch=ctx.job.target, profile=ctx.params["profile"], log=ctx.log,
                             check_architectures=lambda argv: run_child(ctx, argv, cwd=str(settings.BASE_DIR)))
 
 
 @job_handler("regressions.train_batch", label="Train a regression batch", max_attempts=3)
 def train_batch(ctx: JobContext) -> dict:
-    from regressions.models import TrainingBatch
-    from regressions.services.training import batch_certificate_write, train_children_specs
-
     batch = TrainingBatch.objects.get(pk=ctx.params["batch_id"])
     children = ctx.spawn_children(train_children_specs(batch=batch))
     statuses = list(ctx.job.children.values_list("status", flat=True))
@@ -36,14 +36,7 @@ def train_batch(ctx: JobContext) -> dict:
 
 @job_handler("regressions.train", label="Train a regression", max_attempts=3)
 def train(ctx: JobContext) -> dict:
-    from django.conf import settings
-
-    from cluster.services.remote_jobs import ServerLostError
-    from regressions.models import Regression
-    from regressions.services import training
-
     regression = Regression.objects.select_related("config__batch").get(pk=ctx.params["regression_id"])
-    from cluster.services import artifacts
     # Scale-out hook: with CENTRAL_URL set, inputs come from the central epoch store.
     remote_store = artifacts.remote_store_enabled()
     if remote_store:
@@ -74,17 +67,4 @@ def train(ctx: JobContext) -> dict:
 @job_handler("regressions.unit_test_check", label="Train the UNIT_TEST regression on a server", max_attempts=2)
 def unit_test_check(ctx: JobContext) -> dict:
     """The server check registered below: see `regressions.services.remote`."""
-    from regressions.services.remote import unit_test_check as run_check
-
     return run_check(ctx)
-
-
-def _register_server_check() -> None:
-    # Here rather than in the service module: this module loads in every process (AppConfig.ready).
-    from cluster.services.servers import server_check_register
-    from regressions.services.remote import CHECK_KIND, CHECK_LABEL, CHECK_NAME
-
-    server_check_register(CHECK_NAME, kind=CHECK_KIND, label=CHECK_LABEL)
-
-
-_register_server_check()

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -24,6 +25,15 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.db import connection
+
+from accounts.roles import role_assign
+from cluster.choices import JobStatus
+from cluster.jobs.cli import run_inline
+from cluster.selectors import workers_alive
+from epochs.services.epochs import epoch_create
+from epochs.services.paths import epoch_dir
+from testing.candles import SMALL_RANGE, import_months
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -94,7 +104,7 @@ def browser():
     """
     if not CHROMIUM.exists():
         pytest.skip("Debian's chromium is not installed: run the test command as root, or apt-get install chromium")
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import sync_playwright  # why: Playwright is only installed where browser tests run
 
     previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
@@ -147,8 +157,6 @@ def log_in(page, username: str, password: str) -> None:
 
 def create_browser_user(django_user_model, role: str = "operator"):
     """The browser's account, with one role (operator: it runs the pipeline)."""
-    from accounts.roles import role_assign
-
     return role_assign(django_user_model.objects.create_user(username=BROWSER_USER[0], password=BROWSER_USER[1]), role)
 
 
@@ -163,8 +171,6 @@ def logged_in_page(page, django_user_model):
 
 def start_worker(log: Path) -> subprocess.Popen:
     """``manage.py qcluster`` against the test database, in its own process group."""
-    from django.db import connection
-
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "epoca_builder.test_settings",
@@ -196,8 +202,6 @@ def worker(transactional_db, tmp_path):
     It depends on ``transactional_db`` so it stops before the database is flushed. Yields the
     ``subprocess.Popen``; its log is ``<tmp_path>/worker.log``.
     """
-    from cluster.selectors import workers_alive
-
     log = tmp_path / "worker.log"
     process = start_worker(log)
     try:
@@ -215,8 +219,6 @@ def worker(transactional_db, tmp_path):
 def browser_candle_set(transactional_db):
     """The real months 2021-01..2021-03 imported from the Binance mirror (the store on disk is
     reused by later imports in the run; the row is per test). Yields the ``CandlestickSet``."""
-    from testing.candles import SMALL_RANGE, import_months
-
     if not settings.BINANCE_MIRROR_DIR.exists():
         pytest.skip(f"real candles not found at {settings.BINANCE_MIRROR_DIR} (set BINANCE_MIRROR_DIR)")
     return import_months(*SMALL_RANGE)[0]
@@ -225,13 +227,6 @@ def browser_candle_set(transactional_db):
 @pytest.fixture
 def browser_epoch(browser_candle_set):
     """A ready 1-month epoch ``_BROWSER`` (15-minute candles) built on ``browser_candle_set``."""
-    import shutil
-
-    from cluster.choices import JobStatus
-    from cluster.jobs.cli import run_inline
-    from epochs.services.epochs import epoch_create
-    from epochs.services.paths import epoch_dir
-
     # A previous test's folder outlives its flushed row.
     shutil.rmtree(epoch_dir(BROWSER_EPOCH_ID), ignore_errors=True)
     epoch, job = epoch_create(candlestick_set=browser_candle_set, id=BROWSER_EPOCH_ID, epoch_width=1, inline=True)

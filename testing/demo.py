@@ -7,6 +7,7 @@ own database state (``load_demo_rows``), transactional (browser) or not.
 from __future__ import annotations
 
 import io
+import json
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -31,8 +32,6 @@ class _RollBack(Exception):
 
 @pytest.fixture(scope="session")
 def demo_run(django_db_setup, django_db_blocker, tmp_path_factory) -> DemoRun:
-    import json
-
     if not settings.BINANCE_MIRROR_DIR.exists():
         pytest.skip(f"real candles not found at {settings.BINANCE_MIRROR_DIR} (set BINANCE_MIRROR_DIR)")
     rows = tmp_path_factory.mktemp("demo") / "rows.json"

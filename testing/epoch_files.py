@@ -14,8 +14,9 @@ import h5py
 import numpy as np
 import pyarrow.parquet as pq
 
-from epoca_builder.files import read_json, write_json
+from core.files import read_json, write_json
 from epochs.services.paths import epoch_dir
+from prediction_models.engine.assets import feature_from_prediction
 
 MODEL_ID_HEX = "0123456789abcdef0123456789abcdef"
 POSITIONS = 4
@@ -63,9 +64,7 @@ def position_inputs(epoch, times: list[int]) -> np.ndarray:
 def build_model_certificate(epoch) -> dict:
     """A certificate as the build writes it, its positions' features computed with ``model.keras``
     in this process (the export verifies them with the ``.h5`` in a child process)."""
-    import tensorflow as tf
-
-    from prediction_models.engine.assets import feature_from_prediction
+    import tensorflow as tf  # why: TensorFlow is heavy; only the processes that train or predict load it
 
     folder = epoch_dir(epoch.id)
     ids = trained_ids(epoch)

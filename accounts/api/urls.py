@@ -1,4 +1,4 @@
 from accounts.api.views import TokenViewSet
-from epoca_builder.api import router
+from core.api import router
 
 router.register("auth/tokens", TokenViewSet, basename="token")

@@ -1,5 +1,6 @@
 """Destructive actions leave an audit entry: who, when, what, the parameters (no secrets)."""
 import pytest
+from django.contrib.auth.models import Group
 
 from accounts.models import AuditEntry
 from cluster.models import Server
@@ -65,8 +66,6 @@ def test_admin_actions_and_deletions_are_recorded(chief, client):
 
 
 def test_the_audit_log_is_read_only_in_the_admin(chief, client, make_user):
-    from django.contrib.auth.models import Group
-
     entry = AuditEntry.objects.create(username="x", interface="api", action="epoch.destroy", target="pk=_E")
     client.force_login(chief)
     assert client.get("/admin/accounts/auditentry/").status_code == 200

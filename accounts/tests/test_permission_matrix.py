@@ -14,11 +14,16 @@ import re
 
 import pytest
 from django.conf import settings
+from django.contrib import admin
 from django.urls import URLPattern, URLResolver, get_resolver
+from drf_spectacular.generators import SchemaGenerator
 from rest_framework.test import APIClient
 
-from accounts.roles import ADMINISTRATOR, OPERATOR, ROLES, VIEWER, WORKER
+from accounts.admin_guard import action_key
+from accounts.roles import ADMINISTRATOR, ADMIN_ACTION_PERMISSIONS, OPERATOR, ROLES, VIEWER, WORKER
+from accounts.roles import SUPERUSER_ADMIN_ACTIONS
 from accounts.tokens import token_create
+from cluster.models import Server
 
 pytestmark = pytest.mark.django_db
 
@@ -176,8 +181,6 @@ ADMIN = {
 
 
 def _schema_operations() -> set[str]:
-    from drf_spectacular.generators import SchemaGenerator
-
     schema = SchemaGenerator().get_schema(request=None, public=True)
     return {f"{method.upper()} {path}" for path, item in schema["paths"].items() for method in item}
 
@@ -289,8 +292,6 @@ def test_admin_answers_each_role_as_the_table_says(accounts, client):
 
 
 def test_admin_offers_each_role_only_its_actions(accounts, client):
-    from cluster.models import Server
-
     Server.objects.create(name="a", host="127.0.0.1", port=9, user="nobody")
     offered = {}
     for role in (VIEWER, OPERATOR, ADMINISTRATOR):
@@ -309,11 +310,6 @@ def test_admin_offers_each_role_only_its_actions(accounts, client):
 
 
 def test_every_admin_action_is_placed():
-    from django.contrib import admin
-
-    from accounts.admin_guard import action_key
-    from accounts.roles import ADMIN_ACTION_PERMISSIONS, SUPERUSER_ADMIN_ACTIONS
-
     placed = ADMIN_ACTION_PERMISSIONS.keys() | SUPERUSER_ADMIN_ACTIONS
     unplaced = [action_key(model_admin, name)
                 for model_admin in admin.site._registry.values()

@@ -5,6 +5,7 @@ from django.core.management import CommandError, call_command
 from knox.models import AuthToken
 
 from accounts.roles import ADMINISTRATOR, OPERATOR, ROLES, VIEWER, WORKER, ensure_roles, role_of, role_permissions
+from cluster.models import Server
 
 pytestmark = pytest.mark.django_db
 
@@ -72,8 +73,6 @@ def test_an_operator_cannot_give_itself_a_role(make_user, client):
 
 
 def test_provisioning_without_a_token_makes_a_worker_token_and_revokes_it_when_provisioning_fails(django_user_model):
-    from cluster.models import Server
-
     Server.objects.create(name="far", host="127.0.0.1", port=9, user="eb")  # nothing listens on port 9
     with pytest.raises(CommandError):
         call_command("provision_worker", "far", "--central-url", "http://central:8000", "--database-url", "sqlite:///x")

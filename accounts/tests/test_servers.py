@@ -6,6 +6,7 @@ from django.utils import timezone
 
 from accounts.models import AuditEntry
 from cluster.models import Server, ServerAction
+from testing.servers import make_server
 
 pytestmark = pytest.mark.django_db
 
@@ -18,8 +19,6 @@ def ssh_dir(settings, tmp_path):
 
 def test_power_reaches_a_real_server_only_for_an_administrator_and_runs_the_harmless_command(
         ssh_servers, ssh_dir, make_user, client_of):
-    from testing.servers import make_server
-
     # Safety first: the suite's SSH servers run on this very machine.
     assert all(command[0] == "echo" for command in settings.SERVER_POWER_COMMANDS.values())
     server = make_server(ssh_servers.specs[0])

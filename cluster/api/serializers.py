@@ -1,8 +1,8 @@
 from rest_framework import serializers
 
 from cluster.models import Job, Server, ServerAction
-from cluster.services.servers import PULL_TARGETS, PUSH_TARGETS
-from epoca_builder.fields import MAX_PATH_CHARS, BoundedDictField, object_id
+from cluster.services.servers import pull_targets, push_targets
+from core.fields import MAX_PATH_CHARS, BoundedDictField, object_id
 
 
 class JobSerializer(serializers.ModelSerializer):
@@ -133,14 +133,22 @@ class ServerCheckSerializer(serializers.Serializer):
     options = BoundedDictField(required=False, default=dict)
 
 
+def _targets_field(targets: tuple[str, ...]) -> serializers.ListField:
+    return serializers.ListField(child=serializers.ChoiceField(choices=[*targets, "everything"]), min_length=1,
+                                 max_length=len(targets) + 1)
+
+
 class PushSerializer(serializers.Serializer):
-    what = serializers.ListField(child=serializers.ChoiceField(choices=[*PUSH_TARGETS, "everything"]), min_length=1,
-                                 max_length=len(PUSH_TARGETS) + 1)
+    # ``what`` is built per use: the targets are registered by the apps (AppConfig.ready).
     epoch = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
+
+    def get_fields(self):
+        return {"what": _targets_field(push_targets()), **super().get_fields()}
 
 
 class PullSerializer(serializers.Serializer):
-    what = serializers.ListField(child=serializers.ChoiceField(choices=[*PULL_TARGETS, "everything"]), min_length=1,
-                                 max_length=len(PULL_TARGETS) + 1)
     epoch = serializers.CharField(max_length=100)
     delete_remote = serializers.BooleanField(default=False, help_text="Remove the server's copies once every file is verified here.")
+
+    def get_fields(self):
+        return {"what": _targets_field(pull_targets()), **super().get_fields()}

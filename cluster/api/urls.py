@@ -1,7 +1,5 @@
-from cluster.api.artifacts import EpochStoreViewSet
 from cluster.api.views import JobViewSet, ServerViewSet
-from epoca_builder.api import router
+from core.api import router
 
 router.register("jobs", JobViewSet, basename="job")
 router.register("servers", ServerViewSet, basename="server")
-router.register("epoch-store", EpochStoreViewSet, basename="epoch-store")

@@ -2,10 +2,13 @@
 from __future__ import annotations
 
 import sys
+import time
 
 from tqdm import tqdm
 
+from cluster.choices import ACTIVE_STATUSES, JobStatus
 from cluster.jobs.runner import execute
+from cluster.models import Job
 
 
 class TqdmObserver:
@@ -47,10 +50,6 @@ def run_tree_inline(job, *, verbose: bool = False, poll_seconds: float = 1.0):
     claims the oldest queued job of the tree one by one (a worker that claimed one first keeps
     it) and waits while the rest runs elsewhere, until the parent has ended.
     """
-    import time
-
-    from cluster.choices import ACTIVE_STATUSES
-
     job = run_inline(job, verbose=verbose)
     while job.status in ACTIVE_STATUSES:
         queued = _oldest_queued_in_tree(job)
@@ -63,9 +62,6 @@ def run_tree_inline(job, *, verbose: bool = False, poll_seconds: float = 1.0):
 
 
 def _oldest_queued_in_tree(root):
-    from cluster.choices import JobStatus
-    from cluster.models import Job
-
     ids, frontier = [root.pk], [root.pk]
     while frontier:
         frontier = list(Job.objects.filter(parent_id__in=frontier).values_list("pk", flat=True))

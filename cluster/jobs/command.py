@@ -2,13 +2,17 @@
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
 
 from cluster.choices import JobStatus
 from cluster.jobs.cli import run_tree_inline
-from epoca_builder.errors import ApplicationError
+from cluster.services.jobs import job_requeue
+from core.errors import ApplicationError
 
 
 class JobCommand(BaseCommand):
@@ -35,8 +39,6 @@ class JobCommand(BaseCommand):
             return
         if job.status == JobStatus.RUNNING and _stale(job):
             # Its process died (a killed command, a lost worker): this run takes it over.
-            from cluster.services.jobs import job_requeue
-
             job_requeue(job=job, reason=f"taken over by a command-line run: worker {job.worker or '?'} lost")
             job.refresh_from_db()
             self.stdout.write(f"Job #{job.pk}: its worker {job.worker or '?'} stopped beating; taking it over.")
@@ -57,11 +59,6 @@ class JobCommand(BaseCommand):
 
 def _stale(job) -> bool:
     """A running job whose heartbeat is older than JOB_STALE_SECONDS (a parent waiting on children has none)."""
-    from datetime import timedelta
-
-    from django.conf import settings
-    from django.utils import timezone
-
     if job.waiting:
         return False
     cutoff = timezone.now() - timedelta(seconds=settings.JOB_STALE_SECONDS)

@@ -108,7 +108,7 @@ class JobContext:
         Each spec holds ``kind``, ``params`` and a ``dedup_key`` unique among the siblings;
         children that already exist are kept, so a re-run of the parent adds nothing twice.
         """
-        from cluster.services.jobs import job_children_ensure
+        from cluster.services.jobs import job_children_ensure  # why: child processes import this package without Django
 
         return job_children_ensure(parent=self.job, specs=list(specs))
 
@@ -121,7 +121,7 @@ class JobContext:
             self.flush()
 
     def flush(self) -> None:
-        from cluster.models import Job
+        from cluster.models import Job  # why: child processes import this package without Django
 
         with self._lock:
             fields = {
@@ -177,7 +177,7 @@ class JobContext:
 
 def _roll_up_parent(parent_id: int) -> None:
     """A parent's progress is the sum of its children's."""
-    from cluster.models import Job
+    from cluster.models import Job  # why: child processes import this package without Django
 
     totals = Job.objects.filter(parent_id=parent_id).aggregate(done=Sum("progress_done"), total=Sum("progress_total"))
     Job.objects.filter(pk=parent_id).update(progress_done=totals["done"] or 0, progress_total=totals["total"] or 0)

@@ -15,10 +15,16 @@ import socket
 from datetime import timedelta
 
 from django.conf import settings
+from django.db import close_old_connections
 from django.db.models import Q
 from django.utils import timezone
+from django_q.brokers import get_broker
+from django_q.models import OrmQ
+from django_q.signing import BadSignature, SignedPackage
+from django_q.status import Stat
 
 from cluster.choices import JobStatus
+from cluster.models import Job
 
 logger = logging.getLogger("epoch_builder.jobs")
 
@@ -32,8 +38,6 @@ def holder_identity() -> str:
 
 def _job_message(payload) -> tuple[int, str] | None:
     """(job id, claim token) of one broker message of ours, or None."""
-    from django_q.signing import BadSignature, SignedPackage
-
     try:
         task = SignedPackage.loads(payload)
     except (BadSignature, TypeError, ValueError):
@@ -46,10 +50,6 @@ def _job_message(payload) -> tuple[int, str] | None:
 
 def record_taken(messages) -> None:
     """Note which cluster took each job message (``(ack id, payload)`` pairs from a broker)."""
-    from django.db import close_old_connections
-
-    from cluster.models import Job
-
     try:
         close_old_connections()
         holder = holder_identity()
@@ -63,8 +63,6 @@ def record_taken(messages) -> None:
 
 def waiting_messages() -> dict[tuple[int, str], object]:
     """Messages in the broker's queue that no cluster has taken yet: (job id, token) -> ack id."""
-    from django_q.brokers import get_broker
-
     broker = get_broker()
     found = {}
     if hasattr(broker, "connection") and hasattr(broker.connection, "lrange"):  # Redis: a list of payloads
@@ -73,7 +71,6 @@ def waiting_messages() -> dict[tuple[int, str], object]:
             if key:
                 found[key] = None
         return found
-    from django_q.models import OrmQ
 
     for pk, payload in OrmQ.objects.filter(key=broker.list_key, lock__lte=timezone.now()).values_list("pk", "payload"):
         key = _job_message(payload)
@@ -85,8 +82,6 @@ def waiting_messages() -> dict[tuple[int, str], object]:
 def live_holders() -> set[str] | None:
     """host:sentinel pid of every cluster that reported in the last seconds; None if unknown."""
     try:
-        from django_q.status import Stat
-
         return {f"{s.host}:{s.sentinel}" for s in Stat.get_all()}
     except Exception:  # the statistics cache is unreachable: nothing is known to be dead
         logger.exception("cannot read the worker statistics")
@@ -95,8 +90,6 @@ def live_holders() -> set[str] | None:
 
 def stranded_jobs(queryset=None) -> list:
     """Queued jobs (a waiting parent's children included) that no worker will ever be woken for."""
-    from cluster.models import Job
-
     grace = timezone.now() - timedelta(seconds=settings.JOB_STALE_SECONDS)
     # The queue first: a message taken meanwhile then shows its holder on the job.
     waiting = waiting_messages()
@@ -119,6 +112,4 @@ def stranded_jobs(queryset=None) -> list:
 
 
 def job_is_stranded(job) -> bool:
-    from cluster.models import Job
-
     return bool(stranded_jobs(Job.objects.filter(pk=job.pk)))

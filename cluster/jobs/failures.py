@@ -12,24 +12,16 @@ import errno
 import traceback as tb
 from dataclasses import dataclass
 
-from django.utils.module_loading import import_string
+from cluster.jobs.context import JobFailed
+from core.errors import ApplicationError
+from core.files import UnsafePathError
 
-# The engines' contract errors: the input or the result breaks a rule, whoever runs it.
-PERMANENT_ERRORS = (
-    "regressions.engine.certificate.CertificateError",
-    "prediction_models.services.certificates.CertificateError",
-    "epochs.engine.epoch_file.EpochFileError",
-    "epochs.engine.errors.EpochError",
-    "epochs.engine.errors.EpochParameterError",
-    "regressions.engine.grid.GridProfileError",
-    "regressions.engine.architectures.ArchitectureConfigError",
-    "prediction_models.engine.config_space.ConfigSpaceError",
-    "epoca_builder.files.UnsafePathError",
-)
+# The engines' contract errors: the input or the result breaks a rule, whoever runs it. The
+# apps register their own (``permanent_error_register``, from their AppConfig.ready()).
+_PERMANENT_ERRORS: list[type] = [ApplicationError, UnsafePathError]
 # The disk refuses every write until someone frees or remounts it.
 PERMANENT_ERRNOS = {errno.ENOSPC: "the disk is full", errno.EROFS: "the file system is read-only", errno.EDQUOT: "the disk quota is used up"}
 
-_permanent_classes: tuple[type, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -39,11 +31,13 @@ class Failure:
     traceback: str = ""
 
 
+def permanent_error_register(*classes: type) -> None:
+    """Errors that end a job at once: another attempt would fail the same way."""
+    _PERMANENT_ERRORS.extend(c for c in classes if c not in _PERMANENT_ERRORS)
+
+
 def _permanent_types() -> tuple[type, ...]:
-    global _permanent_classes
-    if _permanent_classes is None:
-        _permanent_classes = tuple(import_string(path) for path in PERMANENT_ERRORS)
-    return _permanent_classes
+    return tuple(_PERMANENT_ERRORS)
 
 
 def _chain(exc: BaseException):
@@ -56,9 +50,6 @@ def _chain(exc: BaseException):
 
 def classify_failure(exc: BaseException) -> Failure:
     """Classify the exception that ended an attempt (call it inside the ``except`` block)."""
-    from cluster.jobs.context import JobFailed
-    from epoca_builder.errors import ApplicationError
-
     trace = tb.format_exc() if exc.__traceback__ is not None else ""
     for link in _chain(exc):
         if isinstance(link, OSError) and link.errno in PERMANENT_ERRNOS:

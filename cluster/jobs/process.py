@@ -12,10 +12,10 @@ import json
 import os
 import signal
 import subprocess
-import sys
 from typing import Sequence
 
 from cluster.jobs.context import JobCancelled, JobContext, JobFailed
+from core.child_events import emit  # noqa: F401  (the children's side, kept importable from here)
 
 _PR_SET_PDEATHSIG = 1
 
@@ -25,12 +25,6 @@ def _die_with_parent() -> None:
         ctypes.CDLL("libc.so.6", use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
     except OSError:  # not Linux: the process group kill on cancel still applies
         pass
-
-
-def emit(**event) -> None:
-    """Used by the child: one event per line on stdout."""
-    sys.stdout.write(json.dumps(event) + "\n")
-    sys.stdout.flush()
 
 
 def run_child(ctx: JobContext, argv: Sequence[str], *, env: dict | None = None, cwd: str | None = None) -> dict:

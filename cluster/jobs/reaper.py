@@ -13,16 +13,15 @@ from django.db.models import Q
 from django.utils import timezone
 
 from cluster.choices import JobStatus
+from cluster.jobs.delivery import stranded_jobs
+from cluster.jobs.runner import children_finished
+from cluster.models import Job
+from cluster.services.jobs import job_requeue, job_resend
 
 logger = logging.getLogger("epoch_builder.jobs")
 
 
 def reap_stale_jobs() -> dict:
-    from cluster.jobs.delivery import stranded_jobs
-    from cluster.jobs.runner import children_finished
-    from cluster.models import Job
-    from cluster.services.jobs import job_requeue, job_resend
-
     cutoff = timezone.now() - timedelta(seconds=settings.JOB_STALE_SECONDS)
     stale = Job.objects.filter(status=JobStatus.RUNNING, waiting=False).filter(Q(heartbeat_at__lt=cutoff) | Q(heartbeat_at__isnull=True))
     requeued, failed, resent = [], [], []

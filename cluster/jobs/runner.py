@@ -13,6 +13,9 @@ from cluster.choices import TERMINAL_STATUSES, JobStatus
 from cluster.jobs.context import WAIT_FOR_CHILDREN, JobCancelled, JobContext, _roll_up_parent
 from cluster.jobs.failures import classify_failure
 from cluster.jobs.registry import get_kind
+from cluster.models import Job
+# The module, not its names: cluster.services.jobs imports this package back.
+from cluster.services import jobs as job_services
 
 logger = logging.getLogger("epoch_builder.jobs")
 
@@ -22,8 +25,6 @@ def execute(job_id: int, token: str, observer=None) -> dict:
 
     ``observer`` (command-line runs) sees every progress and log call as it happens.
     """
-    from cluster.models import Job
-
     now = timezone.now()
     claimed = Job.claim(
         job_id, token,
@@ -67,8 +68,6 @@ def execute(job_id: int, token: str, observer=None) -> dict:
 
 def _fail(ctx: JobContext, exc: Exception) -> None:
     """A permanent failure ends the job now; a retryable one queues it again while attempts remain."""
-    from cluster.services.jobs import job_requeue
-
     failure = classify_failure(exc)
     ctx.log(failure.traceback or f"failed: {failure.message}")
     job = ctx.job
@@ -77,7 +76,7 @@ def _fail(ctx: JobContext, exc: Exception) -> None:
     elif job.attempts < job.max_attempts:
         ctx.flush()
         job.refresh_from_db()
-        job_requeue(job=job, reason=f"attempt {job.attempts} of {job.max_attempts} failed: {failure.message}; queued again")
+        job_services.job_requeue(job=job, reason=f"attempt {job.attempts} of {job.max_attempts} failed: {failure.message}; queued again")
     else:
         _terminate(ctx, JobStatus.FAILED, error=f"Gave up after {job.attempts} attempts: {failure.message}",
                    trace=failure.traceback)
@@ -85,8 +84,6 @@ def _fail(ctx: JobContext, exc: Exception) -> None:
 
 def _wait(ctx: JobContext) -> None:
     """The parent has fanned out: it stays running without a heartbeat until its children end."""
-    from cluster.models import Job
-
     ctx.flush()
     Job.objects.filter(pk=ctx.job.pk, claim_token=ctx.token, status=JobStatus.RUNNING).update(waiting=True)
     # The children may all have finished already (a re-run after a crash).
@@ -141,12 +138,9 @@ def _with_failed_children(job, error: str, limit: int = 20) -> str:
 
 def children_finished(parent_id: int) -> None:
     """When every child of a waiting parent has ended, queue the parent again to finish up."""
-    from cluster.models import Job
-    from cluster.services.jobs import job_requeue
-
     parent = Job.objects.filter(pk=parent_id, status=JobStatus.RUNNING, waiting=True).first()
     if parent is None:
         return
     if parent.children.exclude(status__in=TERMINAL_STATUSES).exists():
         return
-    job_requeue(job=parent, reason="all children have ended", count_attempt=False)
+    job_services.job_requeue(job=parent, reason="all children have ended", count_attempt=False)

@@ -18,13 +18,17 @@ import threading
 import psutil
 from django.conf import settings
 from django.db import close_old_connections
+from django_q.cluster import Cluster
+
+from cluster.choices import JobStatus
+from cluster.jobs.reaper import reap_stale_jobs
+from cluster.models import Job
+from cluster.services.jobs import job_requeue
 
 logger = logging.getLogger("epoch_builder.jobs")
 
 
 def _reap_every(stop: threading.Event) -> None:
-    from cluster.jobs.reaper import reap_stale_jobs
-
     while not stop.wait(settings.JOB_REAPER_SECONDS):
         try:
             close_old_connections()
@@ -68,10 +72,6 @@ def stop_now(known_pids: set[int]) -> list[int]:
 
 def _hand_back(pids: set[int]) -> list[int]:
     """Queue again the jobs this cluster's workers were running (no attempt is used: nothing failed)."""
-    from cluster.choices import JobStatus
-    from cluster.models import Job
-    from cluster.services.jobs import job_requeue
-
     host = socket.gethostname()
     workers = [f"{host}:{pid}" for pid in pids]
     requeued = []
@@ -86,8 +86,6 @@ def _hand_back(pids: set[int]) -> list[int]:
 
 
 def run_cluster() -> None:
-    from django_q.cluster import Cluster
-
     stop = threading.Event()
     cluster = Cluster()
     cluster.start()

@@ -8,7 +8,7 @@ from django.db import models
 from django.db.models import Q
 
 from cluster.choices import ACTIVE_STATUSES, TERMINAL_STATUSES, JobStatus
-from epoca_builder.transitions import transition
+from core.transitions import transition
 
 __all__ = ["Job"]
 
@@ -89,7 +89,7 @@ class Job(models.Model):
     def where(self) -> str:
         return self.server.name if self.server_id else "local"
 
-    # --- status transitions (each a conditional update: see epoca_builder.transitions) -----
+    # --- status transitions (each a conditional update: see core.transitions) -----
     # A running job is written only by the attempt holding its claim token, so an attempt that
     # lost the job (reaped, queued again) cannot end it.
     @classmethod

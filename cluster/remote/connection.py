@@ -23,7 +23,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from fabric import Config, Connection
 
-from epoca_builder.files import atomic_open
+from core.files import atomic_open
 
 from .errors import HostKeyChangedError, HostKeyUnknownError, PrivateKeyError
 

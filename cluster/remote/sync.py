@@ -23,7 +23,7 @@ from typing import Callable, Iterable, NamedTuple
 import paramiko
 from fabric import Connection
 
-from epoca_builder.files import UnsafePathError, atomic_path, safe_join, sha256_file
+from core.files import UnsafePathError, atomic_path, safe_join, sha256_file
 
 from .commands import normalize_root, quote, remote_path, run_checked
 from .errors import RemoteCommandError, SyncVerificationError, UnsafeRemotePathError

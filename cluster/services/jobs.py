@@ -10,11 +10,14 @@ import uuid
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
+from django_q.tasks import async_task
 
 from cluster.choices import ACTIVE_STATUSES, TERMINAL_STATUSES, JobStatus
+from cluster.jobs.delivery import job_is_stranded
 from cluster.jobs.registry import get_kind
+from cluster.jobs.runner import parent_notify
 from cluster.models import Job
-from epoca_builder.errors import ApplicationError
+from core.errors import ApplicationError
 
 if TYPE_CHECKING:
     from cluster.models import Server
@@ -23,8 +26,6 @@ if TYPE_CHECKING:
 
 
 def _send(job_id: int, token: str, kind: str) -> None:
-    from django_q.tasks import async_task
-
     async_task("cluster.jobs.runner.execute", job_id, token, task_name=f"{kind}#{job_id}", group=kind)
 
 
@@ -138,8 +139,6 @@ def job_requeue(*, job: Job, reason: str, count_attempt: bool = True, error: str
             log_tail=job.log_tail + note,
         )
         if failed and job.parent_id:
-            from cluster.jobs.runner import parent_notify
-
             parent_notify(job.parent_id)
         return failed
     with transaction.atomic():
@@ -210,8 +209,6 @@ def job_retry(*, job: Job, user: User | None = None, by_hand: bool = True) -> Jo
     log reads "attempt 4 of 4"; a permanent failure is not retried (another attempt would fail
     the same way). Handlers skip the work already done.
     """
-    from cluster.jobs.delivery import job_is_stranded
-
     job.refresh_from_db()
     if job.status == JobStatus.QUEUED:
         if not job_is_stranded(job):

@@ -27,7 +27,7 @@ from cluster.remote.commands import join, quote, remote_path, run_checked
 from cluster.remote.processes import RemoteProcess, is_alive, kill_group, start_detached
 from cluster.remote.status import GpuStatus, read_status
 from cluster.services.servers import CODE_DIR, _record, code_files, server_python, server_session, staged
-from epoca_builder.errors import ApplicationError
+from core.errors import ApplicationError
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User

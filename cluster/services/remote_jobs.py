@@ -25,6 +25,7 @@ from cluster.remote import sync
 from cluster.remote.commands import expand_remote_root, remote_path
 from cluster.remote.errors import HostKeyError, PrivateKeyError, RemoteCommandError
 from cluster.remote.processes import RemoteProcess, exit_code, is_alive, kill_group, read_log, start_detached
+from cluster.services.jobs import job_requeue
 from cluster.services.servers import (
     CODE_DIR, UNREACHABLE, push_code, refusal, server_connect, server_pick, server_python,
 )
@@ -254,8 +255,6 @@ def _forward(ctx: JobContext, line: str, position: int, info: dict) -> dict | No
 
 def _hand_back(ctx: JobContext, reason: str) -> None:
     """Queue the job again (as the reaper would) so its next attempt moves to another server."""
-    from cluster.services.jobs import job_requeue
-
     ctx.log(reason)
     ctx.flush()
     job = Job.objects.get(pk=ctx.job.pk)

@@ -15,7 +15,9 @@ from dataclasses import dataclass, field
 
 import hypothesis
 import hypothesis.errors
-from django.db import transaction
+from django.conf import settings
+from django.core import signals
+from django.db import close_old_connections, transaction
 from hypothesis import HealthCheck, given
 from schemathesis import openapi
 from schemathesis.checks import not_a_server_error
@@ -26,6 +28,11 @@ from schemathesis.specs.openapi.checks import (
     response_schema_conformance,
     status_code_conformance,
 )
+
+from cluster.models import Job
+from epochs.models import CandlestickSet, EpochExport
+from prediction_models.models import PredictionModel, PredictionModelSearch, ProfitableConfig
+from regressions.models import Regression, RegressionConfig, RegressionSelection, TrainingBatch
 
 CHECKS = {
     "server error": not_a_server_error,
@@ -77,8 +84,6 @@ def fuzz_api(app, *, token: str, throwaway_token, examples: int = 25, skip=lambd
     ``throwaway_token()`` makes a token of another user, for the operations that revoke tokens;
     ``path_parameters(operation)`` gives the ids of real objects for its positive cases.
     """
-    from django.conf import settings
-
     assert_power_commands_are_harmless(settings.SERVER_POWER_COMMANDS)  # before the first case, always
     headers = {"Authorization": f"Token {token}"}
     with connection_kept():
@@ -96,9 +101,6 @@ def connection_kept():
 
     A request's start and end close "old" connections, which ends the test's transaction.
     """
-    from django.core import signals
-    from django.db import close_old_connections
-
     signals.request_started.disconnect(close_old_connections)
     signals.request_finished.disconnect(close_old_connections)
     try:
@@ -157,11 +159,6 @@ def _fuzz_operation(operation, mode, make_headers, examples, report, path_parame
 
 def demo_path_parameters(epoch_id: str, server_id: int | None):
     """Ids of the demo's objects for each path parameter (the first row of each kind)."""
-    from cluster.models import Job
-    from epochs.models import CandlestickSet, EpochExport
-    from prediction_models.models import PredictionModel, PredictionModelSearch, ProfitableConfig
-    from regressions.models import Regression, RegressionConfig, RegressionSelection, TrainingBatch
-
     def first(model, field="pk"):
         row = model.objects.order_by("pk").values_list(field, flat=True).first()
         return row

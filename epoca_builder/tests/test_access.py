@@ -2,8 +2,11 @@
 import re
 
 import pytest
+from django.core.management import call_command
 from django.test import override_settings
 from django.urls import URLPattern, URLResolver, get_resolver
+from drf_spectacular.generators import SchemaGenerator
+from knox.models import AuthToken
 from rest_framework.test import APIClient
 
 pytestmark = pytest.mark.django_db
@@ -11,8 +14,6 @@ pytestmark = pytest.mark.django_db
 
 def _api_operations():
     """(method, path) of every operation in the OpenAPI schema, ids filled with 1."""
-    from drf_spectacular.generators import SchemaGenerator
-
     schema = SchemaGenerator().get_schema(request=None, public=True)
     for path, item in schema["paths"].items():
         for method in item:
@@ -61,7 +62,6 @@ def test_token_login_then_token_auth(user):
     response = client.post("/api/auth/login/")
     assert response.status_code == 200, response.content
     token = response.json()["token"]
-    from knox.models import AuthToken
 
     stored = AuthToken.objects.get(user=user)
     assert token not in (stored.digest, stored.token_key)  # only a hash is kept
@@ -92,8 +92,6 @@ def test_lists_are_paginated(api_client):
 
 
 def test_schema_is_valid(tmp_path):
-    from django.core.management import call_command
-
     out = tmp_path / "schema.yml"
     call_command("spectacular", "--validate", "--fail-on-warn", "--file", str(out))
     assert "/api/jobs/" in out.read_text()

@@ -7,6 +7,8 @@ power actions run the test settings' harmless command.
 import shutil
 
 import pytest
+from django.core.wsgi import get_wsgi_application
+from knox.models import AuthToken
 
 from testing.servers import make_server
 from testing.demo import load_demo_rows
@@ -20,8 +22,6 @@ EXAMPLES = 25  # positive cases per operation, and as many negative ones
 def test_schema_fuzzing_finds_no_server_error_and_no_schema_violation(demo_run, ssh_servers, settings, tmp_path,
                                                                      django_user_model, suite_report):
     assert_power_commands_are_harmless(settings.SERVER_POWER_COMMANDS)
-    from django.core.wsgi import get_wsgi_application
-    from knox.models import AuthToken
 
     # A private copy of the demo's files: retraining, deleting and uploads change them.
     epoch_id = demo_run.result["epoch"]

@@ -3,11 +3,18 @@
 Wrong types, numbers out of range, oversized strings and lists, deep nesting and malformed
 query parameters, sent as an authenticated superuser to every endpoint that takes input.
 """
+import json
+
 import pytest
 from django.apps import apps
 from django.conf import settings
+from django.core.management import CommandError, call_command
 from rest_framework.test import APIClient
 
+from cluster.models import Server
+from epochs.forms import EpochCreateForm
+from epochs.models import CandlestickSet, Epoch
+from epochs.services.paths import epoch_dir
 from testing.epoch_files import tree
 
 pytestmark = pytest.mark.django_db
@@ -110,9 +117,6 @@ def admin_client(django_user_model):
 
 @pytest.fixture
 def rows():
-    from cluster.models import Server
-    from epochs.models import CandlestickSet, Epoch
-
     candle_set = CandlestickSet.objects.create(name="cat-set")
     epoch = Epoch.objects.create(id="_CATALOGUE", candlestick_set=candle_set)
     server = Server.objects.create(name="cat-srv", host="127.0.0.1", port=1, user="root")
@@ -129,8 +133,6 @@ def _fill(value, rows):
 
 @pytest.mark.parametrize("method,path,body,field", CATALOGUE, ids=[f"{m} {p} {f or 'body'} #{i}" for i, (m, p, _, f) in enumerate(CATALOGUE)])
 def test_bad_body_is_a_clear_4xx_and_writes_nothing(method, path, body, field, admin_client, rows):
-    import json
-
     rows_before, files_before = _rows(), _files()
     try:
         payload = json.dumps(_fill(body, rows), allow_nan=True)
@@ -182,8 +184,6 @@ def _messages(value):
 
 @pytest.mark.parametrize("field,value", [("seed", 10**13), ("train_split", 5), ("id", "_" + "A" * 200), ("leverage", -1)])
 def test_the_epoch_form_bounds_every_field(field, value):
-    from epochs.forms import EpochCreateForm
-
     data = {"id": "_ABCD", "preset": "default", "epoch_width": 1, "prediction_interval": 15, "seed": 1, "sma_window_size": 25,
             "train_split": 0.75, "validation_split": 0.2, "regression_lookback": 128, "regression_predictions": 32,
             "exchange_fee": 0.065, "position_size": 10000, "leverage": 3, "idle_minutes_on_position_close": 180,
@@ -202,8 +202,6 @@ def test_the_epoch_form_bounds_every_field(field, value):
     ("build_prediction_models", ["--search", "1", "--limit", "0"], "--limit"),
 ])
 def test_the_command_line_bounds_every_number(command, args, option):
-    from django.core.management import CommandError, call_command
-
     rows_before = _rows()
     with pytest.raises(CommandError, match=f"argument {option}"):
         call_command(command, *args)
@@ -211,9 +209,6 @@ def test_the_command_line_bounds_every_number(command, args, option):
 
 
 def test_errors_name_paths_relative_to_the_epoch_never_the_servers_folders(admin_client, rows):
-    from epochs.models import Epoch
-    from epochs.services.paths import epoch_dir
-
     Epoch.objects.filter(pk=rows["epoch"]).update(status="ready")
     folder = epoch_dir(rows["epoch"])
     folder.mkdir(parents=True, exist_ok=True)

@@ -14,8 +14,8 @@ import pytest
 
 from cluster.choices import JobStatus
 from cluster.models import Job
-from epoca_builder.demo import DEMO_PER_MODEL, DEMO_SELECTION
-from epoca_builder.pipeline import DONE, epoch_pipeline
+from pipeline.demo import DEMO_PER_MODEL, DEMO_SELECTION
+from pipeline.overview import DONE, epoch_pipeline
 from testing.demo import load_demo_rows
 from epochs.models import Epoch, EpochExport
 from epochs.services.paths import epoch_dir

@@ -2,7 +2,8 @@
 import pytest
 from django.conf import settings
 
-from regressions.models import TrainingBatch
+from epochs.models import CandlestickSet, Epoch
+from regressions.models import RegressionSelection, TrainingBatch
 
 pytestmark = pytest.mark.django_db
 
@@ -23,9 +24,6 @@ def test_server_power_buttons_are_off_without_servers_and_the_admin_is_a_link(ad
 
 
 def test_selection_criteria_read_as_words_not_a_python_dict(admin_client):
-    from epochs.models import CandlestickSet, Epoch
-    from regressions.models import RegressionSelection
-
     epoch = Epoch.objects.create(id="_EDGES", candlestick_set=CandlestickSet.objects.create(name="edges"), status="ready")
     selection = RegressionSelection.objects.create(epoch=epoch, name="s", criteria={"order_by": ["-ebe_points", "test_loss"],
                                                                                    "min_accuracy": None})

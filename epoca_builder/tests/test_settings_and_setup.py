@@ -5,6 +5,11 @@ import sys
 
 import pytest
 from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+from django.db import connection
+
+from accounts.roles import role_of
 
 
 def test_check_deploy_is_clean_with_production_settings(tmp_path):
@@ -27,8 +32,6 @@ def test_check_deploy_is_clean_with_production_settings(tmp_path):
 
 
 def test_sqlite_runs_in_wal_mode_with_immediate_transactions(db):
-    from django.db import connection
-
     if connection.vendor != "sqlite":
         pytest.skip("the default database is SQLite; this run uses another engine")
     with connection.cursor() as cursor:
@@ -44,15 +47,11 @@ def test_worker_never_kills_or_duplicates_a_healthy_long_job():
 
 @pytest.mark.django_db
 def test_ensure_admin_prints_a_password_once_and_stores_only_a_hash(capsys):
-    from django.contrib.auth import get_user_model
-    from django.core.management import call_command
-
     call_command("ensure_admin")
     first = capsys.readouterr().out
     password = first.split("password: ")[1].split()[0]
     admin = get_user_model().objects.get(username="admin")
     assert admin.is_superuser and admin.check_password(password) and password not in admin.password
-    from accounts.roles import role_of
 
     assert role_of(admin) == "administrator" and admin.is_staff
     call_command("ensure_admin")

@@ -1,6 +1,6 @@
 from rest_framework import serializers
 
-from epoca_builder.fields import MAX_NOTE_CHARS, MAX_PATH_CHARS, StrictBooleanField
+from core.fields import MAX_NOTE_CHARS, MAX_PATH_CHARS, StrictBooleanField
 from epochs.choices import EpochPreset
 from epochs.engine.epoch_file_contract import MODEL_ID_MAX, MODEL_ID_MIN
 from epochs.engine.epoch_params import ID_MAX_LENGTH, ID_MIN_LENGTH, PARAMS, Param

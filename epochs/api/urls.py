@@ -1,7 +1,6 @@
-from epoca_builder.api import router
-from epochs.api.views import CandlestickSetViewSet, EpochExportViewSet, EpochFileViewSet, EpochViewSet
+from core.api import router
+from epochs.api.views import CandlestickSetViewSet
 
+# The epochs themselves, with their export actions, are registered by the pipeline app
+# (pipeline/api/urls.py).
 router.register("candlestick-sets", CandlestickSetViewSet, basename="candlestick-set")
-router.register("epochs", EpochViewSet, basename="epoch")
-router.register("epoch-exports", EpochExportViewSet, basename="epoch-export")
-router.register("epoch-files", EpochFileViewSet, basename="epoch-file")

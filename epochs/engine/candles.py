@@ -14,7 +14,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from epoca_builder.files import atomic_path
+from core.files import atomic_path
 
 COLUMNS = ("ot", "ct", "o", "h", "l", "c", "v")
 TIME_COLUMNS = ("ot", "ct")

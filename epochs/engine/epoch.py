@@ -27,7 +27,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from epoca_builder.files import atomic_path, sha256_file
+from core.files import atomic_path, sha256_file
 
 from .candles import COLUMNS, PARQUET_OPTIONS, TIME_COLUMNS, Candles, read_parquet, write_parquet
 from .epoch_params import EpochParams

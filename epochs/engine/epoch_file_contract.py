@@ -16,7 +16,7 @@ from .epoch_params import validate_epoch_id
 from .errors import EpochParameterError
 
 if TYPE_CHECKING:
-    from .epoch_file import EpochFile
+    from pipeline.engine.epoch_file import EpochFile
 
 EPOCH_JSON = "epoch.json"
 MODEL_CERTIFICATE = "prediction_model_certificate.json"

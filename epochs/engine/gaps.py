@@ -7,6 +7,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from .candles import MINUTE_MS
+from .errors import EpochError
+from .klines import utc
 
 
 @dataclass(frozen=True)
@@ -59,9 +61,6 @@ def gap_report(gaps: list[Gap]) -> GapReport:
 
 def check_longest(report: GapReport, max_gap_minutes: int) -> None:
     """Refuse candles whose longest gap exceeds ``max_gap_minutes`` (smoothing would bridge it)."""
-    from .errors import EpochError
-    from .klines import utc
-
     longest = report.longest
     if longest is not None and longest.minutes > max_gap_minutes:
         raise EpochError(

@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path, PurePath, PurePosixPath
 from typing import cast
 
-from epoca_builder.files import UnsafePathError, safe_join
+from core.files import UnsafePathError, safe_join
 
 # Folder names (relative to the epoch folder).
 CANDLESTICKS = "candlesticks"

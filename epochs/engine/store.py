@@ -32,7 +32,7 @@ from pathlib import Path
 
 import numpy as np
 
-from epoca_builder.files import read_json, sha256_file, write_json
+from core.files import read_json, sha256_file, write_json
 
 from .binance import PlannedFile, Source, daily_files, fetch_verified, plan_files
 from .candles import MINUTE_MS, Candles, read_parquet, write_parquet

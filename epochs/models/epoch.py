@@ -4,7 +4,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.deconstruct import deconstructible
 
-from epoca_builder.transitions import transition
+from core.transitions import transition
 from epochs.choices import EpochPreset, EpochStatus
 from epochs.engine.epoch_params import PARAM, PARAMS, Param
 from epochs.validators import ParamValidator, validate_epoch_id
@@ -114,7 +114,7 @@ class Epoch(models.Model):
     def is_ready(self) -> bool:
         return self.status in (EpochStatus.READY, EpochStatus.EXPORTED)
 
-    # --- status transitions (each a conditional update: see epoca_builder.transitions) -----
+    # --- status transitions (each a conditional update: see core.transitions) -----
     def mark_creating(self) -> bool:
         """(Re)build its folder: never once exported, Epoca holds that one."""
         return transition(self, EpochStatus.CREATING, error="",

@@ -11,7 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from cluster.services.jobs import job_enqueue
-from epoca_builder.errors import ApplicationError
+from core.errors import ApplicationError
 from epochs.engine import store as candle_store
 from epochs.engine.binance import source_for
 from epochs.engine.errors import CandleImportError

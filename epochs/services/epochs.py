@@ -8,15 +8,18 @@ import shutil
 import tempfile
 from datetime import datetime, timezone as dt_timezone
 from pathlib import Path
+from typing import Any, Callable
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import router, transaction
 from django.db.models.deletion import Collector, ProtectedError, RestrictedError
 
+from cluster.choices import ACTIVE_STATUSES
+from cluster.models import Job
 from cluster.services.jobs import job_enqueue
-from epoca_builder.errors import ApplicationError, ConflictError, FrozenEpochError
-from epoca_builder.files import write_json
+from core.errors import ApplicationError, ConflictError, FrozenEpochError
+from core.files import write_json
 from epochs.choices import EpochPreset, EpochStatus
 from epochs.engine import epoch as epoch_engine
 from epochs.engine import gaps as epoch_gaps
@@ -90,9 +93,8 @@ def epoch_create(
             f"An epoch {epoch.id!r} exists already ({existing.status}); delete it first (delete_epoch --epoch {epoch.id}) or choose another id.")
     elif folder is not None and folder.exists():
         errors.setdefault("id", []).append(f"The folder {folder} exists already; choose another id.")
-    profile_problem = _grid_profile_problem(epoch.regression_grid_profile)
-    if profile_problem:
-        errors.setdefault("regression_grid_profile", []).append(profile_problem)
+    for field, problem in _setting_problems(epoch).items():
+        errors.setdefault(field, []).append(problem)
     if not candlestick_set.candles:
         raise ApplicationError(f"The candlestick set {candlestick_set} holds no candles: import some first.")
     for name, message in _data_problems(epoch, candlestick_set, errors).items():
@@ -112,14 +114,22 @@ def _epoch_dir_or_none(epoch_id: str) -> Path | None:
         return None
 
 
-def _grid_profile_problem(profile: str) -> str | None:
-    from regressions.engine.grid import GridProfileError, load_profile
+# Checks of an epoch's settings that a later stage owns (the regressions app checks the grid
+# profile), registered from that app's AppConfig.ready(): field name -> problem or None.
+_SETTING_CHECKS: dict[str, Callable[[Any], str | None]] = {}
 
-    try:
-        load_profile(profile)
-    except GridProfileError as exc:
-        return str(exc)
-    return None
+
+def epoch_setting_check_register(field: str, check: Callable[[Any], str | None]) -> None:
+    _SETTING_CHECKS[field] = check
+
+
+def _setting_problems(epoch: Epoch) -> dict[str, str]:
+    problems = {}
+    for field, check in _SETTING_CHECKS.items():
+        problem = check(getattr(epoch, field))
+        if problem:
+            problems[field] = problem
+    return problems
 
 
 def _data_problems(epoch: Epoch, candlestick_set: CandlestickSet, errors: dict) -> dict[str, str]:
@@ -273,9 +283,6 @@ def epoch_delete(*, epoch: Epoch, with_dependants: bool = False) -> None:
     of its selections) is refused (409) with them listed, unless ``with_dependants`` asks to
     delete them too.
     """
-    from cluster.choices import ACTIVE_STATUSES
-    from cluster.models import Job
-
     epoch = Epoch.objects.select_for_update().get(pk=epoch.pk)
     if epoch.is_frozen:
         raise FrozenEpochError(f"Epoch {epoch.id} is exported: it cannot be deleted until an administrator withdraws its export.")

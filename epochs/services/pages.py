@@ -6,7 +6,7 @@ import os
 
 import numpy as np
 
-from epoca_builder.files import read_json
+from core.files import read_json
 from epochs.engine import epoch as epoch_engine
 from epochs.engine import store as candle_store
 from epochs.engine.ranges import EpochRanges, epoch_ranges

@@ -3,7 +3,7 @@ from pathlib import Path
 
 from django.conf import settings
 
-from epoca_builder.files import safe_join
+from core.files import safe_join
 from epochs.engine.layout import EpochLayout
 
 

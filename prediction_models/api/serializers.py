@@ -2,12 +2,13 @@ from drf_spectacular.utils import extend_schema_field
 from django.urls import reverse
 from rest_framework import serializers
 
-from epoca_builder.fields import object_id
+from core.fields import object_id
 from epochs.api.serializers import param_serializer_field
 from epochs.engine.epoch_params import PARAM
 
 from prediction_models.engine.metrics import MODEL_METRICS
 from prediction_models.models import PredictionModel, PredictionModelSearch, ProfitableConfig
+from prediction_models.selectors import forward_test_record
 
 
 class SearchSerializer(serializers.ModelSerializer):
@@ -108,6 +109,4 @@ class ForwardTestSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
     def get_record(self, obj) -> dict | None:
-        from prediction_models.selectors import forward_test_record
-
         return forward_test_record(obj)

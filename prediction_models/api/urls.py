@@ -1,4 +1,4 @@
-from epoca_builder.api import router
+from core.api import router
 from prediction_models.api.views import PredictionModelSearchViewSet, PredictionModelViewSet, ProfitableConfigViewSet
 
 router.register("prediction-model-searches", PredictionModelSearchViewSet, basename="prediction-model-search")

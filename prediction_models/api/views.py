@@ -4,6 +4,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
 from cluster.api.serializers import JobSerializer
@@ -18,6 +19,7 @@ from prediction_models.api.serializers import (
     SearchCreateSerializer,
     SearchSerializer,
 )
+from prediction_models.engine.ebe import prediction_model_evaluation
 from prediction_models.engine.metrics import SORTABLE_COLUMNS
 from prediction_models.filters import PredictionModelFilterSet, ProfitableConfigFilterSet, SearchFilterSet
 from prediction_models.services.build import models_build_enqueue
@@ -114,8 +116,6 @@ class PredictionModelViewSet(viewsets.ReadOnlyModelViewSet):
     @action(detail=True, methods=["get"])
     def ebe(self, request, pk=None):
         """The Epoch Builder Evaluation of the certificate: points, state and every scored item (EPOCA_CONTRACT.md §5.1)."""
-        from prediction_models.engine.ebe import prediction_model_evaluation
-
         return Response(prediction_model_evaluation(selectors.model_certificate(self.get_object())))
 
     @extend_schema(responses={200: CERTIFICATE_LIST})
@@ -124,7 +124,6 @@ class PredictionModelViewSet(viewsets.ReadOnlyModelViewSet):
         """Every certificate of a search or an epoch, or of the ids given (comma-separated), in one JSON array."""
         params = request.query_params
         ids = [i for i in params.get("ids", "").split(",") if i]
-        from rest_framework.exceptions import ValidationError
 
         if not (ids or params.get("epoch") or params.get("search")):
             raise ValidationError({"detail": "Give epoch, search or ids."})

@@ -23,9 +23,10 @@ from typing import Mapping, Sequence
 
 import numba as nb
 import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
 from numpy.typing import ArrayLike
 
-from epoca_builder.files import atomic_open, write_json
+from core.files import atomic_open, write_json
 from prediction_models.engine.rounding import nb_alter_by_pct, nb_pct_change, py_round
 
 ASSETS_FILE = "assets.npz"
@@ -138,8 +139,6 @@ def refused_windows(values: ArrayLike, lookback: int, highest: float, lowest: fl
     (EPOCA_CONTRACT.md §3.2, strict); in normalised space the bounds are 1 and 0. Window ``k``
     holds ``values[k : k + lookback]``.
     """
-    from numpy.lib.stride_tricks import sliding_window_view
-
     windows = sliding_window_view(np.asarray(values, dtype=np.float64), lookback)
     return (windows.max(axis=1) >= highest) | (windows.min(axis=1) <= lowest)
 

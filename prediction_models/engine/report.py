@@ -6,6 +6,7 @@ each position's PnL is its balance after the close minus the balance before it.
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 from datetime import datetime, timezone
 
@@ -80,7 +81,5 @@ def monthly_returns(backtest: dict) -> list[dict]:
 
 def positions_fingerprint(backtest: dict) -> str:
     """Equal for two backtests whose positions open and close at the same minutes on the same sides."""
-    import hashlib
-
     key = ";".join(f"{p['ot']},{p['ct']},{p['t']}" for p in backtest["positions"])
     return hashlib.sha256(key.encode()).hexdigest()

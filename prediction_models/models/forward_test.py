@@ -2,7 +2,7 @@
 from django.conf import settings
 from django.db import models
 
-from epoca_builder.transitions import transition
+from core.transitions import transition
 from prediction_models.choices import ForwardTestStatus
 
 __all__ = ["ForwardTest"]
@@ -32,7 +32,7 @@ class ForwardTest(models.Model):
     def __str__(self) -> str:
         return f"forward test #{self.pk} of {self.prediction_model_id}"
 
-    # --- status transitions (each a conditional update: see epoca_builder.transitions) -----
+    # --- status transitions (each a conditional update: see core.transitions) -----
     def mark_done(self, **summary) -> bool:
         """Record the result; a test that is done already keeps its first record."""
         return transition(self, ForwardTestStatus.DONE, error="", sources=(ForwardTestStatus.QUEUED, ForwardTestStatus.FAILED),

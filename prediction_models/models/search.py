@@ -2,7 +2,7 @@
 from django.conf import settings
 from django.db import models
 
-from epoca_builder.transitions import transition
+from core.transitions import transition
 from prediction_models.choices import SearchStatus
 
 __all__ = ["PredictionModelSearch", "ConfigChunk", "ProfitableConfig"]
@@ -37,7 +37,7 @@ class PredictionModelSearch(models.Model):
     def __str__(self) -> str:
         return f"{self.epoch_id} search #{self.pk}"
 
-    # --- status transitions (each a conditional update: see epoca_builder.transitions) -----
+    # --- status transitions (each a conditional update: see core.transitions) -----
     def mark_initialising(self) -> bool:
         """Its assets are (re)built: not once the config space has been searched with them."""
         return transition(self, SearchStatus.INITIALISING, error="",

@@ -18,8 +18,8 @@ import numpy as np
 from django.db import transaction
 
 from cluster.services.jobs import job_enqueue
-from epoca_builder.errors import ApplicationError
-from epoca_builder.files import read_json, write_json
+from core.errors import ApplicationError
+from core.files import read_json, write_json
 from epochs.engine.epoch import read_epoch_candles
 from epochs.services.pages import epoch_disk_usage_record
 from epochs.services.paths import epoch_layout

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 import dataclasses
 import sys
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Callable
 
@@ -22,8 +23,8 @@ from django.conf import settings
 from django.db import transaction
 
 from cluster.services.jobs import job_enqueue
-from epoca_builder.errors import ApplicationError
-from epoca_builder.files import read_json, write_json
+from core.errors import ApplicationError
+from core.files import read_json, write_json
 from epochs.engine import store as candle_store
 from epochs.engine.klines import utc
 from epochs.services.pages import epoch_disk_usage_record
@@ -213,8 +214,6 @@ def forward_test_run(*, forward_test: ForwardTest, forecast: Callable[[list[str]
 def range_of_dates(first: str, last: str) -> tuple[int, int]:
     """``(start, end)`` in ms for ``YYYY-MM`` or ``YYYY-MM-DD`` strings: from the first minute of
     ``first`` to the last minute of ``last``, both in UTC."""
-    from datetime import date, datetime, timedelta, timezone
-
     def parse(text: str, name: str) -> tuple[date, date]:
         text = str(text).strip()
         try:

@@ -4,6 +4,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import functools
+import sys
 import time
 from pathlib import Path
 from typing import Callable
@@ -12,13 +13,16 @@ import numpy as np
 from django.conf import settings
 from django.db import transaction
 from django.db.models import F
+from django.utils import timezone
 
 from cluster.services.jobs import job_enqueue
-from epoca_builder.errors import ApplicationError
-from epoca_builder.files import sha256_file
+from cluster.services.remote_jobs import PYTHON, run_remote
+from core.errors import ApplicationError
+from core.files import read_json, sha256_file, write_json
+from epochs.services.paths import epoch_dir
 from epochs.engine.layout import EpochLayout
 from epochs.services.pages import epoch_disk_usage_record
-from epochs.services.paths import epoch_dir, epoch_layout
+from epochs.services.paths import epoch_layout
 from prediction_models.choices import SearchStatus
 from prediction_models.engine.assets import ASSETS_FILE, export_json, load_assets, save_assets
 from prediction_models.engine.trading import BacktestSettings
@@ -85,8 +89,6 @@ def search_initialize_enqueue(*, search: PredictionModelSearch, user: User | Non
 
 def features_argv(*, search: PredictionModelSearch) -> list[str]:
     """The child process that predicts every regression's features (Keras stays out of the worker)."""
-    import sys
-
     ranges = search_ranges(search.epoch)
     holdout = ["--holdout-row", str(ranges.holdout_row)] if ranges.has_holdout else []
     return [sys.executable, str(Path(settings.BASE_DIR) / "manage.py"), "predict_features",
@@ -223,9 +225,6 @@ def chunk_run(
 
 def chunk_run_on_server(ctx: JobContext, *, chunk: ConfigChunk) -> dict:
     """Evaluate a chunk on the job's cluster server, pull its result back (verified) and record it."""
-    from cluster.services.remote_jobs import PYTHON, run_remote
-    from epoca_builder.files import read_json, write_json
-
     if chunk.done:
         return {"chunk": chunk.index, "skipped": "done already"}
     search = chunk.search
@@ -290,8 +289,6 @@ def chunk_record(*, chunk: ConfigChunk, found: list[tuple[int, dict]], space: Se
 
 
 def _now() -> datetime:
-    from django.utils import timezone
-
     return timezone.now()
 
 

@@ -8,12 +8,16 @@ from datetime import datetime, timezone
 import numpy as np
 from cluster.choices import JobStatus
 from cluster.jobs.cli import run_inline, run_tree_inline
-from epoca_builder.files import sha256_file, write_json
+from core.files import sha256_file, write_json
 from epochs.engine import store as candle_store
 from epochs.engine.candles import Candles, write_parquet
 from epochs.models import CandlestickSet
 from epochs.services.epochs import epoch_create
 from epochs.services.paths import candle_store_dir, epoch_dir
+from prediction_models.models import PredictionModel
+from prediction_models.services.build import models_build_enqueue
+from prediction_models.services.forward_tests import range_of_dates
+from prediction_models.services.search import search_find_enqueue, search_initialize
 from testing.candles import import_months
 from regressions.models import TrainingBatch
 from regressions.services.grid import configs_plan, configs_record
@@ -87,10 +91,6 @@ def train(epoch, cache) -> None:
 
 def build_models(epoch, cache, limit: int = 3):
     """Selection (the ranking), search, build: ``(selection, search, models by rank)``."""
-    from prediction_models.models import PredictionModel
-    from prediction_models.services.build import models_build_enqueue
-    from prediction_models.services.search import search_find_enqueue, search_initialize
-
     train(epoch, cache)
     selection = selection_create(epoch=epoch, name="top", size=2)
     search, job = search_initialize(selection=selection, chunk_size=50, inline=True)
@@ -104,7 +104,5 @@ def build_models(epoch, cache, limit: int = 3):
 
 
 def months_ms(first: str, last: str) -> tuple[int, int]:
-    from prediction_models.services.forward_tests import range_of_dates
-
     return range_of_dates(first, last)
 

@@ -7,7 +7,7 @@ from django.core.management import call_command
 
 from cluster.choices import JobStatus
 from cluster.jobs.cli import run_tree_inline
-from epoca_builder.files import read_json
+from core.files import read_json
 from epochs.services.paths import epoch_dir
 from prediction_models import selectors
 from prediction_models.engine.trading import BacktestSettings, TradeConstants
@@ -16,6 +16,8 @@ from prediction_models.services import paths
 from prediction_models.services.build import models_build_enqueue
 from prediction_models.services.certificates import CertificateError, validate_certificate
 from prediction_models.services.search import search_find_enqueue
+from regressions.models import Regression
+from regressions.services.selection import selection_create
 
 pytestmark = pytest.mark.django_db
 
@@ -130,9 +132,6 @@ def test_api_pages_admin_and_commands(ready_search, api_client, client, user, ad
 
 
 def test_api_refuses_a_selection_smaller_than_a_model(pm_epoch, api_client):
-    from regressions.models import Regression
-    from regressions.services.selection import selection_create
-
     one = Regression.objects.filter(epoch=pm_epoch, status="trained").first()
     selection = selection_create(epoch=pm_epoch, name="one", mode="manual", regression_ids=[one.config_id])
     response = api_client.post("/api/prediction-model-searches/", {"selection": selection.pk, "regressions_per_model": [4]},

@@ -10,8 +10,8 @@ from django.core.management import call_command
 
 from cluster.choices import JobStatus
 from cluster.jobs.cli import run_inline
-from epoca_builder.errors import ApplicationError
-from epoca_builder.files import read_json
+from core.errors import ApplicationError
+from core.files import read_json
 from epochs.engine import store as candle_store
 from epochs.services.paths import candle_store_dir, epoch_dir
 from prediction_models import selectors

@@ -5,12 +5,12 @@ import numpy as np
 import pyarrow.parquet as pq
 import pytest
 
-from epoca_builder.files import read_json
+from core.files import read_json
 from epochs.services.paths import epoch_dir
 from prediction_models.choices import SearchStatus
 from prediction_models.engine.assets import load_assets
 from prediction_models.services import paths
-from prediction_models.tests.conftest import make_search
+from testing.searches import make_search
 
 pytestmark = pytest.mark.django_db(transaction=False)
 
@@ -27,7 +27,7 @@ def original_feature(x_last: float, forecast: float) -> float:
 
 
 def test_initialize_freezes_the_space_and_computes_the_test_range_features(pm_epoch):
-    import tensorflow as tf
+    import tensorflow as tf  # why: TensorFlow is heavy; only the processes that train or predict load it
 
     search = make_search(pm_epoch)  # no cache: the child process predicts here
     epoch = search.epoch

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from django.conf import settings
 
-from epoca_builder.files import read_json
+from core.files import read_json
 from epochs.engine.epoch import read_epoch_candles
 from epochs.services.paths import epoch_dir
 from prediction_models import selectors

@@ -7,6 +7,7 @@ from cluster.jobs.cli import run_tree_inline
 from prediction_models.choices import SearchStatus
 from prediction_models.engine import backtest_reference
 from prediction_models.engine.assets import load_assets
+from prediction_models.engine.backtest import SearchCancelled
 from prediction_models.engine.config_space import ConfigSpace
 from prediction_models.engine.trading import BacktestSettings
 from prediction_models.models import ConfigChunk, PredictionModelSearch, ProfitableConfig
@@ -97,8 +98,6 @@ def test_a_chunk_that_dies_before_recording_is_searched_again_and_recorded_once(
 
 @pytest.mark.django_db
 def test_a_cancelled_chunk_records_nothing(ready_search):
-    from prediction_models.engine.backtest import SearchCancelled
-
     search_service.chunks_ensure(search=ready_search)
     chunk = ConfigChunk.objects.get(search=ready_search, index=0)
     with pytest.raises(SearchCancelled):

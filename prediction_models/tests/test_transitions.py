@@ -1,7 +1,7 @@
 """Search and forward-test status transitions: conditional updates that say whether they applied."""
 import pytest
 
-from epoca_builder.errors import ApplicationError
+from core.errors import ApplicationError
 from epochs.choices import EpochStatus
 from epochs.models import CandlestickSet, Epoch
 from prediction_models.choices import ForwardTestStatus, SearchStatus

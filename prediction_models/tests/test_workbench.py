@@ -7,9 +7,10 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from epochs.models import CandlestickSet, Epoch
+from prediction_models.charts_workbench import report_figures
 from prediction_models.engine import report
 from prediction_models.engine.ebe import prediction_model_evaluation
-from testing.prediction_model_fakes import fake_model, fake_search, position
+from testing.prediction_model_fakes import DISCOVERY, backtest, fake_model, fake_search, position
 
 pytestmark = pytest.mark.django_db
 
@@ -88,8 +89,6 @@ def test_the_api_says_no_losses_instead_of_infinity_and_serves_ebe(api_client, m
 
 
 def test_ebe_of_the_hand_made_model():
-    from testing.prediction_model_fakes import backtest, DISCOVERY
-
     ebe = prediction_model_evaluation({"backtest": backtest(MIXED), "discovery": DISCOVERY})
     items = {i["name"]: i["points"] for c in ebe["categories"] for i in c["items"] if c["name"] == "Backtest"}
     assert items["Profit"] == 11.25  # 25 USDT of a 100 USDT position size, of 45
@@ -97,8 +96,6 @@ def test_ebe_of_the_hand_made_model():
 
 
 def test_balance_and_insight_bars_follow_the_positions():
-    from prediction_models.charts_workbench import report_figures
-
     figures = report_figures({"initial_balance": 1000.0, "final_balance": 1025.0, "positions": MIXED}, (0.7, -0.7))
     balance, insight = figures["balance"]["data"][0], figures["insight"]["data"][0]
     assert balance["y"] == [1010.0, 1000.0, 1025.0] and balance["marker"]["color"] == ["#16a34a", "#dc2626", "#16a34a"]

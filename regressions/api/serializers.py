@@ -1,7 +1,7 @@
 from django.urls import reverse
 from rest_framework import serializers
 
-from epoca_builder.fields import MAX_NOTE_CHARS, BoundedDictField, object_id
+from core.fields import MAX_NOTE_CHARS, BoundedDictField, object_id
 from epochs.engine.epoch_file_contract import MODEL_ID_MAX, MODEL_ID_MIN
 from epochs.engine.epoch_params import ID_MAX_LENGTH
 

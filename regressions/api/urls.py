@@ -1,7 +1,9 @@
-from epoca_builder.api import router
+from core.api import router
+from regressions.api.store import EpochStoreViewSet
 from regressions.api.views import RegressionConfigViewSet, RegressionSelectionViewSet, RegressionViewSet, TrainingBatchViewSet
 
 router.register("regression-batches", TrainingBatchViewSet, basename="regression-batch")
 router.register("regression-configs", RegressionConfigViewSet, basename="regression-config")
 router.register("regressions", RegressionViewSet, basename="regression")
 router.register("regression-selections", RegressionSelectionViewSet, basename="regression-selection")
+router.register("epoch-store", EpochStoreViewSet, basename="epoch-store")

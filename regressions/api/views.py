@@ -20,8 +20,10 @@ from regressions.api.serializers import (
     TrainingBatchSerializer,
     TrainSerializer,
 )
+from regressions.engine.ebe import regression_evaluation
 from regressions.filters import RegressionConfigFilterSet, RegressionFilterSet, RegressionSelectionFilterSet, TrainingBatchFilterSet
 from regressions.models import RegressionConfig
+from regressions.selectors import regression_certificate
 from regressions.services.grid import configs_generate_enqueue
 from regressions.services.selection import selection_create
 from regressions.services.training import batch_train_enqueue, epoch_train_all_enqueue, regression_train_enqueue
@@ -106,16 +108,12 @@ class RegressionViewSet(viewsets.ReadOnlyModelViewSet):
     @extend_schema(responses={200: dict})
     @action(detail=True, methods=["get"])
     def certificate(self, request, pk=None):
-        from regressions.selectors import regression_certificate
-
         return Response(regression_certificate(self.get_object()))
 
     @extend_schema(responses={200: dict})
     @action(detail=True, methods=["get"])
     def ebe(self, request, pk=None):
         """The Epoch Builder Evaluation of the certificate: points, state and every scored item (EPOCA_CONTRACT.md §5.1)."""
-        from regressions.engine.ebe import regression_evaluation
-
         return Response(regression_evaluation(selectors.regression_certificate(self.get_object())))
 
     @extend_schema(responses={200: CERTIFICATE_LIST}, parameters=[

@@ -7,7 +7,9 @@ FILE holds a JSON list of ``keras_model`` configs. Reports JSON lines (progress,
 import argparse
 import json
 
-from cluster.jobs.process import emit
+from core.child_events import emit
+from regressions.engine.architectures import build_model
+from regressions.engine.runtime import configure_tensorflow
 
 
 def main() -> None:
@@ -17,12 +19,9 @@ def main() -> None:
     parser.add_argument("--predictions", type=int, required=True)
     parser.add_argument("--threads", type=int, default=1)
     args = parser.parse_args()
-    from regressions.engine.runtime import configure_tensorflow
 
     configure_tensorflow(args.threads)
-    import tensorflow as tf
-
-    from regressions.engine.architectures import build_model
+    import tensorflow as tf  # why: TensorFlow is heavy; only the processes that train or predict load it
 
     with open(args.file) as handle:
         configs = json.load(handle)

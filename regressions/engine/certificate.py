@@ -21,6 +21,7 @@ from epochs.engine.epoch_file_contract import SUMMARY_KEYS
 from .architectures import KERAS_MODEL_PARAMS
 from .discovery import DISCOVERY_KEYS, POINTS_HIST_SAMPLES
 from .ids import is_regression_id
+from core.files import read_json, write_json
 
 __all__ = [
     "CertificateError",
@@ -412,8 +413,6 @@ def correct_best_epoch_file(path: str | Path) -> int | None:
 
     Returns the corrected best epoch of a single certificate (None when nothing changed).
     """
-    from epoca_builder.files import read_json, write_json
-
     data = read_json(path)
     corrected = None
     for cert in data if isinstance(data, list) else [data]:

@@ -18,7 +18,7 @@ from typing import Any
 
 import h5py
 
-from epoca_builder.files import atomic_path
+from core.files import atomic_path
 from epochs.engine.layout import H5_FILE, KERAS_FILE
 
 
@@ -59,7 +59,7 @@ def write_legacy_h5(
     model: Any, path: str | Path, *, regression_id: str, description: str, lookback: int, predictions: int
 ) -> Path:
     """Write the Keras-2 HDF5 model with Epoca's four root attributes, atomically."""
-    import tensorflow as tf
+    import tensorflow as tf  # why: TensorFlow is heavy; only the processes that train or predict load it
 
     with atomic_path(path) as tmp:
         tf.keras.models.save_model(model, tmp, save_format="h5", include_optimizer=False)

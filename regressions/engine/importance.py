@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 import numpy as np
+from sklearn.ensemble import RandomForestRegressor
+from sklearn.inspection import permutation_importance
 
 MIN_ROWS = 10
 
@@ -26,9 +28,6 @@ def importances(rows: Sequence[Mapping[str, object]], features: Sequence[str], t
 
     Returns [] when fewer than ``MIN_ROWS`` rows have a target value.
     """
-    from sklearn.ensemble import RandomForestRegressor
-    from sklearn.inspection import permutation_importance
-
     rows = [r for r in rows if r.get(target) is not None]
     if len(rows) < MIN_ROWS:
         return []

@@ -18,21 +18,27 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import time
 from dataclasses import dataclass
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
 import numpy as np
+import pyarrow.parquet as pq
 
-from epoca_builder.files import read_json, write_json
+from core.files import read_json, write_json
 from epochs.engine.layout import CERTIFICATE, RETRAINING, SAMPLES_FILE as SAMPLES, EpochLayout, regression_files_complete
 from epochs.engine.ranges import epoch_ranges
 from regressions.engine import certificate as certificates
+from regressions.engine.architectures import build_model
 from regressions.engine.discovery import regression_discovery
 from regressions.engine.hdf5 import save_regression_files
 from regressions.engine.training import Hyperparameters, TrainingSettings, discard_checkpoint, train_regression
-from regressions.engine.windows import RegressionWindows, build_windows
+from regressions.engine.training import evaluate
+from regressions.engine.windows import build_windows
+from regressions.engine.windows import RegressionWindows
 
 __all__ = ["CERTIFICATE", "RETRAINING", "SAMPLES"]  # the layout's names, as callers of this module know them
 SAMPLE_WINDOWS = 4
@@ -50,8 +56,6 @@ class EpochData:
 
     @classmethod
     def load(cls, epoch_dir: str | Path) -> "EpochData":
-        import pyarrow.parquet as pq
-
         layout = EpochLayout(Path(epoch_dir))
         table = pq.read_table(layout.candlesticks / "normalized_prediction_candlesticks.parquet")
         return cls(
@@ -86,8 +90,6 @@ def swap_in(epoch_dir: str | Path, regression_id: str, staged: Path) -> None:
 
     Safe to repeat after a crash at any point: a staged folder that is gone was swapped in.
     """
-    import shutil
-
     if not staged.exists():
         return
     if not is_complete(staged):
@@ -102,8 +104,6 @@ def swap_in(epoch_dir: str | Path, regression_id: str, staged: Path) -> None:
 
 
 def package_versions() -> dict[str, str]:
-    from importlib.metadata import PackageNotFoundError, version
-
     versions = {}
     for package in ("tensorflow-cpu", "tensorflow", "keras", "numpy", "h5py"):
         try:
@@ -125,8 +125,6 @@ def train_config(
 
     ``out_dir`` (a retraining's folder) receives the files instead of the regression's own folder.
     """
-    from regressions.engine.architectures import build_model
-
     epoch_dir = Path(epoch_dir)
     regression_id = config["id"]
     out = Path(out_dir) if out_dir is not None else regression_dir(epoch_dir, regression_id)
@@ -195,8 +193,6 @@ def period_slices(windows: RegressionWindows, holdout_row: int) -> tuple[slice, 
 
 def period_figures(windows: RegressionWindows, predictions: np.ndarray, part: slice | np.ndarray) -> dict:
     """``test_size``, ``test_ds_evaluation`` and ``discovery`` of some test windows (a slice or a mask)."""
-    from regressions.engine.training import evaluate
-
     x, y, p = np.asarray(windows.test_x)[part], np.asarray(windows.test_y)[part], np.asarray(predictions)[part]
     return {
         "test_size": int(len(x)),

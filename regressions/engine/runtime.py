@@ -25,7 +25,7 @@ def configure_tensorflow(threads: int) -> None:
         os.environ[name] = str(threads)
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-    import tensorflow as tf
+    import tensorflow as tf  # why: TensorFlow is heavy; only the processes that train or predict load it
 
     try:
         tf.config.threading.set_intra_op_parallelism_threads(threads)

@@ -29,7 +29,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from epoca_builder.files import atomic_path
+from core.files import atomic_path
 from epochs.engine.epoch_params import PARAM
 from regressions.engine.windows import RegressionWindows
 
@@ -145,7 +145,7 @@ def train_regression(
     existing checkpoint is resumed. ``should_stop`` is polled during epochs (at most once a
     second) and after each one; it raises :class:`TrainingCancelled`, dropping an unfinished epoch.
     """
-    import tensorflow as tf
+    import tensorflow as tf  # why: TensorFlow is heavy; only the processes that train or predict load it
 
     tf.keras.backend.clear_session()
     tf.keras.utils.set_random_seed(seed)

@@ -6,7 +6,7 @@ from django.db import migrations
 
 
 def count_best_epoch_from_one(apps, schema_editor):
-    from epoca_builder.files import sha256_file
+    from core.files import sha256_file
     from regressions.engine.certificate import correct_best_epoch_file
 
     Regression = apps.get_model("regressions", "Regression")

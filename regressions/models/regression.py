@@ -1,7 +1,7 @@
 """A trained regression: its summary metrics (files hold the model and the full certificate)."""
 from django.db import models
 
-from epoca_builder.transitions import transition
+from core.transitions import transition
 from regressions.choices import RegressionStatus
 
 __all__ = ["Regression"]
@@ -46,7 +46,7 @@ class Regression(models.Model):
     def id(self) -> str:
         return self.config_id
 
-    # --- status transitions (each a conditional update: see epoca_builder.transitions) -----
+    # --- status transitions (each a conditional update: see core.transitions) -----
     # A trained regression stays trained: only recording its certificate again touches it.
     NOT_TRAINED = (RegressionStatus.PENDING, RegressionStatus.TRAINING, RegressionStatus.FAILED)
 

@@ -9,8 +9,8 @@ from typing import Callable
 from django.db import transaction
 
 from cluster.services.jobs import job_enqueue
-from epoca_builder.errors import ApplicationError
-from epoca_builder.files import write_json
+from core.errors import ApplicationError
+from core.files import write_json
 from epochs.choices import EpochStatus
 from epochs.engine.layout import EpochLayout, training_config_file
 from epochs.models import Epoch
@@ -126,3 +126,12 @@ def _numbering(name: str) -> tuple[int, int]:
     return int(parts[-2]), int(parts[-1])
 
 
+
+
+def grid_profile_problem(profile: str) -> str | None:
+    """Why an epoch's regression grid profile cannot be loaded, or None (checked at epoch creation)."""
+    try:
+        grid_engine.load_profile(profile)
+    except grid_engine.GridProfileError as exc:
+        return str(exc)
+    return None

@@ -1,7 +1,7 @@
 """What the regression page shows that lives in files: read here, so the view reads none."""
 from __future__ import annotations
 
-from epoca_builder.files import read_json
+from core.files import read_json
 from epochs.services.paths import epoch_layout
 from regressions import selectors
 from regressions.models import Regression

@@ -17,8 +17,9 @@ from cluster.jobs import JobContext, JobFailed
 from cluster.models import Server
 from cluster.remote.commands import expand_remote_root, quote, remote_path, run_checked
 from cluster.remote.errors import RemoteError
+from cluster.services.remote_jobs import PYTHON, ServerLostError, run_remote
 from cluster.services.servers import UNREACHABLE, _record, server_connect, server_reachable
-from epoca_builder.files import read_json, sha256_file
+from core.files import read_json, sha256_file
 from epochs.engine.layout import H5_FILE, TRAINING_EXCLUDES, EpochLayout
 from epochs.services.paths import epoch_dir
 from regressions.engine.certificate import CertificateError, validate_certificate
@@ -45,8 +46,6 @@ def unit_test_regression(epoch_id: str | None = None) -> Regression:
 
 def unit_test_check(ctx: JobContext) -> dict:
     """Run the check on the job's target server; the action log gets its outcome."""
-    from cluster.services.remote_jobs import PYTHON, ServerLostError, run_remote
-
     server: Server = ctx.job.target
     try:
         regression = unit_test_regression(ctx.params.get("epoch") or None)

@@ -8,7 +8,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from epoca_builder.errors import ApplicationError
+from core.errors import ApplicationError
 from epochs.models import Epoch
 from regressions import selectors
 from regressions.choices import SelectionMode

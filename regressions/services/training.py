@@ -13,17 +13,20 @@ from django.utils import timezone
 
 from cluster.models import Job
 from cluster.services.jobs import job_enqueue
-from epoca_builder.errors import ApplicationError, FrozenEpochError
-from epoca_builder.files import read_json, sha256_file, write_json
+from cluster.services.remote_jobs import PYTHON, run_remote
+from core.errors import ApplicationError, FrozenEpochError
+from core.files import read_json, sha256_file, write_json
+from epochs.services.paths import epoch_dir
 from epochs.engine.layout import H5_FILE, TRAINING_EXCLUDES, EpochLayout, batched_certificate_file
 from epochs.services.pages import epoch_disk_usage_record
-from epochs.services.paths import epoch_dir, epoch_layout, shown_path
+from epochs.services.paths import epoch_layout, shown_path
 from regressions.choices import RegressionStatus
 from regressions.engine.ebe import regression_evaluation
 from regressions.engine.pipeline import (
     CERTIFICATE, is_complete, is_trained, regression_dir, retraining_dir, swap_in,
 )
 from regressions.models import Regression, TrainingBatch
+from regressions.services import store as artifacts
 
 if TYPE_CHECKING:
     from cluster.jobs.context import JobContext
@@ -153,8 +156,6 @@ def regression_ingest(*, regression: Regression) -> Regression:
 
 def batch_certificate_write(*, batch: TrainingBatch) -> str:
     """The batched certificate: every trained certificate of the batch in one JSON list."""
-    from cluster.services import artifacts
-
     if artifacts.remote_store_enabled():  # scale-out hook: the central store writes it from its copies
         return artifacts.batch_certificate_request(batch=batch)
     folder = epoch_dir(batch.epoch_id)
@@ -173,8 +174,6 @@ def batch_certificate_write(*, batch: TrainingBatch) -> str:
 
 def train_on_server(ctx: JobContext, *, regression: Regression) -> dict:
     """Train on the job's cluster server: push the epoch's inputs, run there, pull the files back."""
-    from cluster.services.remote_jobs import PYTHON, run_remote
-
     remote = EpochLayout.on_server(regression.epoch_id)
     local = epoch_layout(regression.epoch_id)
     # A copy the server holds from earlier (another incarnation of the epoch, a reset) is not ours.

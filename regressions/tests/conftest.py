@@ -1,4 +1,5 @@
 """The small real epoch with its `smoke` grid (testing/smoke.py), trained or not."""
+from regressions.models import Regression
 import pytest
 
 from cluster.choices import JobStatus
@@ -20,8 +21,6 @@ def trained_smoke_epoch(smoke_epoch, trained_cache):
 @pytest.fixture
 def trained_unit_test(db, trained_cache):
     """The UNIT_TEST regression of a small epoch, trained once per run (later tests copy its files in)."""
-    from regressions.models import Regression
-
     epoch = make_smoke_epoch("_RETRAIN", max_epochs=2)
     jobs = train_batches(epoch, trained_cache, names=["KR_UNIT_TEST"])
     assert [job.status for job in jobs] == [JobStatus.SUCCEEDED]

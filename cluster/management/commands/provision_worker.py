@@ -5,8 +5,8 @@ from django.core.management.base import BaseCommand, CommandError
 from accounts.tokens import token_revoke_exact, worker_account_token
 from cluster.models import Server
 from cluster.services.provisioning import worker_provision
-from epoca_builder.errors import ApplicationError
-from epoca_builder.cli import bounded
+from core.errors import ApplicationError
+from core.cli import bounded
 
 
 class Command(BaseCommand):

@@ -2,7 +2,7 @@ from django.core.management.base import CommandError
 
 from cluster.jobs.command import JobCommand
 from cluster.models import Server
-from cluster.services.servers import PUSH_TARGETS, server_push_enqueue
+from cluster.services.servers import push_targets, server_push_enqueue
 
 
 class Command(JobCommand):
@@ -11,7 +11,7 @@ class Command(JobCommand):
     def add_arguments(self, parser):
         super().add_arguments(parser)
         parser.add_argument("server", help="Server name.")
-        parser.add_argument("what", nargs="+", choices=[*PUSH_TARGETS, "everything"])
+        parser.add_argument("what", nargs="+", choices=[*push_targets(), "everything"])
         parser.add_argument("--epoch", help="Epoch id (needed for everything but code and root).")
 
     def create_job(self, *, server, what, epoch=None, **options):

@@ -3,6 +3,8 @@ import os
 
 from django_q.management.commands.qcluster import Command as DjangoQCommand
 
+from cluster.jobs.worker import run_cluster
+
 
 class Command(DjangoQCommand):
     help = "Starts a django-q2 worker cluster that reaps lost jobs and stops within seconds on SIGTERM or SIGINT."
@@ -12,6 +14,5 @@ class Command(DjangoQCommand):
             return super().handle(*args, **options)
         if options.get("cluster_name"):
             os.environ["Q_CLUSTER_NAME"] = options["cluster_name"]
-        from cluster.jobs.worker import run_cluster
 
         run_cluster()

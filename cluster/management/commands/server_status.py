@@ -2,7 +2,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from cluster.models import Server
 from cluster.services.servers import server_status_refresh, status_summary
-from epoca_builder.errors import ApplicationError
+from core.errors import ApplicationError
 
 
 class Command(BaseCommand):

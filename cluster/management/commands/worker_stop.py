@@ -2,8 +2,8 @@ from django.core.management.base import BaseCommand, CommandError
 
 from cluster.models import Server
 from cluster.services.provisioning import worker_stop
-from epoca_builder.errors import ApplicationError
-from epoca_builder.cli import bounded
+from core.errors import ApplicationError
+from core.cli import bounded
 
 
 class Command(BaseCommand):

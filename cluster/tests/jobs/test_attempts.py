@@ -11,7 +11,9 @@ from cluster.jobs.failures import classify_failure
 from cluster.jobs.runner import execute
 from cluster.models import Job
 from cluster.services.jobs import job_enqueue, job_retry
-from epoca_builder.errors import ApplicationError
+from core.errors import ApplicationError
+from epochs.services.candles import bundle_import_enqueue
+from regressions.engine.certificate import CertificateError
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -31,8 +33,6 @@ def _read_only(ctx):
 
 @job_handler("tests.certificate")
 def _certificate(ctx):
-    from regressions.engine.certificate import CertificateError
-
     raise CertificateError("best_epoch: expected an integer >= 1, got 0")
 
 
@@ -147,8 +147,6 @@ def test_retrying_a_parent_by_hand_retries_its_retryable_children_only():
 
 
 def test_dedup_keys_include_every_parameter():
-    from epochs.services.candles import bundle_import_enqueue
-
     first = bundle_import_enqueue(path="/data/old-bundle", name="bundle")
     assert bundle_import_enqueue(path="/data/old-bundle", name="bundle").pk == first.pk
     other = bundle_import_enqueue(path="/data/new-bundle", name="bundle")

@@ -15,13 +15,16 @@ import pytest
 from django.conf import settings
 from django.db import connection
 from django.utils import timezone
+from django_q.models import OrmQ
 
 from cluster.choices import JobStatus
 from cluster.jobs.delivery import stranded_jobs
 from cluster.jobs.reaper import reap_stale_jobs
 from cluster.jobs.runner import execute
 from cluster.models import Job
-from cluster.services.jobs import job_enqueue
+from cluster.selectors import workers_alive
+from cluster.services.jobs import _send, job_enqueue
+from cluster.tests.jobs import test_runner  # noqa: F401  (registers tests.parent)
 from testing.processes import pid_alive, wait_for
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -97,8 +100,6 @@ def test_queued_jobs_whose_messages_died_with_their_worker_are_sent_again(tmp_pa
 
 
 def test_children_with_rows_but_no_message_are_sent_again():
-    from cluster.tests.jobs import test_runner  # noqa: F401  (registers tests.parent)
-
     with mock.patch("cluster.services.jobs._send"):
         parent = job_enqueue(kind="tests.parent")
         execute(parent.pk, str(parent.claim_token))  # fans out; the children's messages are lost
@@ -129,14 +130,11 @@ def test_a_stranded_queued_job_can_be_retried_from_the_api(admin_client):
 
 def test_many_children_queued_with_their_messages_cause_no_resend():
     """1,220 regressions queued for days: every message is in the broker, nothing is sent again."""
-    from django_q.models import OrmQ
-
     parent = job_enqueue(kind="cluster.selfcheck")
     children = Job.objects.bulk_create([
         Job(kind="cluster.selfcheck", parent=parent, claim_token=uuid.uuid4(), queued_at=timezone.now())
         for _ in range(1220)
     ])
-    from cluster.services.jobs import _send
 
     for child in children:
         _send(child.pk, str(child.claim_token), child.kind)
@@ -234,7 +232,6 @@ def test_ctrl_c_stops_the_app_and_its_worker_and_frees_the_port(tmp_path):
                                 stdout=log.open("ab"), stderr=subprocess.STDOUT)
         try:
             wait_for(lambda: _port_taken(port), 60, lambda: f"runserver to listen: {log.read_text()[-2000:]}")
-            from cluster.selectors import workers_alive
 
             wait_for(workers_alive, 60, "the worker to report in")
             time.sleep(1)

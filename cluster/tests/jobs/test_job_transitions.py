@@ -7,7 +7,7 @@ import pytest
 from cluster.choices import JobStatus
 from cluster.models import Job
 from cluster.services.jobs import job_enqueue, job_retry
-from epoca_builder.errors import ApplicationError
+from core.errors import ApplicationError
 
 pytestmark = pytest.mark.django_db
 

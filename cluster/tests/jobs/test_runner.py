@@ -1,8 +1,12 @@
 """The job lifecycle run in-process: success, failure, cancel, duplicate delivery, fan-out."""
 import threading
 import time
+from datetime import timedelta
+from unittest import mock
 
 import pytest
+from django.db import connection
+from django.utils import timezone
 
 from cluster.choices import JobStatus
 from cluster.jobs import JobFailed, job_handler
@@ -10,7 +14,7 @@ from cluster.jobs.reaper import reap_stale_jobs
 from cluster.jobs.runner import execute
 from cluster.models import Job
 from cluster.services.jobs import job_cancel, job_enqueue, job_retry
-from epoca_builder.errors import ApplicationError
+from core.errors import ApplicationError
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -38,8 +42,6 @@ def _parent(ctx):
 
 def _enqueue(kind, **params):
     """Create a job without delivering its message: tests deliver by calling execute()."""
-    from unittest import mock
-
     with mock.patch("cluster.services.jobs._send") as send:
         job = job_enqueue(kind=kind, params=params)
     return job, send
@@ -57,8 +59,6 @@ def test_success_records_progress_log_and_result():
 
 
 def test_failure_keeps_the_traceback():
-    from unittest import mock
-
     job, _ = _enqueue("tests.explode")
     with mock.patch("cluster.services.jobs._send"):
         for _attempt in range(3):  # retryable: queued again until its attempts are used
@@ -93,8 +93,6 @@ def test_two_deliveries_at_once_claim_once():
     outcomes = []
 
     def deliver():
-        from django.db import connection
-
         outcomes.append(execute(job.pk, token)["claimed"])
         connection.close()
 
@@ -148,8 +146,6 @@ def test_cancel_kills_a_child_process():
 
 
 def test_retry_runs_a_failed_job_again():
-    from unittest import mock
-
     job, _ = _enqueue("tests.explode")
     with mock.patch("cluster.services.jobs._send"):
         for _attempt in range(3):
@@ -166,8 +162,6 @@ def test_retry_runs_a_failed_job_again():
 
 
 def test_enqueue_sends_on_commit_and_dedups():
-    from unittest import mock
-
     with mock.patch("cluster.services.jobs._send") as send:
         first = job_enqueue(kind="cluster.selfcheck", dedup_key="same")
         second = job_enqueue(kind="cluster.selfcheck", dedup_key="same")
@@ -176,11 +170,6 @@ def test_enqueue_sends_on_commit_and_dedups():
 
 
 def test_reaper_requeues_then_fails_after_max_attempts():
-    from datetime import timedelta
-    from unittest import mock
-
-    from django.utils import timezone
-
     job, _ = _enqueue("cluster.selfcheck")
     old = timezone.now() - timedelta(minutes=10)
     Job.objects.filter(pk=job.pk).update(status=JobStatus.RUNNING, heartbeat_at=old, attempts=1, max_attempts=2)
@@ -195,8 +184,6 @@ def test_reaper_requeues_then_fails_after_max_attempts():
 
 
 def test_parent_fans_out_and_sums_children_progress():
-    from unittest import mock
-
     with mock.patch("cluster.services.jobs._send") as send:
         parent = job_enqueue(kind="tests.parent")
         execute(parent.pk, str(parent.claim_token))

@@ -13,6 +13,7 @@ from django.db import connection
 from cluster.choices import JobStatus
 from cluster.jobs.reaper import reap_stale_jobs
 from cluster.models import Job
+from cluster.selectors import workers_alive
 from cluster.services.jobs import job_enqueue
 from testing.processes import pid_alive, wait_for
 
@@ -72,8 +73,6 @@ def test_killed_worker_is_reaped_and_the_job_resumes_without_redoing_steps(tmp_p
 
 
 def test_worker_runs_a_job_end_to_end_and_reports_alive(tmp_path):
-    from cluster.selectors import workers_alive
-
     worker = start_worker(tmp_path / "worker.log")
     try:
         wait_for(workers_alive, 60, "the worker to report in")

@@ -1,14 +1,18 @@
 """Jobs run on the loopback sshd servers through the real runner: follow, kill, lose a server."""
 import os
 import signal
+import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
 from unittest import mock
 
 import pytest
+from django.db import connection
 
 from cluster.choices import JobStatus
+from cluster.jobs.reaper import reap_stale_jobs
 from cluster.jobs.runner import execute
 from cluster.models import Job, ServerAction
 from cluster.services.jobs import job_enqueue
@@ -128,13 +132,6 @@ def test_a_server_dying_mid_job_moves_the_job_to_the_other_server(servers, ssh_s
 
 
 def test_a_dead_worker_is_reaped_and_the_rerun_reattaches_to_the_remote_process(servers, tmp_path, settings):
-    import subprocess
-    import sys
-
-    from django.db import connection
-
-    from cluster.jobs.reaper import reap_stale_jobs
-
     server = servers[1]
     job = _enqueue(server, steps=12, step_seconds=0.5)
     env = {

@@ -8,7 +8,7 @@ from django.conf import settings
 
 from cluster.remote.status import parse_status, status_script
 from cluster.services.provisioning import server_requirements, wants_gpu_build
-from epoca_builder.errors import ApplicationError
+from core.errors import ApplicationError
 
 NVIDIA_SMI = "#!/bin/sh\necho '0, NVIDIA H100 80GB HBM3, 81559, 3, 0'\necho '1, NVIDIA H100 80GB HBM3, 81559, 3, 7'\n"
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import secrets
 
+import psycopg
 import pytest
+import redis
 
 PG_HOST, PG_PORT = "127.0.0.1", 5432
 REDIS_HOST, REDIS_PORT = "127.0.0.1", 6379
@@ -21,8 +23,6 @@ def pytest_collection_modifyitems(items):
 @pytest.fixture(scope="session")
 def postgres_url():
     """A fresh database ``eb_scaleout_<random>`` for the session, dropped afterwards."""
-    import psycopg
-
     errors = []
     for user in ("postgres", "root"):
         try:
@@ -43,8 +43,6 @@ def postgres_url():
 
 @pytest.fixture(scope="session")
 def redis_url():
-    import redis
-
     client = redis.Redis(host=REDIS_HOST, port=REDIS_PORT, db=REDIS_DB, socket_connect_timeout=3)
     try:
         client.ping()

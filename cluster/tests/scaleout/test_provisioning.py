@@ -18,8 +18,8 @@ from cluster.choices import JobStatus
 from cluster.models import Job, Server, ServerAction
 from cluster.services.jobs import job_enqueue
 from cluster.services.provisioning import PID_FILE, worker_env_text
+from core.errors import ApplicationError
 from testing.scaleout import wait_for
-from epoca_builder.errors import ApplicationError
 
 pytestmark = pytest.mark.scaleout
 

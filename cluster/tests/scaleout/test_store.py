@@ -7,8 +7,10 @@ import json
 import os
 
 import pytest
+from rest_framework.test import APIClient
 
-from cluster.services.artifacts import ArtifactConflictError, ArtifactError, epoch_inputs_manifest, regression_store, servable_path
+from accounts.tokens import worker_account_token
+from regressions.services.store import ArtifactConflictError, ArtifactError, epoch_inputs_manifest, regression_store, servable_path
 
 pytestmark = pytest.mark.scaleout
 RID = "KR_DNN_S2_0123456789abcdef0123456789abcdef"
@@ -125,10 +127,6 @@ def test_a_retrained_generation_replaces_the_files_held_and_an_older_one_is_a_co
 @pytest.fixture
 def worker_client(db):
     """A scale-out worker's client: a token of a worker account, as provision_worker makes it."""
-    from rest_framework.test import APIClient
-
-    from accounts.tokens import worker_account_token
-
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Token {worker_account_token('worker')}")
     return client

@@ -14,6 +14,7 @@ import secrets
 import urllib.request
 from pathlib import Path
 
+import psycopg
 import pytest
 from django.conf import settings
 
@@ -47,8 +48,6 @@ def api(base: str, method: str, path: str, token: str, data: bytes | None = None
 
 
 def sql(url: str, query: str, *params) -> list[tuple]:
-    import psycopg
-
     with psycopg.connect(url) as conn:
         return conn.execute(query, params).fetchall()
 

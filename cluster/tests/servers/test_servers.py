@@ -6,12 +6,15 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from django.core.management import call_command
 
+from cluster.choices import JobStatus
 from cluster.models import Job, ServerAction
 from cluster.remote.connection import connect
 from cluster.services import servers as svc
+from core.errors import ApplicationError
+from epoca_builder import settings as production
 from testing.servers import make_server
-from epoca_builder.errors import ApplicationError
 
 pytestmark = pytest.mark.django_db
 
@@ -87,7 +90,6 @@ def test_a_changed_host_key_stops_every_action(servers, ssh_servers, user, setti
 
 
 def test_power_actions_build_sudo_n_and_report_refusals(servers, ssh_servers, user, settings):
-    from epoca_builder import settings as production
     assert production.SERVER_POWER_COMMANDS == {"reboot": ("sudo", "-n", "reboot"), "shutdown": ("sudo", "-n", "poweroff")}
     # The suite itself never sends them: its SSH servers run on this machine, as root in CI.
     assert all(command[0] == "echo" for command in settings.SERVER_POWER_COMMANDS.values())
@@ -201,10 +203,6 @@ def test_code_files_are_the_repository_sources(settings):
 
 @pytest.mark.django_db(transaction=True)
 def test_push_job_and_commands(servers, capsys):
-    from django.core.management import call_command
-
-    from cluster.choices import JobStatus
-
     b = servers[1]
     call_command("push_to_server", b.name, "root")
     job = Job.objects.get(kind="cluster.push")

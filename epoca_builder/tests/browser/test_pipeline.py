@@ -12,7 +12,7 @@ from playwright.sync_api import expect
 
 from cluster.choices import JobStatus
 from cluster.models import Job
-from epoca_builder.demo import DEMO_PER_MODEL, DEMO_SELECTION
+from pipeline.demo import DEMO_PER_MODEL, DEMO_SELECTION
 from testing.browser import BROWSER_USER, assert_charts_rendered, screenshot
 from testing.demo import load_demo_rows
 from epochs.models import EpochExport

@@ -150,7 +150,7 @@ def run_pipeline(root: Path, *, plan: list[KillPoint], timeout: float, **env: st
     until this loop sees its ``hit`` file and kills its worker's process group.
     """
     from cluster.models import Job
-    from epoca_builder.demo import demo_enqueue
+    from pipeline.demo import demo_enqueue
 
     # Every run starts from the same empty database, its ids counted from 1 again: the epoch,
     # search and job ids are then the undisturbed run's.

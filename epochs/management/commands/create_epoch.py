@@ -3,9 +3,10 @@ import argparse
 from django.core.management.base import CommandError
 
 from cluster.jobs.command import JobCommand
-from epoca_builder.cli import bounded, bounded_text
+from core.cli import bounded, bounded_text
+from epochs.engine.epoch_params import ID_MAX_LENGTH
 from epochs.choices import EpochPreset
-from epochs.engine.epoch_params import ID_MAX_LENGTH, PARAMS, Param
+from epochs.engine.epoch_params import PARAMS, Param
 from epochs.models import CandlestickSet
 from epochs.services.candles import DEFAULT_SET
 from epochs.services.epochs import epoch_create

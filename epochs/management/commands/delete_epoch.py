@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from epoca_builder.errors import ApplicationError
+from core.errors import ApplicationError
 from epochs.models import Epoch
 from epochs.services.epochs import epoch_delete
 

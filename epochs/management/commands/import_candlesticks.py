@@ -1,3 +1,5 @@
+from django.core.management.base import CommandError
+
 from cluster.jobs.command import JobCommand
 from epochs.services.candles import DEFAULT_SET, bundle_import_enqueue, candle_import_enqueue
 
@@ -20,8 +22,6 @@ class Command(JobCommand):
         if bundle:
             return bundle_import_enqueue(path=bundle, name=name, inline=True)
         if not (start_month and end_month):
-            from django.core.management.base import CommandError
-
             raise CommandError("--from and --to are required (or --bundle).")
         return candle_import_enqueue(start_month=start_month, end_month=end_month, source=source, name=name, inline=True)
 

@@ -4,7 +4,7 @@ from pathlib import Path, PurePosixPath
 
 import pytest
 
-from epoca_builder.files import UnsafePathError
+from core.files import UnsafePathError
 from epochs.engine import layout as layout_module
 from epochs.engine.layout import SERVER_SUBDIRS, SUBDIRS, EpochLayout
 

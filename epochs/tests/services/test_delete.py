@@ -1,5 +1,6 @@
 """Deleting an epoch that others depend on: a 409 listing them, unless the request asks for all."""
 import pytest
+from rest_framework.test import APIClient
 
 from epochs.models import CandlestickSet, Epoch, EpochExport
 from prediction_models.models import PredictionModelSearch
@@ -11,8 +12,6 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def api_client(django_user_model):
     """An administrator's client (deleting epochs is an administrator's action)."""
-    from rest_framework.test import APIClient
-
     client = APIClient()
     client.force_authenticate(django_user_model.objects.create_superuser("deleter", password="pw-for-tests"))
     return client

@@ -6,6 +6,7 @@ import pytest
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
+from rest_framework.test import APIClient
 
 from cluster.choices import JobStatus
 from cluster.jobs.cli import run_inline
@@ -118,8 +119,6 @@ def test_a_failed_epoch_is_never_the_default_of_the_pages(candle_set, client, us
 
 
 def test_delete_epoch_removes_a_finished_epoch_with_its_files(candle_set, administrator, django_capture_on_commit_callbacks):
-    from rest_framework.test import APIClient
-
     api_client = APIClient()
     api_client.force_authenticate(administrator)  # deleting an epoch is an administrator's
     epoch, job = epoch_create(candlestick_set=candle_set, id="_DONE", epoch_width=1, inline=True)

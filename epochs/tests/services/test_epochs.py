@@ -1,19 +1,22 @@
 """Candle imports and epoch creation through the job system, on real candles."""
 import json
+from unittest import mock
+import zipfile
 
 import pandas as pd
 import pytest
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
+from rest_framework.test import APIClient
 
 from cluster.choices import JobStatus
 from cluster.jobs.cli import run_inline
 from cluster.models import Job
 from epochs.choices import EpochStatus
 from epochs.models import Epoch
-from epochs.services.epochs import epoch_create
-from epochs.services.paths import epoch_dir
+from epochs.services.epochs import epoch_create, epoch_delete
+from epochs.services.paths import candle_store_dir, epoch_dir
 from testing.candles import SMALL_RANGE, import_months
 
 pytestmark = pytest.mark.django_db
@@ -21,8 +24,6 @@ pytestmark = pytest.mark.django_db
 
 def _real_closes(months):
     """The 15-minute closes of the real months, read with plain pandas (independent of the store)."""
-    import zipfile
-
     frames = []
     folder = settings.BINANCE_MIRROR_DIR / "data/spot/monthly/klines/BTCUSDT/1m"
     for month in months:
@@ -133,8 +134,6 @@ def test_import_command_refuses_a_missing_source(db, tmp_path):
 
 
 def test_epoch_api_and_pages(candle_set, api_client, client, user):
-    from unittest import mock
-
     with mock.patch("cluster.services.jobs._send"):
         response = api_client.post("/api/epochs/", {"id": "_API", "epoch_width": 1}, format="json")
     assert response.status_code == 202, response.content
@@ -152,10 +151,6 @@ def test_epoch_api_and_pages(candle_set, api_client, client, user):
 
 
 def test_delete_an_epoch_with_its_files_keeps_the_candle_store(candle_set, administrator):
-    from rest_framework.test import APIClient
-
-    from epochs.services.paths import candle_store_dir
-
     api_client = APIClient()
     api_client.force_authenticate(administrator)  # deleting is an administrator's
 
@@ -171,27 +166,9 @@ def test_delete_an_epoch_with_its_files_keeps_the_candle_store(candle_set, admin
 
 @pytest.mark.django_db(transaction=True)
 def test_delete_removes_the_folder_after_commit(candle_set):
-    from epochs.services.epochs import epoch_delete
-    from epochs.services.paths import candle_store_dir
-
     epoch, job = epoch_create(candlestick_set=candle_set, id="_GONE2", epoch_width=1, inline=True)
     assert run_inline(job).status == JobStatus.SUCCEEDED
     store_before = sorted(str(p) for p in candle_store_dir(candle_set.name).rglob("*"))
     epoch_delete(epoch=Epoch.objects.get(pk="_GONE2"))
     assert not epoch_dir("_GONE2").exists()
     assert sorted(str(p) for p in candle_store_dir(candle_set.name).rglob("*")) == store_before
-
-
-def test_pipeline_shows_each_stage_and_the_next_action(candle_set, client, user):
-    from epoca_builder.pipeline import epoch_pipeline, next_stage
-
-    epoch, job = epoch_create(candlestick_set=candle_set, id="_PIPE", epoch_width=1, inline=True)
-    assert run_inline(job).status == JobStatus.SUCCEEDED
-    stages = epoch_pipeline(Epoch.objects.get(pk="_PIPE"))
-    assert [s.key for s in stages] == ["candles", "epoch", "configs", "training", "selection", "assets", "search", "build", "export"]
-    assert [s.state for s in stages[:3]] == ["done", "done", "todo"]
-    assert next_stage(stages).key == "configs"
-    assert next_stage(stages).action["url"] == "/api/regression-batches/generate/_PIPE/"
-    client.force_login(user)
-    page = client.get("/epochs/_PIPE/")
-    assert b'data-stage="configs"' in page.content and b"Generate configs" in page.content

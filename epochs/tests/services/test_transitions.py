@@ -3,8 +3,8 @@ import shutil
 
 import pytest
 
-from epoca_builder.errors import ApplicationError
-from epoca_builder.files import human_size
+from core.errors import ApplicationError
+from core.files import human_size
 from epochs.choices import EpochStatus
 from epochs.models import CandlestickSet, Epoch
 from epochs.services.epochs import epoch_build

@@ -3,7 +3,7 @@ from django.core.management.base import CommandError
 from cluster.jobs.command import JobCommand
 from prediction_models.models import PredictionModelSearch
 from prediction_models.services.build import models_build_enqueue
-from epoca_builder.cli import bounded
+from core.cli import bounded
 
 
 class Command(JobCommand):

@@ -4,7 +4,7 @@ from cluster.jobs.command import JobCommand
 from prediction_models.models import PredictionModelSearch
 from prediction_models.services.search import assets_export_json, search_initialize, search_initialize_enqueue
 from regressions.models import RegressionSelection
-from epoca_builder.cli import bounded
+from core.cli import bounded
 
 
 class Command(JobCommand):

@@ -7,6 +7,8 @@ import os
 from django.core.management.base import BaseCommand, CommandError
 
 from cluster.jobs.process import emit
+from prediction_models.features import features_file, predict_features
+from regressions.engine.runtime import configure_tensorflow
 
 
 class Command(BaseCommand):
@@ -24,9 +26,6 @@ class Command(BaseCommand):
         parser.add_argument("ids", nargs="+", help="Regression ids.")
 
     def handle(self, *args, epoch_dir, out, test_row, threads, ids, holdout_row=None, **options):
-        from prediction_models.features import features_file, predict_features
-        from regressions.engine.runtime import configure_tensorflow
-
         if not all(features_file(out, rid).exists() for rid in ids):  # a resumed job may have nothing left
             configure_tensorflow(threads)
         try:

@@ -8,6 +8,9 @@ from pathlib import Path
 from django.core.management.base import BaseCommand
 
 from cluster.jobs.process import emit
+from core.files import read_json, write_json
+from prediction_models.engine.assets import load_assets
+from prediction_models.search_space import SPEC_FILE, evaluate_range
 
 
 class Command(BaseCommand):
@@ -22,10 +25,6 @@ class Command(BaseCommand):
         parser.add_argument("--out", required=True)
 
     def handle(self, *args, assets_dir, start, stop, out, **options):
-        from epoca_builder.files import read_json, write_json
-        from prediction_models.engine.assets import load_assets
-        from prediction_models.search_space import SPEC_FILE, evaluate_range
-
         assets = load_assets(assets_dir)
         spec = read_json(Path(assets_dir) / SPEC_FILE)
         found = evaluate_range(

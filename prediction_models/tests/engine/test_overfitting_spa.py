@@ -1,7 +1,7 @@
 """The chunked SPA equals arch's SPA, and its p-values are uniform when no config has skill."""
 import numpy as np
 import pytest
-from arch.bootstrap import SPA
+from arch.bootstrap import SPA, StationaryBootstrap
 from scipy import stats
 
 from prediction_models.engine.overfitting import OverfittingAccumulator, spa_pvalues
@@ -45,7 +45,6 @@ def test_chunked_spa_equals_arch_on_200_configs(seed, block_size):
 
 def test_bootstrap_counts_are_arch_indices():
     counts = bootstrap_counts(50, 5, 3, 9)
-    from arch.bootstrap import StationaryBootstrap
 
     bs = StationaryBootstrap(5, np.zeros(50), seed=9)
     for r, _ in enumerate(bs.bootstrap(3)):

@@ -8,6 +8,8 @@ import shutil
 from django.core.management.base import BaseCommand, CommandError
 
 from cluster.jobs.process import emit
+from regressions.engine.pipeline import load_config, regression_dir, train_config
+from regressions.engine.runtime import configure_tensorflow
 
 
 class Command(BaseCommand):
@@ -26,9 +28,6 @@ class Command(BaseCommand):
                                  "server: a copy the central machine does not hold is never taken as trained).")
 
     def handle(self, *args, epoch_dir, config, id=None, threads=1, discard_trained=False, out_dir=None, **options):
-        from regressions.engine.pipeline import load_config, regression_dir, train_config
-        from regressions.engine.runtime import configure_tensorflow
-
         configure_tensorflow(threads)
         try:
             regression_config = load_config(config, id)
@@ -54,7 +53,7 @@ class Command(BaseCommand):
 
 def tensorflow_device() -> str:
     """Where TensorFlow places the training: the GPUs it sees, else the CPU."""
-    import tensorflow as tf
+    import tensorflow as tf  # why: TensorFlow is heavy; only the processes that train or predict load it
 
     gpus = [device.name for device in tf.config.list_physical_devices("GPU")]
     return f"GPU ({', '.join(gpus)})" if gpus else "CPU (TensorFlow sees no GPU)"

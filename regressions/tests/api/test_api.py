@@ -1,8 +1,11 @@
 """The regressions API: filters, ordering, selections, and queries that do not grow with pages."""
+from unittest import mock
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from cluster.models import Job
 from epochs.models import CandlestickSet, Epoch
 from regressions.models import Regression, RegressionConfig, TrainingBatch
 
@@ -71,10 +74,6 @@ def test_selection_top_n_and_manual(api_client):
 
 
 def test_admin_actions_queue_one_job_each_or_say_why_not(admin_client):
-    from unittest import mock
-
-    from cluster.models import Job
-
     epoch = _epoch()
     _many_regressions(epoch, 2)
     batch = TrainingBatch.objects.get(epoch=epoch)

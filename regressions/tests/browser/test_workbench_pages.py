@@ -5,6 +5,8 @@ import pytest
 from playwright.sync_api import expect
 
 from testing.browser import assert_charts_rendered, screenshot
+from epochs.models import CandlestickSet, Epoch
+from testing.prediction_model_fakes import fake_model, fake_search, position
 from regressions.models import Regression
 from testing.regression_fakes import fake_grid_epoch
 
@@ -85,9 +87,6 @@ def test_grid_analysis_draws_every_chart(logged_in_page):
 
 
 def test_model_list_report_and_trade_csv(logged_in_page, tmp_path):
-    from epochs.models import CandlestickSet, Epoch
-    from testing.prediction_model_fakes import fake_model, fake_search, position
-
     epoch = Epoch.objects.create(id="_WBMODELS", candlestick_set=CandlestickSet.objects.create(name="wbmodels"), status="ready")
     search = fake_search(epoch)
     winning = [position(1, 0, 30, True, 1010.0), position(-1, 1440 * 31, 1440 * 31 + 45, True, 1030.3)]

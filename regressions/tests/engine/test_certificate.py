@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from core.files import write_json
 from regressions.engine.architectures import build_model
 from regressions.engine.certificate import (
     CERTIFICATE_KEYS,
@@ -17,6 +18,7 @@ from regressions.engine.certificate import (
     full_history,
     validate_certificate,
 )
+from regressions.engine.certificate import correct_best_epoch_file, corrected_best_epoch
 from regressions.engine.discovery import DISCOVERY_KEYS, regression_discovery
 from regressions.engine.grid import generate_grid, load_profile
 
@@ -181,9 +183,6 @@ def test_best_epoch_counts_from_one_and_stays_within_the_history(dnn):
 
 
 def test_certificates_written_with_a_zero_based_best_epoch_are_corrected(dnn, tmp_path):
-    from epoca_builder.files import write_json
-    from regressions.engine.certificate import correct_best_epoch_file, corrected_best_epoch
-
     _, cert = dnn
     losses = cert["training_history"]["val_loss"]
     first = {**cert, "best_epoch": 0, "best_metrics": {**cert["best_metrics"], "val_loss": losses[0]}}
@@ -195,7 +194,6 @@ def test_certificates_written_with_a_zero_based_best_epoch_are_corrected(dnn, tm
     write_json(batched, [second, cert])
     assert correct_best_epoch_file(single) == 1 and correct_best_epoch_file(single) is None
     correct_best_epoch_file(batched)
-    import json
     assert json.loads(single.read_text())["best_epoch"] == 1
     assert [c["best_epoch"] for c in json.loads(batched.read_text())] == [2, 2]
     validate_certificate(json.loads(single.read_text()))

@@ -1,10 +1,13 @@
 """A regression whose best epoch is the first is certified, and every place counts epochs from 1."""
+import importlib
 import json
 
 import pytest
+from django.apps import apps
 
 from cluster.choices import JobStatus
 from cluster.jobs.cli import run_tree_inline
+from core.files import sha256_file, write_json
 from epochs.services.paths import epoch_dir
 from regressions.models import Regression, TrainingBatch
 from regressions.services.training import batch_train_enqueue
@@ -34,12 +37,6 @@ def test_a_single_epoch_training_is_certified_with_best_epoch_one(api_client, cl
 
 
 def test_the_migration_corrects_certificates_and_rows_written_with_a_zero_based_best_epoch(trained_unit_test):
-    import importlib
-
-    from django.apps import apps
-
-    from epoca_builder.files import sha256_file, write_json
-
     epoch, regression = trained_unit_test
     path = epoch_dir(epoch.id) / "regressions" / regression.config_id / "certificate.json"
     cert = json.loads(path.read_text())

@@ -5,6 +5,7 @@ import pytest
 
 from cluster.choices import JobStatus
 from cluster.jobs.cli import run_inline
+from core.errors import ApplicationError
 from epochs.services.paths import epoch_dir
 from regressions.models import Regression, RegressionConfig, TrainingBatch
 from regressions.services.grid import configs_generate_enqueue, configs_plan, configs_record
@@ -42,7 +43,6 @@ def test_generate_job_builds_every_architecture_once():
     assert job.status == JobStatus.SUCCEEDED, job.error + job.log_tail
     assert job.progress_total == len({json.dumps(c.config["keras_model"], sort_keys=True) for c in RegressionConfig.objects.filter(epoch=epoch)})
     assert job.result["configs"] >= 12 and set(job.result["per_category"]) == {"CNN", "DNN", "CDNN", "LSTM", "CLSTM", "GRU"}
-    from epoca_builder.errors import ApplicationError
 
     with pytest.raises(ApplicationError, match="has its regression configs already"):
         configs_generate_enqueue(epoch=epoch)

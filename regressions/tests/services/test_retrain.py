@@ -2,6 +2,8 @@
 import json
 
 import pytest
+from django.contrib.admin.sites import site
+from rest_framework.test import APIClient
 
 from cluster.choices import JobStatus
 from cluster.jobs.cli import run_inline
@@ -56,8 +58,6 @@ def test_a_retrain_that_fails_leaves_the_old_files_in_place(trained_unit_test):
 
 def test_an_exported_epoch_is_frozen_until_an_administrator_withdraws_the_export(trained_unit_test, api_client, administrator,
                                                                                  django_user_model):
-    from rest_framework.test import APIClient
-
     chief = APIClient()
     chief.force_authenticate(administrator)  # retraining and deleting are an administrator's
     epoch, regression = trained_unit_test
@@ -71,7 +71,6 @@ def test_an_exported_epoch_is_frozen_until_an_administrator_withdraws_the_export
     answer = chief.post(f"/api/regressions/{regression.config_id}/retrain/", {}, format="json")
     assert answer.status_code == 409 and "withdraws the export" in answer.json()["message"]
     assert chief.delete(f"/api/epochs/{epoch.id}/").status_code == 409
-    from django.contrib.admin.sites import site
     admin = site._registry[Epoch]
     epoch.refresh_from_db()
     assert set(admin.get_readonly_fields(None, epoch)) == {f.name for f in Epoch._meta.fields}

@@ -56,7 +56,7 @@ def test_every_h5_loads_in_the_consumers_old_keras_with_equal_predictions(traine
         legacy_python()
     except LegacyKerasUnavailable as exc:
         pytest.skip(f"the old-Keras virtualenv cannot be made here: {exc}")
-    import tensorflow as tf
+    import tensorflow as tf  # why: TensorFlow is heavy; only the processes that train or predict load it
 
     epoch = trained_smoke_epoch
     folder = epoch_dir(epoch.id)

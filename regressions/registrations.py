@@ -1,0 +1,19 @@
+"""What the regressions app registers with the floors below it (called from ``RegressionsConfig.ready``)."""
+from cluster.jobs.failures import permanent_error_register
+from cluster.services.servers import pull_target_register, push_target_register, remote_epoch_dirs_register, server_check_register
+from epochs.services.epochs import epoch_setting_check_register
+from regressions.engine.architectures import ArchitectureConfigError
+from regressions.engine.certificate import CertificateError
+from regressions.engine.grid import GridProfileError
+from regressions.services.grid import grid_profile_problem
+from regressions.services.remote import CHECK_KIND, CHECK_LABEL, CHECK_NAME
+
+
+def register() -> None:
+    push_target_register("regression_training_configs", folders=("regression_training_configs",))
+    pull_target_register("trained_regressions", folders=("regression_batched_certificates", "regressions"))
+    # Folders an epoch needs on a server before its jobs run (the original's push_epoch_builder).
+    remote_epoch_dirs_register("regression_training_configs", "regression_batched_certificates", "regressions")
+    server_check_register(CHECK_NAME, kind=CHECK_KIND, label=CHECK_LABEL)
+    epoch_setting_check_register("regression_grid_profile", grid_profile_problem)
+    permanent_error_register(CertificateError, GridProfileError, ArchitectureConfigError)
