@@ -1,6 +1,7 @@
 """What the regressions app registers with the floors below it (called from ``RegressionsConfig.ready``)."""
 from cluster.jobs.failures import permanent_error_register
 from cluster.services.servers import pull_target_register, push_target_register, remote_epoch_dirs_register, server_check_register
+from epochs.engine import layout
 from epochs.services.epochs import epoch_setting_check_register
 from regressions.engine.architectures import ArchitectureConfigError
 from regressions.engine.certificate import CertificateError
@@ -10,10 +11,10 @@ from regressions.services.remote import CHECK_KIND, CHECK_LABEL, CHECK_NAME
 
 
 def register() -> None:
-    push_target_register("regression_training_configs", folders=("regression_training_configs",))
-    pull_target_register("trained_regressions", folders=("regression_batched_certificates", "regressions"))
+    push_target_register(layout.TRAINING_CONFIGS, folders=(layout.TRAINING_CONFIGS,))
+    pull_target_register("trained_regressions", folders=(layout.BATCHED_CERTIFICATES, layout.REGRESSIONS))
     # Folders an epoch needs on a server before its jobs run (the original's push_epoch_builder).
-    remote_epoch_dirs_register("regression_training_configs", "regression_batched_certificates", "regressions")
+    remote_epoch_dirs_register(layout.TRAINING_CONFIGS, layout.BATCHED_CERTIFICATES, layout.REGRESSIONS)
     server_check_register(CHECK_NAME, kind=CHECK_KIND, label=CHECK_LABEL)
     epoch_setting_check_register("regression_grid_profile", grid_profile_problem)
     permanent_error_register(CertificateError, GridProfileError, ArchitectureConfigError)

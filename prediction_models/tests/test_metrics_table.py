@@ -48,7 +48,7 @@ def test_the_list_cells_follow_the_table():
 
 
 def test_the_row_reads_the_certificates_keys_unchanged():
-    from epochs.tests.engine.test_contract import certificate
+    from prediction_models.tests.engine.test_contract import certificate
 
     cert = certificate()
     cert["metrics"] = {"sharpe_ratio": 1.25, "profit_factor": 2.0, "buy_and_hold_pct": -3.5}
