@@ -1,4 +1,5 @@
 """Fixtures shared by every app's tests, and the suite's time per marker."""
+
 from collections import defaultdict
 
 import pytest
@@ -7,7 +8,14 @@ from rest_framework.test import APIClient
 from accounts.roles import role_assign
 
 # Fixtures shared across apps (testing/): every test may ask for them by name.
-pytest_plugins = ["testing.sshd", "testing.servers", "testing.searches", "testing.demo", "testing.browser", "testing.candles"]
+pytest_plugins = [
+    "testing.sshd",
+    "testing.servers",
+    "testing.searches",
+    "testing.demo",
+    "testing.browser",
+    "testing.candles",
+]
 
 # The suite's own markers, in the order the summary prints them; a test with none is "unmarked".
 _TIMED_MARKERS = ("slow", "tensorflow", "worker", "browser", "ssh", "scaleout", "chaos")
@@ -63,6 +71,7 @@ def pytest_terminal_summary(terminalreporter):
 @pytest.fixture
 def make_user(django_user_model):
     """``make_user(role, username)``: an account with one role (viewer, operator, administrator, worker)."""
+
     def make(role: str, username: str | None = None):
         account = django_user_model.objects.create_user(username=username or role, password="pw-for-tests")
         return role_assign(account, role)

@@ -6,6 +6,7 @@ declaring their actions as usual; the table is ``roles.ADMIN_ACTION_PERMISSIONS`
 ``roles.AUDITED_ADMIN_ACTIONS`` are recorded with the selected rows, every deletion with the
 deleted rows, and every server edit with the values it set (keys stay on disk: nothing secret).
 """
+
 from __future__ import annotations
 
 import functools
@@ -23,10 +24,20 @@ def _audited(func, key: str):
     @functools.wraps(func)
     def run(modeladmin, request, queryset):
         pks = [str(pk) for pk in queryset.values_list("pk", flat=True)[:200]]
-        params = {k: v for k, v in request.POST.items() if k not in ("csrfmiddlewaretoken", "_selected_action", "action")}
+        params = {
+            k: v for k, v in request.POST.items() if k not in ("csrfmiddlewaretoken", "_selected_action", "action")
+        }
         response = func(modeladmin, request, queryset)
-        audit_record(user=request.user, interface="admin", action=key, target=", ".join(pks), params=params,
-                     method=request.method, path=request.path, status_code=getattr(response, "status_code", None))
+        audit_record(
+            user=request.user,
+            interface="admin",
+            action=key,
+            target=", ".join(pks),
+            params=params,
+            method=request.method,
+            path=request.path,
+            status_code=getattr(response, "status_code", None),
+        )
         return response
 
     return run
@@ -43,8 +54,14 @@ def _audit_deletions(model_admin):
         rows = list(queryset)
         result = original(request, rows)
         for obj in rows:
-            audit_record(user=request.user, interface="admin", action=f"{label}.delete", target=f"{obj.pk} ({obj})",
-                         method=request.method, path=request.path)
+            audit_record(
+                user=request.user,
+                interface="admin",
+                action=f"{label}.delete",
+                target=f"{obj.pk} ({obj})",
+                method=request.method,
+                path=request.path,
+            )
         return result
 
     model_admin.log_deletions = log_deletions
@@ -55,10 +72,18 @@ def _audit_server_edits(model_admin):
 
     def log_change(request, obj, message):
         result = original(request, obj, message)
-        audit_record(user=request.user, interface="admin", action="cluster.server.change", target=f"{obj.pk} ({obj})",
-                     params={"changed": result.get_change_message() if result else "",
-                             "values": {name: getattr(obj, name) for name in SERVER_FIELDS}},
-                     method=request.method, path=request.path)
+        audit_record(
+            user=request.user,
+            interface="admin",
+            action="cluster.server.change",
+            target=f"{obj.pk} ({obj})",
+            params={
+                "changed": result.get_change_message() if result else "",
+                "values": {name: getattr(obj, name) for name in SERVER_FIELDS},
+            },
+            method=request.method,
+            path=request.path,
+        )
         return result
 
     model_admin.log_change = log_change
@@ -75,7 +100,9 @@ def guard_admin_actions(site) -> None:
             allowed = {}
             for name, (func, action_name, description) in _original(request).items():
                 key = action_key(_admin, name)
-                if name != "delete_selected" and not request.user.has_perm(roles.ADMIN_ACTION_PERMISSIONS.get(key, UNPLACED)):
+                if name != "delete_selected" and not request.user.has_perm(
+                    roles.ADMIN_ACTION_PERMISSIONS.get(key, UNPLACED)
+                ):
                     continue
                 if key in roles.AUDITED_ADMIN_ACTIONS:
                     func = _audited(func, key)

@@ -1,8 +1,10 @@
 """Writing the audit log: parameters are copied without secrets and bounded in size."""
+
 from __future__ import annotations
 
 import re
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from accounts.models import AuditEntry
 
@@ -34,13 +36,28 @@ def clean_params(value: Any, depth: int = 0) -> Any:
     return str(value)[:MAX_TEXT]
 
 
-def audit_record(*, user, interface: str, action: str, target: str = "", params: Mapping | None = None, method: str = "",
-                 path: str = "", status_code: int | None = None) -> AuditEntry:
+def audit_record(
+    *,
+    user,
+    interface: str,
+    action: str,
+    target: str = "",
+    params: Mapping | None = None,
+    method: str = "",
+    path: str = "",
+    status_code: int | None = None,
+) -> AuditEntry:
     authenticated = user is not None and getattr(user, "is_authenticated", False)
     return AuditEntry.objects.create(
-        user=user if authenticated else None, username=user.get_username() if authenticated else "",
-        interface=interface, action=action[:100], target=target[:300], params=clean_params(params or {}),
-        method=method[:10], path=path[:500], status_code=status_code,
+        user=user if authenticated else None,
+        username=user.get_username() if authenticated else "",
+        interface=interface,
+        action=action[:100],
+        target=target[:300],
+        params=clean_params(params or {}),
+        method=method[:10],
+        path=path[:500],
+        status_code=status_code,
     )
 
 
@@ -52,7 +69,12 @@ def note_operation(request, key: str, kwargs: Mapping) -> None:
     """
     params = {"data": request.data, "query": request.query_params, "url": dict(kwargs)}
     target = ", ".join(f"{name}={value}" for name, value in kwargs.items())
-    request._request.audit_operation = {"action": key, "target": target, "params": clean_params(params), "user": request.user}
+    request._request.audit_operation = {
+        "action": key,
+        "target": target,
+        "params": clean_params(params),
+        "user": request.user,
+    }
 
 
 class AuditMiddleware:
@@ -65,6 +87,14 @@ class AuditMiddleware:
         response = self.get_response(request)
         noted = getattr(request, "audit_operation", None)
         if noted is not None:
-            audit_record(user=noted["user"], interface="api", action=noted["action"], target=noted["target"],
-                         params=noted["params"], method=request.method, path=request.path, status_code=response.status_code)
+            audit_record(
+                user=noted["user"],
+                interface="api",
+                action=noted["action"],
+                target=noted["target"],
+                params=noted["params"],
+                method=request.method,
+                path=request.path,
+                status_code=response.status_code,
+            )
         return response

@@ -1,4 +1,5 @@
 """Pages need their permission as well as a login (see ``roles.PAGE_PERMISSIONS``)."""
+
 from django.core.exceptions import PermissionDenied
 
 from accounts import roles

@@ -1,4 +1,5 @@
 """The API's permission class: Django's model permissions, reads included, plus the actions'."""
+
 from __future__ import annotations
 
 from rest_framework.permissions import SAFE_METHODS, BasePermission
@@ -7,8 +8,14 @@ from accounts import roles
 from accounts.audit import note_operation
 
 # Standard viewset actions and the model permission each needs.
-_MODEL_ACTIONS = {"list": "view", "retrieve": "view", "create": "add", "update": "change", "partial_update": "change",
-                  "destroy": "delete"}
+_MODEL_ACTIONS = {
+    "list": "view",
+    "retrieve": "view",
+    "create": "add",
+    "update": "change",
+    "partial_update": "change",
+    "destroy": "delete",
+}
 # Nobody holds this: an unplaced unsafe action stays closed (superusers aside, who hold everything).
 UNPLACED = "accounts.unplaced_api_operation"
 

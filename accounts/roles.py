@@ -12,6 +12,7 @@ and :func:`role_assign` also set ``is_staff`` (the admin needs it; a worker neve
 The custom permissions belong to the models they act on (``cluster.power_server``); they and the
 groups are created after every migrate (:func:`ensure_roles`, also ``manage.py setup_roles``).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -42,7 +43,9 @@ CUSTOM_PERMISSIONS = (
     CustomPermission("cluster", "job", "retry_job", "Can retry failed or cancelled jobs"),
     CustomPermission("cluster", "job", "run_selfcheck", "Can run the worker self-check"),
     CustomPermission("cluster", "job", "run_demo", "Can run the demo"),
-    CustomPermission("cluster", "server", "use_server", "Can check servers, run checks on them, push to and pull from them"),
+    CustomPermission(
+        "cluster", "server", "use_server", "Can check servers, run checks on them, push to and pull from them"
+    ),
     CustomPermission("cluster", "server", "trust_server", "Can fetch and confirm host keys and install keys"),
     CustomPermission("cluster", "server", "power_server", "Can reboot and shut down servers"),
     CustomPermission("cluster", "server", "kill_server_jobs", "Can kill the jobs a server runs"),
@@ -52,32 +55,70 @@ CUSTOM_PERMISSIONS = (
     CustomPermission("epochs", "epochexport", "withdraw_export", "Can withdraw an export (the epoch may change again)"),
     CustomPermission("regressions", "trainingbatch", "generate_configs", "Can generate regression training configs"),
     CustomPermission("regressions", "trainingbatch", "train_batch", "Can train regressions"),
-    CustomPermission("regressions", "regression", "retrain_regression", "Can retrain regressions (their files are deleted)"),
-    CustomPermission("prediction_models", "predictionmodelsearch", "find_profitable_configs", "Can search for profitable configs"),
-    CustomPermission("prediction_models", "predictionmodelsearch", "build_prediction_models", "Can build prediction models"),
-    CustomPermission("prediction_models", "predictionmodelsearch", "export_assets", "Can export a search's assets as JSON"),
-    CustomPermission("prediction_models", "predictionmodel", "run_forward_test", "Can run forward tests of built models"),
+    CustomPermission(
+        "regressions", "regression", "retrain_regression", "Can retrain regressions (their files are deleted)"
+    ),
+    CustomPermission(
+        "prediction_models", "predictionmodelsearch", "find_profitable_configs", "Can search for profitable configs"
+    ),
+    CustomPermission(
+        "prediction_models", "predictionmodelsearch", "build_prediction_models", "Can build prediction models"
+    ),
+    CustomPermission(
+        "prediction_models", "predictionmodelsearch", "export_assets", "Can export a search's assets as JSON"
+    ),
+    CustomPermission(
+        "prediction_models", "predictionmodel", "run_forward_test", "Can run forward tests of built models"
+    ),
 )
 
 OPERATOR_PERMISSIONS = (
-    "cluster.cancel_job", "cluster.retry_job", "cluster.run_selfcheck", "cluster.run_demo", "cluster.use_server",
-    "epochs.import_candles", "epochs.add_epoch", "epochs.export_epoch",
-    "regressions.generate_configs", "regressions.train_batch", "regressions.add_regressionselection",
-    "prediction_models.add_predictionmodelsearch", "prediction_models.find_profitable_configs",
-    "prediction_models.build_prediction_models", "prediction_models.export_assets", "prediction_models.run_forward_test",
+    "cluster.cancel_job",
+    "cluster.retry_job",
+    "cluster.run_selfcheck",
+    "cluster.run_demo",
+    "cluster.use_server",
+    "epochs.import_candles",
+    "epochs.add_epoch",
+    "epochs.export_epoch",
+    "regressions.generate_configs",
+    "regressions.train_batch",
+    "regressions.add_regressionselection",
+    "prediction_models.add_predictionmodelsearch",
+    "prediction_models.find_profitable_configs",
+    "prediction_models.build_prediction_models",
+    "prediction_models.export_assets",
+    "prediction_models.run_forward_test",
 )
 ADMINISTRATOR_PERMISSIONS = (
-    "cluster.add_server", "cluster.change_server", "cluster.trust_server", "cluster.power_server",
-    "cluster.kill_server_jobs", "cluster.use_epoch_store", "regressions.retrain_regression", "epochs.withdraw_export",
-    "auth.view_user", "auth.add_user", "auth.change_user", "auth.delete_user",
-    "auth.view_group", "auth.view_permission", "knox.view_authtoken", "knox.delete_authtoken", "accounts.view_auditentry",
+    "cluster.add_server",
+    "cluster.change_server",
+    "cluster.trust_server",
+    "cluster.power_server",
+    "cluster.kill_server_jobs",
+    "cluster.use_epoch_store",
+    "regressions.retrain_regression",
+    "epochs.withdraw_export",
+    "auth.view_user",
+    "auth.add_user",
+    "auth.change_user",
+    "auth.delete_user",
+    "auth.view_group",
+    "auth.view_permission",
+    "knox.view_authtoken",
+    "knox.delete_authtoken",
+    "accounts.view_auditentry",
 )
 WORKER_PERMISSIONS = ("cluster.use_epoch_store",)
 
 
 def _model_permissions(kind: str) -> tuple[str, ...]:
     """``<kind>_<model>`` of every model of the pipeline's apps."""
-    return tuple(f"{label}.{kind}_{model._meta.model_name}" for label in APPS for model in apps.get_app_config(label).get_models())
+    return tuple(
+        f"{label}.{kind}_{model._meta.model_name}"
+        for label in APPS
+        for model in apps.get_app_config(label).get_models()
+    )
 
 
 def _viewer_permissions() -> tuple[str, ...]:
@@ -103,11 +144,17 @@ def ensure_roles() -> None:
     """Create the custom permissions and the four groups with exactly their role's permissions."""
     for perm in CUSTOM_PERMISSIONS:
         content_type = ContentType.objects.get_by_natural_key(perm.app_label, perm.model)
-        Permission.objects.update_or_create(content_type=content_type, codename=perm.codename, defaults={"name": perm.name})
+        Permission.objects.update_or_create(
+            content_type=content_type, codename=perm.codename, defaults={"name": perm.name}
+        )
     for role in ROLES:
         wanted = role_permissions(role)
-        found = {f"{p.content_type.app_label}.{p.codename}": p
-                 for p in Permission.objects.select_related("content_type").filter(codename__in=[w.split(".", 1)[1] for w in wanted])}
+        found = {
+            f"{p.content_type.app_label}.{p.codename}": p
+            for p in Permission.objects.select_related("content_type").filter(
+                codename__in=[w.split(".", 1)[1] for w in wanted]
+            )
+        }
         missing = [w for w in wanted if w not in found]
         if missing:
             raise RuntimeError(f"the {role} role names permissions that do not exist: {', '.join(missing)}")
@@ -197,31 +244,60 @@ API_WRITE_PERMISSIONS: dict[str, tuple[str, ...]] = {
 }
 
 # Operations recorded in the audit log (they delete, overwrite, power off or kill), by the same keys.
-AUDITED_API_OPERATIONS = frozenset({
-    "epoch.destroy", "epoch.withdraw_export", "regression.retrain", "server.create", "server.update", "server.partial_update", "server.destroy",
-    "server.reboot", "server.shutdown", "server.reboot_all", "server.shutdown_all", "server.kill", "server.install_key",
-    "server.fetch_host_key", "server.confirm_host_key", "server.pull", "job.cancel", "token.destroy",
-})
+AUDITED_API_OPERATIONS = frozenset(
+    {
+        "epoch.destroy",
+        "epoch.withdraw_export",
+        "regression.retrain",
+        "server.create",
+        "server.update",
+        "server.partial_update",
+        "server.destroy",
+        "server.reboot",
+        "server.shutdown",
+        "server.reboot_all",
+        "server.shutdown_all",
+        "server.kill",
+        "server.install_key",
+        "server.fetch_host_key",
+        "server.confirm_host_key",
+        "server.pull",
+        "job.cancel",
+        "token.destroy",
+    }
+)
 
 # --- What the pages require, by URL name (any other page: DEFAULT_PAGE_PERMISSION) ------------
 PAGE_PERMISSIONS: dict[str, str | None] = {
     "dashboard": "epochs.view_epoch",
-    "job-list": "cluster.view_job", "job-detail": "cluster.view_job",
-    "server-list": "cluster.view_server", "server-detail": "cluster.view_server",
-    "epoch-list": "epochs.view_epoch", "epoch-detail": "epochs.view_epoch", "epoch-download": "epochs.view_epochexport",
-    "candles": "epochs.view_candlestickset", "epoch-file-inspect": "epochs.view_epochexport",
-    "regression-home": "regressions.view_regression", "regression-batch": "regressions.view_trainingbatch",
-    "regression-detail": "regressions.view_regression", "regression-selection": "regressions.view_regressionselection",
+    "job-list": "cluster.view_job",
+    "job-detail": "cluster.view_job",
+    "server-list": "cluster.view_server",
+    "server-detail": "cluster.view_server",
+    "epoch-list": "epochs.view_epoch",
+    "epoch-detail": "epochs.view_epoch",
+    "epoch-download": "epochs.view_epochexport",
+    "candles": "epochs.view_candlestickset",
+    "epoch-file-inspect": "epochs.view_epochexport",
+    "regression-home": "regressions.view_regression",
+    "regression-batch": "regressions.view_trainingbatch",
+    "regression-detail": "regressions.view_regression",
+    "regression-selection": "regressions.view_regressionselection",
     "prediction-model-home": "prediction_models.view_predictionmodelsearch",
     "prediction-model-search": "prediction_models.view_predictionmodelsearch",
     "prediction-model-detail": "prediction_models.view_predictionmodel",
     "prediction-model-list": "prediction_models.view_predictionmodel",
     "prediction-model-report": "prediction_models.view_predictionmodel",
     "prediction-model-trades-csv": "prediction_models.view_predictionmodel",
-    "regression-leaderboard": "regressions.view_regression", "regression-compare": "regressions.view_regression",
-    "regression-analysis": "regressions.view_regression", "glossary": "epochs.view_epoch",
+    "regression-leaderboard": "regressions.view_regression",
+    "regression-compare": "regressions.view_regression",
+    "regression-analysis": "regressions.view_regression",
+    "glossary": "epochs.view_epoch",
     # Every account manages its own API tokens and logs out, whatever its role.
-    "account-tokens": None, "account-token-revoke": None, "login": None, "logout": None,
+    "account-tokens": None,
+    "account-token-revoke": None,
+    "login": None,
+    "logout": None,
 }
 DEFAULT_PAGE_PERMISSION = "epochs.view_epoch"
 
@@ -261,8 +337,16 @@ ADMIN_ACTION_PERMISSIONS: dict[str, str] = {
 }
 # django-q2's own broker records: resubmitting one bypasses the Job table, so superusers only.
 SUPERUSER_ADMIN_ACTIONS = frozenset({"django_q.success.resubmit_task", "django_q.failure.resubmit_task"})
-AUDITED_ADMIN_ACTIONS = frozenset({
-    "epochs.epoch.delete_with_files", "regressions.regression.retrain", "cluster.server.kill_jobs", "cluster.server.reboot",
-    "cluster.server.shutdown", "cluster.server.install_key", "cluster.server.fetch_host_key", "cluster.server.confirm_host_key",
-    "cluster.job.cancel_jobs",
-})
+AUDITED_ADMIN_ACTIONS = frozenset(
+    {
+        "epochs.epoch.delete_with_files",
+        "regressions.regression.retrain",
+        "cluster.server.kill_jobs",
+        "cluster.server.reboot",
+        "cluster.server.shutdown",
+        "cluster.server.install_key",
+        "cluster.server.fetch_host_key",
+        "cluster.server.confirm_host_key",
+        "cluster.job.cancel_jobs",
+    }
+)

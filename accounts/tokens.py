@@ -4,6 +4,7 @@ A token expires after ``API_TOKEN_IDLE_DAYS`` without use; each use moves its ex
 (knox's AUTO_REFRESH, written at most once a minute). Worker accounts' tokens never expire when
 ``WORKER_TOKENS_EXPIRE`` is off.
 """
+
 from __future__ import annotations
 
 from datetime import timedelta

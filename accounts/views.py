@@ -1,4 +1,5 @@
 """The account page: your API tokens, with a button to revoke each."""
+
 from django.conf import settings
 from django.contrib import messages
 from django.shortcuts import redirect, render
@@ -8,7 +9,9 @@ from accounts.tokens import token_list, token_revoke
 
 
 def tokens(request):
-    return render(request, "accounts/tokens.html", {"tokens": token_list(request.user), "idle_days": settings.API_TOKEN_IDLE_DAYS})
+    return render(
+        request, "accounts/tokens.html", {"tokens": token_list(request.user), "idle_days": settings.API_TOKEN_IDLE_DAYS}
+    )
 
 
 @require_POST

@@ -27,6 +27,7 @@ printed is one JSON object.
 
     NUMBA_NUM_THREADS=2 .venv/bin/python benchmarks/backtest.py [--year 2023] [--threads 2]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -43,11 +44,11 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from prediction_models.engine import backtest as fast  # noqa: E402
-from prediction_models.engine import backtest_reference as reference  # noqa: E402
-from prediction_models.engine.assets import Candles, build_assets, feature_from_prediction  # noqa: E402
-from prediction_models.engine.config_space import ConfigSpace  # noqa: E402
-from prediction_models.engine.trading import BacktestSettings  # noqa: E402
+from prediction_models.engine import backtest as fast
+from prediction_models.engine import backtest_reference as reference
+from prediction_models.engine.assets import Candles, build_assets, feature_from_prediction
+from prediction_models.engine.config_space import ConfigSpace
+from prediction_models.engine.trading import BacktestSettings
 
 LOOKBACK, STEPS, INTERVAL = 128, 32, 15
 
@@ -126,8 +127,14 @@ def main() -> None:
     predictions = resample(minutes)
     features = synthetic_features(predictions.c.to_numpy(), args.regressions, args.seed)
     started = time.perf_counter()
-    assets = build_assets(predictions=candles(predictions), minutes=candles(minutes), features=features,
-                          lookback=LOOKBACK, forecast_steps=STEPS, pcrs=(3,))
+    assets = build_assets(
+        predictions=candles(predictions),
+        minutes=candles(minutes),
+        features=features,
+        lookback=LOOKBACK,
+        forecast_steps=STEPS,
+        pcrs=(3,),
+    )
     assets_s = time.perf_counter() - started
     space = ConfigSpace(assets.regression_ids)
     settings = BacktestSettings(position_size=10000, leverage=3, exchange_fee=0.065, idle_minutes=180)
@@ -143,7 +150,9 @@ def main() -> None:
     parts, profitable = [], 0
     for lo in range(0, len(space), 60_000):
         part = fast.evaluate_chunk(assets, space, lo, min(len(space), lo + 60_000), settings, markets)
-        profitable += int(np.sum((part["accuracy"] >= thresholds.min_accuracy) & (part["profit"] > thresholds.min_profit)))
+        profitable += int(
+            np.sum((part["accuracy"] >= thresholds.min_accuracy) & (part["profit"] > thresholds.min_profit))
+        )
         parts.append(part)
         print(f"{lo + len(part)}/{len(space)} {time.perf_counter() - started:.1f}s", flush=True)
     full_search_s = time.perf_counter() - started
@@ -159,32 +168,47 @@ def main() -> None:
         ids = [space.regression_ids[i] for i in config.combination]
         _, performance, min_sums = reference.evaluate(assets, ids, config.pcr, config.msf, config.msaf, settings)
         row = summary[index]
-        assert (row["profit"], row["fees"], row["accuracy"], row["positions"], row["largest_balance_drawdown"],
-                (row["min_increase_sum"], row["min_decrease_sum"])) == (
-            performance["profit"], performance["fees"], performance["accuracy"], len(performance["positions"]),
-            performance["largest_balance_drawdown"], min_sums), index
+        assert (
+            row["profit"],
+            row["fees"],
+            row["accuracy"],
+            row["positions"],
+            row["largest_balance_drawdown"],
+            (row["min_increase_sum"], row["min_decrease_sum"]),
+        ) == (
+            performance["profit"],
+            performance["fees"],
+            performance["accuracy"],
+            len(performance["positions"]),
+            performance["largest_balance_drawdown"],
+            min_sums,
+        ), index
     reference_s = (time.perf_counter() - started) / len(sample)
 
-    print(json.dumps({
-        "configs": len(space),
-        "year": args.year,
-        "minutes": len(assets.minutes),
-        "features_num": assets.features_num,
-        "settings": dataclasses.asdict(settings),
-        "threads": args.threads,
-        "assets_s": round(assets_s, 2),
-        "jit_s": round(jit_s, 2),
-        "jit_compiled": compiled > 0,  # false: loaded from numba's cache
-        "full_search_s": round(full_search_s, 2),
-        "fast_configs_per_s": round(len(space) / full_search_s, 1),
-        "reference_s_per_config": round(reference_s, 3),
-        "reference_samples_equal": len(sample),
-        "speedup": round(reference_s * len(space) / full_search_s, 1),
-        "mean_positions_per_config": round(float(summary["positions"].mean()), 2),
-        "profitable_configs": profitable,
-        "profitable_pct": round(profitable * 100 / len(space), 2),
-        "loadavg_1m_before_after": [round(load_before[0], 2), round(load_after[0], 2)],
-    }))
+    print(
+        json.dumps(
+            {
+                "configs": len(space),
+                "year": args.year,
+                "minutes": len(assets.minutes),
+                "features_num": assets.features_num,
+                "settings": dataclasses.asdict(settings),
+                "threads": args.threads,
+                "assets_s": round(assets_s, 2),
+                "jit_s": round(jit_s, 2),
+                "jit_compiled": compiled > 0,  # false: loaded from numba's cache
+                "full_search_s": round(full_search_s, 2),
+                "fast_configs_per_s": round(len(space) / full_search_s, 1),
+                "reference_s_per_config": round(reference_s, 3),
+                "reference_samples_equal": len(sample),
+                "speedup": round(reference_s * len(space) / full_search_s, 1),
+                "mean_positions_per_config": round(float(summary["positions"].mean()), 2),
+                "profitable_configs": profitable,
+                "profitable_pct": round(profitable * 100 / len(space), 2),
+                "loadavg_1m_before_after": [round(load_before[0], 2), round(load_after[0], 2)],
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -7,6 +7,7 @@ one JSON object as its last line.
 
     .venv/bin/python benchmarks/import_candlesticks.py [--start 2020-01] [--end 2024-12]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -66,9 +67,11 @@ def main() -> None:
     print(f"{'':28}{'validated import':>18}{'plain read_csv':>18}")
     print(f"{'seconds':28}{result['import_s']:>18}{result['plain_pandas_s']:>18}")
     print(f"{'candles / second':28}{result['import_candles_per_s']:>18,}{result['plain_pandas_candles_per_s']:>18,}")
-    print(f"candles {result['candles']:,}  gaps {result['gaps']} ({result['missing_minutes']} min missing, longest "
-          f"{result['longest_gap_minutes']} min)  flagged {result['flagged_candles']}  "
-          f"import is {result['import_vs_plain_pandas_speed']}x plain pandas  store {result['store_mb']} MiB, loads in {result['store_load_s']} s")
+    print(
+        f"candles {result['candles']:,}  gaps {result['gaps']} ({result['missing_minutes']} min missing, longest "
+        f"{result['longest_gap_minutes']} min)  flagged {result['flagged_candles']}  "
+        f"import is {result['import_vs_plain_pandas_speed']}x plain pandas  store {result['store_mb']} MiB, loads in {result['store_load_s']} s"
+    )
     print(json.dumps(result))
 
 

@@ -9,6 +9,7 @@ client, in one run, side by side.
 
 Prints a table and one JSON object as its last line; the goal is p95 under 500 ms. The first row, a static page, measures the machine itself (its load), so the last column compares each page with it.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -34,27 +35,61 @@ def _seed(epoch_id: str) -> dict:
     from testing.regression_fakes import fake_grid_epoch
 
     epoch = fake_grid_epoch(epoch_id)
-    chosen = list(Regression.objects.filter(epoch=epoch, status="trained").order_by("-ebe_points")
-                  .values_list("config_id", flat=True)[:16])
-    selection = RegressionSelection.objects.create(epoch=epoch, name="top", mode="manual", size=16, regression_ids=chosen)
-    search = PredictionModelSearch.objects.create(epoch=epoch, selection=selection, status="built", regression_ids=chosen,
-                                                  regressions_per_model=[4], total_configs=10_000_000, profitable_found=10_000)
+    chosen = list(
+        Regression.objects.filter(epoch=epoch, status="trained")
+        .order_by("-ebe_points")
+        .values_list("config_id", flat=True)[:16]
+    )
+    selection = RegressionSelection.objects.create(
+        epoch=epoch, name="top", mode="manual", size=16, regression_ids=chosen
+    )
+    search = PredictionModelSearch.objects.create(
+        epoch=epoch,
+        selection=selection,
+        status="built",
+        regression_ids=chosen,
+        regressions_per_model=[4],
+        total_configs=10_000_000,
+        profitable_found=10_000,
+    )
     rng = np.random.default_rng(3)
-    configs = ProfitableConfig.objects.bulk_create([
-        ProfitableConfig(search=search, config_index=i, regression_ids=chosen[i % 12:i % 12 + 4],
-                         price_change_requirement=float(rng.choice([2.5, 3, 3.5, 4])), min_sum_function="mean",
-                         min_sum_adjustment_factor=float(rng.choice([1, 1.5, 2])), profit=float(rng.uniform(0, 5000)),
-                         accuracy=float(rng.uniform(55, 80)), positions=int(rng.integers(5, 200)),
-                         largest_drawdown=float(rng.uniform(0, 20)), final_balance=float(rng.uniform(10000, 15000)))
-        for i in range(10_000)
-    ], batch_size=1000)
-    PredictionModel.objects.bulk_create([
-        PredictionModel(id=f"{epoch_id}_{i:032x}", search=search, profitable_config=c, rank=i + 1,
-                        certificate_file=model_certificate_file(f"{epoch_id}_{i:032x}"), profit=c.profit,
-                        accuracy=c.accuracy, positions=c.positions, largest_drawdown=c.largest_drawdown,
-                        ebe_points=float(rng.uniform(10, 90)), ebe_state="neutral")
-        for i, c in enumerate(configs[:50])
-    ])
+    configs = ProfitableConfig.objects.bulk_create(
+        [
+            ProfitableConfig(
+                search=search,
+                config_index=i,
+                regression_ids=chosen[i % 12 : i % 12 + 4],
+                price_change_requirement=float(rng.choice([2.5, 3, 3.5, 4])),
+                min_sum_function="mean",
+                min_sum_adjustment_factor=float(rng.choice([1, 1.5, 2])),
+                profit=float(rng.uniform(0, 5000)),
+                accuracy=float(rng.uniform(55, 80)),
+                positions=int(rng.integers(5, 200)),
+                largest_drawdown=float(rng.uniform(0, 20)),
+                final_balance=float(rng.uniform(10000, 15000)),
+            )
+            for i in range(10_000)
+        ],
+        batch_size=1000,
+    )
+    PredictionModel.objects.bulk_create(
+        [
+            PredictionModel(
+                id=f"{epoch_id}_{i:032x}",
+                search=search,
+                profitable_config=c,
+                rank=i + 1,
+                certificate_file=model_certificate_file(f"{epoch_id}_{i:032x}"),
+                profit=c.profit,
+                accuracy=c.accuracy,
+                positions=c.positions,
+                largest_drawdown=c.largest_drawdown,
+                ebe_points=float(rng.uniform(10, 90)),
+                ebe_state="neutral",
+            )
+            for i, c in enumerate(configs[:50])
+        ]
+    )
     return {"search": search.pk}
 
 
@@ -73,8 +108,13 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=30)
     args = parser.parse_args()
     var = tempfile.mkdtemp(prefix="eb-bench-pages-")
-    os.environ.update(EPOCA_VAR_DIR=var, DJANGO_SETTINGS_MODULE="epoca_builder.settings", DEBUG="false",
-                      DATABASE_URL=f"sqlite:///{var}/bench.sqlite3", EPOCHS_ROOT=f"{var}/epochs")
+    os.environ.update(
+        EPOCA_VAR_DIR=var,
+        DJANGO_SETTINGS_MODULE="epoca_builder.settings",
+        DEBUG="false",
+        DATABASE_URL=f"sqlite:///{var}/bench.sqlite3",
+        EPOCHS_ROOT=f"{var}/epochs",
+    )
     import django
 
     django.setup()
@@ -114,15 +154,31 @@ def main() -> None:
     for name, url in pages.items():
         times = sorted(_time(client, url, args.repeat))
         p50 = statistics.median(times)
-        p95 = times[min(len(times) - 1, int(round(0.95 * (len(times) - 1))))]
+        p95 = times[min(len(times) - 1, round(0.95 * (len(times) - 1)))]
         baseline = baseline or p50
-        results[name] = {"p50_ms": round(p50, 1), "p95_ms": round(p95, 1), "max_ms": round(times[-1], 1),
-                         "p50_vs_baseline": round(p50 / baseline, 1)}
+        results[name] = {
+            "p50_ms": round(p50, 1),
+            "p95_ms": round(p95, 1),
+            "max_ms": round(times[-1], 1),
+            "p50_vs_baseline": round(p50 / baseline, 1),
+        }
         print(f"{name:45} {p50:8.1f} {p95:8.1f} {times[-1]:8.1f} {p50 / baseline:14.1f}x")
     worst = max(r["p95_ms"] for r in results.values())
     load = os.getloadavg()[0]
-    print(f"worst p95 {worst:.1f} ms (goal {GOAL_MS} ms): {'met' if worst < GOAL_MS else 'NOT met'}; 1-minute load {load:.2f}")
-    print(json.dumps({"repeat": args.repeat, "worst_p95_ms": worst, "goal_ms": GOAL_MS, "load_1m": round(load, 2), "pages": results}))
+    print(
+        f"worst p95 {worst:.1f} ms (goal {GOAL_MS} ms): {'met' if worst < GOAL_MS else 'NOT met'}; 1-minute load {load:.2f}"
+    )
+    print(
+        json.dumps(
+            {
+                "repeat": args.repeat,
+                "worst_p95_ms": worst,
+                "goal_ms": GOAL_MS,
+                "load_1m": round(load, 2),
+                "pages": results,
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -12,6 +12,7 @@ Both sides train the same configs of the `smoke` grid on the same real epoch (1 
 
 Prints one JSON object as its last line.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -47,16 +48,39 @@ def main() -> None:
     from regressions.services.grid import configs_plan, configs_record
     from regressions.services.training import batch_train_enqueue
 
-    job = run_inline(candle_import_enqueue(start_month="2021-01", end_month="2021-03", source=str(settings.BINANCE_MIRROR_DIR), inline=True))
-    epoch, job = epoch_create(candlestick_set=job.target, id="_BENCH", epoch_width=1, regression_grid_profile="smoke",
-                              max_epochs=args.epochs, patience=args.epochs, batch_size=256, inline=True)
+    job = run_inline(
+        candle_import_enqueue(
+            start_month="2021-01", end_month="2021-03", source=str(settings.BINANCE_MIRROR_DIR), inline=True
+        )
+    )
+    epoch, job = epoch_create(
+        candlestick_set=job.target,
+        id="_BENCH",
+        epoch_width=1,
+        regression_grid_profile="smoke",
+        max_epochs=args.epochs,
+        patience=args.epochs,
+        batch_size=256,
+        inline=True,
+    )
     run_inline(job)
     epoch.refresh_from_db()
     configs_record(epoch=epoch, profile="smoke", result=configs_plan(epoch=epoch, profile="smoke"))
     # One batch holding the first N configs, so both sides train exactly the same models.
-    configs = list(epoch.regression_configs.exclude(category="UNIT_TEST").order_by("category", "batch__number", "position")[: args.models])
-    batch = TrainingBatch.objects.create(epoch=epoch, name="KR_BENCH_1_1", category="DNN", number=1, total=1, profile="smoke",
-                                         config_file=configs[0].batch.config_file)
+    configs = list(
+        epoch.regression_configs.exclude(category="UNIT_TEST").order_by("category", "batch__number", "position")[
+            : args.models
+        ]
+    )
+    batch = TrainingBatch.objects.create(
+        epoch=epoch,
+        name="KR_BENCH_1_1",
+        category="DNN",
+        number=1,
+        total=1,
+        profile="smoke",
+        config_file=configs[0].batch.config_file,
+    )
     from regressions.models import RegressionConfig
 
     RegressionConfig.objects.filter(pk__in=[c.pk for c in configs]).update(batch=batch)
@@ -87,8 +111,13 @@ def main() -> None:
     tf.config.threading.set_intra_op_parallelism_threads(1)
     tf.config.threading.set_inter_op_parallelism_threads(1)
     data = EpochData.load(layout.root)
-    windows = build_windows(data.normalized, lookback=epoch.regression_lookback, predictions=epoch.regression_predictions,
-                            train_split=epoch.train_split, purge=epoch.purge)
+    windows = build_windows(
+        data.normalized,
+        lookback=epoch.regression_lookback,
+        predictions=epoch.regression_predictions,
+        train_split=epoch.train_split,
+        purge=epoch.purge,
+    )
     x, y = np.asarray(windows.train_x, dtype=np.float32), np.asarray(windows.train_y, dtype=np.float32)
     started = time.perf_counter()
     for config in configs:
@@ -96,17 +125,32 @@ def main() -> None:
         tf.keras.backend.clear_session()
         tf.keras.utils.set_random_seed(epoch.seed)
         model = build_model(c["keras_model"], epoch.regression_lookback, epoch.regression_predictions)
-        model.compile(optimizer=tf.keras.optimizers.Adam(learning_rate=_learning_rate(tf, c["learning_rate"])), loss=c["loss"], metrics=[c["metric"]])
-        model.fit(x, y, validation_split=epoch.validation_split, epochs=args.epochs, batch_size=256, shuffle=True, verbose=0)
+        model.compile(
+            optimizer=tf.keras.optimizers.Adam(learning_rate=_learning_rate(tf, c["learning_rate"])),
+            loss=c["loss"],
+            metrics=[c["metric"]],
+        )
+        model.fit(
+            x, y, validation_split=epoch.validation_split, epochs=args.epochs, batch_size=256, shuffle=True, verbose=0
+        )
     bare_seconds = time.perf_counter() - started
 
     print(f"models: {trained}, epochs each: {args.epochs}, train windows: {len(x)}")
     print(f"job system: {job_seconds:8.2f} s  ({job_seconds / trained:.2f} s per model)")
     print(f"bare Keras: {bare_seconds:8.2f} s  ({bare_seconds / trained:.2f} s per model)")
     print(f"overhead ratio (job / bare): {job_seconds / bare_seconds:.2f}x")
-    print(json.dumps({"models": trained, "epochs": args.epochs, "job_system_s": round(job_seconds, 2),
-                      "bare_keras_s": round(bare_seconds, 2), "ratio": round(job_seconds / bare_seconds, 2),
-                      "load_average": os.getloadavg()[0]}))
+    print(
+        json.dumps(
+            {
+                "models": trained,
+                "epochs": args.epochs,
+                "job_system_s": round(job_seconds, 2),
+                "bare_keras_s": round(bare_seconds, 2),
+                "ratio": round(job_seconds / bare_seconds, 2),
+                "load_average": os.getloadavg()[0],
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -26,7 +26,18 @@ class ChildInline(admin.TabularInline):
 
 @admin.register(Job)
 class JobAdmin(admin.ModelAdmin):
-    list_display = ["id", "kind", "status", "target_label", "where", "progress", "attempts", "created_by", "created", "finished"]
+    list_display = [
+        "id",
+        "kind",
+        "status",
+        "target_label",
+        "where",
+        "progress",
+        "attempts",
+        "created_by",
+        "created",
+        "finished",
+    ]
     list_filter = ["status", "kind", "server", "created"]
     search_fields = ["kind", "target_label", "error", "=id"]
     date_hierarchy = "created"
@@ -70,8 +81,12 @@ class ServerActionInline(admin.TabularInline):
 class ServerActionForm(ActionForm):
     """Inputs some server actions need, shown beside the action menu."""
 
-    key_path = forms.CharField(required=False, max_length=1024, label="Key path (install key)", widget=forms.TextInput(attrs={"size": 30}))
-    epoch = forms.CharField(required=False, max_length=100, label="Epoch (push/pull)", widget=forms.TextInput(attrs={"size": 14}))
+    key_path = forms.CharField(
+        required=False, max_length=1024, label="Key path (install key)", widget=forms.TextInput(attrs={"size": 30})
+    )
+    epoch = forms.CharField(
+        required=False, max_length=100, label="Epoch (push/pull)", widget=forms.TextInput(attrs={"size": 14})
+    )
 
 
 def server_action(description: str):
@@ -97,8 +112,9 @@ def pull_action(target: str, description: str):
     """An action that pulls ``target`` (a pull target its app registered) of the epoch given above."""
 
     def pull(modeladmin, request, server):
-        job = servers.server_pull_enqueue(server=server, what=[target], epoch_id=request.POST.get("epoch", "").strip(),
-                                          user=request.user)
+        job = servers.server_pull_enqueue(
+            server=server, what=[target], epoch_id=request.POST.get("epoch", "").strip(), user=request.user
+        )
         return f"queued job #{job.pk}"
 
     pull.__name__ = f"pull_{target}"
@@ -107,17 +123,41 @@ def pull_action(target: str, description: str):
 
 @admin.register(Server)
 class ServerAdmin(OfferedActionsAdmin):
-    list_display = ["name", "host", "port", "user", "remote_root", "is_cluster_worker", "max_jobs", "host_key", "online", "last_seen"]
+    list_display = [
+        "name",
+        "host",
+        "port",
+        "user",
+        "remote_root",
+        "is_cluster_worker",
+        "max_jobs",
+        "host_key",
+        "online",
+        "last_seen",
+    ]
     list_filter = ["is_cluster_worker"]
     search_fields = ["name", "host"]
     readonly_fields = [
-        "host_key_presented", "host_key_fingerprint", "host_key_confirmed_by", "host_key_confirmed_at", "last_status", "last_seen",
+        "host_key_presented",
+        "host_key_fingerprint",
+        "host_key_confirmed_by",
+        "host_key_confirmed_at",
+        "last_status",
+        "last_seen",
     ]
     inlines = [ServerActionInline]
     action_form = ServerActionForm
     actions = [
-        "fetch_host_key", "confirm_host_key", "check_status", "run_selfcheck", "push_code", "push_everything",
-        "kill_jobs", "install_key", "reboot", "shutdown",
+        "fetch_host_key",
+        "confirm_host_key",
+        "check_status",
+        "run_selfcheck",
+        "push_code",
+        "push_everything",
+        "kill_jobs",
+        "install_key",
+        "reboot",
+        "shutdown",
     ]  # the apps that own pull targets offer their pull actions (pull_action)
 
     @admin.display(description="host key")
@@ -136,7 +176,9 @@ class ServerAdmin(OfferedActionsAdmin):
 
     @server_action("Confirm the presented host key")
     def confirm_host_key(self, request, server):
-        confirmed = servers.server_host_key_confirm(server=server, fingerprint=server.host_key_presented, user=request.user)
+        confirmed = servers.server_host_key_confirm(
+            server=server, fingerprint=server.host_key_presented, user=request.user
+        )
         return f"trusted {confirmed.host_key_fingerprint}"
 
     @server_action("Check status now")

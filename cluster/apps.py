@@ -6,5 +6,7 @@ class ClusterConfig(AppConfig):
     verbose_name = "Cluster and jobs"
 
     def ready(self) -> None:
-        from cluster import signals  # noqa: F401  (worker schedules after migrate)
-        from cluster import tasks  # noqa: F401  (registers job handlers)
+        from cluster import (
+            signals,  # noqa: F401  (worker schedules after migrate)
+            tasks,  # noqa: F401  (registers job handlers)
+        )

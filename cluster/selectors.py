@@ -1,4 +1,5 @@
 """Reads of jobs and servers."""
+
 from __future__ import annotations
 
 from django.contrib.contenttypes.models import ContentType
@@ -35,8 +36,7 @@ def workers_alive() -> list[dict]:
 def server_live_list() -> list[dict]:
     """Every server's stored status, for pages that poll (no SSH)."""
     return [
-        {"id": s.pk, "name": s.name, "last_seen": s.last_seen, "status": s.last_status or {}}
-        for s in server_list()
+        {"id": s.pk, "name": s.name, "last_seen": s.last_seen, "status": s.last_status or {}} for s in server_list()
     ]
 
 

@@ -1,6 +1,7 @@
 """After every migrate, remove the former one-minute reaper schedule (the reaper now runs inside
 each worker, cluster.jobs.worker, at the period of ``JOB_REAPER_SECONDS``); a server's host-key
 confirmation withdrawn when its connection changes."""
+
 from django.db.models.signals import post_migrate, pre_save
 from django.dispatch import receiver
 from django_q.models import Schedule
@@ -31,5 +32,6 @@ def withdraw_host_key_confirmation(sender, instance, raw=False, update_fields=No
     instance.host_key_confirmed_by = None
     instance.host_key_confirmed_at = None
     if update_fields is not None:  # a partial save would not write the withdrawal: write it now
-        sender.objects.filter(pk=instance.pk).update(host_key_fingerprint="", host_key_presented="", host_key_confirmed_by=None,
-                                                     host_key_confirmed_at=None)
+        sender.objects.filter(pk=instance.pk).update(
+            host_key_fingerprint="", host_key_presented="", host_key_confirmed_by=None, host_key_confirmed_at=None
+        )

@@ -1,4 +1,5 @@
 """Job handlers of the cluster app."""
+
 from __future__ import annotations
 
 import sys
@@ -23,8 +24,16 @@ def selfcheck(ctx: JobContext) -> dict:
     seconds = float(ctx.params.get("step_seconds", 1.0))
     done = list(ctx.state.get("done_steps", []))
     if ctx.params.get("child_process"):
-        args = ["-m", "cluster.jobs.selfcheck_child", "--steps", str(steps), "--seconds", str(seconds),
-                "--done", ",".join(map(str, done))]
+        args = [
+            "-m",
+            "cluster.jobs.selfcheck_child",
+            "--steps",
+            str(steps),
+            "--seconds",
+            str(seconds),
+            "--done",
+            ",".join(map(str, done)),
+        ]
         if ctx.job.server_id:
             return run_remote(ctx, argv=[PYTHON, *args])
         return run_child(ctx, [sys.executable, *args])
@@ -47,17 +56,26 @@ def selfcheck(ctx: JobContext) -> dict:
 @job_handler("cluster.push", label="Push to a server", max_attempts=3)
 def push(ctx: JobContext) -> dict:
     """Send code and epoch files to the job's server; a re-run sends only what is still missing."""
-    return server_push(server=ctx.job.server, what=ctx.params["what"], epoch_id=ctx.params.get("epoch") or None,
-                       user=ctx.job.created_by, progress=ctx.progress)
+    return server_push(
+        server=ctx.job.server,
+        what=ctx.params["what"],
+        epoch_id=ctx.params.get("epoch") or None,
+        user=ctx.job.created_by,
+        progress=ctx.progress,
+    )
 
 
 @job_handler("cluster.pull", label="Pull from a server", max_attempts=3)
 def pull(ctx: JobContext) -> dict:
     """Fetch the chosen pull targets (registered by the apps) from the job's server, verified."""
-    return server_pull(server=ctx.job.server, what=ctx.params["what"], epoch_id=ctx.params["epoch"],
-                       delete_remote=bool(ctx.params.get("delete_remote")), user=ctx.job.created_by,
-                       progress=ctx.progress)
-
+    return server_pull(
+        server=ctx.job.server,
+        what=ctx.params["what"],
+        epoch_id=ctx.params["epoch"],
+        delete_remote=bool(ctx.params.get("delete_remote")),
+        user=ctx.job.created_by,
+        progress=ctx.progress,
+    )
 
 
 def reap() -> dict:

@@ -1,4 +1,5 @@
 """Pages for jobs and servers. Live values come from the API, polled by small scripts."""
+
 from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404, render
 
@@ -11,14 +12,30 @@ from cluster.services.servers import pull_targets, push_targets, server_checks, 
 
 def job_list(request):
     filterset = JobFilterSet(request.GET or None, queryset=selectors.job_list())
-    jobs = (filterset.qs if filterset.is_bound else selectors.job_list()).filter(parent__isnull=True).annotate(
-        children_total=Count("children"),
-        children_done=Count("children", filter=Q(children__status__in=[JobStatus.SUCCEEDED, JobStatus.FAILED, JobStatus.CANCELLED])),
-    )[:200]
+    jobs = (
+        (filterset.qs if filterset.is_bound else selectors.job_list())
+        .filter(parent__isnull=True)
+        .annotate(
+            children_total=Count("children"),
+            children_done=Count(
+                "children", filter=Q(children__status__in=[JobStatus.SUCCEEDED, JobStatus.FAILED, JobStatus.CANCELLED])
+            ),
+        )[:200]
+    )
     kinds = Job.objects.order_by("kind").values_list("kind", flat=True).distinct()
-    return render(request, "cluster/job_list.html", {"jobs": jobs, "filterset": filterset, "kinds": kinds,
-                                                     "statuses": JobStatus.choices, "chosen": request.GET.getlist("status"),
-                                                     "kind": request.GET.get("kind", ""), "show_children": True})
+    return render(
+        request,
+        "cluster/job_list.html",
+        {
+            "jobs": jobs,
+            "filterset": filterset,
+            "kinds": kinds,
+            "statuses": JobStatus.choices,
+            "chosen": request.GET.getlist("status"),
+            "kind": request.GET.get("kind", ""),
+            "show_children": True,
+        },
+    )
 
 
 def job_detail(request, pk: int):
@@ -32,15 +49,19 @@ def server_list(request):
 
 def server_detail(request, pk: int):
     server = get_object_or_404(selectors.server_list(), pk=pk)
-    return render(request, "cluster/server_detail.html", {
-        "server": server,
-        "details": server_connection_details(server=server),
-        "actions": selectors.server_actions(server)[:30],
-        "jobs": selectors.server_jobs(server)[:20],
-        "checks": server_checks(),
-        "push_targets": push_targets(),
-        "pull_targets": pull_targets(),
-    })
+    return render(
+        request,
+        "cluster/server_detail.html",
+        {
+            "server": server,
+            "details": server_connection_details(server=server),
+            "actions": selectors.server_actions(server)[:30],
+            "jobs": selectors.server_jobs(server)[:20],
+            "checks": server_checks(),
+            "push_targets": push_targets(),
+            "pull_targets": pull_targets(),
+        },
+    )
 
 
-__all__ = ["job_list", "job_detail", "server_list", "server_detail", "Job"]
+__all__ = ["Job", "job_detail", "job_list", "server_detail", "server_list"]

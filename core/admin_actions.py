@@ -1,4 +1,5 @@
 """Shared by the apps' admin actions: one job per selected row; actions offered by the apps above."""
+
 from django.contrib import admin, messages
 from django.contrib.admin.options import IS_POPUP_VAR
 from django.utils.html import format_html

@@ -1,4 +1,5 @@
 """The API router: each app registers its viewsets in ``<app>/api/urls.py``."""
+
 from rest_framework.routers import DefaultRouter
 
 router = DefaultRouter()

@@ -2,6 +2,7 @@
 
 No Django import: engines that run as child processes (``python -m ...``) report with it.
 """
+
 from __future__ import annotations
 
 import json

@@ -1,4 +1,5 @@
 """Command-line argument types with ranges: a value out of range is refused by argparse, naming it."""
+
 from __future__ import annotations
 
 import argparse
@@ -12,8 +13,10 @@ def bounded(kind: type, low: float, high: float):
         try:
             value = kind(text)
         except ValueError:
-            raise argparse.ArgumentTypeError(f"expected {'an integer' if kind is int else 'a number'}, got {text[:40]!r}") from None
-        if isinstance(value, float) and not math.isfinite(value) or not low <= value <= high:
+            raise argparse.ArgumentTypeError(
+                f"expected {'an integer' if kind is int else 'a number'}, got {text[:40]!r}"
+            ) from None
+        if (isinstance(value, float) and not math.isfinite(value)) or not low <= value <= high:
             raise argparse.ArgumentTypeError(f"must be between {low:g} and {high:g}, got {text[:40]}")
         return value
 

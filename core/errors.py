@@ -1,4 +1,5 @@
 """Domain errors and the one place that turns them into API responses."""
+
 from __future__ import annotations
 
 from typing import Any

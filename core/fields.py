@@ -1,4 +1,5 @@
 """Serializer fields with bounds: every number, string and list of the API has a limit."""
+
 from __future__ import annotations
 
 import json

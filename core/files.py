@@ -3,6 +3,7 @@
 Artifacts are written to a temporary file in the destination folder and renamed into
 place, so a crash never leaves a half-written file that looks complete.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -11,8 +12,9 @@ import hashlib
 import json
 import os
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
-from typing import IO, Any, Iterator
+from typing import IO, Any
 
 
 class UnsafePathError(ValueError):
@@ -42,7 +44,7 @@ def _temp_sibling(target: Path, suffix: str) -> tuple[int, str]:
     """A temporary sibling named after its writer's pid, after removing those of dead writers
     (a process killed mid-write cannot remove its own)."""
     for stale in target.parent.glob(f".{glob.escape(target.name)}.*"):
-        pid = stale.name[len(target.name) + 2:].split(".", 1)[0]
+        pid = stale.name[len(target.name) + 2 :].split(".", 1)[0]
         if pid.isdigit() and int(pid) != os.getpid() and not _alive(int(pid)):
             with contextlib.suppress(FileNotFoundError):
                 stale.unlink()

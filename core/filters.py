@@ -3,6 +3,7 @@
 DRF ignores an unknown ``ordering`` silently and django-filter reads ``1``/``0`` as booleans;
 a client that misspells a field should hear about it instead of getting another order.
 """
+
 from __future__ import annotations
 
 import django_filters
@@ -56,17 +57,28 @@ class StrictOrderingFilter(OrderingFilter):
         valid = [item[0] for item in self.get_valid_fields(queryset, view)]
         unknown = [term for term in fields if term.removeprefix("-") not in valid]
         if unknown:
-            raise ValidationError({self.ordering_param: [
-                f"Unknown ordering {', '.join(map(repr, unknown))}; one or more of {', '.join(valid) or '(none)'}, "
-                "comma-separated, each optionally with a leading '-'."]})
+            raise ValidationError(
+                {
+                    self.ordering_param: [
+                        f"Unknown ordering {', '.join(map(repr, unknown))}; one or more of {', '.join(valid) or '(none)'}, "
+                        "comma-separated, each optionally with a leading '-'."
+                    ]
+                }
+            )
         return fields
 
     def get_schema_operation_parameters(self, view):
         fields = [item[0] for item in self.get_valid_fields(None, view)]
         if not fields:
             return []
-        return [{
-            "name": self.ordering_param, "required": False, "in": "query", "style": "form", "explode": False,
-            "description": "Fields to order by, comma-separated; a leading '-' sorts descending.",
-            "schema": {"type": "array", "items": {"type": "string", "enum": [*fields, *(f"-{f}" for f in fields)]}},
-        }]
+        return [
+            {
+                "name": self.ordering_param,
+                "required": False,
+                "in": "query",
+                "style": "form",
+                "explode": False,
+                "description": "Fields to order by, comma-separated; a leading '-' sorts descending.",
+                "schema": {"type": "array", "items": {"type": "string", "enum": [*fields, *(f"-{f}" for f in fields)]}},
+            }
+        ]

@@ -4,11 +4,13 @@ Python's ``json`` recurses once per nesting level, so 50,000 ``[`` end in ``Recu
 the depth is measured here on the raw bytes (strings blanked out first), without parsing.
 No Django import: the Epoch File engine uses it too.
 """
+
 from __future__ import annotations
 
 import json
 import re
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
@@ -41,8 +43,14 @@ def check_json_bounds(data: bytes, *, max_bytes: int, max_depth: int = DEFAULT_M
         raise JSONLimitError(f"{what}: nested {depth} levels deep, more than the limit of {max_depth}")
 
 
-def loads_bounded(data: bytes, *, max_bytes: int, max_depth: int = DEFAULT_MAX_DEPTH, what: str = "JSON",
-                  parse_constant: Callable[[str], Any] | None = None) -> Any:
+def loads_bounded(
+    data: bytes,
+    *,
+    max_bytes: int,
+    max_depth: int = DEFAULT_MAX_DEPTH,
+    what: str = "JSON",
+    parse_constant: Callable[[str], Any] | None = None,
+) -> Any:
     """``json.loads`` after :func:`check_json_bounds`; raises :class:`JSONLimitError` or ``ValueError``."""
     check_json_bounds(data, max_bytes=max_bytes, max_depth=max_depth, what=what)
     return json.loads(data.decode("utf-8"), parse_constant=parse_constant)

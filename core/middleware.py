@@ -1,4 +1,5 @@
 """Every page requires a logged-in session; the API authenticates itself (token or session)."""
+
 from django.contrib.auth.middleware import LoginRequiredMiddleware as DjangoLoginRequired
 
 

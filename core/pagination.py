@@ -39,9 +39,18 @@ class Pagination(PageNumberPagination):
 
     def get_schema_operation_parameters(self, view):
         return [
-            {"name": self.page_query_param, "required": False, "in": "query", "description": "A page number (from 1).",
-             "schema": {"type": "integer", "minimum": 1, "maximum": self.max_page}},
-            {"name": self.page_size_query_param, "required": False, "in": "query",
-             "description": f"Results per page (1 to {self.max_page_size}, default {self.page_size}).",
-             "schema": {"type": "integer", "minimum": 1, "maximum": self.max_page_size}},
+            {
+                "name": self.page_query_param,
+                "required": False,
+                "in": "query",
+                "description": "A page number (from 1).",
+                "schema": {"type": "integer", "minimum": 1, "maximum": self.max_page},
+            },
+            {
+                "name": self.page_size_query_param,
+                "required": False,
+                "in": "query",
+                "description": f"Results per page (1 to {self.max_page_size}, default {self.page_size}).",
+                "schema": {"type": "integer", "minimum": 1, "maximum": self.max_page_size},
+            },
         ]

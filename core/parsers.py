@@ -1,4 +1,5 @@
 """Request parsers with bounds: body size, JSON nesting depth, upload size (settings)."""
+
 from __future__ import annotations
 
 from django.conf import settings
@@ -40,8 +41,9 @@ class BoundedJSONParser(parsers.JSONParser):
     def parse(self, stream, media_type=None, parser_context=None):
         data = read_body(stream, parser_context)
         try:
-            check_json_bounds(data, max_bytes=settings.API_MAX_BODY_BYTES, max_depth=settings.API_MAX_JSON_DEPTH,
-                              what="JSON body")
+            check_json_bounds(
+                data, max_bytes=settings.API_MAX_BODY_BYTES, max_depth=settings.API_MAX_JSON_DEPTH, what="JSON body"
+            )
         except JSONLimitError as exc:
             raise ParseError(str(exc)) from None
         encoding = parsers.get_encoding(parser_context or {})

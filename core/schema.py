@@ -5,6 +5,7 @@ name a missing object (404: a path id, or a page past the last); operations with
 too large (413) or of a media type the operation does not read (415), and deletions can be blocked by what depends on the object (409). The hook adds
 these to each operation that did not document them itself.
 """
+
 from __future__ import annotations
 
 from drf_spectacular.types import OpenApiTypes
@@ -13,10 +14,12 @@ from drf_spectacular.utils import OpenApiResponse
 ERROR_SCHEMA = {
     "type": "object",
     "description": "An error: `detail` (a sentence), `message` and `extra` (a refusal of the domain), or field "
-                   "names with their messages (invalid input).",
+    "names with their messages (invalid input).",
     "additionalProperties": True,
 }
-ERRORS_409 = {409: OpenApiResponse(OpenApiTypes.OBJECT, description="Refused: other objects depend on this one (listed).")}
+ERRORS_409 = {
+    409: OpenApiResponse(OpenApiTypes.OBJECT, description="Refused: other objects depend on this one (listed).")
+}
 ERRORS_413 = {413: OpenApiResponse(OpenApiTypes.OBJECT, description="The upload or body is over its size limit.")}
 
 _GENERIC = {
@@ -32,7 +35,7 @@ def add_error_responses(result, generator, request, public):
     components = result.setdefault("components", {}).setdefault("schemas", {})
     components.setdefault("Error", ERROR_SCHEMA)
     ref = {"$ref": "#/components/schemas/Error"}
-    for path, item in result.get("paths", {}).items():
+    for _path, item in result.get("paths", {}).items():
         for method, operation in item.items():
             if not isinstance(operation, dict) or "responses" not in operation:
                 continue
@@ -44,5 +47,7 @@ def add_error_responses(result, generator, request, public):
             if method == "delete":
                 codes["409"] = "Refused: other objects depend on this one (listed in the body)."
             for code, description in codes.items():
-                responses.setdefault(code, {"content": {"application/json": {"schema": ref}}, "description": description})
+                responses.setdefault(
+                    code, {"content": {"application/json": {"schema": ref}}, "description": description}
+                )
     return result

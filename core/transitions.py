@@ -4,13 +4,16 @@ A transition names the statuses it may start from; the update applies only while
 still in one of them, so two processes racing for the same change cannot both make it. The
 method says whether it applied and, when it did, brings the instance up to date.
 """
+
 from __future__ import annotations
 
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 
-def transition(instance, to: str, *, sources: Iterable[str] | None, where: dict[str, Any] | None = None,
-               **fields: Any) -> bool:
+def transition(
+    instance, to: str, *, sources: Iterable[str] | None, where: dict[str, Any] | None = None, **fields: Any
+) -> bool:
     """Set ``instance``'s status to ``to`` (and ``fields``) if its row is in ``sources`` (any when None)
     and matches ``where`` (a job's claim token, say)."""
     rows = type(instance)._default_manager.filter(pk=instance.pk, **(where or {}))

@@ -6,6 +6,7 @@ the rest of the body without keeping it, so the client gets a clean answer (413)
 reset connection, and neither memory nor disk grows. A view with its own limit (the Epoch File
 inspector) sets it on the request before the body is parsed (:func:`limit_uploads`).
 """
+
 from __future__ import annotations
 
 from django.conf import settings

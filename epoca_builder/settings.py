@@ -3,6 +3,7 @@
 The embedded default needs no service: SQLite under ``var/`` and django-q2's ORM broker.
 Set ``DATABASE_URL`` (PostgreSQL) and ``REDIS_URL`` to scale out to several workers.
 """
+
 from __future__ import annotations
 
 import secrets

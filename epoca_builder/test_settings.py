@@ -1,4 +1,5 @@
 """Settings for the test suite: the real settings with fast hashing and short job timings."""
+
 import os
 import tempfile
 
@@ -9,7 +10,7 @@ os.environ.setdefault("EPOCHS_ROOT", os.path.join(_tmp, "epochs"))
 os.environ.setdefault("CANDLES_ROOT", os.path.join(_tmp, "candles"))
 os.environ.setdefault("SSH_DIR", os.path.join(_tmp, "ssh"))
 
-from epoca_builder.settings import *  # noqa: E402,F401,F403
+from epoca_builder.settings import *  # noqa: E402, F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 

@@ -3,16 +3,16 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
-from core.api import router
-from epoca_builder import views
+import accounts.api.urls  # noqa: F401
 
 # Importing each app's api.urls registers its viewsets on the shared router.
-import cluster.api.urls  # noqa: F401,E402
-import epochs.api.urls  # noqa: F401,E402
-import regressions.api.urls  # noqa: F401,E402
-import prediction_models.api.urls  # noqa: F401,E402
-import pipeline.api.urls  # noqa: F401,E402
-import accounts.api.urls  # noqa: F401,E402
+import cluster.api.urls  # noqa: F401
+import epochs.api.urls  # noqa: F401
+import pipeline.api.urls  # noqa: F401
+import prediction_models.api.urls  # noqa: F401
+import regressions.api.urls  # noqa: F401
+from core.api import router
+from epoca_builder import views
 
 api_patterns = [
     path("auth/login/", views.TokenLoginView.as_view(), name="api-login"),

@@ -1,4 +1,5 @@
 """Project-level pages and the API token endpoints."""
+
 from django.conf import settings
 from django.http import JsonResponse
 from django.shortcuts import render
@@ -6,10 +7,10 @@ from django.views import defaults
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from knox import views as knox_views
 from rest_framework import serializers, status
-from rest_framework.response import Response
-from rest_framework.views import APIView
 from rest_framework.authentication import BasicAuthentication, SessionAuthentication
 from rest_framework.permissions import IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from accounts.tokens import token_ttl_for
 from cluster import selectors as cluster_selectors
@@ -23,14 +24,25 @@ from pipeline.overview import epoch_pipeline, next_stage
 def dashboard(request):
     epochs = [(epoch, next_stage(epoch_pipeline(epoch))) for epoch in epoch_list()[:10]]
     demo_job = cluster_selectors.job_list().filter(kind="epoca_builder.demo").first()
-    return render(request, "dashboard.html", {"recent_jobs": cluster_selectors.job_list().filter(parent__isnull=True)[:10],
-                                              "epochs": epochs, "demo_job": demo_job,
-                                              "candle_source": settings.CANDLESTICK_SOURCE})
+    return render(
+        request,
+        "dashboard.html",
+        {
+            "recent_jobs": cluster_selectors.job_list().filter(parent__isnull=True)[:10],
+            "epochs": epochs,
+            "demo_job": demo_job,
+            "candle_source": settings.CANDLESTICK_SOURCE,
+        },
+    )
 
 
 TOKEN_RESPONSE = inline_serializer(
     "TokenResponse",
-    {"expiry": serializers.DateTimeField(allow_null=True), "token": serializers.CharField(), "user": serializers.DictField()},
+    {
+        "expiry": serializers.DateTimeField(allow_null=True),
+        "token": serializers.CharField(),
+        "user": serializers.DictField(),
+    },
 )
 
 
@@ -59,8 +71,12 @@ class TokenLogoutAllView(knox_views.LogoutAllView):
 
 
 class DemoInputSerializer(serializers.Serializer):
-    source = serializers.CharField(required=False, allow_blank=True, max_length=MAX_PATH_CHARS,
-                                   help_text="Default: the CANDLESTICK_SOURCE setting.")
+    source = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=MAX_PATH_CHARS,
+        help_text="Default: the CANDLESTICK_SOURCE setting.",
+    )
 
 
 class DemoView(APIView):

@@ -1,4 +1,4 @@
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
@@ -7,7 +7,6 @@ from django.utils.html import format_html
 
 from core.admin_actions import OfferedActionsAdmin
 from core.errors import ApplicationError
-
 from epochs.models import CandlestickSet, Epoch
 from epochs.services.candles import candle_set_refresh
 from epochs.services.epochs import ENGINE_FIELDS, SETTINGS_FIELDS, epoch_create, epoch_delete
@@ -28,12 +27,33 @@ class CandlestickSetAdmin(admin.ModelAdmin):
 
 @admin.register(Epoch)
 class EpochAdmin(OfferedActionsAdmin):
-    list_display = ["id", "status", "preset", "epoch_width", "prediction_interval", "start_date", "end_date", "page", "created"]
+    list_display = [
+        "id",
+        "status",
+        "preset",
+        "epoch_width",
+        "prediction_interval",
+        "start_date",
+        "end_date",
+        "page",
+        "created",
+    ]
     list_filter = ["status", "preset", "prediction_interval"]
     search_fields = ["id"]
     readonly_fields = [
-        "status", "start", "end", "test_ds_start", "test_ds_end", "highest_price_sma", "lowest_price_sma",
-        "prediction_rows", "data_fingerprint", "gaps", "error", "created_by", "created",
+        "status",
+        "start",
+        "end",
+        "test_ds_start",
+        "test_ds_end",
+        "highest_price_sma",
+        "lowest_price_sma",
+        "prediction_rows",
+        "data_fingerprint",
+        "gaps",
+        "error",
+        "created_by",
+        "created",
     ]
     # The regressions and pipeline apps offer theirs (generate configs, export): offer_action.
     actions = ["delete_with_files"]
@@ -44,7 +64,16 @@ class EpochAdmin(OfferedActionsAdmin):
         if obj.is_frozen:  # exported: every setting stays as Epoca has it until the export is withdrawn
             return [field.name for field in Epoch._meta.fields]
         # The data window is fixed once built; later-stage settings stay editable.
-        return [*self.readonly_fields, "id", "candlestick_set", "preset", "data_end", "purge", *ENGINE_FIELDS, "prediction_interval"]
+        return [
+            *self.readonly_fields,
+            "id",
+            "candlestick_set",
+            "preset",
+            "data_end",
+            "purge",
+            *ENGINE_FIELDS,
+            "prediction_interval",
+        ]
 
     def has_delete_permission(self, request, obj=None):
         return super().has_delete_permission(request, obj) and not (obj is not None and obj.is_frozen)
@@ -84,4 +113,4 @@ def _date(ms):
     if ms is None:
         return "—"
 
-    return datetime.fromtimestamp(ms / 1000, tz=timezone.utc).strftime("%Y-%m-%d %H:%M")
+    return datetime.fromtimestamp(ms / 1000, tz=UTC).strftime("%Y-%m-%d %H:%M")

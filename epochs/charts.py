@@ -1,4 +1,5 @@
 """Plotly figures for the candle and epoch pages, as JSON-ready dicts (downsampled)."""
+
 from __future__ import annotations
 
 import json
@@ -31,9 +32,19 @@ def downsample_ohlc(ot, o, h, l, c, *, max_points: int = MAX_POINTS) -> pd.DataF
     bucket = next((b for b in BUCKETS_MINUTES if span_minutes / b <= max_points), BUCKETS_MINUTES[-1])
     key = frame.ot // (bucket * 60_000)
     grouped = frame.groupby(key, sort=True)
-    return pd.DataFrame(
-        {"ot": grouped.ot.first(), "o": grouped.o.first(), "h": grouped.h.max(), "l": grouped.l.min(), "c": grouped.c.last()}
-    ).reset_index(drop=True).assign(bucket=bucket)
+    return (
+        pd.DataFrame(
+            {
+                "ot": grouped.ot.first(),
+                "o": grouped.o.first(),
+                "h": grouped.h.max(),
+                "l": grouped.l.min(),
+                "c": grouped.c.last(),
+            }
+        )
+        .reset_index(drop=True)
+        .assign(bucket=bucket)
+    )
 
 
 def price_figure(candles, *, title: str, gaps: list[dict] | None = None) -> dict:
@@ -42,10 +53,16 @@ def price_figure(candles, *, title: str, gaps: list[dict] | None = None) -> dict
         go.Candlestick(x=_dates(data.ot), open=data.o, high=data.h, low=data.l, close=data.c, name="BTCUSDT")
     )
     for gap in (gaps or [])[:200]:
-        fig.add_vrect(x0=_dates([gap["start"]])[0], x1=_dates([gap["end"]])[0], fillcolor="#c62828", opacity=0.25, line_width=0)
+        fig.add_vrect(
+            x0=_dates([gap["start"]])[0], x1=_dates([gap["end"]])[0], fillcolor="#c62828", opacity=0.25, line_width=0
+        )
     bucket = int(data.bucket.iloc[0]) if len(data) else 0
-    fig.update_layout(title=f"{title} ({bucket}-minute candles)" if bucket else title, xaxis_rangeslider_visible=False,
-                      margin=dict(l=50, r=20, t=50, b=40), height=420)
+    fig.update_layout(
+        title=f"{title} ({bucket}-minute candles)" if bucket else title,
+        xaxis_rangeslider_visible=False,
+        margin={"l": 50, "r": 20, "t": 50, "b": 40},
+        height=420,
+    )
     return to_dict(fig)
 
 
@@ -54,9 +71,9 @@ def epoch_figures(prediction, sma, normalized, ranges: EpochRanges) -> dict:
     step = max(1, len(prediction) // MAX_POINTS)
     x = _dates(prediction.ot[::step])
     price = go.Figure()
-    price.add_trace(go.Scatter(x=x, y=prediction.c[::step], name="close", line=dict(width=1, color="#94a3b8")))
-    price.add_trace(go.Scatter(x=x, y=sma[::step], name="SMA", line=dict(width=2, color="#2f6fed")))
-    norm = go.Figure(go.Scatter(x=x, y=normalized[::step], name="normalised SMA", line=dict(color="#7c3aed")))
+    price.add_trace(go.Scatter(x=x, y=prediction.c[::step], name="close", line={"width": 1, "color": "#94a3b8"}))
+    price.add_trace(go.Scatter(x=x, y=sma[::step], name="SMA", line={"width": 2, "color": "#2f6fed"}))
+    norm = go.Figure(go.Scatter(x=x, y=normalized[::step], name="normalised SMA", line={"color": "#7c3aed"}))
     ot = prediction.ot
     end = int(prediction.ct[-1])
     shades = [
@@ -71,9 +88,16 @@ def epoch_figures(prediction, sma, normalized, ranges: EpochRanges) -> dict:
     for fig in (price, norm):
         for n, (label, lo, hi, color) in enumerate(shades):
             x1 = int(ot[hi]) if hi < len(ot) else end
-            fig.add_vrect(x0=_dates([int(ot[lo])])[0], x1=_dates([x1])[0], fillcolor=color, opacity=0.08, line_width=0,
-                          annotation_text=label, annotation_position="top left" if n % 2 == 0 else "bottom left")
-        fig.update_layout(margin=dict(l=50, r=20, t=40, b=40), height=380, legend=dict(orientation="h"))
+            fig.add_vrect(
+                x0=_dates([int(ot[lo])])[0],
+                x1=_dates([x1])[0],
+                fillcolor=color,
+                opacity=0.08,
+                line_width=0,
+                annotation_text=label,
+                annotation_position="top left" if n % 2 == 0 else "bottom left",
+            )
+        fig.update_layout(margin={"l": 50, "r": 20, "t": 40, "b": 40}, height=380, legend={"orientation": "h"})
     price.update_layout(title="Price and SMA")
     norm.update_layout(title="Normalised SMA (regression input)")
     return {"price": to_dict(price), "normalized": to_dict(norm)}
@@ -85,23 +109,37 @@ def epoch_file_figures(report: dict) -> dict:
     backtest = report["model_certificate"].get("backtest") or {}
     positions = [p for p in backtest.get("positions") or [] if isinstance(p, dict)]
     if positions:
-        balance = go.Figure(go.Scatter(
-            x=_dates([p.get("ct") for p in positions]), y=[p.get("b") for p in positions], mode="lines+markers",
-            marker=dict(color=["#16a34a" if p.get("o") else "#dc2626" for p in positions], size=6),
-            line=dict(color="#2f6fed"), name="balance",
-        ))
+        balance = go.Figure(
+            go.Scatter(
+                x=_dates([p.get("ct") for p in positions]),
+                y=[p.get("b") for p in positions],
+                mode="lines+markers",
+                marker={"color": ["#16a34a" if p.get("o") else "#dc2626" for p in positions], "size": 6},
+                line={"color": "#2f6fed"},
+                name="balance",
+            )
+        )
         if isinstance(backtest.get("initial_balance"), (int, float)):
             balance.add_hline(y=backtest["initial_balance"], line_dash="dot", line_color="#94a3b8")
-        balance.update_layout(title="Backtest balance after each position (green: won, red: lost)", height=360,
-                              margin=dict(l=50, r=20, t=50, b=40))
+        balance.update_layout(
+            title="Backtest balance after each position (green: won, red: lost)",
+            height=360,
+            margin={"l": 50, "r": 20, "t": 50, "b": 40},
+        )
         figures["balance"] = to_dict(balance)
     certificates = [c for c in report["regression_certificates"] if isinstance(c, dict)]
     if certificates:
         ids = [str(c.get("id", "?")) for c in certificates]
         metrics = go.Figure()
         for metric in ("mean_absolute_error", "mean_squared_error"):
-            metrics.add_trace(go.Bar(x=ids, y=[(c.get("test_ds_evaluation") or {}).get(metric) for c in certificates], name=metric))
-        metrics.update_layout(title="Regressions: test-set evaluation", barmode="group", height=360,
-                              margin=dict(l=50, r=20, t=50, b=120))
+            metrics.add_trace(
+                go.Bar(x=ids, y=[(c.get("test_ds_evaluation") or {}).get(metric) for c in certificates], name=metric)
+            )
+        metrics.update_layout(
+            title="Regressions: test-set evaluation",
+            barmode="group",
+            height=360,
+            margin={"l": 50, "r": 20, "t": 50, "b": 120},
+        )
         figures["metrics"] = to_dict(metrics)
     return figures

@@ -1,10 +1,10 @@
 """Input checks for the epoch and candle pages (the API has its own serializers)."""
+
 from django import forms
 
 from core.fields import MAX_PATH_CHARS
 from epochs.choices import EpochPreset
-from epochs.engine.epoch_params import ID_MAX_LENGTH, ID_MIN_LENGTH
-from epochs.engine.epoch_params import PARAMS, Param
+from epochs.engine.epoch_params import ID_MAX_LENGTH, ID_MIN_LENGTH, PARAMS, Param
 
 
 def param_form_field(param: Param) -> forms.Field:
@@ -13,8 +13,9 @@ def param_form_field(param: Param) -> forms.Field:
     if param.label:
         common["label"] = param.label
     if param.choices:
-        return forms.TypedChoiceField(choices=[(c, f"{c} {param.unit}".strip()) for c in param.choices],
-                                      coerce=param.kind, **common)
+        return forms.TypedChoiceField(
+            choices=[(c, f"{c} {param.unit}".strip()) for c in param.choices], coerce=param.kind, **common
+        )
     if param.kind is bool:
         return forms.BooleanField(required=False, **common)
     if param.kind is str:
@@ -26,11 +27,17 @@ def param_form_field(param: Param) -> forms.Field:
 class CandleImportForm(forms.Form):
     start_month = forms.RegexField(regex=r"^\d{4}-\d{2}$", max_length=7, initial="2020-01", help_text="YYYY-MM")
     end_month = forms.RegexField(regex=r"^\d{4}-\d{2}$", max_length=7, initial="2024-12", help_text="YYYY-MM")
-    source = forms.CharField(required=False, max_length=MAX_PATH_CHARS, help_text="Empty: the configured source (Binance, or a local folder).")
+    source = forms.CharField(
+        required=False,
+        max_length=MAX_PATH_CHARS,
+        help_text="Empty: the configured source (Binance, or a local folder).",
+    )
 
 
 class EpochCreateForm(forms.Form):
-    id = forms.CharField(min_length=ID_MIN_LENGTH, max_length=ID_MAX_LENGTH, help_text="e.g. _EROS3: '_' + upper case, 4-100 characters")
+    id = forms.CharField(
+        min_length=ID_MIN_LENGTH, max_length=ID_MAX_LENGTH, help_text="e.g. _EROS3: '_' + upper case, 4-100 characters"
+    )
     preset = forms.ChoiceField(choices=EpochPreset.choices)
 
     def __init__(self, *args, **kwargs) -> None:

@@ -1,4 +1,5 @@
 """What the epochs app registers with the cluster below it (called from ``EpochsConfig.ready``)."""
+
 from cluster.jobs.failures import permanent_error_register
 from cluster.services.servers import epoch_folder_register, push_target_register
 from epochs.engine import layout

@@ -1,6 +1,6 @@
 """Reads of epochs and candle stores."""
-from __future__ import annotations
 
+from __future__ import annotations
 
 from django.db.models import QuerySet
 
@@ -15,7 +15,8 @@ def epoch_list() -> QuerySet[Epoch]:
 def default_epoch(epochs: QuerySet[Epoch], requested: str | None = None) -> Epoch | None:
     """The epoch a page shows: the one asked for, else the newest built one (never a failed or unbuilt one)."""
     return (epochs.filter(pk=requested).first() if requested else None) or epochs.filter(
-        status__in=(EpochStatus.READY, EpochStatus.EXPORTED)).first()
+        status__in=(EpochStatus.READY, EpochStatus.EXPORTED)
+    ).first()
 
 
 def epoch_picker(requested: str | None = None) -> dict:
@@ -30,5 +31,3 @@ def candlestick_set_list() -> QuerySet[CandlestickSet]:
 
 def epoch_export_list() -> QuerySet[EpochExport]:
     return EpochExport.objects.select_related("epoch", "created_by").order_by("-created")
-
-

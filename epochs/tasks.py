@@ -1,4 +1,5 @@
 """Job handlers of the epochs app: thin wrappers around services."""
+
 from __future__ import annotations
 
 from cluster.jobs import JobContext, job_handler

@@ -1,4 +1,5 @@
 """The pipeline's admin: the export action offered on epochs, and the Epoch Files written."""
+
 from django import forms
 from django.contrib import admin, messages
 from django.shortcuts import render
@@ -19,15 +20,25 @@ def export_epoch(modeladmin, request, queryset):
     epoch = queryset.get()
     form = ExportForm(request.POST if "prediction_model_id" in request.POST else None)
     if not form.is_valid():
-        return render(request, "admin/epochs/export_epoch.html",
-                      {**modeladmin.admin_site.each_context(request), "epoch": epoch, "form": form, "opts": modeladmin.model._meta,
-                       "action": "export_epoch"})
+        return render(
+            request,
+            "admin/epochs/export_epoch.html",
+            {
+                **modeladmin.admin_site.each_context(request),
+                "epoch": epoch,
+                "form": form,
+                "opts": modeladmin.model._meta,
+                "action": "export_epoch",
+            },
+        )
     try:
         job = epoch_export_enqueue(epoch=epoch, user=request.user, **form.cleaned_data)
     except ApplicationError as exc:
         modeladmin.message_user(request, exc.message, messages.ERROR)
         return None
-    modeladmin.message_user(request, format_html('Exporting {}: <a href="/jobs/{}/">job #{}</a>.', epoch.id, job.pk, job.pk))
+    modeladmin.message_user(
+        request, format_html('Exporting {}: <a href="/jobs/{}/">job #{}</a>.', epoch.id, job.pk, job.pk)
+    )
     return None
 
 
@@ -36,8 +47,12 @@ EpochAdmin.offer_action(export_epoch)
 
 class ExportForm(forms.Form):
     prediction_model_id = forms.CharField(min_length=30, max_length=200)
-    confirm_interval = forms.BooleanField(required=False, help_text="Export although the prediction candles are not 15 minutes (what Epoca feeds).")
-    reexport = forms.BooleanField(required=False, help_text="The earlier Epoch File of this epoch was never installed: export its ids again.")
+    confirm_interval = forms.BooleanField(
+        required=False, help_text="Export although the prediction candles are not 15 minutes (what Epoca feeds)."
+    )
+    reexport = forms.BooleanField(
+        required=False, help_text="The earlier Epoch File of this epoch was never installed: export its ids again."
+    )
 
 
 @admin.register(EpochExport)
@@ -60,4 +75,8 @@ class EpochExportAdmin(admin.ModelAdmin):
         for export in queryset.select_related("epoch"):
             report = epoch_file_verify(export=export)
             level = messages.SUCCESS if report["ok"] else messages.ERROR
-            self.message_user(request, f"{export.file_name}: " + ("verified" if report["ok"] else "; ".join(report["problems"][:5])), level)
+            self.message_user(
+                request,
+                f"{export.file_name}: " + ("verified" if report["ok"] else "; ".join(report["problems"][:5])),
+                level,
+            )

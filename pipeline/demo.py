@@ -11,6 +11,7 @@ worker costs the demo only the job it was running. Between stages the demo job w
 a worker; it keeps its place in its state, so a re-run after a crash continues where it was.
 ``manage.py demo`` runs the same tree in its own process (``run_tree_inline``).
 """
+
 from __future__ import annotations
 
 from django.conf import settings
@@ -25,6 +26,9 @@ from epochs.services.candles import candle_import_enqueue
 from epochs.services.epochs import epoch_create
 from epochs.services.paths import epoch_dir
 from pipeline.services.export import epoch_export_enqueue
+from pipeline.stages import (
+    STAGE_KEYS as STAGES,  # the demo runs every stage, in the registry's order
+)
 from prediction_models.models import PredictionModel, PredictionModelSearch
 from prediction_models.services.build import models_build_enqueue
 from prediction_models.services.search import search_find_enqueue, search_initialize, search_initialize_enqueue
@@ -32,9 +36,6 @@ from regressions.models import RegressionSelection
 from regressions.services.grid import configs_generate_enqueue
 from regressions.services.selection import selection_create
 from regressions.services.training import batch_train_enqueue
-from pipeline.stages import (
-    STAGE_KEYS as STAGES,  # the demo runs every stage, in the registry's order
-)
 
 DEMO_MONTHS = ("2021-01", "2021-03")
 DEMO_SELECTION = 8
@@ -42,8 +43,16 @@ DEMO_PER_MODEL = 4
 # Few training epochs: the 15 tiny regressions train in a couple of minutes on two cores.
 DEMO_MAX_EPOCHS = 5
 # The demo's size; a job may ask for a smaller pipeline through the same stages (tests).
-DEMO_SIZE = {"months": list(DEMO_MONTHS), "profile": "smoke", "max_epochs": DEMO_MAX_EPOCHS, "selection": DEMO_SELECTION,
-             "per_model": DEMO_PER_MODEL, "chunk_size": 200, "build_limit": 5, "selection_criteria": {}}
+DEMO_SIZE = {
+    "months": list(DEMO_MONTHS),
+    "profile": "smoke",
+    "max_epochs": DEMO_MAX_EPOCHS,
+    "selection": DEMO_SELECTION,
+    "per_model": DEMO_PER_MODEL,
+    "chunk_size": 200,
+    "build_limit": 5,
+    "selection_criteria": {},
+}
 
 
 def demo_epoch_id() -> str:
@@ -66,33 +75,56 @@ def _start(stage: str, state: dict, user, size: dict) -> list:
     epoch = Epoch.objects.get(pk=state["epoch"]) if stage not in ("candles", "epoch") else None
     search = PredictionModelSearch.objects.get(pk=state["search"]) if state.get("search") else None
     if stage == "candles":
-        return [candle_import_enqueue(start_month=size["months"][0], end_month=size["months"][1],
-                                      source=state["source"] or settings.CANDLESTICK_SOURCE, user=user, inline=True)]
+        return [
+            candle_import_enqueue(
+                start_month=size["months"][0],
+                end_month=size["months"][1],
+                source=state["source"] or settings.CANDLESTICK_SOURCE,
+                user=user,
+                inline=True,
+            )
+        ]
     if stage == "epoch":
         existing = Epoch.objects.filter(pk=state["epoch"]).first()
         if existing is not None:  # created before a crash: its creation job is the one to follow
             return [jobs_for_target(existing).filter(kind="epochs.create").first()]
         _epoch, job = epoch_create(
-            candlestick_set=CandlestickSet.objects.get(pk=state["candles"]), user=user, inline=True, id=state["epoch"],
-            epoch_width=1, regression_grid_profile=size["profile"], max_epochs=size["max_epochs"], patience=2, batch_size=256,
-            regressions_per_model=[size["per_model"]], min_accuracy=0.0, min_profit=-1e12,
+            candlestick_set=CandlestickSet.objects.get(pk=state["candles"]),
+            user=user,
+            inline=True,
+            id=state["epoch"],
+            epoch_width=1,
+            regression_grid_profile=size["profile"],
+            max_epochs=size["max_epochs"],
+            patience=2,
+            batch_size=256,
+            regressions_per_model=[size["per_model"]],
+            min_accuracy=0.0,
+            min_profit=-1e12,
         )
         return [job]
     if stage == "configs":
         return [configs_generate_enqueue(epoch=epoch, user=user, inline=True)]
     if stage == "training":
-        return [batch_train_enqueue(batch=batch, user=user, inline=True) for batch in epoch.batches.order_by("category", "number")]
+        return [
+            batch_train_enqueue(batch=batch, user=user, inline=True)
+            for batch in epoch.batches.order_by("category", "number")
+        ]
     if stage == "selection":
-        selection = (RegressionSelection.objects.filter(epoch=epoch, name="demo-top").first()
-                     or selection_create(epoch=epoch, name="demo-top", size=size["selection"], criteria=size["selection_criteria"],
-                                         user=user))
+        selection = RegressionSelection.objects.filter(epoch=epoch, name="demo-top").first() or selection_create(
+            epoch=epoch, name="demo-top", size=size["selection"], criteria=size["selection_criteria"], user=user
+        )
         state["selection"] = selection.pk
         return []
     if stage == "assets":
         search = PredictionModelSearch.objects.filter(selection_id=state["selection"]).order_by("pk").first()
         if search is None:
-            search, job = search_initialize(selection=RegressionSelection.objects.get(pk=state["selection"]), user=user,
-                                            chunk_size=size["chunk_size"], inline=True)
+            search, job = search_initialize(
+                selection=RegressionSelection.objects.get(pk=state["selection"]),
+                user=user,
+                chunk_size=size["chunk_size"],
+                inline=True,
+            )
         else:
             job = search_initialize_enqueue(search=search, user=user, inline=True)
         state["search"] = search.pk
@@ -102,7 +134,9 @@ def _start(stage: str, state: dict, user, size: dict) -> list:
     if stage == "build":
         return [models_build_enqueue(search=search, limit=size["build_limit"], user=user, inline=True)]
     if stage == "export":
-        return [epoch_export_enqueue(epoch=epoch, prediction_model_id=state["prediction_model"], user=user, inline=True)]
+        return [
+            epoch_export_enqueue(epoch=epoch, prediction_model_id=state["prediction_model"], user=user, inline=True)
+        ]
     raise ValueError(stage)
 
 
@@ -124,7 +158,9 @@ def _summary(stage: str, state: dict, jobs: list) -> str:
     if stage == "search":
         return f"{PredictionModelSearch.objects.get(pk=state['search']).profitable_found} configs kept"
     if stage == "build":
-        state["prediction_model"] = PredictionModel.objects.filter(search_id=state["search"]).order_by("rank").first().id
+        state["prediction_model"] = (
+            PredictionModel.objects.filter(search_id=state["search"]).order_by("rank").first().id
+        )
         return f"best model {state['prediction_model']}"
     export = EpochExport.objects.filter(epoch_id=state["epoch"]).order_by("-created").first()
     state["export"] = export.pk
@@ -144,7 +180,9 @@ def demo_step(ctx):
             jobs = [job_adopt(job=job, parent=ctx.job) for job in _start(stage, state, ctx.job.created_by, size)]
             state["jobs"] = [job.pk for job in jobs]
             ctx.save_state(**state)
-            ctx.log(f"{stage}: {len(jobs)} job(s) {', '.join(f'#{j.pk}' for j in jobs)}" if jobs else f"{stage}: done here")
+            ctx.log(
+                f"{stage}: {len(jobs)} job(s) {', '.join(f'#{j.pk}' for j in jobs)}" if jobs else f"{stage}: done here"
+            )
         jobs = list(Job.objects.filter(pk__in=state["jobs"]).order_by("pk"))
         if any(job.status in ACTIVE_STATUSES for job in jobs):
             return ctx.wait_for_children()
@@ -157,5 +195,10 @@ def demo_step(ctx):
         ctx.log(f"{stage}: {message}")
 
     export = EpochExport.objects.get(pk=state["export"])
-    return {"epoch": state["epoch"], "prediction_model": state["prediction_model"], "epoch_file": export.file_path,
-            "verified": export.verified, "sha256": export.sha256}
+    return {
+        "epoch": state["epoch"],
+        "prediction_model": state["prediction_model"],
+        "epoch_file": export.file_path,
+        "verified": export.verified,
+        "sha256": export.sha256,
+    }

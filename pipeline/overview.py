@@ -2,6 +2,7 @@
 
 A read-only view across the apps (it writes nothing): the epoch page and the dashboard show it.
 """
+
 from __future__ import annotations
 
 import json
@@ -76,8 +77,11 @@ def stage_of(spec: StageSpec, facts: Facts) -> Stage:
     stage = Stage(spec.key, spec.title, state, spec.detail(facts), job, link=_url(*link) if link else "")
     if spec.action is not None and spec.action.available(facts, job):
         body = spec.action.body(facts)
-        stage.action = {"label": spec.action.label.format(**body), "url": _url(spec.action.url_name, spec.action.kwargs(facts)),
-                        "body": body}
+        stage.action = {
+            "label": spec.action.label.format(**body),
+            "url": _url(spec.action.url_name, spec.action.kwargs(facts)),
+            "body": body,
+        }
     return stage
 
 

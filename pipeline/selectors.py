@@ -1,4 +1,5 @@
 """Reads of the pipeline app: what an uploaded Epoch File holds."""
+
 from __future__ import annotations
 
 from django.conf import settings

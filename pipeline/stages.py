@@ -4,11 +4,12 @@ done, what it shows and its next action (a URL name).
 The pipeline overview (``pipeline.epoch_pipeline``), the demo (which runs them in this order)
 and the README's table of stages (checked by a test) all read ``STAGES``.
 """
+
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
-from collections.abc import Callable
 
 from cluster.choices import ACTIVE_STATUSES, JobStatus
 from core.files import human_size
@@ -57,7 +58,9 @@ class Facts:
         from regressions.choices import RegressionStatus
         from regressions.models import Regression
 
-        return self._once("trained", lambda: Regression.objects.filter(epoch=self.epoch, status=RegressionStatus.TRAINED).count())
+        return self._once(
+            "trained", lambda: Regression.objects.filter(epoch=self.epoch, status=RegressionStatus.TRAINED).count()
+        )
 
     @property
     def regressions(self) -> int:
@@ -69,19 +72,25 @@ class Facts:
     def selection(self):
         from regressions.models import RegressionSelection
 
-        return self._once("selection", lambda: RegressionSelection.objects.filter(epoch=self.epoch).order_by("-created").first())
+        return self._once(
+            "selection", lambda: RegressionSelection.objects.filter(epoch=self.epoch).order_by("-created").first()
+        )
 
     @property
     def search(self):
         from prediction_models.models import PredictionModelSearch
 
-        return self._once("search", lambda: PredictionModelSearch.objects.filter(epoch=self.epoch).order_by("-created").first())
+        return self._once(
+            "search", lambda: PredictionModelSearch.objects.filter(epoch=self.epoch).order_by("-created").first()
+        )
 
     @property
     def assets_ready(self) -> bool:
         from prediction_models.choices import SearchStatus
 
-        return bool(self.search and self.search.status not in (SearchStatus.NEW, SearchStatus.INITIALISING, SearchStatus.FAILED))
+        return bool(
+            self.search and self.search.status not in (SearchStatus.NEW, SearchStatus.INITIALISING, SearchStatus.FAILED)
+        )
 
     @property
     def searched(self) -> bool:
@@ -153,90 +162,170 @@ def _selection_size(f: Facts) -> int:
 
 STAGES: tuple[StageSpec, ...] = (
     StageSpec(
-        "candles", "Candles", "epochs.import_candles", lambda f: [f.candle_set], done=lambda f: bool(f.candle_set.candles),
-        detail=lambda f: f"{f.candle_set.candles:,} candles in {f.candle_set.months} months, {f.candle_set.gap_count} gaps",
-        link=lambda f: ("candles", {}, {}), job_states=(),
+        "candles",
+        "Candles",
+        "epochs.import_candles",
+        lambda f: [f.candle_set],
+        done=lambda f: bool(f.candle_set.candles),
+        detail=lambda f: (
+            f"{f.candle_set.candles:,} candles in {f.candle_set.months} months, {f.candle_set.gap_count} gaps"
+        ),
+        link=lambda f: ("candles", {}, {}),
+        job_states=(),
         command="import_candlesticks --from 2020-01 --to 2024-12 [--source URL-or-folder]",
         summary="imports Binance's monthly (and, for the current month, daily) 1-minute klines, checksum-verified and "
-                "validated, into a parquet store; resumable and incremental. `--bundle PATH` imports the original "
-                "tool's `candlesticks/` bundle"),
+        "validated, into a parquet store; resumable and incremental. `--bundle PATH` imports the original "
+        "tool's `candlesticks/` bundle",
+    ),
     StageSpec(
-        "epoch", "Epoch", "epochs.create", lambda f: [f.epoch], done=lambda f: f.ready, detail=_epoch_detail,
+        "epoch",
+        "Epoch",
+        "epochs.create",
+        lambda f: [f.epoch],
+        done=lambda f: f.ready,
+        detail=_epoch_detail,
         failed=lambda f: f.failed,
         command="create_epoch --id _EROS3 [--epoch_width 48 ...]",
         summary="trims, smooths and normalises the candles, writes `epoch.json` and the receipt; every parameter of the "
-                "original with its defaults, plus the prediction interval (15 or 30 minutes), the purge and the holdout "
-                "share; `--preset original` reproduces the original tool exactly"),
+        "original with its defaults, plus the prediction interval (15 or 30 minutes), the purge and the holdout "
+        "share; `--preset original` reproduces the original tool exactly",
+    ),
     StageSpec(
-        "configs", "Regression configs", "regressions.generate_configs", lambda f: [f.epoch], done=lambda f: bool(f.batches),
+        "configs",
+        "Regression configs",
+        "regressions.generate_configs",
+        lambda f: [f.epoch],
+        done=lambda f: bool(f.batches),
         detail=lambda f: f"{f.configs} configs in {len(f.batches)} batches (profile {f.epoch.regression_grid_profile})",
         link=lambda f: ("regression-home", {}, {"epoch": f.epoch.pk}),
-        action=Action("Generate configs", "regression-batch-generate", kwargs=lambda f: {"epoch_id": f.epoch.pk},
-                      available=lambda f, job: f.ready and not f.batches and not is_active(job)),
+        action=Action(
+            "Generate configs",
+            "regression-batch-generate",
+            kwargs=lambda f: {"epoch_id": f.epoch.pk},
+            available=lambda f, job: f.ready and not f.batches and not is_active(job),
+        ),
         command="generate_regression_training_configs --epoch _EROS3 [--profile original]",
         summary="the hyper-parameter grid (`original`: 1,220 configs in 54 batches; `smoke`: 14 tiny models for demos "
-                "and tests; profiles are JSON files)"),
+        "and tests; profiles are JSON files)",
+    ),
     StageSpec(
-        "training", "Training", "regressions.train_batch", lambda f: f.batches,
-        done=lambda f: bool(f.regressions) and f.trained == f.regressions, job_states=(ACTIVE,),
+        "training",
+        "Training",
+        "regressions.train_batch",
+        lambda f: f.batches,
+        done=lambda f: bool(f.regressions) and f.trained == f.regressions,
+        job_states=(ACTIVE,),
         detail=lambda f: f"{f.trained} of {f.regressions} regressions trained",
         link=lambda f: ("regression-home", {}, {"epoch": f.epoch.pk}),
-        action=Action("Train all batches", "regression-batch-train-all", kwargs=lambda f: {"epoch_id": f.epoch.pk},
-                      available=lambda f, job: bool(f.batches) and f.trained < f.regressions and not is_active(job)),
+        action=Action(
+            "Train all batches",
+            "regression-batch-train-all",
+            kwargs=lambda f: {"epoch_id": f.epoch.pk},
+            available=lambda f, job: bool(f.batches) and f.trained < f.regressions and not is_active(job),
+        ),
         command="train_regression_batch --epoch _EROS3 --batch KR_DNN_1_2",
         summary="one child job per regression, each in its own TensorFlow process; a killed training resumes from its "
-                "last epoch checkpoint with identical results"),
+        "last epoch checkpoint with identical results",
+    ),
     StageSpec(
-        "selection", "Selection", None, lambda f: [], done=lambda f: f.selection is not None, job_states=(),
+        "selection",
+        "Selection",
+        None,
+        lambda f: [],
+        done=lambda f: f.selection is not None,
+        job_states=(),
         detail=lambda f: f"“{f.selection.name}”: {f.selection.size} regressions" if f.selection else "no selection yet",
         link=lambda f: ("regression-selection", {"pk": f.selection.pk}, {}) if f.selection else None,
-        action=Action("Select the top {size}", "regression-selection-list",
-                      body=lambda f: {"epoch": f.epoch.pk, "name": f"top-{_selection_size(f)}", "size": _selection_size(f)},
-                      available=lambda f, job: f.selection is None and f.trained >= max(f.epoch.regressions_per_model or [8])),
+        action=Action(
+            "Select the top {size}",
+            "regression-selection-list",
+            body=lambda f: {"epoch": f.epoch.pk, "name": f"top-{_selection_size(f)}", "size": _selection_size(f)},
+            available=lambda f, job: f.selection is None and f.trained >= max(f.epoch.regressions_per_model or [8]),
+        ),
         command="API `POST /api/regression-selections/` or the Regressions page",
         summary="ranks the trained regressions (discovery accuracy, points, test loss, minimum counts) and saves the "
-                "chosen ones"),
+        "chosen ones",
+    ),
     StageSpec(
-        "assets", "Prediction-model assets", "prediction_models.initialize", lambda f: [f.search] if f.search else [],
+        "assets",
+        "Prediction-model assets",
+        "prediction_models.initialize",
+        lambda f: [f.search] if f.search else [],
         done=lambda f: f.assets_ready,
-        detail=lambda f: f"search #{f.search.pk}: {f.search.total_configs:,} configs" if f.search else "not initialised",
+        detail=lambda f: (
+            f"search #{f.search.pk}: {f.search.total_configs:,} configs" if f.search else "not initialised"
+        ),
         link=lambda f: ("prediction-model-search", {"pk": f.search.pk}, {}) if f.search else None,
-        action=Action("Initialise", "prediction-model-search-list", body=lambda f: {"selection": f.selection.pk},
-                      available=lambda f, job: f.selection is not None and f.search is None),
+        action=Action(
+            "Initialise",
+            "prediction-model-search-list",
+            body=lambda f: {"selection": f.selection.pk},
+            available=lambda f, job: f.selection is not None and f.search is None,
+        ),
         command="initialize_prediction_models --selection <id>",
-        summary="the features of every selected regression over the test range and the searchable config space"),
+        summary="the features of every selected regression over the test range and the searchable config space",
+    ),
     StageSpec(
-        "search", "Profitable search", "prediction_models.find", lambda f: [f.search] if f.search else [],
+        "search",
+        "Profitable search",
+        "prediction_models.find",
+        lambda f: [f.search] if f.search else [],
         done=lambda f: f.searched,
-        detail=lambda f: (f"{f.search.configs_evaluated:,} evaluated, {f.search.profitable_found:,} profitable"
-                          if f.search else ""),
+        detail=lambda f: (
+            f"{f.search.configs_evaluated:,} evaluated, {f.search.profitable_found:,} profitable" if f.search else ""
+        ),
         link=lambda f: ("prediction-model-search", {"pk": f.search.pk}, {}) if f.search else None,
-        action=Action("Find profitable configs", "prediction-model-search-find", kwargs=lambda f: {"pk": f.search.pk},
-                      available=lambda f, job: f.assets_ready and not f.searched and not is_active(job)),
+        action=Action(
+            "Find profitable configs",
+            "prediction-model-search-find",
+            kwargs=lambda f: {"pk": f.search.pk},
+            available=lambda f, job: f.assets_ready and not f.searched and not is_active(job),
+        ),
         command="find_profitable_configs --search <id>",
-        summary="the chunked search of the config space on the selection period, kept by accuracy and profit"),
+        summary="the chunked search of the config space on the selection period, kept by accuracy and profit",
+    ),
     StageSpec(
-        "build", "Build", "prediction_models.build", lambda f: [f.search] if f.search else [],
+        "build",
+        "Build",
+        "prediction_models.build",
+        lambda f: [f.search] if f.search else [],
         done=lambda f: f.best is not None,
-        detail=lambda f: (f"{f.models.count()} models; best {f.best.id} (profit {f.best.profit:.2f})" if f.best
-                          else "no models yet"),
+        detail=lambda f: (
+            f"{f.models.count()} models; best {f.best.id} (profit {f.best.profit:.2f})" if f.best else "no models yet"
+        ),
         link=lambda f: ("prediction-model-detail", {"pk": f.best.pk}, {}) if f.best else None,
-        action=Action("Build prediction models", "prediction-model-search-build", kwargs=lambda f: {"pk": f.search.pk},
-                      body=lambda f: {"limit": 10},
-                      available=lambda f, job: f.searched and f.best is None and bool(f.search.profitable_found)),
+        action=Action(
+            "Build prediction models",
+            "prediction-model-search-build",
+            kwargs=lambda f: {"pk": f.search.pk},
+            body=lambda f: {"limit": 10},
+            available=lambda f, job: f.searched and f.best is None and bool(f.search.profitable_found),
+        ),
         command="build_prediction_models --search <id>",
-        summary="the certificates of the best profitable configs, with the holdout backtest beside the selection's"),
+        summary="the certificates of the best profitable configs, with the holdout backtest beside the selection's",
+    ),
     StageSpec(
-        "export", "Epoch File", "epochs.export", lambda f: [f.epoch],
+        "export",
+        "Epoch File",
+        "epochs.export",
+        lambda f: [f.epoch],
         done=lambda f: f.export is not None and f.export.verified,
-        detail=lambda f: (f"{f.export.file_name} ({human_size(f.export.size)}), verified" if f.export and f.export.verified
-                          else "not exported"),
+        detail=lambda f: (
+            f"{f.export.file_name} ({human_size(f.export.size)}), verified"
+            if f.export and f.export.verified
+            else "not exported"
+        ),
         link=lambda f: ("epoch-download", {"pk": f.epoch.pk}, {}) if f.export else None,
-        action=Action("Export the best model", "epoch-export", kwargs=lambda f: {"pk": f.epoch.pk},
-                      body=lambda f: {"prediction_model_id": f.best.id, "confirm_interval": f.epoch.prediction_interval != 15},
-                      available=lambda f, job: f.best is not None and f.export is None and not is_active(job)),
+        action=Action(
+            "Export the best model",
+            "epoch-export",
+            kwargs=lambda f: {"pk": f.epoch.pk},
+            body=lambda f: {"prediction_model_id": f.best.id, "confirm_interval": f.epoch.prediction_interval != 15},
+            available=lambda f, job: f.best is not None and f.export is None and not is_active(job),
+        ),
         command="export_epoch --epoch _EROS3 --model <id>",
-        summary="the Epoch File `<EPOCH_ID>.zip`, verified as Epoca would read it"),
+        summary="the Epoch File `<EPOCH_ID>.zip`, verified as Epoca would read it",
+    ),
 )
 STAGE_KEYS: tuple[str, ...] = tuple(s.key for s in STAGES)
 STAGE_BY_KEY: dict[str, StageSpec] = {s.key: s for s in STAGES}

@@ -1,4 +1,5 @@
 """Job handlers of the pipeline app: the demo and the Epoch File export."""
+
 import json
 import sys
 import tempfile
@@ -26,19 +27,33 @@ def export_epoch(ctx: JobContext) -> dict:
         with tempfile.NamedTemporaryFile("w", suffix=".json") as handle:
             json.dump(dict(inputs), handle)
             handle.flush()
-            return run_child(ctx, predict_argv(zip_path, handle.name, python=sys.executable), cwd=str(settings.BASE_DIR))
+            return run_child(
+                ctx, predict_argv(zip_path, handle.name, python=sys.executable), cwd=str(settings.BASE_DIR)
+            )
 
     epoch = Epoch.objects.get(pk=ctx.params["epoch_id"])
     export = epoch_export_run(
-        epoch=epoch, prediction_model_id=ctx.params["prediction_model_id"],
-        confirm_interval=ctx.params.get("confirm_interval", False), reexport=ctx.params.get("reexport", False),
-        user=ctx.job.created_by, predict=predict, progress=ctx.progress,
+        epoch=epoch,
+        prediction_model_id=ctx.params["prediction_model_id"],
+        confirm_interval=ctx.params.get("confirm_interval", False),
+        reexport=ctx.params.get("reexport", False),
+        user=ctx.job.created_by,
+        predict=predict,
+        progress=ctx.progress,
     )
     report = export.verification
-    ctx.log(f"wrote {export.file_name} ({export.size} bytes, sha256 {export.sha256}); verified: "
-            f"{report.get('features_compared')} features, {report.get('raw_outputs_compared')} raw output windows")
+    ctx.log(
+        f"wrote {export.file_name} ({export.size} bytes, sha256 {export.sha256}); verified: "
+        f"{report.get('features_compared')} features, {report.get('raw_outputs_compared')} raw output windows"
+    )
     for note in report.get("notes", []):
         ctx.log(note)
-    return {"export": export.pk, "file": export.file_name, "bytes": export.size, "sha256": export.sha256,
-            "prediction_model_id": export.prediction_model_id, "regression_ids": export.regression_ids,
-            "verification": report}
+    return {
+        "export": export.pk,
+        "file": export.file_name,
+        "bytes": export.size,
+        "sha256": export.sha256,
+        "prediction_model_id": export.prediction_model_id,
+        "regression_ids": export.regression_ids,
+        "verification": report,
+    }

@@ -1,5 +1,6 @@
 """The pages that need every stage: an epoch's page (the pipeline overview, its exports), the
 Epoch File download and inspection. Served under ``/epochs/`` beside the epochs app's pages."""
+
 from django.conf import settings
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, render
@@ -19,10 +20,16 @@ from pipeline.services.export import can_withdraw_export, export_download_path, 
 def epoch_detail(request, pk: str):
     epoch = get_object_or_404(selectors.epoch_list(), pk=pk)
     page = pages.epoch_page(epoch)
-    context = {"epoch": epoch, "jobs": jobs_for_target(epoch)[:10], "receipt": page.receipt,
-               "stages": with_action_bodies(epoch_pipeline(epoch)), "disk_usage": page.disk_usage,
-               "config": page.config, "exports": epoch.exports.all(),
-               "can_withdraw": can_withdraw_export(request.user)}
+    context = {
+        "epoch": epoch,
+        "jobs": jobs_for_target(epoch)[:10],
+        "receipt": page.receipt,
+        "stages": with_action_bodies(epoch_pipeline(epoch)),
+        "disk_usage": page.disk_usage,
+        "config": page.config,
+        "exports": epoch.exports.all(),
+        "can_withdraw": can_withdraw_export(request.user),
+    }
     if page.charts is not None:
         series = page.charts
         context["figures"] = charts.epoch_figures(series.prediction, series.sma, series.normalized, series.ranges)
@@ -60,8 +67,9 @@ def epoch_file_inspect(request):
         except EpochFileError as exc:
             context["error"] = str(exc)
         else:
-            context.update(report=report, figures=charts.epoch_file_figures(report),
-                           regressions=_regression_rows(report))
+            context.update(
+                report=report, figures=charts.epoch_file_figures(report), regressions=_regression_rows(report)
+            )
     status = 413 if upload_refusal(request) else 400 if context.get("error") else 200
     return render(request, "epochs/inspect.html", context, status=status)
 
@@ -71,7 +79,13 @@ def _regression_rows(report: dict) -> list[dict]:
     rows = []
     for config in report["model_certificate"]["model"]["regressions"]:
         certificate = certificates.get(config.get("id"), {})
-        rows.append({"id": config.get("id"), "certificate": certificate, "model": report["models"].get(config.get("id"), {}),
-                     "evaluation": certificate.get("test_ds_evaluation", {}),
-                     "accuracy": (certificate.get("discovery") or {}).get("accuracy")})
+        rows.append(
+            {
+                "id": config.get("id"),
+                "certificate": certificate,
+                "model": report["models"].get(config.get("id"), {}),
+                "evaluation": certificate.get("test_ds_evaluation", {}),
+                "accuracy": (certificate.get("discovery") or {}).get("accuracy"),
+            }
+        )
     return rows

@@ -4,17 +4,22 @@ from django.utils.html import format_html
 from cluster.admin import ServerAdmin, pull_action
 from core.admin_actions import enqueue_each
 from core.errors import ApplicationError
-from regressions.admin import RegressionSelectionAdmin
 from prediction_models.models import ConfigChunk, ForwardTest, PredictionModel, PredictionModelSearch, ProfitableConfig
 from prediction_models.services.build import models_build_enqueue
 from prediction_models.services.search import assets_export_json, search_find_enqueue, search_initialize
+from regressions.admin import RegressionSelectionAdmin
 
 BUILD_LIMIT = 10
 
 
 def initialize_prediction_models_action(modeladmin, request, queryset):
-    enqueue_each(modeladmin, request, queryset, lambda s: search_initialize(selection=s, user=request.user)[1],
-                 "initialising prediction models")
+    enqueue_each(
+        modeladmin,
+        request,
+        queryset,
+        lambda s: search_initialize(selection=s, user=request.user)[1],
+        "initialising prediction models",
+    )
 
 
 initialize_prediction_models_action.short_description = "Initialise prediction models from the selected selections"
@@ -22,7 +27,16 @@ initialize_prediction_models_action.short_description = "Initialise prediction m
 
 @admin.register(PredictionModelSearch)
 class PredictionModelSearchAdmin(admin.ModelAdmin):
-    list_display = ["__str__", "epoch", "selection", "status", "total_configs", "configs_evaluated", "profitable_found", "page"]
+    list_display = [
+        "__str__",
+        "epoch",
+        "selection",
+        "status",
+        "total_configs",
+        "configs_evaluated",
+        "profitable_found",
+        "page",
+    ]
     list_filter = ["epoch", "status"]
     readonly_fields = [f.name for f in PredictionModelSearch._meta.fields]
     actions = ["find", "build", "export_json"]
@@ -40,7 +54,13 @@ class PredictionModelSearchAdmin(admin.ModelAdmin):
 
     @admin.action(description=f"Build the best {BUILD_LIMIT} prediction models")
     def build(self, request, queryset):
-        enqueue_each(self, request, queryset, lambda s: models_build_enqueue(search=s, limit=BUILD_LIMIT, user=request.user), "building")
+        enqueue_each(
+            self,
+            request,
+            queryset,
+            lambda s: models_build_enqueue(search=s, limit=BUILD_LIMIT, user=request.user),
+            "building",
+        )
 
     @admin.action(description="Export the assets as the original's JSON files")
     def export_json(self, request, queryset):
@@ -64,8 +84,16 @@ class ConfigChunkAdmin(admin.ModelAdmin):
 
 @admin.register(ProfitableConfig)
 class ProfitableConfigAdmin(admin.ModelAdmin):
-    list_display = ["search", "config_index", "profit", "accuracy", "positions", "largest_drawdown", "min_sum_function",
-                    "min_sum_adjustment_factor"]
+    list_display = [
+        "search",
+        "config_index",
+        "profit",
+        "accuracy",
+        "positions",
+        "largest_drawdown",
+        "min_sum_function",
+        "min_sum_adjustment_factor",
+    ]
     list_filter = ["search", "min_sum_function"]
     readonly_fields = [f.name for f in ProfitableConfig._meta.fields]
 
@@ -75,7 +103,17 @@ class ProfitableConfigAdmin(admin.ModelAdmin):
 
 @admin.register(PredictionModel)
 class PredictionModelAdmin(admin.ModelAdmin):
-    list_display = ["id", "search", "rank", "profit", "accuracy", "largest_drawdown", "holdout_profit", "sharpe", "page"]
+    list_display = [
+        "id",
+        "search",
+        "rank",
+        "profit",
+        "accuracy",
+        "largest_drawdown",
+        "holdout_profit",
+        "sharpe",
+        "page",
+    ]
     list_filter = ["search"]
     search_fields = ["id"]
     readonly_fields = [f.name for f in PredictionModel._meta.fields]

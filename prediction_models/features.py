@@ -6,10 +6,11 @@ no database, only the epoch folder. For each regression: the test-range windows
 forecast step of each, and the engine's feature formula against the window's last input.
 One ``<regression id>.npy`` per regression, written atomically, so a re-run skips the done ones.
 """
+
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Callable, Sequence
 
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
@@ -32,7 +33,9 @@ def test_windows(test_closes: np.ndarray, lookback: int, predictions: int) -> np
     """The F input windows of the test range (F = len - lookback - predictions)."""
     count = len(test_closes) - lookback - predictions
     if count < 1:
-        raise ValueError(f"{len(test_closes)} test rows leave no window (lookback {lookback}, predictions {predictions})")
+        raise ValueError(
+            f"{len(test_closes)} test rows leave no window (lookback {lookback}, predictions {predictions})"
+        )
     return sliding_window_view(np.asarray(test_closes, dtype=np.float64), lookback)[:count]
 
 
@@ -109,9 +112,12 @@ def predict_windows(
             lookback, _ = regression_shape(epoch_dir, regression_id)
             if windows.shape[1] != lookback:
                 raise ValueError(f"{regression_id} reads {lookback} values, the windows hold {windows.shape[1]}")
-            model = tf.keras.models.load_model(EpochLayout(Path(epoch_dir)).regression_keras(regression_id),
-                                               compile=False)
-            forecasts = model.predict(windows, batch_size=PREDICT_BATCH, verbose=0) if len(windows) else np.empty((0, 1))
+            model = tf.keras.models.load_model(
+                EpochLayout(Path(epoch_dir)).regression_keras(regression_id), compile=False
+            )
+            forecasts = (
+                model.predict(windows, batch_size=PREDICT_BATCH, verbose=0) if len(windows) else np.empty((0, 1))
+            )
             with atomic_open(path, "wb") as handle:
                 np.save(handle, np.asarray(forecasts, dtype=np.float64)[:, -1])
         paths.append(path)

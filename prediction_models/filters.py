@@ -7,13 +7,18 @@ from prediction_models.models import PredictionModel, PredictionModelSearch, Pro
 
 def metric_minimum_filters() -> dict[str, django_filters.Filter]:
     """``min_<column>`` for every metric the model lists filter by (prediction_models.engine.metrics)."""
-    return {f"min_{m.column}": django_filters.NumberFilter(field_name=m.column, lookup_expr="gte", label=m.minimum_filter)
-            for m in MODEL_METRICS if m.minimum_filter}
+    return {
+        f"min_{m.column}": django_filters.NumberFilter(field_name=m.column, lookup_expr="gte", label=m.minimum_filter)
+        for m in MODEL_METRICS
+        if m.minimum_filter
+    }
 
 
 def with_metric_minimums(filterset: type) -> type:
     """``filterset`` with the metric filters added (its metaclass collects them as declared filters)."""
-    return type(filterset)(filterset.__name__, (filterset,), {"__module__": filterset.__module__, **metric_minimum_filters()})
+    return type(filterset)(
+        filterset.__name__, (filterset,), {"__module__": filterset.__module__, **metric_minimum_filters()}
+    )
 
 
 class SearchFilterSet(StrictFilterSet):

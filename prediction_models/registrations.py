@@ -1,4 +1,5 @@
 """What the prediction-models app registers with the cluster below it (called from ``PredictionModelsConfig.ready``)."""
+
 from cluster.jobs.failures import permanent_error_register
 from cluster.services.servers import pull_target_register, push_target_register, remote_epoch_dirs_register
 from epochs.engine import layout

@@ -3,11 +3,12 @@
 Indexes run through the spaces in the order of ``regressions_per_model`` (with the original's
 single value, the index is the engine's index).
 """
+
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Iterator
 from types import SimpleNamespace
-from typing import Iterator
 
 from prediction_models.engine.backtest import Market, Thresholds, search_chunk
 from prediction_models.engine.config_space import ConfigSpace
@@ -57,8 +58,10 @@ def search_space(search) -> SearchSpace:
     parts, offset = [], 0
     for r in search.regressions_per_model:
         space = ConfigSpace(
-            regression_ids=tuple(search.regression_ids), regressions_per_model=int(r),
-            pcrs=tuple(float(p) for p in search.price_change_requirements), msfs=tuple(search.min_sum_functions),
+            regression_ids=tuple(search.regression_ids),
+            regressions_per_model=int(r),
+            pcrs=tuple(float(p) for p in search.price_change_requirements),
+            msfs=tuple(search.min_sum_functions),
             msafs=tuple(float(a) for a in search.min_sum_adjustment_factors),
         )
         parts.append(Part(offset, space))
@@ -76,16 +79,20 @@ SPEC_FILE = "search_spec.json"
 def search_spec(search, backtest: dict) -> dict:
     """Everything a chunk needs besides the assets: written beside them for cluster servers."""
     return {
-        "regression_ids": list(search.regression_ids), "regressions_per_model": [int(r) for r in search.regressions_per_model],
+        "regression_ids": list(search.regression_ids),
+        "regressions_per_model": [int(r) for r in search.regressions_per_model],
         "price_change_requirements": [float(p) for p in search.price_change_requirements],
         "min_sum_functions": list(search.min_sum_functions),
         "min_sum_adjustment_factors": [float(a) for a in search.min_sum_adjustment_factors],
-        "min_accuracy": float(search.min_accuracy), "min_profit": float(search.min_profit), "backtest": backtest,
+        "min_accuracy": float(search.min_accuracy),
+        "min_profit": float(search.min_profit),
+        "backtest": backtest,
     }
 
 
-def evaluate_range(assets, spec: dict, start: int, stop: int, *, markets: dict | None = None, progress=None,
-                   should_stop=None) -> list[tuple[int, dict]]:
+def evaluate_range(
+    assets, spec: dict, start: int, stop: int, *, markets: dict | None = None, progress=None, should_stop=None
+) -> list[tuple[int, dict]]:
     """The configs of ``[start, stop)`` that pass the filter, as ``(index, summary)``.
 
     Runs the same way in a local worker and on a cluster server (``manage.py search_chunk``).
@@ -104,8 +111,18 @@ def evaluate_range(assets, spec: dict, start: int, stop: int, *, markets: dict |
             if progress:
                 progress(_lo - start + done, stop - start, len(found))  # noqa: B023 (the count so far)
 
-        found += [(part.offset + i, summary) for i, summary in search_chunk(
-            assets, part.space, lo - part.offset, hi - part.offset, thresholds, settings,
-            markets=markets, progress=report, should_stop=should_stop,
-        )]
+        found += [
+            (part.offset + i, summary)
+            for i, summary in search_chunk(
+                assets,
+                part.space,
+                lo - part.offset,
+                hi - part.offset,
+                thresholds,
+                settings,
+                markets=markets,
+                progress=report,
+                should_stop=should_stop,
+            )
+        ]
     return found

@@ -1,4 +1,5 @@
 """Reads of searches, profitable configs and built models."""
+
 from __future__ import annotations
 
 from pathlib import Path

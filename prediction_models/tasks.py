@@ -1,8 +1,7 @@
 """Job handlers of the prediction-models app."""
+
 from __future__ import annotations
 
-from prediction_models.services.search import search_assets_run
-from prediction_models.services.forward_tests import forward_test_run
 from django.conf import settings
 
 from cluster.choices import JobStatus
@@ -11,11 +10,13 @@ from cluster.jobs.process import run_child
 from prediction_models.engine.backtest import SearchCancelled
 from prediction_models.models import ConfigChunk
 from prediction_models.services.build import models_build
+from prediction_models.services.forward_tests import forward_test_run
 from prediction_models.services.search import (
     chunk_run,
     chunk_run_on_server,
     chunk_specs,
     chunks_ensure,
+    search_assets_run,
     search_find_finish,
 )
 
@@ -26,8 +27,9 @@ def _search(ctx: JobContext):
 
 @job_handler("prediction_models.initialize", label="Initialise prediction models (assets)", max_attempts=2)
 def initialize(ctx: JobContext) -> dict:
-    return search_assets_run(search=_search(ctx), log=ctx.log,
-                             predict_features=lambda argv: run_child(ctx, argv, cwd=str(settings.BASE_DIR)))
+    return search_assets_run(
+        search=_search(ctx), log=ctx.log, predict_features=lambda argv: run_child(ctx, argv, cwd=str(settings.BASE_DIR))
+    )
 
 
 @job_handler("prediction_models.find", label="Find profitable configs", max_attempts=3)
@@ -62,5 +64,6 @@ def build(ctx: JobContext) -> dict:
 
 @job_handler("prediction_models.forward_test", label="Forward test a prediction model", max_attempts=2)
 def forward_test(ctx: JobContext) -> dict:
-    return forward_test_run(forward_test=ctx.job.target, log=ctx.log,
-                            forecast=lambda argv: run_child(ctx, argv, cwd=str(settings.BASE_DIR)))
+    return forward_test_run(
+        forward_test=ctx.job.target, log=ctx.log, forecast=lambda argv: run_child(ctx, argv, cwd=str(settings.BASE_DIR))
+    )

@@ -8,5 +8,7 @@ urlpatterns = [
     path("models/", views_workbench.model_list, name="prediction-model-list"),
     path("models/<str:pk>/", views.model_detail, name="prediction-model-detail"),
     path("models/<str:pk>/report/", views_workbench.model_report, name="prediction-model-report"),
-    path("models/<str:pk>/trades-<str:period>.csv", views_workbench.model_trades_csv, name="prediction-model-trades-csv"),
+    path(
+        "models/<str:pk>/trades-<str:period>.csv", views_workbench.model_trades_csv, name="prediction-model-trades-csv"
+    ),
 ]

@@ -1,4 +1,5 @@
 """Prediction-model pages: searches of an epoch, one search, one built model."""
+
 from django.shortcuts import get_object_or_404, render
 
 from cluster.selectors import jobs_for_target
@@ -24,15 +25,23 @@ def search_detail(request, pk: int):
     live = next((j for j in jobs if j.kind == "prediction_models.find"), None) or (jobs[0] if jobs else None)
     rate = search.configs_evaluated / search.search_seconds if search.search_seconds else 0
     configs = selectors.profitable_config_list(search=search).order_by("-profit", "-accuracy", "config_index")
-    return render(request, "prediction_models/search_detail.html", {
-        "search": search, "jobs": jobs, "live_job": live, "rate": rate,
-        "time_left": format_seconds((search.total_configs - search.configs_evaluated) / rate) if rate else "—",
-        "chunks_done": search.chunks.filter(done=True).count(), "chunks_total": search.chunks.count(),
-        # The best 100 in the table and the best 5,000 in the chart; the API pages through all of them.
-        "configs": configs[:100],
-        "models": selectors.model_list(search=search).order_by("rank"),
-        "figure": charts.profitable_figure(configs[:5000]),
-    })
+    return render(
+        request,
+        "prediction_models/search_detail.html",
+        {
+            "search": search,
+            "jobs": jobs,
+            "live_job": live,
+            "rate": rate,
+            "time_left": format_seconds((search.total_configs - search.configs_evaluated) / rate) if rate else "—",
+            "chunks_done": search.chunks.filter(done=True).count(),
+            "chunks_total": search.chunks.count(),
+            # The best 100 in the table and the best 5,000 in the chart; the API pages through all of them.
+            "configs": configs[:100],
+            "models": selectors.model_list(search=search).order_by("rank"),
+            "figure": charts.profitable_figure(configs[:5000]),
+        },
+    )
 
 
 def model_detail(request, pk: str):
@@ -41,17 +50,37 @@ def model_detail(request, pk: str):
     sides = []
     for period in periods:
         name, perf, part = period.name, period.backtest, period.record
-        sides.append({
-            "name": name, "start": period.start, "end": period.end, "backtest": perf, "metrics": part.get("metrics") or {},
-            "rows": part.get("rows"), "refused_rows": part.get("refused_rows"), "slug": name.replace(" #", "-").replace(" ", "-"),
-            "discovery": part["discovery"], "performance_id": f"pm-performance-{name}".replace(" #", "-").replace(" ", "-"),
-            "positions_id": f"pm-positions-{name}".replace(" #", "-").replace(" ", "-"),
-            "performance": charts.performance_figure([(name, perf, period.start, period.end)], period.minutes),
-            "positions": charts.positions_figure(period.minutes, perf["positions"], title=f"Positions: {name} period"),
-        })
+        sides.append(
+            {
+                "name": name,
+                "start": period.start,
+                "end": period.end,
+                "backtest": perf,
+                "metrics": part.get("metrics") or {},
+                "rows": part.get("rows"),
+                "refused_rows": part.get("refused_rows"),
+                "slug": name.replace(" #", "-").replace(" ", "-"),
+                "discovery": part["discovery"],
+                "performance_id": f"pm-performance-{name}".replace(" #", "-").replace(" ", "-"),
+                "positions_id": f"pm-positions-{name}".replace(" #", "-").replace(" ", "-"),
+                "performance": charts.performance_figure([(name, perf, period.start, period.end)], period.minutes),
+                "positions": charts.positions_figure(
+                    period.minutes, perf["positions"], title=f"Positions: {name} period"
+                ),
+            }
+        )
     discovery = charts.discovery_figure([(side["name"], side["discovery"]) for side in sides])
     epoch = model.search.epoch
-    return render(request, "prediction_models/model_detail.html", {
-        "model": model, "cert": cert, "sides": sides, "discovery_figure": discovery, "regressions": cert["model"]["regressions"],
-        "epoch": epoch, "forward_tests": selectors.forward_tests_of(model, done_only=False),
-    })
+    return render(
+        request,
+        "prediction_models/model_detail.html",
+        {
+            "model": model,
+            "cert": cert,
+            "sides": sides,
+            "discovery_figure": discovery,
+            "regressions": cert["model"]["regressions"],
+            "epoch": epoch,
+            "forward_tests": selectors.forward_tests_of(model, done_only=False),
+        },
+    )

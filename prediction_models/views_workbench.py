@@ -1,4 +1,5 @@
 """The prediction-models list and each model's backtest report (trade list, CSV, long/short, monthly returns)."""
+
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
 
@@ -17,7 +18,12 @@ def metric_cells(model: PredictionModel) -> list[dict]:
     cells = []
     for metric in MODEL_METRICS:
         value = getattr(model, metric.column)
-        cell = {"key": metric.column, "text": formatted(metric, value, positions=model.positions), "css": "", "title": ""}
+        cell = {
+            "key": metric.column,
+            "text": formatted(metric, value, positions=model.positions),
+            "css": "",
+            "title": "",
+        }
         if metric.column == "ebe_points" and value is not None:
             cell["css"] = f"ebe ebe-{model.ebe_state}"
         if metric.key == "profit_factor" and value is None and model.positions:
@@ -36,12 +42,27 @@ def model_list(request):
     for key, label in COLUMNS:
         params = query.copy()
         params["sort"] = key if sort == f"-{key}" else f"-{key}"
-        headers.append({"key": key, "label": label, "url": f"?{params.urlencode()}",
-                        "arrow": ("▼" if sort.startswith("-") else "▲") if sort.lstrip("-") == key else ""})
-    return render(request, "prediction_models/model_list.html", {
-        "filterset": filterset, "page": page, "rows": [(m, duplicates[m.id]) for m in rows], "headers": headers,
-        "query": query.urlencode(), "total": page.paginator.count, "sorts": SORTS,
-    })
+        headers.append(
+            {
+                "key": key,
+                "label": label,
+                "url": f"?{params.urlencode()}",
+                "arrow": ("▼" if sort.startswith("-") else "▲") if sort.lstrip("-") == key else "",
+            }
+        )
+    return render(
+        request,
+        "prediction_models/model_list.html",
+        {
+            "filterset": filterset,
+            "page": page,
+            "rows": [(m, duplicates[m.id]) for m in rows],
+            "headers": headers,
+            "query": query.urlencode(),
+            "total": page.paginator.count,
+            "sorts": SORTS,
+        },
+    )
 
 
 def model_report(request, pk: str):
@@ -51,14 +72,32 @@ def model_report(request, pk: str):
     if cert.get("holdout"):
         periods.append(("holdout", cert["holdout"]["backtest"], cert["holdout"].get("metrics") or {}))
     model_config = cert.get("model") or {}
-    min_sums = ((model_config["min_increase_sum"], model_config["min_decrease_sum"])
-                if "min_increase_sum" in model_config and "min_decrease_sum" in model_config else None)
-    return render(request, "prediction_models/model_report.html", {
-        "model": model, "cert": cert, "ebe": prediction_model_evaluation(cert),
-        "periods": [{"name": name, "backtest": bt, "metrics": metrics, "trades": report.trades(bt), "sides": report.sides(bt),
-                     "monthly": report.monthly_returns(bt), "figures": charts_workbench.report_figures(bt, min_sums)}
-                    for name, bt, metrics in periods],
-    })
+    min_sums = (
+        (model_config["min_increase_sum"], model_config["min_decrease_sum"])
+        if "min_increase_sum" in model_config and "min_decrease_sum" in model_config
+        else None
+    )
+    return render(
+        request,
+        "prediction_models/model_report.html",
+        {
+            "model": model,
+            "cert": cert,
+            "ebe": prediction_model_evaluation(cert),
+            "periods": [
+                {
+                    "name": name,
+                    "backtest": bt,
+                    "metrics": metrics,
+                    "trades": report.trades(bt),
+                    "sides": report.sides(bt),
+                    "monthly": report.monthly_returns(bt),
+                    "figures": charts_workbench.report_figures(bt, min_sums),
+                }
+                for name, bt, metrics in periods
+            ],
+        },
+    )
 
 
 def model_trades_csv(request, pk: str, period: str = "selection"):

@@ -1,4 +1,5 @@
 """The prediction-models list: every built model, selection and holdout side by side, duplicates marked."""
+
 from __future__ import annotations
 
 from collections import defaultdict
@@ -30,8 +31,11 @@ def duplicates_of(models) -> dict[str, list[str]]:
     """For each model given, the ids of the other built models with the same positions (one query)."""
     fingerprints = {m.positions_fingerprint for m in models if m.positions_fingerprint}
     groups: dict[str, list[str]] = defaultdict(list)
-    for mid, fingerprint in PredictionModel.objects.filter(positions_fingerprint__in=fingerprints).values_list(
-            "id", "positions_fingerprint").order_by("id"):
+    for mid, fingerprint in (
+        PredictionModel.objects.filter(positions_fingerprint__in=fingerprints)
+        .values_list("id", "positions_fingerprint")
+        .order_by("id")
+    ):
         groups[fingerprint].append(mid)
     return {m.id: [other for other in groups.get(m.positions_fingerprint, []) if other != m.id] for m in models}
 

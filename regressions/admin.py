@@ -42,7 +42,18 @@ class RegressionConfigAdmin(admin.ModelAdmin):
 
 @admin.register(Regression)
 class RegressionAdmin(admin.ModelAdmin):
-    list_display = ["config_id", "epoch", "status", "accuracy", "points", "test_loss", "increase_num", "decrease_num", "best_epoch", "page"]
+    list_display = [
+        "config_id",
+        "epoch",
+        "status",
+        "accuracy",
+        "points",
+        "test_loss",
+        "increase_num",
+        "decrease_num",
+        "best_epoch",
+        "page",
+    ]
     list_filter = ["epoch", "status", "config__category"]
     search_fields = ["config__id"]
     list_select_related = ["config"]
@@ -58,21 +69,43 @@ class RegressionAdmin(admin.ModelAdmin):
 
     @admin.action(description="Retrain the selected regressions")
     def retrain(self, request, queryset):
-        enqueue_each(self, request, queryset, lambda r: regression_train_enqueue(regression=r, user=request.user, retrain=True), "retraining")
+        enqueue_each(
+            self,
+            request,
+            queryset,
+            lambda r: regression_train_enqueue(regression=r, user=request.user, retrain=True),
+            "retraining",
+        )
 
 
 @admin.register(RegressionSelection)
 class RegressionSelectionAdmin(OfferedActionsAdmin):
     list_display = ["name", "epoch", "mode", "size", "created_by", "created"]
     list_filter = ["epoch", "mode"]
-    readonly_fields = ["epoch", "name", "mode", "criteria", "size", "ranking", "regression_ids", "created_by", "created"]
+    readonly_fields = [
+        "epoch",
+        "name",
+        "mode",
+        "criteria",
+        "size",
+        "ranking",
+        "regression_ids",
+        "created_by",
+        "created",
+    ]
 
     def has_add_permission(self, request):
         return False
 
 
 def generate_configs_action(modeladmin, request, queryset):
-    enqueue_each(modeladmin, request, queryset, lambda e: configs_generate_enqueue(epoch=e, user=request.user), "generating configs")
+    enqueue_each(
+        modeladmin,
+        request,
+        queryset,
+        lambda e: configs_generate_enqueue(epoch=e, user=request.user),
+        "generating configs",
+    )
 
 
 generate_configs_action.short_description = "Generate regression training configs"

@@ -1,4 +1,5 @@
 """Grid-wide analysis rows: one flat record of hyper-parameters and results per trained regression."""
+
 from __future__ import annotations
 
 import json
@@ -10,7 +11,12 @@ from regressions.engine.importance import importances
 from regressions.leaderboard import leaderboard_queryset
 
 FEATURES = ("network", "depth", "capacity", "learning_rate", "loss", "activation")
-TARGETS = {"accuracy": "Discovery accuracy (%)", "ebe_points": "EBE points", "test_loss": "Test loss", "points": "Discovery points"}
+TARGETS = {
+    "accuracy": "Discovery accuracy (%)",
+    "ebe_points": "EBE points",
+    "test_loss": "Test loss",
+    "points": "Discovery points",
+}
 
 
 def analysis_rows(*, epoch_id: str | None) -> list[dict]:
@@ -18,18 +24,37 @@ def analysis_rows(*, epoch_id: str | None) -> list[dict]:
     if epoch_id:
         qs = qs.filter(epoch_id=epoch_id)
     rows = []
-    for r in qs.values("config_id", "config__template", "config__learning_rate", "config__loss", "units", "filters",
-                       "activations", "epochs_trained", "accuracy", "ebe_points", "test_loss", "points"):
+    for r in qs.values(
+        "config_id",
+        "config__template",
+        "config__learning_rate",
+        "config__loss",
+        "units",
+        "filters",
+        "activations",
+        "epochs_trained",
+        "accuracy",
+        "ebe_points",
+        "test_loss",
+        "points",
+    ):
         template = r["config__template"]
         network, _, depth = template[3:].rpartition("_")
         sizes = json.loads(r["units"] or "null") or json.loads(r["filters"] or "null") or []
         activations = json.loads(r["activations"] or "null") or []
-        rows.append({
-            "id": r["config_id"], "network": network or template[3:], "depth": int(depth[1:]) if depth[1:].isdigit() else 0,
-            "capacity": sum(sizes), "learning_rate": r["config__learning_rate"], "loss": r["config__loss"],
-            "activation": activations[0] if activations else "—", "epochs": r["epochs_trained"] or 0,
-            **{k: r[k] for k in TARGETS},
-        })
+        rows.append(
+            {
+                "id": r["config_id"],
+                "network": network or template[3:],
+                "depth": int(depth[1:]) if depth[1:].isdigit() else 0,
+                "capacity": sum(sizes),
+                "learning_rate": r["config__learning_rate"],
+                "loss": r["config__loss"],
+                "activation": activations[0] if activations else "—",
+                "epochs": r["epochs_trained"] or 0,
+                **{k: r[k] for k in TARGETS},
+            }
+        )
     return rows
 
 

@@ -1,4 +1,5 @@
 """Plotly figures of the leaderboard and the compare page (the Epoca GUI's multi-certificate views)."""
+
 from __future__ import annotations
 
 from collections import Counter
@@ -8,8 +9,14 @@ from collections import Counter
 
 # One colour convention on every page: increase/long green, decrease/short red, overall blue.
 INCREASE, DECREASE, OVERALL, NEUTRAL = "#16a34a", "#dc2626", "#2563eb", "#94a3b8"
-STATE_COLOURS = {"optimal": "#15803d", "decent": "#65a30d", "neutral": "#ca8a04", "warning": "#ea580c", "error": "#dc2626"}
-MARGIN = dict(l=60, r=20, t=50, b=50)
+STATE_COLOURS = {
+    "optimal": "#15803d",
+    "decent": "#65a30d",
+    "neutral": "#ca8a04",
+    "warning": "#ea580c",
+    "error": "#dc2626",
+}
+MARGIN = {"l": 60, "r": 20, "t": 50, "b": 50}
 
 
 def _figure(traces: list[dict], **layout) -> dict:
@@ -31,23 +38,47 @@ def ebe_bars(rows: list[tuple[str, float, str]], title: str = "EBE points") -> d
     rows = [r for r in rows if r[1] is not None]
     if not rows:
         return {}
-    bars = {"type": "bar", "orientation": "h", "y": [_short(r[0]) for r in rows], "x": [r[1] for r in rows],
-            "customdata": [r[0] for r in rows], "marker": {"color": [STATE_COLOURS.get(r[2], NEUTRAL) for r in rows]},
-            "text": [f"{r[1]:.2f}" for r in rows], "textposition": "auto",
-            "hovertemplate": "%{customdata}<br>%{x:.2f} EBE points<extra></extra>"}
-    return _figure([bars], title={"text": title}, xaxis=_axis("EBE points (of 100)", range=[0, 100]),
-                   yaxis=_axis("regression", autorange="reversed"), height=max(300, 22 * len(rows) + 120),
-                   margin=dict(l=220, r=20, t=50, b=50))
+    bars = {
+        "type": "bar",
+        "orientation": "h",
+        "y": [_short(r[0]) for r in rows],
+        "x": [r[1] for r in rows],
+        "customdata": [r[0] for r in rows],
+        "marker": {"color": [STATE_COLOURS.get(r[2], NEUTRAL) for r in rows]},
+        "text": [f"{r[1]:.2f}" for r in rows],
+        "textposition": "auto",
+        "hovertemplate": "%{customdata}<br>%{x:.2f} EBE points<extra></extra>",
+    }
+    return _figure(
+        [bars],
+        title={"text": title},
+        xaxis=_axis("EBE points (of 100)", range=[0, 100]),
+        yaxis=_axis("regression", autorange="reversed"),
+        height=max(300, 22 * len(rows) + 120),
+        margin={"l": 220, "r": 20, "t": 50, "b": 50},
+    )
 
 
 def count_bars(counter: Counter, title: str, axis: str) -> dict:
     if not counter:
         return {}
     labels = [str(k) for k in counter]
-    bars = {"type": "bar", "x": labels, "y": list(counter.values()), "text": list(counter.values()), "textposition": "auto",
-            "marker": {"color": OVERALL}}
-    return _figure([bars], title={"text": title}, xaxis=_axis(axis, type="category"), yaxis=_axis("regressions"),
-                   height=320, margin=MARGIN)
+    bars = {
+        "type": "bar",
+        "x": labels,
+        "y": list(counter.values()),
+        "text": list(counter.values()),
+        "textposition": "auto",
+        "marker": {"color": OVERALL},
+    }
+    return _figure(
+        [bars],
+        title={"text": title},
+        xaxis=_axis(axis, type="category"),
+        yaxis=_axis("regressions"),
+        height=320,
+        margin=MARGIN,
+    )
 
 
 def hyperparameter_figures(groups: list[dict], epochs_trained: list[tuple[str, int]]) -> dict:
@@ -56,7 +87,9 @@ def hyperparameter_figures(groups: list[dict], epochs_trained: list[tuple[str, i
     ``groups``: distinct hyper-parameter sets with their ``count`` (see ``leaderboard.hyperparameter_groups``).
     """
     figures = {}
-    counts: dict[str, Counter] = {k: Counter() for k in ("optimizer", "learning_rate", "loss", "network", "series", "capacity")}
+    counts: dict[str, Counter] = {
+        k: Counter() for k in ("optimizer", "learning_rate", "loss", "network", "series", "capacity")
+    }
     for g in groups:
         n = g["count"]
         network, _, depth = g["template"][3:].rpartition("_")  # KR_<NETWORK>_S<n>: both come from the id
@@ -67,19 +100,34 @@ def hyperparameter_figures(groups: list[dict], epochs_trained: list[tuple[str, i
         counts["loss"][g["loss"]] += n
         counts["capacity"]["_".join(str(u) for u in (g["units"] or g["filters"]))] += n
     figures["optimizers"] = count_bars(counts["optimizer"], "Optimizers", "optimizer")
-    figures["learning_rates"] = count_bars(Counter(dict(sorted(counts["learning_rate"].items()))),
-                                           "Learning rates (-1: InverseTimeDecay)", "learning rate")
+    figures["learning_rates"] = count_bars(
+        Counter(dict(sorted(counts["learning_rate"].items()))), "Learning rates (-1: InverseTimeDecay)", "learning rate"
+    )
     figures["losses"] = count_bars(counts["loss"], "Losses", "loss")
     figures["networks"] = count_bars(Counter(dict(sorted(counts["network"].items()))), "Networks", "network")
     figures["series"] = count_bars(Counter(dict(sorted(counts["series"].items()))), "Series (depth)", "series")
-    figures["capacity"] = count_bars(Counter(dict(sorted(counts["capacity"].items()))), "Capacity (units, or filters, joined)",
-                                     "units / filters")
+    figures["capacity"] = count_bars(
+        Counter(dict(sorted(counts["capacity"].items()))), "Capacity (units, or filters, joined)", "units / filters"
+    )
     if epochs_trained:
-        bars = {"type": "bar", "x": [_short(i) for i, _ in epochs_trained], "y": [n for _, n in epochs_trained],
-                "text": [n for _, n in epochs_trained], "textposition": "auto", "marker": {"color": OVERALL},
-                "customdata": [i for i, _ in epochs_trained], "hovertemplate": "%{customdata}<br>%{y} epochs<extra></extra>"}
-        figures["epochs"] = _figure([bars], title={"text": "Epochs trained per model"}, xaxis=_axis("regression"),
-                                    yaxis=_axis("epochs"), height=340, margin=dict(l=60, r=20, t=50, b=120))
+        bars = {
+            "type": "bar",
+            "x": [_short(i) for i, _ in epochs_trained],
+            "y": [n for _, n in epochs_trained],
+            "text": [n for _, n in epochs_trained],
+            "textposition": "auto",
+            "marker": {"color": OVERALL},
+            "customdata": [i for i, _ in epochs_trained],
+            "hovertemplate": "%{customdata}<br>%{y} epochs<extra></extra>",
+        }
+        figures["epochs"] = _figure(
+            [bars],
+            title={"text": "Epochs trained per model"},
+            xaxis=_axis("regression"),
+            yaxis=_axis("epochs"),
+            height=340,
+            margin={"l": 60, "r": 20, "t": 50, "b": 120},
+        )
     return {k: v for k, v in figures.items() if v}
 
 
@@ -94,38 +142,110 @@ def compare_figures(rows: list[dict]) -> dict:
             history, name = row["cert"]["training_history"], _short(row["id"])
             train = "loss" if key == "loss" else row["cert"]["metric"]
             epochs = list(range(1, len(history[train]) + 1))
-            traces.append({"type": "scatter", "mode": "lines", "x": epochs, "y": history[train], "name": f"{name} {train}",
-                           "legendgroup": name})
-            traces.append({"type": "scatter", "mode": "lines", "x": epochs, "y": history[f"val_{train}"],
-                           "name": f"{name} val_{train}", "legendgroup": name, "line": {"dash": "dash"}})
-        figures[key] = _figure(traces, title={"text": title}, xaxis=_axis("epoch"), yaxis=_axis("value (normalised scale)"),
-                               height=400, margin=MARGIN)
+            traces.append(
+                {
+                    "type": "scatter",
+                    "mode": "lines",
+                    "x": epochs,
+                    "y": history[train],
+                    "name": f"{name} {train}",
+                    "legendgroup": name,
+                }
+            )
+            traces.append(
+                {
+                    "type": "scatter",
+                    "mode": "lines",
+                    "x": epochs,
+                    "y": history[f"val_{train}"],
+                    "name": f"{name} val_{train}",
+                    "legendgroup": name,
+                    "line": {"dash": "dash"},
+                }
+            )
+        figures[key] = _figure(
+            traces,
+            title={"text": title},
+            xaxis=_axis("epoch"),
+            yaxis=_axis("value (normalised scale)"),
+            height=400,
+            margin=MARGIN,
+        )
     names = [_short(r["id"]) for r in rows]
     d = [r["cert"]["discovery"] for r in rows]
 
     def grouped(title, axis, series):
-        traces = [{"type": "bar", "x": names, "y": values, "name": label, "marker": {"color": colour},
-                   "text": [f"{v:.4g}" for v in values], "textposition": "auto"} for label, values, colour in series]
-        return _figure(traces, title={"text": title}, barmode="group", xaxis=_axis("regression"), yaxis=_axis(axis),
-                       height=360, margin=MARGIN)
+        traces = [
+            {
+                "type": "bar",
+                "x": names,
+                "y": values,
+                "name": label,
+                "marker": {"color": colour},
+                "text": [f"{v:.4g}" for v in values],
+                "textposition": "auto",
+            }
+            for label, values, colour in series
+        ]
+        return _figure(
+            traces,
+            title={"text": title},
+            barmode="group",
+            xaxis=_axis("regression"),
+            yaxis=_axis(axis),
+            height=360,
+            margin=MARGIN,
+        )
 
     figures["ebe"] = ebe_bars([(r["id"], r["ebe"]["points"], r["ebe"]["state"]) for r in rows])
-    figures["test"] = grouped("Test dataset evaluation", "error (normalised scale)", [
-        ("MAE", [r["metrics"]["test_mae"] for r in rows], OVERALL), ("MSE", [r["metrics"]["test_mse"] for r in rows], NEUTRAL)])
+    figures["test"] = grouped(
+        "Test dataset evaluation",
+        "error (normalised scale)",
+        [
+            ("MAE", [r["metrics"]["test_mae"] for r in rows], OVERALL),
+            ("MSE", [r["metrics"]["test_mse"] for r in rows], NEUTRAL),
+        ],
+    )
     figures["points"] = grouped("Discovery points", "points", [("points", [x["points"] for x in d], OVERALL)])
-    figures["accuracy"] = grouped("Discovery accuracy", "accuracy (%)", [
-        ("increase", [x["increase_accuracy"] for x in d], INCREASE), ("decrease", [x["decrease_accuracy"] for x in d], DECREASE),
-        ("overall", [x["accuracy"] for x in d], OVERALL)])
-    figures["predictions"] = grouped("Predictions", "predictions", [
-        ("increase", [x["increase_num"] for x in d], INCREASE), ("decrease", [x["decrease_num"] for x in d], DECREASE),
-        ("total", [x["increase_num"] + x["decrease_num"] for x in d], OVERALL), ("neutral", [x["neutral_num"] for x in d], NEUTRAL)])
-    figures["successful"] = grouped("Successful predictions: mean change", "change (%)", [
-        ("increase", [x.get("increase_successful_mean", 0) for x in d], INCREASE),
-        ("|decrease|", [abs(x.get("decrease_successful_mean", 0)) for x in d], DECREASE)])
-    figures["ranges"] = grouped("Prediction ranges", "change (%)", [
-        ("increase min", [x["increase_min"] for x in d], "#86efac"), ("increase mean", [x["increase_mean"] for x in d], INCREASE),
-        ("increase max", [x["increase_max"] for x in d], "#14532d"), ("decrease min", [x["decrease_min"] for x in d], "#7f1d1d"),
-        ("decrease mean", [x["decrease_mean"] for x in d], DECREASE), ("decrease max", [x["decrease_max"] for x in d], "#fca5a5")])
+    figures["accuracy"] = grouped(
+        "Discovery accuracy",
+        "accuracy (%)",
+        [
+            ("increase", [x["increase_accuracy"] for x in d], INCREASE),
+            ("decrease", [x["decrease_accuracy"] for x in d], DECREASE),
+            ("overall", [x["accuracy"] for x in d], OVERALL),
+        ],
+    )
+    figures["predictions"] = grouped(
+        "Predictions",
+        "predictions",
+        [
+            ("increase", [x["increase_num"] for x in d], INCREASE),
+            ("decrease", [x["decrease_num"] for x in d], DECREASE),
+            ("total", [x["increase_num"] + x["decrease_num"] for x in d], OVERALL),
+            ("neutral", [x["neutral_num"] for x in d], NEUTRAL),
+        ],
+    )
+    figures["successful"] = grouped(
+        "Successful predictions: mean change",
+        "change (%)",
+        [
+            ("increase", [x.get("increase_successful_mean", 0) for x in d], INCREASE),
+            ("|decrease|", [abs(x.get("decrease_successful_mean", 0)) for x in d], DECREASE),
+        ],
+    )
+    figures["ranges"] = grouped(
+        "Prediction ranges",
+        "change (%)",
+        [
+            ("increase min", [x["increase_min"] for x in d], "#86efac"),
+            ("increase mean", [x["increase_mean"] for x in d], INCREASE),
+            ("increase max", [x["increase_max"] for x in d], "#14532d"),
+            ("decrease min", [x["decrease_min"] for x in d], "#7f1d1d"),
+            ("decrease mean", [x["decrease_mean"] for x in d], DECREASE),
+            ("decrease max", [x["decrease_max"] for x in d], "#fca5a5"),
+        ],
+    )
     return figures
 
 
@@ -141,29 +261,88 @@ def analysis_figures(rows: list[dict], target: str, label: str, ranked: list[dic
         if all(isinstance(v, (int, float)) for v in values):
             return {"label": name, "values": values}
         labels = sorted(set(map(str, values)))
-        return {"label": name, "values": [labels.index(str(v)) for v in values], "tickvals": list(range(len(labels))),
-                "ticktext": labels}
+        return {
+            "label": name,
+            "values": [labels.index(str(v)) for v in values],
+            "tickvals": list(range(len(labels))),
+            "ticktext": labels,
+        }
 
-    dims = [dimension("network", "network"), dimension("depth (S)", "depth"), dimension("units / filters (sum)", "capacity"),
-            dimension("learning rate (-1: decay)", "learning_rate"), dimension("loss", "loss"), dimension("epochs", "epochs"),
-            dimension(label, target)]
-    figures["parallel"] = _figure([{"type": "parcoords", "dimensions": dims, "labelangle": -20,
-                                    "line": {"color": [r[target] for r in rows], "colorscale": "Viridis", "showscale": True,
-                                             "colorbar": {"title": {"text": label}}}}],
-                                  title={"text": f"Hyper-parameters against {label.lower()} ({len(rows)} regressions)",
-                                         "y": 0.98, "yanchor": "top"}, height=460, margin=dict(l=80, r=80, t=110, b=30))
-    for key, name in (("network", "network"), ("depth", "depth (S)"), ("learning_rate", "learning rate (-1: decay)"),
-                      ("loss", "loss"), ("capacity", "units / filters (sum)"), ("activation", "first activation")):
-        figures[f"box_{key}"] = _figure([{"type": "box", "x": [str(r[key]) for r in rows], "y": [r[target] for r in rows],
-                                          "boxpoints": "outliers", "marker": {"color": OVERALL}, "name": label}],
-                                        title={"text": f"{label} by {name}"}, xaxis=_axis(name, type="category"),
-                                        yaxis=_axis(label), height=340, margin=MARGIN, showlegend=False)
+    dims = [
+        dimension("network", "network"),
+        dimension("depth (S)", "depth"),
+        dimension("units / filters (sum)", "capacity"),
+        dimension("learning rate (-1: decay)", "learning_rate"),
+        dimension("loss", "loss"),
+        dimension("epochs", "epochs"),
+        dimension(label, target),
+    ]
+    figures["parallel"] = _figure(
+        [
+            {
+                "type": "parcoords",
+                "dimensions": dims,
+                "labelangle": -20,
+                "line": {
+                    "color": [r[target] for r in rows],
+                    "colorscale": "Viridis",
+                    "showscale": True,
+                    "colorbar": {"title": {"text": label}},
+                },
+            }
+        ],
+        title={
+            "text": f"Hyper-parameters against {label.lower()} ({len(rows)} regressions)",
+            "y": 0.98,
+            "yanchor": "top",
+        },
+        height=460,
+        margin={"l": 80, "r": 80, "t": 110, "b": 30},
+    )
+    for key, name in (
+        ("network", "network"),
+        ("depth", "depth (S)"),
+        ("learning_rate", "learning rate (-1: decay)"),
+        ("loss", "loss"),
+        ("capacity", "units / filters (sum)"),
+        ("activation", "first activation"),
+    ):
+        figures[f"box_{key}"] = _figure(
+            [
+                {
+                    "type": "box",
+                    "x": [str(r[key]) for r in rows],
+                    "y": [r[target] for r in rows],
+                    "boxpoints": "outliers",
+                    "marker": {"color": OVERALL},
+                    "name": label,
+                }
+            ],
+            title={"text": f"{label} by {name}"},
+            xaxis=_axis(name, type="category"),
+            yaxis=_axis(label),
+            height=340,
+            margin=MARGIN,
+            showlegend=False,
+        )
     if ranked:
-        figures["importance"] = _figure([{
-            "type": "bar", "orientation": "h", "y": [r["feature"] for r in ranked], "x": [r["importance"] for r in ranked],
-            "error_x": {"type": "data", "array": [r["std"] for r in ranked]}, "marker": {"color": OVERALL},
-            "text": [f"{r['importance']:.3f}" for r in ranked], "textposition": "auto"}],
+        figures["importance"] = _figure(
+            [
+                {
+                    "type": "bar",
+                    "orientation": "h",
+                    "y": [r["feature"] for r in ranked],
+                    "x": [r["importance"] for r in ranked],
+                    "error_x": {"type": "data", "array": [r["std"] for r in ranked]},
+                    "marker": {"color": OVERALL},
+                    "text": [f"{r['importance']:.3f}" for r in ranked],
+                    "textposition": "auto",
+                }
+            ],
             title={"text": f"Hyper-parameter importance for {label.lower()} (permutation, random forest)"},
-            xaxis=_axis("mean drop in R² when shuffled"), yaxis=_axis("hyper-parameter", autorange="reversed"), height=340,
-            margin=dict(l=120, r=20, t=50, b=50))
+            xaxis=_axis("mean drop in R² when shuffled"),
+            yaxis=_axis("hyper-parameter", autorange="reversed"),
+            height=340,
+            margin={"l": 120, "r": 20, "t": 50, "b": 50},
+        )
     return figures

@@ -3,6 +3,7 @@
 Hyper-parameters live in each config's JSON; the filters and sort keys reach into it, so the
 page reads one page of rows whatever the grid's size.
 """
+
 from __future__ import annotations
 
 import json
@@ -54,10 +55,12 @@ HYPER_PARAMETERS = ("units", "filters", "kernel_sizes", "pool_sizes", "activatio
 
 def _list_filter(field: str):
     """``128,64`` matches the config whose list is exactly [128, 64] (text: ``relu,tanh``)."""
+
     def apply(queryset, name, value):
         items = [v.strip() for v in value.split(",") if v.strip()]
         parsed = [int(v) if v.lstrip("-").isdigit() else v for v in items]
         return queryset.filter(**{f"config__config__keras_model__{field}": parsed})
+
     return apply
 
 
@@ -66,8 +69,12 @@ class LeaderboardFilterSet(django_filters.FilterSet):
     batch = django_filters.CharFilter(field_name="config__batch__name")
     category = django_filters.ChoiceFilter(field_name="config__category", choices=Category.choices)
     network = django_filters.CharFilter(field_name="config__template", label="Network (e.g. KR_CNN_S4)")
-    depth = django_filters.ChoiceFilter(field_name="config__template", lookup_expr="endswith", label="Depth",
-                                        choices=[(f"_S{n}", f"S{n}") for n in range(1, 6)])
+    depth = django_filters.ChoiceFilter(
+        field_name="config__template",
+        lookup_expr="endswith",
+        label="Depth",
+        choices=[(f"_S{n}", f"S{n}") for n in range(1, 6)],
+    )
     status = django_filters.ChoiceFilter(choices=RegressionStatus.choices)
     learning_rate = django_filters.NumberFilter(field_name="config__learning_rate", label="Learning rate (-1: decay)")
     loss = django_filters.CharFilter(field_name="config__loss")
@@ -84,7 +91,9 @@ class LeaderboardFilterSet(django_filters.FilterSet):
     max_test_loss = django_filters.NumberFilter(field_name="test_loss", lookup_expr="lte", label="Test loss ≤")
     min_best_epoch = django_filters.NumberFilter(field_name="best_epoch", lookup_expr="gte", label="Best epoch ≥")
     max_best_epoch = django_filters.NumberFilter(field_name="best_epoch", lookup_expr="lte", label="Best epoch ≤")
-    max_seconds = django_filters.NumberFilter(field_name="training_seconds", lookup_expr="lte", label="Training seconds ≤")
+    max_seconds = django_filters.NumberFilter(
+        field_name="training_seconds", lookup_expr="lte", label="Training seconds ≤"
+    )
 
     class Meta:
         model = Regression
@@ -100,7 +109,7 @@ def leaderboard_queryset() -> QuerySet[Regression]:
 
 
 def sort_key(value: str | None) -> str:
-    key = (value or DEFAULT_SORT)
+    key = value or DEFAULT_SORT
     return key if key.lstrip("-") in SORTS else DEFAULT_SORT
 
 
@@ -115,15 +124,31 @@ def leaderboard_page(params, *, page_size: int = 50):
     filterset = LeaderboardFilterSet(params, queryset=leaderboard_queryset())
     sort = sort_key(params.get("sort"))
     queryset = sorted_queryset(filterset.qs, sort) if filterset.is_valid() else Regression.objects.none()
-    size = int(params.get("size")) if str(params.get("size", "")).isdigit() and int(params["size"]) in PAGE_SIZES else page_size
+    size = (
+        int(params.get("size"))
+        if str(params.get("size", "")).isdigit() and int(params["size"]) in PAGE_SIZES
+        else page_size
+    )
     page = Paginator(queryset, size).get_page(params.get("page"))
     return filterset, sort, page
 
 
 def hyperparameter_groups(queryset: QuerySet[Regression]) -> list[dict]:
     """The filtered regressions counted per distinct hyper-parameter set, in the database (a few dozen rows)."""
-    groups = queryset.order_by().values("config__template", "config__learning_rate", "config__loss", "optimizer", "units",
-                                        "filters").annotate(count=Count("config_id"))
-    return [{"template": g["config__template"], "learning_rate": g["config__learning_rate"], "loss": g["config__loss"],
-             "optimizer": g["optimizer"], "units": json.loads(g["units"]) if g["units"] else [],
-             "filters": json.loads(g["filters"]) if g["filters"] else [], "count": g["count"]} for g in groups]
+    groups = (
+        queryset.order_by()
+        .values("config__template", "config__learning_rate", "config__loss", "optimizer", "units", "filters")
+        .annotate(count=Count("config_id"))
+    )
+    return [
+        {
+            "template": g["config__template"],
+            "learning_rate": g["config__learning_rate"],
+            "loss": g["config__loss"],
+            "optimizer": g["optimizer"],
+            "units": json.loads(g["units"]) if g["units"] else [],
+            "filters": json.loads(g["filters"]) if g["filters"] else [],
+            "count": g["count"],
+        }
+        for g in groups
+    ]

@@ -1,6 +1,12 @@
 """What the regressions app registers with the floors below it (called from ``RegressionsConfig.ready``)."""
+
 from cluster.jobs.failures import permanent_error_register
-from cluster.services.servers import pull_target_register, push_target_register, remote_epoch_dirs_register, server_check_register
+from cluster.services.servers import (
+    pull_target_register,
+    push_target_register,
+    remote_epoch_dirs_register,
+    server_check_register,
+)
 from epochs.engine import layout
 from epochs.services.epochs import epoch_setting_check_register
 from regressions.engine.architectures import ArchitectureConfigError

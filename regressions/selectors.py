@@ -1,17 +1,28 @@
 """Reads of configs, batches, regressions and selections."""
+
 from __future__ import annotations
 
-from epochs.services.paths import epoch_layout
 from django.core.exceptions import ValidationError
 from django.db.models import Count, F, Q, QuerySet
 from django.http import Http404
 
 from core.files import read_json
 from epochs.models import Epoch
+from epochs.services.paths import epoch_layout
 from regressions.choices import RegressionStatus
 from regressions.models import Regression, RegressionSelection, TrainingBatch
 
-RANKABLE = {"ebe_points", "accuracy", "points", "test_loss", "test_mae", "test_mse", "increase_accuracy", "decrease_accuracy", "training_seconds"}
+RANKABLE = {
+    "ebe_points",
+    "accuracy",
+    "points",
+    "test_loss",
+    "test_mae",
+    "test_mse",
+    "increase_accuracy",
+    "decrease_accuracy",
+    "training_seconds",
+}
 
 
 def batch_list(*, epoch: Epoch | None = None) -> QuerySet[TrainingBatch]:
@@ -56,7 +67,9 @@ def regression_certificate(regression: Regression) -> dict:
     return read_json(path)
 
 
-def bulk_certificates(*, epoch_id: str | None = None, selection_id: int | None = None, ids: list[str] | None = None) -> list[dict]:
+def bulk_certificates(
+    *, epoch_id: str | None = None, selection_id: int | None = None, ids: list[str] | None = None
+) -> list[dict]:
     """The trained certificates of an epoch, a selection (in its order) or the ids given (in their order): one query."""
     qs = Regression.objects.filter(status=RegressionStatus.TRAINED)
     order: list[str] | None = None

@@ -1,22 +1,29 @@
 """Job handlers of the regressions app."""
+
 from __future__ import annotations
 
-from regressions.services.grid import configs_generate
 from django.conf import settings
+
 from cluster.choices import JobStatus
 from cluster.jobs import JobContext, JobFailed, job_handler
 from cluster.jobs.process import run_child
 from cluster.services.remote_jobs import ServerLostError
 from regressions.models import Regression, TrainingBatch
-from regressions.services import store as artifacts, training
+from regressions.services import store as artifacts
+from regressions.services import training
+from regressions.services.grid import configs_generate
 from regressions.services.remote import unit_test_check as run_check
 from regressions.services.training import batch_certificate_write, train_children_specs
 
 
 @job_handler("regressions.generate_configs", label="Generate regression training configs", max_attempts=2)
 def generate_configs(ctx: JobContext) -> dict:
-    return configs_generate(epoch=ctx.job.target, profile=ctx.params["profile"], log=ctx.log,
-                            check_architectures=lambda argv: run_child(ctx, argv, cwd=str(settings.BASE_DIR)))
+    return configs_generate(
+        epoch=ctx.job.target,
+        profile=ctx.params["profile"],
+        log=ctx.log,
+        check_architectures=lambda argv: run_child(ctx, argv, cwd=str(settings.BASE_DIR)),
+    )
 
 
 @job_handler("regressions.train_batch", label="Train a regression batch", max_attempts=3)
@@ -30,7 +37,9 @@ def train_batch(ctx: JobContext) -> dict:
     path = batch_certificate_write(batch=batch)
     failed = statuses.count(JobStatus.FAILED) + statuses.count(JobStatus.CANCELLED)
     if failed:
-        raise JobFailed(f"{failed} of {len(statuses)} regressions did not train; the batched certificate holds the others ({path}).")
+        raise JobFailed(
+            f"{failed} of {len(statuses)} regressions did not train; the batched certificate holds the others ({path})."
+        )
     return {"batch": batch.name, "regressions": len(statuses), "batched_certificate": path}
 
 
@@ -47,8 +56,11 @@ def train(ctx: JobContext) -> dict:
             if ctx.job.server_id:
                 training.train_on_server(ctx, regression=regression)
             else:
-                run_child(ctx, training.train_argv(regression=regression, out_dir=training.training_output(regression=regression)),
-                          cwd=str(settings.BASE_DIR))
+                run_child(
+                    ctx,
+                    training.train_argv(regression=regression, out_dir=training.training_output(regression=regression)),
+                    cwd=str(settings.BASE_DIR),
+                )
         except ServerLostError:
             raise  # the job was queued again and trains on another server: not a failure
         except JobFailed as exc:
@@ -60,8 +72,13 @@ def train(ctx: JobContext) -> dict:
     if remote_store:  # scale-out hook: recorded as trained only once the central store holds it
         stored = artifacts.regression_upload(regression=regression)
     regression = training.regression_ingest(regression=regression)
-    return {"regression": regression.config_id, "accuracy": regression.accuracy, "test_loss": regression.test_loss,
-            "epochs": regression.epochs_trained, **({"artifacts": stored} if remote_store else {})}
+    return {
+        "regression": regression.config_id,
+        "accuracy": regression.accuracy,
+        "test_loss": regression.test_loss,
+        "epochs": regression.epochs_trained,
+        **({"artifacts": stored} if remote_store else {}),
+    }
 
 
 @job_handler("regressions.unit_test_check", label="Train the UNIT_TEST regression on a server", max_attempts=2)

@@ -1,4 +1,5 @@
 """The trader's workbench for regressions: the leaderboard of a whole grid and the compare page."""
+
 from django.http import Http404
 from django.shortcuts import render
 from django.urls import reverse
@@ -10,13 +11,31 @@ from regressions.models import Regression
 
 MAX_COMPARED = 12
 COLUMNS = [
-    ("id", "Regression"), ("batch", "Batch"), ("category", "Category"), ("status", "Status"),
-    ("learning_rate", "Learning rate"), ("loss", "Loss"), ("optimizer", "Optimizer"), ("units", "Units"),
-    ("filters", "Filters"), ("kernel_sizes", "Kernels"), ("pool_sizes", "Pools"), ("activations", "Activations"),
-    ("ebe_points", "EBE points"), ("accuracy", "Accuracy (%)"), ("increase_accuracy", "Increase acc. (%)"),
-    ("decrease_accuracy", "Decrease acc. (%)"), ("points", "Points"), ("increase_num", "Increases"),
-    ("decrease_num", "Decreases"), ("test_loss", "Test loss"), ("test_mae", "Test MAE"), ("test_mse", "Test MSE"),
-    ("best_epoch", "Best epoch"), ("epochs_trained", "Epochs"), ("training_seconds", "Seconds"),
+    ("id", "Regression"),
+    ("batch", "Batch"),
+    ("category", "Category"),
+    ("status", "Status"),
+    ("learning_rate", "Learning rate"),
+    ("loss", "Loss"),
+    ("optimizer", "Optimizer"),
+    ("units", "Units"),
+    ("filters", "Filters"),
+    ("kernel_sizes", "Kernels"),
+    ("pool_sizes", "Pools"),
+    ("activations", "Activations"),
+    ("ebe_points", "EBE points"),
+    ("accuracy", "Accuracy (%)"),
+    ("increase_accuracy", "Increase acc. (%)"),
+    ("decrease_accuracy", "Decrease acc. (%)"),
+    ("points", "Points"),
+    ("increase_num", "Increases"),
+    ("decrease_num", "Decreases"),
+    ("test_loss", "Test loss"),
+    ("test_mae", "Test MAE"),
+    ("test_mse", "Test MSE"),
+    ("best_epoch", "Best epoch"),
+    ("epochs_trained", "Epochs"),
+    ("training_seconds", "Seconds"),
 ]
 
 
@@ -32,12 +51,26 @@ def _headers(query, sort: str) -> list[dict]:
             target = f"-{key}" if key in DESCENDING_FIRST else key
         params = query.copy()
         params["sort"] = target
-        headers.append({"key": key, "label": label, "url": f"?{params.urlencode()}",
-                        "arrow": ("▼" if descending else "▲") if current else ""})
+        headers.append(
+            {
+                "key": key,
+                "label": label,
+                "url": f"?{params.urlencode()}",
+                "arrow": ("▼" if descending else "▲") if current else "",
+            }
+        )
     return headers
 
 
-DESCENDING_FIRST = {"ebe_points", "accuracy", "increase_accuracy", "decrease_accuracy", "points", "increase_num", "decrease_num"}
+DESCENDING_FIRST = {
+    "ebe_points",
+    "accuracy",
+    "increase_accuracy",
+    "decrease_accuracy",
+    "points",
+    "increase_num",
+    "decrease_num",
+}
 
 
 def _fmt(value, digits: int) -> str:
@@ -52,18 +85,38 @@ def _display(r) -> dict:
     """One leaderboard row as text, formatted here: Django's floatformat is slow over thousands of cells."""
     km = r.config.config.get("keras_model", {})
     return {
-        "id": r.config_id, "url": reverse("regression-detail", args=[r.config_id]), "trained": r.status == "trained", "ebe": _fmt(r.ebe_points, 2), "ebe_state": r.ebe_state,
-        "head": [r.config.batch.name, r.config.category, r.status, str(r.config.learning_rate), r.config.loss,
-                 r.config.config.get("optimizer", "—"), _joined(km.get("units")), _joined(km.get("filters")),
-                 _joined(km.get("kernel_sizes")), _joined(km.get("pool_sizes")), _joined(km.get("activations"))],
-        "tail": [("accuracy", _fmt(r.accuracy, 2)), ("increase_accuracy", _fmt(r.increase_accuracy, 2)),
-                 ("decrease_accuracy", _fmt(r.decrease_accuracy, 2)), ("points", _fmt(r.points, 2)),
-                 ("increase_num", "—" if r.increase_num is None else str(r.increase_num)),
-                 ("decrease_num", "—" if r.decrease_num is None else str(r.decrease_num)),
-                 ("test_loss", _fmt(r.test_loss, 6)), ("test_mae", _fmt(r.test_mae, 6)), ("test_mse", _fmt(r.test_mse, 8)),
-                 ("best_epoch", "—" if r.best_epoch is None else str(r.best_epoch)),
-                 ("epochs_trained", "—" if r.epochs_trained is None else str(r.epochs_trained)),
-                 ("training_seconds", _fmt(r.training_seconds, 1))],
+        "id": r.config_id,
+        "url": reverse("regression-detail", args=[r.config_id]),
+        "trained": r.status == "trained",
+        "ebe": _fmt(r.ebe_points, 2),
+        "ebe_state": r.ebe_state,
+        "head": [
+            r.config.batch.name,
+            r.config.category,
+            r.status,
+            str(r.config.learning_rate),
+            r.config.loss,
+            r.config.config.get("optimizer", "—"),
+            _joined(km.get("units")),
+            _joined(km.get("filters")),
+            _joined(km.get("kernel_sizes")),
+            _joined(km.get("pool_sizes")),
+            _joined(km.get("activations")),
+        ],
+        "tail": [
+            ("accuracy", _fmt(r.accuracy, 2)),
+            ("increase_accuracy", _fmt(r.increase_accuracy, 2)),
+            ("decrease_accuracy", _fmt(r.decrease_accuracy, 2)),
+            ("points", _fmt(r.points, 2)),
+            ("increase_num", "—" if r.increase_num is None else str(r.increase_num)),
+            ("decrease_num", "—" if r.decrease_num is None else str(r.decrease_num)),
+            ("test_loss", _fmt(r.test_loss, 6)),
+            ("test_mae", _fmt(r.test_mae, 6)),
+            ("test_mse", _fmt(r.test_mse, 8)),
+            ("best_epoch", "—" if r.best_epoch is None else str(r.best_epoch)),
+            ("epochs_trained", "—" if r.epochs_trained is None else str(r.epochs_trained)),
+            ("training_seconds", _fmt(r.training_seconds, 1)),
+        ],
     }
 
 
@@ -71,30 +124,56 @@ def leaderboard(request):
     filterset, sort, page = leaderboard_page(request.GET)
     rows = list(page.object_list)
     groups = hyperparameter_groups(filterset.qs) if filterset.is_valid() else []
-    figures = charts_workbench.hyperparameter_figures(groups, [(r.config_id, r.epochs_trained) for r in rows if r.epochs_trained])
-    figures["ebe"] = charts_workbench.ebe_bars([(r.config_id, r.ebe_points, r.ebe_state) for r in rows],
-                                               title="EBE points of this page")
+    figures = charts_workbench.hyperparameter_figures(
+        groups, [(r.config_id, r.epochs_trained) for r in rows if r.epochs_trained]
+    )
+    figures["ebe"] = charts_workbench.ebe_bars(
+        [(r.config_id, r.ebe_points, r.ebe_state) for r in rows], title="EBE points of this page"
+    )
     query = request.GET.copy()
     query.pop("page", None)
-    return render(request, "regressions/leaderboard.html", {
-        "filterset": filterset, "sort": sort, "page": page, "rows": rows, "display": [_display(r) for r in rows], "figures": {k: v for k, v in figures.items() if v},
-        "sorts": SORTS, "page_sizes": PAGE_SIZES, "query": query.urlencode(), "epochs": Epoch.objects.order_by("-created"),
-        "total": page.paginator.count, "headers": _headers(query, sort),
-    })
+    return render(
+        request,
+        "regressions/leaderboard.html",
+        {
+            "filterset": filterset,
+            "sort": sort,
+            "page": page,
+            "rows": rows,
+            "display": [_display(r) for r in rows],
+            "figures": {k: v for k, v in figures.items() if v},
+            "sorts": SORTS,
+            "page_sizes": PAGE_SIZES,
+            "query": query.urlencode(),
+            "epochs": Epoch.objects.order_by("-created"),
+            "total": page.paginator.count,
+            "headers": _headers(query, sort),
+        },
+    )
 
 
 def compare(request):
     ids = list(dict.fromkeys(i for value in request.GET.getlist("ids") for i in value.split(",") if i))[:MAX_COMPARED]
-    regressions = {r.config_id: r for r in Regression.objects.select_related("config").filter(config_id__in=ids, status="trained")}
+    regressions = {
+        r.config_id: r for r in Regression.objects.select_related("config").filter(config_id__in=ids, status="trained")
+    }
     missing = [i for i in ids if i not in regressions]
     if missing or not ids:
         raise Http404(f"Not trained regressions: {', '.join(missing) or 'none chosen'}")
     rows = workbench.compared([selectors.regression_certificate(regressions[i]) for i in ids])
-    return render(request, "regressions/compare.html", {
-        "rows": rows, "figures": charts_workbench.compare_figures(rows), "badges": workbench.badges(rows),
-        "metrics": workbench.COMPARED_METRICS, "diff": workbench.config_diff([regressions[i].config.config for i in ids]),
-        "ebe_lines": workbench.ebe_table(rows), "ids": ",".join(ids),
-    })
+    return render(
+        request,
+        "regressions/compare.html",
+        {
+            "rows": rows,
+            "figures": charts_workbench.compare_figures(rows),
+            "badges": workbench.badges(rows),
+            "metrics": workbench.COMPARED_METRICS,
+            "diff": workbench.config_diff([regressions[i].config.config for i in ids]),
+            "ebe_lines": workbench.ebe_table(rows),
+            "ids": ",".join(ids),
+        },
+    )
 
 
 def grid_analysis(request):
@@ -103,7 +182,16 @@ def grid_analysis(request):
     target = request.GET.get("target") if request.GET.get("target") in analysis.TARGETS else "accuracy"
     rows = analysis.analysis_rows(epoch_id=epoch_id)
     ranked = analysis.cached_importances(epoch_id=epoch_id, target=target, rows=rows)
-    return render(request, "regressions/analysis.html", {
-        "epochs": epochs, "epoch_id": epoch_id, "target": target, "targets": analysis.TARGETS, "ranked": ranked,
-        "count": len(rows), "figures": charts_workbench.analysis_figures(rows, target, analysis.TARGETS[target], ranked),
-    })
+    return render(
+        request,
+        "regressions/analysis.html",
+        {
+            "epochs": epochs,
+            "epoch_id": epoch_id,
+            "target": target,
+            "targets": analysis.TARGETS,
+            "ranked": ranked,
+            "count": len(rows),
+            "figures": charts_workbench.analysis_figures(rows, target, analysis.TARGETS[target], ranked),
+        },
+    )

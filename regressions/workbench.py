@@ -2,6 +2,7 @@
 
 Pure functions of certificates and configs (the views read the files, these shape them).
 """
+
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
@@ -93,5 +94,7 @@ def ebe_table(rows: Sequence[Mapping[str, Any]]) -> list[dict]:
     for c_index, category in enumerate(rows[0]["ebe"]["categories"]):
         for i_index, item in enumerate(category["items"]):
             cells = [r["ebe"]["categories"][c_index]["items"][i_index] for r in rows]
-            lines.append({"category": category["name"], "name": item["name"], "max_points": item["max_points"], "cells": cells})
+            lines.append(
+                {"category": category["name"], "name": item["name"], "max_points": item["max_points"], "cells": cells}
+            )
     return lines

@@ -12,6 +12,7 @@ The root conftest.py registers this module as a plugin, so any test may use them
 Screenshots are full-page PNGs under ``test-output/screenshots/`` (git-ignored), so a person
 can look at what the tests saw.
 """
+
 from __future__ import annotations
 
 import os
@@ -36,8 +37,16 @@ from epochs.services.paths import epoch_dir
 from testing.candles import SMALL_RANGE, import_months
 
 CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 SCREENSHOTS = Path(settings.BASE_DIR) / "test-output" / "screenshots"
 BROWSER_USER = ("browser-user", "browser-pw-for-tests")
 # Every `[data-chart]` element is a plotly plot holding at least one trace with points.
@@ -50,9 +59,23 @@ _CHART_STATE_JS = """() => [...document.querySelectorAll('[data-chart]')].map((e
     height: el.getBoundingClientRect().height,
 }))"""
 
-__all__ = ["browser", "page", "logged_in_page", "worker", "browser_candle_set", "browser_epoch", "screenshot",
-           "assert_charts_rendered", "wait_for", "log_in", "start_worker", "stop_worker", "BROWSER_USER", "create_browser_user",
-           "BROWSER_EPOCH_ID"]
+__all__ = [
+    "BROWSER_EPOCH_ID",
+    "BROWSER_USER",
+    "assert_charts_rendered",
+    "browser",
+    "browser_candle_set",
+    "browser_epoch",
+    "create_browser_user",
+    "log_in",
+    "logged_in_page",
+    "page",
+    "screenshot",
+    "start_worker",
+    "stop_worker",
+    "wait_for",
+    "worker",
+]
 BROWSER_EPOCH_ID = "_BROWSER"
 
 
@@ -178,8 +201,12 @@ def start_worker(log: Path) -> subprocess.Popen:
         "WORKER_PROCESSES": "1",
     }
     return subprocess.Popen(
-        [sys.executable, "manage.py", "qcluster"], cwd=settings.BASE_DIR, env=env, start_new_session=True,
-        stdout=log.open("ab"), stderr=subprocess.STDOUT,
+        [sys.executable, "manage.py", "qcluster"],
+        cwd=settings.BASE_DIR,
+        env=env,
+        start_new_session=True,
+        stdout=log.open("ab"),
+        stderr=subprocess.STDOUT,
     )
 
 

@@ -1,4 +1,5 @@
 """A candle store imported from the real Binance dumps (``BINANCE_MIRROR_DIR``)."""
+
 import pytest
 from django.conf import settings
 
@@ -13,7 +14,11 @@ def import_months(start: str, end: str, name: str = "binance-btcusdt"):
     from epochs.models import CandlestickSet
     from epochs.services.candles import candle_import_enqueue
 
-    job = run_inline(candle_import_enqueue(start_month=start, end_month=end, source=str(settings.BINANCE_MIRROR_DIR), name=name, inline=True))
+    job = run_inline(
+        candle_import_enqueue(
+            start_month=start, end_month=end, source=str(settings.BINANCE_MIRROR_DIR), name=name, inline=True
+        )
+    )
     assert job.status == JobStatus.SUCCEEDED, job.error
     return CandlestickSet.objects.get(name=name), job
 

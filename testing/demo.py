@@ -4,6 +4,7 @@
 so it leaks nothing into other tests; each test that needs the demo loads the dump into its
 own database state (``load_demo_rows``), transactional (browser) or not.
 """
+
 from __future__ import annotations
 
 import io
@@ -46,7 +47,7 @@ def demo_run(django_db_setup, django_db_blocker, tmp_path_factory) -> DemoRun:
         except _RollBack:
             pass
     text = output.getvalue()
-    return DemoRun(result=json.loads(text[text.index("{"):]), output=text, rows=rows)
+    return DemoRun(result=json.loads(text[text.index("{") :]), output=text, rows=rows)
 
 
 def load_demo_rows(run: DemoRun) -> None:

@@ -1,5 +1,6 @@
 """Test helpers: a realistic prediction-model certificate, consumer-side feature math, zip surgery,
 and a tiny Epoch File's members."""
+
 from __future__ import annotations
 
 import copy
@@ -57,7 +58,7 @@ def position_inputs(epoch, times: list[int]) -> np.ndarray:
     rows = []
     for t in times:
         i = int(np.searchsorted(ot, t, "right")) - 1  # the prediction candle open at t
-        rows.append(c[i - lookback:i])
+        rows.append(c[i - lookback : i])
     return np.stack(rows)
 
 
@@ -83,22 +84,55 @@ def build_model_certificate(epoch) -> dict:
     for k, t in enumerate(times):
         won = k % 2 == 0
         balance += 300.0 if won else -200.0
-        positions.append({"t": 1, "p": {"r": 1, "t": t, "f": features[k].tolist()}, "ot": t, "ct": t + 3_600_000 - 1,
-                          "op": 30000.0, "tpp": 30900.0, "slp": 29100.0, "cp": 30900.0 if won else 29100.0, "o": won,
-                          "b": balance})
+        positions.append(
+            {
+                "t": 1,
+                "p": {"r": 1, "t": t, "f": features[k].tolist()},
+                "ot": t,
+                "ct": t + 3_600_000 - 1,
+                "op": 30000.0,
+                "tpp": 30900.0,
+                "slp": 29100.0,
+                "cp": 30900.0 if won else 29100.0,
+                "o": won,
+                "b": balance,
+            }
+        )
     discovery = copy.deepcopy(certificates[0]["discovery"])
     return {
-        "id": model_id(epoch), "creation": 1_700_000_000_000, "test_ds_start": epoch.test_ds_start,
+        "id": model_id(epoch),
+        "creation": 1_700_000_000_000,
+        "test_ds_start": epoch.test_ds_start,
         "test_ds_end": epoch.test_ds_end,
-        "model": {"id": model_id(epoch), "price_change_requirement": 3, "min_sum_function": "mean",
-                  "min_sum_adjustment_factor": 1.5, "min_increase_sum": 0.5, "min_decrease_sum": -0.5,
-                  "regressions": [c["regression_config"] for c in certificates]},
+        "model": {
+            "id": model_id(epoch),
+            "price_change_requirement": 3,
+            "min_sum_function": "mean",
+            "min_sum_adjustment_factor": 1.5,
+            "min_increase_sum": 0.5,
+            "min_decrease_sum": -0.5,
+            "regressions": [c["regression_config"] for c in certificates],
+        },
         "discovery": discovery,
-        "backtest": {"position_size": 10000, "initial_balance": 15000, "final_balance": balance, "profit": balance - 15000,
-                     "fees": 52.0, "leverage": 3, "exchange_fee": 0.065, "idle_minutes_on_position_close": 180,
-                     "largest_balance_drawdown": -1.3, "positions": positions, "increase_num": len(positions),
-                     "decrease_num": 0, "increase_outcome_num": 2, "decrease_outcome_num": 0,
-                     "increase_accuracy": 50.0, "decrease_accuracy": 0, "accuracy": 50.0},
+        "backtest": {
+            "position_size": 10000,
+            "initial_balance": 15000,
+            "final_balance": balance,
+            "profit": balance - 15000,
+            "fees": 52.0,
+            "leverage": 3,
+            "exchange_fee": 0.065,
+            "idle_minutes_on_position_close": 180,
+            "largest_balance_drawdown": -1.3,
+            "positions": positions,
+            "increase_num": len(positions),
+            "decrease_num": 0,
+            "increase_outcome_num": 2,
+            "decrease_outcome_num": 0,
+            "increase_accuracy": 50.0,
+            "decrease_accuracy": 0,
+            "accuracy": 50.0,
+        },
     }
 
 
@@ -114,8 +148,9 @@ def place_model_certificate(epoch) -> dict:
     return certificate
 
 
-def rewrite_zip(data: bytes, *, drop: tuple[str, ...] = (), replace: dict[str, bytes] | None = None,
-                refresh_manifest: bool = False) -> bytes:
+def rewrite_zip(
+    data: bytes, *, drop: tuple[str, ...] = (), replace: dict[str, bytes] | None = None, refresh_manifest: bool = False
+) -> bytes:
     """A copy of a zip without ``drop``, with ``replace`` members, and optionally a manifest that matches."""
     replace = replace or {}
     out = io.BytesIO()
@@ -123,8 +158,11 @@ def rewrite_zip(data: bytes, *, drop: tuple[str, ...] = (), replace: dict[str, b
         members = {n: replace.get(n, source.read(n)) for n in source.namelist() if n not in drop}
         if refresh_manifest and "manifest.json" in members:
             manifest = json.loads(members["manifest.json"])
-            manifest["members"] = {n: {"sha256": hashlib.sha256(b).hexdigest(), "bytes": len(b)}
-                                   for n, b in members.items() if n != "manifest.json"}
+            manifest["members"] = {
+                n: {"sha256": hashlib.sha256(b).hexdigest(), "bytes": len(b)}
+                for n, b in members.items()
+                if n != "manifest.json"
+            }
             members["manifest.json"] = json.dumps(manifest).encode()
         for name, body in members.items():
             target.writestr(name, body)
@@ -152,17 +190,36 @@ def json_members(epoch_config=None) -> dict[str, bytes]:
     regression = {"id": REGRESSION_ID, "description": "tiny", "lookback": 4, "predictions": 2, "summary": {}}
     return {
         "epoch.json": json.dumps(epoch_config or {"id": EPOCH_ID}).encode(),
-        "prediction_model_certificate.json": json.dumps({"id": f"{EPOCH_ID}_{uuid.UUID(int=2)}", "model": {
-            "id": f"{EPOCH_ID}_{uuid.UUID(int=2)}", "regressions": [regression]}}).encode(),
+        "prediction_model_certificate.json": json.dumps(
+            {
+                "id": f"{EPOCH_ID}_{uuid.UUID(int=2)}",
+                "model": {"id": f"{EPOCH_ID}_{uuid.UUID(int=2)}", "regressions": [regression]},
+            }
+        ).encode(),
         "regression_certificates.json": json.dumps([{"id": REGRESSION_ID}]).encode(),
     }
 
 
 def write_h5(path: Path, *, layers=None, description="tiny") -> Path:
-    config = {"class_name": "Sequential", "config": {"name": "KR_DNN_S2", "layers": layers or [
-        {"class_name": "InputLayer", "config": {"batch_input_shape": [None, 4], "name": "Input_1"}},
-        {"class_name": "Dense", "config": {"name": "Dense_Output", "units": 2, "activation": "linear"}}]}}
+    config = {
+        "class_name": "Sequential",
+        "config": {
+            "name": "KR_DNN_S2",
+            "layers": layers
+            or [
+                {"class_name": "InputLayer", "config": {"batch_input_shape": [None, 4], "name": "Input_1"}},
+                {"class_name": "Dense", "config": {"name": "Dense_Output", "units": 2, "activation": "linear"}},
+            ],
+        },
+    }
     with h5py.File(path, "w") as handle:
-        handle.attrs.update({"id": REGRESSION_ID, "description": description, "lookback": 4, "predictions": 2,
-                             "model_config": json.dumps(config)})
+        handle.attrs.update(
+            {
+                "id": REGRESSION_ID,
+                "description": description,
+                "lookback": 4,
+                "predictions": 2,
+                "model_config": json.dumps(config),
+            }
+        )
     return path

@@ -3,6 +3,7 @@
 Root writes into a folder without write bits, so a chmod proves nothing: these are mounts.
 Mounting needs root (CAP_SYS_ADMIN); where it is refused the test is skipped with the reason.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -22,8 +23,10 @@ def full_disk(path: Path, size: str = "64k"):
     path.mkdir(parents=True, exist_ok=True)
     mounted = _run("mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(path))
     if mounted.returncode:
-        pytest.skip(f"a size-limited tmpfs cannot be mounted here ({mounted.stderr.strip() or 'mount refused'}); "
-                    "the full-disk case needs root")
+        pytest.skip(
+            f"a size-limited tmpfs cannot be mounted here ({mounted.stderr.strip() or 'mount refused'}); "
+            "the full-disk case needs root"
+        )
     try:
         yield path
     finally:

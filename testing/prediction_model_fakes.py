@@ -1,4 +1,5 @@
 """Built prediction models with hand-made certificates (no training), for the report, list and API tests."""
+
 from __future__ import annotations
 
 import json
@@ -14,47 +15,114 @@ START = 1_612_137_600_000  # 2021-02-01 00:00 UTC
 
 
 def position(t, ot_minutes, ct_minutes, won, balance, f=(0.5, 0.25)):
-    return {"t": t, "p": {"r": 0, "t": START + ot_minutes * MINUTE, "f": list(f), "s": round(sum(f), 6)},
-            "ot": START + ot_minutes * MINUTE, "ct": START + ct_minutes * MINUTE - 1, "op": 100.0, "tpp": 103.0 if t == 1 else 97.0,
-            "slp": 97.0 if t == 1 else 103.0, "cp": 103.0 if won == (t == 1) else 97.0, "o": won, "b": balance}
+    return {
+        "t": t,
+        "p": {"r": 0, "t": START + ot_minutes * MINUTE, "f": list(f), "s": round(sum(f), 6)},
+        "ot": START + ot_minutes * MINUTE,
+        "ct": START + ct_minutes * MINUTE - 1,
+        "op": 100.0,
+        "tpp": 103.0 if t == 1 else 97.0,
+        "slp": 97.0 if t == 1 else 103.0,
+        "cp": 103.0 if won == (t == 1) else 97.0,
+        "o": won,
+        "b": balance,
+    }
 
 
 def backtest(positions, initial=1000.0):
     longs = [p for p in positions if p["t"] == 1]
     shorts = [p for p in positions if p["t"] == -1]
+
     def acc(ps):
         return round(sum(p["o"] for p in ps) / len(ps) * 100, 2) if ps else 0
-    return {"position_size": 100.0, "initial_balance": initial, "final_balance": positions[-1]["b"] if positions else initial,
-            "profit": (positions[-1]["b"] if positions else initial) - initial, "fees": 1.5, "leverage": 3, "exchange_fee": 0.065,
-            "idle_minutes_on_position_close": 0, "largest_balance_drawdown": 2.0, "positions": positions,
-            "increase_num": len(longs), "decrease_num": len(shorts), "increase_outcome_num": sum(p["o"] for p in longs),
-            "decrease_outcome_num": sum(p["o"] for p in shorts), "increase_accuracy": acc(longs), "decrease_accuracy": acc(shorts),
-            "accuracy": acc(positions)}
+
+    return {
+        "position_size": 100.0,
+        "initial_balance": initial,
+        "final_balance": positions[-1]["b"] if positions else initial,
+        "profit": (positions[-1]["b"] if positions else initial) - initial,
+        "fees": 1.5,
+        "leverage": 3,
+        "exchange_fee": 0.065,
+        "idle_minutes_on_position_close": 0,
+        "largest_balance_drawdown": 2.0,
+        "positions": positions,
+        "increase_num": len(longs),
+        "decrease_num": len(shorts),
+        "increase_outcome_num": sum(p["o"] for p in longs),
+        "decrease_outcome_num": sum(p["o"] for p in shorts),
+        "increase_accuracy": acc(longs),
+        "decrease_accuracy": acc(shorts),
+        "accuracy": acc(positions),
+    }
 
 
-DISCOVERY = {"points": 12, "accuracy": 60, "increase_accuracy": 62, "decrease_accuracy": 58, "increase_num": 20, "decrease_num": 20,
-             "neutral_num": 3, "increase_outcome_num": 21, "decrease_outcome_num": 19, "neutral_outcome_num": 3}
+DISCOVERY = {
+    "points": 12,
+    "accuracy": 60,
+    "increase_accuracy": 62,
+    "decrease_accuracy": 58,
+    "increase_num": 20,
+    "decrease_num": 20,
+    "neutral_num": 3,
+    "increase_outcome_num": 21,
+    "decrease_outcome_num": 19,
+    "neutral_outcome_num": 3,
+}
 
 
 def fake_model(epoch, search, index: int, positions, *, profit_factor=None) -> PredictionModel:
     model_id = f"{epoch.id}_{index:032x}"
     bt = backtest(positions)
-    cert = {"id": model_id, "creation": START, "test_ds_start": START, "test_ds_end": START + 86_400_000 * 60,
-            "model": {"id": model_id, "regressions": [], "min_increase_sum": 0.7, "min_decrease_sum": -0.7}, "discovery": DISCOVERY, "backtest": bt,
-            "metrics": {"profit_factor": profit_factor, "no_losses": profit_factor is None and bool(positions),
-                        "exposure_pct": 1.5, "buy_and_hold_pct": 4.0, "sharpe_ratio": None}, "holdout": None}
+    cert = {
+        "id": model_id,
+        "creation": START,
+        "test_ds_start": START,
+        "test_ds_end": START + 86_400_000 * 60,
+        "model": {"id": model_id, "regressions": [], "min_increase_sum": 0.7, "min_decrease_sum": -0.7},
+        "discovery": DISCOVERY,
+        "backtest": bt,
+        "metrics": {
+            "profit_factor": profit_factor,
+            "no_losses": profit_factor is None and bool(positions),
+            "exposure_pct": 1.5,
+            "buy_and_hold_pct": 4.0,
+            "sharpe_ratio": None,
+        },
+        "holdout": None,
+    }
     relative = f"prediction_models/certificates/{model_id}.json"
     path = epoch_dir(epoch.id) / relative
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(cert))
-    config = ProfitableConfig.objects.create(search=search, config_index=index, regression_ids=[], price_change_requirement=3,
-                                             min_sum_function="mean", min_sum_adjustment_factor=1, profit=bt["profit"],
-                                             accuracy=bt["accuracy"], positions=len(positions), final_balance=bt["final_balance"])
+    config = ProfitableConfig.objects.create(
+        search=search,
+        config_index=index,
+        regression_ids=[],
+        price_change_requirement=3,
+        min_sum_function="mean",
+        min_sum_adjustment_factor=1,
+        profit=bt["profit"],
+        accuracy=bt["accuracy"],
+        positions=len(positions),
+        final_balance=bt["final_balance"],
+    )
     ebe = prediction_model_evaluation(cert)
     return PredictionModel.objects.create(
-        id=model_id, search=search, profitable_config=config, rank=index + 1, certificate_file=relative, profit=bt["profit"],
-        accuracy=bt["accuracy"], positions=len(positions), largest_drawdown=2.0, profit_factor=profit_factor,
-        ebe_points=ebe["points"], ebe_state=ebe["state"], positions_fingerprint=positions_fingerprint(bt))
+        id=model_id,
+        search=search,
+        profitable_config=config,
+        rank=index + 1,
+        certificate_file=relative,
+        profit=bt["profit"],
+        accuracy=bt["accuracy"],
+        positions=len(positions),
+        largest_drawdown=2.0,
+        profit_factor=profit_factor,
+        ebe_points=ebe["points"],
+        ebe_state=ebe["state"],
+        positions_fingerprint=positions_fingerprint(bt),
+    )
 
 
 def fake_search(epoch) -> PredictionModelSearch:

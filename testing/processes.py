@@ -1,4 +1,5 @@
 """Waiting on conditions and processes in tests that start real workers."""
+
 import os
 import time
 from pathlib import Path

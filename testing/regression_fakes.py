@@ -4,6 +4,7 @@ The epoch row is real but has no candles; its regressions are the grid profile's
 (1,220 for ``original``) marked trained with seeded random metrics, and each gets a small
 certificate file shaped like a real one so that detail, compare and EBE views can read it.
 """
+
 from __future__ import annotations
 
 import json
@@ -42,45 +43,90 @@ def fake_certificate(config: dict, rng) -> dict:
     increases = [round(float(v), 6) for v in rng.uniform(0.1, 3, 8)]
     decreases = [round(float(v), 6) for v in -rng.uniform(0.1, 3, 8)]
     discovery = {
-        "neutral_num": int(rng.integers(0, 50)), "increase_num": increase_num, "decrease_num": decrease_num,
-        "neutral_outcome_num": int(rng.integers(0, 50)), "increase_outcome_num": increase_outcome,
-        "decrease_outcome_num": decrease_outcome, "increase_accuracy": round(increase_accuracy, 2),
-        "decrease_accuracy": round(decrease_accuracy, 2), "accuracy": round(accuracy, 2),
+        "neutral_num": int(rng.integers(0, 50)),
+        "increase_num": increase_num,
+        "decrease_num": decrease_num,
+        "neutral_outcome_num": int(rng.integers(0, 50)),
+        "increase_outcome_num": increase_outcome,
+        "decrease_outcome_num": decrease_outcome,
+        "increase_accuracy": round(increase_accuracy, 2),
+        "decrease_accuracy": round(decrease_accuracy, 2),
+        "accuracy": round(accuracy, 2),
         "points_hist": [round(float(v), 2) for v in np.cumsum(rng.normal(1, 4, 10))],
-        "increase_list": increases, "decrease_list": decreases,
-        "increase_min": min(increases), "increase_max": max(increases), "increase_mean": round(float(np.mean(increases)), 6),
-        "increase_median": round(float(np.median(increases)), 6), "decrease_min": min(decreases),
-        "decrease_max": max(decreases), "decrease_mean": round(float(np.mean(decreases)), 6),
+        "increase_list": increases,
+        "decrease_list": decreases,
+        "increase_min": min(increases),
+        "increase_max": max(increases),
+        "increase_mean": round(float(np.mean(increases)), 6),
+        "increase_median": round(float(np.median(increases)), 6),
+        "decrease_min": min(decreases),
+        "decrease_max": max(decreases),
+        "decrease_mean": round(float(np.mean(decreases)), 6),
         "decrease_median": round(float(np.median(decreases)), 6),
-        "increase_successful_mean": increases[0], "decrease_successful_mean": decreases[0],
+        "increase_successful_mean": increases[0],
+        "decrease_successful_mean": decreases[0],
     }
     discovery["points"] = discovery["points_hist"][-1]
     mae = float(rng.uniform(0.0008, 0.006))
     keras_model = config["keras_model"]
     return {
-        "id": config["id"], "description": config["description"], "training_data_start": START,
-        "training_data_end": START + 90 * 86_400_000, "train_size": 6000, "test_size": 2000,
-        "training_data_summary": {"mean": 0.5, "std": 0.2, "min": 0.0, "25%": 0.35, "50%": 0.5, "75%": 0.65, "max": 1.0},
-        "learning_rate": config["learning_rate"], "optimizer": "Adam", "loss": config["loss"], "metric": metric,
+        "id": config["id"],
+        "description": config["description"],
+        "training_data_start": START,
+        "training_data_end": START + 90 * 86_400_000,
+        "train_size": 6000,
+        "test_size": 2000,
+        "training_data_summary": {
+            "mean": 0.5,
+            "std": 0.2,
+            "min": 0.0,
+            "25%": 0.35,
+            "50%": 0.5,
+            "75%": 0.65,
+            "max": 1.0,
+        },
+        "learning_rate": config["learning_rate"],
+        "optimizer": "Adam",
+        "loss": config["loss"],
+        "metric": metric,
         "keras_model_config": {"name": keras_model["name"], "units": list(keras_model.get("units") or [])},
-        "training_start": START, "training_end": START + epochs * 4000, "training_history": history,
+        "training_start": START,
+        "training_end": START + epochs * 4000,
+        "training_history": history,
         "test_ds_evaluation": {"mean_absolute_error": round(mae, 8), "mean_squared_error": round(mae * mae * 1.5, 10)},
-        "discovery": discovery, "best_epoch": int(np.argmin(history["val_loss"])) + 1,
+        "discovery": discovery,
+        "best_epoch": int(np.argmin(history["val_loss"])) + 1,
         "training_seconds": round(epochs * 4.0, 3),
-        "regression_config": {"id": config["id"], "description": config["description"], "lookback": config["lookback"],
-                              "predictions": config["predictions"], "summary": {"layers": [], "total_params": 0}},
+        "regression_config": {
+            "id": config["id"],
+            "description": config["description"],
+            "lookback": config["lookback"],
+            "predictions": config["predictions"],
+            "summary": {"layers": [], "total_params": 0},
+        },
     }
 
 
-def fake_grid_epoch(epoch_id: str = "_WORKBENCH", *, profile: str = "original", seed: int = 7, untrained: int = 5) -> Epoch:
+def fake_grid_epoch(
+    epoch_id: str = "_WORKBENCH", *, profile: str = "original", seed: int = 7, untrained: int = 5
+) -> Epoch:
     """An epoch whose ``profile`` grid is trained with made-up results, except its last ``untrained`` configs."""
     candles, _ = CandlestickSet.objects.get_or_create(name=f"fake-{epoch_id.strip('_').lower()}")
-    epoch = Epoch.objects.create(id=epoch_id, candlestick_set=candles, status=EpochStatus.READY, data_fingerprint="f" * 64,
-                                 regression_grid_profile=profile, start=START, end=START + 90 * 86_400_000)
+    epoch = Epoch.objects.create(
+        id=epoch_id,
+        candlestick_set=candles,
+        status=EpochStatus.READY,
+        data_fingerprint="f" * 64,
+        regression_grid_profile=profile,
+        start=START,
+        end=START + 90 * 86_400_000,
+    )
     configs_record(epoch=epoch, profile=profile, result=configs_plan(epoch=epoch, profile=profile))
     rng = np.random.default_rng(seed)
     folder = epoch_dir(epoch.id)
-    rows = list(Regression.objects.filter(epoch=epoch).select_related("config").order_by("config__batch", "config__position"))
+    rows = list(
+        Regression.objects.filter(epoch=epoch).select_related("config").order_by("config__batch", "config__position")
+    )
     now = timezone.now()
     trained = rows[:-untrained] if untrained else rows
     for regression in trained:
@@ -93,7 +139,15 @@ def fake_grid_epoch(epoch_id: str = "_WORKBENCH", *, profile: str = "original", 
         regression.test_mae = cert["test_ds_evaluation"]["mean_absolute_error"]
         regression.test_mse = cert["test_ds_evaluation"]["mean_squared_error"]
         regression.test_loss = cert["test_ds_evaluation"][cert["loss"]]
-        for key in ("accuracy", "increase_accuracy", "decrease_accuracy", "points", "increase_num", "decrease_num", "neutral_num"):
+        for key in (
+            "accuracy",
+            "increase_accuracy",
+            "decrease_accuracy",
+            "points",
+            "increase_num",
+            "decrease_num",
+            "neutral_num",
+        ):
             setattr(regression, key, discovery[key])
         regression.best_epoch = cert["best_epoch"]
         regression.epochs_trained = len(cert["training_history"]["loss"])

@@ -1,4 +1,5 @@
 """The remote-training tests' epoch and the digests they compare trees with."""
+
 import hashlib
 from pathlib import Path
 
@@ -13,5 +14,8 @@ def unit_test_of(epoch) -> Regression:
 
 def sha256_tree(folder: Path) -> dict[str, str]:
     """{relative path: sha256} of every file below ``folder``, read independently of the code under test."""
-    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(folder.rglob("*")) if p.is_file()}
+    return {
+        str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }

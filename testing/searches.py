@@ -1,4 +1,5 @@
 """A smoke epoch with four trained regressions and a search of their pairs (fixtures and helpers)."""
+
 import shutil
 from pathlib import Path
 
@@ -42,8 +43,11 @@ def make_search(epoch, features_cache: Path | None = None):
     from prediction_models.services import paths
     from prediction_models.services.search import search_initialize
 
-    ids = list(Regression.objects.filter(epoch=epoch, status="trained").order_by("config_id")
-               .values_list("config_id", flat=True)[:REGRESSIONS])
+    ids = list(
+        Regression.objects.filter(epoch=epoch, status="trained")
+        .order_by("config_id")
+        .values_list("config_id", flat=True)[:REGRESSIONS]
+    )
     selection = selection_create(epoch=epoch, name="four", mode="manual", regression_ids=ids)
     search, job = search_initialize(selection=selection, regressions_per_model=[2], chunk_size=10, inline=True)
     if features_cache is not None:

@@ -1,4 +1,5 @@
 """Server rows for the loopback sshd pair (testing/sshd.py), and a private SSH folder per test."""
+
 import sys
 
 import pytest
@@ -9,12 +10,17 @@ def make_server(spec, *, confirmed: bool = True, **fields):
     """A row for one fixture server; it runs our pushed code with the test's own interpreter."""
     from cluster.models import Server
 
-    values = dict(
-        name=spec.name, host=spec.host, port=spec.port, user=spec.user, key_path=spec.key_path,
-        remote_root=spec.remote_root, python=sys.executable,
-        host_key_fingerprint=spec.known_host_fingerprint if confirmed else "",
-        host_key_confirmed_at=timezone.now() if confirmed else None,
-    )
+    values = {
+        "name": spec.name,
+        "host": spec.host,
+        "port": spec.port,
+        "user": spec.user,
+        "key_path": spec.key_path,
+        "remote_root": spec.remote_root,
+        "python": sys.executable,
+        "host_key_fingerprint": spec.known_host_fingerprint if confirmed else "",
+        "host_key_confirmed_at": timezone.now() if confirmed else None,
+    }
     return Server.objects.create(**{**values, **fields})
 
 

@@ -4,6 +4,7 @@ The trained files are kept in a cache folder for the whole run (the root conftes
 ``trained_cache``); later tests recreate the rows (epoch, configs) through the services, copy
 the cached files in, and the training jobs find them trained and only record them.
 """
+
 import shutil
 from pathlib import Path
 
@@ -20,7 +21,13 @@ from regressions.services.training import batch_train_enqueue
 from testing.candles import import_months
 
 SMOKE_EPOCH = "_SMOKE"
-SMOKE_SETTINGS = {"epoch_width": 1, "regression_grid_profile": "smoke", "max_epochs": 6, "patience": 2, "batch_size": 256}
+SMOKE_SETTINGS = {
+    "epoch_width": 1,
+    "regression_grid_profile": "smoke",
+    "max_epochs": 6,
+    "patience": 2,
+    "batch_size": 256,
+}
 
 
 def make_smoke_epoch(epoch_id: str = SMOKE_EPOCH, **overrides):
@@ -31,7 +38,11 @@ def make_smoke_epoch(epoch_id: str = SMOKE_EPOCH, **overrides):
     epoch, job = epoch_create(candlestick_set=candle_set, id=epoch_id, inline=True, **{**SMOKE_SETTINGS, **overrides})
     assert run_inline(job).status == JobStatus.SUCCEEDED
     epoch.refresh_from_db()
-    configs_record(epoch=epoch, profile=epoch.regression_grid_profile, result=configs_plan(epoch=epoch, profile=epoch.regression_grid_profile))
+    configs_record(
+        epoch=epoch,
+        profile=epoch.regression_grid_profile,
+        result=configs_plan(epoch=epoch, profile=epoch.regression_grid_profile),
+    )
     return epoch
 
 

@@ -8,6 +8,7 @@ missing it is installed with apt-get if we are root; otherwise the tests are ski
 The root conftest.py registers this module as a plugin: every test may ask for the fixtures,
 and a test that uses ``ssh_servers`` is marked ``ssh``.
 """
+
 from __future__ import annotations
 
 import os
@@ -77,25 +78,29 @@ class SshdServer:
 
     def start(self) -> None:
         config = self.workdir / "sshd_config"
-        config.write_text("\n".join([
-            f"Port {self.spec.port}",
-            "ListenAddress 127.0.0.1",
-            f"HostKey {self.host_key_path}",
-            "PidFile none",
-            f"AuthorizedKeysFile {self.workdir / 'authorized_keys'}",
-            "PubkeyAuthentication yes",
-            "AuthenticationMethods publickey",
-            "PasswordAuthentication no",
-            "KbdInteractiveAuthentication no",
-            "UsePAM no",
-            "StrictModes no",
-            "PermitRootLogin prohibit-password",
-            f"AllowUsers {self.spec.user}",
-            "Subsystem sftp internal-sftp",
-            "MaxStartups 50",
-            "LogLevel VERBOSE",
-            "",
-        ]))
+        config.write_text(
+            "\n".join(
+                [
+                    f"Port {self.spec.port}",
+                    "ListenAddress 127.0.0.1",
+                    f"HostKey {self.host_key_path}",
+                    "PidFile none",
+                    f"AuthorizedKeysFile {self.workdir / 'authorized_keys'}",
+                    "PubkeyAuthentication yes",
+                    "AuthenticationMethods publickey",
+                    "PasswordAuthentication no",
+                    "KbdInteractiveAuthentication no",
+                    "UsePAM no",
+                    "StrictModes no",
+                    "PermitRootLogin prohibit-password",
+                    f"AllowUsers {self.spec.user}",
+                    "Subsystem sftp internal-sftp",
+                    "MaxStartups 50",
+                    "LogLevel VERBOSE",
+                    "",
+                ]
+            )
+        )
         if os.geteuid() == 0:
             os.makedirs("/run/sshd", mode=0o755, exist_ok=True)  # privilege separation directory
         with open(self.log_path, "ab") as log:
@@ -170,12 +175,22 @@ def ssh_cluster(tmp_path_factory: pytest.TempPathFactory, ssh_client_key: tuple[
         (workdir / "authorized_keys").write_text(public_line + "\n")
         Path(root).mkdir(parents=True)
         pub = host_key.with_name(host_key.name + ".pub")
-        spec = ServerSpec(name=f"test-{name}", host="127.0.0.1", port=free_port(), user=user,
-                          key_path=str(key_path), remote_root=root, known_host_fingerprint=_fingerprint(pub))
+        spec = ServerSpec(
+            name=f"test-{name}",
+            host="127.0.0.1",
+            port=free_port(),
+            user=user,
+            key_path=str(key_path),
+            remote_root=root,
+            known_host_fingerprint=_fingerprint(pub),
+        )
         key_type, key_b64 = pub.read_text().split()[:2]
         known_hosts.append(f"[127.0.0.1]:{spec.port} {key_type} {key_b64}\n")
-        servers.append(SshdServer(sshd=sshd, workdir=workdir, spec=spec, host_key_path=host_key,
-                                  fingerprint=spec.known_host_fingerprint))
+        servers.append(
+            SshdServer(
+                sshd=sshd, workdir=workdir, spec=spec, host_key_path=host_key, fingerprint=spec.known_host_fingerprint
+            )
+        )
     known_hosts_path = base / "known_hosts"
     known_hosts_path.write_text("".join(known_hosts))
     cluster = SshCluster(tuple(servers), known_hosts_path, key_path, marker)

@@ -1,4 +1,5 @@
 """The user's own API tokens: list them, revoke one."""
+
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from knox.models import AuthToken
 from rest_framework import mixins, serializers, status, viewsets
@@ -14,8 +15,10 @@ class TokenSerializer(serializers.ModelSerializer):
     class Meta:
         model = AuthToken
         fields = ["token_key", "created", "expiry", "current"]
-        extra_kwargs = {"token_key": {"help_text": "The token's first characters: enough to tell tokens apart."},
-                        "expiry": {"help_text": "When it expires unless used before (null: never)."}}
+        extra_kwargs = {
+            "token_key": {"help_text": "The token's first characters: enough to tell tokens apart."},
+            "expiry": {"help_text": "When it expires unless used before (null: never)."},
+        }
 
     def get_current(self, token) -> bool:
         auth = self.context["request"].auth
@@ -35,7 +38,12 @@ class TokenViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     def get_queryset(self):
         return token_list(self.request.user)
 
-    @extend_schema(responses={204: OpenApiResponse(description="Token revoked."), 404: OpenApiResponse(description="No such token of yours.")})
+    @extend_schema(
+        responses={
+            204: OpenApiResponse(description="Token revoked."),
+            404: OpenApiResponse(description="No such token of yours."),
+        }
+    )
     def destroy(self, request, token_key=None):
         if not token_revoke(request.user, token_key):
             return Response({"message": "You have no token with that key."}, status=status.HTTP_404_NOT_FOUND)

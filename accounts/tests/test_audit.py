@@ -1,4 +1,5 @@
 """Destructive actions leave an audit entry: who, when, what, the parameters (no secrets)."""
+
 import pytest
 from django.contrib.auth.models import Group
 
@@ -16,13 +17,26 @@ def chief(make_user):
 def test_api_deletions_and_edits_are_recorded_with_their_parameters(chief, client_of):
     server = Server.objects.create(name="a", host="127.0.0.1", port=9, user="eb")
     api = client_of(chief)
-    assert api.patch(f"/api/servers/{server.pk}/", {"max_jobs": 2, "python": "/usr/bin/python3"}, format="json").status_code == 200
+    assert (
+        api.patch(
+            f"/api/servers/{server.pk}/", {"max_jobs": 2, "python": "/usr/bin/python3"}, format="json"
+        ).status_code
+        == 200
+    )
     assert api.delete(f"/api/servers/{server.pk}/").status_code == 204
     assert api.get("/api/servers/").status_code == 200  # reads are not recorded
     edit, delete = AuditEntry.objects.order_by("id")
     assert (edit.action, edit.interface, edit.user, edit.username, edit.method, edit.status_code) == (
-        "server.partial_update", "api", chief, "chief", "PATCH", 200)
-    assert edit.params["data"] == {"max_jobs": 2, "python": "/usr/bin/python3"} and edit.params["url"] == {"pk": str(server.pk)}
+        "server.partial_update",
+        "api",
+        chief,
+        "chief",
+        "PATCH",
+        200,
+    )
+    assert edit.params["data"] == {"max_jobs": 2, "python": "/usr/bin/python3"} and edit.params["url"] == {
+        "pk": str(server.pk)
+    }
     assert edit.path == f"/api/servers/{server.pk}/" and edit.at is not None
     assert (delete.action, delete.target, delete.status_code) == ("server.destroy", f"pk={server.pk}", 204)
 
@@ -56,12 +70,18 @@ def test_admin_actions_and_deletions_are_recorded(chief, client):
     kill = AuditEntry.objects.get(action="cluster.server.kill_jobs")
     assert (kill.interface, kill.username, kill.target) == ("admin", "chief", str(server.pk))
     # Several rows at once (the admin logs those in bulk) and one from its own delete page.
-    response = client.post("/admin/cluster/server/", {"action": "delete_selected", "_selected_action": [server.pk, other.pk],
-                                                      "post": "yes"})
+    response = client.post(
+        "/admin/cluster/server/",
+        {"action": "delete_selected", "_selected_action": [server.pk, other.pk], "post": "yes"},
+    )
     assert response.status_code == 302 and list(Server.objects.all()) == [third]
     assert client.post(f"/admin/cluster/server/{third.pk}/delete/", {"post": "yes"}).status_code == 302
     deletions = AuditEntry.objects.filter(action="cluster.server.delete")
-    assert sorted(deletions.values_list("target", flat=True)) == [f"{server.pk} (a)", f"{other.pk} (b)", f"{third.pk} (c)"]
+    assert sorted(deletions.values_list("target", flat=True)) == [
+        f"{server.pk} (a)",
+        f"{other.pk} (b)",
+        f"{third.pk} (c)",
+    ]
     assert all(entry.interface == "admin" and entry.username == "chief" for entry in deletions)
 
 
@@ -74,17 +94,29 @@ def test_the_audit_log_is_read_only_in_the_admin(chief, client, make_user):
     assert client.post(f"/admin/accounts/auditentry/{entry.pk}/delete/", {"post": "yes"}).status_code == 403
     assert client.get("/admin/accounts/auditentry/add/").status_code == 403
     assert AuditEntry.objects.filter(pk=entry.pk).exists()
-    assert not Group.objects.get(name="administrator").permissions.filter(codename__in=["change_auditentry", "delete_auditentry"]).exists()
+    assert (
+        not Group.objects.get(name="administrator")
+        .permissions.filter(codename__in=["change_auditentry", "delete_auditentry"])
+        .exists()
+    )
 
 
-@pytest.mark.parametrize("method, path, action", [
-    ("delete", "/api/epochs/_NONE/", "epoch.destroy"),
-    ("post", "/api/regressions/none/retrain/", "regression.retrain"),
-    ("post", "/api/jobs/999/cancel/", "job.cancel"),
-    ("post", "/api/servers/999/shutdown/", "server.shutdown"),
-    ("post", "/api/servers/reboot-all/", "server.reboot_all"),
-])
+@pytest.mark.parametrize(
+    "method, path, action",
+    [
+        ("delete", "/api/epochs/_NONE/", "epoch.destroy"),
+        ("post", "/api/regressions/none/retrain/", "regression.retrain"),
+        ("post", "/api/jobs/999/cancel/", "job.cancel"),
+        ("post", "/api/servers/999/shutdown/", "server.shutdown"),
+        ("post", "/api/servers/reboot-all/", "server.reboot_all"),
+    ],
+)
 def test_every_destructive_api_call_is_recorded_with_its_answer(method, path, action, chief, client_of):
     response = getattr(client_of(chief), method)(path, {"server": None} if method == "post" else None, format="json")
     entry = AuditEntry.objects.get()
-    assert (entry.action, entry.path, entry.status_code, entry.username) == (action, path, response.status_code, "chief")
+    assert (entry.action, entry.path, entry.status_code, entry.username) == (
+        action,
+        path,
+        response.status_code,
+        "chief",
+    )

@@ -7,6 +7,7 @@ by an anonymous client and by a real token of each role: an allowed role must ge
 401/403 (a 400 or 404 for the dummy body or id is fine: the request got past the permissions),
 a refused one exactly 403, anonymous 401 or 403.
 """
+
 from __future__ import annotations
 
 import base64
@@ -20,8 +21,15 @@ from drf_spectacular.generators import SchemaGenerator
 from rest_framework.test import APIClient
 
 from accounts.admin_guard import action_key
-from accounts.roles import ADMINISTRATOR, ADMIN_ACTION_PERMISSIONS, OPERATOR, ROLES, VIEWER, WORKER
-from accounts.roles import SUPERUSER_ADMIN_ACTIONS
+from accounts.roles import (
+    ADMIN_ACTION_PERMISSIONS,
+    ADMINISTRATOR,
+    OPERATOR,
+    ROLES,
+    SUPERUSER_ADMIN_ACTIONS,
+    VIEWER,
+    WORKER,
+)
 from accounts.tokens import token_create
 from cluster.models import Server
 
@@ -221,7 +229,9 @@ def _call(operation: str, account) -> int:
         # A fresh token per call: logging out revokes the token it was made with.
         client.credentials(HTTP_AUTHORIZATION=f"Token {token_create(account)[1]}")
     body = {} if method in ("POST", "PUT", "PATCH") else None
-    return client.generic(method, path, data="{}" if body is not None else "", content_type="application/json").status_code
+    return client.generic(
+        method, path, data="{}" if body is not None else "", content_type="application/json"
+    ).status_code
 
 
 def test_the_table_places_every_api_operation():
@@ -236,7 +246,9 @@ def test_every_page_is_placed():
 
 def test_every_api_operation_answers_each_role_as_the_table_says(accounts):
     # Safety first: the administrator's power actions must run the harmless test command.
-    assert all(command[0] == "echo" for command in settings.SERVER_POWER_COMMANDS.values()), settings.SERVER_POWER_COMMANDS
+    assert all(command[0] == "echo" for command in settings.SERVER_POWER_COMMANDS.values()), (
+        settings.SERVER_POWER_COMMANDS
+    )
     wrong = []
     for operation, least in {**API, **UNLISTED_API}.items():
         anonymous = _call(operation, None)
@@ -265,7 +277,7 @@ def test_pages_answer_each_role_as_the_table_says(accounts, client):
             client.force_login(account)
             status = client.get(path).status_code
             allowed = role in ALLOWED[least]
-            if allowed and status in (401, 403) or not allowed and status != 403:
+            if (allowed and status in (401, 403)) or (not allowed and status != 403):
                 wrong.append(f"{path}: {role} got {status} (table says {least})")
         client.logout()
     assert client.get("/login/").status_code == 200
@@ -301,8 +313,12 @@ def test_admin_offers_each_role_only_its_actions(accounts, client):
         offered[role] = {name for name, _ in form.fields["action"].choices if name} if form else set()
     assert offered[VIEWER] == set()
     assert {"check_status", "push_code"} <= offered[OPERATOR]
-    assert offered[OPERATOR].isdisjoint({"reboot", "shutdown", "kill_jobs", "install_key", "confirm_host_key", "delete_selected"})
-    assert {"reboot", "shutdown", "kill_jobs", "install_key", "delete_selected", "check_status"} <= offered[ADMINISTRATOR]
+    assert offered[OPERATOR].isdisjoint(
+        {"reboot", "shutdown", "kill_jobs", "install_key", "confirm_host_key", "delete_selected"}
+    )
+    assert {"reboot", "shutdown", "kill_jobs", "install_key", "delete_selected", "check_status"} <= offered[
+        ADMINISTRATOR
+    ]
     # An action not offered cannot be posted either: nothing runs, nothing is recorded.
     client.force_login(accounts[OPERATOR])
     client.post("/admin/cluster/server/", {"action": "reboot", "_selected_action": [Server.objects.get().pk]})
@@ -311,10 +327,12 @@ def test_admin_offers_each_role_only_its_actions(accounts, client):
 
 def test_every_admin_action_is_placed():
     placed = ADMIN_ACTION_PERMISSIONS.keys() | SUPERUSER_ADMIN_ACTIONS
-    unplaced = [action_key(model_admin, name)
-                for model_admin in admin.site._registry.values()
-                for _, name, _ in model_admin._get_base_actions()
-                if name != "delete_selected" and action_key(model_admin, name) not in placed]
+    unplaced = [
+        action_key(model_admin, name)
+        for model_admin in admin.site._registry.values()
+        for _, name, _ in model_admin._get_base_actions()
+        if name != "delete_selected" and action_key(model_admin, name) not in placed
+    ]
     assert unplaced == [], "admin actions missing from roles.ADMIN_ACTION_PERMISSIONS"
 
 

@@ -1,4 +1,5 @@
 """Roles are Django groups with Django permissions, assigned by command, admin or ensure_admin."""
+
 import pytest
 from django.contrib.auth.models import Group
 from django.core.management import CommandError, call_command
@@ -11,7 +12,10 @@ pytestmark = pytest.mark.django_db
 
 
 def perms(role: str) -> set[str]:
-    return {f"{p.content_type.app_label}.{p.codename}" for p in Group.objects.get(name=role).permissions.select_related("content_type")}
+    return {
+        f"{p.content_type.app_label}.{p.codename}"
+        for p in Group.objects.get(name=role).permissions.select_related("content_type")
+    }
 
 
 def test_migrate_creates_each_role_as_a_group_with_exactly_its_permissions():
@@ -68,7 +72,12 @@ def test_an_administrator_cannot_make_itself_a_superuser(make_user, client):
 def test_an_operator_cannot_give_itself_a_role(make_user, client):
     operator = make_user(OPERATOR)
     client.force_login(operator)
-    assert client.post("/admin/auth/user/", {"action": "make_administrator", "_selected_action": [operator.pk]}).status_code == 403
+    assert (
+        client.post(
+            "/admin/auth/user/", {"action": "make_administrator", "_selected_action": [operator.pk]}
+        ).status_code
+        == 403
+    )
     assert role_of(operator) == OPERATOR
 
 

@@ -1,5 +1,6 @@
 """API tokens: they expire after a configurable time without use, each use extends them, and
 their owner can list and revoke them (API and page); worker tokens may never expire."""
+
 import base64
 from datetime import timedelta
 
@@ -73,7 +74,9 @@ def test_a_user_lists_and_revokes_only_their_own_tokens(user, make_user):
     rows = {row["token_key"]: row for row in listed.json()["results"]}
     assert set(rows) == {mine.token_key, other_row.token_key}
     assert rows[mine.token_key]["current"] is True and rows[other_row.token_key]["current"] is False
-    assert all(set(row) == {"token_key", "created", "expiry", "current"} for row in rows.values())  # never the token or digest
+    assert all(
+        set(row) == {"token_key", "created", "expiry", "current"} for row in rows.values()
+    )  # never the token or digest
     assert api.delete(f"/api/auth/tokens/{stranger_row.token_key}/").status_code == 404
     assert AuthToken.objects.filter(pk=stranger_row.pk).exists()
     assert api.delete(f"/api/auth/tokens/{other_row.token_key}/").status_code == 204

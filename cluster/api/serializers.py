@@ -15,10 +15,37 @@ class JobSerializer(serializers.ModelSerializer):
     class Meta:
         model = Job
         fields = [
-            "id", "kind", "status", "params", "target_type", "target_id", "target_label", "created_by", "server", "where",
-            "parent", "attempts", "max_attempts", "cancel_requested", "waiting", "worker", "heartbeat_at",
-            "progress_done", "progress_total", "progress_message", "percent", "log_tail", "result", "error",
-            "traceback", "created", "started", "finished", "children_count", "permanent_failure", "queued_at",
+            "id",
+            "kind",
+            "status",
+            "params",
+            "target_type",
+            "target_id",
+            "target_label",
+            "created_by",
+            "server",
+            "where",
+            "parent",
+            "attempts",
+            "max_attempts",
+            "cancel_requested",
+            "waiting",
+            "worker",
+            "heartbeat_at",
+            "progress_done",
+            "progress_total",
+            "progress_message",
+            "percent",
+            "log_tail",
+            "result",
+            "error",
+            "traceback",
+            "created",
+            "started",
+            "finished",
+            "children_count",
+            "permanent_failure",
+            "queued_at",
             "message_holder",
         ]
         read_only_fields = fields
@@ -27,9 +54,26 @@ class JobSerializer(serializers.ModelSerializer):
 class JobBriefSerializer(JobSerializer):
     class Meta(JobSerializer.Meta):
         fields = [
-            "id", "kind", "status", "target_label", "where", "parent", "attempts", "progress_done", "progress_total",
-            "progress_message", "percent", "error", "created", "started", "finished", "children_count",
-            "max_attempts", "heartbeat_at", "target_type", "target_id",
+            "id",
+            "kind",
+            "status",
+            "target_label",
+            "where",
+            "parent",
+            "attempts",
+            "progress_done",
+            "progress_total",
+            "progress_message",
+            "percent",
+            "error",
+            "created",
+            "started",
+            "finished",
+            "children_count",
+            "max_attempts",
+            "heartbeat_at",
+            "target_type",
+            "target_id",
             "permanent_failure",
         ]
         read_only_fields = fields
@@ -53,12 +97,31 @@ class ServerSerializer(serializers.ModelSerializer):
     class Meta:
         model = Server
         fields = [
-            "id", "name", "host", "port", "user", "key_path", "remote_root", "python", "is_cluster_worker", "max_jobs",
-            "host_key_presented", "host_key_fingerprint", "host_key_confirmed", "host_key_confirmed_at", "last_status",
-            "last_seen", "created",
+            "id",
+            "name",
+            "host",
+            "port",
+            "user",
+            "key_path",
+            "remote_root",
+            "python",
+            "is_cluster_worker",
+            "max_jobs",
+            "host_key_presented",
+            "host_key_fingerprint",
+            "host_key_confirmed",
+            "host_key_confirmed_at",
+            "last_status",
+            "last_seen",
+            "created",
         ]
         read_only_fields = [
-            "host_key_presented", "host_key_fingerprint", "host_key_confirmed_at", "last_status", "last_seen", "created",
+            "host_key_presented",
+            "host_key_fingerprint",
+            "host_key_confirmed_at",
+            "last_status",
+            "last_seen",
+            "created",
         ]
 
 
@@ -117,11 +180,15 @@ class LogChunkSerializer(serializers.Serializer):
 
 
 class HostKeyConfirmSerializer(serializers.Serializer):
-    fingerprint = serializers.CharField(max_length=200, help_text="The SHA256:... fingerprint you compared with the server's.")
+    fingerprint = serializers.CharField(
+        max_length=200, help_text="The SHA256:... fingerprint you compared with the server's."
+    )
 
 
 class InstallKeySerializer(serializers.Serializer):
-    key_path = serializers.CharField(max_length=MAX_PATH_CHARS, help_text="A private key on this machine that the server accepts now.")
+    key_path = serializers.CharField(
+        max_length=MAX_PATH_CHARS, help_text="A private key on this machine that the server accepts now."
+    )
 
 
 class KillSerializer(serializers.Serializer):
@@ -134,8 +201,9 @@ class ServerCheckSerializer(serializers.Serializer):
 
 
 def _targets_field(targets: tuple[str, ...]) -> serializers.ListField:
-    return serializers.ListField(child=serializers.ChoiceField(choices=[*targets, "everything"]), min_length=1,
-                                 max_length=len(targets) + 1)
+    return serializers.ListField(
+        child=serializers.ChoiceField(choices=[*targets, "everything"]), min_length=1, max_length=len(targets) + 1
+    )
 
 
 class PushSerializer(serializers.Serializer):
@@ -148,7 +216,9 @@ class PushSerializer(serializers.Serializer):
 
 class PullSerializer(serializers.Serializer):
     epoch = serializers.CharField(max_length=100)
-    delete_remote = serializers.BooleanField(default=False, help_text="Remove the server's copies once every file is verified here.")
+    delete_remote = serializers.BooleanField(
+        default=False, help_text="Remove the server's copies once every file is verified here."
+    )
 
     def get_fields(self):
         return {"what": _targets_field(pull_targets()), **super().get_fields()}

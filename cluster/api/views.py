@@ -25,8 +25,8 @@ from cluster.api.serializers import (
     ServerSerializer,
     ServerStatusSerializer,
 )
-from cluster.services import servers
 from cluster.filters import JobFilterSet, ServerFilterSet
+from cluster.services import servers
 from cluster.services.jobs import job_cancel, job_enqueue, job_retry
 
 
@@ -82,8 +82,12 @@ class ServerViewSet(viewsets.ModelViewSet):
         """Stored status of every server (no SSH): what the servers page paints between checks."""
         return Response(ServerLiveSerializer(selectors.server_live_list(), many=True).data)
 
-    @extend_schema(methods=["GET"], responses=ServerStatusSerializer, description="Status, checked over SSH when older than 10 s.")
-    @extend_schema(methods=["POST"], request=None, responses=ServerStatusSerializer, description="Check now and record it.")
+    @extend_schema(
+        methods=["GET"], responses=ServerStatusSerializer, description="Status, checked over SSH when older than 10 s."
+    )
+    @extend_schema(
+        methods=["POST"], request=None, responses=ServerStatusSerializer, description="Check now and record it."
+    )
     @action(detail=True, methods=["get", "post"])
     def status(self, request, pk=None):
         server = self.get_object()
@@ -104,7 +108,9 @@ class ServerViewSet(viewsets.ModelViewSet):
         query.is_valid(raise_exception=True)
         job_id = query.validated_data.get("job")
         job = get_object_or_404(selectors.job_list(), pk=job_id) if job_id else None
-        return Response(servers.server_log_chunk(server=self.get_object(), offset=query.validated_data["offset"], job=job))
+        return Response(
+            servers.server_log_chunk(server=self.get_object(), offset=query.validated_data["offset"], job=job)
+        )
 
     @extend_schema(responses=ServerActionSerializer(many=True))
     @action(detail=True, methods=["get"], url_path="actions", pagination_class=None, filterset_class=None)
@@ -160,7 +166,9 @@ class ServerViewSet(viewsets.ModelViewSet):
     def install_key(self, request, pk=None):
         data = InstallKeySerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        return self._action_row(servers.server_install_key(server=self.get_object(), user=request.user, **data.validated_data))
+        return self._action_row(
+            servers.server_install_key(server=self.get_object(), user=request.user, **data.validated_data)
+        )
 
     @extend_schema(request=ServerCheckSerializer, responses={202: JobSerializer})
     @action(detail=True, methods=["post"])
@@ -177,8 +185,9 @@ class ServerViewSet(viewsets.ModelViewSet):
         data = PushSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = data.validated_data
-        job = servers.server_push_enqueue(server=self.get_object(), what=values["what"], epoch_id=values["epoch"] or None,
-                                          user=request.user)
+        job = servers.server_push_enqueue(
+            server=self.get_object(), what=values["what"], epoch_id=values["epoch"] or None, user=request.user
+        )
         return Response(JobSerializer(job).data, status=status.HTTP_202_ACCEPTED)
 
     @extend_schema(request=PullSerializer, responses={202: JobSerializer})
@@ -187,6 +196,11 @@ class ServerViewSet(viewsets.ModelViewSet):
         data = PullSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = data.validated_data
-        job = servers.server_pull_enqueue(server=self.get_object(), what=values["what"], epoch_id=values["epoch"],
-                                          delete_remote=values["delete_remote"], user=request.user)
+        job = servers.server_pull_enqueue(
+            server=self.get_object(),
+            what=values["what"],
+            epoch_id=values["epoch"],
+            delete_remote=values["delete_remote"],
+            user=request.user,
+        )
         return Response(JobSerializer(job).data, status=status.HTTP_202_ACCEPTED)

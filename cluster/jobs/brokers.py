@@ -1,4 +1,5 @@
 """django-q2 brokers that note which cluster took each job message (see cluster.jobs.delivery)."""
+
 from __future__ import annotations
 
 from django_q.brokers.orm import ORM

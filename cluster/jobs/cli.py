@@ -1,4 +1,5 @@
 """Run a job in the current process, with a tqdm progress bar (management commands)."""
+
 from __future__ import annotations
 
 import sys

@@ -1,4 +1,5 @@
 """Base for management commands that run one pipeline stage as a job in this process."""
+
 from __future__ import annotations
 
 import json

@@ -1,11 +1,13 @@
 """What a handler sees of its job: progress, log, cancellation, resumable state, children."""
+
 from __future__ import annotations
 
 import logging
 import threading
 import time
 from collections import deque
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 from django.conf import settings
 from django.db import close_old_connections, connection

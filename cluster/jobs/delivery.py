@@ -7,6 +7,7 @@ of its workers; one killed with them keeps them locked, in the ORM broker for da
 reaper sends those again, and only those, so that thousands of children queued on purpose
 cause no flood.
 """
+
 from __future__ import annotations
 
 import logging
@@ -94,9 +95,12 @@ def stranded_jobs(queryset=None) -> list:
     # The queue first: a message taken meanwhile then shows its holder on the job.
     waiting = waiting_messages()
     # Jobs queued before delivery was tracked have no queued_at: old enough.
-    candidates = list((queryset if queryset is not None else Job.objects).filter(status=JobStatus.QUEUED)
-                      .filter(Q(queued_at__lt=grace) | Q(queued_at__isnull=True))
-                      .only("pk", "claim_token", "message_holder", "kind", "log_tail"))
+    candidates = list(
+        (queryset if queryset is not None else Job.objects)
+        .filter(status=JobStatus.QUEUED)
+        .filter(Q(queued_at__lt=grace) | Q(queued_at__isnull=True))
+        .only("pk", "claim_token", "message_holder", "kind", "log_tail")
+    )
     holders = None
     stranded = []
     for job in candidates:

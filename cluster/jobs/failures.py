@@ -6,6 +6,7 @@ the same way. Handlers let a service's ``ApplicationError`` through: it is turne
 failed job here, with its message and no traceback, like a ``JobFailed``. Anything else (a crash, a lost connection, a killed child process) is
 *retryable* while the job has attempts left.
 """
+
 from __future__ import annotations
 
 import errno
@@ -20,8 +21,11 @@ from core.files import UnsafePathError
 # apps register their own (``permanent_error_register``, from their AppConfig.ready()).
 _PERMANENT_ERRORS: list[type] = [ApplicationError, UnsafePathError]
 # The disk refuses every write until someone frees or remounts it.
-PERMANENT_ERRNOS = {errno.ENOSPC: "the disk is full", errno.EROFS: "the file system is read-only", errno.EDQUOT: "the disk quota is used up"}
-
+PERMANENT_ERRNOS = {
+    errno.ENOSPC: "the disk is full",
+    errno.EROFS: "the file system is read-only",
+    errno.EDQUOT: "the disk quota is used up",
+}
 
 
 @dataclass(frozen=True)

@@ -5,6 +5,7 @@ the kernel's parent-death signal (so it never outlives a worker that was killed)
 back with JSON lines on stdout: ``{"progress": [done, total, "message"]}``, ``{"log": "..."}``,
 ``{"state": {...}}`` (resumable progress kept on the job) and finally ``{"result": {...}}``.
 """
+
 from __future__ import annotations
 
 import ctypes
@@ -12,7 +13,7 @@ import json
 import os
 import signal
 import subprocess
-from typing import Sequence
+from collections.abc import Sequence
 
 from cluster.jobs.context import JobCancelled, JobContext, JobFailed
 from core.child_events import emit  # noqa: F401  (the children's side, kept importable from here)
@@ -61,7 +62,9 @@ def run_child(ctx: JobContext, argv: Sequence[str], *, env: dict | None = None, 
     if ctx.cancel_seen:
         raise JobCancelled("cancelled on request")
     if code != 0:
-        raise JobFailed(f"{os.path.basename(argv[1] if len(argv) > 1 else argv[0])} exited with status {code}", retryable=True)
+        raise JobFailed(
+            f"{os.path.basename(argv[1] if len(argv) > 1 else argv[0])} exited with status {code}", retryable=True
+        )
     if result is None:
         raise JobFailed("the child process ended without a result", retryable=True)
     return result
@@ -76,7 +79,7 @@ def handle_line(ctx: JobContext, line: str, result: dict | None, *, save_state=N
     if event is None:
         ctx.log(line)
     elif "progress" in event:
-        done, total, message = (list(event["progress"]) + [None, None])[:3]
+        done, total, message = ([*list(event["progress"]), None, None])[:3]
         ctx.progress(done, total, message)
     elif "log" in event:
         ctx.log(event["log"])

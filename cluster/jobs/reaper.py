@@ -3,6 +3,7 @@
 Each worker runs a round every ``JOB_REAPER_SECONDS`` (cluster.jobs.worker); rounds on several
 workers at once are harmless, every write is conditional on the job's claim token.
 """
+
 from __future__ import annotations
 
 import logging
@@ -23,10 +24,14 @@ logger = logging.getLogger("epoch_builder.jobs")
 
 def reap_stale_jobs() -> dict:
     cutoff = timezone.now() - timedelta(seconds=settings.JOB_STALE_SECONDS)
-    stale = Job.objects.filter(status=JobStatus.RUNNING, waiting=False).filter(Q(heartbeat_at__lt=cutoff) | Q(heartbeat_at__isnull=True))
+    stale = Job.objects.filter(status=JobStatus.RUNNING, waiting=False).filter(
+        Q(heartbeat_at__lt=cutoff) | Q(heartbeat_at__isnull=True)
+    )
     requeued, failed, resent = [], [], []
     for job in stale:
-        if job_requeue(job=job, reason=f"heartbeat older than {settings.JOB_STALE_SECONDS}s: worker {job.worker or '?'} lost"):
+        if job_requeue(
+            job=job, reason=f"heartbeat older than {settings.JOB_STALE_SECONDS}s: worker {job.worker or '?'} lost"
+        ):
             (requeued if job.attempts < job.max_attempts else failed).append(job.pk)
     # Queued jobs (a waiting parent's children too) that no live worker holds a message for.
     for job in stranded_jobs():

@@ -1,8 +1,9 @@
 """Job kinds and their handlers. Each app registers its own in ``<app>/tasks.py``."""
+
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 
 @dataclass(frozen=True)

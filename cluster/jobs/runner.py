@@ -1,4 +1,5 @@
 """The django-q2 task that runs one attempt of a job: claim, run the handler, terminate."""
+
 from __future__ import annotations
 
 import logging
@@ -14,6 +15,7 @@ from cluster.jobs.context import WAIT_FOR_CHILDREN, JobCancelled, JobContext, _r
 from cluster.jobs.failures import classify_failure
 from cluster.jobs.registry import get_kind
 from cluster.models import Job
+
 # The module, not its names: cluster.services.jobs imports this package back.
 from cluster.services import jobs as job_services
 
@@ -27,7 +29,8 @@ def execute(job_id: int, token: str, observer=None) -> dict:
     """
     now = timezone.now()
     claimed = Job.claim(
-        job_id, token,
+        job_id,
+        token,
         attempts=F("attempts") + 1,
         started=now,
         heartbeat_at=now,
@@ -76,10 +79,16 @@ def _fail(ctx: JobContext, exc: Exception) -> None:
     elif job.attempts < job.max_attempts:
         ctx.flush()
         job.refresh_from_db()
-        job_services.job_requeue(job=job, reason=f"attempt {job.attempts} of {job.max_attempts} failed: {failure.message}; queued again")
+        job_services.job_requeue(
+            job=job, reason=f"attempt {job.attempts} of {job.max_attempts} failed: {failure.message}; queued again"
+        )
     else:
-        _terminate(ctx, JobStatus.FAILED, error=f"Gave up after {job.attempts} attempts: {failure.message}",
-                   trace=failure.traceback)
+        _terminate(
+            ctx,
+            JobStatus.FAILED,
+            error=f"Gave up after {job.attempts} attempts: {failure.message}",
+            trace=failure.traceback,
+        )
 
 
 def _wait(ctx: JobContext) -> None:
@@ -90,8 +99,15 @@ def _wait(ctx: JobContext) -> None:
     children_finished(ctx.job.pk)
 
 
-def _terminate(ctx: JobContext, status: str, *, result: dict | None = None, error: str = "", trace: str = "",
-               permanent: bool = False) -> None:
+def _terminate(
+    ctx: JobContext,
+    status: str,
+    *,
+    result: dict | None = None,
+    error: str = "",
+    trace: str = "",
+    permanent: bool = False,
+) -> None:
     ctx.flush()
     job = ctx.job
     if status == JobStatus.FAILED:
@@ -99,8 +115,13 @@ def _terminate(ctx: JobContext, status: str, *, result: dict | None = None, erro
         # A parent that failed for its children can be retried by hand if one of them can.
         if job.children.filter(status__in=(JobStatus.FAILED, JobStatus.CANCELLED), permanent_failure=False).exists():
             permanent = False
-    fields = {"finished": timezone.now(), "error": error, "traceback": trace, "waiting": False,
-              "permanent_failure": permanent}
+    fields = {
+        "finished": timezone.now(),
+        "error": error,
+        "traceback": trace,
+        "waiting": False,
+        "permanent_failure": permanent,
+    }
     if result is not None:
         fields["result"] = result
     if status == JobStatus.SUCCEEDED:
@@ -125,14 +146,21 @@ def parent_notify(parent_id: int) -> None:
 
 def _with_failed_children(job, error: str, limit: int = 20) -> str:
     """A failed parent says which of its children failed and why."""
-    failed = list(job.children.filter(status__in=(JobStatus.FAILED, JobStatus.CANCELLED)).order_by("id")
-                  .values_list("pk", "kind", "target_label", "status", "error")[: limit + 1])
+    failed = list(
+        job.children.filter(status__in=(JobStatus.FAILED, JobStatus.CANCELLED))
+        .order_by("id")
+        .values_list("pk", "kind", "target_label", "status", "error")[: limit + 1]
+    )
     if not failed:
         return error
-    lines = [f"#{pk} {label or kind}: {status}: {(reason or '').splitlines()[0] if reason else ''}"
-             for pk, kind, label, status, reason in failed[:limit]]
+    lines = [
+        f"#{pk} {label or kind}: {status}: {(reason or '').splitlines()[0] if reason else ''}"
+        for pk, kind, label, status, reason in failed[:limit]
+    ]
     if len(failed) > limit:
-        lines.append(f"... and {job.children.filter(status__in=(JobStatus.FAILED, JobStatus.CANCELLED)).count() - limit} more")
+        lines.append(
+            f"... and {job.children.filter(status__in=(JobStatus.FAILED, JobStatus.CANCELLED)).count() - limit} more"
+        )
     return f"{error}\nChildren that did not succeed:\n" + "\n".join(lines)
 
 

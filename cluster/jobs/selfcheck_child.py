@@ -1,4 +1,5 @@
 """The child-process half of the worker self-check: timed steps reported as JSON lines."""
+
 import argparse
 import os
 import time

@@ -6,6 +6,7 @@ seconds, even in the middle of a days-long training: it freezes its workers, kil
 processes (TensorFlow) first, then the workers, and queues their jobs again without using an
 attempt, so that another worker carries on from the last checkpoint.
 """
+
 from __future__ import annotations
 
 import logging

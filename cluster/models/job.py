@@ -1,4 +1,5 @@
 """The job: the source of truth for every long action, whichever worker or server runs it."""
+
 from __future__ import annotations
 
 from django.conf import settings
@@ -25,8 +26,17 @@ class Job(models.Model):
     target = GenericForeignKey("target_type", "target_id")
     target_label = models.CharField(max_length=200, blank=True)
 
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="jobs")
-    server = models.ForeignKey("cluster.Server", null=True, blank=True, on_delete=models.SET_NULL, related_name="jobs", help_text="Empty: runs on a local worker.")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="jobs"
+    )
+    server = models.ForeignKey(
+        "cluster.Server",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="jobs",
+        help_text="Empty: runs on a local worker.",
+    )
     parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.CASCADE, related_name="children")
 
     # Each enqueue draws a new token; only the message carrying it may claim the job, so a
@@ -52,7 +62,9 @@ class Job(models.Model):
     progress_total = models.BigIntegerField(default=0)
     progress_message = models.CharField(max_length=500, blank=True)
     log_tail = models.TextField(blank=True)
-    state = models.JSONField(default=dict, blank=True, help_text="Resumable progress the handler keeps between attempts.")
+    state = models.JSONField(
+        default=dict, blank=True, help_text="Resumable progress the handler keeps between attempts."
+    )
     result = models.JSONField(default=dict, blank=True)
     error = models.TextField(blank=True)
     traceback = models.TextField(blank=True)
@@ -95,8 +107,11 @@ class Job(models.Model):
     @classmethod
     def claim(cls, pk: int, token: str, **fields) -> bool:
         """Start the attempt of the message carrying ``token``: of two deliveries, one claims."""
-        return bool(cls.objects.filter(pk=pk, status=JobStatus.QUEUED, claim_token=token)
-                    .update(status=JobStatus.RUNNING, **fields))
+        return bool(
+            cls.objects.filter(pk=pk, status=JobStatus.QUEUED, claim_token=token).update(
+                status=JobStatus.RUNNING, **fields
+            )
+        )
 
     def end(self, status: str, *, token, **fields) -> bool:
         """End the running attempt that holds ``token``: succeeded, failed or cancelled."""
@@ -104,8 +119,14 @@ class Job(models.Model):
 
     def requeue(self, *, token, **fields) -> bool:
         """Queue the running job again under the new ``token`` (a lost worker, a retryable failure)."""
-        return transition(self, JobStatus.QUEUED, sources=(JobStatus.RUNNING,), where={"claim_token": self.claim_token},
-                          claim_token=token, **fields)
+        return transition(
+            self,
+            JobStatus.QUEUED,
+            sources=(JobStatus.RUNNING,),
+            where={"claim_token": self.claim_token},
+            claim_token=token,
+            **fields,
+        )
 
     def cancel_queued(self, **fields) -> bool:
         return transition(self, JobStatus.CANCELLED, sources=(JobStatus.QUEUED,), **fields)

@@ -3,13 +3,13 @@
 Every value that reaches a remote shell goes through `shlex.quote` / `shlex.join`; nothing is
 ever formatted into a command line raw.
 """
+
 from __future__ import annotations
 
 import posixpath
 import shlex
-import socket
 import threading
-from typing import Sequence
+from collections.abc import Sequence
 
 from fabric import Connection
 
@@ -81,7 +81,7 @@ def run_checked(
         stdout = channel.makefile("rb").read()
         reader.join(timeout)
         exit_code = channel.recv_exit_status()
-    except socket.timeout:
+    except TimeoutError:
         raise RemoteCommandError(command, -1, f"no answer from {conn.host} within {timeout} s") from None
     finally:
         channel.close()

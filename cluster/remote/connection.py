@@ -4,6 +4,7 @@ Host keys live in a known_hosts file that this application manages (never in the
 never the user's ~/.ssh/known_hosts). A server whose key nobody confirmed is refused; a server
 whose key changed raises `HostKeyChangedError`, and callers must stop every action on it.
 """
+
 from __future__ import annotations
 
 import base64
@@ -13,15 +14,15 @@ import hashlib
 import os
 import socket
 import stat
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
 
 import paramiko
-from paramiko.hostkeys import HostKeyEntry
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from fabric import Config, Connection
+from paramiko.hostkeys import HostKeyEntry
 
 from core.files import atomic_open
 
@@ -47,6 +48,7 @@ class ServerSpec:
 
 
 # --- host keys -------------------------------------------------------------------------------
+
 
 def host_key_fingerprint(key: paramiko.PKey) -> str:
     """OpenSSH-style fingerprint, e.g. ``SHA256:nThbg6kXUpJWGl7E1IGOCspRomTxdCARLviKw6E5SY8``."""
@@ -93,7 +95,9 @@ def trust_host_key(
     if seen != fingerprint:
         raise HostKeyChangedError(
             f"server {known_hosts_name(host, port)} presents {seen}, not the confirmed {fingerprint}",
-            host=host, port=port, fingerprint=seen,
+            host=host,
+            port=port,
+            fingerprint=seen,
         )
     _store_host_key(known_hosts_path, known_hosts_name(host, port), key)
 
@@ -149,18 +153,23 @@ class _ConfirmedKeyPolicy(paramiko.MissingHostKeyPolicy):
             raise HostKeyUnknownError(
                 f"server {self.spec.name} ({hostname}) presents an unconfirmed {key.get_name()} key {seen}; "
                 "confirm this fingerprint before using the server",
-                host=self.spec.host, port=self.spec.port, fingerprint=seen,
+                host=self.spec.host,
+                port=self.spec.port,
+                fingerprint=seen,
             )
         if seen != expected:
             raise HostKeyChangedError(
                 f"server {self.spec.name} ({hostname}) presents {seen}, not the confirmed {expected}; "
                 "all actions on it are stopped",
-                host=self.spec.host, port=self.spec.port, fingerprint=seen,
+                host=self.spec.host,
+                port=self.spec.port,
+                fingerprint=seen,
             )
         _store_host_key(self.known_hosts_path, hostname, key)
 
 
 # --- client key ------------------------------------------------------------------------------
+
 
 def check_private_key(path: str | os.PathLike) -> None:
     """Refuse a missing key, or one that group or others may read (OpenSSH's own rule)."""
@@ -173,8 +182,7 @@ def check_private_key(path: str | os.PathLike) -> None:
     mode = stat.S_IMODE(info.st_mode)
     if mode & 0o077:
         raise PrivateKeyError(
-            f"private key {path} has permissions {mode:04o}; it must be readable by its owner only "
-            f"(chmod 600 {path})"
+            f"private key {path} has permissions {mode:04o}; it must be readable by its owner only (chmod 600 {path})"
         )
 
 
@@ -216,9 +224,8 @@ def ensure_private_key(path: str | os.PathLike, *, comment: str = "epoch-builder
 
 # --- connection ------------------------------------------------------------------------------
 
-def connect(
-    spec: ServerSpec, known_hosts_path: str | os.PathLike, *, timeout: float = DEFAULT_TIMEOUT
-) -> Connection:
+
+def connect(spec: ServerSpec, known_hosts_path: str | os.PathLike, *, timeout: float = DEFAULT_TIMEOUT) -> Connection:
     """Open an authenticated connection (key only, confirmed host key only).
 
     Raises `HostKeyUnknownError`, `HostKeyChangedError`, `PrivateKeyError`, or paramiko /
@@ -229,10 +236,18 @@ def connect(
     # Ignore ~/.ssh/config and Fabric's config files: the spec alone decides where we connect.
     config = Config(lazy=True, overrides={"load_ssh_configs": False, "run": {"hide": True, "in_stream": False}})
     conn = Connection(
-        spec.host, user=spec.user, port=spec.port, config=config, connect_timeout=int(max(1, timeout)),
+        spec.host,
+        user=spec.user,
+        port=spec.port,
+        config=config,
+        connect_timeout=int(max(1, timeout)),
         connect_kwargs={
-            "pkey": pkey, "look_for_keys": False, "allow_agent": False,
-            "banner_timeout": timeout, "auth_timeout": timeout, "channel_timeout": timeout,
+            "pkey": pkey,
+            "look_for_keys": False,
+            "allow_agent": False,
+            "banner_timeout": timeout,
+            "auth_timeout": timeout,
+            "channel_timeout": timeout,
         },
     )
     client = paramiko.SSHClient()  # replaces Fabric's client, which auto-adds unknown keys
@@ -247,14 +262,18 @@ def connect(
             raise HostKeyChangedError(
                 f"server {spec.name} presents {seen} (recorded in {known_hosts_path}), "
                 f"not the confirmed {spec.known_host_fingerprint}",
-                host=spec.host, port=spec.port, fingerprint=seen,
+                host=spec.host,
+                port=spec.port,
+                fingerprint=seen,
             )
     except paramiko.BadHostKeyException as exc:
         conn.close()
         raise HostKeyChangedError(
             f"server {spec.name} ({spec.host}:{spec.port}) presents {host_key_fingerprint(exc.key)}, "
             f"not the key recorded in {known_hosts_path}; all actions on it are stopped",
-            host=spec.host, port=spec.port, fingerprint=host_key_fingerprint(exc.key),
+            host=spec.host,
+            port=spec.port,
+            fingerprint=host_key_fingerprint(exc.key),
         ) from None
     except BaseException:
         conn.close()

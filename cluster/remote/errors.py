@@ -1,4 +1,5 @@
 """Errors raised by remote operations; every one names the server or path involved."""
+
 from __future__ import annotations
 
 

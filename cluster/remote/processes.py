@@ -4,12 +4,13 @@ A process is identified by the pid/pgid recorded at start, never by matching com
 Liveness ignores zombies: where the server's init does not reap orphans (some containers),
 a finished group leaves zombies that ``kill -0`` would still report.
 """
+
 from __future__ import annotations
 
 import codecs
 import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Mapping, Sequence
 
 from fabric import Connection
 
@@ -22,7 +23,7 @@ POLL_S = 0.2
 # `alive G` succeeds while process group G has a member that is not a zombie.
 _ALIVE_FN = (
     'alive() { kill -0 -- "-$1" 2>/dev/null || return 1; '
-    'out=$(ps -A -o pgid= -o stat= 2>/dev/null) || return 0; '
+    "out=$(ps -A -o pgid= -o stat= 2>/dev/null) || return 0; "
     'printf "%s\\n" "$out" | awk -v g="$1" \'$1 == g && $2 !~ /^Z/ { found = 1 } END { exit !found }\'; }'
 )
 
@@ -51,8 +52,13 @@ def _group(proc: RemoteProcess) -> int:
 
 
 def start_detached(
-    conn: Connection, remote_root: str, argv: Sequence[str], *, log_relpath: str,
-    cwd_relpath: str = "", env: Mapping[str, str] | None = None,
+    conn: Connection,
+    remote_root: str,
+    argv: Sequence[str],
+    *,
+    log_relpath: str,
+    cwd_relpath: str = "",
+    env: Mapping[str, str] | None = None,
 ) -> RemoteProcess:
     """Start ``argv`` below ``remote_root`` in a new session; stdout and stderr go to the log.
 
@@ -73,18 +79,20 @@ def start_detached(
         f"{join(command)}; rc=$?; printf '%s\\n' \"$rc\" > {quote(exit_path + '.tmp')} "
         f"&& mv -f -- {quote(exit_path + '.tmp')} {quote(exit_path)}; exit $rc"
     )
-    script = "\n".join([
-        _ALIVE_FN,
-        f"mkdir -p -- {quote(cwd)} \"$(dirname -- {quote(log)})\" && cd -- {quote(cwd)} "
-        f"&& rm -f -- {quote(exit_path)} || exit 1",
-        f"setsid nohup sh -c {quote(inner)} > {quote(log)} 2>&1 < /dev/null &",
-        "pid=$!",
-        # Return once the new session exists, so an immediate liveness check is truthful.
-        'i=0; while [ $i -lt 50 ] && kill -0 "$pid" 2>/dev/null && ! alive "$pid"; do',
-        f"  sleep {POLL_S}; i=$((i+1))",
-        "done",
-        'echo "$pid"',
-    ])
+    script = "\n".join(
+        [
+            _ALIVE_FN,
+            f'mkdir -p -- {quote(cwd)} "$(dirname -- {quote(log)})" && cd -- {quote(cwd)} '
+            f"&& rm -f -- {quote(exit_path)} || exit 1",
+            f"setsid nohup sh -c {quote(inner)} > {quote(log)} 2>&1 < /dev/null &",
+            "pid=$!",
+            # Return once the new session exists, so an immediate liveness check is truthful.
+            'i=0; while [ $i -lt 50 ] && kill -0 "$pid" 2>/dev/null && ! alive "$pid"; do',
+            f"  sleep {POLL_S}; i=$((i+1))",
+            "done",
+            'echo "$pid"',
+        ]
+    )
     pid = int(run_checked(conn, script).strip().splitlines()[-1])
     return RemoteProcess(pid=pid, pgid=pid, log_path=log, exit_path=exit_path)
 
@@ -109,18 +117,20 @@ def kill_group(conn: Connection, proc: RemoteProcess, *, grace_s: float = 10.0) 
     """
     group = _group(proc)
     steps = max(1, int(grace_s / POLL_S))
-    script = "\n".join([
-        _ALIVE_FN,
-        f"g={group}",
-        'alive "$g" || { echo "not running"; exit 0; }',
-        'kill -TERM -- "-$g" 2>/dev/null',
-        f'i=0; while alive "$g" && [ $i -lt {steps} ]; do sleep {POLL_S}; i=$((i+1)); done',
-        'alive "$g" || { echo terminated; exit 0; }',
-        'kill -KILL -- "-$g" 2>/dev/null',
-        f'i=0; while alive "$g" && [ $i -lt 25 ]; do sleep {POLL_S}; i=$((i+1)); done',
-        'alive "$g" && { echo survived; exit 0; }',
-        "echo killed",
-    ])
+    script = "\n".join(
+        [
+            _ALIVE_FN,
+            f"g={group}",
+            'alive "$g" || { echo "not running"; exit 0; }',
+            'kill -TERM -- "-$g" 2>/dev/null',
+            f'i=0; while alive "$g" && [ $i -lt {steps} ]; do sleep {POLL_S}; i=$((i+1)); done',
+            'alive "$g" || { echo terminated; exit 0; }',
+            'kill -KILL -- "-$g" 2>/dev/null',
+            f'i=0; while alive "$g" && [ $i -lt 25 ]; do sleep {POLL_S}; i=$((i+1)); done',
+            'alive "$g" && { echo survived; exit 0; }',
+            "echo killed",
+        ]
+    )
     outcome = run_checked(conn, script).strip()
     if outcome == "survived":
         raise RemoteError(f"process group {group} on {conn.host} survived SIGKILL")

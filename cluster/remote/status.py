@@ -4,6 +4,7 @@ One small sh script prints marked sections (CPU count, load, memory, disk of the
 GPUs when ``nvidia-smi`` exists); `parse_status` turns them into a `ServerStatus`. Nothing
 here depends on a distribution-specific tool such as landscape-sysinfo.
 """
+
 from __future__ import annotations
 
 import csv
@@ -51,20 +52,22 @@ class ServerStatus:
 def status_script(remote_root: str) -> str:
     """The sh script whose output `parse_status` reads; df measures the root's nearest existing parent."""
     root = quote(normalize_root(remote_root))
-    return "\n".join([
-        f"echo '{MARK}cpu'",
-        "getconf _NPROCESSORS_ONLN 2>/dev/null || nproc 2>/dev/null || grep -c '^processor' /proc/cpuinfo",
-        f"echo '{MARK}load'",
-        "cat /proc/loadavg 2>/dev/null || uptime",
-        f"echo '{MARK}mem'",
-        "cat /proc/meminfo 2>/dev/null",
-        f"echo '{MARK}disk'",
-        f'd={root}; while [ ! -d "$d" ]; do d=$(dirname -- "$d"); done; echo "$d"; df -Pk -- "$d"',
-        f"echo '{MARK}gpu'",
-        "if command -v nvidia-smi >/dev/null 2>&1; then "
-        f"nvidia-smi --query-gpu={GPU_QUERY} --format=csv,noheader,nounits 2>/dev/null; fi",
-        "exit 0",
-    ])
+    return "\n".join(
+        [
+            f"echo '{MARK}cpu'",
+            "getconf _NPROCESSORS_ONLN 2>/dev/null || nproc 2>/dev/null || grep -c '^processor' /proc/cpuinfo",
+            f"echo '{MARK}load'",
+            "cat /proc/loadavg 2>/dev/null || uptime",
+            f"echo '{MARK}mem'",
+            "cat /proc/meminfo 2>/dev/null",
+            f"echo '{MARK}disk'",
+            f'd={root}; while [ ! -d "$d" ]; do d=$(dirname -- "$d"); done; echo "$d"; df -Pk -- "$d"',
+            f"echo '{MARK}gpu'",
+            "if command -v nvidia-smi >/dev/null 2>&1; then "
+            f"nvidia-smi --query-gpu={GPU_QUERY} --format=csv,noheader,nounits 2>/dev/null; fi",
+            "exit 0",
+        ]
+    )
 
 
 def _sections(text: str) -> dict[str, list[str]]:
@@ -72,7 +75,7 @@ def _sections(text: str) -> dict[str, list[str]]:
     current: list[str] | None = None
     for line in text.splitlines():
         if line.startswith(MARK):
-            current = sections.setdefault(line[len(MARK):].strip(), [])
+            current = sections.setdefault(line[len(MARK) :].strip(), [])
         elif current is not None and line.strip():
             current.append(line.rstrip())
     return sections
@@ -134,11 +137,15 @@ def _gpus(lines: list[str]) -> tuple[GpuStatus, ...]:
         if len(row) < 5 or _int(row[0]) is None:
             continue
         total, used = _int(row[2]), _int(row[3])
-        gpus.append(GpuStatus(
-            index=int(row[0]), name=row[1].strip(),
-            memory_total_bytes=(total or 0) * MIB, memory_used_bytes=(used or 0) * MIB,
-            utilization_percent=_float(row[4]),
-        ))
+        gpus.append(
+            GpuStatus(
+                index=int(row[0]),
+                name=row[1].strip(),
+                memory_total_bytes=(total or 0) * MIB,
+                memory_used_bytes=(used or 0) * MIB,
+                utilization_percent=_float(row[4]),
+            )
+        )
     return tuple(gpus)
 
 
@@ -152,9 +159,14 @@ def parse_status(text: str) -> ServerStatus:
     return ServerStatus(
         online=True,
         cpu_count=_int(cpu[0]) if cpu else None,
-        load_1=load_1, load_5=load_5, load_15=load_15,
-        memory_total_bytes=memory_total, memory_available_bytes=memory_available,
-        disk_path=disk_path, disk_total_bytes=disk_total, disk_available_bytes=disk_available,
+        load_1=load_1,
+        load_5=load_5,
+        load_15=load_15,
+        memory_total_bytes=memory_total,
+        memory_available_bytes=memory_available,
+        disk_path=disk_path,
+        disk_total_bytes=disk_total,
+        disk_available_bytes=disk_available,
         gpus=_gpus(sections.get("gpu", [])),
     )
 

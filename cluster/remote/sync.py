@@ -7,6 +7,7 @@ each file to a temporary name, hashes it on the server, and renames it only when
 matches; a pull does the same locally. A pull deletes remote files only when asked, only
 after the local copy is verified, and only files whose remote hash still matches.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -16,9 +17,10 @@ import os
 import posixpath
 import secrets
 import stat
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable, NamedTuple
+from typing import NamedTuple
 
 import paramiko
 from fabric import Connection
@@ -166,8 +168,13 @@ def _remove_quietly(sftp: paramiko.SFTPClient, paths: list[str]) -> None:
 
 
 def push(
-    conn: Connection, local_dir: str | os.PathLike, remote_root: str, subdir: str = "", *,
-    exclude: Iterable[str] = (), progress: Progress | None = None,
+    conn: Connection,
+    local_dir: str | os.PathLike,
+    remote_root: str,
+    subdir: str = "",
+    *,
+    exclude: Iterable[str] = (),
+    progress: Progress | None = None,
 ) -> SyncReport:
     """Send files of ``local_dir`` that are missing or different below ``remote_root/subdir``.
 
@@ -215,8 +222,14 @@ def push(
 
 
 def pull(
-    conn: Connection, remote_root: str, subdir: str, local_dir: str | os.PathLike, *,
-    delete_remote_after_verified: bool = False, exclude: Iterable[str] = (), progress: Progress | None = None,
+    conn: Connection,
+    remote_root: str,
+    subdir: str,
+    local_dir: str | os.PathLike,
+    *,
+    delete_remote_after_verified: bool = False,
+    exclude: Iterable[str] = (),
+    progress: Progress | None = None,
 ) -> SyncReport:
     """Fetch files of ``remote_root/subdir`` that are missing or different in ``local_dir``.
 
@@ -258,7 +271,8 @@ def pull(
     if bad:
         raise SyncVerificationError(
             f"sha256 mismatch after download from {conn.host} below {base}: {', '.join(bad)}; "
-            "nothing was deleted on the server", paths=bad,
+            "nothing was deleted on the server",
+            paths=bad,
         )
     if delete_remote_after_verified and remote:
         result = _remote_json(conn, "delete", base, {rel: d.sha256 for rel, d in remote.items()})

@@ -1,11 +1,11 @@
 """Every write to a job: create and enqueue, fan out, re-queue, cancel, retry."""
-from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from __future__ import annotations
 
 import hashlib
 import json
 import uuid
+from typing import TYPE_CHECKING
 
 from django.db import IntegrityError, transaction
 from django.db.models import F
@@ -20,9 +20,10 @@ from cluster.models import Job
 from core.errors import ApplicationError
 
 if TYPE_CHECKING:
-    from cluster.models import Server
     from django.contrib.auth.models import User
     from django.db import models
+
+    from cluster.models import Server
 
 
 def _send(job_id: int, token: str, kind: str) -> None:
@@ -111,8 +112,12 @@ def job_children_ensure(*, parent: Job, specs: list[dict]) -> list[Job]:
                 parent=parent,
                 dedup_key=spec["dedup_key"],
             )
-        elif (child.status == JobStatus.FAILED and spec.get("retry_failed") and not child.permanent_failure
-              and child.attempts < child.max_attempts):
+        elif (
+            child.status == JobStatus.FAILED
+            and spec.get("retry_failed")
+            and not child.permanent_failure
+            and child.attempts < child.max_attempts
+        ):
             # The parent's retry is an attempt like any other: none once they are used up.
             child = job_retry(job=child, by_hand=False)
         children.append(child)
@@ -131,7 +136,8 @@ def job_requeue(*, job: Job, reason: str, count_attempt: bool = True, error: str
     note = f"\n{stamp} {reason}"
     if count_attempt and job.attempts >= job.max_attempts:
         failed = job.end(
-            JobStatus.FAILED, token=job.claim_token,
+            JobStatus.FAILED,
+            token=job.claim_token,
             finished=timezone.now(),
             waiting=False,
             error=f"Gave up after {job.attempts} attempts: {error or reason}.",
@@ -142,8 +148,9 @@ def job_requeue(*, job: Job, reason: str, count_attempt: bool = True, error: str
             parent_notify(job.parent_id)
         return failed
     with transaction.atomic():
-        updated = job.requeue(token=token, waiting=False, log_tail=job.log_tail + note, queued_at=timezone.now(),
-                              message_holder="")
+        updated = job.requeue(
+            token=token, waiting=False, log_tail=job.log_tail + note, queued_at=timezone.now(), message_holder=""
+        )
         if updated:
             if not count_attempt:
                 Job.objects.filter(pk=job.pk).update(attempts=F("attempts") - 1)
@@ -180,8 +187,9 @@ def job_adopt(*, job: Job, parent: Job) -> Job:
         # A new token: a message sent earlier, if any, finds nothing to claim.
         job.claim_token = uuid.uuid4()
         job.queued_at = timezone.now()
-        Job.objects.filter(pk=job.pk, status=JobStatus.QUEUED).update(claim_token=job.claim_token, queued_at=job.queued_at,
-                                                                       message_holder="")
+        Job.objects.filter(pk=job.pk, status=JobStatus.QUEUED).update(
+            claim_token=job.claim_token, queued_at=job.queued_at, message_holder=""
+        )
         _enqueue_on_commit(job)
     return job
 
@@ -217,18 +225,29 @@ def job_retry(*, job: Job, user: User | None = None, by_hand: bool = True) -> Jo
         job.refresh_from_db()
         return job
     if job.status not in (JobStatus.FAILED, JobStatus.CANCELLED):
-        raise ApplicationError(f"Only failed, cancelled or stranded queued jobs can be retried; job #{job.pk} is {job.status}.")
+        raise ApplicationError(
+            f"Only failed, cancelled or stranded queued jobs can be retried; job #{job.pk} is {job.status}."
+        )
     if job.permanent_failure:
         raise ApplicationError(f"Job #{job.pk} failed for a reason another attempt cannot change: {job.error}")
-    if job.dedup_key and Job.objects.filter(kind=job.kind, dedup_key=job.dedup_key, status__in=ACTIVE_STATUSES).exists():
+    if (
+        job.dedup_key
+        and Job.objects.filter(kind=job.kind, dedup_key=job.dedup_key, status__in=ACTIVE_STATUSES).exists()
+    ):
         raise ApplicationError("An equivalent job is already queued or running.")
     stamp = timezone.now().strftime("%Y-%m-%d %H:%M:%S")
     log_tail = job.log_tail
     if job.error:
         log_tail = f"{log_tail}\n{stamp} retried{' by hand' if by_hand else ''} after: {job.error}"[-200_000:]
     queued = job.queue_again(
-        claim_token=uuid.uuid4(), max_attempts=job.attempts + 1 if by_hand and job.attempts >= job.max_attempts else job.max_attempts,
-        cancel_requested=False, error="", traceback="", finished=None, log_tail=log_tail, queued_at=timezone.now(),
+        claim_token=uuid.uuid4(),
+        max_attempts=job.attempts + 1 if by_hand and job.attempts >= job.max_attempts else job.max_attempts,
+        cancel_requested=False,
+        error="",
+        traceback="",
+        finished=None,
+        log_tail=log_tail,
+        queued_at=timezone.now(),
         message_holder="",
     )
     if not queued:  # another request retried it first

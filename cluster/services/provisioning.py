@@ -7,16 +7,16 @@ every machine must share it) go there only, never into the database or a recorde
 The started worker's pid and process group are kept in ``<remote root>/var/qcluster.json``
 together with the machine's boot id, so a stop after a reboot never signals a reused pid.
 """
-from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from __future__ import annotations
 
 import json
 import re
 import secrets
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict
 from pathlib import Path
-from typing import Mapping, Sequence
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from fabric import Connection
@@ -54,8 +54,14 @@ def worker_env_text(values: Mapping[str, str]) -> str:
         if not _ENV_NAME.fullmatch(name):
             raise ApplicationError(f"invalid setting name {name!r}")
         value = str(value)
-        if any(c in value for c in "\n\r\x00") or value.startswith("$") or (len(value) > 1 and value[0] == value[-1] == '"'):
-            raise ApplicationError(f"the value of {name} cannot be written to a .env file (line break, leading $ or double quotes)")
+        if (
+            any(c in value for c in "\n\r\x00")
+            or value.startswith("$")
+            or (len(value) > 1 and value[0] == value[-1] == '"')
+        ):
+            raise ApplicationError(
+                f"the value of {name} cannot be written to a .env file (line break, leading $ or double quotes)"
+            )
         lines.append(f"{name}='{value}'")
     return "\n".join(lines) + "\n"
 
@@ -73,8 +79,10 @@ def server_requirements(requirements: str, *, gpu: bool) -> str:
     lines = requirements.splitlines(keepends=True)
     pins = [i for i, line in enumerate(lines) if _TF_CPU_PIN.match(line)]
     if len(pins) != 1:
-        raise ApplicationError(f"requirements.txt must pin {TF_CPU}==<version> on one line to install the GPU build; "
-                               f"found {len(pins)} such lines")
+        raise ApplicationError(
+            f"requirements.txt must pin {TF_CPU}==<version> on one line to install the GPU build; "
+            f"found {len(pins)} such lines"
+        )
     lines[pins[0]] = _TF_CPU_PIN.sub(lambda m: f"{TF_GPU}=={m['version']}", lines[pins[0]])
     return "".join(lines)
 
@@ -97,8 +105,17 @@ def _push_code(conn: Connection, root: str) -> sync.SyncReport:
         return sync.push(conn, folder, root, CODE_DIR)
 
 
-def worker_provision(*, server: Server, central_url: str, central_token: str, database_url: str, redis_url: str = "",
-                     python: str = "", worker_processes: int | None = None, user: User | None = None) -> str:
+def worker_provision(
+    *,
+    server: Server,
+    central_url: str,
+    central_token: str,
+    database_url: str,
+    redis_url: str = "",
+    python: str = "",
+    worker_processes: int | None = None,
+    user: User | None = None,
+) -> str:
     """Install a scale-out worker on ``server``: our code in ``<root>/code``, a virtualenv in
     ``<root>/venv`` with the requirements (skipped when ``python`` names an existing interpreter,
     which the server row then keeps), and the worker's ``.env``. Without ``redis_url`` the workers
@@ -118,19 +135,30 @@ def worker_provision(*, server: Server, central_url: str, central_token: str, da
             venv, interpreter = remote_path(root, VENV), remote_path(root, VENV, "bin/python")
             gpus = read_status(conn, root).gpus
             requirements = remote_path(root, SERVER_REQUIREMENTS)
-            _write_private(conn, requirements, server_requirements(
-                (Path(settings.BASE_DIR) / "requirements.txt").read_text(), gpu=wants_gpu_build(gpus)))
+            _write_private(
+                conn,
+                requirements,
+                server_requirements(
+                    (Path(settings.BASE_DIR) / "requirements.txt").read_text(), gpu=wants_gpu_build(gpus)
+                ),
+            )
             run_checked(conn, f"test -x {quote(interpreter)} || python3 -m venv {quote(venv)}")
             run_checked(conn, join([interpreter, "-m", "pip", "install", "--quiet", "--upgrade", "pip"]))
             run_checked(conn, join([interpreter, "-m", "pip", "install", "--quiet", "-r", requirements]))
-            build = f"GPU build of TensorFlow for {len(gpus)} GPU(s)" if gpus else "CPU build of TensorFlow (no GPU seen)"
+            build = (
+                f"GPU build of TensorFlow for {len(gpus)} GPU(s)" if gpus else "CPU build of TensorFlow (no GPU seen)"
+            )
             lines.append(f"virtualenv {venv}: requirements installed, {build}")
         values = {
-            "DATABASE_URL": database_url, "CENTRAL_URL": central_url.rstrip("/"), "CENTRAL_TOKEN": central_token,
+            "DATABASE_URL": database_url,
+            "CENTRAL_URL": central_url.rstrip("/"),
+            "CENTRAL_TOKEN": central_token,
             # django-q2 signs every queued message with SECRET_KEY: all machines share this one's.
             "SECRET_KEY": settings.SECRET_KEY,
-            "EPOCA_VAR_DIR": remote_path(root, "var"), "EPOCHS_ROOT": remote_path(root, "var/epochs"),
-            "CANDLES_ROOT": remote_path(root, "var/candles"), "SSH_DIR": remote_path(root, "var/ssh"),
+            "EPOCA_VAR_DIR": remote_path(root, "var"),
+            "EPOCHS_ROOT": remote_path(root, "var/epochs"),
+            "CANDLES_ROOT": remote_path(root, "var/candles"),
+            "SSH_DIR": remote_path(root, "var/ssh"),
         }
         if redis_url:
             values["REDIS_URL"] = redis_url
@@ -138,7 +166,9 @@ def worker_provision(*, server: Server, central_url: str, central_token: str, da
             values["WORKER_PROCESSES"] = str(int(worker_processes))
         _write_private(conn, remote_path(root, ENV_FILE), worker_env_text(values))
         lines.append(f"settings: {remote_path(root, ENV_FILE)} (0600): {', '.join(values)}")
-        check = run_checked(conn, f"cd {quote(remote_path(root, CODE_DIR))} && {join([interpreter, 'manage.py', 'check'])}")
+        check = run_checked(
+            conn, f"cd {quote(remote_path(root, CODE_DIR))} && {join([interpreter, 'manage.py', 'check'])}"
+        )
         lines.append(check.strip().splitlines()[-1] if check.strip() else "manage.py check passed")
     Server.objects.filter(pk=server.pk).update(python=python)
     server.python = python
@@ -168,11 +198,23 @@ def worker_start(*, server: Server, user: User | None = None) -> dict:
         running = _recorded(conn, root)
         if running is not None and is_alive(conn, running):
             raise ApplicationError(f"the worker on {server.name} runs already (process group {running.pgid}).")
-        proc = start_detached(conn, root, [server_python(server, root), "manage.py", "qcluster"],
-                              log_relpath=WORKER_LOG, cwd_relpath=CODE_DIR, env={"PYTHONUNBUFFERED": "1"})
+        proc = start_detached(
+            conn,
+            root,
+            [server_python(server, root), "manage.py", "qcluster"],
+            log_relpath=WORKER_LOG,
+            cwd_relpath=CODE_DIR,
+            env={"PYTHONUNBUFFERED": "1"},
+        )
         info = {"process": asdict(proc), "boot_id": _boot_id(conn)}
         _write_private(conn, remote_path(root, PID_FILE), json.dumps(info))
-    _record(server, "worker start", user, True, f"qcluster started: pid {proc.pid}, process group {proc.pgid}, log {proc.log_path}")
+    _record(
+        server,
+        "worker start",
+        user,
+        True,
+        f"qcluster started: pid {proc.pid}, process group {proc.pgid}, log {proc.log_path}",
+    )
     return asdict(proc)
 
 

@@ -5,14 +5,14 @@ The remote process is recorded in the job's state before anything waits on it, s
 the job (its worker died) re-attaches to it instead of starting a second one; a job whose
 server stopped answering is queued again and moves to another server.
 """
+
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import time
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict
 from pathlib import Path
-from typing import Callable, Mapping, Sequence, TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from django.conf import settings
 from django.utils import timezone
@@ -27,7 +27,13 @@ from cluster.remote.errors import HostKeyError, PrivateKeyError, RemoteCommandEr
 from cluster.remote.processes import RemoteProcess, exit_code, is_alive, kill_group, read_log, start_detached
 from cluster.services.jobs import job_requeue
 from cluster.services.servers import (
-    CODE_DIR, UNREACHABLE, push_code, refusal, server_connect, server_pick, server_python,
+    CODE_DIR,
+    UNREACHABLE,
+    push_code,
+    refusal,
+    server_connect,
+    server_pick,
+    server_python,
 )
 
 if TYPE_CHECKING:
@@ -86,7 +92,9 @@ class _Link:
                 now = time.monotonic()
                 deadline = deadline or now + _lost_after_seconds()
                 if now >= deadline:
-                    raise ServerLostError(f"server {self.server.name} stopped answering: {type(exc).__name__}: {exc}") from exc
+                    raise ServerLostError(
+                        f"server {self.server.name} stopped answering: {type(exc).__name__}: {exc}"
+                    ) from exc
                 time.sleep(min(1.0, _poll_seconds()))
 
     def close(self) -> None:
@@ -180,26 +188,40 @@ def _reattach(ctx: JobContext, link: _Link, root: str) -> tuple[RemoteProcess | 
     if not alive and link.call(exit_code, proc) is None:
         return None, 0  # it was killed: start again
     offset = int(info.get("offset", 0))
-    ctx.log(f"re-attached to process {proc.pid} on {link.server.name} ({'running' if alive else 'ended'}), log from byte {offset}")
+    ctx.log(
+        f"re-attached to process {proc.pid} on {link.server.name} ({'running' if alive else 'ended'}), log from byte {offset}"
+    )
     return proc, offset
 
 
-def _start(ctx: JobContext, link: _Link, root: str, argv: Sequence[str],
-           push: Sequence[tuple], env: Mapping[str, str] | None) -> RemoteProcess:
+def _start(
+    ctx: JobContext, link: _Link, root: str, argv: Sequence[str], push: Sequence[tuple], env: Mapping[str, str] | None
+) -> RemoteProcess:
     server = link.server
     report = link.call(push_code, root)
-    ctx.log(f"code on {server.name}: {len(report.transferred)} files sent and verified, {len(report.skipped)} unchanged")
+    ctx.log(
+        f"code on {server.name}: {len(report.transferred)} files sent and verified, {len(report.skipped)} unchanged"
+    )
     for local_dir, remote_rel, *exclude in push:
         part = link.call(sync.push, local_dir, root, remote_rel, exclude=exclude[0] if exclude else ())
         ctx.log(f"pushed {remote_rel}: {len(part.transferred)} sent and verified, {len(part.skipped)} unchanged")
     command = [server_python(server, root) if i == 0 and arg == PYTHON else str(arg) for i, arg in enumerate(argv)]
     log_rel = f"logs/job-{ctx.job.pk}.log"
-    proc = start_detached(link.conn, root, command, log_relpath=log_rel, cwd_relpath=CODE_DIR, env=remote_env(root, env))
+    proc = start_detached(
+        link.conn, root, command, log_relpath=log_rel, cwd_relpath=CODE_DIR, env=remote_env(root, env)
+    )
     # Recorded before any wait, so a re-run finds it (and a kill knows its group).
-    ctx.save_state(remote={
-        "server": server.pk, "server_name": server.name, "log": log_rel, "offset": 0,
-        "started": timezone.now().isoformat(), "ended": False, **asdict(proc),
-    })
+    ctx.save_state(
+        remote={
+            "server": server.pk,
+            "server_name": server.name,
+            "log": log_rel,
+            "offset": 0,
+            "started": timezone.now().isoformat(),
+            "ended": False,
+            **asdict(proc),
+        }
+    )
     ctx.log(f"started process {proc.pid} on {server.name}: {' '.join(command[1:])}")
     return proc
 
@@ -218,7 +240,7 @@ def _follow(ctx: JobContext, link: _Link, root: str, proc: RemoteProcess, offset
             if not newline and chunk.next_offset < chunk.size:
                 head, partial = chunk.text, ""  # a line longer than one read: take it as it is
             position = chunk.next_offset - len(chunk.text.encode("utf-8"))
-            for line in (head.split("\n") if newline or head else []):
+            for line in head.split("\n") if newline or head else []:
                 position += len(line.encode("utf-8")) + 1
                 result = _forward(ctx, line, position, info) or result
             consumed = chunk.next_offset - len(partial.encode("utf-8"))

@@ -1,8 +1,9 @@
 """Checks a server can run (job kinds registered by the apps, from their AppConfig.ready())."""
+
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Mapping
 
 from cluster.models import Job, Server
 from cluster.services.jobs import job_enqueue
@@ -32,7 +33,9 @@ def server_checks() -> list[ServerCheck]:
 
 
 server_check_register(
-    "selfcheck", kind="cluster.selfcheck", label="Worker self-check in a remote process",
+    "selfcheck",
+    kind="cluster.selfcheck",
+    label="Worker self-check in a remote process",
     params={"steps": 3, "step_seconds": 0.5, "child_process": True},
 )
 
@@ -42,6 +45,8 @@ def server_check_run(*, server: Server, user, check: str = "selfcheck", options:
     if check not in _CHECKS:
         raise ApplicationError(f"unknown check {check!r}; known: {', '.join(_CHECKS) or 'none'}")
     spec = _CHECKS[check]
-    job = job_enqueue(kind=spec.kind, params={**spec.params, **(options or {})}, user=user, server=server, target=server)
+    job = job_enqueue(
+        kind=spec.kind, params={**spec.params, **(options or {})}, user=user, server=server, target=server
+    )
     _record(server, f"check {check}", user, True, f"queued job #{job.pk} ({spec.label})")
     return job

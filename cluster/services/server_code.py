@@ -1,4 +1,5 @@
 """The repository's source files, and pushing them to a server."""
+
 from __future__ import annotations
 
 import contextlib
@@ -6,19 +7,29 @@ import os
 import shutil
 import subprocess
 import tempfile
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
-from typing import Callable, Iterator, Mapping
 
 from django.conf import settings
 from fabric import Connection
 
 from cluster.remote import sync
 
-
 Progress = Callable[[int, int, str], None]
 
 
-CODE_EXCLUDES = (".venv", "var", ".git", "__pycache__", "test-output", ".pytest_cache", ".hypothesis", "staticfiles", "*.pyc", ".env")
+CODE_EXCLUDES = (
+    ".venv",
+    "var",
+    ".git",
+    "__pycache__",
+    "test-output",
+    ".pytest_cache",
+    ".hypothesis",
+    "staticfiles",
+    "*.pyc",
+    ".env",
+)
 
 
 CODE_DIR = "code"
@@ -28,12 +39,19 @@ def code_files(base: str | os.PathLike | None = None) -> list[str]:
     """The repository's source files: git's tracked and not-ignored files, else a filtered walk."""
     base = Path(base or settings.BASE_DIR)
     try:
-        listing = subprocess.run(
-            ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
-            cwd=base, capture_output=True, check=True, timeout=60,
-        ).stdout.decode("utf-8").split("\0")
+        listing = (
+            subprocess.run(
+                ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+                cwd=base,
+                capture_output=True,
+                check=True,
+                timeout=60,
+            )
+            .stdout.decode("utf-8")
+            .split("\0")
+        )
     except (OSError, subprocess.SubprocessError):
-        listing = [rel for rel in sync.local_manifest(base, exclude=CODE_EXCLUDES)]
+        listing = list(sync.local_manifest(base, exclude=CODE_EXCLUDES))
     files = {rel for rel in listing if rel and not sync._excluded(rel, CODE_EXCLUDES)}
     return sorted(rel for rel in files if (base / rel).is_file() and not (base / rel).is_symlink())
 
@@ -55,7 +73,9 @@ def staged(files: Mapping[str, Path]) -> Iterator[Path]:
         yield Path(folder)
 
 
-def push_code(conn: Connection, root: str, *, progress: Progress | None = None, top_level_only: bool = False) -> sync.SyncReport:
+def push_code(
+    conn: Connection, root: str, *, progress: Progress | None = None, top_level_only: bool = False
+) -> sync.SyncReport:
     """Send the repository's source files that changed to ``<root>/code``."""
     base = Path(settings.BASE_DIR)
     files = {rel: base / rel for rel in code_files(base) if not top_level_only or "/" not in rel}

@@ -1,4 +1,5 @@
 """Host keys (fetch, confirm) and the application's key installed on a server."""
+
 from __future__ import annotations
 
 import contextlib
@@ -11,7 +12,16 @@ from cluster.models import Server, ServerAction
 from cluster.remote.commands import quote, run_checked
 from cluster.remote.connection import fetch_host_fingerprint, trust_host_key
 from cluster.remote.errors import HostKeyError, RemoteError
-from cluster.services.server_sessions import UNREACHABLE, _record, _run_action, app_key_path, app_public_key, known_hosts_path, refusal, server_connect
+from cluster.services.server_sessions import (
+    UNREACHABLE,
+    _record,
+    _run_action,
+    app_key_path,
+    app_public_key,
+    known_hosts_path,
+    refusal,
+    server_connect,
+)
 from core.errors import ApplicationError
 
 
@@ -46,7 +56,10 @@ def server_host_key_confirm(*, server: Server, fingerprint: str, user) -> Server
         raise refusal(server, "confirm host key", user, exc) from exc
     now = timezone.now()
     Server.objects.filter(pk=server.pk).update(
-        host_key_fingerprint=fingerprint, host_key_confirmed_by=user, host_key_confirmed_at=now, last_status={},
+        host_key_fingerprint=fingerprint,
+        host_key_confirmed_by=user,
+        host_key_confirmed_at=now,
+        last_status={},
     )
     server.refresh_from_db()
     _record(server, "confirm host key", user, True, f"confirmed {fingerprint}")
@@ -64,12 +77,17 @@ def server_install_key(*, server: Server, user, key_path: str) -> ServerAction:
     ``key_path`` this one time; then switch the server to the app's key if that key works."""
     line = app_public_key()
     target = _authorized_keys_target()
-    script = "\n".join([
-        "set -e", "umask 077", f"f={target}",
-        'mkdir -p -- "$(dirname -- "$f")"', 'touch -- "$f"',
-        f'if grep -qxF -- {quote(line)} "$f"; then echo "already installed"; '
-        f'else printf "%s\\n" {quote(line)} >> "$f"; echo installed; fi',
-    ])
+    script = "\n".join(
+        [
+            "set -e",
+            "umask 077",
+            f"f={target}",
+            'mkdir -p -- "$(dirname -- "$f")"',
+            'touch -- "$f"',
+            f'if grep -qxF -- {quote(line)} "$f"; then echo "already installed"; '
+            f'else printf "%s\\n" {quote(line)} >> "$f"; echo installed; fi',
+        ]
+    )
 
     def work(conn: Connection, root: str) -> str:
         return run_checked(conn, script).strip()
@@ -81,7 +99,9 @@ def server_install_key(*, server: Server, user, key_path: str) -> ServerAction:
             with contextlib.closing(server_connect(server, key_path=str(app_key_path()))) as conn:
                 run_checked(conn, "true")
         except (RemoteError, *UNREACHABLE) as exc:
-            switched = f"; the app key does not log in yet ({type(exc).__name__}: {exc}), {server.key_path} stays in use"
+            switched = (
+                f"; the app key does not log in yet ({type(exc).__name__}: {exc}), {server.key_path} stays in use"
+            )
         else:
             Server.objects.filter(pk=server.pk).update(key_path="")
             switched = f"; the server now uses the app key instead of {server.key_path}"

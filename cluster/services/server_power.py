@@ -1,4 +1,5 @@
 """Reboot, shut down, and kill the jobs a server runs."""
+
 from __future__ import annotations
 
 from django.conf import settings

@@ -1,8 +1,9 @@
 """Which server takes the next remote job."""
+
 from __future__ import annotations
 
 import contextlib
-from typing import Sequence
+from collections.abc import Sequence
 
 from django.db.models import Count, F, Q
 
@@ -27,9 +28,11 @@ def server_pick(*, exclude: Sequence[int] = ()) -> Server | None:
     first); online is checked now, not read from the stored status."""
     candidates = (
         Server.objects.filter(is_cluster_worker=True, host_key_confirmed_at__isnull=False)
-        .exclude(host_key_fingerprint="").exclude(pk__in=list(exclude))
+        .exclude(host_key_fingerprint="")
+        .exclude(pk__in=list(exclude))
         .annotate(running=Count("jobs", filter=Q(jobs__status=JobStatus.RUNNING, jobs__waiting=False)))
-        .filter(running__lt=F("max_jobs")).order_by("running", "name")
+        .filter(running__lt=F("max_jobs"))
+        .order_by("running", "name")
     )
     for server in candidates:
         if server_reachable(server):

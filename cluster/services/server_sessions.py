@@ -3,11 +3,12 @@
 Every action leaves a `ServerAction` row saying who ran it and how it ended; a failure is
 recorded and raised as `ApplicationError` (`ServerUnreachableError` when the server did not answer).
 """
+
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Callable, Iterator
 
 import paramiko
 from django.conf import settings
@@ -19,7 +20,6 @@ from cluster.remote.commands import expand_remote_root, remote_path
 from cluster.remote.connection import ServerSpec, connect, ensure_private_key
 from cluster.remote.errors import HostKeyChangedError, HostKeyError, RemoteError
 from core.errors import ApplicationError
-
 
 # Errors that mean "cannot reach the server now", as opposed to a refusal that needs an admin.
 UNREACHABLE = (OSError, EOFError, paramiko.SSHException)
@@ -48,7 +48,11 @@ def server_spec(server: Server, *, key_path: str | None = None) -> ServerSpec:
         ensure_private_key(app_key_path())
         key = str(app_key_path())
     return ServerSpec(
-        name=server.name, host=server.host, port=server.port, user=server.user, key_path=key,
+        name=server.name,
+        host=server.host,
+        port=server.port,
+        user=server.user,
+        key_path=key,
         remote_root=server.remote_root,
         known_host_fingerprint=server.host_key_fingerprint if server.host_key_confirmed else None,
     )
@@ -65,8 +69,11 @@ def server_python(server: Server, root: str) -> str:
 
 def _record(server: Server, action: str, user, ok: bool, output: str) -> ServerAction:
     return ServerAction.objects.create(
-        server=server, action=action, user=user if getattr(user, "is_authenticated", False) else None,
-        ok=ok, output=output[-20000:],
+        server=server,
+        action=action,
+        user=user if getattr(user, "is_authenticated", False) else None,
+        ok=ok,
+        output=output[-20000:],
     )
 
 
@@ -94,7 +101,9 @@ def refusal(server: Server, action: str, user, exc: BaseException) -> Applicatio
 
 
 @contextlib.contextmanager
-def server_session(server: Server, *, action: str, user=None, key_path: str | None = None) -> Iterator[tuple[Connection, str]]:
+def server_session(
+    server: Server, *, action: str, user=None, key_path: str | None = None
+) -> Iterator[tuple[Connection, str]]:
     """Connection and absolute remote root for one action; failures are recorded and raised
     as `ApplicationError` (`ServerUnreachableError` when the server did not answer)."""
     try:
@@ -111,7 +120,9 @@ def server_session(server: Server, *, action: str, user=None, key_path: str | No
         conn.close()
 
 
-def _run_action(server: Server, action: str, user, work: Callable[[Connection, str], str], **connect_kwargs) -> ServerAction:
+def _run_action(
+    server: Server, action: str, user, work: Callable[[Connection, str], str], **connect_kwargs
+) -> ServerAction:
     with server_session(server, action=action, user=user, **connect_kwargs) as (conn, root):
         output = work(conn, root)
     return _record(server, action, user, True, output)

@@ -1,4 +1,5 @@
 """A server's status (online, jobs, CPU, memory, disk, GPUs), the ssh command line, the remote log."""
+
 from __future__ import annotations
 
 import contextlib
@@ -13,7 +14,15 @@ from cluster.remote.commands import expand_remote_root, join
 from cluster.remote.errors import HostKeyError, PrivateKeyError, RemoteCommandError
 from cluster.remote.processes import RemoteProcess, is_alive, read_log
 from cluster.remote.status import read_status
-from cluster.services.server_sessions import UNREACHABLE, _record, known_hosts_path, refusal, server_connect, server_session, server_spec
+from cluster.services.server_sessions import (
+    UNREACHABLE,
+    _record,
+    known_hosts_path,
+    refusal,
+    server_connect,
+    server_session,
+    server_spec,
+)
 
 
 def _running_jobs(server: Server):
@@ -40,15 +49,23 @@ def server_status_refresh(*, server: Server, user=None, record: bool = False) ->
             status["jobs"] = []
             for job in jobs:
                 proc = remote_process_of(job, server)
-                status["jobs"].append({
-                    "id": job.pk, "kind": job.kind, "percent": job.percent, "message": job.progress_message,
-                    "pid": proc.pid if proc else None, "alive": is_alive(conn, proc) if proc else None,
-                })
+                status["jobs"].append(
+                    {
+                        "id": job.pk,
+                        "kind": job.kind,
+                        "percent": job.percent,
+                        "message": job.progress_message,
+                        "pid": proc.pid if proc else None,
+                        "alive": is_alive(conn, proc) if proc else None,
+                    }
+                )
     except (HostKeyError, PrivateKeyError) as exc:
         raise refusal(server, "status", user, exc) from exc
     except (RemoteCommandError, *UNREACHABLE) as exc:
         status = {"online": False, "error": f"{type(exc).__name__}: {exc}"}
-        status["jobs"] = [{"id": j.pk, "kind": j.kind, "percent": j.percent, "message": j.progress_message} for j in jobs]
+        status["jobs"] = [
+            {"id": j.pk, "kind": j.kind, "percent": j.percent, "message": j.progress_message} for j in jobs
+        ]
     now = timezone.now()
     status["checked_at"] = now.isoformat()
     fields = {"last_status": status, **({"last_seen": now} if status["online"] else {})}
@@ -64,12 +81,16 @@ def status_summary(status: dict) -> str:
     if not status["online"]:
         return f"offline: {status.get('error', '')}"
     jobs = ", ".join(f"#{j['id']} {j['kind']}" for j in status["jobs"]) or "not running"
-    gib = 1024 ** 3
+    gib = 1024**3
     memory = (
         f"{status['memory_available_bytes'] / gib:.1f} of {status['memory_total_bytes'] / gib:.1f} GiB free"
-        if status.get("memory_total_bytes") else "memory unknown"
+        if status.get("memory_total_bytes")
+        else "memory unknown"
     )
-    gpus = "; ".join(f"GPU{g['index']} {g['name']} {g['utilization_percent']}%" for g in status.get("gpus", ())) or "no GPU"
+    gpus = (
+        "; ".join(f"GPU{g['index']} {g['name']} {g['utilization_percent']}%" for g in status.get("gpus", ()))
+        or "no GPU"
+    )
     return f"online; jobs: {jobs}; {status.get('cpu_count')} CPUs, load {status.get('load_1')}; {memory}; {gpus}"
 
 
@@ -85,13 +106,23 @@ def server_connection_details(*, server: Server) -> dict:
     """The ssh command line an admin copies to log in by hand, with our key and known_hosts."""
     spec = server_spec(server)
     command = [
-        "ssh", "-i", spec.key_path, "-p", str(server.port),
-        "-o", f"UserKnownHostsFile={known_hosts_path()}", "-o", "StrictHostKeyChecking=yes",
+        "ssh",
+        "-i",
+        spec.key_path,
+        "-p",
+        str(server.port),
+        "-o",
+        f"UserKnownHostsFile={known_hosts_path()}",
+        "-o",
+        "StrictHostKeyChecking=yes",
         f"{server.user}@{server.host}",
     ]
     return {
-        "command": join(command), "key_path": spec.key_path, "known_hosts": str(known_hosts_path()),
-        "remote_root": server.remote_root, "host_key_fingerprint": server.host_key_fingerprint,
+        "command": join(command),
+        "key_path": spec.key_path,
+        "known_hosts": str(known_hosts_path()),
+        "remote_root": server.remote_root,
+        "host_key_fingerprint": server.host_key_fingerprint,
         "host_key_confirmed": server.host_key_confirmed,
     }
 
@@ -110,4 +141,10 @@ def server_log_chunk(*, server: Server, offset: int = 0, job: Job | None = None)
         return {"job": job.pk if job else None, "text": "", "next_offset": 0, "size": 0, "restarted": False}
     with server_session(server, action="log") as (conn, root):
         chunk = read_log(conn, root, info["log"], max(0, int(offset)))
-    return {"job": job.pk, "text": chunk.text, "next_offset": chunk.next_offset, "size": chunk.size, "restarted": chunk.restarted}
+    return {
+        "job": job.pk,
+        "text": chunk.text,
+        "next_offset": chunk.next_offset,
+        "size": chunk.size,
+        "restarted": chunk.restarted,
+    }

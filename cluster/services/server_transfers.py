@@ -1,9 +1,10 @@
 """Push and pull of an epoch's files; which files travel is registered by the apps that own them."""
+
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Sequence
 
 from fabric import Connection
 
@@ -85,14 +86,17 @@ def _expand(what: Sequence[str], allowed: Sequence[str]) -> list[str]:
 
 def _merge(total: dict, name: str, report: sync.SyncReport) -> None:
     total[name] = {
-        "transferred": len(report.transferred), "skipped": len(report.skipped),
-        "bytes": report.bytes_transferred, "verified": len(report.verified),
+        "transferred": len(report.transferred),
+        "skipped": len(report.skipped),
+        "bytes": report.bytes_transferred,
+        "verified": len(report.verified),
         "deleted_remote": len(report.deleted_remote),
     }
 
 
-def server_push(*, server: Server, what: Sequence[str], epoch_id: str | None = None, user=None,
-                progress: Progress | None = None) -> dict:
+def server_push(
+    *, server: Server, what: Sequence[str], epoch_id: str | None = None, user=None, progress: Progress | None = None
+) -> dict:
     """Push the chosen targets; only changed files travel, each verified by sha256 on arrival."""
     targets = _expand(what, push_targets())
     needs_epoch = [t for t in targets if t not in CODE_TARGETS]
@@ -119,8 +123,9 @@ def server_push(*, server: Server, what: Sequence[str], epoch_id: str | None = N
     return summary
 
 
-def _push_epoch_target(conn: Connection, root: str, target: EpochTransfer, folder: Path, epoch_id: str,
-                       progress: Progress | None) -> sync.SyncReport:
+def _push_epoch_target(
+    conn: Connection, root: str, target: EpochTransfer, folder: Path, epoch_id: str, progress: Progress | None
+) -> sync.SyncReport:
     if target.files:
         files = {f: folder / f for f in target.files if (folder / f).is_file()}
         with staged(files) as stage:
@@ -146,8 +151,15 @@ def _transfer_text(verb: str, summary: dict) -> str:
     )
 
 
-def server_pull(*, server: Server, what: Sequence[str], epoch_id: str, delete_remote: bool = False, user=None,
-                progress: Progress | None = None) -> dict:
+def server_pull(
+    *,
+    server: Server,
+    what: Sequence[str],
+    epoch_id: str,
+    delete_remote: bool = False,
+    user=None,
+    progress: Progress | None = None,
+) -> dict:
     """Pull the chosen targets (registered by the apps that own them: pull_target_register).
 
     Each file is verified before it takes its final local name; with ``delete_remote`` the
@@ -157,13 +169,19 @@ def server_pull(*, server: Server, what: Sequence[str], epoch_id: str, delete_re
     folder = _epoch_dir(epoch_id)
     summary: dict = {}
 
+    def step(name: str):
+        return (lambda d, t, m: progress(targets.index(name), len(targets), f"{name}: {m}")) if progress else None
+
     def work(conn: Connection, root: str) -> str:
         for name in targets:
             for sub in _PULL[name].folders:
                 report = sync.pull(
-                    conn, root, remote_epoch_rel(epoch_id, sub), folder / sub,
+                    conn,
+                    root,
+                    remote_epoch_rel(epoch_id, sub),
+                    folder / sub,
                     delete_remote_after_verified=delete_remote,
-                    progress=(lambda d, t, m: progress(targets.index(name), len(targets), f"{name}: {m}")) if progress else None,
+                    progress=step(name),
                 )
                 _merge(summary, sub, report)
         return _transfer_text("pull", summary)
@@ -174,17 +192,33 @@ def server_pull(*, server: Server, what: Sequence[str], epoch_id: str, delete_re
     return summary
 
 
-def server_push_enqueue(*, server: Server, what: Sequence[str], epoch_id: str | None = None, user=None,
-                        inline: bool = False) -> Job:
+def server_push_enqueue(
+    *, server: Server, what: Sequence[str], epoch_id: str | None = None, user=None, inline: bool = False
+) -> Job:
     """A ``cluster.push`` job for the server (one at a time per server)."""
     _expand(what, push_targets())
-    return job_enqueue(kind="cluster.push", params={"what": list(what), "epoch": epoch_id or ""}, user=user,
-                       server=server, target=server, dedup_key=f"server-{server.pk}", inline=inline)
+    return job_enqueue(
+        kind="cluster.push",
+        params={"what": list(what), "epoch": epoch_id or ""},
+        user=user,
+        server=server,
+        target=server,
+        dedup_key=f"server-{server.pk}",
+        inline=inline,
+    )
 
 
-def server_pull_enqueue(*, server: Server, what: Sequence[str], epoch_id: str, delete_remote: bool = False,
-                        user=None, inline: bool = False) -> Job:
+def server_pull_enqueue(
+    *, server: Server, what: Sequence[str], epoch_id: str, delete_remote: bool = False, user=None, inline: bool = False
+) -> Job:
     """A ``cluster.pull`` job for the server (one at a time per server)."""
     _expand(what, pull_targets())
-    return job_enqueue(kind="cluster.pull", params={"what": list(what), "epoch": epoch_id, "delete_remote": delete_remote},
-                       user=user, server=server, target=server, dedup_key=f"server-{server.pk}", inline=inline)
+    return job_enqueue(
+        kind="cluster.pull",
+        params={"what": list(what), "epoch": epoch_id, "delete_remote": delete_remote},
+        user=user,
+        server=server,
+        target=server,
+        dedup_key=f"server-{server.pk}",
+        inline=inline,
+    )

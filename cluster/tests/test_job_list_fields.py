@@ -1,4 +1,5 @@
 """The job list carries what the Epoca GUI follows jobs by, with a fixed number of queries."""
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -11,7 +12,7 @@ pytestmark = pytest.mark.django_db
 
 def test_the_job_list_has_attempts_heartbeat_and_target(api_client):
     candles = CandlestickSet.objects.create(name="jobs-target")
-    for i in range(30):
+    for _i in range(30):
         job = Job(kind="epochs.import_candles", max_attempts=4)
         job.set_target(candles)
         job.save()

@@ -1,4 +1,5 @@
 """The jobs page: filters by status and kind, finished time, duration, a parent's n / m children."""
+
 from datetime import timedelta
 
 import pytest

@@ -1,6 +1,7 @@
 """``{% plotly figure "dom-id" %}``: a plotly chart from a figure dict, drawn by our own plotly.js."""
+
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from django import template
 from django.utils.html import format_html
@@ -24,7 +25,9 @@ def plotly(figure: dict, dom_id: str, height: int | None = None):
         '<script type="application/json" id="{0}-figure">{2}</script>'
         "<script>(function(){{var f=JSON.parse(document.getElementById('{0}-figure').textContent);"
         "Plotly.newPlot('{0}', f.data, f.layout, {{responsive: true, displaylogo: false}});}})();</script>",
-        dom_id, style, payload,
+        dom_id,
+        style,
+        payload,
     )
 
 
@@ -34,7 +37,7 @@ def ms_date(value, fmt: str = "%Y-%m-%d %H:%M"):
     if value in (None, ""):
         return "—"
 
-    return datetime.fromtimestamp(int(value) / 1000, tz=timezone.utc).strftime(fmt)
+    return datetime.fromtimestamp(int(value) / 1000, tz=UTC).strftime(fmt)
 
 
 @register.filter

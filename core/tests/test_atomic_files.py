@@ -1,4 +1,5 @@
 """Atomic writes leave nothing behind, even after a writer killed mid-write."""
+
 import os
 import subprocess
 

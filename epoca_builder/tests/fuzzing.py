@@ -5,6 +5,7 @@ Each response is checked for a server error, conformance to the documented schem
 documented status code; failures are collected (not raised at the first) so one run reports
 them all with their counts.
 """
+
 from __future__ import annotations
 
 import re
@@ -52,8 +53,10 @@ class FuzzReport:
     seconds: Counter = field(default_factory=Counter)  # operation -> time spent
 
     def summary(self) -> str:
-        lines = [f"schema fuzzing: {self.operations} operations, {self.cases} cases",
-                 "  statuses: " + ", ".join(f"{code}: {n}" for code, n in sorted(self.statuses.items()))]
+        lines = [
+            f"schema fuzzing: {self.operations} operations, {self.cases} cases",
+            "  statuses: " + ", ".join(f"{code}: {n}" for code, n in sorted(self.statuses.items())),
+        ]
         for name in CHECKS:
             lines.append(f"  {name} failures: {self.failures[name]}")
         lines.append("  slowest: " + ", ".join(f"{label} {t:.1f}s" for label, t in self.seconds.most_common(5)))
@@ -77,8 +80,9 @@ def assert_power_commands_are_harmless(commands) -> None:
 REVOKING = ("/api/auth/logout/", "/api/auth/logoutall/")
 
 
-def fuzz_api(app, *, token: str, throwaway_token, examples: int = 25, skip=lambda operation: False,
-             path_parameters=None) -> FuzzReport:
+def fuzz_api(
+    app, *, token: str, throwaway_token, examples: int = 25, skip=lambda operation: False, path_parameters=None
+) -> FuzzReport:
     """Fuzz every operation of the schema the app serves, as the superuser of ``token``.
 
     ``throwaway_token()`` makes a token of another user, for the operations that revoke tokens;
@@ -132,8 +136,14 @@ def _fuzz_all(operations, report, headers, throwaway_token, examples, skip, path
 def _fuzz_operation(operation, mode, make_headers, examples, report, path_parameters) -> None:
     strategy = operation.as_strategy(generation_mode=mode, path_parameters=path_parameters or None)
 
-    @hypothesis.settings(max_examples=examples, deadline=None, database=None, derandomize=True,
-                         suppress_health_check=list(HealthCheck), phases=[hypothesis.Phase.generate])
+    @hypothesis.settings(
+        max_examples=examples,
+        deadline=None,
+        database=None,
+        derandomize=True,
+        suppress_health_check=list(HealthCheck),
+        phases=[hypothesis.Phase.generate],
+    )
     @given(case=strategy)
     def run(case):
         headers = make_headers()
@@ -159,20 +169,31 @@ def _fuzz_operation(operation, mode, make_headers, examples, report, path_parame
 
 def demo_path_parameters(epoch_id: str, server_id: int | None):
     """Ids of the demo's objects for each path parameter (the first row of each kind)."""
+
     def first(model, field="pk"):
         row = model.objects.order_by("pk").values_list(field, flat=True).first()
         return row
 
     batch = TrainingBatch.objects.filter(epoch_id=epoch_id).order_by("pk").first()
     by_prefix = {
-        "/api/epochs/": epoch_id, "/api/jobs/": first(Job), "/api/servers/": server_id,
-        "/api/regressions/": first(Regression, "config_id"), "/api/regression-configs/": first(RegressionConfig),
-        "/api/regression-batches/": batch.pk if batch else None, "/api/regression-selections/": first(RegressionSelection),
-        "/api/prediction-model-searches/": first(PredictionModelSearch), "/api/profitable-configs/": first(ProfitableConfig),
-        "/api/prediction-models/": first(PredictionModel), "/api/epoch-exports/": first(EpochExport),
+        "/api/epochs/": epoch_id,
+        "/api/jobs/": first(Job),
+        "/api/servers/": server_id,
+        "/api/regressions/": first(Regression, "config_id"),
+        "/api/regression-configs/": first(RegressionConfig),
+        "/api/regression-batches/": batch.pk if batch else None,
+        "/api/regression-selections/": first(RegressionSelection),
+        "/api/prediction-model-searches/": first(PredictionModelSearch),
+        "/api/profitable-configs/": first(ProfitableConfig),
+        "/api/prediction-models/": first(PredictionModel),
+        "/api/epoch-exports/": first(EpochExport),
         "/api/candlestick-sets/": first(CandlestickSet),
     }
-    named = {"epoch_id": epoch_id, "regression_id": first(Regression, "config_id"), "batch_name": batch.name if batch else None}
+    named = {
+        "epoch_id": epoch_id,
+        "regression_id": first(Regression, "config_id"),
+        "batch_name": batch.name if batch else None,
+    }
 
     def parameters(operation) -> dict:
         values = {}

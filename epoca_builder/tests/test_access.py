@@ -1,4 +1,5 @@
 """Every page and API endpoint requires login; tokens work; CORS answers the GUI's origin."""
+
 import re
 
 import pytest
@@ -24,7 +25,7 @@ def test_every_api_operation_refuses_anonymous_access():
     client = APIClient()
     operations = list(_api_operations())
     assert len(operations) > 5
-    for method, path in operations + [("GET", "/api/schema/"), ("GET", "/api/docs/"), ("GET", "/api/")]:
+    for method, path in [*operations, ("GET", "/api/schema/"), ("GET", "/api/docs/"), ("GET", "/api/")]:
         response = client.generic(method, path)
         assert response.status_code in (401, 403), f"{method} {path} answered {response.status_code}"
 
@@ -48,7 +49,9 @@ def test_every_page_redirects_anonymous_users_to_login(client):
         if path in ("/login/",):
             continue
         response = client.get(path)
-        assert response.status_code == 302 and response["Location"].startswith("/login/"), f"{path}: {response.status_code}"
+        assert response.status_code == 302 and response["Location"].startswith("/login/"), (
+            f"{path}: {response.status_code}"
+        )
 
 
 def test_login_page_is_open_and_admin_requires_staff(client):

@@ -3,6 +3,7 @@
 Wrong types, numbers out of range, oversized strings and lists, deep nesting and malformed
 query parameters, sent as an authenticated superuser to every endpoint that takes input.
 """
+
 import json
 
 import pytest
@@ -28,11 +29,16 @@ SERVER = {"name": "srv-1", "host": "127.0.0.1", "port": 22, "user": "root"}
 # (method, path, body, field the answer must name); {server}/{epoch} are filled with real rows.
 CATALOGUE = [
     ("post", "/api/candlestick-sets/import/", {"start_month": ["2021-01"], "end_month": "2021-02"}, "start_month"),
-    ("post", "/api/candlestick-sets/import/", {"start_month": "2021-01", "end_month": "2021-02", "source": HUGE}, "source"),
+    (
+        "post",
+        "/api/candlestick-sets/import/",
+        {"start_month": "2021-01", "end_month": "2021-02", "source": HUGE},
+        "source",
+    ),
     ("post", "/api/candlestick-sets/import/", {"start_month": "2021-01", "end_month": "2021-02", "name": HUGE}, "name"),
     ("post", "/api/candlestick-sets/import-bundle/", {"path": HUGE, "name": "b"}, "path"),
     ("post", "/api/candlestick-sets/import-bundle/", {"path": {"a": 1}, "name": "b"}, "path"),
-    ("post", "/api/epochs/", {"id": "_ABCD", "data_end": -10**18}, "data_end"),
+    ("post", "/api/epochs/", {"id": "_ABCD", "data_end": -(10**18)}, "data_end"),
     ("post", "/api/epochs/", {"id": "_ABCD", "seed": BIG_INT}, "seed"),
     ("post", "/api/epochs/", {"id": "_ABCD", "epoch_width": "wide"}, "epoch_width"),
     ("post", "/api/epochs/", {"id": "_ABCD", "train_split": 1e308 * 10}, None),  # Infinity: not JSON
@@ -69,12 +75,22 @@ CATALOGUE = [
     ("post", "/api/regressions/x/retrain/", {"server": -5}, "server"),
     ("post", "/api/regression-selections/", {"epoch": "{epoch}", "name": "s", "note": "n" * 1_000_000}, "note"),
     ("post", "/api/regression-selections/", {"epoch": "{epoch}", "name": "s", "size": BIG_INT}, "size"),
-    ("post", "/api/regression-selections/", {"epoch": "{epoch}", "name": "s", "regression_ids": ["x" * 40] * 5000}, "regression_ids"),
+    (
+        "post",
+        "/api/regression-selections/",
+        {"epoch": "{epoch}", "name": "s", "regression_ids": ["x" * 40] * 5000},
+        "regression_ids",
+    ),
     ("post", "/api/regression-selections/", {"epoch": "{epoch}", "name": "s", "criteria": {"k": HUGE}}, "criteria"),
     ("post", "/api/regression-selections/", {"epoch": "{epoch}", "name": HUGE}, "name"),
     ("post", "/api/prediction-model-searches/", {"selection": 2, "chunk_size": 1e30}, "chunk_size"),
     ("post", "/api/prediction-model-searches/", {"selection": BIG_INT}, "selection"),
-    ("post", "/api/prediction-model-searches/", {"selection": 2, "regressions_per_model": [3]}, "regressions_per_model"),
+    (
+        "post",
+        "/api/prediction-model-searches/",
+        {"selection": 2, "regressions_per_model": [3]},
+        "regressions_per_model",
+    ),
     ("post", "/api/prediction-model-searches/1/build/", {"limit": BIG_INT}, "limit"),
     ("post", "/api/demo/", {"source": HUGE}, "source"),
     ("post", "/api/demo/", DEEP, None),
@@ -101,7 +117,9 @@ NOT_INPUT = {"accounts.AuditEntry"}
 
 
 def _rows() -> dict:
-    return {model._meta.label: model.objects.count() for model in apps.get_models() if model._meta.label not in NOT_INPUT}
+    return {
+        model._meta.label: model.objects.count() for model in apps.get_models() if model._meta.label not in NOT_INPUT
+    }
 
 
 def _files() -> list:
@@ -131,7 +149,9 @@ def _fill(value, rows):
     return value
 
 
-@pytest.mark.parametrize("method,path,body,field", CATALOGUE, ids=[f"{m} {p} {f or 'body'} #{i}" for i, (m, p, _, f) in enumerate(CATALOGUE)])
+@pytest.mark.parametrize(
+    "method,path,body,field", CATALOGUE, ids=[f"{m} {p} {f or 'body'} #{i}" for i, (m, p, _, f) in enumerate(CATALOGUE)]
+)
 def test_bad_body_is_a_clear_4xx_and_writes_nothing(method, path, body, field, admin_client, rows):
     rows_before, files_before = _rows(), _files()
     try:
@@ -139,7 +159,10 @@ def test_bad_body_is_a_clear_4xx_and_writes_nothing(method, path, body, field, a
     except ValueError:
         payload = json.dumps(body)
     response = getattr(admin_client, method)(path.format(**rows), payload, content_type="application/json")
-    assert 400 <= response.status_code < 500 and response.status_code not in (404, 405), (response.status_code, response.content[:300])
+    assert 400 <= response.status_code < 500 and response.status_code not in (404, 405), (
+        response.status_code,
+        response.content[:300],
+    )
     answer = response.json()
     if field is not None:
         assert field in answer, answer
@@ -182,25 +205,48 @@ def _messages(value):
         yield value
 
 
-@pytest.mark.parametrize("field,value", [("seed", 10**13), ("train_split", 5), ("id", "_" + "A" * 200), ("leverage", -1)])
+@pytest.mark.parametrize(
+    "field,value", [("seed", 10**13), ("train_split", 5), ("id", "_" + "A" * 200), ("leverage", -1)]
+)
 def test_the_epoch_form_bounds_every_field(field, value):
-    data = {"id": "_ABCD", "preset": "default", "epoch_width": 1, "prediction_interval": 15, "seed": 1, "sma_window_size": 25,
-            "train_split": 0.75, "validation_split": 0.2, "regression_lookback": 128, "regression_predictions": 32,
-            "exchange_fee": 0.065, "position_size": 10000, "leverage": 3, "idle_minutes_on_position_close": 180,
-            "regression_grid_profile": "original", "max_gap_minutes": 1440}
+    data = {
+        "id": "_ABCD",
+        "preset": "default",
+        "epoch_width": 1,
+        "prediction_interval": 15,
+        "seed": 1,
+        "sma_window_size": 25,
+        "train_split": 0.75,
+        "validation_split": 0.2,
+        "regression_lookback": 128,
+        "regression_predictions": 32,
+        "exchange_fee": 0.065,
+        "position_size": 10000,
+        "leverage": 3,
+        "idle_minutes_on_position_close": 180,
+        "regression_grid_profile": "original",
+        "max_gap_minutes": 1440,
+    }
     assert EpochCreateForm(data).is_valid(), EpochCreateForm(data).errors
     form = EpochCreateForm({**data, field: value})
     assert not form.is_valid() and field in form.errors
 
 
-@pytest.mark.parametrize("command,args,option", [
-    ("create_epoch", ["--id", "_ABCD", "--seed", "10000000000000"], "--seed"),
-    ("create_epoch", ["--id", "_ABCD", "--data_end", "-1000000000000000000"], "--data_end"),
-    ("create_epoch", ["--id", "_" + "A" * 500], "--id"),
-    ("initialize_prediction_models", ["--selection", "1", "--chunk-size", "1e30"], "--chunk-size"),
-    ("initialize_prediction_models", ["--selection", "1", "--regressions-per-model", "3"], "--regressions-per-model"),
-    ("build_prediction_models", ["--search", "1", "--limit", "0"], "--limit"),
-])
+@pytest.mark.parametrize(
+    "command,args,option",
+    [
+        ("create_epoch", ["--id", "_ABCD", "--seed", "10000000000000"], "--seed"),
+        ("create_epoch", ["--id", "_ABCD", "--data_end", "-1000000000000000000"], "--data_end"),
+        ("create_epoch", ["--id", "_" + "A" * 500], "--id"),
+        ("initialize_prediction_models", ["--selection", "1", "--chunk-size", "1e30"], "--chunk-size"),
+        (
+            "initialize_prediction_models",
+            ["--selection", "1", "--regressions-per-model", "3"],
+            "--regressions-per-model",
+        ),
+        ("build_prediction_models", ["--search", "1", "--limit", "0"], "--limit"),
+    ],
+)
 def test_the_command_line_bounds_every_number(command, args, option):
     rows_before = _rows()
     with pytest.raises(CommandError, match=f"argument {option}"):
@@ -214,7 +260,9 @@ def test_errors_name_paths_relative_to_the_epoch_never_the_servers_folders(admin
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "epoch.json").write_text("{}")
     model_id = f"{rows['epoch']}_{'0' * 32}"
-    response = admin_client.post(f"/api/epochs/{rows['epoch']}/export/", {"prediction_model_id": model_id}, format="json")
+    response = admin_client.post(
+        f"/api/epochs/{rows['epoch']}/export/", {"prediction_model_id": model_id}, format="json"
+    )
     assert response.status_code == 400, response.content
     message = response.json()["message"]
     assert f"{rows['epoch']}/prediction_models/" in message and str(settings.EPOCHS_ROOT) not in message, message

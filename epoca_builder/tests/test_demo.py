@@ -4,6 +4,7 @@ The zip is read the way Epoca reads it (members at the archive's root, the ids i
 HDF5 attributes its prediction service needs), with plain zipfile/json/hashlib/h5py, not with
 the application's own reader.
 """
+
 import hashlib
 import io
 import json
@@ -14,13 +15,13 @@ import pytest
 
 from cluster.choices import JobStatus
 from cluster.models import Job
-from pipeline.demo import DEMO_PER_MODEL, DEMO_SELECTION
-from pipeline.overview import DONE, epoch_pipeline
-from testing.demo import load_demo_rows
 from epochs.models import Epoch, EpochExport
 from epochs.services.paths import epoch_dir
+from pipeline.demo import DEMO_PER_MODEL, DEMO_SELECTION
+from pipeline.overview import DONE, epoch_pipeline
 from prediction_models.models import PredictionModel
 from regressions.models import Regression, RegressionSelection
+from testing.demo import load_demo_rows
 
 pytestmark = pytest.mark.slow
 
@@ -35,6 +36,7 @@ def demo(db, demo_run):
 
 def _strict_json(data: bytes):
     """Epoca's parser turns NaN into 0 but fails on Infinity: accept neither."""
+
     def refuse(constant):
         raise AssertionError(f"non-finite JSON number {constant}")
 
@@ -75,13 +77,17 @@ def test_the_epoch_file_holds_what_epoca_installs(epoch_file):
     assert [c["id"] for c in regression_certificates] == regression_ids
     assert set(members) == {*JSON_MEMBERS, "manifest.json", *(f"{rid}.h5" for rid in regression_ids)}
 
-    for config_entry, regression_certificate in zip(model["regressions"], regression_certificates):
+    for config_entry, regression_certificate in zip(model["regressions"], regression_certificates, strict=False):
         rid = config_entry["id"]
         with h5py.File(io.BytesIO(members[f"{rid}.h5"]), "r") as h5:
             # Epoca's prediction service reads these four root attributes and loads model_config.
             assert h5.attrs["id"] == rid
             assert h5.attrs["description"]
-            assert int(h5.attrs["lookback"]) == config_entry["lookback"] == regression_certificate["regression_config"]["lookback"]
+            assert (
+                int(h5.attrs["lookback"])
+                == config_entry["lookback"]
+                == regression_certificate["regression_config"]["lookback"]
+            )
             assert int(h5.attrs["predictions"]) == config_entry["predictions"]
             assert "model_config" in h5.attrs and "model_weights" in h5
         assert set(regression_certificate["test_ds_evaluation"]) >= {"mean_absolute_error", "mean_squared_error"}
@@ -94,8 +100,11 @@ def test_the_manifest_lists_every_member_with_its_sha256(epoch_file):
     assert manifest["epoch_id"] == _strict_json(members["epoch.json"])["id"]
     assert manifest["prediction_model_id"] == certificate["id"]
     assert manifest["regression_ids"] == [r["id"] for r in certificate["model"]["regressions"]]
-    expected = {name: {"sha256": hashlib.sha256(data).hexdigest(), "bytes": len(data)}
-                for name, data in members.items() if name != "manifest.json"}
+    expected = {
+        name: {"sha256": hashlib.sha256(data).hexdigest(), "bytes": len(data)}
+        for name, data in members.items()
+        if name != "manifest.json"
+    }
     assert manifest["members"] == expected
 
 
@@ -123,7 +132,16 @@ def test_the_database_records_the_verified_export(demo, epoch_file):
     jobs = Job.objects.all()
     assert jobs.exists() and not jobs.exclude(status=JobStatus.SUCCEEDED).exists()
     stages = epoch_pipeline(epoch)
-    assert [s.key for s in stages] == ["candles", "epoch", "configs", "training", "selection", "assets", "search",
-                                       "build", "export"]
+    assert [s.key for s in stages] == [
+        "candles",
+        "epoch",
+        "configs",
+        "training",
+        "selection",
+        "assets",
+        "search",
+        "build",
+        "export",
+    ]
     assert {s.key: s.state for s in stages} == {s.key: DONE for s in stages}
     assert all(s.action is None for s in stages)

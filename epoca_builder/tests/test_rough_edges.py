@@ -1,4 +1,5 @@
 """Small things a new user noticed: plural names, sizes, the configured candle source, server buttons."""
+
 import pytest
 from django.conf import settings
 
@@ -24,9 +25,12 @@ def test_server_power_buttons_are_off_without_servers_and_the_admin_is_a_link(ad
 
 
 def test_selection_criteria_read_as_words_not_a_python_dict(admin_client):
-    epoch = Epoch.objects.create(id="_EDGES", candlestick_set=CandlestickSet.objects.create(name="edges"), status="ready")
-    selection = RegressionSelection.objects.create(epoch=epoch, name="s", criteria={"order_by": ["-ebe_points", "test_loss"],
-                                                                                   "min_accuracy": None})
+    epoch = Epoch.objects.create(
+        id="_EDGES", candlestick_set=CandlestickSet.objects.create(name="edges"), status="ready"
+    )
+    selection = RegressionSelection.objects.create(
+        epoch=epoch, name="s", criteria={"order_by": ["-ebe_points", "test_loss"], "min_accuracy": None}
+    )
     html = admin_client.get(f"/regressions/selections/{selection.pk}/").content.decode()
     assert "order_by <code>-ebe_points, test_loss</code>" in html and "min_accuracy <code>—</code>" in html
     assert "{&#x27;order_by&#x27;" not in html

@@ -1,4 +1,5 @@
 """One way to write sizes on every page."""
+
 from core.files import human_size
 
 

@@ -7,13 +7,25 @@ from epochs.engine.epoch_params import ID_MAX_LENGTH, ID_MIN_LENGTH, PARAMS, Par
 from epochs.models import CandlestickSet, Epoch, EpochExport
 
 
-
 class CandlestickSetSerializer(serializers.ModelSerializer):
     class Meta:
         model = CandlestickSet
         fields = [
-            "id", "name", "symbol", "source", "first_open_time", "last_close_time", "candles", "months", "gap_count",
-            "gap_minutes", "longest_gap_minutes", "flagged_candles", "report", "last_import", "created",
+            "id",
+            "name",
+            "symbol",
+            "source",
+            "first_open_time",
+            "last_close_time",
+            "candles",
+            "months",
+            "gap_count",
+            "gap_minutes",
+            "longest_gap_minutes",
+            "flagged_candles",
+            "report",
+            "last_import",
+            "created",
         ]
         read_only_fields = fields
 
@@ -21,13 +33,19 @@ class CandlestickSetSerializer(serializers.ModelSerializer):
 class CandleImportSerializer(serializers.Serializer):
     start_month = serializers.RegexField(r"^\d{4}-\d{2}$", max_length=7)
     end_month = serializers.RegexField(r"^\d{4}-\d{2}$", max_length=7)
-    source = serializers.CharField(required=False, allow_blank=True, max_length=MAX_PATH_CHARS,
-                                   help_text="Base URL or local folder; default: the configured source.")
+    source = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=MAX_PATH_CHARS,
+        help_text="Base URL or local folder; default: the configured source.",
+    )
     name = serializers.SlugField(required=False, default="binance-btcusdt", max_length=100)
 
 
 class BundleImportSerializer(serializers.Serializer):
-    path = serializers.CharField(max_length=MAX_PATH_CHARS, help_text="A candlesticks/ folder or its zip, on the server.")
+    path = serializers.CharField(
+        max_length=MAX_PATH_CHARS, help_text="A candlesticks/ folder or its zip, on the server."
+    )
     name = serializers.SlugField(max_length=100)
 
 
@@ -38,8 +56,20 @@ class EpochSerializer(serializers.ModelSerializer):
         model = Epoch
         exclude = []
         read_only_fields = [
-            "status", "start", "end", "test_ds_start", "test_ds_end", "highest_price_sma", "lowest_price_sma",
-            "prediction_rows", "data_fingerprint", "error", "created_by", "created", "candlestick_set", "gaps",
+            "status",
+            "start",
+            "end",
+            "test_ds_start",
+            "test_ds_end",
+            "highest_price_sma",
+            "lowest_price_sma",
+            "prediction_rows",
+            "data_fingerprint",
+            "error",
+            "created_by",
+            "created",
+            "candlestick_set",
+            "gaps",
             "disk_bytes",
         ]
 
@@ -48,10 +78,14 @@ def param_serializer_field(param: Param) -> serializers.Field:
     """The API field of an epoch parameter (optional: the service fills in the declared default)."""
     if param.kind is list:
         child = _scalar_field(param, param.item, {})
-        return serializers.ListField(child=child, required=False, min_length=1, max_length=param.max_length,
-                                     help_text=param.help)
-    return _scalar_field(param, param.kind, {"required": False, "help_text": param.help,
-                                             **({"allow_null": True} if param.nullable else {})})
+        return serializers.ListField(
+            child=child, required=False, min_length=1, max_length=param.max_length, help_text=param.help
+        )
+    return _scalar_field(
+        param,
+        param.kind,
+        {"required": False, "help_text": param.help, **({"allow_null": True} if param.nullable else {})},
+    )
 
 
 def _scalar_field(param: Param, kind: type | None, common: dict) -> serializers.Field:
@@ -91,20 +125,44 @@ class EpochExportSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = EpochExport
-        fields = ["id", "epoch", "prediction_model_id", "regression_ids", "file_name", "sha256", "size", "manifest",
-                  "verified", "verification", "created_by", "created", "withdrawn_at", "withdrawn_by", "withdrawal_reason"]
+        fields = [
+            "id",
+            "epoch",
+            "prediction_model_id",
+            "regression_ids",
+            "file_name",
+            "sha256",
+            "size",
+            "manifest",
+            "verified",
+            "verification",
+            "created_by",
+            "created",
+            "withdrawn_at",
+            "withdrawn_by",
+            "withdrawal_reason",
+        ]
         read_only_fields = fields
 
 
 class ExportRequestSerializer(serializers.Serializer):
     prediction_model_id = serializers.CharField(min_length=MODEL_ID_MIN, max_length=MODEL_ID_MAX)
-    confirm_interval = serializers.BooleanField(default=False, help_text="Export although the epoch's prediction candles are not 15 minutes (what Epoca feeds).")
-    reexport = serializers.BooleanField(default=False, help_text="The earlier Epoch File of this epoch was never installed in Epoca: its ids may be exported again.")
+    confirm_interval = serializers.BooleanField(
+        default=False, help_text="Export although the epoch's prediction candles are not 15 minutes (what Epoca feeds)."
+    )
+    reexport = serializers.BooleanField(
+        default=False,
+        help_text="The earlier Epoch File of this epoch was never installed in Epoca: its ids may be exported again.",
+    )
 
 
 class EpochFileUploadSerializer(serializers.Serializer):
-    file = serializers.FileField(max_length=255, help_text="An Epoch File (<EPOCH_ID>.zip), ours or the original tool's.")
+    file = serializers.FileField(
+        max_length=255, help_text="An Epoch File (<EPOCH_ID>.zip), ours or the original tool's."
+    )
 
 
 class ExportWithdrawSerializer(serializers.Serializer):
-    reason = serializers.CharField(max_length=MAX_NOTE_CHARS, help_text="Why the export is withdrawn (recorded; the zip is kept).")
+    reason = serializers.CharField(
+        max_length=MAX_NOTE_CHARS, help_text="Why the export is withdrawn (recorded; the zip is kept)."
+    )

@@ -64,14 +64,25 @@ class EpochViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Dest
         name = values.pop("candlestick_set")
         candle_set = CandlestickSet.objects.filter(name=name).first()
         if candle_set is None:
-            raise ApplicationError(f"No candlestick set named {name!r}: import candles first (Candles page or `manage.py import_candlesticks`).")
+            raise ApplicationError(
+                f"No candlestick set named {name!r}: import candles first (Candles page or `manage.py import_candlesticks`)."
+            )
         _, job = epoch_create(candlestick_set=candle_set, user=request.user, **values)
         return Response(JobSerializer(job).data, status=status.HTTP_202_ACCEPTED)
 
-    @extend_schema(parameters=[OpenApiParameter("with_dependants", bool, description=(
-        "Also delete the objects that depend on the epoch (prediction-model searches and their models). Without it an "
-        "epoch with dependants is refused (409) with them listed; an exported epoch is always refused."))],
-        responses={204: None, **ERRORS_409})
+    @extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "with_dependants",
+                bool,
+                description=(
+                    "Also delete the objects that depend on the epoch (prediction-model searches and their models). Without it an "
+                    "epoch with dependants is refused (409) with them listed; an exported epoch is always refused."
+                ),
+            )
+        ],
+        responses={204: None, **ERRORS_409},
+    )
     def destroy(self, request, *args, **kwargs):
         query = EpochDeleteQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)

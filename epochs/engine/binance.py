@@ -8,6 +8,7 @@ Layout (https://data.binance.vision, or a local folder with the same tree):
 
 A current month is served as the daily files published so far (up to yesterday, UTC).
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -65,9 +66,11 @@ def daily_files(symbol: str, month: str, until: date) -> list[PlannedFile]:
     year, mon = _parse_month(month)
     day, files = date(year, mon, 1), []
     while day < until and day.month == mon:
-        files.append(PlannedFile(
-            month, day, f"data/spot/daily/klines/{symbol}/{INTERVAL}/{symbol}-{INTERVAL}-{day.isoformat()}.zip"
-        ))
+        files.append(
+            PlannedFile(
+                month, day, f"data/spot/daily/klines/{symbol}/{INTERVAL}/{symbol}-{INTERVAL}-{day.isoformat()}.zip"
+            )
+        )
         day += timedelta(days=1)
     return files
 
@@ -146,17 +149,23 @@ def fetch_verified(source: Source, planned: PlannedFile) -> bytes:
         # Not "the month is missing": its zip is here, only the file to verify it is not.
         raise ChecksumMissingError(
             f"the checksum file is missing: {planned.name} is at the source but {planned.name}.CHECKSUM is not, "
-            "so it cannot be verified", file=source.describe(checksum_path),
+            "so it cannot be verified",
+            file=source.describe(checksum_path),
         ) from None
     checksum_text = checksum_raw.decode("ascii", errors="replace").strip()
     parts = checksum_text.split()
     if len(parts) != 2 or len(parts[0]) != 64:
-        raise ChecksumMismatchError(f"checksum file is not '<sha256>  <name>': {checksum_text[:120]!r}",
-                                    file=source.describe(checksum_path))
+        raise ChecksumMismatchError(
+            f"checksum file is not '<sha256>  <name>': {checksum_text[:120]!r}", file=source.describe(checksum_path)
+        )
     expected, named = parts[0].lower(), parts[1]
     if named != planned.name:
-        raise ChecksumMismatchError(f"checksum file names {named!r}, not {planned.name!r}", file=source.describe(checksum_path))
+        raise ChecksumMismatchError(
+            f"checksum file names {named!r}, not {planned.name!r}", file=source.describe(checksum_path)
+        )
     actual = hashlib.sha256(data).hexdigest()
     if actual != expected:
-        raise ChecksumMismatchError(f"sha256 {actual} does not match the published {expected}", file=source.describe(planned.path))
+        raise ChecksumMismatchError(
+            f"sha256 {actual} does not match the published {expected}", file=source.describe(planned.path)
+        )
     return data

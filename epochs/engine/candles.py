@@ -4,6 +4,7 @@ A ``Candles`` holds one NumPy array per column: open/close times in epoch millis
 close time inclusive: ``ct = ot + interval - 1`` for a whole candle) and float64 prices and
 quote-asset volume (USDT, the original's ``v``).
 """
+
 from __future__ import annotations
 
 import os
@@ -25,7 +26,7 @@ PREDICTION_INTERVALS_MINUTES = (15, 30)  # 15: the original's final code and Epo
 PARQUET_OPTIONS = {
     "compression": "zstd",
     "use_dictionary": False,
-    "column_encoding": {name: "DELTA_BINARY_PACKED" for name in TIME_COLUMNS},
+    "column_encoding": dict.fromkeys(TIME_COLUMNS, "DELTA_BINARY_PACKED"),
 }
 SCHEMA = pa.schema([(name, pa.int64() if name in TIME_COLUMNS else pa.float64()) for name in COLUMNS])
 
@@ -36,7 +37,7 @@ class Candles:
     ct: np.ndarray
     o: np.ndarray
     h: np.ndarray
-    l: np.ndarray  # noqa: E741 (the original's column name)
+    l: np.ndarray
     c: np.ndarray
     v: np.ndarray
 

@@ -13,13 +13,14 @@
 5. ``start`` = first ot, ``end`` = last ct, ``test_ds_start`` = ot of row ``int(rows * train_split)``,
    ``test_ds_end`` = end; the 1-minute candles are trimmed to ``ot >= start`` and ``ct <= end``.
 """
+
 from __future__ import annotations
 
 import hashlib
 import math
 import os
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
@@ -35,9 +36,23 @@ from .errors import EpochError
 from .klines import utc
 
 EPOCH_JSON_KEYS = (
-    "seed", "id", "sma_window_size", "train_split", "validation_split", "start", "end", "test_ds_start",
-    "test_ds_end", "highest_price_sma", "lowest_price_sma", "regression_lookback", "regression_predictions",
-    "exchange_fee", "position_size", "leverage", "idle_minutes_on_position_close",
+    "seed",
+    "id",
+    "sma_window_size",
+    "train_split",
+    "validation_split",
+    "start",
+    "end",
+    "test_ds_start",
+    "test_ds_end",
+    "highest_price_sma",
+    "lowest_price_sma",
+    "regression_lookback",
+    "regression_predictions",
+    "exchange_fee",
+    "position_size",
+    "leverage",
+    "idle_minutes_on_position_close",
 )
 CANDLE_FILES = {
     "candlesticks": "candlesticks.parquet",
@@ -120,9 +135,17 @@ def build_epoch_candles(
     if len(one_minute) == 0:
         raise EpochError(f"no 1-minute candles between {utc(start)} and {utc(end)}")
     return EpochCandles(
-        candles_1m=one_minute, prediction=trimmed, sma=sma, normalized=normalized,
-        start=start, end=end, test_ds_start=int(trimmed.ot[test_row]), test_ds_end=end,
-        highest_price_sma=highest, lowest_price_sma=lowest, test_row=test_row,
+        candles_1m=one_minute,
+        prediction=trimmed,
+        sma=sma,
+        normalized=normalized,
+        start=start,
+        end=end,
+        test_ds_start=int(trimmed.ot[test_row]),
+        test_ds_end=end,
+        highest_price_sma=highest,
+        lowest_price_sma=lowest,
+        test_row=test_row,
     )
 
 
@@ -151,8 +174,12 @@ class WindowSplit:
 def window_split(rows: int, train_split: float, lookback: int, predictions: int) -> WindowSplit:
     test_row = int(rows * train_split)
     return WindowSplit(
-        rows=rows, lookback=lookback, predictions=predictions, window_count=max(0, rows - lookback - predictions),
-        test_row=test_row, purged_train_end=max(0, test_row - lookback - predictions + 1),
+        rows=rows,
+        lookback=lookback,
+        predictions=predictions,
+        window_count=max(0, rows - lookback - predictions),
+        test_row=test_row,
+        purged_train_end=max(0, test_row - lookback - predictions + 1),
     )
 
 
@@ -175,8 +202,12 @@ def epoch_json(params: EpochParams, epoch: EpochCandles) -> dict:
     """``epoch.json`` with exactly the original's keys, in its order."""
     values = {
         **params.to_dict(),
-        "start": epoch.start, "end": epoch.end, "test_ds_start": epoch.test_ds_start, "test_ds_end": epoch.test_ds_end,
-        "highest_price_sma": epoch.highest_price_sma, "lowest_price_sma": epoch.lowest_price_sma,
+        "start": epoch.start,
+        "end": epoch.end,
+        "test_ds_start": epoch.test_ds_start,
+        "test_ds_end": epoch.test_ds_end,
+        "highest_price_sma": epoch.highest_price_sma,
+        "lowest_price_sma": epoch.lowest_price_sma,
     }
     position_size = float(values["position_size"])
     values["position_size"] = int(position_size) if position_size.is_integer() else position_size
@@ -184,14 +215,15 @@ def epoch_json(params: EpochParams, epoch: EpochCandles) -> dict:
 
 
 def format_utc(ms: int) -> str:
-    return datetime.fromtimestamp(ms / 1000, tz=timezone.utc).strftime("%d/%m/%Y, %H:%M:%S UTC")
+    return datetime.fromtimestamp(ms / 1000, tz=UTC).strftime("%d/%m/%Y, %H:%M:%S UTC")
 
 
 def receipt_text(params: EpochParams, epoch: EpochCandles, created_at: datetime) -> str:
     """The epoch receipt (original §2.4), with every date in UTC."""
     created_ms = int(created_at.timestamp() * 1000)
     lines = [
-        params.id, "",
+        params.id,
+        "",
         f"Creation: {format_utc(created_ms)}",
         f"Seed: {params.seed}",
         f"Train Split: {params.train_split}",
@@ -202,13 +234,16 @@ def receipt_text(params: EpochParams, epoch: EpochCandles, created_at: datetime)
         f"Position Size: ${params.position_size:g}",
         f"Leverage: {params.leverage}x",
         f"Idle Minutes On Position Close: {params.idle_minutes_on_position_close}",
-        "", "Price SMA Range",
+        "",
+        "Price SMA Range",
         f"Highest: {epoch.highest_price_sma}",
         f"Lowest: {epoch.lowest_price_sma}",
-        "", "Epoch Range",
+        "",
+        "Epoch Range",
         f"Start: {format_utc(epoch.start)}",
         f"End: {format_utc(epoch.end)}",
-        "", "Test Dataset Range",
+        "",
+        "Test Dataset Range",
         f"Start: {format_utc(epoch.test_ds_start)}",
         f"End: {format_utc(epoch.test_ds_end)}",
     ]

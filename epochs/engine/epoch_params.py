@@ -7,6 +7,7 @@ arguments, the engine's checks and the training and trading settings are all der
 Numbers are accepted as numbers or numeric strings (form input); float fields take any float
 in range (the original's ``str.isdigit`` check made fractional values impossible to set).
 """
+
 from __future__ import annotations
 
 import math
@@ -75,37 +76,145 @@ PARAMS: tuple[Param, ...] = (
     Param("position_size", float, 10000, EPOCH, "USD.", low=100, high=100_000_000, engine="position_size"),
     Param("leverage", int, 3, EPOCH, low=1, high=10, engine="leverage"),
     Param("idle_minutes_on_position_close", int, 180, EPOCH, low=0, high=1000, engine="idle_minutes_on_position_close"),
-    Param("prediction_interval", int, 15, EPOCH, "Minutes per prediction candle.", choices=PREDICTION_INTERVALS_MINUTES,
-          engine="interval_minutes", unit="minutes"),
+    Param(
+        "prediction_interval",
+        int,
+        15,
+        EPOCH,
+        "Minutes per prediction candle.",
+        choices=PREDICTION_INTERVALS_MINUTES,
+        engine="interval_minutes",
+        unit="minutes",
+    ),
     # Ours: the data window and its checks.
-    Param("data_end", int, None, EPOCH, "Optional: end the epoch at the last candle closing by this time (ms). "
-          "Default: the store's last candle.", low=0, high=MAX_TIME_MS, nullable=True, on_form=False),
+    Param(
+        "data_end",
+        int,
+        None,
+        EPOCH,
+        "Optional: end the epoch at the last candle closing by this time (ms). Default: the store's last candle.",
+        low=0,
+        high=MAX_TIME_MS,
+        nullable=True,
+        on_form=False,
+    ),
     Param("purge", bool, True, EPOCH, "Drop training windows whose targets reach the test range.", on_form=False),
-    Param("holdout_share", float, 0.25, EPOCH, "Share of the test range kept untouched for the holdout backtest.",
-          low=0, high=0.5, on_form=False),
-    Param("max_gap_minutes", int, 1440, EPOCH, "Refuse candles with a longer gap inside the epoch's range (minutes); "
-          "raise it to accept one on purpose.", low=0, high=100_000),
+    Param(
+        "holdout_share",
+        float,
+        0.25,
+        EPOCH,
+        "Share of the test range kept untouched for the holdout backtest.",
+        low=0,
+        high=0.5,
+        on_form=False,
+    ),
+    Param(
+        "max_gap_minutes",
+        int,
+        1440,
+        EPOCH,
+        "Refuse candles with a longer gap inside the epoch's range (minutes); raise it to accept one on purpose.",
+        low=0,
+        high=100_000,
+    ),
     # Regression factory settings.
-    Param("regression_grid_profile", str, "original", REGRESSIONS, "The grid of regression configs to train.",
-          max_length=64),
-    Param("max_epochs", int, 500, REGRESSIONS, "Training epochs at most per regression.", low=1, high=100_000,
-          on_form=False),
-    Param("patience", int, 10, REGRESSIONS, "Early stopping: epochs without a better validation loss.", low=1,
-          high=100_000, on_form=False),
+    Param(
+        "regression_grid_profile",
+        str,
+        "original",
+        REGRESSIONS,
+        "The grid of regression configs to train.",
+        max_length=64,
+    ),
+    Param(
+        "max_epochs",
+        int,
+        500,
+        REGRESSIONS,
+        "Training epochs at most per regression.",
+        low=1,
+        high=100_000,
+        on_form=False,
+    ),
+    Param(
+        "patience",
+        int,
+        10,
+        REGRESSIONS,
+        "Early stopping: epochs without a better validation loss.",
+        low=1,
+        high=100_000,
+        on_form=False,
+    ),
     Param("batch_size", int, 512, REGRESSIONS, "Training windows per batch.", low=1, high=1_000_000, on_form=False),
     # Prediction-model settings (ORIGINAL.md §7.2, §7.5).
-    Param("price_change_requirements", list, [3], PREDICTION_MODELS, "Take-profit/stop-loss percentages to search.",
-          item=float, low=0, high=100, max_length=100, on_form=False),
-    Param("min_sum_functions", list, ["mean", "median"], PREDICTION_MODELS, "How the minimum feature sums are taken.",
-          item=str, choices=("mean", "median"), max_length=2, on_form=False),
-    Param("min_sum_adjustment_factors", list, [1, 1.5, 2], PREDICTION_MODELS, "Factors on the minimum feature sums.",
-          item=float, low=0, high=100, max_length=100, on_form=False),
-    Param("regressions_per_model", list, [8], PREDICTION_MODELS, "Epoca's models hold 4, 8 or 16 regressions.",
-          item=int, choices=(4, 8, 16), max_length=3, on_form=False),
-    Param("min_accuracy", float, 55.0, PREDICTION_MODELS, "Least accuracy (%) of a profitable config.", low=0, high=100,
-          on_form=False),
-    Param("min_profit", float, 0.0, PREDICTION_MODELS, "Least profit (%) of a profitable config.", low=-1e12, high=1e12,
-          on_form=False),
+    Param(
+        "price_change_requirements",
+        list,
+        [3],
+        PREDICTION_MODELS,
+        "Take-profit/stop-loss percentages to search.",
+        item=float,
+        low=0,
+        high=100,
+        max_length=100,
+        on_form=False,
+    ),
+    Param(
+        "min_sum_functions",
+        list,
+        ["mean", "median"],
+        PREDICTION_MODELS,
+        "How the minimum feature sums are taken.",
+        item=str,
+        choices=("mean", "median"),
+        max_length=2,
+        on_form=False,
+    ),
+    Param(
+        "min_sum_adjustment_factors",
+        list,
+        [1, 1.5, 2],
+        PREDICTION_MODELS,
+        "Factors on the minimum feature sums.",
+        item=float,
+        low=0,
+        high=100,
+        max_length=100,
+        on_form=False,
+    ),
+    Param(
+        "regressions_per_model",
+        list,
+        [8],
+        PREDICTION_MODELS,
+        "Epoca's models hold 4, 8 or 16 regressions.",
+        item=int,
+        choices=(4, 8, 16),
+        max_length=3,
+        on_form=False,
+    ),
+    Param(
+        "min_accuracy",
+        float,
+        55.0,
+        PREDICTION_MODELS,
+        "Least accuracy (%) of a profitable config.",
+        low=0,
+        high=100,
+        on_form=False,
+    ),
+    Param(
+        "min_profit",
+        float,
+        0.0,
+        PREDICTION_MODELS,
+        "Least profit (%) of a profitable config.",
+        low=-1e12,
+        high=1e12,
+        on_form=False,
+    ),
 )
 PARAM: dict[str, Param] = {p.name: p for p in PARAMS}
 ENGINE_PARAMS: tuple[Param, ...] = tuple(p for p in PARAMS if p.engine)
@@ -113,7 +222,9 @@ BY_ENGINE_NAME: dict[str, Param] = {p.engine: p for p in ENGINE_PARAMS if p.engi
 
 # field -> (type, low, high), both bounds inclusive: the engine's numeric range checks
 RANGES: dict[str, tuple[type, float, float]] = {
-    p.name: (p.kind, p.low, p.high) for p in ENGINE_PARAMS if p.bounded  # type: ignore[misc]
+    p.name: (p.kind, p.low, p.high)
+    for p in ENGINE_PARAMS
+    if p.bounded  # type: ignore[misc]
 }
 
 

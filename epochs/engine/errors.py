@@ -3,6 +3,7 @@
 Every error names the file (and, where it applies, the 1-based line and the rule broken) so a
 person can open the file and see what is wrong.
 """
+
 from __future__ import annotations
 
 

@@ -1,4 +1,5 @@
 """Gap report: where candles are missing. Gaps are reported, never filled."""
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -48,7 +49,11 @@ def find_gaps(ot: np.ndarray, interval_ms: int = MINUTE_MS) -> list[Gap]:
     ot = np.asarray(ot, dtype=np.int64)
     after = np.flatnonzero(np.diff(ot) > interval_ms)
     return [
-        Gap(start=int(ot[i]) + interval_ms, end=int(ot[i + 1]) - 1, minutes=int(ot[i + 1] - ot[i] - interval_ms) // MINUTE_MS)
+        Gap(
+            start=int(ot[i]) + interval_ms,
+            end=int(ot[i + 1]) - 1,
+            minutes=int(ot[i + 1] - ot[i] - interval_ms) // MINUTE_MS,
+        )
         for i in after
     ]
 
@@ -73,8 +78,7 @@ def check_longest(report: GapReport, max_gap_minutes: int) -> None:
 
 def receipt_lines(report: GapReport, *, format_utc: Callable[[int], str]) -> str:
     """The receipt's gap section: every gap inside the range, after the original's lines."""
-    lines = ["", "Gaps In The 1-Minute Candles",
-             f"Count: {report.count}", f"Missing Minutes: {report.missing_minutes}"]
+    lines = ["", "Gaps In The 1-Minute Candles", f"Count: {report.count}", f"Missing Minutes: {report.missing_minutes}"]
     if report.longest is not None:
         lines.append(f"Longest: {report.longest.minutes} minutes from {format_utc(report.longest.start)}")
     lines.extend(f"{format_utc(gap.start)} to {format_utc(gap.end + 1)}: {gap.minutes} minutes" for gap in report.gaps)

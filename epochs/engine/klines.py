@@ -6,6 +6,7 @@ vectorised and strict: a file either passes every rule or raises ``CandleValidat
 naming file, 1-based line and rule. Shorter-than-interval candles (the exchange closes a candle
 early before maintenance) are accepted and flagged, never silently fixed.
 """
+
 from __future__ import annotations
 
 import io
@@ -13,7 +14,7 @@ import zipfile
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -59,7 +60,7 @@ class ParsedCandles:
 
 
 def utc(ms: Any) -> str:  # an int or a numpy integer
-    return datetime.fromtimestamp(ms / 1000, tz=timezone.utc).strftime("%Y-%m-%d %H:%M:%S.%f")[:-3] + " UTC"
+    return datetime.fromtimestamp(ms / 1000, tz=UTC).strftime("%Y-%m-%d %H:%M:%S.%f")[:-3] + " UTC"
 
 
 # ----------------------------------------------------------------------------------------------
@@ -110,7 +111,9 @@ def parse_bundle_csv(raw: bytes, file: str, *, interval_ms: int | None = None) -
     first = raw.split(b"\n", 1)[0].decode("utf-8", errors="replace").strip().split(",")
     missing = [name for name in BUNDLE_HEADER if name not in first]
     if missing:
-        raise CandleValidationError(file, 1, f"header must name the columns {','.join(BUNDLE_HEADER)}; missing {missing}")
+        raise CandleValidationError(
+            file, 1, f"header must name the columns {','.join(BUNDLE_HEADER)}; missing {missing}"
+        )
     selected = {name: name for name in COLUMNS}
     table = _read_csv(raw, file, first, selected, header_lines=1)
     if interval_ms is None:
@@ -152,7 +155,9 @@ def _locate_parse_error(raw: bytes, file: str, names: list[str], selected: dict[
 
 
 def _detect_interval(table: pa.Table, file: str) -> int:
-    durations = table.column("ct").to_numpy(zero_copy_only=False) - table.column("ot").to_numpy(zero_copy_only=False) + 1
+    durations = (
+        table.column("ct").to_numpy(zero_copy_only=False) - table.column("ot").to_numpy(zero_copy_only=False) + 1
+    )
     if len(durations) == 0:
         raise CandleValidationError(file, None, "no candles")
     values, counts = np.unique(durations, return_counts=True)
@@ -160,7 +165,9 @@ def _detect_interval(table: pa.Table, file: str) -> int:
     allowed = [m * MINUTE_MS for m in PREDICTION_INTERVALS_MINUTES]
     if interval_ms not in allowed:
         raise CandleValidationError(
-            file, None, f"prediction candles last {interval_ms} ms; expected one of {PREDICTION_INTERVALS_MINUTES} minutes"
+            file,
+            None,
+            f"prediction candles last {interval_ms} ms; expected one of {PREDICTION_INTERVALS_MINUTES} minutes",
         )
     return interval_ms
 
@@ -187,7 +194,9 @@ def _finish(
 # Validation
 
 
-def to_milliseconds(ot: np.ndarray, ct: np.ndarray, file: str, first_line: int = 1) -> tuple[np.ndarray, np.ndarray, str]:
+def to_milliseconds(
+    ot: np.ndarray, ct: np.ndarray, file: str, first_line: int = 1
+) -> tuple[np.ndarray, np.ndarray, str]:
     """Detect the file's timestamp unit from its first open time and convert to ms.
 
     Every timestamp of the file must be in that same unit. Close times stay inclusive ends:
@@ -197,7 +206,8 @@ def to_milliseconds(ot: np.ndarray, ct: np.ndarray, file: str, first_line: int =
     unit = next((u for u, (lo, hi) in _UNITS.items() if lo <= first < hi), None)
     if unit is None:
         raise CandleValidationError(
-            file, first_line,
+            file,
+            first_line,
             f"open time {first} is in no known timestamp unit (seconds ~1e9, milliseconds ~1e12, microseconds ~1e15)",
         )
     lo, hi = _UNITS[unit]
@@ -238,7 +248,10 @@ def validate_candles(
         check(~np.isfinite(getattr(candles, name)), lambda i, name=name: f"column {name}: value is not a finite number")
     check(ot % interval_ms != 0, lambda i: f"open time {ot[i]} ({utc(ot[i])}) is not aligned to {minutes} minute(s)")
     step = np.diff(ot)
-    check(np.r_[False, step == 0], lambda i: f"duplicate open time {ot[i]} ({utc(ot[i])}), same as line {first_line + i - 1}")
+    check(
+        np.r_[False, step == 0],
+        lambda i: f"duplicate open time {ot[i]} ({utc(ot[i])}), same as line {first_line + i - 1}",
+    )
     check(
         np.r_[False, step < 0],
         lambda i: f"open time {ot[i]} ({utc(ot[i])}) is earlier than line {first_line + i - 1}: candles out of order",
@@ -250,7 +263,9 @@ def validate_candles(
     )
     check(
         ct - ot > interval_ms - 1,
-        lambda i: f"close time {ct[i]} is later than open time + {interval_ms - 1} ms (candle longer than {minutes} minute(s))",
+        lambda i: (
+            f"close time {ct[i]} is later than open time + {interval_ms - 1} ms (candle longer than {minutes} minute(s))"
+        ),
     )
     prices = np.minimum(np.minimum(candles.o, candles.h), np.minimum(candles.l, candles.c))
     check(prices <= 0, lambda i: "prices must be positive")
@@ -272,19 +287,24 @@ def validate_candles(
         i = int(i)
         before_gap = i == n - 1 or ot[i + 1] > ot[i] + interval_ms
         kind = "short_candle_before_gap" if before_gap else "short_candle"
-        flags.append(Flag(
-            file=file, line=first_line + i, ot=int(ot[i]), kind=kind,
-            message=f"candle at {utc(ot[i])} closes after {int(ct[i] - ot[i]) + 1} ms instead of {interval_ms}"
-            + (" (last candle before a gap or the end)" if before_gap else ""),
-        ))
+        flags.append(
+            Flag(
+                file=file,
+                line=first_line + i,
+                ot=int(ot[i]),
+                kind=kind,
+                message=f"candle at {utc(ot[i])} closes after {int(ct[i] - ot[i]) + 1} ms instead of {interval_ms}"
+                + (" (last candle before a gap or the end)" if before_gap else ""),
+            )
+        )
     return tuple(flags)
 
 
 def month_bounds_ms(month: str) -> tuple[int, int]:
     """[start, end) of a "YYYY-MM" month in UTC epoch ms."""
     year, mon = (int(part) for part in month.split("-"))
-    start = datetime(year, mon, 1, tzinfo=timezone.utc)
-    end = datetime(year + mon // 12, mon % 12 + 1, 1, tzinfo=timezone.utc)
+    start = datetime(year, mon, 1, tzinfo=UTC)
+    end = datetime(year + mon // 12, mon % 12 + 1, 1, tzinfo=UTC)
     return int(start.timestamp() * 1000), int(end.timestamp() * 1000)
 
 
@@ -305,7 +325,9 @@ def read_bundle(path: str | Path) -> Bundle:
     (one_minute_name, one_minute_raw), (prediction_name, prediction_raw) = _bundle_files(path)
     one_minute = parse_bundle_csv(one_minute_raw, one_minute_name, interval_ms=MINUTE_MS)
     prediction = parse_bundle_csv(prediction_raw, prediction_name)
-    return Bundle(candles_1m=one_minute, prediction=prediction, prediction_interval_minutes=prediction.interval_ms // MINUTE_MS)
+    return Bundle(
+        candles_1m=one_minute, prediction=prediction, prediction_interval_minutes=prediction.interval_ms // MINUTE_MS
+    )
 
 
 def _bundle_files(path: Path) -> list[tuple[str, bytes]]:
@@ -317,4 +339,7 @@ def _bundle_files(path: Path) -> list[tuple[str, bytes]]:
             raise CandleValidationError(str(folder), None, f"bundle is missing {missing}")
         return [(str(folder / name), (folder / name).read_bytes()) for name in BUNDLE_FILES]
     data = path.read_bytes()
-    return [(f"{path}:candlesticks/{name}", read_zip_member(data, str(path), f"candlesticks/{name}")) for name in BUNDLE_FILES]
+    return [
+        (f"{path}:candlesticks/{name}", read_zip_member(data, str(path), f"candlesticks/{name}"))
+        for name in BUNDLE_FILES
+    ]

@@ -5,6 +5,7 @@
 string: the same names, checked the same way, never resolved on this machine). Nothing else
 spells these names; code that needs a path asks the layout for it.
 """
+
 from __future__ import annotations
 
 from pathlib import Path, PurePath, PurePosixPath
@@ -40,8 +41,17 @@ BUILD_FILE = f"{PREDICTION_MODELS}/build.json"
 
 # Every folder an epoch folder holds from its creation on (servers get the same ones).
 SUBDIRS = (
-    CANDLESTICKS, TRAINING_CONFIGS, TRAINING_CHECKPOINTS, BATCHED_CERTIFICATES, REGRESSIONS, RETRAINING,
-    PREDICTION_MODELS, ASSETS, MODEL_CONFIGS, PROFITABLE_CONFIGS, CERTIFICATES,
+    CANDLESTICKS,
+    TRAINING_CONFIGS,
+    TRAINING_CHECKPOINTS,
+    BATCHED_CERTIFICATES,
+    REGRESSIONS,
+    RETRAINING,
+    PREDICTION_MODELS,
+    ASSETS,
+    MODEL_CONFIGS,
+    PROFITABLE_CONFIGS,
+    CERTIFICATES,
 )
 # The folders an epoch needs on a server before its jobs run (the original's push_epoch_builder).
 SERVER_SUBDIRS = (TRAINING_CONFIGS, BATCHED_CERTIFICATES, REGRESSIONS, ASSETS, MODEL_CONFIGS, PROFITABLE_CONFIGS)
@@ -51,8 +61,15 @@ INPUT_DIRS = (CANDLESTICKS, TRAINING_CONFIGS)
 REGRESSION_FILES = (KERAS_FILE, H5_FILE, SAMPLES_FILE, CERTIFICATE)
 REQUIRED_REGRESSION_FILES = (KERAS_FILE, H5_FILE, CERTIFICATE)  # the certificate is written last
 # What a training run never copies to a server: outputs (and other stages' files).
-TRAINING_EXCLUDES = (REGRESSIONS, BATCHED_CERTIFICATES, TRAINING_CHECKPOINTS, RETRAINING, PREDICTION_MODELS, "*.zip",
-                     EXPORT)
+TRAINING_EXCLUDES = (
+    REGRESSIONS,
+    BATCHED_CERTIFICATES,
+    TRAINING_CHECKPOINTS,
+    RETRAINING,
+    PREDICTION_MODELS,
+    "*.zip",
+    EXPORT,
+)
 
 
 SERVER_EPOCHS = "epochs"  # below a server's root: one folder per epoch, as here
@@ -107,8 +124,13 @@ class EpochLayout:
         if not self.remote:
             return safe_join(self.root, *parts)
         for part in parts:
-            if not isinstance(part, str) or not part or part.startswith(("/", "\\")) or "\x00" in part \
-                    or ".." in PurePosixPath(part).parts:
+            if (
+                not isinstance(part, str)
+                or not part
+                or part.startswith(("/", "\\"))
+                or "\x00" in part
+                or ".." in PurePosixPath(part).parts
+            ):
                 raise UnsafePathError(f"path component {part!r} is not a relative path below {self.root}")
         return self.root.joinpath(*parts)
 

@@ -7,6 +7,7 @@ the range the prediction models trade in. The test range is split by rows: the f
 ``1 - holdout_share`` of it is the *selection* period (min sums, the profitability filter and
 the ranking use only it), the rest the untouched *holdout* period.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -33,5 +34,5 @@ def epoch_ranges(
     # test_row + lookback - 1 (its targets reach into the test range); the purge keeps only
     # windows whose targets end before test_row.
     train_end = test_row - predictions + 1 if purge else test_row + lookback
-    holdout_row = test_row + int(round((rows - test_row) * (1 - holdout_share))) if holdout_share > 0 else rows
+    holdout_row = test_row + round((rows - test_row) * (1 - holdout_share)) if holdout_share > 0 else rows
     return EpochRanges(rows=rows, train_end=max(0, train_end), test_row=test_row, holdout_row=min(rows, holdout_row))

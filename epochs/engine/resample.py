@@ -6,6 +6,7 @@ A bucket exists only if at least one 1-minute candle falls in it: gaps stay gaps
 hold fewer 1-minute candles than the interval (a gap starts or ends inside them, or the data
 does) are kept as they are and reported through ``minutes`` and ``partial``.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -29,7 +30,9 @@ class Resampled:
 
 def resample(candles: Candles, interval_minutes: int = 15) -> Resampled:
     if interval_minutes not in PREDICTION_INTERVALS_MINUTES:
-        raise ValueError(f"prediction interval must be one of {PREDICTION_INTERVALS_MINUTES} minutes, not {interval_minutes}")
+        raise ValueError(
+            f"prediction interval must be one of {PREDICTION_INTERVALS_MINUTES} minutes, not {interval_minutes}"
+        )
     interval_ms = interval_minutes * MINUTE_MS
     if len(candles) == 0:
         return Resampled(Candles.empty(), np.zeros(0, dtype=np.int64), interval_minutes)

@@ -15,11 +15,13 @@ still matches its sha256 are skipped, so an interrupted import resumes where it 
 later import brings the store up to date. Staging folders left by a killed import are removed
 when the next import takes the store's lock.
 """
+
 from __future__ import annotations
 
 import contextlib
 import fcntl
 import hashlib
+import itertools
 import os
 import shutil
 import tempfile
@@ -27,7 +29,7 @@ import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import numpy as np
@@ -125,8 +127,10 @@ def load_candles(store_dir: str | os.PathLike, start_ms: int | None = None, end_
     """1-minute candles with ``ot >= start_ms`` and ``ct <= end_ms`` (bounds optional)."""
     store = Path(store_dir)
     parts = []
-    for month, entry in sorted(read_manifest(store)["months"].items()):
-        if (start_ms is not None and entry["last_ct"] < start_ms) or (end_ms is not None and entry["first_ot"] > end_ms):
+    for _month, entry in sorted(read_manifest(store)["months"].items()):
+        if (start_ms is not None and entry["last_ct"] < start_ms) or (
+            end_ms is not None and entry["first_ot"] > end_ms
+        ):
             continue
         parts.append(read_parquet(store / entry["file"]))
     return Candles.concat(parts).between(start_ms, end_ms)
@@ -146,7 +150,7 @@ def store_gap_report(manifest: dict) -> GapReport:
     interval = manifest["interval_ms"]
     gaps: list[Gap] = []
     previous = None
-    for month, entry in sorted(manifest["months"].items()):
+    for _month, entry in sorted(manifest["months"].items()):
         gaps.extend(Gap(**gap) for gap in entry["gaps"])
         if previous is not None and entry["first_ot"] > previous["last_ot"] + interval:
             gaps.extend(find_gaps(np.array([previous["last_ot"], entry["first_ot"]]), interval))
@@ -177,7 +181,7 @@ def import_binance(
     and staged at once (decompression, parsing and parquet writing release the GIL).
     """
     started = time.monotonic()
-    today = today or datetime.now(timezone.utc).date()
+    today = today or datetime.now(UTC).date()
     with _transaction(store_dir) as (store, manifest, staging):
         _claim_origin(manifest, f"binance:{symbol}", store)
         planned: dict[str, list[PlannedFile]] = {}
@@ -241,20 +245,25 @@ def _load_month(
             break  # later days cannot follow a missing one (not published yet)
         name = source.describe(planned_file.path)
         candles = parse_binance_csv(read_zip_member(data, name), name, month=month)
-        parsed.append((candles, {"name": planned_file.name, "sha256": hashlib.sha256(data).hexdigest(), "unit": candles.unit}))
+        parsed.append(
+            (candles, {"name": planned_file.name, "sha256": hashlib.sha256(data).hexdigest(), "unit": candles.unit})
+        )
     if not parsed:
         return [], missing
-    for (before, _), (after, _) in zip(parsed, parsed[1:]):
+    for (before, _), (after, _) in itertools.pairwise(parsed):
         if after.candles.ot[0] <= before.candles.ct[-1]:
             raise StoreError(
-                f"first candle ({utc(after.candles.ot[0])}) is not after the last candle of {before.file}", file=after.file
+                f"first candle ({utc(after.candles.ot[0])}) is not after the last candle of {before.file}",
+                file=after.file,
             )
     joined = Candles.concat([p.candles for p, _ in parsed])
     flags = [flag for p, _ in parsed for flag in p.flags]
     return [_stage(month, joined, [source for _, source in parsed], flags, complete, staging, interval_ms)], missing
 
 
-def import_bundle(path: str | os.PathLike, store_dir: str | os.PathLike, *, progress: Progress | None = None) -> ImportReport:
+def import_bundle(
+    path: str | os.PathLike, store_dir: str | os.PathLike, *, progress: Progress | None = None
+) -> ImportReport:
     """Import the original's candlestick bundle (folder or zip) into an empty or bundle store.
 
     The 1-minute candles are stored by month like a Binance import; the bundle's own prediction
@@ -283,15 +292,24 @@ def import_bundle(path: str | os.PathLike, store_dir: str | os.PathLike, *, prog
         tmp = staging / f"prediction-{interval}m.parquet"
         write_parquet(prediction.candles, tmp)
         digest = sha256_file(tmp)
-        manifest["prediction"] = {interval: {
-            "file": f"prediction/{interval}m.{digest[:12]}.parquet", "rows": len(prediction.candles), "sha256": digest,
-            "first_ot": int(prediction.candles.ot[0]), "last_ct": int(prediction.candles.ct[-1]),
-            "unit": prediction.unit, "flags": [flag.to_dict() for flag in prediction.flags], "source": source,
-        }}
+        manifest["prediction"] = {
+            interval: {
+                "file": f"prediction/{interval}m.{digest[:12]}.parquet",
+                "rows": len(prediction.candles),
+                "sha256": digest,
+                "first_ot": int(prediction.candles.ot[0]),
+                "last_ct": int(prediction.candles.ct[-1]),
+                "unit": prediction.unit,
+                "flags": [flag.to_dict() for flag in prediction.flags],
+                "source": source,
+            }
+        }
         manifest["months"] = {}
         if progress:
             progress(1, 2, "committing")
-        report = _commit(store, manifest, staged, [], [], [], started, extra_moves={tmp: manifest["prediction"][interval]["file"]})
+        report = _commit(
+            store, manifest, staged, [], [], [], started, extra_moves={tmp: manifest["prediction"][interval]["file"]}
+        )
         if progress:
             progress(2, 2, "done")
         return report
@@ -339,28 +357,48 @@ def remove_staging(store: Path) -> list[str]:
 
 def _claim_origin(manifest: dict, origin: str, store: Path) -> None:
     if manifest["origin"] not in (None, origin) and manifest["months"]:
-        raise StoreError(f"store holds candles from {manifest['origin']}, not {origin}; use another store", file=str(store))
+        raise StoreError(
+            f"store holds candles from {manifest['origin']}, not {origin}; use another store", file=str(store)
+        )
     manifest["origin"] = origin
 
 
 def _stage(
-    month: str, candles: Candles, sources: list[dict], flags: list[Flag], complete: bool, staging: Path, interval_ms: int
+    month: str,
+    candles: Candles,
+    sources: list[dict],
+    flags: list[Flag],
+    complete: bool,
+    staging: Path,
+    interval_ms: int,
 ) -> _Staged:
     path = staging / f"{month}.parquet"
     write_parquet(candles, path)
     digest = sha256_file(path)
     entry = {
-        "file": f"1m/{month}.{digest[:12]}.parquet", "rows": len(candles), "sha256": digest,
-        "first_ot": int(candles.ot[0]), "last_ot": int(candles.ot[-1]), "last_ct": int(candles.ct[-1]), "complete": complete,
-        "sources": sources, "gaps": [gap.to_dict() for gap in find_gaps(candles.ot, interval_ms)],
+        "file": f"1m/{month}.{digest[:12]}.parquet",
+        "rows": len(candles),
+        "sha256": digest,
+        "first_ot": int(candles.ot[0]),
+        "last_ot": int(candles.ot[-1]),
+        "last_ct": int(candles.ct[-1]),
+        "complete": complete,
+        "sources": sources,
+        "gaps": [gap.to_dict() for gap in find_gaps(candles.ot, interval_ms)],
         "flags": [flag.to_dict() for flag in flags],
     }
     return _Staged(month, path, entry, tuple(flags))
 
 
 def _commit(
-    store: Path, manifest: dict, staged: list[_Staged], skipped: list[str], repaired: list[str],
-    missing: list[str], started: float, extra_moves: dict[Path, str] | None = None,
+    store: Path,
+    manifest: dict,
+    staged: list[_Staged],
+    skipped: list[str],
+    repaired: list[str],
+    missing: list[str],
+    started: float,
+    extra_moves: dict[Path, str] | None = None,
 ) -> ImportReport:
     """Commit every staged month at once and report (bundle imports: a bundle is one snapshot)."""
     _apply(store, manifest, staged, extra_moves)
@@ -395,8 +433,13 @@ def _apply(store: Path, manifest: dict, staged: list[_Staged], extra_moves: dict
 
 
 def _report(
-    store: Path, manifest: dict, staged: list[_Staged], skipped: list[str], repaired: list[str],
-    missing: list[str], started: float,
+    store: Path,
+    manifest: dict,
+    staged: list[_Staged],
+    skipped: list[str],
+    repaired: list[str],
+    missing: list[str],
+    started: float,
 ) -> ImportReport:
     imported = sorted(item.month for item in staged)
     months = manifest["months"]
@@ -414,7 +457,9 @@ def _report(
         flags=tuple(flag for item in staged for flag in item.flags),
         unit_conversions=tuple(
             UnitConversion(source["name"], source["unit"])
-            for item in staged for source in item.entry["sources"] if source["unit"] != "ms"
+            for item in staged
+            for source in item.entry["sources"]
+            if source["unit"] != "ms"
         ),
         missing_files=tuple(missing),
         seconds=round(time.monotonic() - started, 3),
@@ -424,11 +469,12 @@ def _report(
 def _check_continuity(manifest: dict, store: Path) -> None:
     """Each month's first candle must open after the previous stored month's last close."""
     entries = sorted(manifest["months"].items())
-    for (prev_month, prev), (month, entry) in zip(entries, entries[1:]):
+    for (prev_month, prev), (month, entry) in itertools.pairwise(entries):
         if entry["first_ot"] <= prev["last_ct"]:
             raise StoreError(
                 f"month {month} starts at {utc(entry['first_ot'])}, not after the end of {prev_month} "
-                f"({utc(prev['last_ct'])})", file=str(store),
+                f"({utc(prev['last_ct'])})",
+                file=str(store),
             )
 
 
@@ -453,4 +499,4 @@ def _months_of(ot: np.ndarray) -> list[str]:
 def _month_end_day(month: str) -> date:
     """The day after the month's last day."""
     end_ms = month_bounds_ms(month)[1]
-    return datetime.fromtimestamp(end_ms / 1000, tz=timezone.utc).date()
+    return datetime.fromtimestamp(end_ms / 1000, tz=UTC).date()

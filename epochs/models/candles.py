@@ -1,4 +1,5 @@
 """A candlestick store: 1-minute candles kept as parquet files, summarised here."""
+
 from django.db import models
 
 __all__ = ["CandlestickSet"]
@@ -16,7 +17,9 @@ class CandlestickSet(models.Model):
     gap_minutes = models.BigIntegerField(default=0)
     longest_gap_minutes = models.BigIntegerField(default=0)
     flagged_candles = models.PositiveIntegerField(default=0)
-    report = models.JSONField(default=dict, blank=True, help_text="Gaps, flags and timestamp-unit conversions of the store.")
+    report = models.JSONField(
+        default=dict, blank=True, help_text="Gaps, flags and timestamp-unit conversions of the store."
+    )
     last_import = models.DateTimeField(null=True, blank=True)
     created = models.DateTimeField(auto_now_add=True)
 

@@ -1,4 +1,5 @@
 """An epoch: the data window, its parameters and every setting the later stages read."""
+
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -88,12 +89,20 @@ class Epoch(models.Model):
     lowest_price_sma = models.FloatField(null=True, blank=True)
     prediction_rows = models.PositiveIntegerField(null=True, blank=True)
     data_fingerprint = models.CharField(max_length=64, blank=True)
-    gaps = models.JSONField(default=dict, blank=True, help_text="Missing 1-minute candles inside the range: count, minutes, longest, every gap.")
+    gaps = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="Missing 1-minute candles inside the range: count, minutes, longest, every gap.",
+    )
     error = models.TextField(blank=True)
     # Measured by the services whenever they write the folder: the list page reads no files.
-    disk_bytes = models.BigIntegerField(default=0, help_text="Bytes under the epoch's folder when its files last changed.")
+    disk_bytes = models.BigIntegerField(
+        default=0, help_text="Bytes under the epoch's folder when its files last changed."
+    )
 
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created = models.DateTimeField(auto_now_add=True)
 
     # Every epoch parameter (epochs.engine.epoch_params.PARAMS) is a column, added below.
@@ -117,8 +126,9 @@ class Epoch(models.Model):
     # --- status transitions (each a conditional update: see core.transitions) -----
     def mark_creating(self) -> bool:
         """(Re)build its folder: never once exported, Epoca holds that one."""
-        return transition(self, EpochStatus.CREATING, error="",
-                          sources=(EpochStatus.CREATING, EpochStatus.FAILED, EpochStatus.READY))
+        return transition(
+            self, EpochStatus.CREATING, error="", sources=(EpochStatus.CREATING, EpochStatus.FAILED, EpochStatus.READY)
+        )
 
     def mark_ready(self, **computed) -> bool:
         """The folder is built: ``computed`` holds what creation derived (range, bounds, fingerprint)."""
@@ -132,6 +142,7 @@ class Epoch(models.Model):
 
     def mark_export_withdrawn(self) -> bool:
         return transition(self, EpochStatus.READY, sources=(EpochStatus.EXPORTED,))
+
 
 for _param in PARAMS:
     Epoch.add_to_class(_param.name, param_field(_param))

@@ -1,4 +1,5 @@
 """An Epoch File written for one prediction model, and the ids it made public."""
+
 from django.conf import settings
 from django.db import models
 
@@ -17,11 +18,15 @@ class EpochExport(models.Model):
     manifest = models.JSONField(default=dict)
     verified = models.BooleanField(default=False)
     verification = models.JSONField(default=dict, blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created = models.DateTimeField(auto_now_add=True)
     # An administrator may withdraw an export (the zip is kept) to unfreeze its epoch.
     withdrawn_at = models.DateTimeField(null=True, blank=True)
-    withdrawn_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    withdrawn_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     withdrawal_reason = models.TextField(blank=True)
 
     class Meta:

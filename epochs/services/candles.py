@@ -1,10 +1,10 @@
 """Candlestick imports: the only writer of candle stores and CandlestickSet rows."""
+
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import re
-from typing import Callable
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import transaction
@@ -19,8 +19,9 @@ from epochs.models import CandlestickSet
 from epochs.services.paths import candle_store_dir
 
 if TYPE_CHECKING:
-    from cluster.models import Job
     from django.contrib.auth.models import User
+
+    from cluster.models import Job
     from epochs.engine.store import Progress
 
 MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
@@ -34,7 +35,12 @@ def candlestick_set_get_or_create(*, name: str = DEFAULT_SET, symbol: str = "BTC
 
 @transaction.atomic
 def candle_import_enqueue(
-    *, start_month: str, end_month: str, source: str | None = None, name: str = DEFAULT_SET, user: User | None = None,
+    *,
+    start_month: str,
+    end_month: str,
+    source: str | None = None,
+    name: str = DEFAULT_SET,
+    user: User | None = None,
     inline: bool = False,
 ) -> Job:
     """Queue an import of Binance klines (monthly files, daily ones for the current month)."""
@@ -59,8 +65,12 @@ def bundle_import_enqueue(*, path: str, name: str, user: User | None = None, inl
     """Queue an import of the original tool's candlestick bundle (folder or zip)."""
     candle_set = candlestick_set_get_or_create(name=name)
     return job_enqueue(
-        kind="epochs.import_bundle", target=candle_set, params={"path": str(path)}, user=user,
-        dedup_key=f"import:{candle_set.name}", inline=inline,
+        kind="epochs.import_bundle",
+        target=candle_set,
+        params={"path": str(path)},
+        user=user,
+        dedup_key=f"import:{candle_set.name}",
+        inline=inline,
     )
 
 
@@ -72,16 +82,21 @@ def candle_import_run(*, candle_set: CandlestickSet, params: dict, progress: Pro
         source = params["path"]
     else:
         report = candle_store.import_binance(
-            source_for(params["source"]), store, params["start_month"], params["end_month"],
-            symbol=candle_set.symbol, progress=progress,
+            source_for(params["source"]),
+            store,
+            params["start_month"],
+            params["end_month"],
+            symbol=candle_set.symbol,
+            progress=progress,
         )
         source = params["source"]
     candle_set_refresh(candle_set=candle_set, source=source)
     return report.to_dict()
 
 
-def candle_import_job(*, candle_set: CandlestickSet, params: dict, progress,
-                      log: Callable[[str], None] = lambda message: None) -> dict:
+def candle_import_job(
+    *, candle_set: CandlestickSet, params: dict, progress, log: Callable[[str], None] = lambda message: None
+) -> dict:
     """The import job: run it, log what it did, and keep its report short enough for the job's result."""
     try:
         report = candle_import_run(candle_set=candle_set, params=params, progress=progress)
@@ -116,7 +131,12 @@ def candle_set_refresh(*, candle_set: CandlestickSet, source: str | None = None)
     candle_set.gap_minutes = gap_dict["missing_minutes"]
     candle_set.longest_gap_minutes = (gap_dict.get("longest") or {}).get("minutes", 0)
     candle_set.flagged_candles = len(flags)
-    candle_set.report = {"gaps": gap_dict, "flags": flags[:1000], "unit_conversions": conversions, "months": sorted(months)}
+    candle_set.report = {
+        "gaps": gap_dict,
+        "flags": flags[:1000],
+        "unit_conversions": conversions,
+        "months": sorted(months),
+    }
     if source:
         candle_set.source = source
     candle_set.last_import = timezone.now()

@@ -1,14 +1,14 @@
 """Epoch creation and lifecycle: the only writer of Epoch rows and epoch folders."""
-from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from __future__ import annotations
 
 import os
 import shutil
 import tempfile
-from datetime import datetime, timezone as dt_timezone
+from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -26,17 +26,19 @@ from epochs.engine import gaps as epoch_gaps
 from epochs.engine import store as candle_store
 from epochs.engine.epoch_params import ENGINE_PARAMS, PARAMS, EpochParams, validate_epoch_params
 from epochs.engine.errors import EpochError, EpochParameterError
+from epochs.engine.layout import EpochLayout
 from epochs.engine.ranges import epoch_ranges
 from epochs.models import CandlestickSet, Epoch
-from epochs.engine.layout import EpochLayout
 from epochs.services.pages import epoch_disk_usage_record
 from epochs.services.paths import candle_store_dir, epoch_dir
 
 if TYPE_CHECKING:
-    from cluster.models import Job
-    from django.contrib.auth.models import User
-    from epochs.engine.store import Progress
     from typing import Any
+
+    from django.contrib.auth.models import User
+
+    from cluster.models import Job
+    from epochs.engine.store import Progress
 
 # Every epoch parameter is a column of the same name: those the engine checks (EpochParams), the
 # others saved in epoch_settings.json for the later stages (with the preset).
@@ -66,15 +68,18 @@ def epoch_create(
     """
     unknown = set(values) - set(ENGINE_FIELDS) - set(SETTINGS_FIELDS) - {"id"}
     if unknown:
-        raise ValidationError({name: "Unknown epoch parameter." for name in sorted(unknown)})
+        raise ValidationError(dict.fromkeys(sorted(unknown), "Unknown epoch parameter."))
     errors: dict[str, list[str]] = {}
     if values.get("preset") == EpochPreset.ORIGINAL:
         for name, fixed in ORIGINAL_PRESET_VALUES.items():
             if name in values and values[name] != fixed:
                 errors.setdefault(name, []).append(
-                    f"The original preset fixes {name} at {fixed!r}; got {values[name]!r}. Leave it out, or use the default preset.")
+                    f"The original preset fixes {name} at {fixed!r}; got {values[name]!r}. Leave it out, or use the default preset."
+                )
         values.update(ORIGINAL_PRESET_VALUES)
-    epoch = Epoch(candlestick_set=candlestick_set, created_by=user if getattr(user, "is_authenticated", False) else None, **values)
+    epoch = Epoch(
+        candlestick_set=candlestick_set, created_by=user if getattr(user, "is_authenticated", False) else None, **values
+    )
     try:
         _engine_params(epoch)  # the engine's range checks accept floats (no isdigit bug)
     except EpochParameterError as exc:
@@ -90,7 +95,8 @@ def epoch_create(
     folder = _epoch_dir_or_none(epoch.id)
     if existing is not None:
         errors.setdefault("id", []).append(
-            f"An epoch {epoch.id!r} exists already ({existing.status}); delete it first (delete_epoch --epoch {epoch.id}) or choose another id.")
+            f"An epoch {epoch.id!r} exists already ({existing.status}); delete it first (delete_epoch --epoch {epoch.id}) or choose another id."
+        )
     elif folder is not None and folder.exists():
         errors.setdefault("id", []).append(f"The folder {folder} exists already; choose another id.")
     for field, problem in _setting_problems(epoch).items():
@@ -103,7 +109,9 @@ def epoch_create(
         raise ValidationError(errors)
     epoch.status = EpochStatus.CREATING
     epoch.save(force_insert=True)
-    job = job_enqueue(kind="epochs.create", target=epoch, params={"epoch_id": epoch.id}, user=user, dedup_key=epoch.id, inline=inline)
+    job = job_enqueue(
+        kind="epochs.create", target=epoch, params={"epoch_id": epoch.id}, user=user, dedup_key=epoch.id, inline=inline
+    )
     return epoch, job
 
 
@@ -139,11 +147,12 @@ def _data_problems(epoch: Epoch, candlestick_set: CandlestickSet, errors: dict) 
     if first is None or last is None:  # a summary not refreshed yet: the build checks the data
         return problems
     span = f"{epoch_engine.format_utc(first)} to {epoch_engine.format_utc(last + 1)}"
-    if epoch.data_end is not None and "data_end" not in errors:
-        if epoch.data_end <= first:
-            problems["data_end"] = (f"{epoch.data_end} ms ({_utc_or_raw(epoch.data_end)}) is not after the first imported "
-                                    f"candle; the candles cover {span}. Give a time in ms since 1970, e.g. {last + 1}.")
-            return problems
+    if epoch.data_end is not None and "data_end" not in errors and epoch.data_end <= first:
+        problems["data_end"] = (
+            f"{epoch.data_end} ms ({_utc_or_raw(epoch.data_end)}) is not after the first imported "
+            f"candle; the candles cover {span}. Give a time in ms since 1970, e.g. {last + 1}."
+        )
+        return problems
     if {"epoch_width", "prediction_interval", "sma_window_size", "data_end"} & set(errors):
         return problems
     start, end = first, last if epoch.data_end is None else min(last, epoch.data_end)
@@ -157,7 +166,8 @@ def _data_problems(epoch: Epoch, candlestick_set: CandlestickSet, errors: dict) 
             f"minutes (with the SMA's {epoch.sma_window_size - 1} before it), {needed * interval_ms / 86_400_000:.1f} days; "
             f"the imported candles{' up to data_end' if epoch.data_end is not None else ''} hold {available} "
             f"({days:.1f} days, {epoch_engine.format_utc(start)} to {epoch_engine.format_utc(end + 1)}). "
-            f"Import more months or choose a smaller width.")
+            f"Import more months or choose a smaller width."
+        )
     return problems
 
 
@@ -178,7 +188,9 @@ def epoch_build(*, epoch: Epoch, progress: Progress) -> dict:
     if epoch.status == EpochStatus.READY and epoch_dir(epoch.id).exists():
         return {"skipped": "the epoch exists already"}
     if not epoch.mark_creating():
-        raise ApplicationError(f"Epoch {epoch.id} is exported: its folder is what Epoca installed and is not built again.")
+        raise ApplicationError(
+            f"Epoch {epoch.id} is exported: its folder is what Epoca installed and is not built again."
+        )
     try:
         return _build(epoch, progress)
     except EpochError as exc:
@@ -186,7 +198,9 @@ def epoch_build(*, epoch: Epoch, progress: Progress) -> dict:
         raise ApplicationError(str(exc)) from None
     except OSError as exc:
         # A full disk or a read-only folder: no retry can succeed before someone acts.
-        message = f"The epoch folder could not be written: {exc.strerror or exc} ({exc.filename or settings.EPOCHS_ROOT})."
+        message = (
+            f"The epoch folder could not be written: {exc.strerror or exc} ({exc.filename or settings.EPOCHS_ROOT})."
+        )
         epoch_fail(epoch=epoch, error=message)
         raise ApplicationError(message) from None
     except BaseException as exc:
@@ -204,14 +218,20 @@ def _build(epoch: Epoch, progress: Progress) -> dict:
         prediction = prediction.between(None, epoch.data_end)
     progress(1, 4, "smoothing and normalising")
     built = epoch_engine.build_epoch_candles(
-        candles_1m, prediction, epoch_width=epoch.epoch_width, sma_window_size=epoch.sma_window_size,
-        train_split=epoch.train_split, interval_minutes=epoch.prediction_interval,
+        candles_1m,
+        prediction,
+        epoch_width=epoch.epoch_width,
+        sma_window_size=epoch.sma_window_size,
+        train_split=epoch.train_split,
+        interval_minutes=epoch.prediction_interval,
         bounds_rows=bounds_rows(epoch),
     )
     gaps = epoch_gaps.gap_report(epoch_gaps.find_gaps(built.candles_1m.ot))
     epoch_gaps.check_longest(gaps, epoch.max_gap_minutes)
     fingerprint = epoch_engine.data_fingerprint(built.candles_1m, built.prediction)
-    split = epoch_engine.window_split(built.rows, epoch.train_split, epoch.regression_lookback, epoch.regression_predictions)
+    split = epoch_engine.window_split(
+        built.rows, epoch.train_split, epoch.regression_lookback, epoch.regression_predictions
+    )
     progress(2, 4, "writing the epoch folder")
     target = epoch_dir(epoch.id)
     settings.EPOCHS_ROOT.mkdir(parents=True, exist_ok=True)
@@ -225,14 +245,21 @@ def _build(epoch: Epoch, progress: Progress) -> dict:
         checksums = epoch_engine.write_epoch_candles(built, layout.candlesticks)
         config = epoch_engine.epoch_json(params, built)
         write_json(layout.epoch_json, config, indent=4)
-        write_json(layout.epoch_settings_json, {
-            **{name: getattr(epoch, name) for name in SETTINGS_FIELDS},
-            "epoch_width": epoch.epoch_width, "data_fingerprint": fingerprint, "candle_checksums": checksums,
-            "candlestick_set": epoch.candlestick_set.name, "prediction_rows": built.rows,
-            "purged_train_windows": split.purged_windows if epoch.purge else 0,
-            "gaps": gaps.to_dict(),
-        }, indent=4)
-        receipt = epoch_engine.receipt_text(params, built, datetime.now(dt_timezone.utc))
+        write_json(
+            layout.epoch_settings_json,
+            {
+                **{name: getattr(epoch, name) for name in SETTINGS_FIELDS},
+                "epoch_width": epoch.epoch_width,
+                "data_fingerprint": fingerprint,
+                "candle_checksums": checksums,
+                "candlestick_set": epoch.candlestick_set.name,
+                "prediction_rows": built.rows,
+                "purged_train_windows": split.purged_windows if epoch.purge else 0,
+                "gaps": gaps.to_dict(),
+            },
+            indent=4,
+        )
+        receipt = epoch_engine.receipt_text(params, built, datetime.now(UTC))
         receipt += epoch_gaps.receipt_lines(gaps, format_utc=epoch_engine.format_utc)
         layout.receipt.write_text(receipt)
         os.replace(staging, target)  # fails if the target exists: never overwrite another epoch
@@ -241,22 +268,37 @@ def _build(epoch: Epoch, progress: Progress) -> dict:
         raise
     progress(3, 4, "saving")
     epoch.mark_ready(
-        start=built.start, end=built.end, test_ds_start=built.test_ds_start,
-        test_ds_end=built.test_ds_end, highest_price_sma=built.highest_price_sma, lowest_price_sma=built.lowest_price_sma,
-        prediction_rows=built.rows, data_fingerprint=fingerprint, gaps=gaps.to_dict(),
+        start=built.start,
+        end=built.end,
+        test_ds_start=built.test_ds_start,
+        test_ds_end=built.test_ds_end,
+        highest_price_sma=built.highest_price_sma,
+        lowest_price_sma=built.lowest_price_sma,
+        prediction_rows=built.rows,
+        data_fingerprint=fingerprint,
+        gaps=gaps.to_dict(),
     )
     epoch_disk_usage_record(epoch=epoch)
     progress(4, 4, "ready")
-    return {"epoch": epoch.id, "rows": built.rows, "fingerprint": fingerprint, "gaps": gaps.to_dict()["count"],
-            "epoch_json": config}
+    return {
+        "epoch": epoch.id,
+        "rows": built.rows,
+        "fingerprint": fingerprint,
+        "gaps": gaps.to_dict()["count"],
+        "epoch_json": config,
+    }
 
 
 def bounds_rows(epoch: Epoch) -> int:
     """The rows that set the normalisation bounds: those before the holdout (all without one)."""
     rows = epoch_engine.candles_in_range(epoch.epoch_width, epoch.prediction_interval)
     return epoch_ranges(
-        rows=rows, train_split=epoch.train_split, lookback=epoch.regression_lookback,
-        predictions=epoch.regression_predictions, holdout_share=epoch.holdout_share, purge=epoch.purge,
+        rows=rows,
+        train_split=epoch.train_split,
+        lookback=epoch.regression_lookback,
+        predictions=epoch.regression_predictions,
+        holdout_share=epoch.holdout_share,
+        purge=epoch.purge,
     ).holdout_row
 
 
@@ -285,7 +327,9 @@ def epoch_delete(*, epoch: Epoch, with_dependants: bool = False) -> None:
     """
     epoch = Epoch.objects.select_for_update().get(pk=epoch.pk)
     if epoch.is_frozen:
-        raise FrozenEpochError(f"Epoch {epoch.id} is exported: it cannot be deleted until an administrator withdraws its export.")
+        raise FrozenEpochError(
+            f"Epoch {epoch.id} is exported: it cannot be deleted until an administrator withdraws its export."
+        )
     active = Job.objects.filter(kind="epochs.create", dedup_key=epoch.id, status__in=ACTIVE_STATUSES).first()
     if active is not None:
         raise ApplicationError(f"Epoch {epoch.id} is being created (job #{active.pk}): cancel that job first.")

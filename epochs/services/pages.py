@@ -1,4 +1,5 @@
 """What the epoch pages show that lives in the epoch's folder: read here, so views read no files."""
+
 from __future__ import annotations
 
 import dataclasses
@@ -56,8 +57,14 @@ class EpochPage:
 
 def epoch_charts(epoch: Epoch) -> EpochCharts:
     _, prediction, normalized = epoch_engine.read_epoch_candles(epoch_layout(epoch.id).candlesticks)
-    ranges = epoch_ranges(rows=len(prediction), train_split=epoch.train_split, lookback=epoch.regression_lookback,
-                          predictions=epoch.regression_predictions, holdout_share=epoch.holdout_share, purge=epoch.purge)
+    ranges = epoch_ranges(
+        rows=len(prediction),
+        train_split=epoch.train_split,
+        lookback=epoch.regression_lookback,
+        predictions=epoch.regression_predictions,
+        holdout_share=epoch.holdout_share,
+        purge=epoch.purge,
+    )
     # The SMA is the normalised series scaled back (the row at the minimum shows the
     # zero-avoidance value, a hair above the true minimum).
     sma = normalized * (epoch.highest_price_sma - epoch.lowest_price_sma) + epoch.lowest_price_sma

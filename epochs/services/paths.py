@@ -1,4 +1,5 @@
 """Where an epoch's and a candle store's files live."""
+
 from pathlib import Path
 
 from django.conf import settings

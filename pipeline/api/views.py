@@ -1,4 +1,5 @@
 """The API of what needs every stage: an epoch's export actions, the Epoch Files written, inspection."""
+
 from django.http import FileResponse, Http404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
@@ -53,7 +54,6 @@ class EpochViewSet(epochs_views.EpochViewSet):
         if export is None:
             raise Http404(f"Epoch {pk} has not been exported.")
         return _zip_response(export)
-
 
 
 class EpochExportViewSet(viewsets.ReadOnlyModelViewSet):

@@ -10,6 +10,7 @@ Epoca's prediction service does. Prints JSON lines (``{"progress": ...}``, then
 
 Only for files this application wrote: an uploaded file is never loaded by Keras.
 """
+
 from __future__ import annotations
 
 import io
@@ -19,8 +20,9 @@ import subprocess
 import sys
 import tempfile
 import zipfile
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 import numpy as np
 
@@ -32,7 +34,9 @@ def _emit(**event: Any) -> None:
     sys.stdout.flush()
 
 
-def predict_argv(zip_path: str | os.PathLike, inputs_path: str | os.PathLike, python: str = sys.executable) -> list[str]:
+def predict_argv(
+    zip_path: str | os.PathLike, inputs_path: str | os.PathLike, python: str = sys.executable
+) -> list[str]:
     return [python, "-m", "pipeline.engine.epoch_file_models", str(zip_path), str(inputs_path)]
 
 
@@ -41,12 +45,20 @@ def predict_in_child(zip_path: Path, inputs: Mapping[str, list], *, timeout: int
     with tempfile.NamedTemporaryFile("w", suffix=".json") as handle:
         json.dump(dict(inputs), handle)
         handle.flush()
-        done = subprocess.run(predict_argv(zip_path, handle.name), capture_output=True, text=True, timeout=timeout,
-                              cwd=str(REPO), env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"})
+        done = subprocess.run(
+            predict_argv(zip_path, handle.name),
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            cwd=str(REPO),
+            env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"},
+        )
     for line in reversed(done.stdout.splitlines()):
         if line.startswith('{"result"'):
             return json.loads(line)["result"]
-    raise RuntimeError(f"loading the models of {Path(zip_path).name} failed (status {done.returncode}): {done.stderr[-2000:]}")
+    raise RuntimeError(
+        f"loading the models of {Path(zip_path).name} failed (status {done.returncode}): {done.stderr[-2000:]}"
+    )
 
 
 def main(zip_path: str, inputs_path: str) -> None:
@@ -60,7 +72,9 @@ def main(zip_path: str, inputs_path: str) -> None:
             with h5py.File(io.BytesIO(archive.read(f"{regression_id}.h5")), "r") as handle:
                 model = tf.keras.models.load_model(handle, compile=False)
             rows = np.asarray(windows, dtype=np.float64)
-            outputs[regression_id] = [np.asarray(model.predict_on_batch(rows[j:j + 1]))[0].tolist() for j in range(len(rows))]
+            outputs[regression_id] = [
+                np.asarray(model.predict_on_batch(rows[j : j + 1]))[0].tolist() for j in range(len(rows))
+            ]
             _emit(progress=[i + 1, len(inputs), f"ran {regression_id}.h5"])
     _emit(result=outputs)
 

@@ -6,13 +6,13 @@ as the consumer would read it before it takes its name, recorded as an :class:`E
 ``exported``. The epoch folder stays self-contained and untouched apart from the zip and its
 record, so the export can be run again.
 """
+
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any
 
 import pyarrow.parquet as pq
 from django.core.exceptions import PermissionDenied
@@ -23,18 +23,18 @@ from cluster.services.jobs import job_enqueue
 from core.errors import ApplicationError
 from core.files import read_json, safe_join, sha256_file, write_json
 from epochs.choices import PredictionInterval
-from pipeline.engine import epoch_file
 from epochs.engine.epoch import CANDLE_FILES
-from pipeline.engine.epoch_file_models import predict_in_child
 from epochs.models import Epoch, EpochExport
-from epochs.services.paths import epoch_dir, shown_path
-from prediction_models.models import PredictionModel
 from epochs.services.pages import epoch_disk_usage_record
-from epochs.services.paths import epoch_layout
+from epochs.services.paths import epoch_dir, epoch_layout, shown_path
+from pipeline.engine import epoch_file
+from pipeline.engine.epoch_file_models import predict_in_child
+from prediction_models.models import PredictionModel
 
 if TYPE_CHECKING:
-    from cluster.models import Job
     from django.contrib.auth.models import User
+
+    from cluster.models import Job
 
 Predictor = epoch_file.Predictor
 
@@ -56,12 +56,16 @@ def model_certificate_file(*, epoch: Epoch, prediction_model_id: str) -> Path:
     row = PredictionModel.objects.filter(pk=prediction_model_id).select_related("search").first()
     if row is not None:
         if row.search.epoch_id != epoch.id:
-            raise ApplicationError(f"The prediction model {prediction_model_id} belongs to epoch {row.search.epoch_id}, not {epoch.id}.")
+            raise ApplicationError(
+                f"The prediction model {prediction_model_id} belongs to epoch {row.search.epoch_id}, not {epoch.id}."
+            )
         path = safe_join(epoch_dir(epoch.id), row.certificate_file)
     else:
         path = epoch_layout(epoch.id).model_certificate(prediction_model_id)
     if not path.exists():
-        raise ApplicationError(f"No built prediction model {prediction_model_id!r} in epoch {epoch.id}: {shown_path(path)} does not exist.")
+        raise ApplicationError(
+            f"No built prediction model {prediction_model_id!r} in epoch {epoch.id}: {shown_path(path)} does not exist."
+        )
     return path
 
 
@@ -79,7 +83,9 @@ class ExportPlan:
         return [r["id"] for r in self.certificate["model"]["regressions"]]
 
 
-def export_readiness(*, epoch: Epoch, prediction_model_id: str, confirm_interval: bool = False, reexport: bool = False) -> ExportPlan:
+def export_readiness(
+    *, epoch: Epoch, prediction_model_id: str, confirm_interval: bool = False, reexport: bool = False
+) -> ExportPlan:
     """Gather the file's content and refuse, with every reason at once, what Epoca would refuse."""
     layout = epoch_layout(epoch.id)
     if not epoch.is_ready or not layout.epoch_json.exists():
@@ -93,7 +99,9 @@ def export_readiness(*, epoch: Epoch, prediction_model_id: str, confirm_interval
     path = model_certificate_file(epoch=epoch, prediction_model_id=prediction_model_id)
     certificate = read_json(path)
     if not isinstance(certificate, dict) or certificate.get("id") != prediction_model_id:
-        raise ApplicationError(f"{shown_path(path)}: expected one prediction model certificate with id {prediction_model_id!r}.")
+        raise ApplicationError(
+            f"{shown_path(path)}: expected one prediction model certificate with id {prediction_model_id!r}."
+        )
     model = certificate.get("model") or {}
     regression_ids: list[Any] = [r.get("id") for r in model.get("regressions") or [] if isinstance(r, dict)]
     if not regression_ids:
@@ -119,7 +127,9 @@ def _reused_ids(epoch: Epoch, model_id: str, regression_ids: list[str], reexport
     for export in EpochExport.objects.all():
         if reexport and export.epoch_id == epoch.id:
             continue  # the user says the earlier file of this epoch was never installed
-        reused = sorted(({export.prediction_model_id} | set(export.regression_ids)) & ({model_id} | set(regression_ids)))
+        reused = sorted(
+            ({export.prediction_model_id} | set(export.regression_ids)) & ({model_id} | set(regression_ids))
+        )
         if reused or export.epoch_id == epoch.id:
             problems.append(
                 f"Epoch {export.epoch_id} was exported before (model {export.prediction_model_id}, {export.created:%Y-%m-%d %H:%M})"
@@ -132,21 +142,42 @@ def _reused_ids(epoch: Epoch, model_id: str, regression_ids: list[str], reexport
 
 
 @transaction.atomic
-def epoch_export_enqueue(*, epoch: Epoch, prediction_model_id: str, user: User | None = None, confirm_interval: bool = False,
-                         reexport: bool = False, inline: bool = False) -> Job:
+def epoch_export_enqueue(
+    *,
+    epoch: Epoch,
+    prediction_model_id: str,
+    user: User | None = None,
+    confirm_interval: bool = False,
+    reexport: bool = False,
+    inline: bool = False,
+) -> Job:
     """Check readiness now (refusals are immediate) and queue the export job."""
-    export_readiness(epoch=epoch, prediction_model_id=prediction_model_id, confirm_interval=confirm_interval, reexport=reexport)
-    params = {"epoch_id": epoch.id, "prediction_model_id": prediction_model_id,
-              "confirm_interval": bool(confirm_interval), "reexport": bool(reexport)}
+    export_readiness(
+        epoch=epoch, prediction_model_id=prediction_model_id, confirm_interval=confirm_interval, reexport=reexport
+    )
+    params = {
+        "epoch_id": epoch.id,
+        "prediction_model_id": prediction_model_id,
+        "confirm_interval": bool(confirm_interval),
+        "reexport": bool(reexport),
+    }
     return job_enqueue(kind="epochs.export", target=epoch, params=params, user=user, dedup_key=epoch.id, inline=inline)
 
 
-def epoch_export_run(*, epoch: Epoch, prediction_model_id: str, confirm_interval: bool = False, reexport: bool = False,
-                     user: User | None = None, predict: Predictor = predict_in_child,
-                     progress: Callable[[int, int, str], None] | None = None) -> EpochExport:
+def epoch_export_run(
+    *,
+    epoch: Epoch,
+    prediction_model_id: str,
+    confirm_interval: bool = False,
+    reexport: bool = False,
+    user: User | None = None,
+    predict: Predictor = predict_in_child,
+    progress: Callable[[int, int, str], None] | None = None,
+) -> EpochExport:
     """Write, verify (before the file takes its name), record and archive. Called by the job."""
-    plan = export_readiness(epoch=epoch, prediction_model_id=prediction_model_id,
-                            confirm_interval=confirm_interval, reexport=reexport)
+    plan = export_readiness(
+        epoch=epoch, prediction_model_id=prediction_model_id, confirm_interval=confirm_interval, reexport=reexport
+    )
     config = read_json(epoch_layout(epoch.id).epoch_json)
     verification: dict = {}
 
@@ -154,14 +185,21 @@ def epoch_export_run(*, epoch: Epoch, prediction_model_id: str, confirm_interval
         report = _verify(epoch, temp, predict, plan.regression_ids)
         verification.update(report.as_dict())
         if not report.ok:
-            raise ApplicationError("The Epoch File failed its verification (nothing was kept): " + "; ".join(report.problems[:10]),
-                                   extra={"verification": verification})
+            raise ApplicationError(
+                "The Epoch File failed its verification (nothing was kept): " + "; ".join(report.problems[:10]),
+                extra={"verification": verification},
+            )
 
     try:
         manifest = epoch_file.write_epoch_file(
-            epoch_file_path(epoch), epoch_config=config, model_certificate=plan.certificate,
-            regression_certificates=plan.regression_certificates, h5_files=plan.h5_files,
-            created=int(time.time() * 1000), max_bytes=epoch_file.MAX_EPOCH_FILE_BYTES, before_publish=verify,
+            epoch_file_path(epoch),
+            epoch_config=config,
+            model_certificate=plan.certificate,
+            regression_certificates=plan.regression_certificates,
+            h5_files=plan.h5_files,
+            created=int(time.time() * 1000),
+            max_bytes=epoch_file.MAX_EPOCH_FILE_BYTES,
+            before_publish=verify,
             progress=progress,
         )
     except epoch_file.EpochFileError as exc:
@@ -169,9 +207,15 @@ def epoch_export_run(*, epoch: Epoch, prediction_model_id: str, confirm_interval
     path = epoch_file_path(epoch)
     with transaction.atomic():
         export = EpochExport.objects.create(
-            epoch=epoch, prediction_model_id=prediction_model_id, regression_ids=plan.regression_ids,
-            file_path=path.name, sha256=sha256_file(path), size=path.stat().st_size, manifest=manifest,
-            verified=True, verification=verification,
+            epoch=epoch,
+            prediction_model_id=prediction_model_id,
+            regression_ids=plan.regression_ids,
+            file_path=path.name,
+            sha256=sha256_file(path),
+            size=path.stat().st_size,
+            manifest=manifest,
+            verified=True,
+            verification=verification,
             created_by=user if getattr(user, "is_authenticated", False) else None,
         )
         epoch.mark_exported()
@@ -190,8 +234,14 @@ def _verify(
         sample_file = layout.regression_samples(rid)
         if sample_file.exists():
             samples[rid] = read_json(sample_file)
-    return epoch_file.verify_epoch_file(path, name=name or f"{epoch.id}.zip", prediction_ot=table.column("ot").to_numpy(),
-                                        normalized=table.column("c").to_numpy(), predict=predict, reference_samples=samples)
+    return epoch_file.verify_epoch_file(
+        path,
+        name=name or f"{epoch.id}.zip",
+        prediction_ot=table.column("ot").to_numpy(),
+        normalized=table.column("c").to_numpy(),
+        predict=predict,
+        reference_samples=samples,
+    )
 
 
 def epoch_file_verify(*, export: EpochExport, predict: Predictor = predict_in_child) -> dict:
@@ -204,7 +254,9 @@ def epoch_file_verify(*, export: EpochExport, predict: Predictor = predict_in_ch
         report = _verify(export.epoch, path, predict, regression_ids).as_dict()
         if report["ok"] and sha256_file(path) != export.sha256:
             report["ok"] = False
-            report["problems"].append(f"{path.name}: its sha256 differs from the export's record (replaced by a later export?)")
+            report["problems"].append(
+                f"{path.name}: its sha256 differs from the export's record (replaced by a later export?)"
+            )
     EpochExport.objects.filter(pk=export.pk).update(verified=report["ok"], verification=report)
     return report
 
@@ -223,14 +275,24 @@ def epoch_archive(*, epoch: Epoch, export: EpochExport) -> dict:
     candles = {}
     for name in CANDLE_FILES.values():
         file = layout.candlesticks / name
-        candles[name] = "missing" if not file.exists() else (
-            "ok" if checksums.get(name) in (None, sha256_file(file)) else "changed since the epoch was created")
+        candles[name] = (
+            "missing"
+            if not file.exists()
+            else ("ok" if checksums.get(name) in (None, sha256_file(file)) else "changed since the epoch was created")
+        )
     epoch.refresh_from_db()
     row = {f.attname: _plain(getattr(epoch, f.attname)) for f in Epoch._meta.concrete_fields}
     record = {
-        "epoch": row, "candles": candles, "file": export.file_path, "sha256": export.sha256, "bytes": export.size,
-        "prediction_model_id": export.prediction_model_id, "regression_ids": export.regression_ids,
-        "manifest": export.manifest, "verification": export.verification, "exported": export.created.isoformat(),
+        "epoch": row,
+        "candles": candles,
+        "file": export.file_path,
+        "sha256": export.sha256,
+        "bytes": export.size,
+        "prediction_model_id": export.prediction_model_id,
+        "regression_ids": export.regression_ids,
+        "manifest": export.manifest,
+        "verification": export.verification,
+        "exported": export.created.isoformat(),
     }
     write_json(export_record_path(epoch), record, indent=2)
     return record
@@ -259,8 +321,11 @@ WITHDRAW_PERMISSION = "epochs.withdraw_export"
 
 def can_withdraw_export(user: User | None) -> bool:
     """Administrators only: a superuser, or a user holding the ``epochs.withdraw_export`` permission."""
-    return bool(user is not None and getattr(user, "is_active", False)
-                and (user.is_superuser or user.has_perm(WITHDRAW_PERMISSION)))
+    return bool(
+        user is not None
+        and getattr(user, "is_active", False)
+        and (user.is_superuser or user.has_perm(WITHDRAW_PERMISSION))
+    )
 
 
 @transaction.atomic
@@ -281,8 +346,10 @@ def export_withdraw(*, epoch: Epoch, user: User | None, reason: str) -> EpochExp
     if export is None:
         raise ApplicationError(f"Epoch {epoch.id} has no export left to withdraw.")
     epoch.exports.filter(withdrawn_at__isnull=True).update(
-        withdrawn_at=timezone.now(), withdrawn_by=user if getattr(user, "is_authenticated", False) else None,
-        withdrawal_reason=reason)
+        withdrawn_at=timezone.now(),
+        withdrawn_by=user if getattr(user, "is_authenticated", False) else None,
+        withdrawal_reason=reason,
+    )
     epoch.mark_export_withdrawn()
     export.refresh_from_db()
     return export

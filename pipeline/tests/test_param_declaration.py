@@ -1,4 +1,5 @@
 """Every surface of an epoch parameter (column, form, API, command line, engine) comes from its declaration."""
+
 import argparse
 
 import pytest
@@ -58,7 +59,9 @@ def test_the_serializer_field_is_derived(param):
     if outside is not None:
         data = EpochCreateSerializer(data={"id": "_ABCD", param.name: [outside] if param.kind is list else outside})
         assert not data.is_valid() and param.name in data.errors
-    good = EpochCreateSerializer(data={"id": "_ABCD", param.name: param.copy_default()} if param.default is not None else {"id": "_ABCD"})
+    good = EpochCreateSerializer(
+        data={"id": "_ABCD", param.name: param.copy_default()} if param.default is not None else {"id": "_ABCD"}
+    )
     assert good.is_valid(), good.errors
 
 
@@ -110,7 +113,9 @@ def test_training_and_trading_settings_take_the_declared_defaults():
 
     trading = BacktestSettings()
     assert (trading.position_size, trading.leverage, trading.exchange_fee, trading.idle_minutes) == tuple(
-        PARAM[n].default for n in ("position_size", "leverage", "exchange_fee", "idle_minutes_on_position_close"))
+        PARAM[n].default for n in ("position_size", "leverage", "exchange_fee", "idle_minutes_on_position_close")
+    )
     training = TrainingSettings()
     assert (training.max_epochs, training.patience, training.batch_size, training.validation_split) == tuple(
-        PARAM[n].default for n in ("max_epochs", "patience", "batch_size", "validation_split"))
+        PARAM[n].default for n in ("max_epochs", "patience", "batch_size", "validation_split")
+    )

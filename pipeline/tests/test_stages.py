@@ -1,4 +1,5 @@
 """The stages registry: the pipeline overview, the demo and the README all follow it."""
+
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -18,15 +19,20 @@ def test_the_readme_lists_every_stage_with_its_command():
     table = README.read_text().split("| stage | command | what it does |", 1)[1].split("\n\n", 1)[0]
     rows = [line.split(" | ") for line in table.strip().splitlines()[1:]]
     assert [row[0].lstrip("| ") for row in rows] == list(STAGE_KEYS)
-    for row, spec in zip(rows, STAGES):
+    for row, spec in zip(rows, STAGES, strict=False):
         assert spec.command in row[1] and row[2].rstrip(" |") == spec.summary
 
 
 def test_every_next_action_and_page_is_a_named_url():
     """Each declared URL name resolves with the arguments its stage gives (plain values stand for the rows)."""
-    facts = SimpleNamespace(epoch=SimpleNamespace(pk="_X", prediction_interval=15, regressions_per_model=[4]),
-                            search=SimpleNamespace(pk=3), selection=SimpleNamespace(pk=2), best=SimpleNamespace(pk="M", id="M"),
-                            trained=10, export=object())
+    facts = SimpleNamespace(
+        epoch=SimpleNamespace(pk="_X", prediction_interval=15, regressions_per_model=[4]),
+        search=SimpleNamespace(pk=3),
+        selection=SimpleNamespace(pk=2),
+        best=SimpleNamespace(pk="M", id="M"),
+        trained=10,
+        export=object(),
+    )
     for spec in STAGES:
         link = spec.link(facts)
         if link is not None:

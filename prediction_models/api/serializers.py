@@ -1,11 +1,10 @@
-from drf_spectacular.utils import extend_schema_field
 from django.urls import reverse
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from core.fields import object_id
 from epochs.api.serializers import param_serializer_field
 from epochs.engine.epoch_params import PARAM
-
 from prediction_models.engine.metrics import MODEL_METRICS
 from prediction_models.models import PredictionModel, PredictionModelSearch, ProfitableConfig
 from prediction_models.selectors import forward_test_record
@@ -19,10 +18,31 @@ class SearchSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = PredictionModelSearch
-        fields = ["id", "epoch", "selection", "status", "regression_ids", "regressions_per_model", "price_change_requirements",
-                  "min_sum_functions", "min_sum_adjustment_factors", "min_accuracy", "min_profit", "total_configs",
-                  "chunk_size", "chunks_total", "chunks_done", "configs_evaluated", "profitable_found", "search_seconds",
-                  "configs_per_second", "assets_sha256", "error", "created_by", "created"]
+        fields = [
+            "id",
+            "epoch",
+            "selection",
+            "status",
+            "regression_ids",
+            "regressions_per_model",
+            "price_change_requirements",
+            "min_sum_functions",
+            "min_sum_adjustment_factors",
+            "min_accuracy",
+            "min_profit",
+            "total_configs",
+            "chunk_size",
+            "chunks_total",
+            "chunks_done",
+            "configs_evaluated",
+            "profitable_found",
+            "search_seconds",
+            "configs_per_second",
+            "assets_sha256",
+            "error",
+            "created_by",
+            "created",
+        ]
         read_only_fields = fields
 
     def get_chunks_total(self, search) -> int:
@@ -53,8 +73,20 @@ class ExportAssetsSerializer(serializers.Serializer):
 class ProfitableConfigSerializer(serializers.ModelSerializer):
     class Meta:
         model = ProfitableConfig
-        fields = ["id", "search", "config_index", "regression_ids", "price_change_requirement", "min_sum_function",
-                  "min_sum_adjustment_factor", "profit", "accuracy", "positions", "largest_drawdown", "final_balance"]
+        fields = [
+            "id",
+            "search",
+            "config_index",
+            "regression_ids",
+            "price_change_requirement",
+            "min_sum_function",
+            "min_sum_adjustment_factor",
+            "profit",
+            "accuracy",
+            "positions",
+            "largest_drawdown",
+            "final_balance",
+        ]
         read_only_fields = fields
 
 
@@ -68,9 +100,23 @@ class PredictionModelSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = PredictionModel
-        fields = ["id", "epoch", "search", "profitable_config", "rank", "regression_ids", "certificate_file",
-                  *(m.column for m in MODEL_METRICS), "created", "ebe_state", "certificate_url",
-                  "ebe_url", "page_url", "no_losses", "positions_fingerprint"]
+        fields = [
+            "id",
+            "epoch",
+            "search",
+            "profitable_config",
+            "rank",
+            "regression_ids",
+            "certificate_file",
+            *(m.column for m in MODEL_METRICS),
+            "created",
+            "ebe_state",
+            "certificate_url",
+            "ebe_url",
+            "page_url",
+            "no_losses",
+            "positions_fingerprint",
+        ]
         read_only_fields = fields
 
     def get_no_losses(self, model) -> bool:
@@ -104,8 +150,22 @@ class ForwardTestSerializer(serializers.ModelSerializer):
         from prediction_models.models import ForwardTest
 
         model = ForwardTest
-        fields = ["id", "prediction_model", "start", "end", "status", "decisions", "refused_rows", "profit", "accuracy",
-                  "positions", "buy_and_hold", "error", "created", "record"]
+        fields = [
+            "id",
+            "prediction_model",
+            "start",
+            "end",
+            "status",
+            "decisions",
+            "refused_rows",
+            "profit",
+            "accuracy",
+            "positions",
+            "buy_and_hold",
+            "error",
+            "created",
+            "record",
+        ]
         read_only_fields = fields
 
     def get_record(self, obj) -> dict | None:

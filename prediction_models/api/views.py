@@ -28,8 +28,10 @@ from prediction_models.services.search import assets_export_json, search_find_en
 from regressions.models import RegressionSelection
 
 # Bulk certificates: a JSON array of certificate objects, as their files hold them.
-CERTIFICATE_LIST = OpenApiResponse(response=build_array_type(build_basic_type(OpenApiTypes.OBJECT)),
-                                   description="certificates as their files hold them")
+CERTIFICATE_LIST = OpenApiResponse(
+    response=build_array_type(build_basic_type(OpenApiTypes.OBJECT)),
+    description="certificates as their files hold them",
+)
 
 
 class PredictionModelSearchViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
@@ -129,4 +131,6 @@ class PredictionModelViewSet(viewsets.ReadOnlyModelViewSet):
             raise ValidationError({"detail": "Give epoch, search or ids."})
         if params.get("search") and not params["search"].isdigit():
             raise ValidationError({"search": "must be a search id (an integer)."})
-        return Response(selectors.bulk_certificates(epoch_id=params.get("epoch"), search_id=params.get("search"), ids=ids))
+        return Response(
+            selectors.bulk_certificates(epoch_id=params.get("epoch"), search_id=params.get("search"), ids=ids)
+        )

@@ -14,12 +14,13 @@ Everything a prediction-model search needs, computed once from the test range:
 Stored as one ``assets.npz`` (binary, written atomically); :func:`export_json` writes the
 original's ``features.json``, ``labels.json`` and ``lookback_indexer.json`` on request.
 """
+
 from __future__ import annotations
 
 import dataclasses
 import os
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Mapping, Sequence
 
 import numba as nb
 import numpy as np
@@ -47,12 +48,13 @@ class Candles:
     ct: np.ndarray
     o: np.ndarray
     h: np.ndarray
-    l: np.ndarray  # noqa: E741 - the original's field name
+    l: np.ndarray
     c: np.ndarray
 
     @classmethod
-    def from_arrays(cls, name: str, ot: ArrayLike, ct: ArrayLike, o: ArrayLike, h: ArrayLike, l: ArrayLike,  # noqa: E741
-                    c: ArrayLike) -> "Candles":
+    def from_arrays(
+        cls, name: str, ot: ArrayLike, ct: ArrayLike, o: ArrayLike, h: ArrayLike, l: ArrayLike, c: ArrayLike
+    ) -> Candles:
         arrays = [np.ascontiguousarray(ot, dtype=np.int64), np.ascontiguousarray(ct, dtype=np.int64)]
         arrays += [np.ascontiguousarray(a, dtype=np.float64) for a in (o, h, l, c)]
         sizes = {a.shape for a in arrays}
@@ -66,7 +68,7 @@ class Candles:
     def __len__(self) -> int:
         return len(self.ot)
 
-    def since(self, ot: int) -> "Candles":
+    def since(self, ot: int) -> Candles:
         start = int(np.searchsorted(self.ot, ot, "left"))
         return Candles(*(a[start:] for a in dataclasses.astuple(self)))
 
@@ -163,7 +165,7 @@ def features_from_forecasts(
 
 
 @nb.njit(cache=True)
-def _block_extremes(h: np.ndarray, l: np.ndarray, block: int) -> tuple[np.ndarray, np.ndarray]:  # noqa: E741
+def _block_extremes(h: np.ndarray, l: np.ndarray, block: int) -> tuple[np.ndarray, np.ndarray]:
     n_blocks = (len(h) + block - 1) // block
     bh = np.empty(n_blocks)
     bl = np.empty(n_blocks)
@@ -177,8 +179,15 @@ def _block_extremes(h: np.ndarray, l: np.ndarray, block: int) -> tuple[np.ndarra
 
 @nb.njit(cache=True)
 def first_touch(
-    h: np.ndarray, l: np.ndarray, bh: np.ndarray, bl: np.ndarray, block: int, start: int,  # noqa: E741
-    upper: float, lower: float, high_first: bool,
+    h: np.ndarray,
+    l: np.ndarray,
+    bh: np.ndarray,
+    bl: np.ndarray,
+    block: int,
+    start: int,
+    upper: float,
+    lower: float,
+    high_first: bool,
 ) -> tuple[int, bool]:
     """First minute ``j >= start`` with ``h[j] >= upper`` or ``l[j] <= lower``.
 
@@ -206,7 +215,7 @@ def first_touch(
 
 @nb.njit(cache=True)
 def _labels(
-    p_ot: np.ndarray, p_o: np.ndarray, first: int, m_ot: np.ndarray, h: np.ndarray, l: np.ndarray, pcr: float  # noqa: E741
+    p_ot: np.ndarray, p_o: np.ndarray, first: int, m_ot: np.ndarray, h: np.ndarray, l: np.ndarray, pcr: float
 ) -> np.ndarray:
     bh, bl = _block_extremes(h, l, _BLOCK)
     out = np.empty(len(p_ot) - first, dtype=np.int8)
@@ -331,7 +340,7 @@ def export_json(assets: PredictionModelAssets, directory: str | os.PathLike) -> 
     directory = Path(directory)
     features = {rid: assets.features[i].tolist() for i, rid in enumerate(assets.regression_ids)}
     labels = {pcr_key(p): v.astype(int).tolist() for p, v in assets.labels.items()}
-    indexer = dict(zip(map(str, assets.minutes.ot.tolist()), assets.lookback_indexer.tolist()))
+    indexer = dict(zip(map(str, assets.minutes.ot.tolist()), assets.lookback_indexer.tolist(), strict=False))
     return [
         write_json(directory / "features.json", features),
         write_json(directory / "labels.json", labels),

@@ -4,9 +4,10 @@ Slow (a Python loop over every minute) and kept only as the definition the fast 
 proved against. Every value is a Python float so that ``round`` behaves as in the original's
 pure-Python paths.
 """
+
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 from prediction_models.engine.assets import PredictionModelAssets
 from prediction_models.engine.discovery import discover
@@ -90,10 +91,15 @@ def backtest(
     idle_until = 0
     minutes = assets.minutes
     rows = zip(
-        minutes.ot.tolist(), minutes.ct.tolist(), minutes.o.tolist(), minutes.h.tolist(),
-        minutes.l.tolist(), assets.lookback_indexer.tolist(),
+        minutes.ot.tolist(),
+        minutes.ct.tolist(),
+        minutes.o.tolist(),
+        minutes.h.tolist(),
+        minutes.l.tolist(),
+        assets.lookback_indexer.tolist(),
+        strict=False,
     )
-    for ot, ct, o, h, l, k in rows:  # noqa: E741
+    for ot, ct, o, h, l, k in rows:
         if not (k < features_num and balance >= settings.position_size):
             break
         if active is not None:
@@ -163,7 +169,11 @@ def performance_record(
 
 
 def evaluate(
-    assets: PredictionModelAssets, regression_ids: Sequence[str], pcr: float, msf: str, msaf: float,
+    assets: PredictionModelAssets,
+    regression_ids: Sequence[str],
+    pcr: float,
+    msf: str,
+    msaf: float,
     settings: BacktestSettings,
 ) -> tuple[dict, dict, tuple[float, float]]:
     """§7.3 for one config: ``(discovery, performance, (min_increase_sum, min_decrease_sum))``."""
@@ -173,7 +183,12 @@ def evaluate(
     discovery = discover(sums, assets.labels[float(pcr)])
     min_increase_sum, min_decrease_sum = min_sums(discovery, msf, msaf)
     performance = backtest(
-        assets=assets, pcr=pcr, min_increase_sum=min_increase_sum, min_decrease_sum=min_decrease_sum,
-        features=features, sums=sums, settings=settings,
+        assets=assets,
+        pcr=pcr,
+        min_increase_sum=min_increase_sum,
+        min_decrease_sum=min_decrease_sum,
+        features=features,
+        sums=sums,
+        settings=settings,
     )
     return discovery, performance, (min_increase_sum, min_decrease_sum)

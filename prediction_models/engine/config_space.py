@@ -7,11 +7,12 @@ adjustment factor (msaf). Order: combination-major, then pcr, then msf, then msa
 feature sums and discovery in the fast engine. Indexes are materialised by combinatorial
 unranking, so a chunk ``[start, stop)`` of 755 820 configs costs nothing to address.
 """
+
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Iterator, Sequence
 from math import comb
-from typing import Iterator, Sequence
 
 MIN_SUM_FUNCTIONS = ("mean", "median")
 
@@ -83,12 +84,14 @@ class ConfigSpace:
     def combination_rank(self, combination: Sequence[int]) -> int:
         n, r = len(self.regression_ids), self.regressions_per_model
         combination = tuple(combination)
-        if len(combination) != r or list(combination) != sorted(set(combination)) or not all(
-            0 <= c < n for c in combination
+        if (
+            len(combination) != r
+            or list(combination) != sorted(set(combination))
+            or not all(0 <= c < n for c in combination)
         ):
             raise ConfigSpaceError(f"{combination} is not an increasing {r}-combination of 0..{n - 1}")
         rank, x = 0, 0
-        for slot, c in zip(range(r, 0, -1), combination):
+        for slot, c in zip(range(r, 0, -1), combination, strict=False):
             for skipped in range(x, c):
                 rank += comb(n - skipped - 1, slot - 1)
             x = c + 1

@@ -5,6 +5,7 @@ the label is 1), a negative sum a decrease prediction (successful when the label
 zero sum a neutral prediction. Reward and penalty are both 1. The result has the exact
 ``IDiscovery`` keys Epoca reads (EPOCA_CONTRACT.md §1.2).
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence

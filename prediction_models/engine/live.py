@@ -11,14 +11,15 @@ normalised input (``assets.feature_from_prediction``).
 The builder decides on closed candles, as its backtest does; Epoca's core also feeds the
 still-forming candle, which no backtest can replay.
 """
+
 from __future__ import annotations
 
 import dataclasses
 
 import numpy as np
-from numpy.typing import ArrayLike
 import pandas as pd
 from numpy.lib.stride_tricks import sliding_window_view
+from numpy.typing import ArrayLike
 
 
 @dataclasses.dataclass(frozen=True)
@@ -38,7 +39,9 @@ def history_needed(sma_window_size: int, lookback: int) -> int:
     return sma_window_size + lookback - 1
 
 
-def live_windows(closes: ArrayLike, *, sma_window_size: int, lookback: int, highest: float, lowest: float) -> LiveWindows:
+def live_windows(
+    closes: ArrayLike, *, sma_window_size: int, lookback: int, highest: float, lowest: float
+) -> LiveWindows:
     """Epoca's inputs for decisions at candles ``n .. len(closes) - 1`` (``n = history_needed``).
 
     Decision ``d`` reads ``closes[d : d + n]``: each SMA is computed from that slice alone,

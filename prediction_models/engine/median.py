@@ -7,6 +7,7 @@ constant, then sort that remainder. Every bucket function used is monotone in th
 the selected element is the exact ``rank``-th smallest, whatever the data (ties included);
 only the speed depends on how the values spread.
 """
+
 from __future__ import annotations
 
 import math

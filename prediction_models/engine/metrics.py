@@ -7,6 +7,7 @@ renamed (only added); ``field`` names the database column where it differs from 
 Adding a metric that is shown and sortable: one entry here (its column is derived from it),
 the engine computing it, and the migration of the column.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -57,8 +58,15 @@ MODEL_METRICS: tuple[Metric, ...] = (
     Metric("largest_balance_drawdown", "Largest drawdown", "backtest", unit="%", field="largest_drawdown"),
     Metric("profit_factor", "Profit factor", "metrics"),
     Metric("sharpe_ratio", "Sharpe", "metrics", field="sharpe"),
-    Metric("profit", "Holdout profit", "holdout.backtest", unit="USDT", field="holdout_profit",
-           minimum_filter="Holdout profit ≥ (USDT)", indexed=True),
+    Metric(
+        "profit",
+        "Holdout profit",
+        "holdout.backtest",
+        unit="USDT",
+        field="holdout_profit",
+        minimum_filter="Holdout profit ≥ (USDT)",
+        indexed=True,
+    ),
     Metric("accuracy", "Holdout accuracy", "holdout.backtest", unit="%", field="holdout_accuracy"),
     Metric("positions", "Holdout positions", "holdout.backtest", digits=None, count=True, field="holdout_positions"),
     Metric("buy_and_hold_pct", "Buy and hold", "metrics", unit="%", field="buy_and_hold"),
@@ -84,5 +92,3 @@ def formatted(metric: Metric, value: Any, *, positions: int | None = None) -> st
     if metric.digits is None:
         return f"{int(value)}"
     return f"{float(value):.{metric.digits}f}"
-
-

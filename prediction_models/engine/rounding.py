@@ -9,6 +9,7 @@ sums against rounded thresholds, so the fast engine needs Python's semantics exa
 The Python versions (``pct_change``, ``alter_by_pct``, ``pct_of_total``) mirror the
 original's formulas operation by operation and serve the reference engine and the assets.
 """
+
 from __future__ import annotations
 
 import math

@@ -1,9 +1,10 @@
 """Trading constants and helpers shared by the reference and the fast backtest (§7.3-7.4)."""
+
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any, Sequence
+from collections.abc import Iterator, Sequence
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -27,8 +28,12 @@ class BacktestSettings:
     @classmethod
     def of_epoch(cls, epoch: Any) -> BacktestSettings:
         """The settings of an epoch (a row or anything with its parameters as attributes)."""
-        return cls(position_size=epoch.position_size, leverage=epoch.leverage, exchange_fee=epoch.exchange_fee,
-                   idle_minutes=epoch.idle_minutes_on_position_close)
+        return cls(
+            position_size=epoch.position_size,
+            leverage=epoch.leverage,
+            exchange_fee=epoch.exchange_fee,
+            idle_minutes=epoch.idle_minutes_on_position_close,
+        )
 
     def __post_init__(self) -> None:
         if self.position_size <= 0 or self.leverage <= 0 or self.exchange_fee < 0 or self.idle_minutes < 0:
@@ -48,7 +53,7 @@ class TradeConstants:
     net_loss: float
 
     @classmethod
-    def of(cls, settings: BacktestSettings, pcr: float) -> "TradeConstants":
+    def of(cls, settings: BacktestSettings, pcr: float) -> TradeConstants:
         equity = round(settings.position_size * settings.leverage, 2)
         open_fee = (equity / 100) * settings.exchange_fee
         gross_profit = alter_by_pct(equity, pcr) - equity

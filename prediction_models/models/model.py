@@ -1,4 +1,5 @@
 """A built prediction model: its certificate is a file; the row keeps what people sort by."""
+
 from django.db import models
 
 from prediction_models.engine.metrics import MODEL_METRICS, Metric
@@ -15,8 +16,12 @@ def metric_field(metric: Metric) -> models.Field:
 class PredictionModel(models.Model):
     # <EPOCH_ID>_<32 hex>: 30-200 characters, never containing "KR_".
     id = models.CharField(primary_key=True, max_length=200)
-    search = models.ForeignKey("prediction_models.PredictionModelSearch", on_delete=models.CASCADE, related_name="models")
-    profitable_config = models.ForeignKey("prediction_models.ProfitableConfig", on_delete=models.CASCADE, related_name="models")
+    search = models.ForeignKey(
+        "prediction_models.PredictionModelSearch", on_delete=models.CASCADE, related_name="models"
+    )
+    profitable_config = models.ForeignKey(
+        "prediction_models.ProfitableConfig", on_delete=models.CASCADE, related_name="models"
+    )
     rank = models.PositiveIntegerField()
     certificate_file = models.CharField(max_length=500)
     # Every backtest metric (prediction_models.engine.metrics.MODEL_METRICS) is a column, added

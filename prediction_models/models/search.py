@@ -1,11 +1,12 @@
 """A search of the prediction-model config space of one regression selection."""
+
 from django.conf import settings
 from django.db import models
 
 from core.transitions import transition
 from prediction_models.choices import SearchStatus
 
-__all__ = ["PredictionModelSearch", "ConfigChunk", "ProfitableConfig"]
+__all__ = ["ConfigChunk", "PredictionModelSearch", "ProfitableConfig"]
 
 
 class PredictionModelSearch(models.Model):
@@ -27,7 +28,9 @@ class PredictionModelSearch(models.Model):
     search_seconds = models.FloatField(default=0.0)
     assets_sha256 = models.CharField(max_length=64, blank=True)
     error = models.TextField(blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -40,11 +43,17 @@ class PredictionModelSearch(models.Model):
     # --- status transitions (each a conditional update: see core.transitions) -----
     def mark_initialising(self) -> bool:
         """Its assets are (re)built: not once the config space has been searched with them."""
-        return transition(self, SearchStatus.INITIALISING, error="",
-                          sources=(SearchStatus.NEW, SearchStatus.INITIALISING, SearchStatus.READY, SearchStatus.FAILED))
+        return transition(
+            self,
+            SearchStatus.INITIALISING,
+            error="",
+            sources=(SearchStatus.NEW, SearchStatus.INITIALISING, SearchStatus.READY, SearchStatus.FAILED),
+        )
 
     def mark_ready(self, *, assets_sha256: str) -> bool:
-        return transition(self, SearchStatus.READY, assets_sha256=assets_sha256, error="", sources=(SearchStatus.INITIALISING,))
+        return transition(
+            self, SearchStatus.READY, assets_sha256=assets_sha256, error="", sources=(SearchStatus.INITIALISING,)
+        )
 
     def mark_failed(self, *, error: str) -> bool:
         return transition(self, SearchStatus.FAILED, error=error, sources=(SearchStatus.INITIALISING,))

@@ -7,12 +7,12 @@ evaluated once after every choice; rows Epoca would refuse, ``refused_rows``, op
 and ``metrics`` (buy-and-hold, profit factor, Sharpe ratio, exposure). The ranking reads only
 the selection period.
 """
-from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from __future__ import annotations
 
 import hashlib
 import time
+from typing import TYPE_CHECKING
 
 import numpy as np
 from django.db import transaction
@@ -29,33 +29,43 @@ from prediction_models.engine.assets import ASSETS_FILE, PredictionModelAssets, 
 from prediction_models.engine.backtest import Market, backtest_record
 from prediction_models.engine.discovery import discover
 from prediction_models.engine.ebe import prediction_model_evaluation
+from prediction_models.engine.metrics import certificate_columns
 from prediction_models.engine.report import positions_fingerprint
 from prediction_models.engine.trading import extra_metrics, feature_sums
 from prediction_models.models import PredictionModel, PredictionModelSearch, ProfitableConfig
 from prediction_models.services import paths
-from prediction_models.engine.metrics import certificate_columns
 from prediction_models.services.certificates import validate_certificate
 from prediction_models.services.periods import Period, periods
 from prediction_models.services.search import backtest_settings
 
 if TYPE_CHECKING:
-    from cluster.models import Job
     from collections.abc import Callable, Sequence
-    from django.contrib.auth.models import User
-    from django.db.models import QuerySet
-    from prediction_models.engine.trading import BacktestSettings
     from typing import Any
 
+    from django.contrib.auth.models import User
+    from django.db.models import QuerySet
 
-def models_build_enqueue(*, search: PredictionModelSearch, limit: int, user: User | None = None, inline: bool = False) -> Job:
+    from cluster.models import Job
+    from prediction_models.engine.trading import BacktestSettings
+
+
+def models_build_enqueue(
+    *, search: PredictionModelSearch, limit: int, user: User | None = None, inline: bool = False
+) -> Job:
     if search.status not in (SearchStatus.SEARCHED, SearchStatus.BUILT):
         raise ApplicationError(f"Search #{search.pk} has not searched its whole config space yet.")
     if limit < 1:
         raise ApplicationError("The limit must be at least 1.")
     if not search.profitable_configs.exists():
         raise ApplicationError(f"Search #{search.pk} found no profitable config.")
-    return job_enqueue(kind="prediction_models.build", target=search, params={"limit": int(limit)}, user=user,
-                       inline=inline, dedup_key=f"pm-build-{search.pk}")
+    return job_enqueue(
+        kind="prediction_models.build",
+        target=search,
+        params={"limit": int(limit)},
+        user=user,
+        inline=inline,
+        dedup_key=f"pm-build-{search.pk}",
+    )
 
 
 def ranked_configs(search: PredictionModelSearch) -> QuerySet[ProfitableConfig]:
@@ -86,8 +96,13 @@ def holdout_backtest(
     """The holdout period traded with the selection's min sums, from a fresh initial balance."""
     rows = assets.feature_rows(config.regression_ids)
     performance = backtest_reference.backtest(
-        assets=assets, pcr=config.price_change_requirement, min_increase_sum=min_sums[0], min_decrease_sum=min_sums[1],
-        features=assets.features[rows].T.tolist(), sums=feature_sums(assets.features, rows), settings=settings,
+        assets=assets,
+        pcr=config.price_change_requirement,
+        min_increase_sum=min_sums[0],
+        min_decrease_sum=min_sums[1],
+        features=assets.features[rows].T.tolist(),
+        sums=feature_sums(assets.features, rows),
+        settings=settings,
     )
     return accepted_discovery(assets, rows, config.price_change_requirement), _with_sums(performance)
 
@@ -102,8 +117,14 @@ def accepted_discovery(assets: PredictionModelAssets, rows: Sequence[int] | np.n
 
 
 def certificate_build(
-    *, search: PredictionModelSearch, config: ProfitableConfig, creation: int, selection_assets: PredictionModelAssets,
-    holdout_assets: PredictionModelAssets | None, regression_configs: dict, bounds: tuple[Period, Period | None],
+    *,
+    search: PredictionModelSearch,
+    config: ProfitableConfig,
+    creation: int,
+    selection_assets: PredictionModelAssets,
+    holdout_assets: PredictionModelAssets | None,
+    regression_configs: dict,
+    bounds: tuple[Period, Period | None],
     markets: dict,
 ) -> dict:
     settings = backtest_settings(search.epoch)
@@ -111,8 +132,13 @@ def certificate_build(
     if float(pcr) not in markets:
         markets[float(pcr)] = Market.build(selection_assets, pcr)
     discovery, performance, min_sums = backtest_record(
-        selection_assets, config.regression_ids, pcr, config.min_sum_function, config.min_sum_adjustment_factor,
-        settings, market=markets[float(pcr)],
+        selection_assets,
+        config.regression_ids,
+        pcr,
+        config.min_sum_function,
+        config.min_sum_adjustment_factor,
+        settings,
+        market=markets[float(pcr)],
     )
     cid = model_id(search, config.config_index)
     selection, holdout = bounds
@@ -137,9 +163,15 @@ def certificate_build(
     }
     if holdout_assets is not None and holdout is not None:  # both or neither
         hold_discovery, hold_performance = holdout_backtest(holdout_assets, config, min_sums, settings)
-        cert["holdout"] = {"test_ds_start": holdout.start, "test_ds_end": holdout.end, "discovery": hold_discovery,
-                           "backtest": hold_performance, "metrics": _metrics(hold_performance, holdout_assets),
-                           "rows": holdout_assets.features_num, "refused_rows": int(holdout_assets.refused.sum())}
+        cert["holdout"] = {
+            "test_ds_start": holdout.start,
+            "test_ds_end": holdout.end,
+            "discovery": hold_discovery,
+            "backtest": hold_performance,
+            "metrics": _metrics(hold_performance, holdout_assets),
+            "rows": holdout_assets.features_num,
+            "refused_rows": int(holdout_assets.refused.sum()),
+        }
     return _finite(cert)
 
 
@@ -154,7 +186,9 @@ def _finite(value: Any) -> Any:
     return value
 
 
-def models_build(*, search: PredictionModelSearch, limit: int, progress: Callable[[int, int, str], None] | None = None) -> list[PredictionModel]:
+def models_build(
+    *, search: PredictionModelSearch, limit: int, progress: Callable[[int, int, str], None] | None = None
+) -> list[PredictionModel]:
     """Certificates of the ``limit`` best profitable configs; replaces the search's earlier build."""
     directory = paths.assets_dir(search)
     if not (directory / ASSETS_FILE).exists():
@@ -167,16 +201,22 @@ def models_build(*, search: PredictionModelSearch, limit: int, progress: Callabl
     bounds = periods(search.epoch, prediction)
     configs = list(ranked_configs(search)[:limit])
     regression_configs = {
-        rid: read_json(layout.regression_certificate(rid))["regression_config"]
-        for rid in search.regression_ids
+        rid: read_json(layout.regression_certificate(rid))["regression_config"] for rid in search.regression_ids
     }
     creation = int(time.time() * 1000)
     markets: dict = {}
     certificates = []
     for done, config in enumerate(configs):
-        cert = certificate_build(search=search, config=config, creation=creation, selection_assets=selection_assets,
-                                 holdout_assets=holdout_assets, regression_configs=regression_configs, bounds=bounds,
-                                 markets=markets)
+        cert = certificate_build(
+            search=search,
+            config=config,
+            creation=creation,
+            selection_assets=selection_assets,
+            holdout_assets=holdout_assets,
+            regression_configs=regression_configs,
+            bounds=bounds,
+            markets=markets,
+        )
         validate_certificate(cert, search.epoch_id)
         certificates.append((config, cert))
         if progress:
@@ -198,12 +238,19 @@ def models_record(*, search: PredictionModelSearch, certificates: list) -> list[
     for rank, (config, cert) in enumerate(certificates, start=1):
         backtest = cert["backtest"]
         ebe = prediction_model_evaluation(cert)
-        model, _ = PredictionModel.objects.update_or_create(id=cert["id"], defaults={
-            "search": search, "profitable_config": config, "rank": rank,
-            "certificate_file": paths.certificate_relpath(cert["id"]),
-            **certificate_columns(cert), "ebe_points": ebe["points"], "ebe_state": ebe["state"],
-            "positions_fingerprint": positions_fingerprint(backtest),
-        })
+        model, _ = PredictionModel.objects.update_or_create(
+            id=cert["id"],
+            defaults={
+                "search": search,
+                "profitable_config": config,
+                "rank": rank,
+                "certificate_file": paths.certificate_relpath(cert["id"]),
+                **certificate_columns(cert),
+                "ebe_points": ebe["points"],
+                "ebe_state": ebe["state"],
+                "positions_fingerprint": positions_fingerprint(backtest),
+            },
+        )
         models.append(model)
     search.mark_built()
     epoch_disk_usage_record(epoch=search.epoch_id)

@@ -3,6 +3,7 @@
 The rules live in :mod:`epochs.engine.epoch_file_contract` (the export checks the same ones);
 the build refuses a certificate with every problem found.
 """
+
 from __future__ import annotations
 
 from epochs.engine.epoch_file_contract import built_certificate_problems

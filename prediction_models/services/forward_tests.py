@@ -8,15 +8,15 @@ is the fast engine's with the model's own settings and min sums, from a fresh ba
 follow the builder's signal rule, which Epoca's live core does not trade on (EPOCA_CONTRACT.md
 §3.3). A forward test makes no choice: it is evaluated once per range and only reported.
 """
-from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from __future__ import annotations
 
 import dataclasses
 import sys
-from datetime import date, datetime, timedelta, timezone
+from collections.abc import Callable
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import Callable
+from typing import TYPE_CHECKING
 
 import numpy as np
 from django.conf import settings
@@ -40,10 +40,12 @@ from prediction_models.services.build import _finite, _metrics, _with_sums, acce
 from prediction_models.services.search import backtest_settings
 
 if TYPE_CHECKING:
-    from cluster.models import Job
-    from django.contrib.auth.models import User
-    from epochs.models import Epoch
     from typing import Any
+
+    from django.contrib.auth.models import User
+
+    from cluster.models import Job
+    from epochs.models import Epoch
 RESULT_FILE = "forward_test.json"
 WINDOWS_FILE = "windows.npy"
 
@@ -80,10 +82,19 @@ def forward_test_create(
             f"Candles of {epoch.candlestick_set.name!r} are imported up to {utc(imported)}; the forward test ends "
             f"at {utc(int(end))}: import the missing months first."
         )
-    forward_test = ForwardTest.objects.create(prediction_model=model, start=int(start), end=int(end),
-                                              created_by=user if getattr(user, "is_authenticated", False) else None)
-    job = job_enqueue(kind="prediction_models.forward_test", target=forward_test, user=user, inline=inline,
-                      dedup_key=f"forward-test-{forward_test.pk}")
+    forward_test = ForwardTest.objects.create(
+        prediction_model=model,
+        start=int(start),
+        end=int(end),
+        created_by=user if getattr(user, "is_authenticated", False) else None,
+    )
+    job = job_enqueue(
+        kind="prediction_models.forward_test",
+        target=forward_test,
+        user=user,
+        inline=inline,
+        dedup_key=f"forward-test-{forward_test.pk}",
+    )
     return forward_test, job
 
 
@@ -117,7 +128,9 @@ def forward_test_inputs(*, forward_test: ForwardTest) -> ForwardInputs:
     first = int(np.searchsorted(every.ot, forward_test.start, "left"))
     history = history_needed(int(config["sma_window_size"]), lookback)
     if first < history:
-        raise ApplicationError(f"The forward test needs the {history} prediction candles before {utc(forward_test.start)}.")
+        raise ApplicationError(
+            f"The forward test needs the {history} prediction candles before {utc(forward_test.start)}."
+        )
     predictions_range = every.take(slice(first - lookback, len(every)))
     decisions = len(predictions_range) - lookback - predictions
     if decisions < 1:
@@ -126,27 +139,45 @@ def forward_test_inputs(*, forward_test: ForwardTest) -> ForwardInputs:
             f"candles; a decision needs {predictions} after it (the regressions' forecast)."
         )
     windows = live_windows(
-        every.c[first - history : first + decisions], sma_window_size=int(config["sma_window_size"]), lookback=lookback,
-        highest=float(config["highest_price_sma"]), lowest=float(config["lowest_price_sma"]),
+        every.c[first - history : first + decisions],
+        sma_window_size=int(config["sma_window_size"]),
+        lookback=lookback,
+        highest=float(config["highest_price_sma"]),
+        lowest=float(config["lowest_price_sma"]),
     )
     folder = forward_test_dir(forward_test)
     folder.mkdir(parents=True, exist_ok=True)
     with open(folder / WINDOWS_FILE, "wb") as handle:
         np.save(handle, windows.normalized)
     minutes = candle_store.load_candles(store, int(every.ot[first]), forward_test.end)
-    return ForwardInputs(predictions=_as_engine(predictions_range), minutes=_as_engine(minutes),
-                         normalized_last=windows.normalized[:, -1], refused=windows.refused, lookback=lookback,
-                         forecast_steps=predictions)
+    return ForwardInputs(
+        predictions=_as_engine(predictions_range),
+        minutes=_as_engine(minutes),
+        normalized_last=windows.normalized[:, -1],
+        refused=windows.refused,
+        lookback=lookback,
+        forecast_steps=predictions,
+    )
 
 
 def forward_test_argv(*, forward_test: ForwardTest) -> list[str]:
     """The child process that runs the regressions on the windows (Keras stays out of the worker)."""
     model = forward_test.prediction_model
     folder = forward_test_dir(forward_test)
-    return [sys.executable, str(Path(settings.BASE_DIR) / "manage.py"), "predict_windows",
-            "--epoch-dir", str(epoch_dir(model.search.epoch_id)), "--windows", str(folder / WINDOWS_FILE),
-            "--out", str(folder / "forecasts"), "--threads", str(settings.TRAINING_THREADS),
-            *model.profitable_config.regression_ids]
+    return [
+        sys.executable,
+        str(Path(settings.BASE_DIR) / "manage.py"),
+        "predict_windows",
+        "--epoch-dir",
+        str(epoch_dir(model.search.epoch_id)),
+        "--windows",
+        str(folder / WINDOWS_FILE),
+        "--out",
+        str(folder / "forecasts"),
+        "--threads",
+        str(settings.TRAINING_THREADS),
+        *model.profitable_config.regression_ids,
+    ]
 
 
 def forward_test_finish(*, forward_test: ForwardTest, inputs: ForwardInputs) -> dict:
@@ -157,40 +188,70 @@ def forward_test_finish(*, forward_test: ForwardTest, inputs: ForwardInputs) -> 
     folder = forward_test_dir(forward_test)
     ids = list(config.regression_ids)
     features = {
-        rid: feature_from_prediction(inputs.normalized_last, np.load(features_file(folder / "forecasts", rid)),
-                                     inputs.refused)
+        rid: feature_from_prediction(
+            inputs.normalized_last, np.load(features_file(folder / "forecasts", rid)), inputs.refused
+        )
         for rid in ids
     }
     assets = build_assets(
-        predictions=inputs.predictions, minutes=inputs.minutes, features=features, lookback=inputs.lookback,
-        forecast_steps=inputs.forecast_steps, pcrs=[float(config.price_change_requirement)], allow_refused=True,
+        predictions=inputs.predictions,
+        minutes=inputs.minutes,
+        features=features,
+        lookback=inputs.lookback,
+        forecast_steps=inputs.forecast_steps,
+        pcrs=[float(config.price_change_requirement)],
+        allow_refused=True,
     )
     save_assets(assets, folder)
     min_sums = (float(cert["model"]["min_increase_sum"]), float(cert["model"]["min_decrease_sum"]))
     _, performance, _ = backtest_record(
-        assets, ids, config.price_change_requirement, config.min_sum_function, config.min_sum_adjustment_factor,
-        backtest_settings(model.search.epoch), fixed_min_sums=min_sums,
+        assets,
+        ids,
+        config.price_change_requirement,
+        config.min_sum_function,
+        config.min_sum_adjustment_factor,
+        backtest_settings(model.search.epoch),
+        fixed_min_sums=min_sums,
     )
-    record = _finite({
-        "start": int(assets.minutes.ot[0]), "end": int(assets.minutes.ct[-1]), "rows": assets.features_num,
-        "refused_rows": int(assets.refused.sum()), "min_increase_sum": min_sums[0], "min_decrease_sum": min_sums[1],
-        "discovery": accepted_discovery(assets, assets.feature_rows(ids), config.price_change_requirement),
-        "backtest": _with_sums(performance), "metrics": _metrics(performance, assets),
-    })
+    record = _finite(
+        {
+            "start": int(assets.minutes.ot[0]),
+            "end": int(assets.minutes.ct[-1]),
+            "rows": assets.features_num,
+            "refused_rows": int(assets.refused.sum()),
+            "min_increase_sum": min_sums[0],
+            "min_decrease_sum": min_sums[1],
+            "discovery": accepted_discovery(assets, assets.feature_rows(ids), config.price_change_requirement),
+            "backtest": _with_sums(performance),
+            "metrics": _metrics(performance, assets),
+        }
+    )
     write_json(folder / RESULT_FILE, record)
     forward_test.mark_done(
         result_file=(folder / RESULT_FILE).relative_to(epoch_dir(model.search.epoch_id)).as_posix(),
-        decisions=record["rows"], refused_rows=record["refused_rows"], profit=performance["profit"],
-        accuracy=performance["accuracy"], positions=len(performance["positions"]),
+        decisions=record["rows"],
+        refused_rows=record["refused_rows"],
+        profit=performance["profit"],
+        accuracy=performance["accuracy"],
+        positions=len(performance["positions"]),
         buy_and_hold=METRIC_BY_COLUMN["buy_and_hold"].read(record),
     )
     epoch_disk_usage_record(epoch=model.search.epoch_id)
-    return {"forward_test": forward_test.pk, "rows": record["rows"], "refused_rows": record["refused_rows"],
-            "profit": performance["profit"], "positions": len(performance["positions"])}
+    return {
+        "forward_test": forward_test.pk,
+        "rows": record["rows"],
+        "refused_rows": record["refused_rows"],
+        "profit": performance["profit"],
+        "positions": len(performance["positions"]),
+    }
 
 
-def forward_test_run(*, forward_test: ForwardTest, forecast: Callable[[list[str]], object],
-                     log: Callable[[str], None] = lambda message: None) -> dict:
+def forward_test_run(
+    *,
+    forward_test: ForwardTest,
+    forecast: Callable[[list[str]], object],
+    log: Callable[[str], None] = lambda message: None,
+) -> dict:
     """The forward-test job: Epoca's inputs, the forecasts (``forecast`` runs the child process), the record.
 
     Any expected failure, a cancel included, marks the test failed with its reason.
@@ -214,6 +275,7 @@ def forward_test_run(*, forward_test: ForwardTest, forecast: Callable[[list[str]
 def range_of_dates(first: str, last: str) -> tuple[int, int]:
     """``(start, end)`` in ms for ``YYYY-MM`` or ``YYYY-MM-DD`` strings: from the first minute of
     ``first`` to the last minute of ``last``, both in UTC."""
+
     def parse(text: str, name: str) -> tuple[date, date]:
         text = str(text).strip()
         try:
@@ -227,7 +289,7 @@ def range_of_dates(first: str, last: str) -> tuple[int, int]:
             raise ApplicationError(f"{name}: expected YYYY-MM or YYYY-MM-DD, got {text!r}") from None
 
     def ms(day: date) -> int:
-        return int(datetime(day.year, day.month, day.day, tzinfo=timezone.utc).timestamp() * 1000)
+        return int(datetime(day.year, day.month, day.day, tzinfo=UTC).timestamp() * 1000)
 
     start, _ = parse(first, "start")
     _, after_last = parse(last, "end")

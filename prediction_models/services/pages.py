@@ -1,4 +1,5 @@
 """What the model page shows that lives in files: read here, so the view reads none."""
+
 from __future__ import annotations
 
 import dataclasses
@@ -25,16 +26,40 @@ class Period:
 def model_periods(model: PredictionModel) -> tuple[dict, list[Period]]:
     """The model's certificate and every period with its assets' minutes: selection, holdout, forward tests."""
     cert = selectors.model_certificate(model)
-    periods = [Period("selection", cert["backtest"], cert["test_ds_start"], cert["test_ds_end"],
-                      load_assets(paths.assets_dir(model.search)).minutes, cert)]
+    periods = [
+        Period(
+            "selection",
+            cert["backtest"],
+            cert["test_ds_start"],
+            cert["test_ds_end"],
+            load_assets(paths.assets_dir(model.search)).minutes,
+            cert,
+        )
+    ]
     holdout = cert.get("holdout")
     if holdout and (paths.holdout_assets_dir(model.search) / ASSETS_FILE).exists():
-        periods.append(Period("holdout", holdout["backtest"], holdout["test_ds_start"], holdout["test_ds_end"],
-                              load_assets(paths.holdout_assets_dir(model.search)).minutes, holdout))
+        periods.append(
+            Period(
+                "holdout",
+                holdout["backtest"],
+                holdout["test_ds_start"],
+                holdout["test_ds_end"],
+                load_assets(paths.holdout_assets_dir(model.search)).minutes,
+                holdout,
+            )
+        )
     for forward_test in selectors.forward_tests_of(model):
         record = selectors.forward_test_record(forward_test)
         folder = forward_test_dir(forward_test)
         if record and (folder / ASSETS_FILE).exists():
-            periods.append(Period(f"forward test #{forward_test.pk}", record["backtest"], record["start"], record["end"],
-                                  load_assets(folder).minutes, record))
+            periods.append(
+                Period(
+                    f"forward test #{forward_test.pk}",
+                    record["backtest"],
+                    record["start"],
+                    record["end"],
+                    load_assets(folder).minutes,
+                    record,
+                )
+            )
     return cert, periods

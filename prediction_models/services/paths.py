@@ -1,9 +1,9 @@
 """Where a search's and a built model's files live inside the epoch folder (epochs.engine.layout)."""
+
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from epochs.engine.layout import model_certificate_file
 from epochs.services.paths import epoch_layout

@@ -8,11 +8,11 @@ start, so no label or trade sees the holdout). The holdout period's features dec
 With no holdout the selection period is the original test range. Holdout rows whose window
 reaches a normalisation bound have no features (NaN): Epoca would refuse to predict there.
 """
+
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import dataclasses
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -23,8 +23,9 @@ from prediction_models.engine.assets import Candles, PredictionModelAssets, buil
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
-    from epochs.models import Epoch
     from typing import Any
+
+    from epochs.models import Epoch
 
 
 @dataclasses.dataclass(frozen=True)
@@ -40,8 +41,11 @@ class Period:
 def search_ranges(epoch: Epoch) -> EpochRanges:
     return epoch_ranges(
         rows=int(epoch.prediction_rows),  # type: ignore[arg-type]  # a built epoch has its rows
-        train_split=epoch.train_split, lookback=epoch.regression_lookback,
-        predictions=epoch.regression_predictions, holdout_share=epoch.holdout_share, purge=epoch.purge,
+        train_split=epoch.train_split,
+        lookback=epoch.regression_lookback,
+        predictions=epoch.regression_predictions,
+        holdout_share=epoch.holdout_share,
+        purge=epoch.purge,
     )
 
 
@@ -77,7 +81,9 @@ def period_assets(
         predictions=_as_engine(prediction.take(slice(test_row, selection.stop_row))),
         minutes=_as_engine(minutes.between(None, None if stop_ms is None else stop_ms - 1)),
         features={rid: values[:sel_count] for rid, values in features.items()},
-        lookback=lookback, forecast_steps=predictions, pcrs=pcrs,
+        lookback=lookback,
+        forecast_steps=predictions,
+        pcrs=pcrs,
     )
     if holdout is None:
         return selection_assets, None, selection, None
@@ -86,6 +92,9 @@ def period_assets(
         predictions=_as_engine(prediction.take(slice(holdout.start_row - lookback, holdout.stop_row))),
         minutes=_as_engine(minutes.between(holdout.start, None)),
         features={rid: values[offset:] for rid, values in features.items()},
-        lookback=lookback, forecast_steps=predictions, pcrs=pcrs, allow_refused=True,
+        lookback=lookback,
+        forecast_steps=predictions,
+        pcrs=pcrs,
+        allow_refused=True,
     )
     return selection_assets, holdout_assets, selection, holdout

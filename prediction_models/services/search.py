@@ -1,13 +1,13 @@
 """Searches: freeze the config space, build the assets, run the space in chunks."""
-from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from __future__ import annotations
 
 import functools
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
+from typing import TYPE_CHECKING
 
 import numpy as np
 from django.conf import settings
@@ -19,10 +19,9 @@ from cluster.services.jobs import job_enqueue
 from cluster.services.remote_jobs import PYTHON, run_remote
 from core.errors import ApplicationError
 from core.files import read_json, sha256_file, write_json
-from epochs.services.paths import epoch_dir
 from epochs.engine.layout import EpochLayout
 from epochs.services.pages import epoch_disk_usage_record
-from epochs.services.paths import epoch_layout
+from epochs.services.paths import epoch_dir, epoch_layout
 from prediction_models.choices import SearchStatus
 from prediction_models.engine.assets import ASSETS_FILE, export_json, load_assets, save_assets
 from prediction_models.engine.trading import BacktestSettings
@@ -34,11 +33,13 @@ from prediction_models.services.periods import period_assets, search_ranges
 from regressions.models import RegressionSelection
 
 if TYPE_CHECKING:
-    from cluster.jobs.context import JobContext
-    from cluster.models import Job
     from collections.abc import Callable
     from datetime import datetime
+
     from django.contrib.auth.models import User
+
+    from cluster.jobs.context import JobContext
+    from cluster.models import Job
     from epochs.models import Epoch
 
 DEFAULT_CHUNK_SIZE = 20_000
@@ -52,8 +53,12 @@ NOT_SENT_TO_SERVERS = ("holdout", "features", "features.json", "labels.json", "l
 
 @transaction.atomic
 def search_initialize(
-    *, selection: RegressionSelection, user: User | None = None, regressions_per_model: list[int] | None = None,
-    chunk_size: int = DEFAULT_CHUNK_SIZE, inline: bool = False,
+    *,
+    selection: RegressionSelection,
+    user: User | None = None,
+    regressions_per_model: list[int] | None = None,
+    chunk_size: int = DEFAULT_CHUNK_SIZE,
+    inline: bool = False,
 ) -> tuple[PredictionModelSearch, object]:
     """Create a search of ``selection`` with the epoch's config-space settings; queue its assets job."""
     epoch = selection.epoch
@@ -64,14 +69,23 @@ def search_initialize(
     if not sizes or min(sizes) < 1:
         raise ApplicationError(f"Regressions per model must be positive, got {sizes}.")
     if len(ids) < max(sizes):
-        raise ApplicationError(f"Selection {selection.name!r} holds {len(ids)} regressions; a model takes {max(sizes)}.")
+        raise ApplicationError(
+            f"Selection {selection.name!r} holds {len(ids)} regressions; a model takes {max(sizes)}."
+        )
     if chunk_size < 1:
         raise ApplicationError("The chunk size must be positive.")
     search = PredictionModelSearch(
-        epoch=epoch, selection=selection, regression_ids=ids, regressions_per_model=sizes,
-        price_change_requirements=list(epoch.price_change_requirements), min_sum_functions=list(epoch.min_sum_functions),
-        min_sum_adjustment_factors=list(epoch.min_sum_adjustment_factors), min_accuracy=epoch.min_accuracy,
-        min_profit=epoch.min_profit, chunk_size=chunk_size, created_by=user if getattr(user, "is_authenticated", False) else None,
+        epoch=epoch,
+        selection=selection,
+        regression_ids=ids,
+        regressions_per_model=sizes,
+        price_change_requirements=list(epoch.price_change_requirements),
+        min_sum_functions=list(epoch.min_sum_functions),
+        min_sum_adjustment_factors=list(epoch.min_sum_adjustment_factors),
+        min_accuracy=epoch.min_accuracy,
+        min_profit=epoch.min_profit,
+        chunk_size=chunk_size,
+        created_by=user if getattr(user, "is_authenticated", False) else None,
     )
     try:
         space = search_space(search)
@@ -83,18 +97,34 @@ def search_initialize(
 
 
 def search_initialize_enqueue(*, search: PredictionModelSearch, user: User | None = None, inline: bool = False) -> Job:
-    return job_enqueue(kind="prediction_models.initialize", target=search, user=user, inline=inline,
-                       dedup_key=f"pm-initialize-{search.pk}")
+    return job_enqueue(
+        kind="prediction_models.initialize",
+        target=search,
+        user=user,
+        inline=inline,
+        dedup_key=f"pm-initialize-{search.pk}",
+    )
 
 
 def features_argv(*, search: PredictionModelSearch) -> list[str]:
     """The child process that predicts every regression's features (Keras stays out of the worker)."""
     ranges = search_ranges(search.epoch)
     holdout = ["--holdout-row", str(ranges.holdout_row)] if ranges.has_holdout else []
-    return [sys.executable, str(Path(settings.BASE_DIR) / "manage.py"), "predict_features",
-            "--epoch-dir", str(epoch_dir(search.epoch_id)), "--out", str(paths.features_dir(search)),
-            "--test-row", str(ranges.test_row), *holdout, "--threads", str(settings.TRAINING_THREADS),
-            *search.regression_ids]
+    return [
+        sys.executable,
+        str(Path(settings.BASE_DIR) / "manage.py"),
+        "predict_features",
+        "--epoch-dir",
+        str(epoch_dir(search.epoch_id)),
+        "--out",
+        str(paths.features_dir(search)),
+        "--test-row",
+        str(ranges.test_row),
+        *holdout,
+        "--threads",
+        str(settings.TRAINING_THREADS),
+        *search.regression_ids,
+    ]
 
 
 def search_assets_build(*, search: PredictionModelSearch) -> dict:
@@ -113,13 +143,21 @@ def search_assets_build(*, search: PredictionModelSearch) -> dict:
         save_assets(holdout, paths.holdout_assets_dir(search))
     search.mark_ready(assets_sha256=sha256_file(path))
     epoch_disk_usage_record(epoch=search.epoch_id)
-    return {"features": selection.features_num, "holdout_features": holdout.features_num if holdout else 0,
-            "minutes": len(selection.minutes), "selection": [sel_period.start, sel_period.end],
-            "holdout": [hold_period.start, hold_period.end] if hold_period else None}
+    return {
+        "features": selection.features_num,
+        "holdout_features": holdout.features_num if holdout else 0,
+        "minutes": len(selection.minutes),
+        "selection": [sel_period.start, sel_period.end],
+        "holdout": [hold_period.start, hold_period.end] if hold_period else None,
+    }
 
 
-def search_assets_run(*, search: PredictionModelSearch, predict_features: Callable[[list[str]], object],
-                      log: Callable[[str], None] = lambda message: None) -> dict:
+def search_assets_run(
+    *,
+    search: PredictionModelSearch,
+    predict_features: Callable[[list[str]], object],
+    log: Callable[[str], None] = lambda message: None,
+) -> dict:
     """The initialisation: predict the features (``predict_features`` runs the child process), build the assets.
 
     A refusal or a failed child marks the search failed; a cancel leaves it new, to start again.
@@ -128,8 +166,10 @@ def search_assets_run(*, search: PredictionModelSearch, predict_features: Callab
 
     if not search.mark_initialising():
         search.refresh_from_db(fields=["status"])
-        raise ApplicationError(f"Search #{search.pk} is {search.get_status_display().lower()}: "
-                               "its assets stay those its results were found with.")
+        raise ApplicationError(
+            f"Search #{search.pk} is {search.get_status_display().lower()}: "
+            "its assets stay those its results were found with."
+        )
     try:
         log(f"predicting the features of {len(search.regression_ids)} regressions")
         predict_features(features_argv(search=search))
@@ -161,7 +201,9 @@ def search_find_enqueue(*, search: PredictionModelSearch, user: User | None = No
     if search.status not in (SearchStatus.READY, SearchStatus.SEARCHING, SearchStatus.SEARCHED, SearchStatus.BUILT):
         raise ApplicationError(f"Search #{search.pk} is {search.get_status_display().lower()}; build its assets first.")
     chunks_ensure(search=search)
-    return job_enqueue(kind="prediction_models.find", target=search, user=user, inline=inline, dedup_key=f"pm-find-{search.pk}")
+    return job_enqueue(
+        kind="prediction_models.find", target=search, user=user, inline=inline, dedup_key=f"pm-find-{search.pk}"
+    )
 
 
 @transaction.atomic
@@ -169,17 +211,24 @@ def chunks_ensure(*, search: PredictionModelSearch) -> int:
     """One ConfigChunk per ``chunk_size`` configs (a chunk never straddles two regression counts)."""
     existing = set(search.chunks.values_list("index", flat=True))
     bounds = search_space(search).chunks(search.chunk_size)
-    ConfigChunk.objects.bulk_create([
-        ConfigChunk(search=search, index=i, start=start, stop=stop)
-        for i, (start, stop) in enumerate(bounds) if i not in existing
-    ])
+    ConfigChunk.objects.bulk_create(
+        [
+            ConfigChunk(search=search, index=i, start=start, stop=stop)
+            for i, (start, stop) in enumerate(bounds)
+            if i not in existing
+        ]
+    )
     return len(bounds)
 
 
 def chunk_specs(*, search: PredictionModelSearch) -> list[dict]:
     return [
-        {"kind": "prediction_models.search_chunk", "params": {"chunk_id": chunk.pk}, "target": search,
-         "dedup_key": f"chunk-{chunk.index}"}
+        {
+            "kind": "prediction_models.search_chunk",
+            "params": {"chunk_id": chunk.pk},
+            "target": search,
+            "dedup_key": f"chunk-{chunk.index}",
+        }
         for chunk in search.chunks.filter(done=False).order_by("index")
     ]
 
@@ -197,12 +246,22 @@ def backtest_settings(epoch: Epoch) -> BacktestSettings:
 
 def chunk_spec(search: PredictionModelSearch) -> dict:
     b = backtest_settings(search.epoch)
-    return search_spec(search, {"position_size": b.position_size, "leverage": b.leverage, "exchange_fee": b.exchange_fee,
-                                "idle_minutes": b.idle_minutes})
+    return search_spec(
+        search,
+        {
+            "position_size": b.position_size,
+            "leverage": b.leverage,
+            "exchange_fee": b.exchange_fee,
+            "idle_minutes": b.idle_minutes,
+        },
+    )
 
 
 def chunk_run(
-    *, chunk: ConfigChunk, progress: Callable[[int, int, str], None] | None = None, should_stop: Callable[[], bool] | None = None
+    *,
+    chunk: ConfigChunk,
+    progress: Callable[[int, int, str], None] | None = None,
+    should_stop: Callable[[], bool] | None = None,
 ) -> dict:
     """Evaluate one chunk on the selection period and record it; a done chunk is skipped."""
     if chunk.done:
@@ -218,8 +277,9 @@ def chunk_run(
             progress(evaluated, total, progress_message(search, rate, found_here))
 
     # On SearchCancelled nothing of this chunk is recorded: a re-run evaluates it whole.
-    found = evaluate_range(assets, chunk_spec(search), chunk.start, chunk.stop, markets=markets, progress=report,
-                           should_stop=should_stop)
+    found = evaluate_range(
+        assets, chunk_spec(search), chunk.start, chunk.stop, markets=markets, progress=report, should_stop=should_stop
+    )
     return chunk_record(chunk=chunk, found=found, space=search_space(search), seconds=time.monotonic() - started)
 
 
@@ -237,8 +297,19 @@ def chunk_run_on_server(ctx: JobContext, *, chunk: ConfigChunk) -> dict:
     started = time.monotonic()
     run_remote(
         ctx,
-        argv=[PYTHON, "manage.py", "search_chunk", "--assets-dir", f"../{remote_assets}", "--start", str(chunk.start),
-              "--stop", str(chunk.stop), "--out", f"../{remote_out}/found.json"],
+        argv=[
+            PYTHON,
+            "manage.py",
+            "search_chunk",
+            "--assets-dir",
+            f"../{remote_assets}",
+            "--start",
+            str(chunk.start),
+            "--stop",
+            str(chunk.stop),
+            "--out",
+            f"../{remote_out}/found.json",
+        ],
         push=[(local_assets, remote_assets, NOT_SENT_TO_SERVERS)],
         pull=[(remote_out, local_out)],
     )
@@ -249,8 +320,10 @@ def chunk_run_on_server(ctx: JobContext, *, chunk: ConfigChunk) -> dict:
 def progress_message(search: PredictionModelSearch, rate: float, found_here: int) -> str:
     search.refresh_from_db(fields=["configs_evaluated", "profitable_found", "total_configs"])
     left = max(0, search.total_configs - search.configs_evaluated)
-    return (f"{rate:,.0f} configs/s · {search.profitable_found + found_here} profitable so far · "
-            f"~{format_seconds(left / rate if rate > 0 else 0)} left")
+    return (
+        f"{rate:,.0f} configs/s · {search.profitable_found + found_here} profitable so far · "
+        f"~{format_seconds(left / rate if rate > 0 else 0)} left"
+    )
 
 
 def format_seconds(seconds: float) -> str:
@@ -269,20 +342,30 @@ def chunk_record(*, chunk: ConfigChunk, found: list[tuple[int, dict]], space: Se
     rows = []
     for index, summary in found:
         minified = space.minified(index)
-        rows.append(ProfitableConfig(
-            search_id=chunk.search_id, config_index=index, regression_ids=minified["ri"],
-            price_change_requirement=minified["pcr"], min_sum_function=minified["msf"],
-            min_sum_adjustment_factor=minified["msaf"], profit=summary["profit"], accuracy=summary["accuracy"],
-            positions=summary["positions"], largest_drawdown=summary["largest_balance_drawdown"],
-            final_balance=summary["final_balance"],
-        ))
+        rows.append(
+            ProfitableConfig(
+                search_id=chunk.search_id,
+                config_index=index,
+                regression_ids=minified["ri"],
+                price_change_requirement=minified["pcr"],
+                min_sum_function=minified["msf"],
+                min_sum_adjustment_factor=minified["msaf"],
+                profit=summary["profit"],
+                accuracy=summary["accuracy"],
+                positions=summary["positions"],
+                largest_drawdown=summary["largest_balance_drawdown"],
+                final_balance=summary["final_balance"],
+            )
+        )
     # The unique (search, config_index) constraint makes a second recording of a config a no-op.
     ProfitableConfig.objects.bulk_create(rows, ignore_conflicts=True)
     evaluated = chunk.stop - chunk.start
-    ConfigChunk.objects.filter(pk=chunk.pk).update(done=True, evaluated=evaluated, profitable=len(rows), seconds=seconds,
-                                                   finished=_now())
+    ConfigChunk.objects.filter(pk=chunk.pk).update(
+        done=True, evaluated=evaluated, profitable=len(rows), seconds=seconds, finished=_now()
+    )
     PredictionModelSearch.objects.filter(pk=chunk.search_id).update(
-        configs_evaluated=F("configs_evaluated") + evaluated, search_seconds=F("search_seconds") + seconds,
+        configs_evaluated=F("configs_evaluated") + evaluated,
+        search_seconds=F("search_seconds") + seconds,
         profitable_found=ProfitableConfig.objects.filter(search_id=chunk.search_id).count(),
     )
     return {"chunk": chunk.index, "evaluated": evaluated, "profitable": len(rows), "seconds": round(seconds, 3)}
@@ -295,8 +378,14 @@ def _now() -> datetime:
 def search_find_finish(*, search: PredictionModelSearch) -> dict:
     pending = search.chunks.filter(done=False).count()
     if pending:
-        raise ApplicationError(f"{pending} chunks of search #{search.pk} are not done; run the search again to finish them.")
+        raise ApplicationError(
+            f"{pending} chunks of search #{search.pk} are not done; run the search again to finish them."
+        )
     search.mark_searched()
     search.refresh_from_db()
-    return {"configs": search.total_configs, "evaluated": search.configs_evaluated, "profitable": search.profitable_found,
-            "seconds": round(search.search_seconds, 3)}
+    return {
+        "configs": search.total_configs,
+        "evaluated": search.configs_evaluated,
+        "profitable": search.profitable_found,
+        "seconds": round(search.search_seconds, 3),
+    }

@@ -1,4 +1,5 @@
 """A search of four trained regressions' pairs (testing/searches.py), for the app's tests."""
+
 import pytest
 
 from testing.searches import make_search

@@ -1,11 +1,13 @@
 """A small real epoch ending 2023-12 (two tiny regressions), the pipeline up to its built models,
 and candle stores perturbed after a given time, for the forward-test and no-look-ahead tests."""
+
 from __future__ import annotations
 
 import shutil
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import numpy as np
+
 from cluster.choices import JobStatus
 from cluster.jobs.cli import run_inline, run_tree_inline
 from core.files import sha256_file, write_json
@@ -18,18 +20,23 @@ from prediction_models.models import PredictionModel
 from prediction_models.services.build import models_build_enqueue
 from prediction_models.services.forward_tests import range_of_dates
 from prediction_models.services.search import search_find_enqueue, search_initialize
-from testing.candles import import_months
 from regressions.models import TrainingBatch
 from regressions.services.grid import configs_plan, configs_record
 from regressions.services.selection import selection_create
 from regressions.services.training import batch_train_enqueue
+from testing.candles import import_months
 from testing.smoke import SMOKE_SETTINGS
 
 MONTHS = ("2023-12", "2024-03")
 STORE = "binance-btcusdt-2024"
-EPOCH_END = int(datetime(2024, 1, 1, tzinfo=timezone.utc).timestamp() * 1000) - 1
-SETTINGS = {**SMOKE_SETTINGS, "data_end": EPOCH_END, "regressions_per_model": [1, 2], "min_accuracy": 0.0,
-            "min_profit": -1e12}
+EPOCH_END = int(datetime(2024, 1, 1, tzinfo=UTC).timestamp() * 1000) - 1
+SETTINGS = {
+    **SMOKE_SETTINGS,
+    "data_end": EPOCH_END,
+    "regressions_per_model": [1, 2],
+    "min_accuracy": 0.0,
+    "min_profit": -1e12,
+}
 CATEGORY = "DNN"  # the quickest tiny models
 
 
@@ -56,11 +63,23 @@ def perturbed_store(name: str, after_ms: int, until_ms: int | None = None, seed:
         if not hit.any():
             continue
         factor = np.where(hit, factors[(candles.ot // 86_400_000) % 400], 1.0)
-        write_parquet(Candles(candles.ot, candles.ct, candles.o * factor, candles.h * factor, candles.l * factor,
-                              candles.c * factor, candles.v), path)
+        write_parquet(
+            Candles(
+                candles.ot,
+                candles.ct,
+                candles.o * factor,
+                candles.h * factor,
+                candles.l * factor,
+                candles.c * factor,
+                candles.v,
+            ),
+            path,
+        )
         entry["sha256"] = sha256_file(path)
     write_json(target / candle_store.MANIFEST, manifest)
-    fields = {f.name: getattr(base, f.name) for f in CandlestickSet._meta.fields if f.name not in ("id", "name", "created")}
+    fields = {
+        f.name: getattr(base, f.name) for f in CandlestickSet._meta.fields if f.name not in ("id", "name", "created")
+    }
     return CandlestickSet.objects.create(name=name, **fields)
 
 
@@ -70,8 +89,11 @@ def make_epoch(epoch_id: str, candle_set: CandlestickSet, **overrides):
     job = run_inline(job)
     assert job.status == JobStatus.SUCCEEDED, job.error
     epoch.refresh_from_db()
-    configs_record(epoch=epoch, profile=epoch.regression_grid_profile,
-                   result=configs_plan(epoch=epoch, profile=epoch.regression_grid_profile))
+    configs_record(
+        epoch=epoch,
+        profile=epoch.regression_grid_profile,
+        result=configs_plan(epoch=epoch, profile=epoch.regression_grid_profile),
+    )
     return epoch
 
 
@@ -105,4 +127,3 @@ def build_models(epoch, cache, limit: int = 3):
 
 def months_ms(first: str, last: str) -> tuple[int, int]:
     return range_of_dates(first, last)
-

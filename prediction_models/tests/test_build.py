@@ -1,4 +1,5 @@
 """Building prediction models: certificates Epoca reads, the holdout period, the API, the pages, the commands."""
+
 import re
 from io import StringIO
 
@@ -40,8 +41,12 @@ def test_build_writes_contract_certificates_ranked_by_profit(ready_search):
     assert [m.profitable_config_id for m in models] == [c.pk for c in best]
     build = read_json(paths.build_file(epoch.id))
     assert [c["id"] for c in build] == [m.id for m in models]
-    for model, cert in zip(models, build):
-        assert re.fullmatch(rf"{epoch.id}_[0-9a-f]{{32}}", model.id) and 30 <= len(model.id) <= 200 and "KR_" not in model.id
+    for model, cert in zip(models, build, strict=False):
+        assert (
+            re.fullmatch(rf"{epoch.id}_[0-9a-f]{{32}}", model.id)
+            and 30 <= len(model.id) <= 200
+            and "KR_" not in model.id
+        )
         assert read_json(selectors.model_certificate_path(model)) == cert
         validate_certificate(cert, epoch.id)
         assert cert["model"]["id"] == cert["id"] and cert["creation"] == build[0]["creation"]
@@ -50,7 +55,9 @@ def test_build_writes_contract_certificates_ranked_by_profit(ready_search):
         for r in cert["model"]["regressions"]:
             regression_cert = read_json(epoch_dir(epoch.id) / "regressions" / r["id"] / "certificate.json")
             assert r == regression_cert["regression_config"]
-        assert cert["backtest"]["profit"] == pytest.approx(model.profit) and model.profit == model.profitable_config.profit
+        assert (
+            cert["backtest"]["profit"] == pytest.approx(model.profit) and model.profit == model.profitable_config.profit
+        )
         for position in cert["backtest"]["positions"]:
             assert position["p"]["s"] == round(sum(position["p"]["f"]), 6) and len(position["p"]["f"]) == len(ids)
     profits = [m.profit for m in models]
@@ -68,7 +75,9 @@ def test_holdout_is_traded_after_the_selection_from_a_fresh_balance(ready_search
     models = built(ready_search, limit=36)
     certs = [read_json(selectors.model_certificate_path(m)) for m in models]
     epoch = ready_search.epoch
-    settings = BacktestSettings(epoch.position_size, epoch.leverage, epoch.exchange_fee, epoch.idle_minutes_on_position_close)
+    settings = BacktestSettings(
+        epoch.position_size, epoch.leverage, epoch.exchange_fee, epoch.idle_minutes_on_position_close
+    )
     traded = [c for c in certs if c["holdout"]["backtest"]["positions"]]
     assert traded, "no model traded in the holdout period"
     for cert in certs:
@@ -76,7 +85,11 @@ def test_holdout_is_traded_after_the_selection_from_a_fresh_balance(ready_search
         assert cert["test_ds_end"] < holdout["test_ds_start"] < holdout["test_ds_end"]
         assert all(p["ct"] <= cert["test_ds_end"] for p in cert["backtest"]["positions"])
         backtest = holdout["backtest"]
-        assert backtest["initial_balance"] == cert["backtest"]["initial_balance"] == round(ready_search.epoch.position_size * 1.5, 2)
+        assert (
+            backtest["initial_balance"]
+            == cert["backtest"]["initial_balance"]
+            == round(ready_search.epoch.position_size * 1.5, 2)
+        )
         if backtest["positions"]:
             assert backtest["positions"][0]["ot"] >= holdout["test_ds_start"]
             first = backtest["positions"][0]
@@ -85,7 +98,9 @@ def test_holdout_is_traded_after_the_selection_from_a_fresh_balance(ready_search
             expected = money.initial_balance + (money.net_profit if first["o"] else -money.net_loss)
             assert first["b"] == pytest.approx(expected)
     model = next(m for m in models if m.holdout_positions)
-    assert model.holdout_profit == pytest.approx(read_json(selectors.model_certificate_path(model))["holdout"]["backtest"]["profit"])
+    assert model.holdout_profit == pytest.approx(
+        read_json(selectors.model_certificate_path(model))["holdout"]["backtest"]["profit"]
+    )
 
 
 def test_api_pages_admin_and_commands(ready_search, api_client, client, user, admin_client):
@@ -93,7 +108,9 @@ def test_api_pages_admin_and_commands(ready_search, api_client, client, user, ad
     response = api_client.get("/api/prediction-models/", {"ordering": "-holdout_profit", "search": ready_search.pk})
     assert response.status_code == 200
     rows = response.json()["results"]
-    assert len(rows) == 4 and [r["holdout_profit"] for r in rows] == sorted((m.holdout_profit for m in models), reverse=True)
+    assert len(rows) == 4 and [r["holdout_profit"] for r in rows] == sorted(
+        (m.holdout_profit for m in models), reverse=True
+    )
     response = api_client.get("/api/prediction-models/", {"ordering": "accuracy", "min_profit": models[1].profit})
     assert {r["id"] for r in response.json()["results"]} == {m.id for m in models if m.profit >= models[1].profit}
     response = api_client.get(f"/api/prediction-models/{models[0].id}/certificate/")
@@ -105,7 +122,11 @@ def test_api_pages_admin_and_commands(ready_search, api_client, client, user, ad
     assert search["chunks_done"] == search["chunks_total"] == 4 and search["profitable_found"] == 36
 
     client.force_login(user)
-    for url in ("/prediction-models/", f"/prediction-models/searches/{ready_search.pk}/", f"/prediction-models/models/{models[0].id}/"):
+    for url in (
+        "/prediction-models/",
+        f"/prediction-models/searches/{ready_search.pk}/",
+        f"/prediction-models/models/{models[0].id}/",
+    ):
         response = client.get(url)
         assert response.status_code == 200, url
     assert response.content.count(b"Plotly.newPlot") >= 5  # balance and positions of both periods, the discovery
@@ -113,8 +134,11 @@ def test_api_pages_admin_and_commands(ready_search, api_client, client, user, ad
     page = client.get(f"/prediction-models/searches/{ready_search.pk}/").content
     assert b"Plotly.newPlot" in page and b"data-live-job" in page and b"configs/s" in page
 
-    for url in ("/admin/prediction_models/predictionmodel/", "/admin/prediction_models/predictionmodelsearch/",
-                "/admin/regressions/regressionselection/"):
+    for url in (
+        "/admin/prediction_models/predictionmodel/",
+        "/admin/prediction_models/predictionmodelsearch/",
+        "/admin/regressions/regressionselection/",
+    ):
         response = admin_client.get(url)
         assert response.status_code == 200, url
     assert b"initialize_prediction_models_action" in response.content
@@ -134,6 +158,7 @@ def test_api_pages_admin_and_commands(ready_search, api_client, client, user, ad
 def test_api_refuses_a_selection_smaller_than_a_model(pm_epoch, api_client):
     one = Regression.objects.filter(epoch=pm_epoch, status="trained").first()
     selection = selection_create(epoch=pm_epoch, name="one", mode="manual", regression_ids=[one.config_id])
-    response = api_client.post("/api/prediction-model-searches/", {"selection": selection.pk, "regressions_per_model": [4]},
-                               format="json")
+    response = api_client.post(
+        "/api/prediction-model-searches/", {"selection": selection.pk, "regressions_per_model": [4]}, format="json"
+    )
     assert response.status_code == 400 and "a model takes 4" in response.json()["message"]

@@ -1,4 +1,5 @@
 """Initialising a search: the frozen config space, the features, the two periods, the JSON export."""
+
 from math import comb
 
 import numpy as np
@@ -32,14 +33,22 @@ def test_initialize_freezes_the_space_and_computes_the_test_range_features(pm_ep
     search = make_search(pm_epoch)  # no cache: the child process predicts here
     epoch = search.epoch
     assert search.status == SearchStatus.READY
-    assert search.total_configs == comb(4, 2) * len(epoch.price_change_requirements) * len(epoch.min_sum_functions) * len(
-        epoch.min_sum_adjustment_factors)
-    assert search.min_accuracy == epoch.min_accuracy and search.min_sum_adjustment_factors == epoch.min_sum_adjustment_factors
+    assert search.total_configs == comb(4, 2) * len(epoch.price_change_requirements) * len(
+        epoch.min_sum_functions
+    ) * len(epoch.min_sum_adjustment_factors)
+    assert (
+        search.min_accuracy == epoch.min_accuracy
+        and search.min_sum_adjustment_factors == epoch.min_sum_adjustment_factors
+    )
 
-    closes = pq.read_table(epoch_dir(epoch.id) / "candlesticks" / "normalized_prediction_candlesticks.parquet").column("c").to_numpy()
+    closes = (
+        pq.read_table(epoch_dir(epoch.id) / "candlesticks" / "normalized_prediction_candlesticks.parquet")
+        .column("c")
+        .to_numpy()
+    )
     rows, lookback, steps = len(closes), epoch.regression_lookback, epoch.regression_predictions
     test_row = int(rows * epoch.train_split)
-    holdout_row = test_row + int(round((rows - test_row) * (1 - epoch.holdout_share)))
+    holdout_row = test_row + round((rows - test_row) * (1 - epoch.holdout_share))
     selection, holdout = load_assets(paths.assets_dir(search)), load_assets(paths.holdout_assets_dir(search))
     assert selection.features.shape == (4, holdout_row - test_row - lookback - steps)
     assert holdout.features.shape == (4, rows - holdout_row - steps)
@@ -49,15 +58,19 @@ def test_initialize_freezes_the_space_and_computes_the_test_range_features(pm_ep
     picks = [0, 7, selection.features_num - 1, holdout_row - test_row - lookback, total - 1]
     for r, rid in list(enumerate(search.regression_ids))[:2]:
         model = tf.keras.models.load_model(epoch_dir(epoch.id) / "regressions" / rid / "model.keras", compile=False)
-        windows = np.array([closes[test_row + k: test_row + k + lookback] for k in picks], dtype=np.float32)
+        windows = np.array([closes[test_row + k : test_row + k + lookback] for k in picks], dtype=np.float32)
         forecasts = model.predict(windows, verbose=0)[:, -1].astype(float)
-        expected = [original_feature(float(w[-1]), f) for w, f in zip(windows.astype(float), forecasts)]
-        ours = [selection.features[r, k] if k < selection.features_num else holdout.features[r, k - picks[3]] for k in picks]
+        expected = [original_feature(float(w[-1]), f) for w, f in zip(windows.astype(float), forecasts, strict=False)]
+        ours = [
+            selection.features[r, k] if k < selection.features_num else holdout.features[r, k - picks[3]] for k in picks
+        ]
         # float32 batches may differ in the last bit: at most one 2-decimal step of the % change
         assert np.allclose(ours, expected, atol=0.0102), (rid, ours, expected)
 
     # Nothing of the selection period reaches into the holdout period.
-    prediction_ot = pq.read_table(epoch_dir(epoch.id) / "candlesticks" / "prediction_candlesticks.parquet").column("ot").to_numpy()
+    prediction_ot = (
+        pq.read_table(epoch_dir(epoch.id) / "candlesticks" / "prediction_candlesticks.parquet").column("ot").to_numpy()
+    )
     assert selection.minutes.ct[-1] < prediction_ot[holdout_row] <= holdout.minutes.ot[0]
     assert selection.minutes.ot[0] == prediction_ot[test_row + lookback]
 

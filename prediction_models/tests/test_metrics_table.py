@@ -1,4 +1,5 @@
 """The metrics table feeds the model rows, the API, the filters and the list's columns."""
+
 from prediction_models.api.serializers import PredictionModelSerializer
 from prediction_models.api.views import PredictionModelViewSet
 from prediction_models.engine.metrics import (
@@ -32,12 +33,22 @@ def test_filters_sorts_and_headings_come_from_the_table():
     for name in minimums:
         assert ModelListFilterSet.base_filters[name].lookup_expr == "gte"
     assert set(SORTS) == {*SORTABLE_COLUMNS, "rank", "created"}
-    assert COLUMNS == [(m.column, m.heading) for m in MODEL_METRICS]
+    assert [(m.column, m.heading) for m in MODEL_METRICS] == COLUMNS
 
 
 def test_the_list_cells_follow_the_table():
-    model = PredictionModel(id="X", profit=12.345, accuracy=60, positions=3, largest_drawdown=None, profit_factor=None,
-                            sharpe=1.5, ebe_points=7.25, ebe_state="decent", holdout_positions=None)
+    model = PredictionModel(
+        id="X",
+        profit=12.345,
+        accuracy=60,
+        positions=3,
+        largest_drawdown=None,
+        profit_factor=None,
+        sharpe=1.5,
+        ebe_points=7.25,
+        ebe_state="decent",
+        holdout_positions=None,
+    )
     cells = metric_cells(model)
     assert [c["key"] for c in cells] == [m.column for m in MODEL_METRICS]
     by_key = {c["key"]: c for c in cells}

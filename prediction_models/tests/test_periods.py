@@ -1,4 +1,5 @@
 """With no holdout (the `original` preset) the selection period is the original's test range."""
+
 import numpy as np
 import pytest
 
@@ -28,8 +29,14 @@ def test_no_holdout_reproduces_the_original_test_range():
     assert (selection.start, selection.end) == (epoch.test_ds_start, epoch.test_ds_end)
     # The original: prediction-model stages load the test range (ORIGINAL.md §1.4, §7).
     as_engine = lambda c: Candles.from_arrays("c", c.ot, c.ct, c.o, c.h, c.l, c.c)  # noqa: E731
-    original = build_assets(predictions=as_engine(test), minutes=as_engine(minutes), features=features,
-                            lookback=lookback, forecast_steps=predictions, pcrs=[3])
+    original = build_assets(
+        predictions=as_engine(test),
+        minutes=as_engine(minutes),
+        features=features,
+        lookback=lookback,
+        forecast_steps=predictions,
+        pcrs=[3],
+    )
     np.testing.assert_array_equal(selection_assets.features, original.features)
     np.testing.assert_array_equal(selection_assets.labels[3.0], original.labels[3.0])
     np.testing.assert_array_equal(selection_assets.lookback_indexer, original.lookback_indexer)

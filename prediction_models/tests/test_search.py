@@ -1,4 +1,5 @@
 """Finding profitable configs: chunked jobs, each config recorded once, resumable after a failure."""
+
 import numpy as np
 import pytest
 
@@ -11,7 +12,8 @@ from prediction_models.engine.backtest import SearchCancelled
 from prediction_models.engine.config_space import ConfigSpace
 from prediction_models.engine.trading import BacktestSettings
 from prediction_models.models import ConfigChunk, PredictionModelSearch, ProfitableConfig
-from prediction_models.services import paths, search as search_service
+from prediction_models.services import paths
+from prediction_models.services import search as search_service
 from prediction_models.services.search import search_find_enqueue
 
 
@@ -19,9 +21,16 @@ def reference_results(search) -> dict[int, dict]:
     """Every config of the space evaluated by the per-minute reference on the selection assets."""
     epoch = search.epoch
     assets = load_assets(paths.assets_dir(search))
-    space = ConfigSpace(tuple(search.regression_ids), 2, tuple(search.price_change_requirements),
-                        tuple(search.min_sum_functions), tuple(search.min_sum_adjustment_factors))
-    settings = BacktestSettings(epoch.position_size, epoch.leverage, epoch.exchange_fee, epoch.idle_minutes_on_position_close)
+    space = ConfigSpace(
+        tuple(search.regression_ids),
+        2,
+        tuple(search.price_change_requirements),
+        tuple(search.min_sum_functions),
+        tuple(search.min_sum_adjustment_factors),
+    )
+    settings = BacktestSettings(
+        epoch.position_size, epoch.leverage, epoch.exchange_fee, epoch.idle_minutes_on_position_close
+    )
     results = {}
     for index in range(len(space)):
         c = space.minified(index)
@@ -76,16 +85,29 @@ def test_a_chunk_that_dies_before_recording_is_searched_again_and_recorded_once(
     job = run_tree_inline(search_find_enqueue(search=ready_search, inline=True))
     assert job.status == JobStatus.FAILED and "not done" in job.error
     failed = ConfigChunk.objects.get(search=ready_search, index=1)
-    assert not failed.done and not ProfitableConfig.objects.filter(
-        search=ready_search, config_index__gte=failed.start, config_index__lt=failed.stop).exists()
+    assert (
+        not failed.done
+        and not ProfitableConfig.objects.filter(
+            search=ready_search, config_index__gte=failed.start, config_index__lt=failed.stop
+        ).exists()
+    )
 
     # A config of that chunk recorded by an earlier attempt must not come twice.
     monkeypatch.setattr(search_service, "chunk_record", real_record)
     leftover = next((i for i in sorted(expected) if failed.start <= i < failed.stop), None)
     if leftover is not None:
-        ProfitableConfig.objects.create(search=ready_search, config_index=leftover, regression_ids=[], price_change_requirement=3,
-                                        min_sum_function="mean", min_sum_adjustment_factor=1, profit=1, accuracy=1,
-                                        positions=1, final_balance=1)
+        ProfitableConfig.objects.create(
+            search=ready_search,
+            config_index=leftover,
+            regression_ids=[],
+            price_change_requirement=3,
+            min_sum_function="mean",
+            min_sum_adjustment_factor=1,
+            profit=1,
+            accuracy=1,
+            positions=1,
+            final_balance=1,
+        )
     job = run_tree_inline(search_find_enqueue(search=ready_search, inline=True))
     assert job.status == JobStatus.SUCCEEDED, job.error
     assert job.children.count() == 1  # only the chunk that was not done

@@ -1,4 +1,5 @@
 """Search and forward-test status transitions: conditional updates that say whether they applied."""
+
 import pytest
 
 from core.errors import ApplicationError
@@ -7,8 +8,8 @@ from epochs.models import CandlestickSet, Epoch
 from prediction_models.choices import ForwardTestStatus, SearchStatus
 from prediction_models.models import ForwardTest, PredictionModelSearch
 from prediction_models.services.search import search_assets_run
-from testing.prediction_model_fakes import fake_model, fake_search
 from regressions.models import RegressionSelection
+from testing.prediction_model_fakes import fake_model, fake_search
 
 pytestmark = pytest.mark.django_db
 
@@ -16,7 +17,9 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def epoch():
     candles = CandlestickSet.objects.create(name="pm-transitions")
-    return Epoch.objects.create(id="_PMTRANSITIONS", candlestick_set=candles, status=EpochStatus.READY, prediction_rows=4000)
+    return Epoch.objects.create(
+        id="_PMTRANSITIONS", candlestick_set=candles, status=EpochStatus.READY, prediction_rows=4000
+    )
 
 
 @pytest.fixture
@@ -35,7 +38,10 @@ def test_a_search_moves_only_along_its_transitions(search):
     assert _stored(search) == SearchStatus.NEW
     assert search.mark_initialising() is True
     assert search.mark_ready(assets_sha256="b" * 64) is True
-    assert PredictionModelSearch.objects.values_list("status", "assets_sha256").get(pk=search.pk) == (SearchStatus.READY, "b" * 64)
+    assert PredictionModelSearch.objects.values_list("status", "assets_sha256").get(pk=search.pk) == (
+        SearchStatus.READY,
+        "b" * 64,
+    )
     assert search.mark_failed(error="late") is False  # only an initialisation fails a search
     assert search.mark_searching() is True and search.mark_searched() is True and search.mark_built() is True
     assert search.mark_built() is True  # building again keeps it built
@@ -67,7 +73,9 @@ def test_a_refused_initialisation_marks_the_search_failed(search):
     with pytest.raises(ApplicationError):
         search_assets_run(search=search, predict_features=refuse)
     assert PredictionModelSearch.objects.values_list("status", "error").get(pk=search.pk) == (
-        SearchStatus.FAILED, "the features could not be predicted")
+        SearchStatus.FAILED,
+        "the features could not be predicted",
+    )
 
 
 def test_a_done_forward_test_keeps_its_record(epoch):
@@ -77,4 +85,8 @@ def test_a_done_forward_test_keeps_its_record(epoch):
     assert row.mark_failed(error="a late failure") is False
     assert row.mark_done(profit=-1.0) is False
     assert ForwardTest.objects.values_list("status", "profit", "decisions", "error").get(pk=row.pk) == (
-        ForwardTestStatus.DONE, 12.5, 3, "")
+        ForwardTestStatus.DONE,
+        12.5,
+        3,
+        "",
+    )

@@ -1,4 +1,5 @@
 """The models list (duplicates, minimum positions), the backtest report, its CSV, profit factor without losses, EBE in the API."""
+
 import csv
 import io
 
@@ -15,15 +16,24 @@ from testing.prediction_model_fakes import DISCOVERY, backtest, fake_model, fake
 pytestmark = pytest.mark.django_db
 
 WINNING = [position(1, 0, 30, True, 1010.0), position(-1, 1440 * 31, 1440 * 31 + 45, True, 1030.3)]
-MIXED = [position(1, 0, 30, True, 1010.0), position(-1, 60, 90, False, 1000.0), position(1, 1440 * 40, 1440 * 40 + 15, True, 1025.0)]
+MIXED = [
+    position(1, 0, 30, True, 1010.0),
+    position(-1, 60, 90, False, 1000.0),
+    position(1, 1440 * 40, 1440 * 40 + 15, True, 1025.0),
+]
 
 
 @pytest.fixture
 def models(client, make_user):
-    epoch = Epoch.objects.create(id="_PMTEST", candlestick_set=CandlestickSet.objects.create(name="pmtest"), status="ready")
+    epoch = Epoch.objects.create(
+        id="_PMTEST", candlestick_set=CandlestickSet.objects.create(name="pmtest"), status="ready"
+    )
     search = fake_search(epoch)
-    built = [fake_model(epoch, search, 0, WINNING), fake_model(epoch, search, 1, MIXED, profit_factor=3.5),
-             fake_model(epoch, search, 2, list(WINNING))]  # the same positions as the first
+    built = [
+        fake_model(epoch, search, 0, WINNING),
+        fake_model(epoch, search, 1, MIXED, profit_factor=3.5),
+        fake_model(epoch, search, 2, list(WINNING)),
+    ]  # the same positions as the first
     client.force_login(make_user("viewer", "model-reader"))
     return built
 
@@ -35,18 +45,27 @@ def test_trades_pnl_duration_sides_and_monthly_returns():
     assert [t["side"] for t in trades] == ["long", "short", "long"]
     assert trades[0]["entry_time"] == "2021-02-01T00:00:00Z" and trades[0]["duration_minutes"] == 30
     sides = report.sides(bt)
-    assert sides["long"] == {"positions": 2, "won": 2, "lost": 0, "accuracy_pct": 100.0, "pnl_usdt": 35.0, "profit_factor": None,
-                             "no_losses": True, "mean_duration_minutes": 22}
+    assert sides["long"] == {
+        "positions": 2,
+        "won": 2,
+        "lost": 0,
+        "accuracy_pct": 100.0,
+        "pnl_usdt": 35.0,
+        "profit_factor": None,
+        "no_losses": True,
+        "mean_duration_minutes": 22,
+    }
     assert sides["all"]["profit_factor"] == 3.5 and sides["short"]["pnl_usdt"] == -10.0
     assert report.monthly_returns(bt) == [
         {"month": "2021-02", "start_balance": 1000.0, "pnl_usdt": 0.0, "positions": 2, "return_pct": 0.0},
-        {"month": "2021-03", "start_balance": 1000.0, "pnl_usdt": 25.0, "positions": 1, "return_pct": 2.5}]
+        {"month": "2021-03", "start_balance": 1000.0, "pnl_usdt": 25.0, "positions": 1, "return_pct": 2.5},
+    ]
 
 
 def test_the_list_marks_duplicates_filters_positions_and_shows_infinity(client, models):
     response = client.get("/prediction-models/models/?epoch=_PMTEST&sort=-profit")
     assert response.status_code == 200
-    rows = dict((m.id, dups) for m, dups in response.context["rows"])
+    rows = {m.id: dups for m, dups in response.context["rows"]}
     first, mixed, copy = models
     assert rows[first.id] == [copy.id] and rows[copy.id] == [first.id] and rows[mixed.id] == []
     html = response.content.decode()

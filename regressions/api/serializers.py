@@ -4,7 +4,6 @@ from rest_framework import serializers
 from core.fields import MAX_NOTE_CHARS, BoundedDictField, object_id
 from epochs.engine.epoch_file_contract import MODEL_ID_MAX, MODEL_ID_MIN
 from epochs.engine.epoch_params import ID_MAX_LENGTH
-
 from regressions.choices import SelectionMode
 from regressions.models import Regression, RegressionConfig, RegressionSelection, TrainingBatch
 
@@ -18,8 +17,21 @@ class TrainingBatchSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = TrainingBatch
-        fields = ["id", "epoch", "name", "category", "number", "total", "profile", "config_file", "batched_certificate_file",
-                  "configs_count", "trained_count", "failed_count", "created"]
+        fields = [
+            "id",
+            "epoch",
+            "name",
+            "category",
+            "number",
+            "total",
+            "profile",
+            "config_file",
+            "batched_certificate_file",
+            "configs_count",
+            "trained_count",
+            "failed_count",
+            "created",
+        ]
         read_only_fields = fields
 
 
@@ -28,7 +40,18 @@ class RegressionConfigSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = RegressionConfig
-        fields = ["id", "epoch", "batch", "position", "category", "template", "learning_rate", "loss", "metric", "config"]
+        fields = [
+            "id",
+            "epoch",
+            "batch",
+            "position",
+            "category",
+            "template",
+            "learning_rate",
+            "loss",
+            "metric",
+            "config",
+        ]
         read_only_fields = fields
 
 
@@ -47,11 +70,40 @@ class RegressionSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Regression
-        fields = ["id", "epoch", "batch", "category", "template", "learning_rate", "loss", "keras_model", "status",
-                  "test_mae", "test_mse", "test_loss", "accuracy", "increase_accuracy", "decrease_accuracy", "points",
-                  "increase_num", "decrease_num", "neutral_num", "best_epoch", "epochs_trained", "training_seconds",
-                  "certificate_sha256", "h5_sha256", "trained_at", "error", "ebe_points", "ebe_state", "url", "certificate_url",
-                  "ebe_url", "page_url"]
+        fields = [
+            "id",
+            "epoch",
+            "batch",
+            "category",
+            "template",
+            "learning_rate",
+            "loss",
+            "keras_model",
+            "status",
+            "test_mae",
+            "test_mse",
+            "test_loss",
+            "accuracy",
+            "increase_accuracy",
+            "decrease_accuracy",
+            "points",
+            "increase_num",
+            "decrease_num",
+            "neutral_num",
+            "best_epoch",
+            "epochs_trained",
+            "training_seconds",
+            "certificate_sha256",
+            "h5_sha256",
+            "trained_at",
+            "error",
+            "ebe_points",
+            "ebe_state",
+            "url",
+            "certificate_url",
+            "ebe_url",
+            "page_url",
+        ]
         read_only_fields = fields
 
     def _absolute(self, path: str) -> str:
@@ -59,7 +111,9 @@ class RegressionSerializer(serializers.ModelSerializer):
         return request.build_absolute_uri(path) if request else path
 
     def get_url(self, regression) -> str:
-        return self._absolute(reverse("regression-certificate", args=[regression.config_id]).removesuffix("certificate/"))
+        return self._absolute(
+            reverse("regression-certificate", args=[regression.config_id]).removesuffix("certificate/")
+        )
 
     def get_page_url(self, regression) -> str:
         return self._absolute(reverse("regression-detail", args=[regression.config_id]))
@@ -86,7 +140,19 @@ class RegressionSelectionSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = RegressionSelection
-        fields = ["id", "epoch", "name", "mode", "criteria", "size", "ranking", "regression_ids", "note", "created_by", "created"]
+        fields = [
+            "id",
+            "epoch",
+            "name",
+            "mode",
+            "criteria",
+            "size",
+            "ranking",
+            "regression_ids",
+            "note",
+            "created_by",
+            "created",
+        ]
         read_only_fields = ["ranking", "created_by", "created"]
 
 
@@ -96,6 +162,9 @@ class RegressionSelectionCreateSerializer(serializers.Serializer):
     mode = serializers.ChoiceField(choices=SelectionMode.choices, default=SelectionMode.TOP_N)
     size = serializers.IntegerField(min_value=1, max_value=MAX_SELECTION, default=20)
     criteria = BoundedDictField(required=False)
-    regression_ids = serializers.ListField(child=serializers.CharField(min_length=MODEL_ID_MIN, max_length=MODEL_ID_MAX),
-                                           required=False, max_length=MAX_SELECTION)
+    regression_ids = serializers.ListField(
+        child=serializers.CharField(min_length=MODEL_ID_MIN, max_length=MODEL_ID_MAX),
+        required=False,
+        max_length=MAX_SELECTION,
+    )
     note = serializers.CharField(required=False, allow_blank=True, max_length=MAX_NOTE_CHARS)

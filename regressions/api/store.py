@@ -1,11 +1,12 @@
 """The central epoch store's API for scale-out workers (worker and administrator accounts only).
 
-    GET  /api/epoch-store/<epoch>/inputs/                      training inputs: {files: {path: {sha256, size}}}
-    GET  /api/epoch-store/<epoch>/file/?path=<relative path>   one input or regression file (X-Checksum-SHA256)
-    GET  /api/epoch-store/<epoch>/regressions/<id>/            what the store holds of a regression
-    POST /api/epoch-store/<epoch>/regressions/<id>/            upload: one part per file + "sha256" (JSON name -> hex)
-    POST /api/epoch-store/<epoch>/batched-certificates/<batch>/  write the batch's certificate here
+GET  /api/epoch-store/<epoch>/inputs/                      training inputs: {files: {path: {sha256, size}}}
+GET  /api/epoch-store/<epoch>/file/?path=<relative path>   one input or regression file (X-Checksum-SHA256)
+GET  /api/epoch-store/<epoch>/regressions/<id>/            what the store holds of a regression
+POST /api/epoch-store/<epoch>/regressions/<id>/            upload: one part per file + "sha256" (JSON name -> hex)
+POST /api/epoch-store/<epoch>/batched-certificates/<batch>/  write the batch's certificate here
 """
+
 from __future__ import annotations
 
 from django.conf import settings
@@ -50,7 +51,9 @@ class EpochStoreViewSet(viewsets.ViewSet):
     def inputs(self, request, epoch_id=None):
         return Response({"files": artifacts.epoch_inputs_manifest(self._folder(epoch_id))})
 
-    @extend_schema(parameters=[EPOCH, OpenApiParameter("path", str, required=True)], responses={200: OpenApiTypes.BINARY})
+    @extend_schema(
+        parameters=[EPOCH, OpenApiParameter("path", str, required=True)], responses={200: OpenApiTypes.BINARY}
+    )
     @action(detail=True, methods=["get"])
     def file(self, request, epoch_id=None):
         folder = self._folder(epoch_id)
@@ -64,9 +67,18 @@ class EpochStoreViewSet(viewsets.ViewSet):
         return response
 
     @extend_schema(methods=["GET"], parameters=[EPOCH], responses={200: OpenApiTypes.OBJECT})
-    @extend_schema(methods=["POST"], parameters=[EPOCH], request={"multipart/form-data": OpenApiTypes.OBJECT},
-                   responses={200: OpenApiTypes.OBJECT, 201: OpenApiTypes.OBJECT, 409: OpenApiTypes.OBJECT})
-    @action(detail=True, methods=["get", "post"], url_path=f"regressions/{REGRESSION_ID}", parser_classes=[BoundedMultiPartParser])
+    @extend_schema(
+        methods=["POST"],
+        parameters=[EPOCH],
+        request={"multipart/form-data": OpenApiTypes.OBJECT},
+        responses={200: OpenApiTypes.OBJECT, 201: OpenApiTypes.OBJECT, 409: OpenApiTypes.OBJECT},
+    )
+    @action(
+        detail=True,
+        methods=["get", "post"],
+        url_path=f"regressions/{REGRESSION_ID}",
+        parser_classes=[BoundedMultiPartParser],
+    )
     def regression(self, request, epoch_id=None, regression_id=None):
         folder = self._folder(epoch_id)
         if not RegressionConfig.objects.filter(pk=regression_id, epoch_id=epoch_id).exists():
@@ -74,8 +86,12 @@ class EpochStoreViewSet(viewsets.ViewSet):
         if request.method == "GET":
             return Response(artifacts.stored_regression(folder, regression_id))
         try:
-            checksums = loads_bounded(str(request.data.get("sha256", "")).encode(), max_bytes=settings.API_MAX_BODY_BYTES,
-                                      max_depth=2, what="sha256")
+            checksums = loads_bounded(
+                str(request.data.get("sha256", "")).encode(),
+                max_bytes=settings.API_MAX_BODY_BYTES,
+                max_depth=2,
+                what="sha256",
+            )
         except (ValueError, UnicodeEncodeError):
             raise ValidationError({"sha256": "a JSON object mapping each file name to its sha256"}) from None
         if not isinstance(checksums, dict):

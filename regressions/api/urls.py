@@ -1,6 +1,11 @@
 from core.api import router
 from regressions.api.store import EpochStoreViewSet
-from regressions.api.views import RegressionConfigViewSet, RegressionSelectionViewSet, RegressionViewSet, TrainingBatchViewSet
+from regressions.api.views import (
+    RegressionConfigViewSet,
+    RegressionSelectionViewSet,
+    RegressionViewSet,
+    TrainingBatchViewSet,
+)
 
 router.register("regression-batches", TrainingBatchViewSet, basename="regression-batch")
 router.register("regression-configs", RegressionConfigViewSet, basename="regression-config")

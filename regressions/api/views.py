@@ -21,7 +21,12 @@ from regressions.api.serializers import (
     TrainSerializer,
 )
 from regressions.engine.ebe import regression_evaluation
-from regressions.filters import RegressionConfigFilterSet, RegressionFilterSet, RegressionSelectionFilterSet, TrainingBatchFilterSet
+from regressions.filters import (
+    RegressionConfigFilterSet,
+    RegressionFilterSet,
+    RegressionSelectionFilterSet,
+    TrainingBatchFilterSet,
+)
 from regressions.models import RegressionConfig
 from regressions.selectors import regression_certificate
 from regressions.services.grid import configs_generate_enqueue
@@ -29,8 +34,10 @@ from regressions.services.selection import selection_create
 from regressions.services.training import batch_train_enqueue, epoch_train_all_enqueue, regression_train_enqueue
 
 # Bulk certificates: a JSON array of certificate objects, as their files hold them.
-CERTIFICATE_LIST = OpenApiResponse(response=build_array_type(build_basic_type(OpenApiTypes.OBJECT)),
-                                   description="certificates as their files hold them")
+CERTIFICATE_LIST = OpenApiResponse(
+    response=build_array_type(build_basic_type(OpenApiTypes.OBJECT)),
+    description="certificates as their files hold them",
+)
 
 
 def _bulk_query(request) -> dict:
@@ -98,8 +105,19 @@ class RegressionViewSet(viewsets.ReadOnlyModelViewSet):
 
     serializer_class = RegressionSerializer
     filterset_class = RegressionFilterSet
-    ordering_fields = ["ebe_points", "accuracy", "points", "test_loss", "test_mae", "test_mse", "increase_accuracy",
-                       "decrease_accuracy", "training_seconds", "trained_at", "config_id"]
+    ordering_fields = [
+        "ebe_points",
+        "accuracy",
+        "points",
+        "test_loss",
+        "test_mae",
+        "test_mse",
+        "increase_accuracy",
+        "decrease_accuracy",
+        "training_seconds",
+        "trained_at",
+        "config_id",
+    ]
     lookup_value_regex = "[^/]+"
 
     def get_queryset(self):
@@ -116,8 +134,14 @@ class RegressionViewSet(viewsets.ReadOnlyModelViewSet):
         """The Epoch Builder Evaluation of the certificate: points, state and every scored item (EPOCA_CONTRACT.md §5.1)."""
         return Response(regression_evaluation(selectors.regression_certificate(self.get_object())))
 
-    @extend_schema(responses={200: CERTIFICATE_LIST}, parameters=[
-        OpenApiParameter("epoch", str), OpenApiParameter("selection", int), OpenApiParameter("ids", str, description="comma-separated")])
+    @extend_schema(
+        responses={200: CERTIFICATE_LIST},
+        parameters=[
+            OpenApiParameter("epoch", str),
+            OpenApiParameter("selection", int),
+            OpenApiParameter("ids", str, description="comma-separated"),
+        ],
+    )
     @action(detail=False, methods=["get"])
     def certificates(self, request):
         """Every trained regression certificate of an epoch, a selection or a list of ids, in one JSON array."""
@@ -128,7 +152,9 @@ class RegressionViewSet(viewsets.ReadOnlyModelViewSet):
     def retrain(self, request, pk=None):
         data = TrainSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        job = regression_train_enqueue(regression=self.get_object(), user=request.user, server=_server(data.validated_data), retrain=True)
+        job = regression_train_enqueue(
+            regression=self.get_object(), user=request.user, server=_server(data.validated_data), retrain=True
+        )
         return Response(JobSerializer(job).data, status=status.HTTP_202_ACCEPTED)
 
 

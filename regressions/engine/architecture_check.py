@@ -4,6 +4,7 @@
 
 FILE holds a JSON list of ``keras_model`` configs. Reports JSON lines (progress, error, result).
 """
+
 import argparse
 import json
 

@@ -9,19 +9,21 @@ reshape the input to ``(lookback, 1)`` first. Layer names follow the original te
 TensorFlow is imported inside :func:`build_model` only, so config validation and grid
 generation stay importable (and fast) without it.
 """
+
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any
 
 __all__ = [
+    "KERAS_MODEL_PARAMS",
+    "TEMPLATES",
     "ArchitectureConfigError",
     "TemplateSpec",
-    "TEMPLATES",
-    "KERAS_MODEL_PARAMS",
+    "build_model",
     "template_spec",
     "validate_keras_model_config",
-    "build_model",
 ]
 
 # Optional list params of a keras_model config, in the order certificates write them.
@@ -67,13 +69,18 @@ def _requirements(family: str, depth: int, max_pooling: bool) -> dict[str, int]:
 
 def _all_templates() -> dict[str, TemplateSpec]:
     specs: dict[str, TemplateSpec] = {}
-    for family, with_mp in (("CNN", True), ("DNN", False), ("CDNN", True),
-                            ("LSTM", False), ("CLSTM", True), ("GRU", False)):
+    for family, with_mp in (
+        ("CNN", True),
+        ("DNN", False),
+        ("CDNN", True),
+        ("LSTM", False),
+        ("CLSTM", True),
+        ("GRU", False),
+    ):
         for max_pooling in (False, True) if with_mp else (False,):
             for depth in range(2, 6):
                 name = f"KR_{family}{'_MP' if max_pooling else ''}_S{depth}"
-                specs[name] = TemplateSpec(name, family, depth, max_pooling,
-                                           _requirements(family, depth, max_pooling))
+                specs[name] = TemplateSpec(name, family, depth, max_pooling, _requirements(family, depth, max_pooling))
     return specs
 
 
@@ -165,29 +172,43 @@ def build_model(keras_model_config: Mapping[str, Any], lookback: int, prediction
         stack.append(layers.Reshape((lookback, 1), name="Reshape_1"))
 
     if spec.family in ("CDNN", "CLSTM"):
-        stack.append(layers.Conv1D(m["filters"][0], kernel_size=(m["kernel_sizes"][0],),
-                                   activation=m["activations"][0], name="Conv1D_1"))
+        stack.append(
+            layers.Conv1D(
+                m["filters"][0], kernel_size=(m["kernel_sizes"][0],), activation=m["activations"][0], name="Conv1D_1"
+            )
+        )
         if spec.max_pooling:
             stack.append(layers.MaxPooling1D(m["pool_sizes"][0], name="MaxPooling1D_1"))
 
     if spec.family == "DNN":
-        stack += [layers.Dense(m["units"][i], activation=m["activations"][i], name=f"Dense_{i + 1}")
-                  for i in range(spec.depth)]
+        stack += [
+            layers.Dense(m["units"][i], activation=m["activations"][i], name=f"Dense_{i + 1}")
+            for i in range(spec.depth)
+        ]
     elif spec.family == "CNN":
         for i in range(spec.depth):
-            stack.append(layers.Conv1D(m["filters"][i], kernel_size=(m["kernel_sizes"][i],),
-                                       activation=m["activations"][i], name=f"Conv1D_{i + 1}"))
+            stack.append(
+                layers.Conv1D(
+                    m["filters"][i],
+                    kernel_size=(m["kernel_sizes"][i],),
+                    activation=m["activations"][i],
+                    name=f"Conv1D_{i + 1}",
+                )
+            )
             if spec.max_pooling:
                 stack.append(layers.MaxPooling1D(m["pool_sizes"][i], name=f"MaxPooling1D_{i + 1}"))
         stack.append(layers.Flatten(name="Flatten_1"))
     elif spec.family == "CDNN":
         # Dense on a 3-D tensor applies per time step, as in the original.
-        stack += [layers.Dense(m["units"][i], activation=m["activations"][i + 1], name=f"Dense_{i + 1}")
-                  for i in range(spec.depth)]
+        stack += [
+            layers.Dense(m["units"][i], activation=m["activations"][i + 1], name=f"Dense_{i + 1}")
+            for i in range(spec.depth)
+        ]
         stack.append(layers.Flatten(name="Flatten_1"))
     else:  # LSTM, CLSTM, GRU
         rnn, kind = (layers.GRU, "GRU") if spec.family == "GRU" else (layers.LSTM, "LSTM")
-        stack += [rnn(m["units"][i], return_sequences=i < spec.depth - 1, name=f"{kind}_{i + 1}")
-                  for i in range(spec.depth)]
+        stack += [
+            rnn(m["units"][i], return_sequences=i < spec.depth - 1, name=f"{kind}_{i + 1}") for i in range(spec.depth)
+        ]
     stack.append(layers.Dense(predictions, name="Dense_Output"))
     return tf.keras.Sequential(stack, name=spec.name)

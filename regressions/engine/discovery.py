@@ -10,9 +10,11 @@ Rounding follows the original: Python's ``round`` (correctly rounded decimal), 2
 percentages and points, 6 for list statistics. The array helpers reproduce Python's rounding
 exactly, so the two paths never differ by a last-digit tie.
 """
+
 from __future__ import annotations
 
-from typing import Any, Callable, Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -21,32 +23,56 @@ from epochs.engine.epoch_file_contract import POINTS_HIST_LENGTH
 __all__ = [
     "DISCOVERY_KEYS",
     "POINTS_HIST_SAMPLES",
-    "pct_change",
-    "alter_by_pct",
-    "pct_of_total",
-    "round_array",
-    "pct_change_array",
     "Discovery",
+    "alter_by_pct",
     "discovery_from_arrays",
+    "pct_change",
+    "pct_change_array",
+    "pct_of_total",
     "regression_discovery",
+    "round_array",
 ]
 
 DISCOVERY_KEYS = (
-    "neutral_num", "increase_num", "decrease_num",
-    "neutral_outcome_num", "increase_outcome_num", "decrease_outcome_num",
-    "points_hist", "points",
-    "increase_accuracy", "decrease_accuracy", "accuracy",
-    "increase_list", "increase_min", "increase_max", "increase_mean", "increase_median",
-    "decrease_list", "decrease_min", "decrease_max", "decrease_mean", "decrease_median",
-    "increase_successful_list", "increase_successful_mean", "increase_successful_median",
-    "increase_unsuccessful_list", "increase_unsuccessful_mean", "increase_unsuccessful_median",
-    "decrease_successful_list", "decrease_successful_mean", "decrease_successful_median",
-    "decrease_unsuccessful_list", "decrease_unsuccessful_mean", "decrease_unsuccessful_median",
+    "neutral_num",
+    "increase_num",
+    "decrease_num",
+    "neutral_outcome_num",
+    "increase_outcome_num",
+    "decrease_outcome_num",
+    "points_hist",
+    "points",
+    "increase_accuracy",
+    "decrease_accuracy",
+    "accuracy",
+    "increase_list",
+    "increase_min",
+    "increase_max",
+    "increase_mean",
+    "increase_median",
+    "decrease_list",
+    "decrease_min",
+    "decrease_max",
+    "decrease_mean",
+    "decrease_median",
+    "increase_successful_list",
+    "increase_successful_mean",
+    "increase_successful_median",
+    "increase_unsuccessful_list",
+    "increase_unsuccessful_mean",
+    "increase_unsuccessful_median",
+    "decrease_successful_list",
+    "decrease_successful_mean",
+    "decrease_successful_median",
+    "decrease_unsuccessful_list",
+    "decrease_unsuccessful_mean",
+    "decrease_unsuccessful_median",
 )
 POINTS_HIST_SAMPLES = POINTS_HIST_LENGTH  # what the GUI plots
 
 
 # ---------------------------------------------------------------- helpers
+
 
 def pct_change(old: float, new: float) -> float:
     """Percentage change from ``old`` to ``new``: 0 when ``old`` is 0, floored at -100, 2 decimals."""
@@ -79,7 +105,7 @@ def round_array(values: np.ndarray, ndigits: int) -> np.ndarray:
     """
     values = np.asarray(values, dtype=np.float64)
     rounded = np.round(values, ndigits)
-    scaled = values * 10.0 ** ndigits
+    scaled = values * 10.0**ndigits
     with np.errstate(invalid="ignore"):
         tie_distance = np.abs(scaled - np.floor(scaled) - 0.5)
     near_tie = np.isfinite(scaled) & (tie_distance <= np.abs(scaled) * 1e-14 + 1e-12)
@@ -100,6 +126,7 @@ def pct_change_array(old: np.ndarray, new: np.ndarray) -> np.ndarray:
 
 # ---------------------------------------------------------------- shared builder
 
+
 def _stat(values: np.ndarray, fn: Callable[[np.ndarray], Any]) -> float:
     return round(float(fn(values)), 6) if values.size else 0.0
 
@@ -111,8 +138,16 @@ def _sample_points(points_hist: Sequence[float]) -> list[float]:
     return [round(float(v), 2) for v in [*picks, points_hist[-1]]]
 
 
-def _build(*, neutral_num: int, neutral_outcome_num: int, points_hist: Sequence[float],
-           increase: np.ndarray, increase_ok: np.ndarray, decrease: np.ndarray, decrease_ok: np.ndarray) -> dict:
+def _build(
+    *,
+    neutral_num: int,
+    neutral_outcome_num: int,
+    points_hist: Sequence[float],
+    increase: np.ndarray,
+    increase_ok: np.ndarray,
+    decrease: np.ndarray,
+    decrease_ok: np.ndarray,
+) -> dict:
     inc_s, inc_u = increase[increase_ok], increase[~increase_ok]
     dec_s, dec_u = decrease[decrease_ok], decrease[~decrease_ok]
     inc_n, dec_n = increase.size, decrease.size
@@ -130,9 +165,14 @@ def _build(*, neutral_num: int, neutral_outcome_num: int, points_hist: Sequence[
         "decrease_accuracy": round(pct_of_total(dec_s.size, dec_n or 1), 2),
         "accuracy": round(pct_of_total(successful, (inc_n + dec_n) or 1), 2),
     }
-    for name, values, full in (("increase", increase, True), ("decrease", decrease, True),
-                               ("increase_successful", inc_s, False), ("increase_unsuccessful", inc_u, False),
-                               ("decrease_successful", dec_s, False), ("decrease_unsuccessful", dec_u, False)):
+    for name, values, full in (
+        ("increase", increase, True),
+        ("decrease", decrease, True),
+        ("increase_successful", inc_s, False),
+        ("increase_unsuccessful", inc_u, False),
+        ("decrease_successful", dec_s, False),
+        ("decrease_unsuccessful", dec_u, False),
+    ):
         out[f"{name}_list"] = values.tolist()
         if full:
             out[f"{name}_min"] = _stat(values, np.min)
@@ -143,6 +183,7 @@ def _build(*, neutral_num: int, neutral_outcome_num: int, points_hist: Sequence[
 
 
 # ---------------------------------------------------------------- accumulator
+
 
 class Discovery:
     """Event accumulator: call one method per prediction, then :meth:`build`."""
@@ -208,9 +249,17 @@ class Discovery:
 
 # ---------------------------------------------------------------- vectorised
 
-def discovery_from_arrays(values: np.ndarray, is_increase: np.ndarray, successful: np.ndarray, *,
-                          neutral_num: int = 0, neutral_outcome_num: int = 0,
-                          reward: float = 1, penalty: float = 1) -> dict:
+
+def discovery_from_arrays(
+    values: np.ndarray,
+    is_increase: np.ndarray,
+    successful: np.ndarray,
+    *,
+    neutral_num: int = 0,
+    neutral_outcome_num: int = 0,
+    reward: float = 1,
+    penalty: float = 1,
+) -> dict:
     """Discovery of a chronological series of non-neutral predictions, without a Python loop.
 
     ``values[i]`` is the predicted value, ``is_increase[i]`` its direction and ``successful[i]``
@@ -234,8 +283,9 @@ def discovery_from_arrays(values: np.ndarray, is_increase: np.ndarray, successfu
     )
 
 
-def regression_discovery(x_last: np.ndarray, y_last: np.ndarray, pred_last: np.ndarray, *,
-                         reward: float = 1, penalty: float = 1) -> dict:
+def regression_discovery(
+    x_last: np.ndarray, y_last: np.ndarray, pred_last: np.ndarray, *, reward: float = 1, penalty: float = 1
+) -> dict:
     """Discovery of a regression on its test windows.
 
     ``x_last``: last input value of each window; ``y_last``: true value ``predictions`` steps
@@ -253,8 +303,11 @@ def regression_discovery(x_last: np.ndarray, y_last: np.ndarray, pred_last: np.n
     has_outcome = real != 0
     called = has_outcome & (pred != 0)
     return discovery_from_arrays(
-        pred[called], pred[called] > 0, np.sign(pred[called]) == np.sign(real[called]),
+        pred[called],
+        pred[called] > 0,
+        np.sign(pred[called]) == np.sign(real[called]),
         neutral_num=int(np.count_nonzero(has_outcome & (pred == 0))),
         neutral_outcome_num=int(np.count_nonzero(~has_outcome)),
-        reward=reward, penalty=penalty,
+        reward=reward,
+        penalty=penalty,
     )

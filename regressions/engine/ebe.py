@@ -6,6 +6,7 @@ its maximum it earned. The contract fixes the maxima, the full-mark thresholds a
 classes; where it says only "a stepped scale" or "scored against", the rule used here is
 written next to the scale that implements it.
 """
+
 from __future__ import annotations
 
 import math
@@ -121,37 +122,77 @@ def evaluate(categories: Sequence[tuple[str, Sequence[Item]]]) -> dict:
         scored, points, max_points = [], 0.0, 0.0
         for item_name, item_max, scorer, value in items:
             item_points = scorer(item_max)
-            scored.append({"name": item_name, "value": value, "points": item_points, "max_points": item_max,
-                           "state": state_of(item_points, item_max)})
+            scored.append(
+                {
+                    "name": item_name,
+                    "value": value,
+                    "points": item_points,
+                    "max_points": item_max,
+                    "state": state_of(item_points, item_max),
+                }
+            )
             points += item_points
             max_points += item_max
-        result.append({"name": name, "points": _round(points), "max_points": _round(max_points),
-                       "state": state_of(points, max_points), "items": scored})
+        result.append(
+            {
+                "name": name,
+                "points": _round(points),
+                "max_points": _round(max_points),
+                "state": state_of(points, max_points),
+                "items": scored,
+            }
+        )
         total += points
         total_max += max_points
-    return {"points": _round(total), "max_points": _round(total_max), "state": state_of(total, total_max),
-            "categories": result}
+    return {
+        "points": _round(total),
+        "max_points": _round(total_max),
+        "state": state_of(total, total_max),
+        "categories": result,
+    }
 
 
 def discovery_points_target(discovery: Mapping[str, Any]) -> float:
     """75 % of the outcomes a discovery could have earned a point on (its increases and decreases)."""
-    return DISCOVERY_POINTS_SHARE * (as_number(discovery["increase_outcome_num"]) + as_number(discovery["decrease_outcome_num"]))
+    return DISCOVERY_POINTS_SHARE * (
+        as_number(discovery["increase_outcome_num"]) + as_number(discovery["decrease_outcome_num"])
+    )
 
 
 def discovery_items(discovery: Mapping[str, Any], weights: Mapping[str, float], points_target: float) -> list[Item]:
     d = discovery
     return [
-        ("Discovery points", weights["points"],
-         lambda m: linear(as_number(d["points"]), 0.0, points_target, m) if points_target > 0 else 0.0, d["points"]),
-        ("Increase accuracy", weights["side_accuracy"], lambda m: accuracy_points(d["increase_accuracy"], m), d["increase_accuracy"]),
-        ("Decrease accuracy", weights["side_accuracy"], lambda m: accuracy_points(d["decrease_accuracy"], m), d["decrease_accuracy"]),
+        (
+            "Discovery points",
+            weights["points"],
+            lambda m: linear(as_number(d["points"]), 0.0, points_target, m) if points_target > 0 else 0.0,
+            d["points"],
+        ),
+        (
+            "Increase accuracy",
+            weights["side_accuracy"],
+            lambda m: accuracy_points(d["increase_accuracy"], m),
+            d["increase_accuracy"],
+        ),
+        (
+            "Decrease accuracy",
+            weights["side_accuracy"],
+            lambda m: accuracy_points(d["decrease_accuracy"], m),
+            d["decrease_accuracy"],
+        ),
         ("Accuracy", weights["accuracy"], lambda m: accuracy_points(d["accuracy"], m), d["accuracy"]),
-        ("Increase predictions vs outcomes", weights["predictions"],
-         lambda m: predictions_vs_outcomes_points(d["increase_num"], d["increase_outcome_num"], m),
-         f"{d['increase_num']} / {d['increase_outcome_num']}"),
-        ("Decrease predictions vs outcomes", weights["predictions"],
-         lambda m: predictions_vs_outcomes_points(d["decrease_num"], d["decrease_outcome_num"], m),
-         f"{d['decrease_num']} / {d['decrease_outcome_num']}"),
+        (
+            "Increase predictions vs outcomes",
+            weights["predictions"],
+            lambda m: predictions_vs_outcomes_points(d["increase_num"], d["increase_outcome_num"], m),
+            f"{d['increase_num']} / {d['increase_outcome_num']}",
+        ),
+        (
+            "Decrease predictions vs outcomes",
+            weights["predictions"],
+            lambda m: predictions_vs_outcomes_points(d["decrease_num"], d["decrease_outcome_num"], m),
+            f"{d['decrease_num']} / {d['decrease_outcome_num']}",
+        ),
     ]
 
 
@@ -169,21 +210,44 @@ def regression_evaluation(cert: Mapping[str, Any]) -> dict:
     val_metric = history.get(f"val_{metric}", [])
     mae, mse = as_number(evaluation["mean_absolute_error"]), as_number(evaluation["mean_squared_error"])
     discovery = cert["discovery"]
-    return evaluate([
-        ("Test dataset", [
-            ("Mean absolute error", 30.0, lambda m: stepped_loss(mae, BEST_MAE, m), mae),
-            ("Mean squared error", 30.0, lambda m: stepped_loss(mse, BEST_MSE, m), mse),
-        ]),
-        ("Discovery", discovery_items(discovery, REGRESSION_DISCOVERY_WEIGHTS, discovery_points_target(discovery))),
-        ("Training", [
-            ("Loss improvement", 0.25, lambda m: improvement_points(loss, m), _last(loss)),
-            ("Validation loss improvement", 0.25, lambda m: improvement_points(val_loss, m), _last(val_loss)),
-            ("Loss vs validation loss", 0.25, lambda m: validation_gap_points(loss, val_loss, m), _last(val_loss)),
-            ("Metric improvement", 0.25, lambda m: improvement_points(metric_curve, m), _last(metric_curve)),
-            ("Validation metric improvement", 0.25, lambda m: improvement_points(val_metric, m), _last(val_metric)),
-            ("Metric vs validation metric", 0.25, lambda m: validation_gap_points(metric_curve, val_metric, m), _last(val_metric)),
-        ]),
-    ])
+    return evaluate(
+        [
+            (
+                "Test dataset",
+                [
+                    ("Mean absolute error", 30.0, lambda m: stepped_loss(mae, BEST_MAE, m), mae),
+                    ("Mean squared error", 30.0, lambda m: stepped_loss(mse, BEST_MSE, m), mse),
+                ],
+            ),
+            ("Discovery", discovery_items(discovery, REGRESSION_DISCOVERY_WEIGHTS, discovery_points_target(discovery))),
+            (
+                "Training",
+                [
+                    ("Loss improvement", 0.25, lambda m: improvement_points(loss, m), _last(loss)),
+                    ("Validation loss improvement", 0.25, lambda m: improvement_points(val_loss, m), _last(val_loss)),
+                    (
+                        "Loss vs validation loss",
+                        0.25,
+                        lambda m: validation_gap_points(loss, val_loss, m),
+                        _last(val_loss),
+                    ),
+                    ("Metric improvement", 0.25, lambda m: improvement_points(metric_curve, m), _last(metric_curve)),
+                    (
+                        "Validation metric improvement",
+                        0.25,
+                        lambda m: improvement_points(val_metric, m),
+                        _last(val_metric),
+                    ),
+                    (
+                        "Metric vs validation metric",
+                        0.25,
+                        lambda m: validation_gap_points(metric_curve, val_metric, m),
+                        _last(val_metric),
+                    ),
+                ],
+            ),
+        ]
+    )
 
 
 def _last(values: Sequence[float]) -> float | None:

@@ -21,21 +21,23 @@ A variation param a template does not use (``pool_sizes`` for ``KR_CNN_S2``) is 
 that template's configs. Each category is shuffled with ``random.Random(seed)`` and cut into
 batches named ``KR_<CATEGORY>_<n>_<total>``.
 """
+
 from __future__ import annotations
 
 import itertools
 import json
 import math
 import random
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any
 
 from .architectures import (
     KERAS_MODEL_PARAMS,
-    ArchitectureConfigError,
     TEMPLATES,
+    ArchitectureConfigError,
     validate_keras_model_config,
 )
 from .ids import regression_id, unit_test_id
@@ -45,14 +47,14 @@ __all__ = [
     "LOSS_NAMES",
     "OPTIMIZERS",
     "UNIT_TEST_BATCH",
-    "GridProfileError",
     "Batch",
+    "GridProfileError",
     "GridResult",
-    "builtin_profiles_dir",
     "available_profiles",
+    "builtin_profiles_dir",
+    "generate_grid",
     "load_profile",
     "validate_profile",
-    "generate_grid",
 ]
 
 CATEGORIES = ("CNN", "DNN", "CDNN", "LSTM", "CLSTM", "GRU")
@@ -92,6 +94,7 @@ class GridResult:
 
 # ---------------------------------------------------------------- profiles
 
+
 def builtin_profiles_dir() -> Path:
     return Path(__file__).resolve().parent / "profiles"
 
@@ -128,7 +131,7 @@ def _fail(source: str, where: str, rule: str) -> GridProfileError:
 def _check_list(value: Any, source: str, where: str, *, allow_empty: bool = False) -> list:
     if not isinstance(value, list) or (not value and not allow_empty):
         raise _fail(source, where, "expected a non-empty list" if not allow_empty else "expected a list")
-    if len(set(json.dumps(v, sort_keys=True) for v in value)) != len(value):
+    if len({json.dumps(v, sort_keys=True) for v in value}) != len(value):
         raise _fail(source, where, "duplicate entries")
     return value
 
@@ -166,7 +169,7 @@ def validate_profile(profile: Any, *, source: str = "profile") -> None:
             _check_choice(opt, OPTIMIZERS, source, f"{where}.optimizers[{i}]")
         for i, pair in enumerate(_check_list(spec.get("loss_pairs"), source, f"{where}.loss_pairs")):
             if not isinstance(pair, dict) or set(pair) != {"loss", "metric"}:
-                raise _fail(source, f"{where}.loss_pairs[{i}]", "expected {\"loss\": ..., \"metric\": ...}")
+                raise _fail(source, f"{where}.loss_pairs[{i}]", 'expected {"loss": ..., "metric": ...}')
             _check_choice(pair["loss"], LOSS_NAMES, source, f"{where}.loss_pairs[{i}].loss")
             _check_choice(pair["metric"], LOSS_NAMES, source, f"{where}.loss_pairs[{i}].metric")
         activations = _check_list(spec.get("activations"), source, f"{where}.activations", allow_empty=True)
@@ -184,8 +187,9 @@ def _validate_group(group: Any, category: str, activations: list, source: str, w
         if spec is None or spec.family != category:
             raise _fail(source, f"{where}.templates[{i}]", f"{name!r} is not a {category} template")
         if bool(spec.requirements.get("activations")) != bool(activations):
-            raise _fail(source, f"{where}.templates[{i}]",
-                        f"{name} {'needs' if activations == [] else 'takes no'} activations")
+            raise _fail(
+                source, f"{where}.templates[{i}]", f"{name} {'needs' if activations == [] else 'takes no'} activations"
+            )
     used = {param for name in templates for param in TEMPLATES[name].requirements}
     for i, variation in enumerate(_check_list(group["variations"], source, f"{where}.variations")):
         if not isinstance(variation, dict):
@@ -218,6 +222,7 @@ def _validate_unit_test(unit_test: Any, source: str) -> None:
 
 # ---------------------------------------------------------------- generation
 
+
 def _keras_model(template: str, variation: Mapping[str, Any], activation: str | None) -> dict:
     """The ``keras_model`` object of one config, with only the params the template uses."""
     requirements = TEMPLATES[template].requirements
@@ -235,12 +240,23 @@ def _keras_model(template: str, variation: Mapping[str, Any], activation: str | 
 def _format_date(moment: datetime) -> str:
     if moment.tzinfo is None:
         raise ValueError("created_at must be timezone-aware")
-    return moment.astimezone(timezone.utc).strftime("%d/%m/%Y, %H:%M:%S UTC")
+    return moment.astimezone(UTC).strftime("%d/%m/%Y, %H:%M:%S UTC")
 
 
-def _config(*, epoch_id: str, fingerprint: str, description: str, lookback: int, predictions: int,
-            learning_rate: float, optimizer: str, loss: str, metric: str, keras_model: dict,
-            unit_test: bool = False) -> dict:
+def _config(
+    *,
+    epoch_id: str,
+    fingerprint: str,
+    description: str,
+    lookback: int,
+    predictions: int,
+    learning_rate: float,
+    optimizer: str,
+    loss: str,
+    metric: str,
+    keras_model: dict,
+    unit_test: bool = False,
+) -> dict:
     config = {
         "id": "",
         "description": description,
@@ -262,18 +278,33 @@ def _category_configs(category: str, spec: Mapping[str, Any], **common: Any) -> 
     activations = spec["activations"] or [None]
     for group in spec["architectures"]:
         for template, variation, lr, optimizer, pair, activation in itertools.product(
-            group["templates"], group["variations"], spec["learning_rates"], spec["optimizers"],
-            spec["loss_pairs"], activations,
+            group["templates"],
+            group["variations"],
+            spec["learning_rates"],
+            spec["optimizers"],
+            spec["loss_pairs"],
+            activations,
         ):
-            configs.append(_config(learning_rate=lr, optimizer=optimizer, loss=pair["loss"],
-                                   metric=pair["metric"], keras_model=_keras_model(template, variation, activation),
-                                   **common))
+            configs.append(
+                _config(
+                    learning_rate=lr,
+                    optimizer=optimizer,
+                    loss=pair["loss"],
+                    metric=pair["metric"],
+                    keras_model=_keras_model(template, variation, activation),
+                    **common,
+                )
+            )
     return configs
 
 
 def _receipt(epoch_id: str, created: str, batches: Sequence[Batch], categories: Sequence[str]) -> str:
-    lines = [f"{epoch_id}: Regression Training Configs", "",
-             f"Creation: {created}", f"Total Models: {sum(len(b.configs) for b in batches)}"]
+    lines = [
+        f"{epoch_id}: Regression Training Configs",
+        "",
+        f"Creation: {created}",
+        f"Total Models: {sum(len(b.configs) for b in batches)}",
+    ]
     for category in categories:
         own = [b for b in batches if b.category == category]
         lines += ["", "", category, f"Models: {sum(len(b.configs) for b in own)}", f"Batches: {len(own)}", ""]
@@ -281,8 +312,16 @@ def _receipt(epoch_id: str, created: str, batches: Sequence[Batch], categories: 
     return "\n".join(lines) + "\n"
 
 
-def generate_grid(profile: Mapping[str, Any], *, epoch_id: str, fingerprint: str, seed: int,
-                  lookback: int, predictions: int, created_at: datetime) -> GridResult:
+def generate_grid(
+    profile: Mapping[str, Any],
+    *,
+    epoch_id: str,
+    fingerprint: str,
+    seed: int,
+    lookback: int,
+    predictions: int,
+    created_at: datetime,
+) -> GridResult:
     """Expand ``profile`` into shuffled batches, the unit-test batch and the receipt text.
 
     Deterministic: the same arguments (``created_at`` aside, which only shows in descriptions
@@ -307,20 +346,27 @@ def generate_grid(profile: Mapping[str, Any], *, epoch_id: str, fingerprint: str
             except ArchitectureConfigError as exc:
                 raise GridProfileError(f"profile {profile['name']!r}: categories.{category}: {exc}") from None
             if config["id"] in seen:
-                raise GridProfileError(f"profile {profile['name']!r}: categories.{category}: "
-                                       f"duplicate config {config['keras_model']}")
+                raise GridProfileError(
+                    f"profile {profile['name']!r}: categories.{category}: duplicate config {config['keras_model']}"
+                )
             seen.add(config["id"])
         random.Random(seed).shuffle(configs)
         size = spec["batch_size"]
         total = math.ceil(len(configs) / size)
-        batches += [Batch(f"KR_{category}_{n + 1}_{total}", category, configs[n * size:(n + 1) * size])
-                    for n in range(total)]
+        batches += [
+            Batch(f"KR_{category}_{n + 1}_{total}", category, configs[n * size : (n + 1) * size]) for n in range(total)
+        ]
 
     ut = profile["unit_test"]
-    unit_config = _config(learning_rate=ut["learning_rate"], optimizer=ut["optimizer"], loss=ut["loss"],
-                          metric=ut["metric"], unit_test=True,
-                          keras_model=_keras_model(ut["template"], {"units": ut["units"]}, ut["activation"]),
-                          **common)
+    unit_config = _config(
+        learning_rate=ut["learning_rate"],
+        optimizer=ut["optimizer"],
+        loss=ut["loss"],
+        metric=ut["metric"],
+        unit_test=True,
+        keras_model=_keras_model(ut["template"], {"units": ut["units"]}, ut["activation"]),
+        **common,
+    )
     unit_test = Batch(UNIT_TEST_BATCH, "UNIT_TEST", [unit_config])
     receipt = _receipt(epoch_id, created, batches, list(profile["categories"]))
     return GridResult(batches=batches, unit_test=unit_test, receipt=receipt)

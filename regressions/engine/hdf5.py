@@ -9,6 +9,7 @@ config ("Unknown optimizer: Custom>Adam"), while the layer configs of every temp
 Reshape, Dense, Conv1D, MaxPooling1D, Flatten, LSTM, GRU) load unchanged. The service only
 predicts, so it loses nothing; ``model.keras`` keeps the full model for this application.
 """
+
 from __future__ import annotations
 
 import json

@@ -5,23 +5,25 @@ JSON of the training config (without ``id`` and ``description``). Regenerating a
 the same ids; another epoch or other data gives new ones, so ids stay globally unique as
 Epoca requires (its certificate tables use them as primary keys).
 """
+
 from __future__ import annotations
 
 import hashlib
 import json
 import re
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 __all__ = [
+    "ID_MAX_LENGTH",
+    "ID_MIN_LENGTH",
     "UNIT_TEST_PREFIX",
     "canonical_json",
-    "ID_MIN_LENGTH",
-    "ID_MAX_LENGTH",
     "config_digest",
-    "regression_id",
-    "unit_test_id",
     "is_regression_id",
+    "regression_id",
     "split_regression_id",
+    "unit_test_id",
 ]
 
 UNIT_TEST_PREFIX = "KR_UNIT_TEST"

@@ -14,31 +14,38 @@ refuse (an input outside the epoch's normalisation bounds, EPOCA_CONTRACT.md §3
 
 An interrupted training resumes from ``regression_training_checkpoints/<id>/``.
 """
+
 from __future__ import annotations
 
 import json
 import os
 import shutil
 import time
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
-from typing import Any, Callable, Mapping
+from typing import Any
 
 import numpy as np
 import pyarrow.parquet as pq
 
 from core.files import read_json, write_json
-from epochs.engine.layout import CERTIFICATE, RETRAINING, SAMPLES_FILE as SAMPLES, EpochLayout, regression_files_complete
+from epochs.engine.layout import CERTIFICATE, RETRAINING, EpochLayout, regression_files_complete
+from epochs.engine.layout import SAMPLES_FILE as SAMPLES
 from epochs.engine.ranges import epoch_ranges
 from regressions.engine import certificate as certificates
 from regressions.engine.architectures import build_model
 from regressions.engine.discovery import regression_discovery
 from regressions.engine.hdf5 import save_regression_files
-from regressions.engine.training import Hyperparameters, TrainingSettings, discard_checkpoint, train_regression
-from regressions.engine.training import evaluate
-from regressions.engine.windows import build_windows
-from regressions.engine.windows import RegressionWindows
+from regressions.engine.training import (
+    Hyperparameters,
+    TrainingSettings,
+    discard_checkpoint,
+    evaluate,
+    train_regression,
+)
+from regressions.engine.windows import RegressionWindows, build_windows
 
 __all__ = ["CERTIFICATE", "RETRAINING", "SAMPLES"]  # the layout's names, as callers of this module know them
 SAMPLE_WINDOWS = 4
@@ -55,7 +62,7 @@ class EpochData:
     end: int
 
     @classmethod
-    def load(cls, epoch_dir: str | Path) -> "EpochData":
+    def load(cls, epoch_dir: str | Path) -> EpochData:
         layout = EpochLayout(Path(epoch_dir))
         table = pq.read_table(layout.candlesticks / "normalized_prediction_candlesticks.parquet")
         return cls(
@@ -134,15 +141,22 @@ def train_config(
     epoch, extra = data.config, data.settings
     lookback, predictions = int(config["lookback"]), int(config["predictions"])
     windows = build_windows(
-        data.normalized, lookback=lookback, predictions=predictions, train_split=epoch["train_split"],
+        data.normalized,
+        lookback=lookback,
+        predictions=predictions,
+        train_split=epoch["train_split"],
         purge=bool(extra.get("purge", False)),
     )
     settings = TrainingSettings.of_epoch(epoch, extra)
     result = train_regression(
         lambda: build_model(config["keras_model"], lookback, predictions),
         windows,
-        hyperparameters=Hyperparameters(learning_rate=config["learning_rate"], loss=config["loss"], metric=config["metric"],
-                                        optimizer=config.get("optimizer", "adam")),
+        hyperparameters=Hyperparameters(
+            learning_rate=config["learning_rate"],
+            loss=config["loss"],
+            metric=config["metric"],
+            optimizer=config.get("optimizer", "adam"),
+        ),
         settings=settings,
         seed=int(epoch["seed"]),
         checkpoint_dir=EpochLayout(Path(epoch_dir)).checkpoint_dir(regression_id),
@@ -150,24 +164,44 @@ def train_config(
         should_stop=should_stop,
     )
     holdout_row = epoch_ranges(
-        rows=len(data.normalized), train_split=epoch["train_split"], lookback=lookback, predictions=predictions,
-        holdout_share=float(extra.get("holdout_share") or 0), purge=bool(extra.get("purge", False)),
+        rows=len(data.normalized),
+        train_split=epoch["train_split"],
+        lookback=lookback,
+        predictions=predictions,
+        holdout_share=float(extra.get("holdout_share") or 0),
+        purge=bool(extra.get("purge", False)),
     ).holdout_row
     selection, holdout = period_slices(windows, holdout_row)
     figures = period_figures(windows, result.test_predictions, selection)
     training_end = int(time.time() * 1000)
     best = {key: values[result.best_epoch_index] for key, values in result.history.items()}
     certificate = certificates.build_certificate(
-        config=config, model=result.model, training_data_start=data.start, training_data_end=data.end,
-        train_size=windows.train_size, test_size=figures["test_size"],
+        config=config,
+        model=result.model,
+        training_data_start=data.start,
+        training_data_end=data.end,
+        train_size=windows.train_size,
+        test_size=figures["test_size"],
         training_data_summary=certificates.dataset_summary(data.normalized[:holdout_row]),
-        training_start=training_end - int(round(result.training_seconds * 1000)), training_end=training_end,
-        history=result.history, test_ds_evaluation=figures["test_ds_evaluation"], discovery=figures["discovery"],
-        best_epoch=result.best_epoch, best_metrics=best, seed=int(epoch["seed"]), package_versions=package_versions(),
+        training_start=training_end - round(result.training_seconds * 1000),
+        training_end=training_end,
+        history=result.history,
+        test_ds_evaluation=figures["test_ds_evaluation"],
+        discovery=figures["discovery"],
+        best_epoch=result.best_epoch,
+        best_metrics=best,
+        seed=int(epoch["seed"]),
+        package_versions=package_versions(),
         holdout=None if holdout is None else holdout_figures(windows, result.test_predictions, holdout),
     )
-    save_regression_files(result.model, out, regression_id=regression_id, description=config["description"],
-                          lookback=lookback, predictions=predictions)
+    save_regression_files(
+        result.model,
+        out,
+        regression_id=regression_id,
+        description=config["description"],
+        lookback=lookback,
+        predictions=predictions,
+    )
     write_json(out / SAMPLES, test_samples(windows, result.test_predictions))
     # The certificate is written last: its presence marks the regression as trained.
     write_json(out / CERTIFICATE, certificate)
@@ -195,7 +229,7 @@ def period_figures(windows: RegressionWindows, predictions: np.ndarray, part: sl
     """``test_size``, ``test_ds_evaluation`` and ``discovery`` of some test windows (a slice or a mask)."""
     x, y, p = np.asarray(windows.test_x)[part], np.asarray(windows.test_y)[part], np.asarray(predictions)[part]
     return {
-        "test_size": int(len(x)),
+        "test_size": len(x),
         "test_ds_evaluation": evaluate(p, y),
         "discovery": regression_discovery(x[:, -1], y[:, -1], p[:, -1]),
     }
@@ -219,8 +253,12 @@ def test_samples(windows: RegressionWindows, predictions: np.ndarray, count: int
     picks = np.linspace(0, windows.test_size - 1, count).astype(int)
     start = windows.test_range[0] + windows.lookback
     return [
-        {"row": int(start + j), "x": np.asarray(windows.test_x[j]).tolist(), "y": np.asarray(windows.test_y[j]).tolist(),
-         "predicted": np.asarray(predictions[j], dtype=float).tolist()}
+        {
+            "row": int(start + j),
+            "x": np.asarray(windows.test_x[j]).tolist(),
+            "y": np.asarray(windows.test_y[j]).tolist(),
+            "predicted": np.asarray(predictions[j], dtype=float).tolist(),
+        }
         for j in picks
     ]
 

@@ -5,6 +5,7 @@ and ``tf.config.threading``. Two training workers on a 2-core machine each start
 ``cores``-wide pools would oversubscribe the CPU, so workers call :func:`configure_tensorflow`
 first thing, before anything builds a tensor.
 """
+
 from __future__ import annotations
 
 import os
@@ -21,7 +22,13 @@ def configure_tensorflow(threads: int) -> None:
     """Limit TensorFlow (and OpenMP/BLAS under it) to ``threads`` intra-op and inter-op threads."""
     if threads < 1:
         raise ValueError(f"threads must be >= 1, got {threads}")
-    for name in ("TF_NUM_INTRAOP_THREADS", "TF_NUM_INTEROP_THREADS", "OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    for name in (
+        "TF_NUM_INTRAOP_THREADS",
+        "TF_NUM_INTEROP_THREADS",
+        "OMP_NUM_THREADS",
+        "OPENBLAS_NUM_THREADS",
+        "MKL_NUM_THREADS",
+    ):
         os.environ[name] = str(threads)
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 

@@ -17,15 +17,17 @@ one (TensorFlow op determinism is on; the templates have no dropout or other ran
 Unlike Keras 2, which keeps the last weights when ``max_epochs`` ends training without an early
 stop, the best weights are always restored at the end (Keras 3 does the same).
 """
+
 from __future__ import annotations
 
 import hashlib
 import json
 import math
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 
@@ -83,8 +85,10 @@ class TrainingSettings:
     def of_epoch(cls, config: dict, settings: dict) -> TrainingSettings:
         """From an epoch folder's ``epoch.json`` and ``epoch_settings.json`` (older ones may lack a setting)."""
         return cls(
-            max_epochs=int(settings.get("max_epochs", cls.max_epochs)), patience=int(settings.get("patience", cls.patience)),
-            batch_size=int(settings.get("batch_size", cls.batch_size)), validation_split=float(config["validation_split"]),
+            max_epochs=int(settings.get("max_epochs", cls.max_epochs)),
+            patience=int(settings.get("patience", cls.patience)),
+            batch_size=int(settings.get("batch_size", cls.batch_size)),
+            validation_split=float(config["validation_split"]),
         )
 
     def __post_init__(self) -> None:
@@ -170,7 +174,8 @@ def train_regression(
         started = time.monotonic()
         order = np.random.default_rng([seed, state.epoch]).permutation(len(fit_x))
         fitted = model.fit(
-            fit_x[order], fit_y[order],
+            fit_x[order],
+            fit_y[order],
             batch_size=settings.batch_size,
             epochs=state.epoch + 1,
             initial_epoch=state.epoch,
@@ -235,7 +240,7 @@ def _split_validation(
     """Keras' ``validation_split`` cut: the chronologically last share validates."""
     x = np.asarray(windows.train_x, dtype=np.float32)
     y = np.asarray(windows.train_y, dtype=np.float32)
-    cut = int(math.floor(len(x) * (1.0 - validation_split)))
+    cut = math.floor(len(x) * (1.0 - validation_split))
     if cut < 1 or cut == len(x):
         raise ValueError(f"validation_split {validation_split} of {len(x)} training windows leaves an empty part")
     return x[:cut], y[:cut], x[cut:], y[cut:]
@@ -275,8 +280,14 @@ def _fingerprint(
     digest = hashlib.sha256()
     # Window 0's first input plus every window's first input and the last window whole cover
     # each series row the training and test windows read.
-    for part in (windows.train_x[:, 0], windows.train_x[-1], windows.train_y[-1],
-                 windows.test_x[:, 0], windows.test_x[-1], windows.test_y[-1]):
+    for part in (
+        windows.train_x[:, 0],
+        windows.train_x[-1],
+        windows.train_y[-1],
+        windows.test_x[:, 0],
+        windows.test_x[-1],
+        windows.test_y[-1],
+    ):
         digest.update(np.ascontiguousarray(part, dtype=np.float64).tobytes())
     return {
         "format": CHECKPOINT_FORMAT,
@@ -300,9 +311,8 @@ def _write_checkpoint(path: Path, state: _State, model: Any, best_weights: list[
         ("optimizer", [v.numpy() for v in model.optimizer.variables]),
     ):
         arrays.update({f"{prefix}_{i:04d}": value for i, value in enumerate(values)})
-    with atomic_path(path) as tmp:
-        with open(tmp, "wb") as handle:
-            np.savez(handle, **arrays)
+    with atomic_path(path) as tmp, open(tmp, "wb") as handle:
+        np.savez(handle, **arrays)
 
 
 def _read_checkpoint(path: Path, model: Any, fingerprint: dict[str, Any]) -> tuple[_State, list[np.ndarray]]:
@@ -321,8 +331,10 @@ def _read_checkpoint(path: Path, model: Any, fingerprint: dict[str, Any]) -> tup
                 f"{path}: written for another {key} ({state.fingerprint.get(key)!r} != {fingerprint[key]!r}); "
                 "discard it to train from scratch"
             )
-    listed = {prefix: [arrays[k] for k in sorted(arrays) if k.rsplit("_", 1)[0] == prefix]
-              for prefix in ("weights", "best_weights", "optimizer")}
+    listed = {
+        prefix: [arrays[k] for k in sorted(arrays) if k.rsplit("_", 1)[0] == prefix]
+        for prefix in ("weights", "best_weights", "optimizer")
+    }
     model.set_weights(listed["weights"])
     optimizer = model.optimizer
     optimizer.build(model.trainable_variables)
@@ -330,7 +342,7 @@ def _read_checkpoint(path: Path, model: Any, fingerprint: dict[str, Any]) -> tup
     saved = listed["optimizer"]
     if [tuple(v.shape) for v in variables] != [s.shape for s in saved]:
         raise CheckpointError(f"{path}: optimizer state does not match the model's optimizer variables")
-    for variable, value in zip(variables, saved):
+    for variable, value in zip(variables, saved, strict=False):
         variable.assign(value)
     return state, listed["best_weights"]
 

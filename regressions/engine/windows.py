@@ -17,6 +17,7 @@ kept only when its last target row is before the test period:
 
 Every array returned is a strided view of ``c`` (no window is copied).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -89,8 +90,7 @@ def build_windows(
         train_stop = min(train_stop, test_row - lookback - predictions + 1)
     if train_stop < 1:
         raise WindowError(
-            f"purging leaves no training window (test row {test_row}, lookback {lookback}, "
-            f"predictions {predictions})"
+            f"purging leaves no training window (test row {test_row}, lookback {lookback}, predictions {predictions})"
         )
     train, test = windows[:train_stop], windows[test_row:]
     return RegressionWindows(

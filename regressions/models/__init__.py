@@ -2,4 +2,4 @@ from regressions.models.config import RegressionConfig, TrainingBatch
 from regressions.models.regression import Regression
 from regressions.models.selection import RegressionSelection
 
-__all__ = ["RegressionConfig", "TrainingBatch", "Regression", "RegressionSelection"]
+__all__ = ["Regression", "RegressionConfig", "RegressionSelection", "TrainingBatch"]

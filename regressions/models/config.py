@@ -1,9 +1,10 @@
 """The regression grid of an epoch: batches of training configs (ORIGINAL.md §3)."""
+
 from django.db import models
 
 from regressions.choices import Category
 
-__all__ = ["TrainingBatch", "RegressionConfig"]
+__all__ = ["RegressionConfig", "TrainingBatch"]
 
 
 class TrainingBatch(models.Model):

@@ -1,4 +1,5 @@
 """A trained regression: its summary metrics (files hold the model and the full certificate)."""
+
 from django.db import models
 
 from core.transitions import transition
@@ -8,9 +9,13 @@ __all__ = ["Regression"]
 
 
 class Regression(models.Model):
-    config = models.OneToOneField("regressions.RegressionConfig", primary_key=True, on_delete=models.CASCADE, related_name="regression")
+    config = models.OneToOneField(
+        "regressions.RegressionConfig", primary_key=True, on_delete=models.CASCADE, related_name="regression"
+    )
     epoch = models.ForeignKey("epochs.Epoch", on_delete=models.CASCADE, related_name="regressions")
-    status = models.CharField(max_length=16, choices=RegressionStatus.choices, default=RegressionStatus.PENDING, db_index=True)
+    status = models.CharField(
+        max_length=16, choices=RegressionStatus.choices, default=RegressionStatus.PENDING, db_index=True
+    )
     # Test-set evaluation (normalised scale) and discovery: what people sort and filter by.
     test_mae = models.FloatField(null=True, blank=True)
     test_mse = models.FloatField(null=True, blank=True)
@@ -32,7 +37,9 @@ class Regression(models.Model):
     h5_sha256 = models.CharField(max_length=64, blank=True)
     trained_at = models.DateTimeField(null=True, blank=True)
     # Each retrain asks for the next generation; the files in place are trained_generation's.
-    generation = models.PositiveIntegerField(default=0, help_text="The generation the regression's training should produce.")
+    generation = models.PositiveIntegerField(
+        default=0, help_text="The generation the regression's training should produce."
+    )
     trained_generation = models.PositiveIntegerField(default=0, help_text="The generation of the files in place.")
     error = models.TextField(blank=True)
 

@@ -1,4 +1,5 @@
 """A saved choice of regressions for the prediction models, with how it was ranked."""
+
 from django.conf import settings
 from django.db import models
 
@@ -17,7 +18,9 @@ class RegressionSelection(models.Model):
     regression_ids = models.JSONField(default=list, help_text="The chosen regressions, in order.")
     regressions = models.ManyToManyField("regressions.Regression", related_name="selections", blank=True)
     note = models.TextField(blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created = models.DateTimeField(auto_now_add=True)
 
     class Meta:

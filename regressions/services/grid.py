@@ -1,10 +1,10 @@
 """The regression grid of an epoch: batches and configs as rows, and the original's files."""
+
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING
-
-from datetime import datetime, timezone
-from typing import Callable
 
 from django.db import transaction
 
@@ -20,11 +20,14 @@ from regressions.engine.ids import canonical_json
 from regressions.models import Regression, RegressionConfig, TrainingBatch
 
 if TYPE_CHECKING:
-    from cluster.models import Job
     from django.contrib.auth.models import User
 
+    from cluster.models import Job
 
-def configs_generate_enqueue(*, epoch: Epoch, profile: str | None = None, user: User | None = None, inline: bool = False) -> Job:
+
+def configs_generate_enqueue(
+    *, epoch: Epoch, profile: str | None = None, user: User | None = None, inline: bool = False
+) -> Job:
     if epoch.status not in (EpochStatus.READY, EpochStatus.EXPORTED):
         raise ApplicationError(f"Epoch {epoch.id} is {epoch.status}: create it first.")
     if epoch.batches.exists():
@@ -35,16 +38,25 @@ def configs_generate_enqueue(*, epoch: Epoch, profile: str | None = None, user: 
     except (grid_engine.GridProfileError, FileNotFoundError, KeyError) as exc:
         raise ApplicationError(f"Grid profile {profile!r}: {exc}") from None
     return job_enqueue(
-        kind="regressions.generate_configs", target=epoch, params={"profile": profile}, user=user,
-        dedup_key=f"grid:{epoch.id}", inline=inline,
+        kind="regressions.generate_configs",
+        target=epoch,
+        params={"profile": profile},
+        user=user,
+        dedup_key=f"grid:{epoch.id}",
+        inline=inline,
     )
 
 
 def configs_plan(*, epoch: Epoch, profile: str) -> grid_engine.GridResult:
     """Expand the epoch's grid profile (deterministic: same epoch, same ids and order)."""
     return grid_engine.generate_grid(
-        grid_engine.load_profile(profile), epoch_id=epoch.id, fingerprint=epoch.data_fingerprint, seed=epoch.seed,
-        lookback=epoch.regression_lookback, predictions=epoch.regression_predictions, created_at=datetime.now(timezone.utc),
+        grid_engine.load_profile(profile),
+        epoch_id=epoch.id,
+        fingerprint=epoch.data_fingerprint,
+        seed=epoch.seed,
+        lookback=epoch.regression_lookback,
+        predictions=epoch.regression_predictions,
+        created_at=datetime.now(UTC),
     )
 
 
@@ -56,8 +68,13 @@ def distinct_architectures(result: grid_engine.GridResult) -> list[dict]:
     return list(distinct.values())
 
 
-def configs_generate(*, epoch: Epoch, profile: str, check_architectures: Callable[[list[str]], object],
-                     log: Callable[[str], None] = lambda message: None) -> dict:
+def configs_generate(
+    *,
+    epoch: Epoch,
+    profile: str,
+    check_architectures: Callable[[list[str]], object],
+    log: Callable[[str], None] = lambda message: None,
+) -> dict:
     """The configs job: plan the grid, build each distinct architecture once (``check_architectures``
     runs the child process that refuses one Keras cannot build), record the configs and batches."""
     import json
@@ -70,13 +87,26 @@ def configs_generate(*, epoch: Epoch, profile: str, check_architectures: Callabl
         return {"skipped": "configs exist already"}
     result = configs_plan(epoch=epoch, profile=profile)
     architectures = distinct_architectures(result)
-    log(f"{len(result.configs)} configs in {len(result.batches)} batches; building {len(architectures)} distinct architectures")
+    log(
+        f"{len(result.configs)} configs in {len(result.batches)} batches; building {len(architectures)} distinct architectures"
+    )
     with tempfile.NamedTemporaryFile("w", suffix=".json", delete=True) as handle:
         json.dump(architectures, handle)
         handle.flush()
-        check_architectures([sys.executable, "-m", "regressions.engine.architecture_check", handle.name,
-                             "--lookback", str(epoch.regression_lookback), "--predictions", str(epoch.regression_predictions),
-                             "--threads", str(settings.TRAINING_THREADS)])
+        check_architectures(
+            [
+                sys.executable,
+                "-m",
+                "regressions.engine.architecture_check",
+                handle.name,
+                "--lookback",
+                str(epoch.regression_lookback),
+                "--predictions",
+                str(epoch.regression_predictions),
+                "--threads",
+                str(settings.TRAINING_THREADS),
+            ]
+        )
     return configs_record(epoch=epoch, profile=profile, result=result)
 
 
@@ -99,24 +129,44 @@ def configs_record(*, epoch: Epoch, profile: str, result: grid_engine.GridResult
         for batch in batches:
             number, total = _numbering(batch.name)
             row = TrainingBatch.objects.create(
-                epoch=epoch, name=batch.name, category=batch.category, number=number, total=total, profile=profile,
+                epoch=epoch,
+                name=batch.name,
+                category=batch.category,
+                number=number,
+                total=total,
+                profile=profile,
                 config_file=_batch_file(batch),
             )
-            configs = RegressionConfig.objects.bulk_create([
-                RegressionConfig(
-                    id=c["id"], epoch=epoch, batch=row, position=i, category=batch.category, template=c["keras_model"]["name"],
-                    learning_rate=c["learning_rate"], loss=c["loss"], metric=c["metric"], config=c,
-                )
-                for i, c in enumerate(batch.configs)
-            ])
+            configs = RegressionConfig.objects.bulk_create(
+                [
+                    RegressionConfig(
+                        id=c["id"],
+                        epoch=epoch,
+                        batch=row,
+                        position=i,
+                        category=batch.category,
+                        template=c["keras_model"]["name"],
+                        learning_rate=c["learning_rate"],
+                        loss=c["loss"],
+                        metric=c["metric"],
+                        config=c,
+                    )
+                    for i, c in enumerate(batch.configs)
+                ]
+            )
             Regression.objects.bulk_create([Regression(config=c, epoch=epoch) for c in configs])
     counts: dict[str, dict] = {}
     for batch in result.batches:
         entry = counts.setdefault(batch.category, {"configs": 0, "batches": 0})
         entry["configs"] += len(batch.configs)
         entry["batches"] += 1
-    return {"profile": profile, "configs": len(result.configs), "batches": len(result.batches), "per_category": counts,
-            "unit_test": result.unit_test.configs[0]["id"]}
+    return {
+        "profile": profile,
+        "configs": len(result.configs),
+        "batches": len(result.batches),
+        "per_category": counts,
+        "unit_test": result.unit_test.configs[0]["id"],
+    }
 
 
 def _numbering(name: str) -> tuple[int, int]:
@@ -124,8 +174,6 @@ def _numbering(name: str) -> tuple[int, int]:
         return 1, 1
     parts = name.split("_")
     return int(parts[-2]), int(parts[-1])
-
-
 
 
 def grid_profile_problem(profile: str) -> str | None:

@@ -1,4 +1,5 @@
 """What the regression page shows that lives in files: read here, so the view reads none."""
+
 from __future__ import annotations
 
 from core.files import read_json

@@ -5,6 +5,7 @@ The check trains the epoch's UNIT_TEST regression on the server in a scratch epo
 its discovery, and leaves the outcome on the server's action log. The central epoch folder and
 the Regression row are never touched, so a trained UNIT_TEST regression stays as it is.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -58,7 +59,8 @@ def unit_test_check(ctx: JobContext) -> dict:
             pulled = EpochLayout(Path(local)).regression_dir(regression.config_id)
             try:
                 run_remote(
-                    ctx, server,
+                    ctx,
+                    server,
                     argv=train_argv(regression=regression, python=PYTHON, epoch_folder=f"../{scratch.root}"),
                     push=[(epoch_dir(regression.epoch_id), str(scratch.root), TRAINING_EXCLUDES)],
                     pull=[(str(scratch.regression_dir(regression.config_id)), pulled)],
@@ -90,29 +92,33 @@ def _verify(scratch_epoch: Path, regression: Regression) -> dict:
         raise JobFailed(f"the certificate trained on the server is invalid: {exc}") from None
     discovery = certificate["discovery"]
     return {
-        "regression": regression.config_id, "epoch": regression.epoch_id,
+        "regression": regression.config_id,
+        "epoch": regression.epoch_id,
         "epochs_trained": len(certificate["training_history"]["loss"]),
         "test_loss": certificate["test_ds_evaluation"][certificate["loss"]],
-        "accuracy": discovery["accuracy"], "increase_accuracy": discovery["increase_accuracy"],
-        "decrease_accuracy": discovery["decrease_accuracy"], "points": discovery["points"],
+        "accuracy": discovery["accuracy"],
+        "increase_accuracy": discovery["increase_accuracy"],
+        "decrease_accuracy": discovery["decrease_accuracy"],
+        "points": discovery["points"],
         "h5_sha256": sha256_file(folder / H5_FILE),
         "package_versions": certificate.get("package_versions", {}),
     }
 
 
 def _summary(outcome: dict) -> str:
-    return (f"{outcome['regression']} of {outcome['epoch']} trained in {outcome['epochs_trained']} epochs: "
-            f"test loss {outcome['test_loss']:.6g}, discovery accuracy {outcome['accuracy']:.2f}% "
-            f"(increase {outcome['increase_accuracy']:.2f}%, decrease {outcome['decrease_accuracy']:.2f}%), "
-            f"points {outcome['points']:.6g}")
+    return (
+        f"{outcome['regression']} of {outcome['epoch']} trained in {outcome['epochs_trained']} epochs: "
+        f"test loss {outcome['test_loss']:.6g}, discovery accuracy {outcome['accuracy']:.2f}% "
+        f"(increase {outcome['increase_accuracy']:.2f}%, decrease {outcome['decrease_accuracy']:.2f}%), "
+        f"points {outcome['points']:.6g}"
+    )
 
 
 def _remove_scratch(server: Server, scratch: str) -> None:
     """Best effort: a server that does not answer keeps its scratch folder."""
-    with contextlib.suppress(RemoteError, *UNREACHABLE):
-        with contextlib.closing(server_connect(server)) as conn:
-            root = expand_remote_root(conn, server.remote_root)
-            run_checked(conn, f"rm -rf -- {quote(remote_path(root, scratch))}")
+    with contextlib.suppress(RemoteError, *UNREACHABLE), contextlib.closing(server_connect(server)) as conn:
+        root = expand_remote_root(conn, server.remote_root)
+        run_checked(conn, f"rm -rf -- {quote(remote_path(root, scratch))}")
 
 
 __all__ = ["CHECK_KIND", "CHECK_LABEL", "CHECK_NAME", "unit_test_check", "unit_test_regression"]

@@ -1,9 +1,8 @@
 """Ranking trained regressions and saving a selection for the prediction models."""
+
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -27,24 +26,45 @@ DEFAULT_CRITERIA = {
 
 @transaction.atomic
 def selection_create(
-    *, epoch: Epoch, name: str, size: int = 20, mode: str = SelectionMode.TOP_N, criteria: dict | None = None,
-    regression_ids: list[str] | None = None, note: str = "", user: User | None = None,
+    *,
+    epoch: Epoch,
+    name: str,
+    size: int = 20,
+    mode: str = SelectionMode.TOP_N,
+    criteria: dict | None = None,
+    regression_ids: list[str] | None = None,
+    note: str = "",
+    user: User | None = None,
 ) -> RegressionSelection:
     """Rank the epoch's trained regressions by ``criteria`` and keep the top ``size`` (or the ids given)."""
     criteria = {**DEFAULT_CRITERIA, **(criteria or {})}
     ranked = selectors.regression_ranking(epoch=epoch, criteria=criteria)
     ranking: list[dict[str, Any]] = [
-        {"rank": i + 1, "id": r.config_id, "accuracy": r.accuracy, "points": r.points, "test_loss": r.test_loss, "ebe_points": r.ebe_points,
-         "increase_num": r.increase_num, "decrease_num": r.decrease_num}
+        {
+            "rank": i + 1,
+            "id": r.config_id,
+            "accuracy": r.accuracy,
+            "points": r.points,
+            "test_loss": r.test_loss,
+            "ebe_points": r.ebe_points,
+            "increase_num": r.increase_num,
+            "decrease_num": r.decrease_num,
+        }
         for i, r in enumerate(ranked)
     ]
     if mode == SelectionMode.TOP_N:
         chosen = [row["id"] for row in ranking[:size]]
         if len(chosen) < size:
-            raise ApplicationError(f"Only {len(chosen)} trained regressions meet the criteria; the selection needs {size}.")
+            raise ApplicationError(
+                f"Only {len(chosen)} trained regressions meet the criteria; the selection needs {size}."
+            )
     elif mode == SelectionMode.MANUAL:
         chosen = list(dict.fromkeys(regression_ids or []))
-        trained = set(Regression.objects.filter(epoch=epoch, status="trained", config_id__in=chosen).values_list("config_id", flat=True))
+        trained = set(
+            Regression.objects.filter(epoch=epoch, status="trained", config_id__in=chosen).values_list(
+                "config_id", flat=True
+            )
+        )
         missing = [rid for rid in chosen if rid not in trained]
         if missing:
             raise ValidationError({"regression_ids": f"Not trained regressions of {epoch.id}: {', '.join(missing)}"})
@@ -53,8 +73,15 @@ def selection_create(
     else:
         raise ValidationError({"mode": f"Unknown mode {mode!r}."})
     selection = RegressionSelection(
-        epoch=epoch, name=name, mode=mode, criteria=criteria, size=len(chosen), ranking=ranking, regression_ids=chosen,
-        note=note, created_by=user if getattr(user, "is_authenticated", False) else None,
+        epoch=epoch,
+        name=name,
+        mode=mode,
+        criteria=criteria,
+        size=len(chosen),
+        ranking=ranking,
+        regression_ids=chosen,
+        note=note,
+        created_by=user if getattr(user, "is_authenticated", False) else None,
     )
     selection.full_clean()
     selection.save()

@@ -8,9 +8,8 @@ checksum and puts the files in place atomically (the certificate last: its prese
 regression as trained) before it answers 201; only then does the worker record the regression
 as trained. The central store is the source of truth: a local copy it does not hold is stale.
 """
-from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from __future__ import annotations
 
 import contextlib
 import fcntl
@@ -22,25 +21,33 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
+from collections.abc import Iterator, Mapping
 from pathlib import Path
-from typing import IO, Iterator, Mapping
+from typing import IO, TYPE_CHECKING
 
 from django.conf import settings
 
 from core.errors import ApplicationError
 from core.files import UnsafePathError, atomic_path, read_json, safe_join, sha256_file, write_json
-from epochs.services.paths import epoch_dir
-from regressions.engine.pipeline import regression_dir
+
 # What training reads of an epoch folder (files, or folders taken whole), and a regression's
 # files in the order they are put in place (the certificate comes last).
 from epochs.engine.layout import (
-    CERTIFICATE, INPUT_DIRS, INPUT_FILES, REGRESSION_FILES, REGRESSIONS, REQUIRED_REGRESSION_FILES, EpochLayout,
+    CERTIFICATE,
+    INPUT_DIRS,
+    INPUT_FILES,
+    REGRESSION_FILES,
+    REGRESSIONS,
+    REQUIRED_REGRESSION_FILES,
+    EpochLayout,
 )
+from epochs.services.paths import epoch_dir
+from regressions.engine.pipeline import regression_dir
 
 if TYPE_CHECKING:
-    from regressions.models import Regression
-    from regressions.models import TrainingBatch
     from typing import Any
+
+    from regressions.models import Regression, TrainingBatch
 
 LOCAL_INPUTS_RECORD = ".central_inputs.json"
 API_PREFIX = "/api/epoch-store"
@@ -129,8 +136,11 @@ def stored_regression(epoch_folder: Path, regression_id: str) -> dict:
     """What the store holds of a regression: ``{complete, generation, files: {name: {sha256, size}}}``."""
     folder = _regression_folder(epoch_folder, regression_id)
     files = {name: epoch_file_digest(folder / name) for name in REGRESSION_FILES if (folder / name).is_file()}
-    return {"complete": all(name in files for name in REQUIRED_REGRESSION_FILES),
-            "generation": _stored_generation(folder), "files": files}
+    return {
+        "complete": all(name in files for name in REQUIRED_REGRESSION_FILES),
+        "generation": _stored_generation(folder),
+        "files": files,
+    }
 
 
 def _generation_file(folder: Path) -> Path:
@@ -161,8 +171,13 @@ def _locked(lock_file: Path) -> Iterator[None]:
         yield
 
 
-def regression_store(epoch_folder: Path, regression_id: str, files: Mapping[str, IO[bytes]],
-                     checksums: Mapping[str, str], generation: int = 0) -> tuple[bool, dict]:
+def regression_store(
+    epoch_folder: Path,
+    regression_id: str,
+    files: Mapping[str, IO[bytes]],
+    checksums: Mapping[str, str],
+    generation: int = 0,
+) -> tuple[bool, dict]:
     """Verify and put in place one regression's uploaded files; returns (created, stored manifest).
 
     Every file must come with its sha256 and match it, or nothing is put in place. A second
@@ -186,7 +201,9 @@ def regression_store(epoch_folder: Path, regression_id: str, files: Mapping[str,
             if not same:
                 raise ArtifactConflictError(
                     f"the store already holds different files for {regression_id} (generation {stored['generation']}, "
-                    f"this upload's is {generation})", stored)
+                    f"this upload's is {generation})",
+                    stored,
+                )
             return False, stored
         # The stack renames the files when it closes, last entered first: entering them in
         # reverse order puts the certificate in place last.
@@ -216,6 +233,7 @@ def regression_store(epoch_folder: Path, regression_id: str, files: Mapping[str,
 
 # --- worker side: the client ------------------------------------------------------------------
 
+
 def remote_store_enabled() -> bool:
     """Whether this machine is a scale-out worker that sends artifacts to a central store."""
     return bool(getattr(settings, "CENTRAL_URL", ""))
@@ -227,7 +245,10 @@ def _url(path: str, query: Mapping[str, str] | None = None) -> str:
 
 
 def _epoch_path(epoch_id: str, *parts: str) -> str:
-    return "/".join([API_PREFIX, urllib.parse.quote(epoch_id, safe=""), *(urllib.parse.quote(p, safe="") for p in parts)]) + "/"
+    return (
+        "/".join([API_PREFIX, urllib.parse.quote(epoch_id, safe=""), *(urllib.parse.quote(p, safe="") for p in parts)])
+        + "/"
+    )
 
 
 def _open(method: str, url: str, *, body: bytes | None = None, content_type: str = "") -> Any:
@@ -246,7 +267,9 @@ def _open(method: str, url: str, *, body: bytes | None = None, content_type: str
                 raise CentralStoreError(f"{method} {url} answered {exc.code}: {detail}", status=exc.code) from None
         except (urllib.error.URLError, OSError) as exc:
             if attempt == RETRIES:
-                raise CentralStoreError(f"central store {settings.CENTRAL_URL} unreachable: {method} {url}: {exc}") from None
+                raise CentralStoreError(
+                    f"central store {settings.CENTRAL_URL} unreachable: {method} {url}: {exc}"
+                ) from None
         time.sleep(attempt)
     raise AssertionError("unreachable")
 

@@ -1,10 +1,10 @@
 """Training: queue batches and single regressions, and record what the engine produced."""
-from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import transaction
@@ -16,22 +16,27 @@ from cluster.services.jobs import job_enqueue
 from cluster.services.remote_jobs import PYTHON, run_remote
 from core.errors import ApplicationError, FrozenEpochError
 from core.files import read_json, sha256_file, write_json
-from epochs.services.paths import epoch_dir
 from epochs.engine.layout import H5_FILE, TRAINING_EXCLUDES, EpochLayout, batched_certificate_file
 from epochs.services.pages import epoch_disk_usage_record
-from epochs.services.paths import epoch_layout, shown_path
+from epochs.services.paths import epoch_dir, epoch_layout, shown_path
 from regressions.choices import RegressionStatus
 from regressions.engine.ebe import regression_evaluation
 from regressions.engine.pipeline import (
-    CERTIFICATE, is_complete, is_trained, regression_dir, retraining_dir, swap_in,
+    CERTIFICATE,
+    is_complete,
+    is_trained,
+    regression_dir,
+    retraining_dir,
+    swap_in,
 )
 from regressions.models import Regression, TrainingBatch
 from regressions.services import store as artifacts
 
 if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+
     from cluster.jobs.context import JobContext
     from cluster.models import Server
-    from django.contrib.auth.models import User
     from epochs.models import Epoch
 
 
@@ -40,20 +45,34 @@ def batch_train_enqueue(
 ) -> Job:
     """One parent job for the batch; it fans out into one child job per untrained regression."""
     return job_enqueue(
-        kind="regressions.train_batch", target=batch, params={"batch_id": batch.pk}, user=user, server=server,
-        dedup_key=f"batch:{batch.pk}", inline=inline,
+        kind="regressions.train_batch",
+        target=batch,
+        params={"batch_id": batch.pk},
+        user=user,
+        server=server,
+        dedup_key=f"batch:{batch.pk}",
+        inline=inline,
     )
 
 
 def regression_train_enqueue(
-    *, regression: Regression, user: User | None = None, server: Server | None = None, retrain: bool = False,
+    *,
+    regression: Regression,
+    user: User | None = None,
+    server: Server | None = None,
+    retrain: bool = False,
     inline: bool = False,
 ) -> Job:
     if retrain:
         regression = regression_reset(regression=regression)
     return job_enqueue(
-        kind="regressions.train", target=regression.config, params={"regression_id": regression.config_id}, user=user,
-        server=server, dedup_key=train_dedup_key(regression), inline=inline,
+        kind="regressions.train",
+        target=regression.config,
+        params={"regression_id": regression.config_id},
+        user=user,
+        server=server,
+        dedup_key=train_dedup_key(regression),
+        inline=inline,
     )
 
 
@@ -74,7 +93,8 @@ def regression_reset(*, regression: Regression) -> Regression:
     if regression.epoch.is_frozen:
         raise FrozenEpochError(
             f"Epoch {regression.epoch_id} is exported: {regression.config_id} cannot be retrained until an "
-            "administrator withdraws the export.")
+            "administrator withdraws the export."
+        )
     Regression.objects.filter(pk=regression.pk).update(generation=F("generation") + 1)
     regression.refresh_from_db()
     return regression
@@ -106,19 +126,40 @@ def retrained_swap_in(*, regression: Regression) -> None:
 def train_children_specs(*, batch: TrainingBatch) -> list[dict]:
     # The config is the child's target, as for a single retrain: the regression's page lists its jobs.
     return [
-        {"kind": "regressions.train", "params": {"regression_id": config.pk}, "target": config,
-         "dedup_key": train_dedup_key(config.regression), "retry_failed": True}
+        {
+            "kind": "regressions.train",
+            "params": {"regression_id": config.pk},
+            "target": config,
+            "dedup_key": train_dedup_key(config.regression),
+            "retry_failed": True,
+        }
         for config in batch.configs.select_related("regression").order_by("position")
     ]
 
 
-def train_argv(*, regression: Regression, python: str = sys.executable, epoch_folder: str | None = None,
-               out_dir: Path | None = None) -> list[str]:
+def train_argv(
+    *,
+    regression: Regression,
+    python: str = sys.executable,
+    epoch_folder: str | None = None,
+    out_dir: Path | None = None,
+) -> list[str]:
     """The command that trains one regression (locally, or on a server with its own paths)."""
     folder = epoch_folder or str(epoch_dir(regression.epoch_id))
     config_file = f"{folder}/{regression.config.batch.config_file}"
-    argv = [python, "manage.py", "train_regression", "--epoch-dir", folder, "--config", config_file,
-            "--id", regression.config_id, "--threads", str(settings.TRAINING_THREADS)]
+    argv = [
+        python,
+        "manage.py",
+        "train_regression",
+        "--epoch-dir",
+        folder,
+        "--config",
+        config_file,
+        "--id",
+        regression.config_id,
+        "--threads",
+        str(settings.TRAINING_THREADS),
+    ]
     return [*argv, "--out-dir", str(out_dir)] if out_dir is not None else argv
 
 
@@ -139,14 +180,24 @@ def regression_ingest(*, regression: Regression) -> Regression:
     evaluation, discovery = cert["test_ds_evaluation"], cert["discovery"]
     ebe = regression_evaluation(cert)
     regression.mark_trained(
-        test_mae=evaluation["mean_absolute_error"], test_mse=evaluation["mean_squared_error"],
-        test_loss=evaluation[cert["loss"]], accuracy=discovery["accuracy"],
-        increase_accuracy=discovery["increase_accuracy"], decrease_accuracy=discovery["decrease_accuracy"],
-        points=discovery["points"], increase_num=discovery["increase_num"], decrease_num=discovery["decrease_num"],
-        neutral_num=discovery["neutral_num"], best_epoch=cert["best_epoch"], epochs_trained=len(cert["training_history"]["loss"]),
-        training_seconds=cert["training_seconds"], ebe_points=ebe["points"], ebe_state=ebe["state"],
+        test_mae=evaluation["mean_absolute_error"],
+        test_mse=evaluation["mean_squared_error"],
+        test_loss=evaluation[cert["loss"]],
+        accuracy=discovery["accuracy"],
+        increase_accuracy=discovery["increase_accuracy"],
+        decrease_accuracy=discovery["decrease_accuracy"],
+        points=discovery["points"],
+        increase_num=discovery["increase_num"],
+        decrease_num=discovery["decrease_num"],
+        neutral_num=discovery["neutral_num"],
+        best_epoch=cert["best_epoch"],
+        epochs_trained=len(cert["training_history"]["loss"]),
+        training_seconds=cert["training_seconds"],
+        ebe_points=ebe["points"],
+        ebe_state=ebe["state"],
         certificate_sha256=sha256_file(folder / CERTIFICATE),
-        h5_sha256=sha256_file(folder / H5_FILE), trained_at=timezone.now(),
+        h5_sha256=sha256_file(folder / H5_FILE),
+        trained_at=timezone.now(),
         trained_generation=regression.generation,
     )
     epoch_disk_usage_record(epoch=regression.epoch_id)
@@ -168,8 +219,6 @@ def batch_certificate_write(*, batch: TrainingBatch) -> str:
     write_json(folder / relative, certificates)
     TrainingBatch.objects.filter(pk=batch.pk).update(batched_certificate_file=relative)
     return relative
-
-
 
 
 def train_on_server(ctx: JobContext, *, regression: Regression) -> dict:

@@ -1,8 +1,9 @@
 """The small real epoch with its `smoke` grid (testing/smoke.py), trained or not."""
-from regressions.models import Regression
+
 import pytest
 
 from cluster.choices import JobStatus
+from regressions.models import Regression
 from testing.smoke import make_smoke_epoch, train_batches
 
 

@@ -1,4 +1,5 @@
 """The leaderboard, the compare page, EBE in the API and bulk certificates, on the original grid with made-up results."""
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -6,8 +7,8 @@ from django.test.utils import CaptureQueriesContext
 from regressions.engine.ebe import regression_evaluation
 from regressions.models import Regression
 from regressions.selectors import regression_certificate
-from testing.regression_fakes import fake_grid_epoch
 from regressions.workbench import config_diff
+from testing.regression_fakes import fake_grid_epoch
 
 pytestmark = pytest.mark.django_db
 
@@ -38,8 +39,12 @@ def test_the_leaderboard_sorts_the_whole_grid_on_the_server(logged_in, grid_epoc
     response = logged_in.get("/regressions/leaderboard/?epoch=_WBTEST&sort=-ebe_points&size=25")
     assert response.status_code == 200
     assert response.context["total"] == 1221  # and the unit test
-    best = list(Regression.objects.filter(epoch=grid_epoch).exclude(ebe_points=None)
-                .order_by("-ebe_points", "config_id").values_list("config_id", flat=True)[:25])
+    best = list(
+        Regression.objects.filter(epoch=grid_epoch)
+        .exclude(ebe_points=None)
+        .order_by("-ebe_points", "config_id")
+        .values_list("config_id", flat=True)[:25]
+    )
     assert _ids(response) == best
     ascending = logged_in.get("/regressions/leaderboard/?epoch=_WBTEST&sort=test_loss&size=25&page=2")
     losses = [r.test_loss for r in ascending.context["rows"]]
@@ -49,14 +54,17 @@ def test_the_leaderboard_sorts_the_whole_grid_on_the_server(logged_in, grid_epoc
     assert [r.status for r in last.context["rows"]][-5:] == ["pending"] * 5
 
 
-@pytest.mark.parametrize(("query", "check"), [
-    ("category=LSTM", lambda r: r.config.category == "LSTM"),
-    ("learning_rate=-1", lambda r: r.config.learning_rate == -1),
-    ("units=128,64", lambda r: r.config.config["keras_model"]["units"] == [128, 64]),
-    ("depth=_S4", lambda r: r.config.template.endswith("_S4")),
-    ("min_accuracy=60", lambda r: r.accuracy >= 60),
-    ("status=pending", lambda r: r.status == "pending"),
-])
+@pytest.mark.parametrize(
+    ("query", "check"),
+    [
+        ("category=LSTM", lambda r: r.config.category == "LSTM"),
+        ("learning_rate=-1", lambda r: r.config.learning_rate == -1),
+        ("units=128,64", lambda r: r.config.config["keras_model"]["units"] == [128, 64]),
+        ("depth=_S4", lambda r: r.config.template.endswith("_S4")),
+        ("min_accuracy=60", lambda r: r.accuracy >= 60),
+        ("status=pending", lambda r: r.status == "pending"),
+    ],
+)
 def test_the_leaderboard_filters_by_results_and_hyper_parameters(logged_in, grid_epoch, query, check):
     response = logged_in.get(f"/regressions/leaderboard/?epoch=_WBTEST&{query}&size=200")
     rows = response.context["rows"]
@@ -85,7 +93,9 @@ def test_compare_shows_curves_discovery_ebe_and_the_config_diff(logged_in, grid_
     assert response.status_code == 200
     rows = response.context["rows"]
     assert [r["id"] for r in rows] == ids
-    assert {r["ebe"]["points"] for r in rows} == set(Regression.objects.filter(config_id__in=ids).values_list("ebe_points", flat=True))
+    assert {r["ebe"]["points"] for r in rows} == set(
+        Regression.objects.filter(config_id__in=ids).values_list("ebe_points", flat=True)
+    )
     figures = response.context["figures"]
     assert len(figures["loss"]["data"]) == 6  # loss and val_loss of each
     assert any(d["differs"] for d in response.context["diff"])
@@ -93,7 +103,9 @@ def test_compare_shows_curves_discovery_ebe_and_the_config_diff(logged_in, grid_
 
 
 def test_config_diff_puts_differences_first():
-    diff = config_diff([{"loss": "mae", "keras_model": {"units": [1, 2]}}, {"loss": "mae", "keras_model": {"units": [1, 3]}}])
+    diff = config_diff(
+        [{"loss": "mae", "keras_model": {"units": [1, 2]}}, {"loss": "mae", "keras_model": {"units": [1, 3]}}]
+    )
     assert diff[0] == {"key": "keras_model.units", "values": ["1, 2", "1, 3"], "differs": True}
     assert diff[1]["differs"] is False
 
@@ -103,7 +115,9 @@ def test_the_api_gives_ebe_points_state_and_urls_and_sorts_by_them(api_client, g
     assert response.status_code == 200
     first = response.json()["results"][0]
     top = Regression.objects.filter(epoch=grid_epoch).exclude(ebe_points=None).order_by("-ebe_points").first()
-    assert first["id"] == top.config_id and first["ebe_points"] == top.ebe_points and first["ebe_state"] == top.ebe_state
+    assert (
+        first["id"] == top.config_id and first["ebe_points"] == top.ebe_points and first["ebe_state"] == top.ebe_state
+    )
     ebe = api_client.get(first["ebe_url"]).json()
     assert ebe == regression_evaluation(regression_certificate(top))
     assert api_client.get(first["certificate_url"]).json()["id"] == top.config_id
@@ -112,8 +126,11 @@ def test_the_api_gives_ebe_points_state_and_urls_and_sorts_by_them(api_client, g
 def test_bulk_certificates_in_one_call_with_a_fixed_number_of_queries(api_client, grid_epoch):
     counts = []
     for limit in (2, 40):
-        ids = list(Regression.objects.filter(epoch=grid_epoch, status="trained").order_by("-config_id")
-                   .values_list("config_id", flat=True)[:limit])
+        ids = list(
+            Regression.objects.filter(epoch=grid_epoch, status="trained")
+            .order_by("-config_id")
+            .values_list("config_id", flat=True)[:limit]
+        )
         with CaptureQueriesContext(connection) as queries:
             response = api_client.get(f"/api/regressions/certificates/?ids={','.join(ids)}")
         assert response.status_code == 200
@@ -127,11 +144,17 @@ def test_bulk_certificates_in_one_call_with_a_fixed_number_of_queries(api_client
 
 
 def test_a_selection_can_rank_by_ebe_points(api_client, grid_epoch):
-    response = api_client.post("/api/regression-selections/", {
-        "epoch": "_WBTEST", "name": "by-ebe", "size": 4, "criteria": {"order_by": ["-ebe_points"]}}, format="json")
+    response = api_client.post(
+        "/api/regression-selections/",
+        {"epoch": "_WBTEST", "name": "by-ebe", "size": 4, "criteria": {"order_by": ["-ebe_points"]}},
+        format="json",
+    )
     assert response.status_code == 201, response.content
-    expected = list(Regression.objects.filter(epoch=grid_epoch, status="trained", increase_num__gte=1, decrease_num__gte=1)
-                    .order_by("-ebe_points", "config_id").values_list("config_id", flat=True)[:4])
+    expected = list(
+        Regression.objects.filter(epoch=grid_epoch, status="trained", increase_num__gte=1, decrease_num__gte=1)
+        .order_by("-ebe_points", "config_id")
+        .values_list("config_id", flat=True)[:4]
+    )
     assert response.json()["regression_ids"] == expected
     assert response.json()["ranking"][0]["ebe_points"] is not None
     selected = api_client.get(f"/api/regressions/certificates/?selection={response.json()['id']}").json()

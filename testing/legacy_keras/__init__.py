@@ -6,6 +6,7 @@ no Python 3.10 exists, TensorFlow 2.12, the oldest release with Python 3.11 whee
 ``tensorflow.python.keras.saving.hdf5_format``. It is created on first use from PyPI; when that
 is impossible, :class:`LegacyKerasUnavailable` says why and the tests skip.
 """
+
 from __future__ import annotations
 
 import glob
@@ -74,7 +75,10 @@ def legacy_predict(h5_paths: list[Path], inputs: np.ndarray) -> dict:
         env.update(TF_CPP_MIN_LOG_LEVEL="2", CUDA_VISIBLE_DEVICES="")
         done = subprocess.run(
             [str(python), str(SCRIPT), str(inputs_path), *map(str, h5_paths)],
-            capture_output=True, text=True, timeout=600, env=env,
+            capture_output=True,
+            text=True,
+            timeout=600,
+            env=env,
         )
     if done.returncode != 0:
         raise AssertionError(f"legacy loader failed:\n{done.stderr[-3000:]}")
@@ -102,7 +106,9 @@ def _python_version(interpreter: str) -> tuple[int, int] | None:
     try:
         done = subprocess.run(
             [interpreter, "-c", "import sys, venv; print(*sys.version_info[:2])"],
-            capture_output=True, text=True, timeout=60,
+            capture_output=True,
+            text=True,
+            timeout=60,
         )
     except OSError:
         return None

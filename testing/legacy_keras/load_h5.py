@@ -8,6 +8,7 @@ Run with the legacy-Keras virtualenv's interpreter, never with the application's
 batch through ``predict_on_batch``, as the service does. Prints one JSON object on stdout:
 ``{"tensorflow": version, "models": {path: {"attrs": {...}, "predictions": [[...], ...]}}}``.
 """
+
 import json
 import sys
 
@@ -30,7 +31,7 @@ def main(inputs_path, model_paths):
         with h5py.File(path, "r") as handle:
             attrs = {key: _attr(handle.attrs[key]) for key in ("id", "description", "lookback", "predictions")}
             model = hdf5_format.load_model_from_hdf5(handle)
-        rows = [np.asarray(model.predict_on_batch(inputs[i:i + 1]))[0].tolist() for i in range(len(inputs))]
+        rows = [np.asarray(model.predict_on_batch(inputs[i : i + 1]))[0].tolist() for i in range(len(inputs))]
         models[path] = {"attrs": attrs, "predictions": rows}
     json.dump({"tensorflow": tf.__version__, "models": models}, sys.stdout)
 

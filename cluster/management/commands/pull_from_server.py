@@ -13,7 +13,9 @@ class Command(JobCommand):
         parser.add_argument("server", help="Server name.")
         parser.add_argument("what", nargs="+", choices=[*pull_targets(), "everything"])
         parser.add_argument("--epoch", required=True)
-        parser.add_argument("--delete-remote", action="store_true", help="Remove the server's copies once verified here.")
+        parser.add_argument(
+            "--delete-remote", action="store_true", help="Remove the server's copies once verified here."
+        )
 
     def create_job(self, *, server, what, epoch, delete_remote=False, **options):
         try:

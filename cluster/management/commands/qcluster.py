@@ -1,4 +1,5 @@
 """``manage.py qcluster``: django-q2's worker with our reaper and a stop that takes seconds."""
+
 import os
 
 from django_q.management.commands.qcluster import Command as DjangoQCommand

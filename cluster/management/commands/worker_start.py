@@ -19,4 +19,6 @@ class Command(BaseCommand):
             proc = worker_start(server=row)
         except ApplicationError as exc:
             raise CommandError(exc.message) from None
-        self.stdout.write(self.style.SUCCESS(f"Worker started on {row.name}: process group {proc['pgid']}, log {proc['log_path']}"))
+        self.stdout.write(
+            self.style.SUCCESS(f"Worker started on {row.name}: process group {proc['pgid']}, log {proc['log_path']}")
+        )

@@ -2,8 +2,8 @@ from django.core.management.base import BaseCommand, CommandError
 
 from cluster.models import Server
 from cluster.services.provisioning import worker_stop
-from core.errors import ApplicationError
 from core.cli import bounded
+from core.errors import ApplicationError
 
 
 class Command(BaseCommand):
@@ -11,7 +11,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("server", help="Server name.")
-        parser.add_argument("--grace", type=bounded(float, 0, 3600), default=20.0, help="Seconds between SIGTERM and SIGKILL.")
+        parser.add_argument(
+            "--grace", type=bounded(float, 0, 3600), default=20.0, help="Seconds between SIGTERM and SIGKILL."
+        )
 
     def handle(self, *args, server, grace, **options):
         row = Server.objects.filter(name=server).first()

@@ -1,4 +1,5 @@
 """Attempts mean attempts: one classification of failures, counted retries on every path."""
+
 import errno
 import html
 from unittest import mock
@@ -81,12 +82,15 @@ def no_broker():
         yield send
 
 
-@pytest.mark.parametrize("kind, message", [
-    ("tests.disk_full", "the disk is full (/var/epochs/_E/model.keras): No space left on device"),
-    ("tests.read_only", "the file system is read-only (/var/epochs/_E): Read-only file system"),
-    ("tests.certificate", "best_epoch: expected an integer >= 1, got 0"),
-    ("tests.refusal", "The epoch is wider than the data."),
-])
+@pytest.mark.parametrize(
+    "kind, message",
+    [
+        ("tests.disk_full", "the disk is full (/var/epochs/_E/model.keras): No space left on device"),
+        ("tests.read_only", "the file system is read-only (/var/epochs/_E): Read-only file system"),
+        ("tests.certificate", "best_epoch: expected an integer >= 1, got 0"),
+        ("tests.refusal", "The epoch is wider than the data."),
+    ],
+)
 def test_a_permanent_failure_ends_the_job_at_once_and_offers_no_retry(kind, message, admin_client):
     job = _run(job_enqueue(kind=kind))
     assert (job.status, job.attempts, job.error, job.permanent_failure) == (JobStatus.FAILED, 1, message, True)
@@ -143,7 +147,9 @@ def test_retrying_a_parent_by_hand_retries_its_retryable_children_only():
     _drain()
     job_retry(job=Job.objects.get(pk=parent.pk))
     assert set(Job.objects.filter(status=JobStatus.QUEUED).values_list("kind", flat=True)) == {
-        "tests.always_failing_batch", "tests.crash"}
+        "tests.always_failing_batch",
+        "tests.crash",
+    }
 
 
 def test_dedup_keys_include_every_parameter():

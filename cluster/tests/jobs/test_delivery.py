@@ -1,5 +1,6 @@
 """Real django-q2 workers: messages lost with a killed worker are sent again, once; workers
 reap at their configured period; SIGTERM and Ctrl-C stop everything within seconds."""
+
 import os
 import signal
 import socket
@@ -35,12 +36,21 @@ REAPER_SECONDS = 1
 def worker(log: Path, **env) -> subprocess.Popen:
     """``manage.py qcluster`` on the test database, in its own process group."""
     env = {
-        **os.environ, "DJANGO_SETTINGS_MODULE": "epoca_builder.test_settings",
-        "DATABASE_URL": f"sqlite:///{connection.settings_dict['NAME']}", "WORKER_PROCESSES": "1",
-        "JOB_REAPER_SECONDS": str(REAPER_SECONDS), **env,
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "epoca_builder.test_settings",
+        "DATABASE_URL": f"sqlite:///{connection.settings_dict['NAME']}",
+        "WORKER_PROCESSES": "1",
+        "JOB_REAPER_SECONDS": str(REAPER_SECONDS),
+        **env,
     }
-    return subprocess.Popen([sys.executable, "manage.py", "qcluster"], cwd=REPO, env=env, start_new_session=True,
-                            stdout=log.open("ab"), stderr=subprocess.STDOUT)
+    return subprocess.Popen(
+        [sys.executable, "manage.py", "qcluster"],
+        cwd=REPO,
+        env=env,
+        start_new_session=True,
+        stdout=log.open("ab"),
+        stderr=subprocess.STDOUT,
+    )
 
 
 def group_alive(pgid: int) -> bool:
@@ -78,8 +88,11 @@ def test_queued_jobs_whose_messages_died_with_their_worker_are_sent_again(tmp_pa
     try:
         wait_for(lambda: Job.objects.filter(status=JobStatus.RUNNING).exists(), 60, "a job to start")
         # The live cluster has taken messages ahead of its one worker: held, not stranded.
-        wait_for(lambda: Job.objects.filter(status=JobStatus.QUEUED).exclude(message_holder="").exists(), 30,
-                 "the cluster to take a message ahead")
+        wait_for(
+            lambda: Job.objects.filter(status=JobStatus.QUEUED).exclude(message_holder="").exists(),
+            30,
+            "the cluster to take a message ahead",
+        )
         _age_queue()
         assert stranded_jobs() == []
         held = set(Job.objects.filter(status=JobStatus.QUEUED).exclude(message_holder="").values_list("pk", flat=True))
@@ -89,8 +102,11 @@ def test_queued_jobs_whose_messages_died_with_their_worker_are_sent_again(tmp_pa
     second = worker(tmp_path / "w2.log")
     try:
         bound = settings.JOB_STALE_SECONDS + REAPER_SECONDS + 30 + 7 * 3 * 1.0
-        wait_for(lambda: not Job.objects.exclude(status=JobStatus.SUCCEEDED).exists(), bound,
-                 lambda: f"every job to succeed: {list(Job.objects.values_list('pk', 'status', 'message_holder'))}")
+        wait_for(
+            lambda: not Job.objects.exclude(status=JobStatus.SUCCEEDED).exists(),
+            bound,
+            lambda: f"every job to succeed: {list(Job.objects.values_list('pk', 'status', 'message_holder'))}",
+        )
     finally:
         kill_group(second, signal.SIGTERM)
     print(f"7 jobs done {time.monotonic() - killed_at:.1f}s after the kill; held by the dead cluster: {sorted(held)}")
@@ -131,10 +147,12 @@ def test_a_stranded_queued_job_can_be_retried_from_the_api(admin_client):
 def test_many_children_queued_with_their_messages_cause_no_resend():
     """1,220 regressions queued for days: every message is in the broker, nothing is sent again."""
     parent = job_enqueue(kind="cluster.selfcheck")
-    children = Job.objects.bulk_create([
-        Job(kind="cluster.selfcheck", parent=parent, claim_token=uuid.uuid4(), queued_at=timezone.now())
-        for _ in range(1220)
-    ])
+    children = Job.objects.bulk_create(
+        [
+            Job(kind="cluster.selfcheck", parent=parent, claim_token=uuid.uuid4(), queued_at=timezone.now())
+            for _ in range(1220)
+        ]
+    )
 
     for child in children:
         _send(child.pk, str(child.claim_token), child.kind)
@@ -222,14 +240,24 @@ def _app_processes(port: int) -> list[int]:
 def test_ctrl_c_stops_the_app_and_its_worker_and_frees_the_port(tmp_path):
     port = _free_port()
     env = {
-        **os.environ, "DJANGO_SETTINGS_MODULE": "epoca_builder.test_settings", "PY": sys.executable,
-        "DATABASE_URL": f"sqlite:///{connection.settings_dict['NAME']}", "WORKER_PROCESSES": "1",
-        "ADDR": f"127.0.0.1:{port}", "_SERVE_ADDR": f"127.0.0.1:{port}",
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "epoca_builder.test_settings",
+        "PY": sys.executable,
+        "DATABASE_URL": f"sqlite:///{connection.settings_dict['NAME']}",
+        "WORKER_PROCESSES": "1",
+        "ADDR": f"127.0.0.1:{port}",
+        "_SERVE_ADDR": f"127.0.0.1:{port}",
     }
     for round_ in range(2):  # every time, and the second start finds the port free
         log = tmp_path / f"serve{round_}.log"
-        proc = subprocess.Popen(["bash", "scripts/serve.sh"], cwd=REPO, env=env, start_new_session=True,
-                                stdout=log.open("ab"), stderr=subprocess.STDOUT)
+        proc = subprocess.Popen(
+            ["bash", "scripts/serve.sh"],
+            cwd=REPO,
+            env=env,
+            start_new_session=True,
+            stdout=log.open("ab"),
+            stderr=subprocess.STDOUT,
+        )
         try:
             wait_for(lambda: _port_taken(port), 60, lambda: f"runserver to listen: {log.read_text()[-2000:]}")
 
@@ -243,6 +271,9 @@ def test_ctrl_c_stops_the_app_and_its_worker_and_frees_the_port(tmp_path):
             if proc.poll() is None:
                 kill_group(proc)
         print(f"Ctrl-C #{round_ + 1}: everything stopped in {took:.1f}s")
-        wait_for(lambda: not group_alive(proc.pid) and not _app_processes(port), 10,
-                 lambda: f"every process of the app to end: {_app_processes(port)}")
+        wait_for(
+            lambda: not group_alive(proc.pid) and not _app_processes(port),
+            10,
+            lambda: f"every process of the app to end: {_app_processes(port)}",
+        )
         assert not _port_taken(port)

@@ -1,4 +1,5 @@
 """Job status transitions: conditional updates keyed by status and claim token, never a read-modify-save."""
+
 import uuid
 from unittest import mock
 

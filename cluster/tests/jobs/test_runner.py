@@ -1,4 +1,5 @@
 """The job lifecycle run in-process: success, failure, cancel, duplicate delivery, fan-out."""
+
 import threading
 import time
 from datetime import timedelta
@@ -33,7 +34,8 @@ def _refuse(ctx):
 @job_handler("tests.parent")
 def _parent(ctx):
     children = ctx.spawn_children(
-        {"kind": "cluster.selfcheck", "params": {"steps": n, "step_seconds": 0}, "dedup_key": f"child-{n}"} for n in (1, 2, 3)
+        {"kind": "cluster.selfcheck", "params": {"steps": n, "step_seconds": 0}, "dedup_key": f"child-{n}"}
+        for n in (1, 2, 3)
     )
     if any(c.status != JobStatus.SUCCEEDED for c in Job.objects.filter(pk__in=[c.pk for c in children])):
         return ctx.wait_for_children()

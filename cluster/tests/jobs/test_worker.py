@@ -1,4 +1,5 @@
 """A real django-q2 worker: killed by its process group mid-job, reaped, resumed elsewhere."""
+
 import os
 import signal
 import subprocess
@@ -30,8 +31,12 @@ def start_worker(log: Path) -> subprocess.Popen:
         "WORKER_PROCESSES": "1",
     }
     return subprocess.Popen(
-        [sys.executable, "manage.py", "qcluster"], cwd=REPO, env=env, start_new_session=True,
-        stdout=log.open("ab"), stderr=subprocess.STDOUT,
+        [sys.executable, "manage.py", "qcluster"],
+        cwd=REPO,
+        env=env,
+        start_new_session=True,
+        stdout=log.open("ab"),
+        stderr=subprocess.STDOUT,
     )
 
 
@@ -57,7 +62,9 @@ def test_killed_worker_is_reaped_and_the_job_resumes_without_redoing_steps(tmp_p
     assert reap_stale_jobs()["requeued"] == [job.pk]
     second = start_worker(tmp_path / "worker2.log")
     try:
-        wait_for(lambda: Job.objects.get(pk=job.pk).status in (JobStatus.SUCCEEDED, JobStatus.FAILED), 90, "the job to end")
+        wait_for(
+            lambda: Job.objects.get(pk=job.pk).status in (JobStatus.SUCCEEDED, JobStatus.FAILED), 90, "the job to end"
+        )
     finally:
         os.killpg(second.pid, signal.SIGINT)
         try:

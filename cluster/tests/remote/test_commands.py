@@ -4,7 +4,13 @@ from pathlib import Path
 import pytest
 
 from cluster.remote.commands import (
-    expand_remote_root, join, mkdir_p, normalize_root, quote, remote_path, run_checked,
+    expand_remote_root,
+    join,
+    mkdir_p,
+    normalize_root,
+    quote,
+    remote_path,
+    run_checked,
 )
 from cluster.remote.connection import connect
 from cluster.remote.errors import RemoteCommandError, UnsafeRemotePathError
@@ -12,9 +18,19 @@ from cluster.remote.errors import RemoteCommandError, UnsafeRemotePathError
 ROOT = "/srv/eb root; touch pwned"
 
 
-@pytest.mark.parametrize("parts", [
-    ("..",), ("a/../../x",), ("../etc",), ("/etc/passwd",), ("",), ("a\x00b",), ("a\nb",), ("a", ".."),
-])
+@pytest.mark.parametrize(
+    "parts",
+    [
+        ("..",),
+        ("a/../../x",),
+        ("../etc",),
+        ("/etc/passwd",),
+        ("",),
+        ("a\x00b",),
+        ("a\nb",),
+        ("a", ".."),
+    ],
+)
 def test_remote_path_refuses_escapes(parts):
     with pytest.raises(UnsafeRemotePathError):
         remote_path(ROOT, *parts)

@@ -8,7 +8,12 @@ import pytest
 
 from cluster.remote.commands import run_checked
 from cluster.remote.connection import (
-    check_private_key, connect, ensure_private_key, fetch_host_fingerprint, forget_host_key, trust_host_key,
+    check_private_key,
+    connect,
+    ensure_private_key,
+    fetch_host_fingerprint,
+    forget_host_key,
+    trust_host_key,
 )
 from cluster.remote.errors import HostKeyChangedError, HostKeyUnknownError, PrivateKeyError
 

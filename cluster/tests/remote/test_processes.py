@@ -7,15 +7,18 @@ import pytest
 from cluster.remote.connection import connect
 from cluster.remote.errors import RemoteError
 from cluster.remote.processes import (
-    LogChunk, RemoteProcess, exit_code, is_alive, kill_group, read_log, start_detached, tail_log,
+    LogChunk,
+    RemoteProcess,
+    exit_code,
+    is_alive,
+    kill_group,
+    read_log,
+    start_detached,
+    tail_log,
 )
 
 # A parent that starts a child and a grandchild, each recording its pid, then waits.
-FAMILY = (
-    "sleep 60 & echo $! > child.pid; "
-    "sh -c 'sleep 60 & echo $! > grandchild.pid; wait' & "
-    "echo started; wait"
-)
+FAMILY = "sleep 60 & echo $! > child.pid; sh -c 'sleep 60 & echo $! > grandchild.pid; wait' & echo started; wait"
 
 
 def _gone(pid: int) -> bool:
@@ -72,8 +75,11 @@ def test_finished_process_records_exit_code_and_log(ssh_servers, conn_a):
     root = ssh_servers.specs[1].remote_root
     with connect(ssh_servers.specs[1], ssh_servers.known_hosts_path) as conn:
         proc = start_detached(
-            conn, root, ["sh", "-c", 'for i in 1 2 3 4 5; do echo "line $i $GREETING"; done; exit 3'],
-            log_relpath="run.log", env={"GREETING": "hi there; $(touch x)"},
+            conn,
+            root,
+            ["sh", "-c", 'for i in 1 2 3 4 5; do echo "line $i $GREETING"; done; exit 3'],
+            log_relpath="run.log",
+            env={"GREETING": "hi there; $(touch x)"},
         )
         _wait_for(lambda: Path(proc.exit_path).exists())
         assert not is_alive(conn, proc)

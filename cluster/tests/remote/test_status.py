@@ -44,16 +44,26 @@ def test_stopped_server_reads_offline(ssh_servers):
 
 
 def test_parse_status_portable_fallbacks():
-    text = "\n".join([
-        "@@eb:cpu", "8",
-        "@@eb:load", " 10:01:02 up 3 days,  2 users,  load averages: 1,25, 0,50, 0,10",
-        "@@eb:mem", "MemTotal:       1000 kB", "MemFree:         100 kB",
-        "Buffers:          20 kB", "Cached:           30 kB",
-        "@@eb:disk", "/data/eb",
-        "Filesystem     1024-blocks      Used Available Capacity Mounted on",
-        "my fs name        2000       500      1500      25% /data",
-        "@@eb:gpu", "0, NVIDIA GeForce RTX 3090, 24576, 1024, 37", "1, Tesla T4, 15360, 0, [N/A]",
-    ])
+    text = "\n".join(
+        [
+            "@@eb:cpu",
+            "8",
+            "@@eb:load",
+            " 10:01:02 up 3 days,  2 users,  load averages: 1,25, 0,50, 0,10",
+            "@@eb:mem",
+            "MemTotal:       1000 kB",
+            "MemFree:         100 kB",
+            "Buffers:          20 kB",
+            "Cached:           30 kB",
+            "@@eb:disk",
+            "/data/eb",
+            "Filesystem     1024-blocks      Used Available Capacity Mounted on",
+            "my fs name        2000       500      1500      25% /data",
+            "@@eb:gpu",
+            "0, NVIDIA GeForce RTX 3090, 24576, 1024, 37",
+            "1, Tesla T4, 15360, 0, [N/A]",
+        ]
+    )
     status = parse_status(text)
     assert status.online and status.cpu_count == 8
     assert (status.load_1, status.load_5, status.load_15) == (1.25, 0.5, 0.1)

@@ -1,4 +1,5 @@
 """Server rows for the loopback sshd pair (testing/servers.py), and a private SSH folder per test."""
+
 import pytest
 
 

@@ -1,4 +1,5 @@
 """Jobs run on the loopback sshd servers through the real runner: follow, kill, lose a server."""
+
 import os
 import signal
 import subprocess
@@ -135,14 +136,22 @@ def test_a_dead_worker_is_reaped_and_the_rerun_reattaches_to_the_remote_process(
     server = servers[1]
     job = _enqueue(server, steps=12, step_seconds=0.5)
     env = {
-        **os.environ, "DJANGO_SETTINGS_MODULE": "epoca_builder.test_settings",
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "epoca_builder.test_settings",
         "DATABASE_URL": f"sqlite:///{connection.settings_dict['NAME']}",
-        "SSH_DIR": str(settings.SSH_DIR), "EPOCA_VAR_DIR": str(settings.VAR_DIR),
+        "SSH_DIR": str(settings.SSH_DIR),
+        "EPOCA_VAR_DIR": str(settings.VAR_DIR),
     }
     code = "import sys, django; django.setup(); from cluster.jobs.runner import execute; execute(int(sys.argv[1]), sys.argv[2])"
     with open(tmp_path / "worker.log", "wb") as log:
-        worker = subprocess.Popen([sys.executable, "-c", code, str(job.pk), str(job.claim_token)], env=env,
-                                  cwd=settings.BASE_DIR, start_new_session=True, stdout=log, stderr=subprocess.STDOUT)
+        worker = subprocess.Popen(
+            [sys.executable, "-c", code, str(job.pk), str(job.claim_token)],
+            env=env,
+            cwd=settings.BASE_DIR,
+            start_new_session=True,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
     try:
         _wait_for(lambda: _done_steps(job, 2), 60, "two steps run by the worker")
     finally:

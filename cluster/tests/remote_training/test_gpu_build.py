@@ -1,4 +1,5 @@
 """Which TensorFlow build a provisioned server gets, decided from its real status script."""
+
 import os
 import subprocess
 from pathlib import Path
@@ -21,8 +22,14 @@ def _status(tmp_path: Path, nvidia_smi: str | None):
         (bin_dir / "nvidia-smi").write_text(nvidia_smi)
         (bin_dir / "nvidia-smi").chmod(0o755)
     path = f"{bin_dir}:/usr/bin:/bin"
-    output = subprocess.run(["sh", "-c", status_script(str(tmp_path))], env={"PATH": path}, capture_output=True,
-                            text=True, check=True, cwd=tmp_path).stdout
+    output = subprocess.run(
+        ["sh", "-c", status_script(str(tmp_path))],
+        env={"PATH": path},
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=tmp_path,
+    ).stdout
     return parse_status(output)
 
 
@@ -38,7 +45,9 @@ def test_a_server_with_nvidia_smi_gets_the_gpu_build_of_the_same_version(tmp_pat
     status = _status(tmp_path, NVIDIA_SMI)
     assert [g.index for g in status.gpus] == [0, 1] and wants_gpu_build(status.gpus)
     gpu = server_requirements(requirements, gpu=wants_gpu_build(status.gpus))
-    expected = [f"tensorflow[and-cuda]=={version}" if line == pinned[0] else line for line in _requirement_lines(requirements)]
+    expected = [
+        f"tensorflow[and-cuda]=={version}" if line == pinned[0] else line for line in _requirement_lines(requirements)
+    ]
     assert _requirement_lines(gpu) == expected
     assert not any(line.startswith("tensorflow-cpu") for line in _requirement_lines(gpu))
 
@@ -62,4 +71,7 @@ def test_requirements_without_one_cpu_pin_are_refused_for_a_gpu_server():
         server_requirements("numpy==1.26.4\ntensorflow==2.15.1\n", gpu=True)
     with pytest.raises(ApplicationError, match="found 2 such lines"):
         server_requirements("tensorflow-cpu==2.15.1\ntensorflow-cpu==2.15.0\n", gpu=True)
-    assert server_requirements("tensorflow-cpu==2.15.1  # pinned\n", gpu=True) == "tensorflow[and-cuda]==2.15.1  # pinned\n"
+    assert (
+        server_requirements("tensorflow-cpu==2.15.1  # pinned\n", gpu=True)
+        == "tensorflow[and-cuda]==2.15.1  # pinned\n"
+    )

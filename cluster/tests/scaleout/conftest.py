@@ -1,6 +1,7 @@
 """Shared services for the scale-out tests: a fresh PostgreSQL database and a Redis database
 number of their own (skipped with the reason when either is not reachable), and helpers that
 start Django processes in their own process groups (testing/scaleout.py)."""
+
 from __future__ import annotations
 
 import secrets
@@ -26,12 +27,16 @@ def postgres_url():
     errors = []
     for user in ("postgres", "root"):
         try:
-            admin = psycopg.connect(host=PG_HOST, port=PG_PORT, user=user, dbname="postgres", autocommit=True, connect_timeout=3)
+            admin = psycopg.connect(
+                host=PG_HOST, port=PG_PORT, user=user, dbname="postgres", autocommit=True, connect_timeout=3
+            )
             break
         except psycopg.Error as exc:
             errors.append(f"{user}: {str(exc).strip()}")
     else:
-        pytest.skip(f"PostgreSQL not reachable at {PG_HOST}:{PG_PORT} ({'; '.join(errors)}); the scale-out tests need it")
+        pytest.skip(
+            f"PostgreSQL not reachable at {PG_HOST}:{PG_PORT} ({'; '.join(errors)}); the scale-out tests need it"
+        )
     name = f"eb_scaleout_{secrets.token_hex(4)}"
     with admin:
         admin.execute(f'CREATE DATABASE "{name}"')

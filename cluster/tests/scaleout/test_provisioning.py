@@ -1,5 +1,6 @@
 """Provisioning a scale-out worker over SSH (loopback sshd; its remote root is full of shell
 syntax), then starting and stopping its qcluster by process group."""
+
 from __future__ import annotations
 
 import json
@@ -33,8 +34,11 @@ def parse_env_file(path: Path, monkeypatch) -> dict:
 
 
 def test_env_file_values_read_back_exactly(tmp_path, monkeypatch):
-    values = {"EPOCA_VAR_DIR": "/srv/eb root; touch x; $(touch y) `z` 'q\" &/var",
-              "DATABASE_URL": "postgres://eb:p#ss'w@db:5432/eb", "CENTRAL_TOKEN": "abc$def"}
+    values = {
+        "EPOCA_VAR_DIR": "/srv/eb root; touch x; $(touch y) `z` 'q\" &/var",
+        "DATABASE_URL": "postgres://eb:p#ss'w@db:5432/eb",
+        "CENTRAL_TOKEN": "abc$def",
+    }
     (tmp_path / ".env").write_text(worker_env_text(values))
     assert parse_env_file(tmp_path / ".env", monkeypatch) == values
     for bad in ("two\nlines", "$HOME", '"quoted"'):
@@ -61,22 +65,44 @@ def test_provisioned_worker_runs_jobs_and_stops_by_process_group(ssh_servers, se
     settings.SSH_DIR = tmp_path / "ssh"
     spec = ssh_servers.specs[0]  # remote root: spaces, quotes, ';', $(...) and backquotes
     server = Server.objects.create(
-        name="worker-a", host=spec.host, port=spec.port, user=spec.user, key_path=spec.key_path, remote_root=spec.remote_root,
-        host_key_fingerprint=spec.known_host_fingerprint, host_key_confirmed_at=timezone.now(),
+        name="worker-a",
+        host=spec.host,
+        port=spec.port,
+        user=spec.user,
+        key_path=spec.key_path,
+        remote_root=spec.remote_root,
+        host_key_fingerprint=spec.known_host_fingerprint,
+        host_key_confirmed_at=timezone.now(),
     )
     token = secrets.token_hex(32)
     monkeypatch.setenv("CENTRAL_TOKEN", token)  # from the environment, never from the command line
     database_url = f"sqlite:///{connection.settings_dict['NAME']}"
-    call_command("provision_worker", "worker-a", "--central-url", "http://central.example:8000/", "--database-url", database_url,
-                 "--python", sys.executable, "--worker-processes", "1")
+    call_command(
+        "provision_worker",
+        "worker-a",
+        "--central-url",
+        "http://central.example:8000/",
+        "--database-url",
+        database_url,
+        "--python",
+        sys.executable,
+        "--worker-processes",
+        "1",
+    )
     root = Path(spec.remote_root)
     assert (root / "code" / "manage.py").read_bytes() == Path("manage.py").read_bytes()
     env_file = root / "code" / ".env"
     assert stat.S_IMODE(env_file.stat().st_mode) == 0o600
     assert parse_env_file(env_file, monkeypatch) == {
-        "DATABASE_URL": database_url, "CENTRAL_URL": "http://central.example:8000", "CENTRAL_TOKEN": token,
-        "EPOCA_VAR_DIR": f"{root}/var", "EPOCHS_ROOT": f"{root}/var/epochs", "CANDLES_ROOT": f"{root}/var/candles",
-        "SSH_DIR": f"{root}/var/ssh", "WORKER_PROCESSES": "1", "SECRET_KEY": settings.SECRET_KEY,
+        "DATABASE_URL": database_url,
+        "CENTRAL_URL": "http://central.example:8000",
+        "CENTRAL_TOKEN": token,
+        "EPOCA_VAR_DIR": f"{root}/var",
+        "EPOCHS_ROOT": f"{root}/var/epochs",
+        "CANDLES_ROOT": f"{root}/var/candles",
+        "SSH_DIR": f"{root}/var/ssh",
+        "WORKER_PROCESSES": "1",
+        "SECRET_KEY": settings.SECRET_KEY,
     }
     server.refresh_from_db()
     assert server.python == sys.executable
@@ -90,8 +116,11 @@ def test_provisioned_worker_runs_jobs_and_stops_by_process_group(ssh_servers, se
         # The remote worker reads its .env: it finds the shared database and runs a job.
         job = job_enqueue(kind="cluster.selfcheck", params={"steps": 2, "step_seconds": 0.1})
         log = root / "logs" / "qcluster.log"
-        wait_for(lambda: Job.objects.get(pk=job.pk).status == JobStatus.SUCCEEDED, 90,
-                 lambda: f"the remote worker to run the job; its log:\n{log.read_text() if log.exists() else ''}")
+        wait_for(
+            lambda: Job.objects.get(pk=job.pk).status == JobStatus.SUCCEEDED,
+            90,
+            lambda: f"the remote worker to run the job; its log:\n{log.read_text() if log.exists() else ''}",
+        )
         job.refresh_from_db()
         assert job.process_group == pgid
         workers = group_members(pgid)

@@ -1,4 +1,5 @@
 """The central epoch store's rules: what it serves, what it accepts, and its API's refusals."""
+
 from __future__ import annotations
 
 import hashlib
@@ -10,7 +11,13 @@ import pytest
 from rest_framework.test import APIClient
 
 from accounts.tokens import worker_account_token
-from regressions.services.store import ArtifactConflictError, ArtifactError, epoch_inputs_manifest, regression_store, servable_path
+from regressions.services.store import (
+    ArtifactConflictError,
+    ArtifactError,
+    epoch_inputs_manifest,
+    regression_store,
+    servable_path,
+)
 
 pytestmark = pytest.mark.scaleout
 RID = "KR_DNN_S2_0123456789abcdef0123456789abcdef"
@@ -46,21 +53,37 @@ def epoch(tmp_path):
 
 def test_inputs_manifest_lists_exactly_the_training_inputs_with_their_sha256(epoch):
     manifest = epoch_inputs_manifest(epoch)
-    assert sorted(manifest) == ["candlesticks/normalized.parquet", "epoch.json", "epoch_settings.json",
-                                "regression_training_configs/DNN/KR_DNN_1_2.json"]
+    assert sorted(manifest) == [
+        "candlesticks/normalized.parquet",
+        "epoch.json",
+        "epoch_settings.json",
+        "regression_training_configs/DNN/KR_DNN_1_2.json",
+    ]
     for rel, entry in manifest.items():
         data = (epoch / rel).read_bytes()
         assert entry == {"sha256": hashlib.sha256(data).hexdigest(), "size": len(data)}
 
 
 def test_only_inputs_and_regression_files_are_served_and_nothing_outside_the_epoch(epoch, tmp_path):
-    assert servable_path(epoch, "candlesticks/normalized.parquet") == (epoch / "candlesticks" / "normalized.parquet").resolve()
+    assert (
+        servable_path(epoch, "candlesticks/normalized.parquet")
+        == (epoch / "candlesticks" / "normalized.parquet").resolve()
+    )
     assert servable_path(epoch, "regressions/old/certificate.json").name == "certificate.json"
     (tmp_path / "secret").write_text("secret")
     os.symlink(tmp_path / "secret", epoch / "candlesticks" / "link")
-    for rel in ("candlesticks/../../secret", "regressions/../epoch.json", "_EPOCH_receipt.txt", "candlesticks",
-                "regression_batched_certificates/KR_DNN_1_2.json", "regressions/old/notes.txt",
-                "candlesticks/.normalized.parquet.x.tmp", "/etc/passwd", "candlesticks/link", ""):
+    for rel in (
+        "candlesticks/../../secret",
+        "regressions/../epoch.json",
+        "_EPOCH_receipt.txt",
+        "candlesticks",
+        "regression_batched_certificates/KR_DNN_1_2.json",
+        "regressions/old/notes.txt",
+        "candlesticks/.normalized.parquet.x.tmp",
+        "/etc/passwd",
+        "candlesticks/link",
+        "",
+    ):
         with pytest.raises(ArtifactError):
             servable_path(epoch, rel)
     with pytest.raises(FileNotFoundError):
@@ -124,6 +147,7 @@ def test_a_retrained_generation_replaces_the_files_held_and_an_older_one_is_a_co
 
 # --- the API: worker (and administrator) tokens only, known epochs and regressions only -------
 
+
 @pytest.fixture
 def worker_client(db):
     """A scale-out worker's client: a token of a worker account, as provision_worker makes it."""
@@ -148,4 +172,3 @@ def test_a_worker_refuses_to_act_as_the_central_store(worker_client, settings):
     settings.CENTRAL_URL = "http://central.example"
     response = worker_client.get("/api/epoch-store/_EPOCH/inputs/")
     assert response.status_code == 400 and "CENTRAL_URL" in response.json()["message"]
-

@@ -6,6 +6,7 @@ certificates, and every regression was trained exactly once.
 Everything is checked from outside the code under test: SQL on the shared database, sha256 of
 the files on disk, the API over HTTP.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -41,8 +42,12 @@ def sha256(path: Path) -> str:
 
 
 def api(base: str, method: str, path: str, token: str, data: bytes | None = None) -> dict:
-    request = urllib.request.Request(base + path, data=data, method=method,
-                                     headers={"Authorization": f"Token {token}", "Content-Type": "application/json"})
+    request = urllib.request.Request(
+        base + path,
+        data=data,
+        method=method,
+        headers={"Authorization": f"Token {token}", "Content-Type": "application/json"},
+    )
     with urllib.request.urlopen(request, timeout=30) as response:
         return json.loads(response.read())
 
@@ -58,19 +63,53 @@ def cluster_run(postgres_url, redis_url, tmp_path_factory):
     if not settings.BINANCE_MIRROR_DIR.exists():
         pytest.skip(f"real candles not found at {settings.BINANCE_MIRROR_DIR} (set BINANCE_MIRROR_DIR)")
     base = tmp_path_factory.mktemp("scaleout")
-    shared = {"DATABASE_URL": postgres_url, "REDIS_URL": redis_url, "SECRET_KEY": secrets.token_urlsafe(40),
-              "TRAINING_THREADS": "1", "WORKER_PROCESSES": "1"}
+    shared = {
+        "DATABASE_URL": postgres_url,
+        "REDIS_URL": redis_url,
+        "SECRET_KEY": secrets.token_urlsafe(40),
+        "TRAINING_THREADS": "1",
+        "WORKER_PROCESSES": "1",
+    }
 
     def machine(name: str, **extra: str) -> dict:
         var = base / name
-        return django_env(**shared, EPOCA_VAR_DIR=str(var), EPOCHS_ROOT=str(var / "epochs"),
-                          CANDLES_ROOT=str(var / "candles"), SSH_DIR=str(var / "ssh"), **extra)
+        return django_env(
+            **shared,
+            EPOCA_VAR_DIR=str(var),
+            EPOCHS_ROOT=str(var / "epochs"),
+            CANDLES_ROOT=str(var / "candles"),
+            SSH_DIR=str(var / "ssh"),
+            **extra,
+        )
 
     central = machine("central", CENTRAL_URL="", CENTRAL_TOKEN="")
     manage(central, "migrate", "--noinput")
-    manage(central, "import_candlesticks", "--from", "2021-01", "--to", "2021-03", "--source", str(settings.BINANCE_MIRROR_DIR))
-    manage(central, "create_epoch", "--id", EPOCH, "--epoch_width", "1", "--regression_grid_profile", "smoke",
-           "--max_epochs", "3", "--patience", "2", "--batch_size", "256")
+    manage(
+        central,
+        "import_candlesticks",
+        "--from",
+        "2021-01",
+        "--to",
+        "2021-03",
+        "--source",
+        str(settings.BINANCE_MIRROR_DIR),
+    )
+    manage(
+        central,
+        "create_epoch",
+        "--id",
+        EPOCH,
+        "--epoch_width",
+        "1",
+        "--regression_grid_profile",
+        "smoke",
+        "--max_epochs",
+        "3",
+        "--patience",
+        "2",
+        "--batch_size",
+        "256",
+    )
     manage(central, "generate_regression_training_configs", "--epoch", EPOCH)
     worker_token, token = manage(central, "shell", "-c", TOKEN_SCRIPT).strip().splitlines()[-1].split()
 
@@ -84,15 +123,30 @@ def cluster_run(postgres_url, redis_url, tmp_path_factory):
             procs[name] = start(env, base / f"{name}.log", "qcluster")
         batches = api(url, "GET", f"/api/regression-batches/?epoch={EPOCH}&page_size=100", token)["results"]
         # Batches of two, the fastest categories first.
-        chosen = sorted((b for b in batches if b["configs_count"] == 2 and b["category"] in FAST),
-                        key=lambda b: (FAST.index(b["category"]), b["number"]))[:BATCHES]
+        chosen = sorted(
+            (b for b in batches if b["configs_count"] == 2 and b["category"] in FAST),
+            key=lambda b: (FAST.index(b["category"]), b["number"]),
+        )[:BATCHES]
         assert len(chosen) == BATCHES
         parents = [api(url, "POST", f"/api/regression-batches/{b['id']}/train/", token, b"{}")["id"] for b in chosen]
-        wait_for(lambda: all(s in ("succeeded", "failed", "cancelled") for (s,) in
-                             sql(postgres_url, "select status from cluster_job where id = any(%s)", parents)),
-                 240, "the batch jobs to end", interval=1)
-        yield {"db": postgres_url, "url": url, "token": token, "base": base, "parents": parents,
-               "batches": [b["name"] for b in chosen], "pgids": {name: procs[name].pid for name in workers}}
+        wait_for(
+            lambda: all(
+                s in ("succeeded", "failed", "cancelled")
+                for (s,) in sql(postgres_url, "select status from cluster_job where id = any(%s)", parents)
+            ),
+            240,
+            "the batch jobs to end",
+            interval=1,
+        )
+        yield {
+            "db": postgres_url,
+            "url": url,
+            "token": token,
+            "base": base,
+            "parents": parents,
+            "batches": [b["name"] for b in chosen],
+            "pgids": {name: procs[name].pid for name in workers},
+        }
     finally:
         for proc in procs.values():
             stop(proc)
@@ -111,8 +165,12 @@ def _epoch(run, machine: str) -> Path:
 
 
 def _children(run) -> list[tuple]:
-    return sql(run["db"], "select id, status, attempts, process_group, params->>'regression_id', result, error "
-                          "from cluster_job where parent_id = any(%s) order by id", run["parents"])
+    return sql(
+        run["db"],
+        "select id, status, attempts, process_group, params->>'regression_id', result, error "
+        "from cluster_job where parent_id = any(%s) order by id",
+        run["parents"],
+    )
 
 
 def test_every_regression_trained_exactly_once_and_both_workers_took_part(cluster_run):
@@ -120,13 +178,22 @@ def test_every_regression_trained_exactly_once_and_both_workers_took_part(cluste
     parents = sql(run["db"], "select status, attempts, error from cluster_job where id = any(%s)", run["parents"])
     assert all(status == "succeeded" and attempts == 1 for status, attempts, _ in parents), parents
     children = _children(run)
-    expected = {rid for (rid,) in sql(run["db"], "select c.id from regressions_regressionconfig c join regressions_trainingbatch b "
-                                                 "on c.batch_id = b.id where b.name = any(%s) and b.epoch_id = %s",
-                                      run["batches"], EPOCH)}
+    expected = {
+        rid
+        for (rid,) in sql(
+            run["db"],
+            "select c.id from regressions_regressionconfig c join regressions_trainingbatch b "
+            "on c.batch_id = b.id where b.name = any(%s) and b.epoch_id = %s",
+            run["batches"],
+            EPOCH,
+        )
+    }
     ids = [rid for *_, rid, _, _ in children]
     assert sorted(ids) == sorted(expected) and len(ids) == len(set(ids))
     assert all(status == "succeeded" and attempts == 1 for _, status, attempts, *_ in children), children
-    by_worker = {name: {rid for _, _, _, pgid, rid, _, _ in children if pgid == group} for name, group in run["pgids"].items()}
+    by_worker = {
+        name: {rid for _, _, _, pgid, rid, _, _ in children if pgid == group} for name, group in run["pgids"].items()
+    }
     assert by_worker["worker1"] and by_worker["worker2"], by_worker
     assert by_worker["worker1"] | by_worker["worker2"] == expected
     # Each regression was trained where its job ran, and nowhere else.
@@ -140,8 +207,13 @@ def test_every_regression_trained_exactly_once_and_both_workers_took_part(cluste
 def test_the_central_store_holds_every_artifact_with_the_recorded_sha256(cluster_run):
     run = cluster_run
     central = _epoch(run, "central")
-    recorded = dict((rid, (cert, h5)) for rid, cert, h5 in sql(
-        run["db"], "select config_id, certificate_sha256, h5_sha256 from regressions_regression where status = 'trained'"))
+    recorded = {
+        rid: (cert, h5)
+        for rid, cert, h5 in sql(
+            run["db"],
+            "select config_id, certificate_sha256, h5_sha256 from regressions_regression where status = 'trained'",
+        )
+    }
     for _, _, _, pgid, rid, result, _ in _children(run):
         worker = next(name for name, group in run["pgids"].items() if group == pgid)
         stored = central / "regressions" / rid
@@ -160,13 +232,26 @@ def test_the_central_store_writes_the_batched_certificates(cluster_run):
     central = _epoch(run, "central")
     for name in run["batches"]:
         relative = f"regression_batched_certificates/{name}.json"
-        configs = [rid for (rid,) in sql(run["db"], "select c.id from regressions_regressionconfig c join regressions_trainingbatch b "
-                                                    "on c.batch_id = b.id where b.name = %s and b.epoch_id = %s order by c.position",
-                                         name, EPOCH)]
+        configs = [
+            rid
+            for (rid,) in sql(
+                run["db"],
+                "select c.id from regressions_regressionconfig c join regressions_trainingbatch b "
+                "on c.batch_id = b.id where b.name = %s and b.epoch_id = %s order by c.position",
+                name,
+                EPOCH,
+            )
+        ]
         certificates = json.loads((central / relative).read_text())
         assert [c["id"] for c in certificates] == configs
-        assert certificates == [json.loads((central / "regressions" / rid / "certificate.json").read_text()) for rid in configs]
-        assert sql(run["db"], "select batched_certificate_file from regressions_trainingbatch where name = %s and epoch_id = %s",
-                   name, EPOCH) == [(relative,)]
+        assert certificates == [
+            json.loads((central / "regressions" / rid / "certificate.json").read_text()) for rid in configs
+        ]
+        assert sql(
+            run["db"],
+            "select batched_certificate_file from regressions_trainingbatch where name = %s and epoch_id = %s",
+            name,
+            EPOCH,
+        ) == [(relative,)]
         for worker in run["pgids"]:
             assert not (_epoch(run, worker) / relative).exists()

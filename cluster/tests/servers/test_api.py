@@ -1,4 +1,5 @@
 """The servers API and pages: administrator-only actions, live status and log, push/pull as jobs."""
+
 from unittest import mock
 
 import pytest
@@ -37,7 +38,11 @@ def test_status_log_details_and_jobs_through_the_api(servers, api_client, staff_
     assert [row["action"] for row in actions] == ["status"] and actions[0]["user"] == "trader"
     assert api_client.get(f"/api/servers/{a.pk}/connection/").json()["command"].startswith("ssh -i ")
     assert api_client.get(f"/api/servers/{a.pk}/log/?offset=0").json() == {
-        "job": None, "text": "", "next_offset": 0, "size": 0, "restarted": False,
+        "job": None,
+        "text": "",
+        "next_offset": 0,
+        "size": 0,
+        "restarted": False,
     }
     with mock.patch("cluster.services.jobs._send"):
         push = api_client.post(f"/api/servers/{b.pk}/push/", {"what": ["code"]}, format="json")
@@ -66,7 +71,9 @@ def test_admin_actions_run_the_services(servers, client, django_user_model):
     a = servers[0]
     url = "/admin/cluster/server/"
     response = client.post(url, {"action": "check_status", "_selected_action": [a.pk]}, follow=True)
-    assert [str(m) for m in response.context["messages"]][0].startswith(f"{a.name}: online; jobs: not running")
+    assert next(str(m) for m in response.context["messages"]).startswith(f"{a.name}: online; jobs: not running")
     response = client.post(url, {"action": "install_key", "_selected_action": [a.pk], "key_path": ""}, follow=True)
-    assert [str(m) for m in response.context["messages"]] == [f"{a.name}: Give the path of a key the server accepts now."]
+    assert [str(m) for m in response.context["messages"]] == [
+        f"{a.name}: Give the path of a key the server accepts now."
+    ]
     assert ServerAction.objects.filter(server=a, action="status", ok=True, user__username="boss").count() == 1

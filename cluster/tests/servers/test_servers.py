@@ -1,4 +1,5 @@
 """Server actions against the loopback sshd pair: host keys, status, power, key install, pick."""
+
 import hashlib
 import os
 import shlex
@@ -32,7 +33,9 @@ def test_status_reads_the_server_and_its_running_job(servers, ssh_servers, user)
     status = svc.server_status_refresh(server=a, user=user, record=True)
     assert status["online"] is True and status["cpu_count"] == os.cpu_count()
     assert status["memory_total_bytes"] == _meminfo_total()
-    assert status["jobs"] == [{"id": job.pk, "kind": job.kind, "percent": 0.0, "message": "", "pid": None, "alive": None}]
+    assert status["jobs"] == [
+        {"id": job.pk, "kind": job.kind, "percent": 0.0, "message": "", "pid": None, "alive": None}
+    ]
     a.refresh_from_db()
     assert a.last_status["online"] and a.last_seen is not None
     row = ServerAction.objects.get(server=a, action="status")
@@ -74,7 +77,9 @@ def test_a_changed_host_key_stops_every_action(servers, ssh_servers, user, setti
         "status": lambda: svc.server_status_refresh(server=b, user=user),
         "push": lambda: svc.server_push(server=b, what=["root"], user=user),
         "reboot": lambda: svc.server_power(server=b, action="reboot", user=user),
-        "log": lambda: svc.server_log_chunk(server=b, job=Job.objects.create(kind="x", server=b, state={"remote": {"server": b.pk, "log": "l"}})),
+        "log": lambda: svc.server_log_chunk(
+            server=b, job=Job.objects.create(kind="x", server=b, state={"remote": {"server": b.pk, "log": "l"}})
+        ),
     }
     for name, attempt in attempts.items():
         with pytest.raises(ApplicationError, match="not the key recorded|not the confirmed"):
@@ -90,12 +95,18 @@ def test_a_changed_host_key_stops_every_action(servers, ssh_servers, user, setti
 
 
 def test_power_actions_build_sudo_n_and_report_refusals(servers, ssh_servers, user, settings):
-    assert production.SERVER_POWER_COMMANDS == {"reboot": ("sudo", "-n", "reboot"), "shutdown": ("sudo", "-n", "poweroff")}
+    assert production.SERVER_POWER_COMMANDS == {
+        "reboot": ("sudo", "-n", "reboot"),
+        "shutdown": ("sudo", "-n", "poweroff"),
+    }
     # The suite itself never sends them: its SSH servers run on this machine, as root in CI.
     assert all(command[0] == "echo" for command in settings.SERVER_POWER_COMMANDS.values())
     a, b = servers
     # Never the real commands here: a refusing sudo, then one that accepts.
-    settings.SERVER_POWER_COMMANDS = {**settings.SERVER_POWER_COMMANDS, "reboot": ("sh", "-c", "echo 'sudo: a password is required' >&2; exit 1")}
+    settings.SERVER_POWER_COMMANDS = {
+        **settings.SERVER_POWER_COMMANDS,
+        "reboot": ("sh", "-c", "echo 'sudo: a password is required' >&2; exit 1"),
+    }
     with pytest.raises(ApplicationError, match="a password is required"):
         svc.server_power(server=a, action="reboot", user=user)
     assert ServerAction.objects.get(server=a, action="reboot").ok is False
@@ -153,14 +164,20 @@ def test_pick_wants_an_online_confirmed_cluster_server_with_a_free_slot(servers,
 
 
 def _tree(base: Path) -> dict[str, str]:
-    return {p.relative_to(base).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest() for p in base.rglob("*") if p.is_file()}
+    return {
+        p.relative_to(base).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in base.rglob("*")
+        if p.is_file()
+    }
 
 
 def test_push_sends_changed_files_only_and_pull_deletes_remote_copies_after_verifying(servers, settings, user):
     b = servers[1]
     epoch = Path(settings.EPOCHS_ROOT) / "_PUSHTEST"
     files = {
-        "epoch.json": b'{"id": "_PUSHTEST"}', "epoch_settings.json": b"{}", "receipt.txt": b"local only",
+        "epoch.json": b'{"id": "_PUSHTEST"}',
+        "epoch_settings.json": b"{}",
+        "receipt.txt": b"local only",
         "candlesticks/candles_1m.parquet": os.urandom(50_000),
         "regression_training_configs/UL/KR_UL_1_2.json": b"[1]",
         "prediction_models/assets/a.json": b"{}",
@@ -169,23 +186,34 @@ def test_push_sends_changed_files_only_and_pull_deletes_remote_copies_after_veri
         (epoch / rel).parent.mkdir(parents=True, exist_ok=True)
         (epoch / rel).write_bytes(data)
     remote = Path(b.remote_root) / "epochs" / "_PUSHTEST"
-    first = svc.server_push(server=b, what=["configuration", "candlesticks", "regression_training_configs", "prediction_models"],
-                            epoch_id="_PUSHTEST", user=user)
+    first = svc.server_push(
+        server=b,
+        what=["configuration", "candlesticks", "regression_training_configs", "prediction_models"],
+        epoch_id="_PUSHTEST",
+        user=user,
+    )
     assert first["candlesticks"]["transferred"] == 1 and first["configuration"]["transferred"] == 2
     expected = {rel: hashlib.sha256(data).hexdigest() for rel, data in files.items() if rel != "receipt.txt"}
     assert _tree(remote) == expected  # the receipt was not asked for
     assert (remote / "regressions").is_dir() and (remote / "prediction_models" / "profitable_configs").is_dir()
     (epoch / "regression_training_configs/UL/KR_UL_1_2.json").write_bytes(b"[2]")
-    second = svc.server_push(server=b, what=["configuration", "candlesticks", "regression_training_configs"],
-                             epoch_id="_PUSHTEST", user=user)
-    assert [second[n]["transferred"] for n in ("configuration", "candlesticks", "regression_training_configs")] == [0, 0, 1]
+    second = svc.server_push(
+        server=b, what=["configuration", "candlesticks", "regression_training_configs"], epoch_id="_PUSHTEST", user=user
+    )
+    assert [second[n]["transferred"] for n in ("configuration", "candlesticks", "regression_training_configs")] == [
+        0,
+        0,
+        1,
+    ]
     assert (remote / "regression_training_configs/UL/KR_UL_1_2.json").read_bytes() == b"[2]"
     # Results trained on the server come back verified; only then are the server's copies removed.
     (remote / "regressions" / "R1").mkdir(parents=True)
     (remote / "regressions" / "R1" / "model.keras").write_bytes(os.urandom(20_000))
     (remote / "regression_batched_certificates" / "UL_1.json").write_bytes(b'{"batch": 1}')
     made = _tree(remote / "regressions")
-    pulled = svc.server_pull(server=b, what=["trained_regressions"], epoch_id="_PUSHTEST", delete_remote=True, user=user)
+    pulled = svc.server_pull(
+        server=b, what=["trained_regressions"], epoch_id="_PUSHTEST", delete_remote=True, user=user
+    )
     assert pulled["regressions"]["verified"] == 1 and pulled["regression_batched_certificates"]["verified"] == 1
     assert _tree(epoch / "regressions") == made
     assert (epoch / "regression_batched_certificates" / "UL_1.json").read_bytes() == b'{"batch": 1}'

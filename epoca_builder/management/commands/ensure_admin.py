@@ -1,4 +1,5 @@
 """Create an administrator account when none exists, printing its random password once."""
+
 import secrets
 
 from django.contrib.auth import get_user_model

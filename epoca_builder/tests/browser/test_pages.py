@@ -1,4 +1,5 @@
 """The pages in a real browser: login, the worker banner, live job progress, cancel, charts, forms."""
+
 import re
 import time
 import zipfile
@@ -12,16 +13,16 @@ from cluster.choices import JobStatus
 from cluster.models import Job
 from cluster.selectors import workers_alive
 from cluster.services.jobs import job_enqueue
+from epochs.models import Epoch
 from testing.browser import (
     BROWSER_EPOCH_ID,
     BROWSER_USER,
-    create_browser_user,
     assert_charts_rendered,
+    create_browser_user,
     log_in,
     screenshot,
     wait_for,
 )
-from epochs.models import Epoch
 
 pytestmark = pytest.mark.browser
 
@@ -177,11 +178,20 @@ def test_epoch_form_shows_a_bad_id_error_and_queues_a_good_epoch(logged_in_page,
     screenshot(page, "job-epoch-create-queued")
 
 
-@pytest.mark.parametrize(("path", "heading"), [
-    ("/", "Dashboard"), ("/jobs/", "Jobs"), ("/epochs/", "Epochs"), ("/epochs/candles/", "Candlesticks"),
-    ("/servers/", "Servers"), ("/regressions/", "Regressions"), ("/prediction-models/", "Prediction models"),
-    ("/admin/", "Site administration"), ("/api/docs/", "Epoch Builder API"),
-])
+@pytest.mark.parametrize(
+    ("path", "heading"),
+    [
+        ("/", "Dashboard"),
+        ("/jobs/", "Jobs"),
+        ("/epochs/", "Epochs"),
+        ("/epochs/candles/", "Candlesticks"),
+        ("/servers/", "Servers"),
+        ("/regressions/", "Regressions"),
+        ("/prediction-models/", "Prediction models"),
+        ("/admin/", "Site administration"),
+        ("/api/docs/", "Epoch Builder API"),
+    ],
+)
 def test_every_page_opens_without_errors(logged_in_page, django_user_model, path, heading):
     page = logged_in_page
     django_user_model.objects.filter(username=BROWSER_USER[0]).update(is_staff=True, is_superuser=True)

@@ -4,6 +4,7 @@ The pages are reached the way a person reaches them: from the dashboard, the epo
 overview and the links on each page. Every plotly chart must be drawn with data; each page
 leaves a screenshot under ``test-output/screenshots/pipeline-*.png``.
 """
+
 import hashlib
 import re
 
@@ -12,13 +13,13 @@ from playwright.sync_api import expect
 
 from cluster.choices import JobStatus
 from cluster.models import Job
-from pipeline.demo import DEMO_PER_MODEL, DEMO_SELECTION
-from testing.browser import BROWSER_USER, assert_charts_rendered, screenshot
-from testing.demo import load_demo_rows
 from epochs.models import EpochExport
 from epochs.services.paths import epoch_dir
+from pipeline.demo import DEMO_PER_MODEL, DEMO_SELECTION
 from prediction_models.models import PredictionModel, PredictionModelSearch
 from regressions.models import Regression, RegressionSelection, TrainingBatch
+from testing.browser import BROWSER_USER, assert_charts_rendered, screenshot
+from testing.demo import load_demo_rows
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 STAGES = ["candles", "epoch", "configs", "training", "selection", "assets", "search", "build", "export"]
@@ -98,7 +99,11 @@ def test_the_epoch_page_shows_every_stage_done_and_its_file(staff_page, demo, tm
     saved = tmp_path / download.suggested_filename
     download.save_as(saved)
     stored = epoch_dir(epoch_id) / export.file_path
-    assert hashlib.sha256(saved.read_bytes()).hexdigest() == export.sha256 == hashlib.sha256(stored.read_bytes()).hexdigest()
+    assert (
+        hashlib.sha256(saved.read_bytes()).hexdigest()
+        == export.sha256
+        == hashlib.sha256(stored.read_bytes()).hexdigest()
+    )
 
     # Inspecting the downloaded file shows its members, a matching manifest and its charts.
     section.get_by_role("link", name="Inspect any Epoch File").click()
@@ -110,8 +115,13 @@ def test_the_epoch_page_shows_every_stage_done_and_its_file(staff_page, demo, tm
     body = page.locator("main")
     expect(body).to_contain_text("Installable")
     expect(body).to_contain_text("every sha256 matches")
-    for member in ("epoch.json", "prediction_model_certificate.json", "regression_certificates.json", "manifest.json",
-                   *(f"{rid}.h5" for rid in export.regression_ids)):
+    for member in (
+        "epoch.json",
+        "prediction_model_certificate.json",
+        "regression_certificates.json",
+        "manifest.json",
+        *(f"{rid}.h5" for rid in export.regression_ids),
+    ):
         expect(body.locator("code", has_text=re.compile(f"^{re.escape(member)}$"))).to_have_count(1)
     regressions = page.locator("section", has=page.get_by_role("heading", name="Regressions")).locator("tbody tr")
     expect(regressions).to_have_count(DEMO_PER_MODEL)
@@ -127,11 +137,17 @@ def test_every_stage_page_charts_the_demo(staff_page, demo):
     selection = RegressionSelection.objects.get(epoch_id=epoch_id)
 
     page.goto(f"/epochs/{epoch_id}/")
-    links = {key: page.locator(f'[data-stage="{key}"] h3 a').get_attribute("href")
-             for key in ("candles", "configs", "selection", "assets", "build")}
-    assert links == {"candles": "/epochs/candles/", "configs": f"/regressions/?epoch={epoch_id}",
-                     "selection": f"/regressions/selections/{selection.pk}/",
-                     "assets": f"/prediction-models/searches/{search.pk}/", "build": f"/prediction-models/models/{model.pk}/"}
+    links = {
+        key: page.locator(f'[data-stage="{key}"] h3 a').get_attribute("href")
+        for key in ("candles", "configs", "selection", "assets", "build")
+    }
+    assert links == {
+        "candles": "/epochs/candles/",
+        "configs": f"/regressions/?epoch={epoch_id}",
+        "selection": f"/regressions/selections/{selection.pk}/",
+        "assets": f"/prediction-models/searches/{search.pk}/",
+        "build": f"/prediction-models/models/{model.pk}/",
+    }
 
     _open(page, links["candles"], charts=1, name="candles")
     _open(page, "/epochs/", name="epochs")
@@ -160,19 +176,23 @@ def test_every_stage_page_charts_the_demo(staff_page, demo):
     page.wait_for_url(f"**/prediction-models/models/{model.pk}/")
     assert_charts_rendered(page, minimum=5)
     # Selection and holdout side by side; a metric without a value reads "—", never a blank cell.
-    comparison = page.locator("section", has=page.get_by_role("heading", name="Selection vs holdout")).locator("tbody td")
+    comparison = page.locator("section", has=page.get_by_role("heading", name="Selection vs holdout")).locator(
+        "tbody td"
+    )
     assert "" not in [text.strip() for text in comparison.all_text_contents()]
     screenshot(page, "pipeline-model")
 
     # The model's regressions, in feature order, each with its training and discovery charts.
-    feature_links = page.locator("section", has=page.get_by_role("heading", name="Regressions (feature order)")).locator("tbody a")
+    feature_links = page.locator(
+        "section", has=page.get_by_role("heading", name="Regressions (feature order)")
+    ).locator("tbody a")
     ids = [feature_links.nth(i).text_content() for i in range(feature_links.count())]
     assert ids == _exported_regression_ids(model)
     for i, regression_id in enumerate(ids):
         _open(page, f"/regressions/r/{regression_id}/", charts=5, name=f"regression-{i}")
         expect(page.locator("h1 .status")).to_have_text("trained")
         # The batch's training job made one child job per regression, listed on its page.
-        trainings = page.locator('tr[data-job-id]', has_text="regressions.train")
+        trainings = page.locator("tr[data-job-id]", has_text="regressions.train")
         expect(trainings).to_have_count(1)
         expect(trainings).to_contain_text("succeeded")
 

@@ -1,4 +1,5 @@
 """The undisturbed run the chaos tests compare with: run once per test session, on demand."""
+
 from __future__ import annotations
 
 import pytest

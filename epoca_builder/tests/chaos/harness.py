@@ -5,6 +5,7 @@ that fraction done (its start is 0), it waits there (hook.py) and the process gr
 running it gets SIGKILL, and the worker is started again at once. The run records each kill and how long the job took to run
 again, and what the pipeline produced, to compare with an undisturbed run.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -33,13 +34,25 @@ RECOVERY_BOUND = STALE_SECONDS + REAPER_SECONDS + 30
 # A smaller pipeline than the demo's, through every stage: the `tiny` grid (4 regressions of 2
 # epochs), 3 chosen (whichever directions two epochs taught them), 2 per model (18 configs in 6
 # chunks), 2 models built, one exported.
-SIZE = {"profile": "tiny", "max_epochs": 2, "selection": 3, "per_model": 2, "chunk_size": 3, "build_limit": 2,
-        "selection_criteria": {"min_increase_num": 0, "min_decrease_num": 0}}
+SIZE = {
+    "profile": "tiny",
+    "max_epochs": 2,
+    "selection": 3,
+    "per_model": 2,
+    "chunk_size": 3,
+    "build_limit": 2,
+    "selection_criteria": {"min_increase_num": 0, "min_decrease_num": 0},
+}
 # Stage of the pipeline -> the job kind that does its work.
 STAGE_KINDS = {
-    "import": "epochs.import_candles", "epoch": "epochs.create", "configs": "regressions.generate_configs",
-    "training": "regressions.train", "assets": "prediction_models.initialize", "search": "prediction_models.search_chunk",
-    "build": "prediction_models.build", "export": "epochs.export",
+    "import": "epochs.import_candles",
+    "epoch": "epochs.create",
+    "configs": "regressions.generate_configs",
+    "training": "regressions.train",
+    "assets": "prediction_models.initialize",
+    "search": "prediction_models.search_chunk",
+    "build": "prediction_models.build",
+    "export": "epochs.export",
 }
 STAGE_ORDER = list(STAGE_KINDS)
 # Certificate fields that say when or how long, not what.
@@ -97,8 +110,14 @@ class Workers:
     def start(self, slot: int) -> None:
         self.starts += 1
         log = (self.root / f"worker{slot}-{self.starts}.log").open("ab")
-        self.procs[slot] = subprocess.Popen([sys.executable, "manage.py", "qcluster"], cwd=REPO, env=self.env,
-                                            start_new_session=True, stdout=log, stderr=subprocess.STDOUT)
+        self.procs[slot] = subprocess.Popen(
+            [sys.executable, "manage.py", "qcluster"],
+            cwd=REPO,
+            env=self.env,
+            start_new_session=True,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
 
     def slot_of(self, pgid: int | None) -> int | None:
         for slot, proc in enumerate(self.procs):
@@ -128,16 +147,25 @@ class Workers:
                 proc.wait(timeout=10)
 
     def logs(self, tail: int = 3000) -> str:
-        return "\n".join(f"--- {p.name}\n{p.read_text(errors='replace')[-tail:]}" for p in sorted(self.root.glob("worker*.log")))
+        return "\n".join(
+            f"--- {p.name}\n{p.read_text(errors='replace')[-tail:]}" for p in sorted(self.root.glob("worker*.log"))
+        )
 
 
 def worker_env(root: Path, **extra: str) -> dict:
     return {
-        **os.environ, "DJANGO_SETTINGS_MODULE": "epoca_builder.tests.chaos.worker_settings", "PYTHONUNBUFFERED": "1",
-        "DATABASE_URL": f"sqlite:///{connection.settings_dict['NAME']}", "WORKER_PROCESSES": "1", "TRAINING_THREADS": "1",
-        "JOB_STALE_SECONDS": str(STALE_SECONDS), "JOB_REAPER_SECONDS": str(REAPER_SECONDS),
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "epoca_builder.tests.chaos.worker_settings",
+        "PYTHONUNBUFFERED": "1",
+        "DATABASE_URL": f"sqlite:///{connection.settings_dict['NAME']}",
+        "WORKER_PROCESSES": "1",
+        "TRAINING_THREADS": "1",
+        "JOB_STALE_SECONDS": str(STALE_SECONDS),
+        "JOB_REAPER_SECONDS": str(REAPER_SECONDS),
         "JOB_HEARTBEAT_SECONDS": str(HEARTBEAT_SECONDS),
-        "EPOCHS_ROOT": str(root / "epochs"), "CANDLES_ROOT": str(root / "candles"), **extra,
+        "EPOCHS_ROOT": str(root / "epochs"),
+        "CANDLES_ROOT": str(root / "candles"),
+        **extra,
     }
 
 
@@ -172,7 +200,9 @@ def run_pipeline(root: Path, *, plan: list[KillPoint], timeout: float, **env: st
     try:
         while Job.objects.get(pk=demo.pk).status in ACTIVE_STATUSES:
             if time.monotonic() - started > timeout:
-                raise AssertionError(f"the pipeline did not end within {timeout:.0f}s\n{_jobs_table()}\n{workers.logs()}")
+                raise AssertionError(
+                    f"the pipeline did not end within {timeout:.0f}s\n{_jobs_table()}\n{workers.logs()}"
+                )
             n = len(report.kills)
             if n < len(plan) and hit_file(chaos_dir, n).exists():
                 recovering.append(_kill(chaos_dir, plan, n, workers, report))
@@ -183,7 +213,7 @@ def run_pipeline(root: Path, *, plan: list[KillPoint], timeout: float, **env: st
             _recovered(kill, ended=True)
     finally:
         workers.stop()
-    report.missed.extend(plan[len(report.kills):])
+    report.missed.extend(plan[len(report.kills) :])
     report.snapshot = snapshot(root, demo.pk)
     report.snapshot["_logs"] = workers.logs()
     return report
@@ -194,7 +224,9 @@ def _kill(chaos_dir: Path, plan: list[KillPoint], n: int, workers: Workers, repo
     hit = json.loads(hit_file(chaos_dir, n).read_text())
     slot = workers.slot_of(hit["pgid"])
     if slot is None:
-        raise AssertionError(f"kill point {plan[n]} was reached in process group {hit['pgid']}, not one of the workers'")
+        raise AssertionError(
+            f"kill point {plan[n]} was reached in process group {hit['pgid']}, not one of the workers'"
+        )
     if n + 1 < len(plan):
         arm(chaos_dir, n + 1, plan[n + 1].kind, plan[n + 1].fraction)
     else:
@@ -221,8 +253,10 @@ def _recovered(kill: Kill, *, ended: bool = False) -> bool:
 def _jobs_table() -> str:
     from cluster.models import Job
 
-    return "\n".join(f"#{j.pk} {j.kind} {j.status} attempts={j.attempts}/{j.max_attempts} waiting={j.waiting} {j.error[:200]}"
-                     for j in Job.objects.order_by("pk"))
+    return "\n".join(
+        f"#{j.pk} {j.kind} {j.status} attempts={j.attempts}/{j.max_attempts} waiting={j.waiting} {j.error[:200]}"
+        for j in Job.objects.order_by("pk")
+    )
 
 
 # ------------------------------------------------------------------------------ what it made
@@ -254,9 +288,11 @@ def _weights(path: Path) -> dict[str, str]:
 
     digests = {}
     with h5py.File(path, "r") as handle:
+
         def visit(name, obj):
             if isinstance(obj, h5py.Dataset):
                 digests[name] = hashlib.sha256(obj[()].tobytes()).hexdigest()
+
         handle.visititems(visit)
     return digests
 
@@ -279,38 +315,73 @@ def snapshot(root: Path, demo_id: int) -> dict:
             "certificate": _without_timing(json.loads(reg_dir.read_text())) if reg_dir else None,
         }
     models = {}
-    for model in PredictionModel.objects.filter(search__epoch_id=epoch_id).select_related("search", "profitable_config").order_by("rank"):
+    for model in (
+        PredictionModel.objects.filter(search__epoch_id=epoch_id)
+        .select_related("search", "profitable_config")
+        .order_by("rank")
+    ):
         cert = folder / model.certificate_file
         models[model.rank] = {
             # The id hashes the epoch, the search (its row and creation time: ids stay unique across
             # databases), its assets and the config: all but the time must be the undisturbed run's.
-            "id_inputs": [model.search.epoch_id, model.search.pk, model.search.assets_sha256,
-                          model.profitable_config.config_index],
+            "id_inputs": [
+                model.search.epoch_id,
+                model.search.pk,
+                model.search.assets_sha256,
+                model.profitable_config.config_index,
+            ],
             "id_is_the_search_s": model.id == model_id(model.search, model.profitable_config.config_index),
-            "certificate": _without_ids(_without_timing(json.loads(cert.read_text())), model.id) if cert.exists() else None,
+            "certificate": _without_ids(_without_timing(json.loads(cert.read_text())), model.id)
+            if cert.exists()
+            else None,
         }
     profitable = sorted(
         ProfitableConfig.objects.filter(search__epoch_id=epoch_id).values_list(
-            "config_index", "regression_ids", "price_change_requirement", "min_sum_function", "min_sum_adjustment_factor",
-            "profit", "accuracy", "positions", "largest_drawdown", "final_balance"),
-        key=lambda row: row[0])
-    leftovers = [str(p.relative_to(root)) for base in (root / "epochs", root / "candles") if base.exists()
-                 for p in base.rglob("*") if _is_leftover(p.name)
-                 or (p.is_file() and "regression_training_checkpoints" in p.parts)]
+            "config_index",
+            "regression_ids",
+            "price_change_requirement",
+            "min_sum_function",
+            "min_sum_adjustment_factor",
+            "profit",
+            "accuracy",
+            "positions",
+            "largest_drawdown",
+            "final_balance",
+        ),
+        key=lambda row: row[0],
+    )
+    leftovers = [
+        str(p.relative_to(root))
+        for base in (root / "epochs", root / "candles")
+        if base.exists()
+        for p in base.rglob("*")
+        if _is_leftover(p.name) or (p.is_file() and "regression_training_checkpoints" in p.parts)
+    ]
     return {
         "demo": {"status": demo.status, "error": demo.error, "result": demo.result},
-        "epoch": epoch_id, "regressions": regressions, "models": models, "profitable": [list(r) for r in profitable],
-        "jobs_not_succeeded": [(j.pk, j.kind, j.status, j.error[:300]) for j in Job.objects.exclude(status=JobStatus.SUCCEEDED)],
-        "duplicate_jobs": _duplicate_jobs(), "leftovers": leftovers,
+        "epoch": epoch_id,
+        "regressions": regressions,
+        "models": models,
+        "profitable": [list(r) for r in profitable],
+        "jobs_not_succeeded": [
+            (j.pk, j.kind, j.status, j.error[:300]) for j in Job.objects.exclude(status=JobStatus.SUCCEEDED)
+        ],
+        "duplicate_jobs": _duplicate_jobs(),
+        "leftovers": leftovers,
         # How many worker processes trained regressions (each run of a worker has its own group).
-        "training_groups": len(set(Job.objects.filter(kind="regressions.train").values_list("process_group", flat=True))),
+        "training_groups": len(
+            set(Job.objects.filter(kind="regressions.train").values_list("process_group", flat=True))
+        ),
     }
 
 
 def _is_leftover(name: str) -> bool:
     """Staging folders (``.staging-*`` of the candle store, ``.<EPOCH>.*`` of a creation) and temporary files."""
-    return name.startswith((".staging", ".tmp", "tmp")) or name.endswith((".tmp", ".part", ".partial")) or (
-        name.startswith(".") and "." in name[1:])
+    return (
+        name.startswith((".staging", ".tmp", "tmp"))
+        or name.endswith((".tmp", ".part", ".partial"))
+        or (name.startswith(".") and "." in name[1:])
+    )
 
 
 def _duplicate_jobs() -> list:
@@ -318,5 +389,10 @@ def _duplicate_jobs() -> list:
 
     from cluster.models import Job
 
-    return list(Job.objects.exclude(dedup_key="").values("kind", "dedup_key", "parent_id").annotate(n=Count("id"))
-                .filter(n__gt=1).values_list("kind", "dedup_key", "parent_id", "n"))
+    return list(
+        Job.objects.exclude(dedup_key="")
+        .values("kind", "dedup_key", "parent_id")
+        .annotate(n=Count("id"))
+        .filter(n__gt=1)
+        .values_list("kind", "dedup_key", "parent_id", "n")
+    )

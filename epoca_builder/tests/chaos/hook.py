@@ -8,6 +8,7 @@ creating ``hit-<n>.json`` (its job id and process group), then waits. The harnes
 SIGKILL to that worker's whole process group: the job dies exactly at its point, whatever the
 speed of the machine, and nothing here ever ends a job by itself.
 """
+
 from __future__ import annotations
 
 import json
@@ -55,8 +56,11 @@ def reached(ctx, fraction: float) -> None:
     if target.exists():
         return
     tmp = root / f".hit-{armed['n']}.{os.getpid()}"
-    tmp.write_text(json.dumps({"job": job.pk, "pgid": os.getpgrp(), "pid": os.getpid(), "fraction": fraction,
-                               "attempt": job.attempts}))
+    tmp.write_text(
+        json.dumps(
+            {"job": job.pk, "pgid": os.getpgrp(), "pid": os.getpid(), "fraction": fraction, "attempt": job.attempts}
+        )
+    )
     try:
         os.link(tmp, target)  # the first job there takes the point; the file is whole when it appears
     except FileExistsError:

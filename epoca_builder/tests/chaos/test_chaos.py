@@ -12,6 +12,7 @@ search, assets and config as the undisturbed run's, and the certificates, ids as
 Each kill point is an event the job reaches (hook.py): every planned point is hit, for any seed
 (``CHAOS_SEED`` chooses another one).
 """
+
 from __future__ import annotations
 
 import os
@@ -31,11 +32,15 @@ REDIS_HOST, REDIS_PORT, REDIS_DB = "127.0.0.1", 6379, 12  # only this database n
 def _check(report, undisturbed, plan) -> None:
     kills = len(report.kills)
     recovered = [k for k in report.kills if k.recovery_seconds is not None]
-    print(f"seed {SEED}; kills: {kills}; jobs recovered: {len(recovered)}; longest recovery: {report.longest_recovery:.1f}s; "
-          f"run {report.seconds:.0f}s, undisturbed {undisturbed.seconds:.0f}s")
+    print(
+        f"seed {SEED}; kills: {kills}; jobs recovered: {len(recovered)}; longest recovery: {report.longest_recovery:.1f}s; "
+        f"run {report.seconds:.0f}s, undisturbed {undisturbed.seconds:.0f}s"
+    )
     for kill in report.kills:
-        print(f"  {kill.point.stage:8} {kill.point.kind:32} at {kill.point.fraction:.2f}: job #{kill.job_id} "
-              f"on worker {kill.worker}, running again after {kill.recovery_seconds}s")
+        print(
+            f"  {kill.point.stage:8} {kill.point.kind:32} at {kill.point.fraction:.2f}: job #{kill.job_id} "
+            f"on worker {kill.worker}, running again after {kill.recovery_seconds}s"
+        )
     snap, ref = dict(report.snapshot), dict(undisturbed.snapshot)
     logs = snap.pop("_logs", "")
     ref.pop("_logs", None)
@@ -58,13 +63,17 @@ def _check(report, undisturbed, plan) -> None:
     assert snap["profitable"] == ref["profitable"]
     assert snap["models"] and list(snap["models"]) == list(ref["models"])
     for rank, made in snap["models"].items():
-        assert made["id_is_the_search_s"] and made["id_inputs"] == ref["models"][rank]["id_inputs"], (rank, made["id_inputs"])
+        assert made["id_is_the_search_s"] and made["id_inputs"] == ref["models"][rank]["id_inputs"], (
+            rank,
+            made["id_inputs"],
+        )
         assert made["certificate"] is not None and made["certificate"] == ref["models"][rank]["certificate"], rank
 
 
 def test_pipeline_survives_ten_and_more_worker_kills_on_the_orm_broker(undisturbed, tmp_path):
-    plan = kill_plan(SEED, {"import": 1, "epoch": 1, "configs": 1, "training": 2, "assets": 1, "search": 2, "build": 1,
-                            "export": 1})
+    plan = kill_plan(
+        SEED, {"import": 1, "epoch": 1, "configs": 1, "training": 2, "assets": 1, "search": 2, "build": 1, "export": 1}
+    )
     reference = undisturbed.get()
     assert reference.snapshot["demo"]["status"] == "succeeded", reference.snapshot["_logs"]
     assert reference.snapshot["training_groups"] == 2  # the demo's training is shared by both workers
@@ -91,6 +100,7 @@ def redis_url():
 def test_pipeline_survives_worker_kills_on_the_redis_broker(undisturbed, redis_url, tmp_path):
     plan = kill_plan(SEED + 1, {"training": 2, "search": 2})
     reference = undisturbed.get()
-    report = run_pipeline(tmp_path, plan=plan, timeout=reference.seconds + len(plan) * RECOVERY_BOUND + 120,
-                          REDIS_URL=redis_url)
+    report = run_pipeline(
+        tmp_path, plan=plan, timeout=reference.seconds + len(plan) * RECOVERY_BOUND + 120, REDIS_URL=redis_url
+    )
     _check(report, reference, plan)

@@ -4,9 +4,8 @@ from django.core.management.base import CommandError
 
 from cluster.jobs.command import JobCommand
 from core.cli import bounded, bounded_text
-from epochs.engine.epoch_params import ID_MAX_LENGTH
 from epochs.choices import EpochPreset
-from epochs.engine.epoch_params import PARAMS, Param
+from epochs.engine.epoch_params import ID_MAX_LENGTH, PARAMS, Param
 from epochs.models import CandlestickSet
 from epochs.services.candles import DEFAULT_SET
 from epochs.services.epochs import epoch_create
@@ -17,8 +16,9 @@ def add_param_argument(parser: argparse.ArgumentParser, param: Param) -> None:
     help_text = f"{param.help} Default: {param.default!r}.".strip().replace("%", "%%")  # argparse formats help with %
     if param.kind is bool:
         flag = f"--no-{param.name}" if param.default else f"--{param.name}"
-        parser.add_argument(flag, dest=param.name, action="store_false" if param.default else "store_true", default=None,
-                            help=help_text)
+        parser.add_argument(
+            flag, dest=param.name, action="store_false" if param.default else "store_true", default=None, help=help_text
+        )
         return
     kind = param.item if param.kind is list else param.kind
     options: dict = {"help": help_text}
@@ -38,7 +38,12 @@ class Command(JobCommand):
 
     def add_arguments(self, parser):
         super().add_arguments(parser)
-        parser.add_argument("--id", required=True, type=bounded_text(ID_MAX_LENGTH), help="Epoch id: '_' + upper case, 4-100 characters, e.g. _EROS3.")
+        parser.add_argument(
+            "--id",
+            required=True,
+            type=bounded_text(ID_MAX_LENGTH),
+            help="Epoch id: '_' + upper case, 4-100 characters, e.g. _EROS3.",
+        )
         parser.add_argument("--set", dest="candlestick_set", default=DEFAULT_SET)
         parser.add_argument("--preset", choices=EpochPreset.values)
         for param in PARAMS:
@@ -48,7 +53,9 @@ class Command(JobCommand):
         try:
             candle_set = CandlestickSet.objects.get(name=candlestick_set)
         except CandlestickSet.DoesNotExist:
-            raise CommandError(f"No candlestick set named {candlestick_set!r}: run import_candlesticks first.") from None
+            raise CommandError(
+                f"No candlestick set named {candlestick_set!r}: run import_candlesticks first."
+            ) from None
         keys = {"id", "preset"} | {p.name for p in PARAMS}
         values = {k: v for k, v in options.items() if k in keys and v is not None}
         _, job = epoch_create(candlestick_set=candle_set, inline=True, **values)

@@ -23,13 +23,20 @@ class Command(JobCommand):
             return bundle_import_enqueue(path=bundle, name=name, inline=True)
         if not (start_month and end_month):
             raise CommandError("--from and --to are required (or --bundle).")
-        return candle_import_enqueue(start_month=start_month, end_month=end_month, source=source, name=name, inline=True)
+        return candle_import_enqueue(
+            start_month=start_month, end_month=end_month, source=source, name=name, inline=True
+        )
 
     def summarise(self, result: dict) -> dict:
         gaps = result.get("gaps", {})
         return {
-            "months_imported": result.get("months_imported"), "months_skipped": result.get("months_skipped"),
-            "candles_imported": result.get("candles_imported"), "candles_total": result.get("candles_total"),
-            "gaps": gaps.get("count"), "missing_minutes": gaps.get("missing_minutes"), "longest_gap": gaps.get("longest"),
-            "flagged_candles": len(result.get("flags", [])), "unit_conversions": result.get("unit_conversions"),
+            "months_imported": result.get("months_imported"),
+            "months_skipped": result.get("months_skipped"),
+            "candles_imported": result.get("candles_imported"),
+            "candles_total": result.get("candles_total"),
+            "gaps": gaps.get("count"),
+            "missing_minutes": gaps.get("missing_minutes"),
+            "longest_gap": gaps.get("longest"),
+            "flagged_candles": len(result.get("flags", [])),
+            "unit_conversions": result.get("unit_conversions"),
         }

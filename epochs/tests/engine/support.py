@@ -1,4 +1,5 @@
 """Test helpers: locate the real Binance mirror, read it plainly, build dump files in a temp folder."""
+
 from __future__ import annotations
 
 import hashlib

@@ -22,7 +22,10 @@ def test_plan_past_months_are_monthly_files():
 def test_plan_current_month_is_daily_files_until_yesterday():
     files = plan_files("BTCUSDT", "2024-05", "2024-08", today=date(2024, 6, 4))
     assert [f.name for f in files] == [
-        "BTCUSDT-1m-2024-05.zip", "BTCUSDT-1m-2024-06-01.zip", "BTCUSDT-1m-2024-06-02.zip", "BTCUSDT-1m-2024-06-03.zip",
+        "BTCUSDT-1m-2024-05.zip",
+        "BTCUSDT-1m-2024-06-01.zip",
+        "BTCUSDT-1m-2024-06-02.zip",
+        "BTCUSDT-1m-2024-06-03.zip",
     ]
     assert files[1].path == "data/spot/daily/klines/BTCUSDT/1m/BTCUSDT-1m-2024-06-01.zip"
     assert {f.month for f in files[1:]} == {"2024-06"}
@@ -39,8 +42,12 @@ def test_fetch_verified_real_month(mirror):
 
 
 def test_checksum_mismatch_names_the_file(tmp_path):
-    put_dump(tmp_path, "data/spot/monthly/klines/BTCUSDT/1m/BTCUSDT-1m-2020-05.zip", b"PK not really", checksum="0" * 64)
-    with pytest.raises(ChecksumMismatchError, match=r"BTCUSDT-1m-2020-05\.zip: sha256 \w+ does not match the published 0{64}"):
+    put_dump(
+        tmp_path, "data/spot/monthly/klines/BTCUSDT/1m/BTCUSDT-1m-2020-05.zip", b"PK not really", checksum="0" * 64
+    )
+    with pytest.raises(
+        ChecksumMismatchError, match=r"BTCUSDT-1m-2020-05\.zip: sha256 \w+ does not match the published 0{64}"
+    ):
         fetch_verified(LocalSource(tmp_path), monthly_file("BTCUSDT", "2020-05"))
 
 

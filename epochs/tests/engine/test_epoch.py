@@ -1,6 +1,6 @@
 import hashlib
 import struct
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import numpy as np
 import pandas as pd
@@ -8,8 +8,15 @@ import pytest
 
 from epochs.engine.candles import Candles
 from epochs.engine.epoch import (
-    EPOCH_JSON_KEYS, build_epoch_candles, candles_in_range, data_fingerprint, epoch_json, read_epoch_candles,
-    receipt_text, window_split, write_epoch_candles,
+    EPOCH_JSON_KEYS,
+    build_epoch_candles,
+    candles_in_range,
+    data_fingerprint,
+    epoch_json,
+    read_epoch_candles,
+    receipt_text,
+    window_split,
+    write_epoch_candles,
 )
 from epochs.engine.epoch_params import EpochParams
 from epochs.engine.errors import EpochError
@@ -81,11 +88,15 @@ def test_epoch_wider_than_data_refused(one_minute):
 def test_sma_needs_candles_before_the_start(one_minute):
     prediction = resample(candles_of(one_minute.iloc[:50_000]), 15).candles
     exact = prediction.take(slice(0, candles_in_range(1, 15) + 10))  # 10 of the 24 warm-up rows
-    with pytest.raises(EpochError, match="SMA of 25 candles needs 24 prediction candles before the epoch start; the data holds only 10"):
+    with pytest.raises(
+        EpochError, match="SMA of 25 candles needs 24 prediction candles before the epoch start; the data holds only 10"
+    ):
         build_epoch_candles(candles_of(one_minute), exact, epoch_width=1, sma_window_size=25, train_split=0.75)
 
 
-@pytest.mark.parametrize("rows, split, lookback, predictions", [(1000, 0.75, 128, 32), (500, 0.6, 32, 64), (140, 0.9, 100, 32)])
+@pytest.mark.parametrize(
+    "rows, split, lookback, predictions", [(1000, 0.75, 128, 32), (500, 0.6, 32, 64), (140, 0.9, 100, 32)]
+)
 def test_window_split_purge_by_enumeration(rows, split, lookback, predictions):
     result = window_split(rows, split, lookback, predictions)
     windows = [(i - lookback, i, i + predictions) for i in range(lookback, rows - predictions)]  # (x start, i, y end)
@@ -113,10 +124,28 @@ def test_fingerprint_follows_the_documented_layout():
 def test_epoch_json_keys_and_values(epoch):
     params = EpochParams(id="_TEST", seed=60184, sma_window_size=25, train_split=0.75)
     document = epoch_json(params, epoch)
-    assert tuple(document) == EPOCH_JSON_KEYS == (
-        "seed", "id", "sma_window_size", "train_split", "validation_split", "start", "end", "test_ds_start",
-        "test_ds_end", "highest_price_sma", "lowest_price_sma", "regression_lookback", "regression_predictions",
-        "exchange_fee", "position_size", "leverage", "idle_minutes_on_position_close",
+    assert (
+        tuple(document)
+        == EPOCH_JSON_KEYS
+        == (
+            "seed",
+            "id",
+            "sma_window_size",
+            "train_split",
+            "validation_split",
+            "start",
+            "end",
+            "test_ds_start",
+            "test_ds_end",
+            "highest_price_sma",
+            "lowest_price_sma",
+            "regression_lookback",
+            "regression_predictions",
+            "exchange_fee",
+            "position_size",
+            "leverage",
+            "idle_minutes_on_position_close",
+        )
     )
     assert document["start"] == epoch.start and document["test_ds_start"] == epoch.test_ds_start
     assert document["position_size"] == 10000 and isinstance(document["position_size"], int)
@@ -125,8 +154,8 @@ def test_epoch_json_keys_and_values(epoch):
 
 def test_receipt_dates_are_utc(epoch):
     params = EpochParams(id="_TEST")
-    text = receipt_text(params, epoch, datetime(2024, 5, 6, 7, 8, 9, tzinfo=timezone.utc))
-    start = datetime.fromtimestamp(epoch.start / 1000, tz=timezone.utc).strftime("%d/%m/%Y, %H:%M:%S")
+    text = receipt_text(params, epoch, datetime(2024, 5, 6, 7, 8, 9, tzinfo=UTC))
+    start = datetime.fromtimestamp(epoch.start / 1000, tz=UTC).strftime("%d/%m/%Y, %H:%M:%S")
     assert text.startswith("_TEST\n")
     assert "Creation: 06/05/2024, 07:08:09 UTC" in text
     assert f"Start: {start} UTC" in text
@@ -135,10 +164,14 @@ def test_receipt_dates_are_utc(epoch):
 
 def test_epoch_candles_written_and_read_back(one_minute, tmp_path):
     candles = candles_of(one_minute.iloc[-50_000:])
-    epoch = build_epoch_candles(candles, resample(candles, 30).candles, epoch_width=1, sma_window_size=10, train_split=0.8, interval_minutes=30)
+    epoch = build_epoch_candles(
+        candles, resample(candles, 30).candles, epoch_width=1, sma_window_size=10, train_split=0.8, interval_minutes=30
+    )
     digests = write_epoch_candles(epoch, tmp_path)
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(digests)
-    assert digests["candlesticks.parquet"] == hashlib.sha256((tmp_path / "candlesticks.parquet").read_bytes()).hexdigest()
+    assert (
+        digests["candlesticks.parquet"] == hashlib.sha256((tmp_path / "candlesticks.parquet").read_bytes()).hexdigest()
+    )
     one_minute, prediction, normalized = read_epoch_candles(tmp_path)
     np.testing.assert_array_equal(one_minute.ot, epoch.candles_1m.ot)
     np.testing.assert_array_equal(prediction.c, epoch.prediction.c)
@@ -154,16 +187,24 @@ def test_bounds_from_the_rows_before_the_holdout_ignore_later_prices():
 
     def built(close, bounds_rows):
         candles = Candles(ot, ot + 59_999, close, close, close, close, np.zeros(minutes))
-        return build_epoch_candles(candles, resample(candles, 15).candles, epoch_width=1, sma_window_size=25,
-                                   train_split=0.75, bounds_rows=bounds_rows)
+        return build_epoch_candles(
+            candles,
+            resample(candles, 15).candles,
+            epoch_width=1,
+            sma_window_size=25,
+            train_split=0.75,
+            bounds_rows=bounds_rows,
+        )
 
     whole = built(price, None)
     first = built(price, 2700)
     assert (whole.highest_price_sma, whole.lowest_price_sma) == (whole.sma.max(), whole.sma.min())
     assert (first.highest_price_sma, first.lowest_price_sma) == (first.sma[:2700].max(), first.sma[:2700].min())
     assert np.all((first.normalized[:2700] > 0) & (first.normalized[:2700] <= 1))
-    np.testing.assert_array_equal(first.normalized[2700:], (first.sma[2700:] - first.lowest_price_sma)
-                                  / (first.highest_price_sma - first.lowest_price_sma))
+    np.testing.assert_array_equal(
+        first.normalized[2700:],
+        (first.sma[2700:] - first.lowest_price_sma) / (first.highest_price_sma - first.lowest_price_sma),
+    )
     # Prices after row 2700 (x 1.5 there) change neither the bounds nor the rows before it.
     later = ot >= int(first.prediction.ot[2700])
     moved = built(np.where(later, price * 1.5, price), 2700)

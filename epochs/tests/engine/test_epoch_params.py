@@ -33,27 +33,58 @@ def test_invalid_ids(value, message):
 def test_defaults_are_the_original_ones():
     params = validate_epoch_params({"id": "_EROS3"})
     assert params == EpochParams(
-        id="_EROS3", seed=60184, epoch_width=48, sma_window_size=25, train_split=0.75, validation_split=0.2,
-        regression_lookback=128, regression_predictions=32, exchange_fee=0.065, position_size=10000, leverage=3,
-        idle_minutes_on_position_close=180, interval_minutes=15,
+        id="_EROS3",
+        seed=60184,
+        epoch_width=48,
+        sma_window_size=25,
+        train_split=0.75,
+        validation_split=0.2,
+        regression_lookback=128,
+        regression_predictions=32,
+        exchange_fee=0.065,
+        position_size=10000,
+        leverage=3,
+        idle_minutes_on_position_close=180,
+        interval_minutes=15,
     )
 
 
 def test_float_fields_accept_fractions_and_strings():
     params = validate_epoch_params(
-        {"id": "_X1Y", "train_split": "0.8", "validation_split": 0.25, "exchange_fee": "0.1", "position_size": "2500.5",
-         "epoch_width": "12", "interval_minutes": 30}
+        {
+            "id": "_X1Y",
+            "train_split": "0.8",
+            "validation_split": 0.25,
+            "exchange_fee": "0.1",
+            "position_size": "2500.5",
+            "epoch_width": "12",
+            "interval_minutes": 30,
+        }
     )
-    assert (params.train_split, params.validation_split, params.exchange_fee, params.position_size) == (0.8, 0.25, 0.1, 2500.5)
+    assert (params.train_split, params.validation_split, params.exchange_fee, params.position_size) == (
+        0.8,
+        0.25,
+        0.1,
+        2500.5,
+    )
     assert params.epoch_width == 12 and params.interval_minutes == 30
 
 
 def test_every_problem_reported_per_field():
     with pytest.raises(EpochParameterError) as caught:
-        validate_epoch_params({
-            "id": "_bad", "seed": 0, "epoch_width": 81, "sma_window_size": 9.5, "train_split": 0.96,
-            "validation_split": "abc", "leverage": True, "interval_minutes": 60, "colour": "red",
-        })
+        validate_epoch_params(
+            {
+                "id": "_bad",
+                "seed": 0,
+                "epoch_width": 81,
+                "sma_window_size": 9.5,
+                "train_split": 0.96,
+                "validation_split": "abc",
+                "leverage": True,
+                "interval_minutes": 60,
+                "colour": "red",
+            }
+        )
     assert caught.value.errors == {
         "colour": "unknown parameter",
         "id": "must be upper case: use '_BAD'",

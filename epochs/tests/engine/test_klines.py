@@ -42,7 +42,7 @@ def test_short_candles_are_flagged_where_plain_pandas_finds_them(mirror):
         frame = plain_read([path])
         short = frame.index[frame.ct - frame.ot != 59_999]
         assert [flag.line for flag in parsed.flags] == [int(i) + 1 for i in short]
-        for flag, i in zip(parsed.flags, short):
+        for flag, i in zip(parsed.flags, short, strict=False):
             followed_by_gap = i == len(frame) - 1 or frame.ot[i + 1] - frame.ot[i] > 60_000
             assert flag.kind == ("short_candle_before_gap" if followed_by_gap else "short_candle")
     # 2021-12 holds an early-closed candle with no gap after it; 2020-02 one before a gap
@@ -194,7 +194,9 @@ def test_bundle_folder_and_zip(tmp_path, bundle_frames):
 
 def test_bundle_header_and_rows_checked(bundle_frames):
     one_minute, _ = bundle_frames
-    with pytest.raises(CandleValidationError, match=r"line 1: header must name the columns ot,ct,o,h,l,c,v; missing \['v'\]"):
+    with pytest.raises(
+        CandleValidationError, match=r"line 1: header must name the columns ot,ct,o,h,l,c,v; missing \['v'\]"
+    ):
         parse_bundle_csv(bundle_csv(one_minute.drop(columns="v")), "candlesticks.csv", interval_ms=60_000)
     doubled = pd.concat([one_minute.iloc[:10], one_minute.iloc[9:20]])
     with pytest.raises(CandleValidationError, match="candlesticks.csv, line 12: duplicate open time"):

@@ -16,7 +16,9 @@ def brute_force_last_training_decision_row(rows, train_split, lookback, predicti
 
 def test_training_end_matches_the_windows_kept():
     for purge in (True, False):
-        ranges = epoch_ranges(rows=2880, train_split=0.75, lookback=128, predictions=32, holdout_share=0.25, purge=purge)
+        ranges = epoch_ranges(
+            rows=2880, train_split=0.75, lookback=128, predictions=32, holdout_share=0.25, purge=purge
+        )
         assert ranges.train_end - 1 == brute_force_last_training_decision_row(2880, 0.75, 128, 32, purge)
 
 

@@ -8,10 +8,20 @@ import pytest
 
 from epochs.engine.binance import LocalSource
 from epochs.engine.errors import (
-    CandleValidationError, ChecksumMismatchError, ChecksumMissingError, CorruptArchiveError, StoreError,
+    CandleValidationError,
+    ChecksumMismatchError,
+    ChecksumMissingError,
+    CorruptArchiveError,
+    StoreError,
 )
 from epochs.engine.store import (
-    UnitConversion, import_binance, import_bundle, load_candles, load_prediction_candles, read_manifest, verify_store,
+    UnitConversion,
+    import_binance,
+    import_bundle,
+    load_candles,
+    load_prediction_candles,
+    read_manifest,
+    verify_store,
 )
 
 from .support import DAILY, MONTHLY, link_month, month_csv_lines, month_zip, plain_read, put_dump, snapshot, zip_bytes
@@ -109,8 +119,10 @@ def bad_month(lines: list[bytes], case: str) -> tuple[bytes, str | None]:
     elif case == "unordered_rows":
         lines[200], lines[201] = lines[201], lines[200]
     elif case == "unknown_unit":
-        lines = [b",".join([str(int(f[0]) * 10).encode(), *f[1:6], str(int(f[6]) * 10).encode(), *f[7:]])
-                 for f in (line.split(b",") for line in lines)]
+        lines = [
+            b",".join([str(int(f[0]) * 10).encode(), *f[1:6], str(int(f[6]) * 10).encode(), *f[7:]])
+            for f in (line.split(b",") for line in lines)
+        ]
     elif case == "overlapping_candle":
         fields = lines[10].split(b",")
         fields[6] = str(int(fields[0]) + 90_000).encode()
@@ -125,12 +137,18 @@ def bad_month(lines: list[bytes], case: str) -> tuple[bytes, str | None]:
 
 BAD_CASES = {
     "truncated_zip": (CorruptArchiveError, "BTCUSDT-1m-2020-03.zip: truncated or damaged zip archive"),
-    "checksum_mismatch": (ChecksumMismatchError, "BTCUSDT-1m-2020-03.zip: sha256 .* does not match the published f{64}"),
+    "checksum_mismatch": (
+        ChecksumMismatchError,
+        "BTCUSDT-1m-2020-03.zip: sha256 .* does not match the published f{64}",
+    ),
     "eleven_columns": (CandleValidationError, "BTCUSDT-1m-2020-03.zip, line 100: expected 12 columns, found 11"),
     "duplicated_rows": (CandleValidationError, "BTCUSDT-1m-2020-03.zip, line 501: duplicate open time"),
     "unordered_rows": (CandleValidationError, "BTCUSDT-1m-2020-03.zip, line 202: open time .* out of order"),
     "unknown_unit": (CandleValidationError, "BTCUSDT-1m-2020-03.zip, line 1: open time .* no known timestamp unit"),
-    "overlapping_candle": (CandleValidationError, "BTCUSDT-1m-2020-03.zip, line 11: close time .* overlaps the next candle"),
+    "overlapping_candle": (
+        CandleValidationError,
+        "BTCUSDT-1m-2020-03.zip, line 11: close time .* overlaps the next candle",
+    ),
 }
 
 
@@ -187,8 +205,11 @@ def test_a_missing_checksum_beside_a_present_zip_is_named(mirror, tmp_path):
     source_root = tmp_path / "mirror"
     link_month(source_root, mirror, "2020-01")
     (source_root / MONTHLY / "BTCUSDT-1m-2020-01.zip.CHECKSUM").unlink()
-    with pytest.raises(ChecksumMissingError, match=r"BTCUSDT-1m-2020-01.zip.CHECKSUM: the checksum file is missing: "
-                                                   r"BTCUSDT-1m-2020-01.zip is at the source"):
+    with pytest.raises(
+        ChecksumMissingError,
+        match=r"BTCUSDT-1m-2020-01.zip.CHECKSUM: the checksum file is missing: "
+        r"BTCUSDT-1m-2020-01.zip is at the source",
+    ):
         import_binance(LocalSource(source_root), tmp_path / "btc", "2020-01", "2020-01")
     assert not (tmp_path / "btc").exists()
 
@@ -208,16 +229,22 @@ def test_continuity_across_months_checked(january_store, mirror, tmp_path):
     manifest["months"]["2020-01"]["last_ct"] = 1580515200000 + 5 * 60_000  # a stored month reaching into February
     manifest_path.write_text(json.dumps(manifest))
     before = snapshot(store)
-    with pytest.raises(StoreError, match="month 2020-02 starts at 2020-02-01 00:00:00.000 UTC, not after the end of 2020-01"):
+    with pytest.raises(
+        StoreError, match="month 2020-02 starts at 2020-02-01 00:00:00.000 UTC, not after the end of 2020-01"
+    ):
         import_binance(LocalSource(mirror), store, "2020-02", "2020-02")
     assert snapshot(store) == before
 
 
 def test_microsecond_month_is_converted_and_reported(mirror, tmp_path):
     lines = month_csv_lines(mirror, "2020-03")[:2000]
-    micro = [b",".join([str(int(f[0]) * 1000).encode(), *f[1:6], str(int(f[6]) * 1000 + 999).encode(), *f[7:]])
-             for f in (line.split(b",") for line in lines)]
-    put_dump(tmp_path / "mirror", f"{MONTHLY}/BTCUSDT-1m-2020-03.zip", zip_bytes("BTCUSDT-1m-2020-03.csv", b"\n".join(micro)))
+    micro = [
+        b",".join([str(int(f[0]) * 1000).encode(), *f[1:6], str(int(f[6]) * 1000 + 999).encode(), *f[7:]])
+        for f in (line.split(b",") for line in lines)
+    ]
+    put_dump(
+        tmp_path / "mirror", f"{MONTHLY}/BTCUSDT-1m-2020-03.zip", zip_bytes("BTCUSDT-1m-2020-03.csv", b"\n".join(micro))
+    )
     report = import_binance(LocalSource(tmp_path / "mirror"), tmp_path / "btc", "2020-03", "2020-03")
     assert report.unit_conversions == (UnitConversion("BTCUSDT-1m-2020-03.zip", "us"),)
     expected = [int(line.split(b",")[0]) for line in lines]
@@ -229,8 +256,12 @@ def test_current_month_from_daily_files_is_refreshed(mirror, tmp_path):
     lines = month_csv_lines(mirror, "2020-03")
     day = pd.to_datetime(march.ot, unit="ms").dt.day
     for d in range(1, 6):
-        content = b"\n".join(line for line, keep in zip(lines, day == d) if keep)
-        put_dump(tmp_path / "mirror", f"{DAILY}/BTCUSDT-1m-2020-03-{d:02d}.zip", zip_bytes(f"BTCUSDT-1m-2020-03-{d:02d}.csv", content))
+        content = b"\n".join(line for line, keep in zip(lines, day == d, strict=False) if keep)
+        put_dump(
+            tmp_path / "mirror",
+            f"{DAILY}/BTCUSDT-1m-2020-03-{d:02d}.zip",
+            zip_bytes(f"BTCUSDT-1m-2020-03-{d:02d}.csv", content),
+        )
     source, store = LocalSource(tmp_path / "mirror"), tmp_path / "btc"
 
     report = import_binance(source, store, "2020-03", "2020-03", today=date(2020, 3, 4))

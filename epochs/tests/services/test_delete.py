@@ -1,4 +1,5 @@
 """Deleting an epoch that others depend on: a 409 listing them, unless the request asks for all."""
+
 import pytest
 from rest_framework.test import APIClient
 
@@ -45,8 +46,9 @@ def test_with_dependants_deletes_the_epoch_and_what_depends_on_it(searched_epoch
 
 def test_an_exported_epoch_stays_protected(searched_epoch, api_client):
     epoch, _ = searched_epoch
-    EpochExport.objects.create(epoch=epoch, prediction_model_id="_DELETE_" + "0" * 32, file_path="_DELETE.zip",
-                               sha256="0" * 64, size=1)
+    EpochExport.objects.create(
+        epoch=epoch, prediction_model_id="_DELETE_" + "0" * 32, file_path="_DELETE.zip", sha256="0" * 64, size=1
+    )
     Epoch.objects.filter(pk=epoch.pk).update(status="exported")
     for path in (f"/api/epochs/{epoch.pk}/", f"/api/epochs/{epoch.pk}/?with_dependants=true"):
         response = api_client.delete(path)

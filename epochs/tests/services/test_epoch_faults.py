@@ -1,6 +1,7 @@
 """Epoch creation under faults and bad input: it always ends ready or failed, with the reason."""
+
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 from django.conf import settings
@@ -12,18 +13,18 @@ from cluster.choices import JobStatus
 from cluster.jobs.cli import run_inline
 from cluster.jobs.reaper import reap_stale_jobs
 from cluster.models import Job
-from testing.mounts import full_disk, read_only
 from epochs.choices import EpochStatus
 from epochs.models import Epoch
 from epochs.services.epochs import epoch_create
 from epochs.services.paths import epoch_dir
 from testing.candles import import_months
+from testing.mounts import full_disk, read_only
 
 pytestmark = pytest.mark.django_db
 
 # 2020-02-19 11:36 to 17:30 UTC: the longest gap of the shared 2020-2024 candles (354 minutes).
 GAP_START = 1582112100000 + 60_000
-MARCH_2020 = int(datetime(2020, 3, 1, tzinfo=timezone.utc).timestamp() * 1000)
+MARCH_2020 = int(datetime(2020, 3, 1, tzinfo=UTC).timestamp() * 1000)
 
 
 def _failed_creation(candle_set, epoch_id):
@@ -33,8 +34,12 @@ def _failed_creation(candle_set, epoch_id):
     return epoch, job
 
 
-@pytest.mark.parametrize("fault, reason", [(full_disk, "No space left on device"), (read_only, "Read-only file system")])
-def test_a_creation_on_a_full_or_read_only_disk_ends_failed_with_the_reason(candle_set, tmp_path, settings, fault, reason):
+@pytest.mark.parametrize(
+    "fault, reason", [(full_disk, "No space left on device"), (read_only, "Read-only file system")]
+)
+def test_a_creation_on_a_full_or_read_only_disk_ends_failed_with_the_reason(
+    candle_set, tmp_path, settings, fault, reason
+):
     root = tmp_path / "epochs"
     with fault(root):
         settings.EPOCHS_ROOT = root
@@ -58,8 +63,9 @@ def gap_set(db):
 
 
 def test_an_epoch_over_a_gap_longer_than_allowed_is_refused(gap_set):
-    epoch, job = epoch_create(candlestick_set=gap_set, id="_GAPPY", epoch_width=1, data_end=MARCH_2020 - 1,
-                              max_gap_minutes=300, inline=True)
+    epoch, job = epoch_create(
+        candlestick_set=gap_set, id="_GAPPY", epoch_width=1, data_end=MARCH_2020 - 1, max_gap_minutes=300, inline=True
+    )
     job = run_inline(job)
     epoch.refresh_from_db()
     assert job.status == JobStatus.FAILED and epoch.status == EpochStatus.FAILED
@@ -89,8 +95,15 @@ def test_every_gap_inside_the_range_is_listed(gap_set, api_client, client, user)
 
 def test_bad_values_are_all_reported_at_validation(candle_set):
     with pytest.raises(ValidationError) as info:
-        epoch_create(candlestick_set=candle_set, id="_BAD", epoch_width=1, data_end=0, leverage=11, train_split=0.1,
-                     regression_grid_profile="no-such-profile")
+        epoch_create(
+            candlestick_set=candle_set,
+            id="_BAD",
+            epoch_width=1,
+            data_end=0,
+            leverage=11,
+            train_split=0.1,
+            regression_grid_profile="no-such-profile",
+        )
     errors = info.value.message_dict
     assert set(errors) == {"data_end", "leverage", "train_split", "regression_grid_profile"}
     assert "not after the first imported candle" in errors["data_end"][0]
@@ -102,13 +115,17 @@ def test_bad_values_are_all_reported_at_validation(candle_set):
 
 def test_a_preset_never_overrides_an_explicit_value(candle_set):
     with pytest.raises(CommandError, match="holdout_share: The original preset fixes holdout_share at 0.0; got 0.3"):
-        call_command("create_epoch", "--id", "_PRESET", "--epoch_width", "1", "--preset", "original", "--holdout_share", "0.3")
-    epoch, _ = epoch_create(candlestick_set=candle_set, id="_PRESET", epoch_width=1, preset="original", holdout_share=0.0, inline=True)
+        call_command(
+            "create_epoch", "--id", "_PRESET", "--epoch_width", "1", "--preset", "original", "--holdout_share", "0.3"
+        )
+    epoch, _ = epoch_create(
+        candlestick_set=candle_set, id="_PRESET", epoch_width=1, preset="original", holdout_share=0.0, inline=True
+    )
     assert (epoch.purge, epoch.holdout_share) == (False, 0.0)
 
 
 def test_a_failed_epoch_is_never_the_default_of_the_pages(candle_set, client, user):
-    ready, job = epoch_create(candlestick_set=candle_set, id="_GOOD", epoch_width=1, inline=True)
+    _ready, job = epoch_create(candlestick_set=candle_set, id="_GOOD", epoch_width=1, inline=True)
     assert run_inline(job).status == JobStatus.SUCCEEDED
     Epoch.objects.create(id="_BROKEN", candlestick_set=candle_set, status=EpochStatus.FAILED, error="disk full")
     client.force_login(user)
@@ -118,10 +135,12 @@ def test_a_failed_epoch_is_never_the_default_of_the_pages(candle_set, client, us
     assert "failed: disk full" in detail and "0 prediction candles" not in detail
 
 
-def test_delete_epoch_removes_a_finished_epoch_with_its_files(candle_set, administrator, django_capture_on_commit_callbacks):
+def test_delete_epoch_removes_a_finished_epoch_with_its_files(
+    candle_set, administrator, django_capture_on_commit_callbacks
+):
     api_client = APIClient()
     api_client.force_authenticate(administrator)  # deleting an epoch is an administrator's
-    epoch, job = epoch_create(candlestick_set=candle_set, id="_DONE", epoch_width=1, inline=True)
+    _epoch, job = epoch_create(candlestick_set=candle_set, id="_DONE", epoch_width=1, inline=True)
     assert run_inline(job).status == JobStatus.SUCCEEDED
     assert epoch_dir("_DONE").is_dir()
     with django_capture_on_commit_callbacks(execute=True):

@@ -1,7 +1,8 @@
 """Candle imports and epoch creation through the job system, on real candles."""
+
 import json
-from unittest import mock
 import zipfile
+from unittest import mock
 
 import pandas as pd
 import pytest
@@ -32,8 +33,13 @@ def _real_closes(months):
     raw = pd.concat(frames, ignore_index=True)
     bucket = raw[0] // (15 * 60_000)
     grouped = raw.groupby(bucket)
-    return pd.DataFrame({"ot": bucket.drop_duplicates().to_numpy() * 15 * 60_000, "c": grouped[4].last().to_numpy(),
-                         "ct": grouped[6].last().to_numpy()})
+    return pd.DataFrame(
+        {
+            "ot": bucket.drop_duplicates().to_numpy() * 15 * 60_000,
+            "c": grouped[4].last().to_numpy(),
+            "ct": grouped[6].last().to_numpy(),
+        }
+    )
 
 
 def test_import_summarises_the_store(candle_set):
@@ -55,9 +61,23 @@ def test_create_epoch_from_real_candles(candle_set):
     folder = epoch_dir("_SMALL")
     config = json.loads((folder / "epoch.json").read_text())
     assert list(config) == [
-        "seed", "id", "sma_window_size", "train_split", "validation_split", "start", "end", "test_ds_start", "test_ds_end",
-        "highest_price_sma", "lowest_price_sma", "regression_lookback", "regression_predictions", "exchange_fee",
-        "position_size", "leverage", "idle_minutes_on_position_close",
+        "seed",
+        "id",
+        "sma_window_size",
+        "train_split",
+        "validation_split",
+        "start",
+        "end",
+        "test_ds_start",
+        "test_ds_end",
+        "highest_price_sma",
+        "lowest_price_sma",
+        "regression_lookback",
+        "regression_predictions",
+        "exchange_fee",
+        "position_size",
+        "leverage",
+        "idle_minutes_on_position_close",
     ]
     # Recompute independently: the last 2880 15-minute candles of the three months, SMA 25.
     closes = _real_closes(["2021-01", "2021-02", "2021-03"])
@@ -76,7 +96,10 @@ def test_create_epoch_from_real_candles(candle_set):
     assert meta["data_fingerprint"] == epoch.data_fingerprint and len(epoch.data_fingerprint) == 64
     assert meta["purge"] is True and meta["holdout_share"] == 0.25
     assert {p.name for p in (folder / "candlesticks").iterdir()} == {
-        "candlesticks.parquet", "prediction_candlesticks.parquet", "normalized_prediction_candlesticks.parquet"}
+        "candlesticks.parquet",
+        "prediction_candlesticks.parquet",
+        "normalized_prediction_candlesticks.parquet",
+    }
 
 
 def test_original_preset_turns_purge_and_holdout_off(candle_set):
@@ -86,8 +109,10 @@ def test_original_preset_turns_purge_and_holdout_off(candle_set):
     # The original's normalisation bounds: the SMA's range over the whole epoch.
     sma = _real_closes(["2021-01", "2021-02", "2021-03"]).c.rolling(25).mean().iloc[-2880:]
     config = json.loads((epoch_dir("_ORIG") / "epoch.json").read_text())
-    assert (config["highest_price_sma"], config["lowest_price_sma"]) == (pytest.approx(sma.max(), rel=1e-12),
-                                                                         pytest.approx(sma.min(), rel=1e-12))
+    assert (config["highest_price_sma"], config["lowest_price_sma"]) == (
+        pytest.approx(sma.max(), rel=1e-12),
+        pytest.approx(sma.min(), rel=1e-12),
+    )
 
 
 @pytest.mark.parametrize("bad_id", ["_A/B", "_..", "../_X", "_ab", "_KR_X", "_X"])
@@ -103,9 +128,13 @@ def test_bad_epoch_ids_are_refused_and_nothing_is_written(candle_set, bad_id):
 
 def test_float_parameters_are_accepted_and_ranges_reported_per_field(candle_set):
     with pytest.raises(ValidationError) as info:
-        epoch_create(candlestick_set=candle_set, id="_RANGES", epoch_width=1, train_split=0.99, exchange_fee=0.5, leverage=11)
+        epoch_create(
+            candlestick_set=candle_set, id="_RANGES", epoch_width=1, train_split=0.99, exchange_fee=0.5, leverage=11
+        )
     assert set(info.value.message_dict) == {"train_split", "exchange_fee", "leverage"}
-    epoch, _ = epoch_create(candlestick_set=candle_set, id="_FLOATS", train_split=0.8, exchange_fee=0.05, epoch_width=1, inline=True)
+    epoch, _ = epoch_create(
+        candlestick_set=candle_set, id="_FLOATS", train_split=0.8, exchange_fee=0.05, epoch_width=1, inline=True
+    )
     assert (epoch.train_split, epoch.exchange_fee) == (0.8, 0.05)
 
 
@@ -130,7 +159,9 @@ def test_create_epoch_command(candle_set, capsys):
 
 def test_import_command_refuses_a_missing_source(db, tmp_path):
     with pytest.raises(CommandError, match="not at the source.*a retry resumes there"):
-        call_command("import_candlesticks", "--from", "2021-01", "--to", "2021-01", "--source", str(tmp_path), "--set", "empty")
+        call_command(
+            "import_candlesticks", "--from", "2021-01", "--to", "2021-01", "--source", str(tmp_path), "--set", "empty"
+        )
 
 
 def test_epoch_api_and_pages(candle_set, api_client, client, user):
@@ -154,7 +185,7 @@ def test_delete_an_epoch_with_its_files_keeps_the_candle_store(candle_set, admin
     api_client = APIClient()
     api_client.force_authenticate(administrator)  # deleting is an administrator's
 
-    epoch, job = epoch_create(candlestick_set=candle_set, id="_GONE", epoch_width=1, inline=True)
+    _epoch, job = epoch_create(candlestick_set=candle_set, id="_GONE", epoch_width=1, inline=True)
     assert run_inline(job).status == JobStatus.SUCCEEDED
     assert epoch_dir("_GONE").exists()
     response = api_client.delete("/api/epochs/_GONE/")
@@ -166,7 +197,7 @@ def test_delete_an_epoch_with_its_files_keeps_the_candle_store(candle_set, admin
 
 @pytest.mark.django_db(transaction=True)
 def test_delete_removes_the_folder_after_commit(candle_set):
-    epoch, job = epoch_create(candlestick_set=candle_set, id="_GONE2", epoch_width=1, inline=True)
+    _epoch, job = epoch_create(candlestick_set=candle_set, id="_GONE2", epoch_width=1, inline=True)
     assert run_inline(job).status == JobStatus.SUCCEEDED
     store_before = sorted(str(p) for p in candle_store_dir(candle_set.name).rglob("*"))
     epoch_delete(epoch=Epoch.objects.get(pk="_GONE2"))

@@ -1,4 +1,5 @@
 """A killed command-line import: its re-run takes the dead job over and resumes month by month."""
+
 import shutil
 from datetime import timedelta
 from io import StringIO
@@ -30,8 +31,9 @@ def _killed_import():
     (staging / "2021-02.parquet").write_bytes(b"half written")
     job = candle_import_enqueue(start_month="2021-01", end_month="2021-02", source=source, name=SET, inline=True)
     stale = timezone.now() - timedelta(seconds=settings.JOB_STALE_SECONDS + 60)
-    Job.objects.filter(pk=job.pk).update(status=JobStatus.RUNNING, attempts=1, started=stale, heartbeat_at=stale,
-                                         worker="gone:999999")
+    Job.objects.filter(pk=job.pk).update(
+        status=JobStatus.RUNNING, attempts=1, started=stale, heartbeat_at=stale, worker="gone:999999"
+    )
     return job, store
 
 
@@ -40,8 +42,18 @@ def test_a_killed_import_re_run_from_the_command_line_completes(tmp_path):
         pytest.skip(f"real candles not found at {settings.BINANCE_MIRROR_DIR} (set BINANCE_MIRROR_DIR)")
     job, store = _killed_import()
     out = StringIO()
-    call_command("import_candlesticks", "--from", "2021-01", "--to", "2021-02", "--source",
-                 str(settings.BINANCE_MIRROR_DIR), "--set", SET, stdout=out)
+    call_command(
+        "import_candlesticks",
+        "--from",
+        "2021-01",
+        "--to",
+        "2021-02",
+        "--source",
+        str(settings.BINANCE_MIRROR_DIR),
+        "--set",
+        SET,
+        stdout=out,
+    )
     job.refresh_from_db()
     assert "running already" not in out.getvalue() and "taking it over" in out.getvalue()
     assert job.status == JobStatus.SUCCEEDED, job.error
@@ -53,8 +65,12 @@ def test_a_killed_import_re_run_from_the_command_line_completes(tmp_path):
 def test_a_live_import_is_not_taken_over():
     source = str(settings.BINANCE_MIRROR_DIR)
     job = candle_import_enqueue(start_month="2021-01", end_month="2021-01", source=source, name=SET, inline=True)
-    Job.objects.filter(pk=job.pk).update(status=JobStatus.RUNNING, attempts=1, heartbeat_at=timezone.now(), worker="busy:1")
+    Job.objects.filter(pk=job.pk).update(
+        status=JobStatus.RUNNING, attempts=1, heartbeat_at=timezone.now(), worker="busy:1"
+    )
     out = StringIO()
-    call_command("import_candlesticks", "--from", "2021-01", "--to", "2021-01", "--source", source, "--set", SET, stdout=out)
+    call_command(
+        "import_candlesticks", "--from", "2021-01", "--to", "2021-01", "--source", source, "--set", SET, stdout=out
+    )
     job.refresh_from_db()
     assert f"Job #{job.pk} is running already." in out.getvalue() and job.worker == "busy:1"

@@ -1,4 +1,5 @@
 """A service's ApplicationError becomes a failed job in the runner, in one place, classified permanent."""
+
 from unittest import mock
 
 import pytest

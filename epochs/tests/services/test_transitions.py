@@ -1,4 +1,5 @@
 """Epoch status transitions: conditional updates that say whether they applied; pages read the row, not the folder."""
+
 import shutil
 
 import pytest
@@ -35,7 +36,10 @@ def test_a_transition_applies_to_the_row_and_the_instance():
     assert epoch.mark_ready(prediction_rows=42, data_fingerprint="a" * 64) is True
     assert (epoch.status, epoch.prediction_rows) == (EpochStatus.READY, 42)
     assert Epoch.objects.values_list("status", "prediction_rows", "data_fingerprint").get(pk=epoch.pk) == (
-        EpochStatus.READY, 42, "a" * 64)
+        EpochStatus.READY,
+        42,
+        "a" * 64,
+    )
 
 
 def test_of_two_racing_withdrawals_only_one_applies():

@@ -10,6 +10,7 @@ paths or backslashes are refused (no zip-slip), nothing is extracted, and an upl
 is read with h5py only (its attributes and ``model_config``), never loaded by Keras. Our own
 exports load their models with Keras in a child process (:mod:`pipeline.engine.epoch_file_models`).
 """
+
 from __future__ import annotations
 
 from epochs.engine.epoch_file_contract import (  # noqa: F401  (the member names and the contract checks, re-exported)
@@ -20,12 +21,13 @@ from epochs.engine.epoch_file_contract import (  # noqa: F401  (the member names
     id_problems,
 )
 
+from .features import (  # noqa: F401
+    at_rounding_edge,
+    feature,
+)
 from .format import (  # noqa: F401
     COPY_CHUNK_BYTES,
     DEFAULT_LIMITS,
-    EpochFile,
-    EpochFileError,
-    EpochFileLimits,
     FEATURE_STEP,
     H5_ATTRIBUTES,
     JSON_MEMBERS,
@@ -36,6 +38,28 @@ from .format import (  # noqa: F401
     MIN_FEATURE_VALUE,
     RAW_OUTPUT_TOLERANCE,
     ROUNDING_EDGE_PERCENT,
+    EpochFile,
+    EpochFileError,
+    EpochFileLimits,
+)
+from .h5 import (  # noqa: F401
+    ALLOWED_ACTIVATIONS,
+    ALLOWED_CONFIG_CLASSES,
+    ALLOWED_LAYER_CLASSES,
+    ALLOWED_MODEL_CLASSES,
+    _attr,
+    _check_h5,
+    _nested_problems,
+    _size_of,
+    _truncated,
+    _variable_length,
+    _weights_bytes,
+    h5_metadata,
+    model_config_problems,
+)
+from .inspection import (  # noqa: F401
+    _echo,
+    inspect_epoch_file,
 )
 from .reading import (  # noqa: F401
     _check_install,
@@ -49,39 +73,16 @@ from .reading import (  # noqa: F401
     read_epoch_file,
     read_member,
 )
+from .verification import (  # noqa: F401
+    Predictor,
+    VerifyReport,
+    _verify_manifest,
+    _verify_predictions,
+    position_window,
+    verify_epoch_file,
+)
 from .writing import (  # noqa: F401
     _json_bytes,
     member_manifest,
     write_epoch_file,
-)
-from .h5 import (  # noqa: F401
-    _attr,
-    _check_h5,
-    _nested_problems,
-    _size_of,
-    _truncated,
-    _variable_length,
-    _weights_bytes,
-    ALLOWED_ACTIVATIONS,
-    ALLOWED_CONFIG_CLASSES,
-    ALLOWED_LAYER_CLASSES,
-    ALLOWED_MODEL_CLASSES,
-    h5_metadata,
-    model_config_problems,
-)
-from .features import (  # noqa: F401
-    at_rounding_edge,
-    feature,
-)
-from .verification import (  # noqa: F401
-    _verify_manifest,
-    _verify_predictions,
-    position_window,
-    Predictor,
-    verify_epoch_file,
-    VerifyReport,
-)
-from .inspection import (  # noqa: F401
-    _echo,
-    inspect_epoch_file,
 )

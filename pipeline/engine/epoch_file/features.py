@@ -1,4 +1,5 @@
 """The features Epoca computes from a regression's outputs (EPOCA_CONTRACT §3.2)."""
+
 from __future__ import annotations
 
 import math

@@ -1,11 +1,11 @@
 """What an Epoch File is: its member names, the limits of an upload, the parsed file, its error."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
 
 from epochs.engine.epoch_file_contract import EPOCH_JSON, MODEL_CERTIFICATE, REGRESSION_CERTIFICATES
-
 
 MANIFEST = "manifest.json"
 JSON_MEMBERS = (EPOCH_JSON, MODEL_CERTIFICATE, REGRESSION_CERTIFICATES)
@@ -79,4 +79,6 @@ class EpochFile:
 
     @property
     def model_regression_ids(self) -> list[str]:
-        return [r.get("id") for r in self.model_certificate.get("model", {}).get("regressions", []) if isinstance(r, dict)]
+        return [
+            r.get("id") for r in self.model_certificate.get("model", {}).get("regressions", []) if isinstance(r, dict)
+        ]

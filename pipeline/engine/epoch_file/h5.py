@@ -1,4 +1,5 @@
 """The ``.h5`` members, read with h5py only: attributes and ``model_config``, never loaded by Keras."""
+
 from __future__ import annotations
 
 import io
@@ -9,15 +10,17 @@ import h5py
 import numpy as np
 
 from core.json_limits import JSONLimitError, loads_bounded
-from .format import DEFAULT_LIMITS, EpochFileError, EpochFileLimits, H5_ATTRIBUTES
-from .reading import _mib
 
+from .format import DEFAULT_LIMITS, H5_ATTRIBUTES, EpochFileError, EpochFileLimits
+from .reading import _mib
 
 # The Keras 2 classes the templates use (regressions/engine/architectures.py) and their
 # initializers; Dropout is in older templates of the original tool. Anything else (``Lambda``
 # runs code, custom objects need code) is a problem: an uploaded model is never deserialised.
 ALLOWED_MODEL_CLASSES = frozenset({"Sequential"})
-ALLOWED_LAYER_CLASSES = frozenset({"InputLayer", "Dense", "Conv1D", "MaxPooling1D", "Reshape", "Flatten", "LSTM", "GRU", "Dropout"})
+ALLOWED_LAYER_CLASSES = frozenset(
+    {"InputLayer", "Dense", "Conv1D", "MaxPooling1D", "Reshape", "Flatten", "LSTM", "GRU", "Dropout"}
+)
 ALLOWED_CONFIG_CLASSES = frozenset({"GlorotUniform", "Zeros", "Orthogonal", "Ones"})
 ALLOWED_ACTIVATIONS = frozenset({"relu", "tanh", "linear", "sigmoid", "hard_sigmoid"})
 
@@ -47,9 +50,15 @@ def _nested_problems(value: Any, where: str, problems: list[str]) -> None:
         if "class_name" in value and value["class_name"] not in ALLOWED_CONFIG_CLASSES:
             problems.append(f"{where}: class {str(value['class_name'])[:80]!r} is not allowed (custom object?)")
         if value.get("registered_name") not in (None, value.get("class_name")):
-            problems.append(f"{where}: registered_name {str(value['registered_name'])[:80]!r} (a custom object) is not allowed")
+            problems.append(
+                f"{where}: registered_name {str(value['registered_name'])[:80]!r} (a custom object) is not allowed"
+            )
         for key, item in value.items():
-            if key in ("activation", "recurrent_activation") and isinstance(item, str) and item not in ALLOWED_ACTIVATIONS:
+            if (
+                key in ("activation", "recurrent_activation")
+                and isinstance(item, str)
+                and item not in ALLOWED_ACTIVATIONS
+            ):
                 problems.append(f"{where}: {key} {item[:80]!r} is not allowed")
             elif key in ("activation", "recurrent_activation") and not isinstance(item, str) and item is not None:
                 problems.append(f"{where}: {key} must be a plain name, not an object")
@@ -81,20 +90,26 @@ def h5_metadata(source: bytes | str | os.PathLike, member: str, limits: EpochFil
         strings_room = _size_of(source) - _weights_bytes(handle, limits.h5_objects)
         keys = list(handle.attrs.keys())
         if len(keys) > limits.h5_attributes:
-            problems.append(f"member {member}: {len(keys)} root attributes, more than {limits.h5_attributes}; the first are shown")
-        for key in keys[:limits.h5_attributes]:
+            problems.append(
+                f"member {member}: {len(keys)} root attributes, more than {limits.h5_attributes}; the first are shown"
+            )
+        for key in keys[: limits.h5_attributes]:
             try:
                 attribute = h5py.h5a.open(handle.id, key.encode())
                 size = attribute.get_storage_size()
                 if size > limits.model_config_bytes:
-                    problems.append(f"member {member}: root attribute {key[:80]!r} holds {_mib(size)} (not read; the limit is "
-                                    f"{_mib(limits.model_config_bytes)})")
+                    problems.append(
+                        f"member {member}: root attribute {key[:80]!r} holds {_mib(size)} (not read; the limit is "
+                        f"{_mib(limits.model_config_bytes)})"
+                    )
                     unread.add(key)
                     continue
                 if _variable_length(attribute.get_type()) and strings_room > limits.h5_string_bytes:
-                    problems.append(f"member {member}: root attribute {key[:80]!r} is a variable-length value in a file holding "
-                                    f"{_mib(strings_room)} besides its weights (not read; the limit is "
-                                    f"{_mib(limits.h5_string_bytes)})")
+                    problems.append(
+                        f"member {member}: root attribute {key[:80]!r} is a variable-length value in a file holding "
+                        f"{_mib(strings_room)} besides its weights (not read; the limit is "
+                        f"{_mib(limits.h5_string_bytes)})"
+                    )
                     unread.add(key)
                     continue
                 value = _attr(handle.attrs[key])
@@ -104,13 +119,17 @@ def h5_metadata(source: bytes | str | os.PathLike, member: str, limits: EpochFil
             if key == "model_config":
                 raw_config = value
                 continue
-            attrs[key[:limits.echoed_chars]] = _truncated(value, limits.echoed_chars)
+            attrs[key[: limits.echoed_chars]] = _truncated(value, limits.echoed_chars)
     missing = [key for key in H5_ATTRIBUTES if key not in attrs and key not in unread]
     config = None
     if isinstance(raw_config, str):
         try:
-            config = loads_bounded(raw_config.encode("utf-8", "replace"), max_bytes=limits.model_config_bytes,
-                                   max_depth=limits.json_depth, what=f"member {member}: model_config")
+            config = loads_bounded(
+                raw_config.encode("utf-8", "replace"),
+                max_bytes=limits.model_config_bytes,
+                max_depth=limits.json_depth,
+                what=f"member {member}: model_config",
+            )
         except JSONLimitError as exc:
             problems.append(str(exc))
         except (ValueError, RecursionError):
@@ -118,15 +137,25 @@ def h5_metadata(source: bytes | str | os.PathLike, member: str, limits: EpochFil
     if config is not None:
         problems.extend(model_config_problems(config, member))
     layers = [
-        {"class_name": _truncated(layer.get("class_name"), 200), "name": _truncated((layer.get("config") or {}).get("name"), 200),
-         "units": _truncated((layer.get("config") or {}).get("units") or (layer.get("config") or {}).get("filters"), 200)}
+        {
+            "class_name": _truncated(layer.get("class_name"), 200),
+            "name": _truncated((layer.get("config") or {}).get("name"), 200),
+            "units": _truncated(
+                (layer.get("config") or {}).get("units") or (layer.get("config") or {}).get("filters"), 200
+            ),
+        }
         for layer in (((config or {}).get("config") or {}).get("layers", []) if isinstance(config, dict) else [])[:100]
         if isinstance(layer, dict) and isinstance(layer.get("config") or {}, dict)
     ]
     attrs.pop("training_config", None)
     model_class = config.get("class_name") if isinstance(config, dict) else None
-    return {"attrs": attrs, "missing_attributes": missing, "model_class": _truncated(model_class, 200), "layers": layers,
-            "problems": problems}
+    return {
+        "attrs": attrs,
+        "missing_attributes": missing,
+        "model_class": _truncated(model_class, 200),
+        "layers": layers,
+        "problems": problems,
+    }
 
 
 def _size_of(source: bytes | str | os.PathLike) -> int:
@@ -171,7 +200,9 @@ def _attr(value: Any) -> Any:
     return value.item() if hasattr(value, "item") else value
 
 
-def _check_h5(data: bytes, regression_id: str, member: str, lookback: int | None = None, predictions: int | None = None) -> dict:
+def _check_h5(
+    data: bytes, regression_id: str, member: str, lookback: int | None = None, predictions: int | None = None
+) -> dict:
     meta = h5_metadata(data, member)
     if meta["problems"]:
         raise EpochFileError("; ".join(meta["problems"]))

@@ -1,19 +1,22 @@
 """Inspecting any Epoch File: what Epoca would install, with long values cut."""
+
 from __future__ import annotations
 
 import os
 import tempfile
-from typing import Any, IO
+from typing import IO, Any
 
 from epochs.engine.epoch_file_contract import contract_problems, id_problems
+
 from .format import DEFAULT_LIMITS, EpochFileError, EpochFileLimits
 from .h5 import _truncated, h5_metadata
 from .reading import copy_member, name_problem, open_zip, read_epoch_file
 from .verification import VerifyReport, _verify_manifest
 
 
-def inspect_epoch_file(source: IO[bytes] | str | os.PathLike, *, name: str,
-                       limits: EpochFileLimits = DEFAULT_LIMITS) -> dict:
+def inspect_epoch_file(
+    source: IO[bytes] | str | os.PathLike, *, name: str, limits: EpochFileLimits = DEFAULT_LIMITS
+) -> dict:
     """Everything a person needs to judge any Epoch File (ours or the original tool's).
 
     The zip directory is checked against ``limits`` before any member is read; JSON members are
@@ -25,7 +28,11 @@ def inspect_epoch_file(source: IO[bytes] | str | os.PathLike, *, name: str,
     """
     file = read_epoch_file(source, name=name, strict_name=False, limits=limits)
     blocking = [p for p in [name_problem(file)] if p]
-    problems = blocking + contract_problems(file) + id_problems(file.epoch_config, file.model_certificate, file.regression_certificates)
+    problems = (
+        blocking
+        + contract_problems(file)
+        + id_problems(file.epoch_config, file.model_certificate, file.regression_certificates)
+    )
     models: dict[str, dict] = {}
     manifest_report = None
     with open_zip(source, name, limits) as archive:
@@ -50,12 +57,21 @@ def inspect_epoch_file(source: IO[bytes] | str | os.PathLike, *, name: str,
             problems.append(f"{rid}.h5: root attribute id is {meta['attrs'].get('id')!r}")
     cut = lambda value: _echo(value, limits.echoed_chars)  # noqa: E731
     return {
-        "name": cut(name), "epoch_id": cut(file.epoch_id), "expected_name": cut(file.expected_name),
-        "installable": not blocking, "members": {cut(k): v for k, v in file.members.items()},
-        "epoch_config": cut(file.epoch_config), "model_certificate": cut(file.model_certificate),
-        "regression_certificates": cut(file.regression_certificates), "models": models, "manifest": cut(file.manifest),
-        "manifest_check": manifest_report, "problems": [cut(p) for p in problems],
-        "origin": "Epoch Builder (with manifest)" if file.manifest is not None else "no manifest (the original tool's layout)",
+        "name": cut(name),
+        "epoch_id": cut(file.epoch_id),
+        "expected_name": cut(file.expected_name),
+        "installable": not blocking,
+        "members": {cut(k): v for k, v in file.members.items()},
+        "epoch_config": cut(file.epoch_config),
+        "model_certificate": cut(file.model_certificate),
+        "regression_certificates": cut(file.regression_certificates),
+        "models": models,
+        "manifest": cut(file.manifest),
+        "manifest_check": manifest_report,
+        "problems": [cut(p) for p in problems],
+        "origin": "Epoch Builder (with manifest)"
+        if file.manifest is not None
+        else "no manifest (the original tool's layout)",
     }
 
 

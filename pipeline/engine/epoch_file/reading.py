@@ -1,16 +1,19 @@
 """Reading an Epoch File: member names and the zip directory checked, JSON members parsed, in memory."""
+
 from __future__ import annotations
 
 import os
 import zipfile
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, IO, Sequence
+from typing import IO, Any
 
 from core.json_limits import JSONLimitError, loads_bounded
 from epochs.engine.epoch_file_contract import EPOCH_JSON, MODEL_CERTIFICATE, REGRESSION_CERTIFICATES
 from epochs.engine.epoch_params import validate_epoch_id
 from epochs.engine.errors import EpochParameterError
-from .format import COPY_CHUNK_BYTES, DEFAULT_LIMITS, EpochFile, EpochFileError, EpochFileLimits, JSON_MEMBERS, MANIFEST
+
+from .format import COPY_CHUNK_BYTES, DEFAULT_LIMITS, JSON_MEMBERS, MANIFEST, EpochFile, EpochFileError, EpochFileLimits
 
 
 def member_problem(name: str) -> str | None:
@@ -48,15 +51,19 @@ def directory_problem(infos: Sequence[zipfile.ZipInfo], limits: EpochFileLimits)
         if info.file_size > cap:
             return f"member {name}: {_mib(info.file_size)} uncompressed, over the limit of {_mib(cap)}"
         if info.file_size > 2**20 and info.file_size > limits.compression_ratio * max(info.compress_size, 1):
-            return (f"member {name}: compressed {info.file_size / max(info.compress_size, 1):.0f} to 1, over the limit "
-                    f"of {limits.compression_ratio} to 1 (a zip bomb?)")
+            return (
+                f"member {name}: compressed {info.file_size / max(info.compress_size, 1):.0f} to 1, over the limit "
+                f"of {limits.compression_ratio} to 1 (a zip bomb?)"
+            )
         total += info.file_size
         if total > limits.total_bytes:
             return f"the members hold more than {_mib(limits.total_bytes)} uncompressed (the limit)"
     return None
 
 
-def open_zip(source: str | os.PathLike | IO[bytes], name: str, limits: EpochFileLimits = DEFAULT_LIMITS) -> zipfile.ZipFile:
+def open_zip(
+    source: str | os.PathLike | IO[bytes], name: str, limits: EpochFileLimits = DEFAULT_LIMITS
+) -> zipfile.ZipFile:
     try:
         archive = zipfile.ZipFile(source)
     except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError) as exc:
@@ -83,7 +90,9 @@ def copy_member(archive: zipfile.ZipFile, member: str, target: IO[bytes], name: 
             while chunk := stream.read(COPY_CHUNK_BYTES):
                 copied += len(chunk)
                 if copied > max_bytes:
-                    raise EpochFileError(f"{name}: member {member}: more than {_mib(max_bytes)} uncompressed (the limit)")
+                    raise EpochFileError(
+                        f"{name}: member {member}: more than {_mib(max_bytes)} uncompressed (the limit)"
+                    )
                 target.write(chunk)
     except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError, ValueError, NotImplementedError) as exc:
         raise EpochFileError(f"{name}: member {member}: cannot be read, the zip is damaged ({exc})") from None
@@ -99,16 +108,26 @@ def _parse_json(data: bytes, member: str, name: str, limits: EpochFileLimits = D
         raise ValueError(f"{constant} is not valid JSON for Epoca")
 
     try:
-        return loads_bounded(data, max_bytes=limits.json_bytes, max_depth=limits.json_depth, what=f"{name}: member {member}",
-                             parse_constant=refuse)
+        return loads_bounded(
+            data,
+            max_bytes=limits.json_bytes,
+            max_depth=limits.json_depth,
+            what=f"{name}: member {member}",
+            parse_constant=refuse,
+        )
     except JSONLimitError as exc:
         raise EpochFileError(str(exc)) from None
     except (UnicodeDecodeError, ValueError, RecursionError) as exc:
         raise EpochFileError(f"{name}: member {member}: not valid JSON ({exc})") from None
 
 
-def read_epoch_file(source: str | os.PathLike | IO[bytes], *, name: str | None = None, strict_name: bool = True,
-                    limits: EpochFileLimits = DEFAULT_LIMITS) -> EpochFile:
+def read_epoch_file(
+    source: str | os.PathLike | IO[bytes],
+    *,
+    name: str | None = None,
+    strict_name: bool = True,
+    limits: EpochFileLimits = DEFAULT_LIMITS,
+) -> EpochFile:
     """Read and check an Epoch File the way Epoca's install does (§2 steps 3-4).
 
     ``name`` is the file name the user gave; by default the path's. With ``strict_name`` (our
@@ -124,8 +143,12 @@ def read_epoch_file(source: str | os.PathLike | IO[bytes], *, name: str | None =
         missing = [m for m in JSON_MEMBERS if m not in members]
         if missing:
             raise EpochFileError(f"{name}: missing member(s) {', '.join(missing)} at the zip root")
-        config, certificate, regressions = (_parse_json(read_member(archive, m, name), m, name, limits) for m in JSON_MEMBERS)
-        manifest = _parse_json(read_member(archive, MANIFEST, name), MANIFEST, name, limits) if MANIFEST in members else None
+        config, certificate, regressions = (
+            _parse_json(read_member(archive, m, name), m, name, limits) for m in JSON_MEMBERS
+        )
+        manifest = (
+            _parse_json(read_member(archive, MANIFEST, name), MANIFEST, name, limits) if MANIFEST in members else None
+        )
     h5 = sorted(m for m in members if m.endswith(".h5"))
     file = EpochFile(name, config, certificate, regressions, h5, manifest, members)
     _check_install(file, strict_name)
@@ -135,16 +158,21 @@ def read_epoch_file(source: str | os.PathLike | IO[bytes], *, name: str | None =
 def name_problem(file: EpochFile) -> str | None:
     """Epoca takes the epoch id from the file name: any other name blocks the install."""
     if file.name != file.expected_name:
-        return (f"{file.name}: Epoca takes the epoch id from the file name, and this archive's {EPOCH_JSON} says "
-                f"{file.epoch_id!r}: rename the file to {file.expected_name} before installing it")
+        return (
+            f"{file.name}: Epoca takes the epoch id from the file name, and this archive's {EPOCH_JSON} says "
+            f"{file.epoch_id!r}: rename the file to {file.expected_name} before installing it"
+        )
     return None
 
 
 def _check_install(file: EpochFile, strict_name: bool = True) -> None:
     """Epoca's ``canEpochBeInstalled`` plus the epoch-id check of the upload."""
     name = file.name
-    for member, value, kind in ((EPOCH_JSON, file.epoch_config, dict), (MODEL_CERTIFICATE, file.model_certificate, dict),
-                                (REGRESSION_CERTIFICATES, file.regression_certificates, list)):
+    for member, value, kind in (
+        (EPOCH_JSON, file.epoch_config, dict),
+        (MODEL_CERTIFICATE, file.model_certificate, dict),
+        (REGRESSION_CERTIFICATES, file.regression_certificates, list),
+    ):
         if not isinstance(value, kind):
             raise EpochFileError(f"{name}: member {member}: expected a JSON {'object' if kind is dict else 'array'}")
     if not file.regression_certificates:
@@ -157,8 +185,10 @@ def _check_install(file: EpochFile, strict_name: bool = True) -> None:
     except EpochParameterError as exc:
         raise EpochFileError(f"{name}: member {EPOCH_JSON}: id {str(config_id)[:120]!r}: {exc}") from None
     if strict_name and name != file.expected_name:
-        raise EpochFileError(f"{name}: member {EPOCH_JSON}: id {config_id!r} differs from the file name's {Path(name).stem!r} "
-                             f"(expected {file.expected_name})")
+        raise EpochFileError(
+            f"{name}: member {EPOCH_JSON}: id {config_id!r} differs from the file name's {Path(name).stem!r} "
+            f"(expected {file.expected_name})"
+        )
     model = file.model_certificate.get("model")
     if not isinstance(model, dict) or not isinstance(model.get("regressions"), list) or not model["regressions"]:
         raise EpochFileError(f"{name}: member {MODEL_CERTIFICATE}: model.regressions must be a non-empty list")

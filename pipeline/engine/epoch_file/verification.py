@@ -1,22 +1,23 @@
 """Verifying a written Epoch File: manifest, contract, and the models' outputs run again."""
+
 from __future__ import annotations
 
 import hashlib
 import math
 import os
 import zipfile
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Mapping, Sequence
 
 import numpy as np
 
 from epochs.engine.epoch_file_contract import contract_problems, id_problems
+
 from .features import at_rounding_edge, feature
-from .format import EpochFile, EpochFileError, FEATURE_STEP, MANIFEST, RAW_OUTPUT_TOLERANCE
+from .format import FEATURE_STEP, MANIFEST, RAW_OUTPUT_TOLERANCE, EpochFile, EpochFileError
 from .h5 import _check_h5
 from .reading import open_zip, read_epoch_file, read_member
-
 
 Predictor = Callable[[Path, Mapping[str, list]], Mapping[str, list]]
 
@@ -73,7 +74,9 @@ def verify_epoch_file(
         report.fail(str(exc))
         return report
     report.checks.append("install checks of Epoca (members, ids, one .h5 and one certificate per model regression)")
-    for problem in contract_problems(file) + id_problems(file.epoch_config, file.model_certificate, file.regression_certificates):
+    for problem in contract_problems(file) + id_problems(
+        file.epoch_config, file.model_certificate, file.regression_certificates
+    ):
         report.fail(problem)
     report.checks.append("EPOCA_CONTRACT §1 keys and types, id rules")
     order = file.model_regression_ids
@@ -84,8 +87,13 @@ def verify_epoch_file(
         configs = {rc.get("id"): rc for rc in file.model_certificate["model"]["regressions"]}
         for rid in order:
             try:
-                _check_h5(read_member(archive, f"{rid}.h5", file.name), rid, f"{rid}.h5",
-                          configs[rid].get("lookback"), configs[rid].get("predictions"))
+                _check_h5(
+                    read_member(archive, f"{rid}.h5", file.name),
+                    rid,
+                    f"{rid}.h5",
+                    configs[rid].get("lookback"),
+                    configs[rid].get("predictions"),
+                )
             except EpochFileError as exc:
                 report.fail(str(exc))
     report.checks.append("root attributes id, description, lookback, predictions of every .h5 (h5py)")
@@ -112,7 +120,9 @@ def _verify_manifest(archive: zipfile.ZipFile, file: EpochFile, report: VerifyRe
     for member in sorted(present & set(listed)):
         digest = hashlib.sha256(read_member(archive, member, file.name)).hexdigest()
         if digest != (listed[member] or {}).get("sha256"):
-            report.fail(f"{file.name}: member {member}: sha256 {digest} differs from {MANIFEST}'s (the file was altered)")
+            report.fail(
+                f"{file.name}: member {member}: sha256 {digest} differs from {MANIFEST}'s (the file was altered)"
+            )
     report.checks.append(f"sha256 of every member against {MANIFEST}")
 
 
@@ -121,7 +131,7 @@ def position_window(prediction_ot: np.ndarray, normalized: np.ndarray, t: int, l
     index = int(np.searchsorted(prediction_ot, t, "right")) - 1
     if index < lookback:
         return None
-    return np.asarray(normalized[index - lookback:index], dtype=np.float64)
+    return np.asarray(normalized[index - lookback : index], dtype=np.float64)
 
 
 def _verify_predictions(path, file, report, prediction_ot, normalized, predict, windows, samples) -> None:
@@ -129,7 +139,14 @@ def _verify_predictions(path, file, report, prediction_ot, normalized, predict, 
     order = [r["id"] for r in model["regressions"]]
     lookbacks = {r["id"]: int(r["lookback"]) for r in model["regressions"]}
     positions = file.model_certificate["backtest"]["positions"]
-    picked = [positions[int(i)] for i in np.unique(np.linspace(0, len(positions) - 1, min(windows, len(positions))).astype(int))] if positions else []
+    picked = (
+        [
+            positions[int(i)]
+            for i in np.unique(np.linspace(0, len(positions) - 1, min(windows, len(positions))).astype(int))
+        ]
+        if positions
+        else []
+    )
     inputs: dict[str, list] = {rid: [] for rid in order}
     used = []
     for position in picked:
@@ -138,7 +155,7 @@ def _verify_predictions(path, file, report, prediction_ot, normalized, predict, 
             report.fail(f"position at {position['p']['t']}: no input window in the epoch's candles")
             continue
         used.append(position)
-        for rid, x in zip(order, row):
+        for rid, x in zip(order, row, strict=False):
             inputs[rid].append(x.tolist())
     for rid in order:
         inputs[rid].extend(list(s["x"]) for s in samples.get(rid, []))
@@ -156,9 +173,13 @@ def _verify_predictions(path, file, report, prediction_ot, normalized, predict, 
             if difference <= FEATURE_STEP + 1e-12:
                 report.largest_feature_difference = max(report.largest_feature_difference, difference)
             elif at_rounding_edge(raw):
-                report.notes.append(f"{rid} at {position['p']['t']}: raw change {raw!r}% sits on a 2-decimal rounding edge; feature {value} vs {expected}")
+                report.notes.append(
+                    f"{rid} at {position['p']['t']}: raw change {raw!r}% sits on a 2-decimal rounding edge; feature {value} vs {expected}"
+                )
             else:
-                report.fail(f"{rid}.h5: feature at {position['p']['t']} is {value}, the certificate says {expected} (beyond {FEATURE_STEP})")
+                report.fail(
+                    f"{rid}.h5: feature at {position['p']['t']} is {value}, the certificate says {expected} (beyond {FEATURE_STEP})"
+                )
     for rid in order:
         for k, sample in enumerate(samples.get(rid, [])):
             got = np.asarray(outputs[rid][len(used) + k], dtype=np.float64)
@@ -167,7 +188,9 @@ def _verify_predictions(path, file, report, prediction_ot, normalized, predict, 
             report.raw_outputs_compared += 1
             report.largest_raw_difference = max(report.largest_raw_difference, difference)
             if difference > RAW_OUTPUT_TOLERANCE:
-                report.fail(f"{rid}.h5: raw outputs differ from the build's by {difference:.3g} (> {RAW_OUTPUT_TOLERANCE})")
+                report.fail(
+                    f"{rid}.h5: raw outputs differ from the build's by {difference:.3g} (> {RAW_OUTPUT_TOLERANCE})"
+                )
     report.checks.append(
         f"models loaded by Keras in a child process: {report.features_compared} features on {len(used)} positions "
         f"(tolerance {FEATURE_STEP}), {report.raw_outputs_compared} raw output windows (tolerance {RAW_OUTPUT_TOLERANCE})"

@@ -1,16 +1,19 @@
 """Writing an Epoch File atomically, with its manifest."""
+
 from __future__ import annotations
 
 import hashlib
 import json
 import os
 import zipfile
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import Any, Callable, Mapping, Sequence
+from typing import Any
 
 from core.files import atomic_path
 from epochs.engine.epoch_file_contract import EPOCH_JSON, MODEL_CERTIFICATE, REGRESSION_CERTIFICATES, id_problems
-from .format import EpochFileError, MANIFEST, MANIFEST_FORMAT, MAX_EPOCH_FILE_BYTES
+
+from .format import MANIFEST, MANIFEST_FORMAT, MAX_EPOCH_FILE_BYTES, EpochFileError
 from .h5 import _check_h5
 
 
@@ -65,8 +68,12 @@ def write_epoch_file(
                 if progress:
                     progress(i + 1, total, f"added {rid}.h5")
             manifest = {
-                "format": MANIFEST_FORMAT, "version": 1, "epoch_id": epoch_config["id"],
-                "prediction_model_id": model_certificate["id"], "regression_ids": order, "created": int(created),
+                "format": MANIFEST_FORMAT,
+                "version": 1,
+                "epoch_id": epoch_config["id"],
+                "prediction_model_id": model_certificate["id"],
+                "regression_ids": order,
+                "created": int(created),
                 "members": member_manifest(members),
             }
             archive.writestr(MANIFEST, _json_bytes(manifest))

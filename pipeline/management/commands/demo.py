@@ -15,7 +15,9 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("--source", help="Base URL or local folder with Binance's layout (default: CANDLESTICK_SOURCE).")
+        parser.add_argument(
+            "--source", help="Base URL or local folder with Binance's layout (default: CANDLESTICK_SOURCE)."
+        )
 
     def handle(self, *args, source=None, **options):
         # The demo job and its stages run here, as a worker would run them; a worker that is

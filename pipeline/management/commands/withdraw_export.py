@@ -28,5 +28,8 @@ class Command(BaseCommand):
             raise CommandError(str(exc)) from None
         except ApplicationError as exc:
             raise CommandError(exc.message) from None
-        self.stdout.write(self.style.SUCCESS(
-            f"The export of {epoch} ({export.file_name}, model {export.prediction_model_id}) is withdrawn; the zip is kept."))
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"The export of {epoch} ({export.file_name}, model {export.prediction_model_id}) is withdrawn; the zip is kept."
+            )
+        )

@@ -1,11 +1,11 @@
 """Fixtures of the Epoch File tests: the small real epoch with its four DNN regressions trained."""
+
 import pytest
 
 from cluster.choices import JobStatus
 from regressions.models import TrainingBatch
-from testing.smoke import make_smoke_epoch, train_batches
-
 from testing.epoch_files import place_model_certificate
+from testing.smoke import make_smoke_epoch, train_batches
 
 
 @pytest.fixture

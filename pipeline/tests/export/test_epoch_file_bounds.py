@@ -1,7 +1,8 @@
 """The Epoch File reader's bounds: the zip directory is judged before any member is read."""
+
 import io
-import os
 import json
+import os
 import zipfile
 
 import numpy as np
@@ -18,8 +19,15 @@ from pipeline.engine.epoch_file import (
 )
 from testing.epoch_files import EPOCH_ID, REGRESSION_ID, json_members, write_h5
 
-LIMITS = EpochFileLimits(members=8, member_bytes=4 * 2**20, total_bytes=6 * 2**20, json_bytes=2**20, json_depth=10,
-                         compression_ratio=50, echoed_chars=1000)
+LIMITS = EpochFileLimits(
+    members=8,
+    member_bytes=4 * 2**20,
+    total_bytes=6 * 2**20,
+    json_bytes=2**20,
+    json_depth=10,
+    compression_ratio=50,
+    echoed_chars=1000,
+)
 
 
 def zipped(members: dict, compression=zipfile.ZIP_DEFLATED) -> io.BytesIO:
@@ -40,13 +48,16 @@ def never_read(monkeypatch):
     monkeypatch.setattr(zipfile.ZipFile, "open", lambda *a, **k: pytest.fail("a member was read"))
 
 
-@pytest.mark.parametrize("members,message", [
-    ({f"m{i}.json": b"{}" for i in range(9)}, "9 members, more than the limit of 8"),
-    ({"epoch.json": b"{}", "x" * 300: b""}, "a name longer than 255 characters"),
-    ({"big.h5": bytes(5 * 2**20)}, "over the limit of 4.0 MiB"),
-    ({"epoch.json": b" " * (2 * 2**20)}, "member epoch.json: 2.0 MiB uncompressed, over the limit of 1.0 MiB"),
-    ({"a.h5": os.urandom(3 * 2**20 + 5), "b.h5": os.urandom(3 * 2**20 + 5)}, "more than 6.0 MiB uncompressed"),
-])
+@pytest.mark.parametrize(
+    "members,message",
+    [
+        ({f"m{i}.json": b"{}" for i in range(9)}, "9 members, more than the limit of 8"),
+        ({"epoch.json": b"{}", "x" * 300: b""}, "a name longer than 255 characters"),
+        ({"big.h5": bytes(5 * 2**20)}, "over the limit of 4.0 MiB"),
+        ({"epoch.json": b" " * (2 * 2**20)}, "member epoch.json: 2.0 MiB uncompressed, over the limit of 1.0 MiB"),
+        ({"a.h5": os.urandom(3 * 2**20 + 5), "b.h5": os.urandom(3 * 2**20 + 5)}, "more than 6.0 MiB uncompressed"),
+    ],
+)
 def test_the_directory_is_refused_before_any_member_is_read(members, message, monkeypatch):
     archive = zipped(members)
     never_read(monkeypatch)
@@ -83,14 +94,34 @@ def test_the_file_name_other_than_the_epoch_id_blocks_the_install(tmp_path):
         read_epoch_file(zipped(valid(tmp_path)), name="demo_epoch.zip")
 
 
-@pytest.mark.parametrize("layer,message", [
-    ({"class_name": "Lambda", "config": {"name": "x", "function": "..."}}, "layer class 'Lambda' is not allowed (a Lambda layer runs code"),
-    ({"class_name": "MyLayer", "config": {"name": "x"}}, "layer class 'MyLayer' is not allowed"),
-    ({"class_name": "Dense", "config": {"name": "x", "activation": "my_activation"}}, "activation 'my_activation' is not allowed"),
-    ({"class_name": "Dense", "config": {"name": "x", "kernel_initializer": {"class_name": "Evil", "config": {}}}}, "class 'Evil' is not allowed"),
-    ({"class_name": "Dense", "config": {"name": "x", "kernel_initializer": {"class_name": "Zeros", "registered_name": "custom>Z"}}},
-     "registered_name 'custom>Z'"),
-])
+@pytest.mark.parametrize(
+    "layer,message",
+    [
+        (
+            {"class_name": "Lambda", "config": {"name": "x", "function": "..."}},
+            "layer class 'Lambda' is not allowed (a Lambda layer runs code",
+        ),
+        ({"class_name": "MyLayer", "config": {"name": "x"}}, "layer class 'MyLayer' is not allowed"),
+        (
+            {"class_name": "Dense", "config": {"name": "x", "activation": "my_activation"}},
+            "activation 'my_activation' is not allowed",
+        ),
+        (
+            {
+                "class_name": "Dense",
+                "config": {"name": "x", "kernel_initializer": {"class_name": "Evil", "config": {}}},
+            },
+            "class 'Evil' is not allowed",
+        ),
+        (
+            {
+                "class_name": "Dense",
+                "config": {"name": "x", "kernel_initializer": {"class_name": "Zeros", "registered_name": "custom>Z"}},
+            },
+            "registered_name 'custom>Z'",
+        ),
+    ],
+)
 def test_the_model_configuration_is_checked_against_the_allow_list(layer, message):
     config = {"class_name": "Sequential", "config": {"layers": [{"class_name": "InputLayer", "config": {}}, layer]}}
     problems = model_config_problems(config, "m.h5")
@@ -98,7 +129,10 @@ def test_the_model_configuration_is_checked_against_the_allow_list(layer, messag
 
 
 def test_a_functional_model_is_not_allowed():
-    assert "model class 'Functional' is not allowed" in model_config_problems({"class_name": "Functional", "config": {}}, "m.h5")[0]
+    assert (
+        "model class 'Functional' is not allowed"
+        in model_config_problems({"class_name": "Functional", "config": {}}, "m.h5")[0]
+    )
 
 
 def test_an_oversized_fixed_attribute_is_not_read(tmp_path):
@@ -115,17 +149,45 @@ def test_an_oversized_fixed_attribute_is_not_read(tmp_path):
 
 def test_the_demo_models_pass_the_allow_list(tmp_path):
     """Our own templates, written by our legacy HDF5 writer, are all allowed."""
-    config = json.loads(json.dumps({"class_name": "Sequential", "config": {"layers": [
-        {"class_name": "InputLayer", "config": {}},
-        {"class_name": "Reshape", "config": {}},
-        {"class_name": "Conv1D", "config": {"activation": "relu", "kernel_initializer": {"class_name": "GlorotUniform", "config": {},
-                                                                                          "registered_name": None}}},
-        {"class_name": "MaxPooling1D", "config": {}},
-        {"class_name": "LSTM", "config": {"activation": "tanh", "recurrent_activation": "sigmoid",
-                                          "recurrent_initializer": {"class_name": "Orthogonal"}}},
-        {"class_name": "GRU", "config": {}}, {"class_name": "Flatten", "config": {}},
-        {"class_name": "Dense", "config": {"activation": "linear", "bias_initializer": {"class_name": "Zeros"}}},
-    ]}}))
+    config = json.loads(
+        json.dumps(
+            {
+                "class_name": "Sequential",
+                "config": {
+                    "layers": [
+                        {"class_name": "InputLayer", "config": {}},
+                        {"class_name": "Reshape", "config": {}},
+                        {
+                            "class_name": "Conv1D",
+                            "config": {
+                                "activation": "relu",
+                                "kernel_initializer": {
+                                    "class_name": "GlorotUniform",
+                                    "config": {},
+                                    "registered_name": None,
+                                },
+                            },
+                        },
+                        {"class_name": "MaxPooling1D", "config": {}},
+                        {
+                            "class_name": "LSTM",
+                            "config": {
+                                "activation": "tanh",
+                                "recurrent_activation": "sigmoid",
+                                "recurrent_initializer": {"class_name": "Orthogonal"},
+                            },
+                        },
+                        {"class_name": "GRU", "config": {}},
+                        {"class_name": "Flatten", "config": {}},
+                        {
+                            "class_name": "Dense",
+                            "config": {"activation": "linear", "bias_initializer": {"class_name": "Zeros"}},
+                        },
+                    ]
+                },
+            }
+        )
+    )
     assert model_config_problems(config, "m.h5") == []
 
 
@@ -136,5 +198,7 @@ def test_the_page_and_the_api_refuse_an_upload_over_the_limit_without_storing_it
     client.force_login(user)
     page = client.post("/epochs/inspect/", {"file": SimpleUploadedFile(f"{EPOCH_ID}.zip", data)})
     assert page.status_code == 413 and "over the limit of 65,536 bytes" in page.context["error"]
-    response = api_client.post("/api/epoch-files/inspect/", {"file": SimpleUploadedFile(f"{EPOCH_ID}.zip", data)}, format="multipart")
+    response = api_client.post(
+        "/api/epoch-files/inspect/", {"file": SimpleUploadedFile(f"{EPOCH_ID}.zip", data)}, format="multipart"
+    )
     assert response.status_code == 413 and "the Epoch File" in response.json()["detail"]

@@ -1,4 +1,5 @@
 """The Epoch File of a real small epoch, checked from the consumer's side (EPOCA_CONTRACT §1-§3)."""
+
 import hashlib
 import io
 import json
@@ -13,30 +14,43 @@ from rest_framework.test import APIClient
 from cluster.choices import JobStatus
 from cluster.jobs.cli import run_inline
 from core.errors import ApplicationError
-from pipeline.engine import epoch_file
 from epochs.models import Epoch, EpochExport
+from epochs.services.paths import epoch_dir
+from pipeline.engine import epoch_file
 from pipeline.engine.epoch_file_models import predict_in_child
 from pipeline.services.export import epoch_export_enqueue, epoch_export_run, export_readiness
-from epochs.services.paths import epoch_dir
 from testing.epoch_files import (
     consumer_feature,
     model_id,
+    normalized,
     position_inputs,
     rewrite_zip,
     trained_ids,
     tree,
 )
-from testing.epoch_files import normalized
 from testing.legacy_keras import LegacyKerasUnavailable, legacy_predict, legacy_python
 
 pytestmark = pytest.mark.django_db
 
 NUMBER, INTEGER, TEXT = (int, float), int, str
 EPOCH_JSON_TYPES = {
-    "seed": INTEGER, "id": TEXT, "sma_window_size": INTEGER, "train_split": NUMBER, "validation_split": NUMBER,
-    "start": INTEGER, "end": INTEGER, "test_ds_start": INTEGER, "test_ds_end": INTEGER, "highest_price_sma": NUMBER,
-    "lowest_price_sma": NUMBER, "regression_lookback": INTEGER, "regression_predictions": INTEGER,
-    "exchange_fee": NUMBER, "position_size": NUMBER, "leverage": INTEGER, "idle_minutes_on_position_close": INTEGER,
+    "seed": INTEGER,
+    "id": TEXT,
+    "sma_window_size": INTEGER,
+    "train_split": NUMBER,
+    "validation_split": NUMBER,
+    "start": INTEGER,
+    "end": INTEGER,
+    "test_ds_start": INTEGER,
+    "test_ds_end": INTEGER,
+    "highest_price_sma": NUMBER,
+    "lowest_price_sma": NUMBER,
+    "regression_lookback": INTEGER,
+    "regression_predictions": INTEGER,
+    "exchange_fee": NUMBER,
+    "position_size": NUMBER,
+    "leverage": INTEGER,
+    "idle_minutes_on_position_close": INTEGER,
 }
 
 
@@ -58,8 +72,15 @@ def test_exported_file_installs_and_predicts_in_the_consumer(trained_epoch, mode
     with zipfile.ZipFile(path) as archive:
         names = archive.namelist()
         members = {name: archive.read(name) for name in names}
-    assert sorted(names) == sorted(["epoch.json", "prediction_model_certificate.json", "regression_certificates.json",
-                                    "manifest.json", *(f"{rid}.h5" for rid in ids)])
+    assert sorted(names) == sorted(
+        [
+            "epoch.json",
+            "prediction_model_certificate.json",
+            "regression_certificates.json",
+            "manifest.json",
+            *(f"{rid}.h5" for rid in ids),
+        ]
+    )
     assert not any("/" in name for name in names)
     config = json.loads(members["epoch.json"])
     assert config["id"] == path.stem == epoch.id
@@ -76,8 +97,11 @@ def test_exported_file_installs_and_predicts_in_the_consumer(trained_epoch, mode
         assert cert["optimizer"] in ("Adam", "RMSprop") and isinstance(cert["keras_model_config"]["units"], list)
         assert set(cert["test_ds_evaluation"]) >= {"mean_absolute_error", "mean_squared_error"}
     manifest = json.loads(members["manifest.json"])
-    assert manifest["members"] == {name: {"sha256": hashlib.sha256(body).hexdigest(), "bytes": len(body)}
-                                   for name, body in members.items() if name != "manifest.json"}
+    assert manifest["members"] == {
+        name: {"sha256": hashlib.sha256(body).hexdigest(), "bytes": len(body)}
+        for name, body in members.items()
+        if name != "manifest.json"
+    }
 
     # --- each .h5 loaded by the consumer's old Keras 2 loader; features equal the certificate's
     try:
@@ -87,7 +111,10 @@ def test_exported_file_installs_and_predicts_in_the_consumer(trained_epoch, mode
     positions = certificate["backtest"]["positions"]
     inputs = position_inputs(epoch, [p["p"]["t"] for p in positions])
     # The build's own raw outputs on a few test windows (written at training time).
-    samples = {rid: json.loads((epoch_dir(epoch.id) / "regressions" / rid / "test_samples.json").read_text())[:2] for rid in order}
+    samples = {
+        rid: json.loads((epoch_dir(epoch.id) / "regressions" / rid / "test_samples.json").read_text())[:2]
+        for rid in order
+    }
     inputs = np.vstack([inputs, *[[s["x"] for s in samples[rid]] for rid in order]])
     consumer = tmp_path / "var-lib-epoch"
     consumer.mkdir()
@@ -139,7 +166,11 @@ def test_exported_file_installs_and_predicts_in_the_consumer(trained_epoch, mode
 
     # --- inspect: our file, and the original tool's layout (no manifest)
     page = client.post("/epochs/inspect/", {"file": _upload(path.name, path.read_bytes())})
-    assert page.status_code == 200 and certificate["id"] in page.content.decode() and "inspect-balance" in page.content.decode()
+    assert (
+        page.status_code == 200
+        and certificate["id"] in page.content.decode()
+        and "inspect-balance" in page.content.decode()
+    )
     assert page.context["report"]["manifest_check"]["ok"] and not page.context["report"]["problems"]
     original = rewrite_zip(path.read_bytes(), drop=("manifest.json",))
     report = api.post("/api/epoch-files/inspect/", {"file": _upload(path.name, original)}, format="multipart").json()
@@ -164,8 +195,14 @@ def test_readiness_refuses_what_epoca_would(trained_epoch, model_certificate, mo
     # A regression id already made public by another epoch's export.
     ids = trained_ids(epoch)
     other = Epoch.objects.create(id="_OTHER", candlestick_set=epoch.candlestick_set, status="exported")
-    earlier = EpochExport.objects.create(epoch=other, prediction_model_id="_OTHER_" + "f" * 32, regression_ids=[ids[1]],
-                                         file_path="_OTHER.zip", sha256="0" * 64, size=1)
+    earlier = EpochExport.objects.create(
+        epoch=other,
+        prediction_model_id="_OTHER_" + "f" * 32,
+        regression_ids=[ids[1]],
+        file_path="_OTHER.zip",
+        sha256="0" * 64,
+        size=1,
+    )
     with pytest.raises(ApplicationError, match=ids[1]):
         export_readiness(epoch=epoch, prediction_model_id=model_id(epoch))
     earlier.delete()
@@ -187,9 +224,14 @@ def test_verification_catches_altered_and_missing_members(trained_epoch, model_c
     epoch = trained_epoch
     plan = export_readiness(epoch=epoch, prediction_model_id=model_id(epoch))
     path = tmp_path / f"{epoch.id}.zip"
-    epoch_file.write_epoch_file(path, epoch_config=json.loads((epoch_dir(epoch.id) / "epoch.json").read_text()),
-                                model_certificate=plan.certificate, regression_certificates=plan.regression_certificates,
-                                h5_files=plan.h5_files, created=1)
+    epoch_file.write_epoch_file(
+        path,
+        epoch_config=json.loads((epoch_dir(epoch.id) / "epoch.json").read_text()),
+        model_certificate=plan.certificate,
+        regression_certificates=plan.regression_certificates,
+        h5_files=plan.h5_files,
+        created=1,
+    )
     ot, c = normalized(epoch)
 
     def verify(data: bytes, predict=_never):
@@ -214,8 +256,11 @@ def test_verification_catches_altered_and_missing_members(trained_epoch, model_c
     certificate = json.loads(members.read("prediction_model_certificate.json"))
     feature = certificate["backtest"]["positions"][0]["p"]["f"]
     feature[1] = round(feature[1] + 0.02, 6) if feature[1] < 0.9 else round(feature[1] - 0.02, 6)
-    wrong = rewrite_zip(good, replace={"prediction_model_certificate.json": json.dumps(certificate).encode()},
-                        refresh_manifest=True)
+    wrong = rewrite_zip(
+        good, replace={"prediction_model_certificate.json": json.dumps(certificate).encode()}, refresh_manifest=True
+    )
     report = verify(wrong, predict_in_child)
-    assert not report.ok and any(f"{plan.regression_ids[1]}.h5: feature at" in p for p in report.problems), report.problems
+    assert not report.ok and any(f"{plan.regression_ids[1]}.h5: feature at" in p for p in report.problems), (
+        report.problems
+    )
     assert report.features_compared == 12

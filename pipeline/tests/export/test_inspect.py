@@ -1,4 +1,5 @@
 """The inspect page and API refuse what is not an Epoch File, clearly, and write nothing."""
+
 import io
 import json
 import os
@@ -21,8 +22,14 @@ CASES = {
     "absolute": (zip_of({"/tmp/evil": b"x", **VALID_JSONS}), "member '/tmp/evil'"),
     "folder": (zip_of({"_ALPHA/epoch.json": CONFIG}), "member '_ALPHA/epoch.json': folders"),
     "missing members": (zip_of({"epoch.json": CONFIG}), "missing member(s) prediction_model_certificate.json"),
-    "bad json": (zip_of({**VALID_JSONS, "prediction_model_certificate.json": b"{nope"}), "prediction_model_certificate.json: not valid JSON"),
-    "infinity": (zip_of({**VALID_JSONS, "epoch.json": b'{"id": "_ALPHA", "x": Infinity}'}), "Infinity is not valid JSON"),
+    "bad json": (
+        zip_of({**VALID_JSONS, "prediction_model_certificate.json": b"{nope"}),
+        "prediction_model_certificate.json: not valid JSON",
+    ),
+    "infinity": (
+        zip_of({**VALID_JSONS, "epoch.json": b'{"id": "_ALPHA", "x": Infinity}'}),
+        "Infinity is not valid JSON",
+    ),
     "no certificates": (zip_of(VALID_JSONS), "must hold at least one certificate"),
 }
 
@@ -36,7 +43,9 @@ def test_inspect_refuses_with_a_clear_error_and_writes_nothing(case, client, use
     client.force_login(user)
     page = client.post("/epochs/inspect/", {"file": SimpleUploadedFile("_ALPHA.zip", data)})
     assert page.status_code == 400 and message in page.context["error"], page.context["error"]
-    response = api_client.post("/api/epoch-files/inspect/", {"file": SimpleUploadedFile("_ALPHA.zip", data)}, format="multipart")
+    response = api_client.post(
+        "/api/epoch-files/inspect/", {"file": SimpleUploadedFile("_ALPHA.zip", data)}, format="multipart"
+    )
     assert response.status_code == 400 and message in response.json()["message"]
     assert [tree(root) for root in watched] == before and set(os.listdir(".")) == cwd_before
     assert not (settings.EPOCHS_ROOT.parent / "evil").exists() and not os.path.exists("/tmp/evil")
@@ -44,8 +53,10 @@ def test_inspect_refuses_with_a_clear_error_and_writes_nothing(case, client, use
 
 def test_the_file_name_is_the_epoch_id():
     with pytest.raises(EpochFileError, match="differs from the file name"):
-        read_epoch_file(io.BytesIO(zip_of({**VALID_JSONS, "regression_certificates.json": b'[{"id": "x"}]', "x.h5": b""})),
-                        name="_BETA.zip")
+        read_epoch_file(
+            io.BytesIO(zip_of({**VALID_JSONS, "regression_certificates.json": b'[{"id": "x"}]', "x.h5": b""})),
+            name="_BETA.zip",
+        )
 
 
 def test_inspect_needs_a_login(client):

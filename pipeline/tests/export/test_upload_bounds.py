@@ -4,6 +4,7 @@ Every upload goes to a fresh ``runserver`` process; its peak resident memory (Vm
 /proc) is read after a warm-up request and again after the upload, and may grow by less than
 300 MiB whatever the file holds.
 """
+
 from __future__ import annotations
 
 import http.client
@@ -30,8 +31,14 @@ BASE_DIR = Path(settings.BASE_DIR)
 
 
 def _env(db: Path) -> dict:
-    return {**os.environ, "DJANGO_SETTINGS_MODULE": "epoca_builder.test_settings", "DATABASE_URL": f"sqlite:///{db}",
-            "EPOCA_VAR_DIR": str(db.parent), "EPOCHS_ROOT": str(db.parent / "epochs"), "PYTHONUNBUFFERED": "1"}
+    return {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "epoca_builder.test_settings",
+        "DATABASE_URL": f"sqlite:///{db}",
+        "EPOCA_VAR_DIR": str(db.parent),
+        "EPOCHS_ROOT": str(db.parent / "epochs"),
+        "PYTHONUNBUFFERED": "1",
+    }
 
 
 @pytest.fixture(scope="module")
@@ -40,12 +47,21 @@ def server_db(tmp_path_factory):
     db = tmp_path_factory.mktemp("upload-server") / "db.sqlite3"
     manage = [sys.executable, str(BASE_DIR / "manage.py")]
     subprocess.run([*manage, "migrate", "-v0"], env=_env(db), check=True, cwd=BASE_DIR, timeout=300)
-    script = ("from django.contrib.auth import get_user_model; from knox.models import AuthToken; "
-              "from accounts.roles import role_assign; "
-              "u = role_assign(get_user_model().objects.create_user('uploader', password='pw-for-tests'), 'operator'); "
-              "print(AuthToken.objects.create(u)[1])")
-    out = subprocess.run([*manage, "shell", "-c", script], env=_env(db), check=True, capture_output=True, text=True,
-                         cwd=BASE_DIR, timeout=120)
+    script = (
+        "from django.contrib.auth import get_user_model; from knox.models import AuthToken; "
+        "from accounts.roles import role_assign; "
+        "u = role_assign(get_user_model().objects.create_user('uploader', password='pw-for-tests'), 'operator'); "
+        "print(AuthToken.objects.create(u)[1])"
+    )
+    out = subprocess.run(
+        [*manage, "shell", "-c", script],
+        env=_env(db),
+        check=True,
+        capture_output=True,
+        text=True,
+        cwd=BASE_DIR,
+        timeout=120,
+    )
     return db, out.stdout.strip().splitlines()[-1]
 
 
@@ -62,7 +78,11 @@ class Server:
         self.token = token
         self.process = subprocess.Popen(
             [sys.executable, str(BASE_DIR / "manage.py"), "runserver", f"127.0.0.1:{self.port}", "--noreload"],
-            env=_env(db), cwd=BASE_DIR, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            env=_env(db),
+            cwd=BASE_DIR,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         deadline = time.monotonic() + 60
         while True:
             try:
@@ -86,8 +106,10 @@ class Server:
     def upload(self, path: Path, name: str):
         """POST the file to the inspector as multipart, streamed from disk."""
         boundary = uuid.uuid4().hex
-        head = (f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="{name}"\r\n'
-                "Content-Type: application/zip\r\n\r\n").encode()
+        head = (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="{name}"\r\n'
+            "Content-Type: application/zip\r\n\r\n"
+        ).encode()
         tail = f"\r\n--{boundary}--\r\n".encode()
         size = len(head) + path.stat().st_size + len(tail)
 
@@ -98,8 +120,12 @@ class Server:
                     yield chunk
             yield tail
 
-        return self.request("POST", "/api/epoch-files/inspect/", body=body(), headers={
-            "Content-Type": f"multipart/form-data; boundary={boundary}", "Content-Length": str(size)})
+        return self.request(
+            "POST",
+            "/api/epoch-files/inspect/",
+            body=body(),
+            headers={"Content-Type": f"multipart/form-data; boundary={boundary}", "Content-Length": str(size)},
+        )
 
     def stop(self):
         self.process.terminate()
@@ -148,15 +174,19 @@ def big_attribute(path: Path) -> Path:
 
 
 def lambda_layer(path: Path) -> Path:
-    layers = [{"class_name": "InputLayer", "config": {"batch_input_shape": [None, 4], "name": "Input_1"}},
-              {"class_name": "Lambda", "config": {"name": "evil", "function": ["4wEAAAAAAAAA", None, None]}},
-              {"class_name": "Dense", "config": {"name": "Dense_Output", "units": 2, "activation": "linear"}}]
+    layers = [
+        {"class_name": "InputLayer", "config": {"batch_input_shape": [None, 4], "name": "Input_1"}},
+        {"class_name": "Lambda", "config": {"name": "evil", "function": ["4wEAAAAAAAAA", None, None]}},
+        {"class_name": "Dense", "config": {"name": "Dense_Output", "units": 2, "activation": "linear"}},
+    ]
     return write_zip(path, {**json_members(), f"{REGRESSION_ID}.h5": write_h5(path.with_suffix(".h5"), layers=layers)})
 
 
 def nested_member(path: Path) -> Path:
     deep = b"[" * 50_000 + b"]" * 50_000
-    return write_zip(path, {**json_members(), "epoch.json": deep, f"{REGRESSION_ID}.h5": write_h5(path.with_suffix(".h5"))})
+    return write_zip(
+        path, {**json_members(), "epoch.json": deep, f"{REGRESSION_ID}.h5": write_h5(path.with_suffix(".h5"))}
+    )
 
 
 def renamed(path: Path) -> Path:
@@ -167,7 +197,12 @@ def renamed(path: Path) -> Path:
 CASES = {
     "1 GiB bomb": (bomb, f"{EPOCH_ID}.zip", 400, "over the limit"),
     "over-limit zip": (over_limit, f"{EPOCH_ID}.zip", 413, "over the limit of 390 MiB"),
-    "60 MiB attribute": (big_attribute, f"{EPOCH_ID}.zip", 200, "root attribute 'description' is a variable-length value"),
+    "60 MiB attribute": (
+        big_attribute,
+        f"{EPOCH_ID}.zip",
+        200,
+        "root attribute 'description' is a variable-length value",
+    ),
     "Lambda layer": (lambda_layer, f"{EPOCH_ID}.zip", 200, "layer class 'Lambda' is not allowed"),
     "deeply nested member": (nested_member, f"{EPOCH_ID}.zip", 400, "levels deep, more than the limit"),
     "renamed file": (renamed, "demo_epoch.zip", 200, "rename the file to _ALPHA.zip"),
@@ -189,10 +224,14 @@ def test_hostile_epoch_file_is_answered_clearly_in_bounded_memory(case, server_d
     assert status == expected_status, text[:2000]
     assert expected_text in text, text[:2000]
     assert len(body) < 2**20, f"a {len(body):,}-byte answer"
-    assert after - before < MAX_GROWTH_MIB, f"peak memory grew by {after - before:.0f} MiB ({before:.0f} -> {after:.0f})"
+    assert after - before < MAX_GROWTH_MIB, (
+        f"peak memory grew by {after - before:.0f} MiB ({before:.0f} -> {after:.0f})"
+    )
     if expected_status == 200:
         report = json.loads(body)
         assert any(expected_text in problem for problem in report["problems"]), report["problems"]
         if case == "renamed file":
             assert report["installable"] is False and report["expected_name"] == "_ALPHA.zip"
-    print(f"{case}: {status}, peak memory {before:.0f} -> {after:.0f} MiB, upload {upload.stat().st_size / 2**20:.1f} MiB")
+    print(
+        f"{case}: {status}, peak memory {before:.0f} -> {after:.0f} MiB, upload {upload.stat().st_size / 2**20:.1f} MiB"
+    )

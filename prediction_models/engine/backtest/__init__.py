@@ -27,11 +27,24 @@ performance records equal the reference's exactly.
 The parts: ``market`` (the per-minute tables), ``kernels`` (one combination's signals, min-sum
 statistics and walk), ``search`` (chunks of the config space), ``record`` (one config's record).
 """
+
 from prediction_models.engine.backtest.kernels import (  # noqa: F401
-    _candidates, _intensity, _largest_drawdown, _mean_median, _successful_stats, _walk,
+    _candidates,
+    _intensity,
+    _largest_drawdown,
+    _mean_median,
+    _successful_stats,
+    _walk,
 )
 from prediction_models.engine.backtest.market import Market, _trade_tables  # noqa: F401
 from prediction_models.engine.backtest.record import backtest_record, feature_sums_array  # noqa: F401
 from prediction_models.engine.backtest.search import (  # noqa: F401
-    SUMMARY_DTYPE, SearchCancelled, Thresholds, _combinations, _search, _summary_dict, evaluate_chunk, search_chunk,
+    SUMMARY_DTYPE,
+    SearchCancelled,
+    Thresholds,
+    _combinations,
+    _search,
+    _summary_dict,
+    evaluate_chunk,
+    search_chunk,
 )

@@ -2,12 +2,19 @@
 
 ``search.py`` runs them for many combinations at once; ``record.py`` for one config.
 """
+
 from __future__ import annotations
 
 import numba as nb
 
 from prediction_models.engine.median import median
-from prediction_models.engine.rounding import nb_at_least_altered, nb_at_most_altered, nb_pct_change, numpy_sum, py_round
+from prediction_models.engine.rounding import (
+    nb_at_least_altered,
+    nb_at_most_altered,
+    nb_pct_change,
+    numpy_sum,
+    py_round,
+)
 
 _LONG_GE_MIN_INC, _LONG_LE_MIN_DEC, _SHORT_LE_MIN_DEC, _SHORT_GE_MIN_INC = 1, 2, 4, 8
 
@@ -119,8 +126,26 @@ def _successful_stats(s, labels, inc_buffer, dec_buffer, work, counts):
 
 @nb.njit(cache=True)
 def _walk(
-    cand_k, cand_side, n_cand, k, k_start, end, longs, shorts, resume,
-    position_size, balance0, net_profit, net_loss, win_fee, loss_fee, entries, exits, sides, wins, balances,
+    cand_k,
+    cand_side,
+    n_cand,
+    k,
+    k_start,
+    end,
+    longs,
+    shorts,
+    resume,
+    position_size,
+    balance0,
+    net_profit,
+    net_loss,
+    win_fee,
+    loss_fee,
+    entries,
+    exits,
+    sides,
+    wins,
+    balances,
 ):
     """One config's positions from its signalling feature indexes;
     returns (count, balance, fees, last walked minute, ms in position)."""

@@ -1,4 +1,5 @@
 """Market tables of the fast search: everything about the minutes that no config changes."""
+
 from __future__ import annotations
 
 import dataclasses
@@ -11,7 +12,7 @@ from prediction_models.engine.rounding import nb_alter_by_pct
 
 
 @nb.njit(cache=True)
-def _trade_tables(o, h, l, ot, ct, stop, pcr):  # noqa: E741
+def _trade_tables(o, h, l, ot, ct, stop, pcr):
     """For a long and a short opened at each minute ``m < stop``: ``(exit minute * 2 + won,
     ms in position)``, one row per minute so that a walk reads one cache line per position."""
     bh, bl = _block_extremes(h, l, _BLOCK)
@@ -49,7 +50,7 @@ class Market:
     _resume: dict = dataclasses.field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
-    def build(cls, assets: PredictionModelAssets, pcr: float) -> "Market":
+    def build(cls, assets: PredictionModelAssets, pcr: float) -> Market:
         f = assets.features_num
         k = np.ascontiguousarray(assets.lookback_indexer, dtype=np.int64)
         end = int(np.searchsorted(k, f, "left"))
@@ -58,7 +59,15 @@ class Market:
         m = assets.minutes
         longs, shorts = _trade_tables(m.o, m.h, m.l, m.ot, m.ct, end, float(pcr))
         return cls(
-            float(pcr), f, end, k, np.where(present, first, -1).astype(np.int64), m.ot, m.ct, longs, shorts,
+            float(pcr),
+            f,
+            end,
+            k,
+            np.where(present, first, -1).astype(np.int64),
+            m.ot,
+            m.ct,
+            longs,
+            shorts,
             labels=np.ascontiguousarray(assets.labels[float(pcr)], dtype=np.int8),
         )
 

@@ -1,7 +1,8 @@
 """One config's full §7.3 record (discovery, positions, performance), equal to the reference's."""
+
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -54,10 +55,26 @@ def backtest_record(
     balances = np.empty(f)
     money = TradeConstants.of(settings, pcr)
     count, balance, fees, _, _ = _walk(
-        cand_k[0], cand_side[0], cand_count[0], market.k, market.k_start, market.end,
-        market.longs, market.shorts, market.resume(settings.idle_minutes), float(settings.position_size),
-        money.initial_balance, money.net_profit, money.net_loss, money.win_fee, money.loss_fee,
-        entries, exits, sides, wins, balances,
+        cand_k[0],
+        cand_side[0],
+        cand_count[0],
+        market.k,
+        market.k_start,
+        market.end,
+        market.longs,
+        market.shorts,
+        market.resume(settings.idle_minutes),
+        float(settings.position_size),
+        money.initial_balance,
+        money.net_profit,
+        money.net_loss,
+        money.win_fee,
+        money.loss_fee,
+        entries,
+        exits,
+        sides,
+        wins,
+        balances,
     )
     rows = assets.feature_rows(regression_ids)
     minutes = assets.minutes
@@ -66,21 +83,21 @@ def backtest_record(
         e, j, side, win = int(entries[p]), int(exits[p]), int(sides[p]), bool(wins[p])
         k = int(market.k[e])
         o = float(minutes.o[e])
-        take_profit, stop_loss = (
-            (_alter(o, pcr), _alter(o, -pcr)) if side == 1 else (_alter(o, -pcr), _alter(o, pcr))
+        take_profit, stop_loss = (_alter(o, pcr), _alter(o, -pcr)) if side == 1 else (_alter(o, -pcr), _alter(o, pcr))
+        positions.append(
+            {
+                "t": side,
+                "p": {"r": side, "t": int(minutes.ot[e]), "f": assets.features[rows, k].tolist()},
+                "ot": int(minutes.ot[e]),
+                "op": o,
+                "tpp": take_profit,
+                "slp": stop_loss,
+                "ct": int(minutes.ct[j]),
+                "cp": take_profit if win else stop_loss,
+                "o": win,
+                "b": float(balances[p]),
+            }
         )
-        positions.append({
-            "t": side,
-            "p": {"r": side, "t": int(minutes.ot[e]), "f": assets.features[rows, k].tolist()},
-            "ot": int(minutes.ot[e]),
-            "op": o,
-            "tpp": take_profit,
-            "slp": stop_loss,
-            "ct": int(minutes.ct[j]),
-            "cp": take_profit if win else stop_loss,
-            "o": win,
-            "b": float(balances[p]),
-        })
     performance = backtest_reference.performance_record(money, settings, positions, float(balance), float(fees))
     return discovery, performance, (min_inc, min_dec)
 

@@ -1,8 +1,9 @@
 """The fast search over a chunk of the config space (see the package's docstring for why it is fast)."""
+
 from __future__ import annotations
 
 import dataclasses
-from typing import Callable, Mapping
+from collections.abc import Callable, Mapping
 
 import numba as nb
 import numpy as np
@@ -59,9 +60,28 @@ class Thresholds:
 
 @nb.njit(cache=True, parallel=True)
 def _search(
-    features, combos, labels, k, k_start, end, ot, ct, longs, shorts, resume,
-    position_size, balance0, net_profit, net_loss, win_fee, loss_fee, msf_is_median, msafs,
-    out_num, out_float, blocks,
+    features,
+    combos,
+    labels,
+    k,
+    k_start,
+    end,
+    ot,
+    ct,
+    longs,
+    shorts,
+    resume,
+    position_size,
+    balance0,
+    net_profit,
+    net_loss,
+    win_fee,
+    loss_fee,
+    msf_is_median,
+    msafs,
+    out_num,
+    out_float,
+    blocks,
 ):
     """Summaries of every variant of ``combos``; rows of ``out_*`` are combination-major."""
     n_combos, r = combos.shape
@@ -114,9 +134,26 @@ def _search(
             _candidates(s, k_start, min_incs, min_decs, cand_k, cand_side, cand_count)
             for v in range(n_var):
                 count, balance, fees, last_minute, in_position = _walk(
-                    cand_k[v], cand_side[v], cand_count[v], k, k_start, end, longs, shorts, resume,
-                    position_size, balance0, net_profit, net_loss, win_fee, loss_fee,
-                    entries, exits, sides, wins, balances,
+                    cand_k[v],
+                    cand_side[v],
+                    cand_count[v],
+                    k,
+                    k_start,
+                    end,
+                    longs,
+                    shorts,
+                    resume,
+                    position_size,
+                    balance0,
+                    net_profit,
+                    net_loss,
+                    win_fee,
+                    loss_fee,
+                    entries,
+                    exits,
+                    sides,
+                    wins,
+                    balances,
                 )
                 row_out = ci * n_var + v
                 inc_n = 0
@@ -142,9 +179,7 @@ def _search(
                 out_float[row_out, 2] = fees
                 out_float[row_out, 3] = py_round(((inc_ok + dec_ok) * 100) / (total if total > 0 else 1), 2)
                 out_float[row_out, 4] = _largest_drawdown(balance0, balances, count)
-                out_float[row_out, 5] = (
-                    (inc_ok + dec_ok) * net_profit / (losses * net_loss) if losses > 0 else np.nan
-                )
+                out_float[row_out, 5] = (inc_ok + dec_ok) * net_profit / (losses * net_loss) if losses > 0 else np.nan
                 period = ct[max(last_minute, 0)] - ot[0] + 1
                 out_float[row_out, 6] = in_position * 100 / period if end > 0 else 0.0
                 out_float[row_out, 7] = min_incs[v]
@@ -210,21 +245,50 @@ def evaluate_chunk(
         out_float = np.zeros((n_combos * n_var, 9))
         with nb.parallel_chunksize(1):  # blocks go to whichever thread is free: even on a busy machine
             _search(
-                features, combos, market.labels, market.k, market.k_start, market.end, market.ot, market.ct,
-                market.longs, market.shorts, market.resume(settings.idle_minutes),
-                float(settings.position_size), money.initial_balance,
-                money.net_profit, money.net_loss, money.win_fee, money.loss_fee, msf_is_median, msafs,
-                out_num, out_float, max(1, min(n_combos, nb.get_num_threads() * 8)),
+                features,
+                combos,
+                market.labels,
+                market.k,
+                market.k_start,
+                market.end,
+                market.ot,
+                market.ct,
+                market.longs,
+                market.shorts,
+                market.resume(settings.idle_minutes),
+                float(settings.position_size),
+                money.initial_balance,
+                money.net_profit,
+                money.net_loss,
+                money.win_fee,
+                money.loss_fee,
+                msf_is_median,
+                msafs,
+                out_num,
+                out_float,
+                max(1, min(n_combos, nb.get_num_threads() * 8)),
             )
         part = np.zeros(n_combos * n_var, dtype=SUMMARY_DTYPE)
         variant = np.arange(n_combos * n_var) % n_var
         combo = np.arange(n_combos * n_var) // n_var + first_combo
         part["index"] = combo * space.variants + p_i * n_var + variant
-        for i, name in enumerate(["positions", "increase_num", "decrease_num", "increase_successful_num",
-                                  "decrease_successful_num"]):
+        for i, name in enumerate(
+            ["positions", "increase_num", "decrease_num", "increase_successful_num", "decrease_successful_num"]
+        ):
             part[name] = out_num[:, i]
-        for i, name in enumerate(["profit", "final_balance", "fees", "accuracy", "largest_balance_drawdown",
-                                  "profit_factor", "exposure_pct", "min_increase_sum", "min_decrease_sum"]):
+        for i, name in enumerate(
+            [
+                "profit",
+                "final_balance",
+                "fees",
+                "accuracy",
+                "largest_balance_drawdown",
+                "profit_factor",
+                "exposure_pct",
+                "min_increase_sum",
+                "min_decrease_sum",
+            ]
+        ):
             part[name] = out_float[:, i]
         parts.append(part)
     result = np.concatenate(parts)

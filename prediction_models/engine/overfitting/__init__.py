@@ -3,6 +3,7 @@
 Pure numpy/scipy/arch code, fed chunk by chunk (``OverfittingAccumulator``); see
 ``docs/statistics.md``.
 """
+
 from prediction_models.engine.overfitting.accumulator import (
     OverfittingAccumulator,
     row_keys,
@@ -29,8 +30,22 @@ from prediction_models.engine.overfitting.summary import (
 )
 
 __all__ = [
-    "NOT_AVAILABLE", "DeflatedSharpe", "OverfittingAccumulator", "OverfittingSummary", "PBOResult", "VerdictThresholds",
+    "NOT_AVAILABLE",
+    "DeflatedSharpe",
+    "OverfittingAccumulator",
+    "OverfittingSummary",
+    "PBOResult",
+    "VerdictThresholds",
     "buy_and_hold_returns",
-    "daily_returns", "day_block_permutation", "day_starts", "deflated_sharpe", "deflated_sharpe_from_moments",
-    "json_safe", "pbo", "row_keys", "spa_pvalues", "total_return", "verdict",
+    "daily_returns",
+    "day_block_permutation",
+    "day_starts",
+    "deflated_sharpe",
+    "deflated_sharpe_from_moments",
+    "json_safe",
+    "pbo",
+    "row_keys",
+    "spa_pvalues",
+    "total_return",
+    "verdict",
 ]

@@ -13,6 +13,7 @@ A chunk computed elsewhere sends :meth:`OverfittingAccumulator.partial` (a dict 
 that ``np.savez`` writes) and is merged back with :meth:`merge`; the order of chunks does not
 matter. :meth:`summary` finishes into an :class:`OverfittingSummary`.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -38,13 +39,21 @@ _SUMS = "sums__"
 def row_keys(returns: np.ndarray) -> np.ndarray:
     """An 8-byte key per row: equal rows (equal position sequences give equal daily returns) get equal keys."""
     rows = np.ascontiguousarray(np.asarray(returns, dtype=np.float64) + 0.0)  # + 0.0 makes -0.0 into 0.0
-    return np.array([int.from_bytes(hashlib.blake2b(r.tobytes(), digest_size=8).digest(), "little") for r in rows],
-                    dtype=np.uint64)
+    return np.array(
+        [int.from_bytes(hashlib.blake2b(r.tobytes(), digest_size=8).digest(), "little") for r in rows], dtype=np.uint64
+    )
 
 
 class OverfittingAccumulator:
-    def __init__(self, n_days: int, blocks: int = pbo_mod.DEFAULT_BLOCKS, reps: int = DEFAULT_REPS,
-                 block_size: int | None = None, seed: int = 0, buy_and_hold: np.ndarray | None = None):
+    def __init__(
+        self,
+        n_days: int,
+        blocks: int = pbo_mod.DEFAULT_BLOCKS,
+        reps: int = DEFAULT_REPS,
+        block_size: int | None = None,
+        seed: int = 0,
+        buy_and_hold: np.ndarray | None = None,
+    ):
         """``buy_and_hold``: the asset's daily buy-and-hold returns on the same calendar (None: that
         benchmark is not tested). ``seed`` fixes the SPA's bootstrap, the same for every chunk."""
         self.n_days = int(n_days)
@@ -76,9 +85,15 @@ class OverfittingAccumulator:
 
     # ------------------------------------------------------------------------ feeding
 
-    def add(self, returns: np.ndarray, config_index: np.ndarray | None = None, passed: np.ndarray | None = None,
-            positions: np.ndarray | None = None, keys: np.ndarray | None = None,
-            extra: Mapping[str, np.ndarray] | None = None) -> None:
+    def add(
+        self,
+        returns: np.ndarray,
+        config_index: np.ndarray | None = None,
+        passed: np.ndarray | None = None,
+        positions: np.ndarray | None = None,
+        keys: np.ndarray | None = None,
+        extra: Mapping[str, np.ndarray] | None = None,
+    ) -> None:
         """One chunk: ``returns[n_configs, n_days]``, and per config optionally its index in the
         config space (default: following the configs added so far), whether it passed the search's
         thresholds, its number of positions (default: whether any day's return is non-zero), a
@@ -102,14 +117,17 @@ class OverfittingAccumulator:
         config_index = per_config("config_index", config_index, np.int64)
         if passed is not None:
             passed = per_config("passed", passed, np.bool_)
-        has_positions = (per_config("positions", positions, np.int64) > 0 if positions is not None
-                         else np.any(returns != 0, axis=1))
+        has_positions = (
+            per_config("positions", positions, np.int64) > 0 if positions is not None else np.any(returns != 0, axis=1)
+        )
         extra = dict(extra or {})
         if pbo_mod.RETURNS in extra:
             raise ValueError(f"extra series may not be named {pbo_mod.RETURNS!r}")
         if self.configs_tried and set(extra) != set(self._sums) - {pbo_mod.RETURNS}:
-            raise ValueError(f"extra series {sorted(extra)} differ from the earlier chunks' "
-                             f"{sorted(set(self._sums) - {pbo_mod.RETURNS})}")
+            raise ValueError(
+                f"extra series {sorted(extra)} differ from the earlier chunks' "
+                f"{sorted(set(self._sums) - {pbo_mod.RETURNS})}"
+            )
         series = {pbo_mod.RETURNS: returns}
         for name, values in extra.items():
             series[name] = np.asarray(values, dtype=np.float64)
@@ -150,8 +168,9 @@ class OverfittingAccumulator:
             "settings": self._settings(),
             "buy_and_hold": self.buy_and_hold if self.buy_and_hold is not None else np.zeros(0),
             "has_buy_and_hold": np.array(self.buy_and_hold is not None),
-            "counts": np.array([self.configs_tried, self.configs_with_positions, self.passed, self.passed_known],
-                               np.int64),
+            "counts": np.array(
+                [self.configs_tried, self.configs_with_positions, self.passed, self.passed_known], np.int64
+            ),
             "sharpe": np.array([self.sharpe.count, self.sharpe.mean, self.sharpe.m2], np.float64),
             "keys": np.unique(self._concatenated(self._keys, dtype=np.uint64)),
             "config_index": self._concatenated(self._index, dtype=np.int64),
@@ -175,16 +194,19 @@ class OverfittingAccumulator:
 
     def merge_partial(self, partial: Mapping[str, np.ndarray]) -> None:
         if not np.array_equal(np.asarray(partial["settings"]), self._settings()):
-            raise ValueError(f"partial settings {np.asarray(partial['settings']).tolist()} (days, blocks, reps, "
-                             f"block size, seed) differ from {self._settings().tolist()}")
+            raise ValueError(
+                f"partial settings {np.asarray(partial['settings']).tolist()} (days, blocks, reps, "
+                f"block size, seed) differ from {self._settings().tolist()}"
+            )
         has_bh = bool(partial["has_buy_and_hold"])
         if has_bh != (self.buy_and_hold is not None) or (
-                has_bh and not np.array_equal(np.asarray(partial["buy_and_hold"]), self.buy_and_hold)):
+            has_bh and not np.array_equal(np.asarray(partial["buy_and_hold"]), self.buy_and_hold)
+        ):
             raise ValueError("partial was computed against another buy-and-hold benchmark")
         tried, with_positions, passed, passed_known = (int(v) for v in partial["counts"])
         if tried == 0:
             return  # an empty chunk adds nothing
-        names = {k[len(_SUMS):] for k in partial if k.startswith(_SUMS)}
+        names = {k[len(_SUMS) :] for k in partial if k.startswith(_SUMS)}
         mine = set(self._sums) if self.configs_tried else names
         if names != mine:
             raise ValueError(f"partial's per-block series {sorted(names)} differ from {sorted(mine)}")
@@ -197,9 +219,13 @@ class OverfittingAccumulator:
         for name in names:
             self._sums.setdefault(name, []).append(np.asarray(partial[_SUMS + name], np.float64))
         for name in self._benchmarks():
-            self.spa[name].merge(SPAPartial(np.array(partial[f"spa_{name}_max_simulated"], np.float64),
-                                            float(partial[f"spa_{name}_max_mean"]),
-                                            int(partial[f"spa_{name}_configs"])))
+            self.spa[name].merge(
+                SPAPartial(
+                    np.array(partial[f"spa_{name}_max_simulated"], np.float64),
+                    float(partial[f"spa_{name}_max_mean"]),
+                    int(partial[f"spa_{name}_configs"]),
+                )
+            )
         self.configs_tried += tried
         self.configs_with_positions += with_positions
         self.passed += passed
@@ -210,8 +236,9 @@ class OverfittingAccumulator:
 
     # ------------------------------------------------------------------------ finishing
 
-    def summary(self, ranking: pbo_mod.Ranking = pbo_mod.total_return,
-                null_pass_rate: float | None = None) -> OverfittingSummary:
+    def summary(
+        self, ranking: pbo_mod.Ranking = pbo_mod.total_return, null_pass_rate: float | None = None
+    ) -> OverfittingSummary:
         """The summary; PBO's in-sample pick made by ``ranking`` (default: total return)."""
         index = self._concatenated(self._index, dtype=np.int64)
         if len(np.unique(index)) != len(index):
@@ -223,15 +250,24 @@ class OverfittingAccumulator:
             configs_tried=self.configs_tried,
             configs_with_positions=self.configs_with_positions,
             distinct_position_sequences=int(keys.size),
-            pass_rate=self.passed / self.configs_tried if self.configs_tried and self.passed_known == self.configs_tried
+            pass_rate=self.passed / self.configs_tried
+            if self.configs_tried and self.passed_known == self.configs_tried
             else None,
             null_pass_rate=null_pass_rate,
             pbo=pbo_mod.pbo(sums, index, ranking).as_dict(),
             spa_pvalue=spa,
-            sharpe_trials={"count": self.sharpe.count, "mean": self.sharpe.mean if self.sharpe.count else None,
-                           "variance": self.sharpe.variance},
-            settings={"days": self.n_days, "pbo_blocks": self.blocks, "spa_reps": self.reps,
-                      "spa_block_size": self.block_size, "seed": self.seed,
-                      "benchmarks": list(self._benchmarks())},
+            sharpe_trials={
+                "count": self.sharpe.count,
+                "mean": self.sharpe.mean if self.sharpe.count else None,
+                "variance": self.sharpe.variance,
+            },
+            settings={
+                "days": self.n_days,
+                "pbo_blocks": self.blocks,
+                "spa_reps": self.reps,
+                "spa_block_size": self.block_size,
+                "seed": self.seed,
+                "benchmarks": list(self._benchmarks()),
+            },
         )
         return OverfittingSummary.from_dict(summary.as_dict())  # every field JSON-safe

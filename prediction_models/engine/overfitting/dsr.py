@@ -9,6 +9,7 @@ the variance of the trials' daily Sharpe ratios, ``N`` the number of independent
 ``g`` the Euler-Mascheroni constant. A result is a number in [0, 1] or ``None`` with the reason:
 never NaN nor Infinity.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -59,11 +60,18 @@ def expected_max_sharpe(sharpe_variance: float, trials: int) -> float:
     if trials == 1:
         return 0.0  # the expected value of a single draw of a zero-mean normal
     z = stats.norm.ppf
-    return math.sqrt(sharpe_variance) * ((1 - EULER_GAMMA) * z(1 - 1 / trials) + EULER_GAMMA * z(1 - 1 / (trials * math.e)))
+    return math.sqrt(sharpe_variance) * (
+        (1 - EULER_GAMMA) * z(1 - 1 / trials) + EULER_GAMMA * z(1 - 1 / (trials * math.e))
+    )
 
 
 def deflated_sharpe_from_moments(
-    sharpe: float, days: int, skewness: float, kurtosis: float, sharpe_variance: float | None, trials: int,
+    sharpe: float,
+    days: int,
+    skewness: float,
+    kurtosis: float,
+    sharpe_variance: float | None,
+    trials: int,
 ) -> DeflatedSharpe:
     """The DSR from the model's daily Sharpe ratio, its moments and the trials' Sharpe variance."""
     known = {"trials": int(trials), "days": int(days)}
@@ -75,13 +83,16 @@ def deflated_sharpe_from_moments(
         return _undefined("the model's returns have no Sharpe ratio (constant series)", **known)
     known.update(sharpe=float(sharpe), skewness=float(skewness), kurtosis=float(kurtosis))
     if trials > 1 and (sharpe_variance is None or not math.isfinite(sharpe_variance) or sharpe_variance < 0):
-        return _undefined("the trials' Sharpe variance is undefined (fewer than 2 configs with a Sharpe ratio)", **known)
+        return _undefined(
+            "the trials' Sharpe variance is undefined (fewer than 2 configs with a Sharpe ratio)", **known
+        )
     sr0 = expected_max_sharpe(float(sharpe_variance or 0.0), int(trials))
     known["expected_max_sharpe"] = float(sr0)
     denominator = 1 - skewness * sharpe + (kurtosis - 1) / 4 * sharpe**2
     if not denominator > 0:
-        return _undefined("the Sharpe ratio's standard error is undefined (1 - skew*SR + (kurtosis-1)/4*SR^2 <= 0)",
-                          **known)
+        return _undefined(
+            "the Sharpe ratio's standard error is undefined (1 - skew*SR + (kurtosis-1)/4*SR^2 <= 0)", **known
+        )
     value = float(stats.norm.cdf((sharpe - sr0) * math.sqrt(days - 1) / math.sqrt(denominator)))
     return DeflatedSharpe(value=value, reason="", **known)
 
@@ -95,8 +106,11 @@ def deflated_sharpe(returns: np.ndarray, sharpe_variance: float | None, trials: 
         return _undefined("the model's daily returns hold NaN or Infinity", trials=int(trials), days=days)
     sharpe = sharpe_ratios(returns)[0] if days else math.nan
     if not math.isfinite(sharpe):
-        reason = (f"{days} day(s) of returns: a Sharpe ratio needs at least 2" if days < 2
-                  else "the model's daily returns are constant: no Sharpe ratio")
+        reason = (
+            f"{days} day(s) of returns: a Sharpe ratio needs at least 2"
+            if days < 2
+            else "the model's daily returns are constant: no Sharpe ratio"
+        )
         return _undefined(reason, trials=int(trials), days=days)
     skewness = float(stats.skew(returns, bias=True))
     kurtosis = float(stats.kurtosis(returns, fisher=False, bias=True))
@@ -116,7 +130,9 @@ class TrialSharpe:
         sharpes = np.asarray(sharpes, dtype=np.float64)
         sharpes = sharpes[np.isfinite(sharpes)]
         if sharpes.size:
-            self.merge(TrialSharpe(int(sharpes.size), float(sharpes.mean()), float(((sharpes - sharpes.mean()) ** 2).sum())))
+            self.merge(
+                TrialSharpe(int(sharpes.size), float(sharpes.mean()), float(((sharpes - sharpes.mean()) ** 2).sum()))
+            )
 
     def merge(self, other: TrialSharpe) -> None:
         if other.count == 0:

@@ -5,6 +5,7 @@ so their correlation with each other (and each day's intraday pattern) survives 
 relation to the prices that follow is broken. A search run on permuted features shows how many
 configs pass the thresholds by luck alone (the null pass rate).
 """
+
 from __future__ import annotations
 
 import numpy as np

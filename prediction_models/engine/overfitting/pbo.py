@@ -11,6 +11,7 @@ did no better than the OOS median.
 Only each config's per-block sums are needed (``n_configs x S``), so a search keeps those and
 not its daily returns.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -147,8 +148,16 @@ def pbo(
     slope, intercept = _fit(np.array(is_perf), np.array(oos_perf))
     finite = [v for v in oos_perf if math.isfinite(v)]
     return PBOResult(
-        pbo=float((logits_a <= 0).mean()), reason="", configs=n, blocks=s, logits=logits, relative_ranks=ranks,
-        is_performance=is_perf, oos_performance=oos_perf, picks=picks, degradation_slope=slope,
+        pbo=float((logits_a <= 0).mean()),
+        reason="",
+        configs=n,
+        blocks=s,
+        logits=logits,
+        relative_ranks=ranks,
+        is_performance=is_perf,
+        oos_performance=oos_perf,
+        picks=picks,
+        degradation_slope=slope,
         degradation_intercept=intercept,
         probability_of_oos_loss=float(np.mean(np.array(finite) < 0)) if finite else None,
     )

@@ -5,6 +5,7 @@ statistics compare configs day by day: the return of day ``d`` is the balance af
 position closed that day over the balance at the end of the day before, minus one; a day
 without a close returns 0.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -20,8 +21,9 @@ def day_starts(start_ms: int, end_ms: int) -> np.ndarray:
     return np.arange(first, last + 1, dtype=np.int64) * DAY_MS
 
 
-def daily_returns(close_times_ms: np.ndarray, balances: np.ndarray, initial_balance: float,
-                  days: np.ndarray) -> np.ndarray:
+def daily_returns(
+    close_times_ms: np.ndarray, balances: np.ndarray, initial_balance: float, days: np.ndarray
+) -> np.ndarray:
     """Returns per day of ``days`` (ascending day starts, ms) of a backtest whose positions closed
     at ``close_times_ms`` (ascending) leaving ``balances`` (the certificate's ``ct`` and ``b``)."""
     close = np.asarray(close_times_ms, dtype=np.int64)
@@ -47,8 +49,9 @@ def daily_returns(close_times_ms: np.ndarray, balances: np.ndarray, initial_bala
     return np.where(ruined, 0.0, eod / np.where(ruined, 1.0, previous) - 1.0)
 
 
-def buy_and_hold_returns(close_times_ms: np.ndarray, close_prices: np.ndarray, first_open: float,
-                         days: np.ndarray) -> np.ndarray:
+def buy_and_hold_returns(
+    close_times_ms: np.ndarray, close_prices: np.ndarray, first_open: float, days: np.ndarray
+) -> np.ndarray:
     """The asset's daily returns on ``days`` when bought at ``first_open`` (the period's first
     candle's open) and held: each day's last close over the day before's (the SPA's
     buy-and-hold benchmark; unlevered)."""

@@ -10,6 +10,7 @@ chunks. Every chunk therefore uses the same bootstrap indices: drawn once, from 
 arch's own ``StationaryBootstrap`` (the one SPA uses), and reduced to a ``reps x days`` count
 matrix so that a chunk's bootstrapped means are one matrix product.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -82,7 +83,9 @@ class SPAPartial:
 
     def merge(self, other: SPAPartial) -> None:
         if other.max_simulated.shape != self.max_simulated.shape:
-            raise ValueError(f"SPA partials of {self.max_simulated.shape[0]} and {other.max_simulated.shape[0]} replications")
+            raise ValueError(
+                f"SPA partials of {self.max_simulated.shape[0]} and {other.max_simulated.shape[0]} replications"
+            )
         np.maximum(self.max_simulated, other.max_simulated, out=self.max_simulated)
         self.max_mean = max(self.max_mean, other.max_mean)
         self.configs += other.configs
@@ -92,11 +95,12 @@ class SPAPartial:
         if self.configs == 0:
             return None
         p = (self.max_simulated > self.max_mean).mean(axis=0)
-        return {name: float(v) for name, v in zip(RECENTERINGS, p)}
+        return {name: float(v) for name, v in zip(RECENTERINGS, p, strict=False)}
 
 
-def spa_chunk(returns: np.ndarray, benchmarks: Mapping[str, np.ndarray | None], counts: np.ndarray,
-              block_size: int) -> dict[str, SPAPartial]:
+def spa_chunk(
+    returns: np.ndarray, benchmarks: Mapping[str, np.ndarray | None], counts: np.ndarray, block_size: int
+) -> dict[str, SPAPartial]:
     """The partials of configs ``returns[n_configs, n_days]`` against each benchmark's daily
     returns (None: the flat benchmark, zero every day).
 
@@ -124,13 +128,13 @@ def spa_chunk(returns: np.ndarray, benchmarks: Mapping[str, np.ndarray | None], 
     # Below T = e^e, log log T < 0 and the threshold is NaN, as in arch (T >= 2 keeps log T > 0).
     log_log_t = 2 * np.log(np.log(t))
     for lo in range(0, k, _COLUMNS):
-        r = returns[lo:lo + _COLUMNS].T  # days x columns
+        r = returns[lo : lo + _COLUMNS].T  # days x columns
         r_mean = r.mean(axis=0)
         r_demeaned = r - r_mean
         r_weighted = weights @ r_demeaned
         r_quadratic = np.einsum("tk,tk->k", r_demeaned, r_weighted)
         r_simulated = counts @ r / t  # reps x columns: each replication's bootstrapped means
-        for name, (b_mean, b_simulated, b_demeaned, b_weighted, b_quadratic) in bench.items():
+        for name, (b_mean, b_simulated, _b_demeaned, b_weighted, b_quadratic) in bench.items():
             mean = r_mean - b_mean
             # arch's variance of the mean differential: x' W x / T with x = (r - mean r) - (b - mean b).
             variance = (r_quadratic - 2 * (b_weighted @ r_demeaned) + b_quadratic) / t
@@ -142,8 +146,9 @@ def spa_chunk(returns: np.ndarray, benchmarks: Mapping[str, np.ndarray | None], 
             simulated = r_simulated - b_simulated[:, None]
             partial = out[name]
             for j, centre in enumerate((lower, consistent, mean)):
-                np.maximum(partial.max_simulated[:, j], (simulated - centre).max(axis=1),
-                           out=partial.max_simulated[:, j])
+                np.maximum(
+                    partial.max_simulated[:, j], (simulated - centre).max(axis=1), out=partial.max_simulated[:, j]
+                )
             partial.max_mean = max(partial.max_mean, float(mean.max()))
     for partial in out.values():
         partial.configs = k
@@ -151,7 +156,10 @@ def spa_chunk(returns: np.ndarray, benchmarks: Mapping[str, np.ndarray | None], 
 
 
 def spa_pvalues(
-    benchmark_returns: np.ndarray, returns: np.ndarray, reps: int = DEFAULT_REPS, block_size: int | None = None,
+    benchmark_returns: np.ndarray,
+    returns: np.ndarray,
+    reps: int = DEFAULT_REPS,
+    block_size: int | None = None,
     seed: int = 0,
 ) -> dict[str, float] | None:
     """One-shot SPA p-values of configs ``returns[n_configs, n_days]`` against a benchmark's daily returns."""

@@ -1,4 +1,5 @@
 """The search's overfitting summary and the verdict a built model gets from it."""
+
 from __future__ import annotations
 
 import dataclasses
@@ -43,11 +44,14 @@ class OverfittingSummary:
         """The DSR of a model's daily returns with N = configs tried (the verdict's) and with
         N = distinct position sequences; each ``DeflatedSharpe.as_dict()``, JSON-safe."""
         variance = self.sharpe_trials.get("variance")
-        return json_safe({
-            "configs_tried": deflated_sharpe(model_returns, variance, self.configs_tried).as_dict(),
-            "distinct_position_sequences": deflated_sharpe(
-                model_returns, variance, self.distinct_position_sequences).as_dict(),
-        })
+        return json_safe(
+            {
+                "configs_tried": deflated_sharpe(model_returns, variance, self.configs_tried).as_dict(),
+                "distinct_position_sequences": deflated_sharpe(
+                    model_returns, variance, self.distinct_position_sequences
+                ).as_dict(),
+            }
+        )
 
     def as_dict(self) -> dict:
         return json_safe(dataclasses.asdict(self))
@@ -99,15 +103,31 @@ def verdict(
     if not all(math.isfinite(p) for p in forward):
         forward = []  # an undefined forward profit leaves the check without a value
     return [
-        _check("deflated_sharpe_ratio", deflated_sharpe_ratio, f">= {t.min_deflated_sharpe}",
-               lambda v: v >= t.min_deflated_sharpe),
-        _check("probability_of_backtest_overfitting", (summary.pbo or {}).get("pbo") if summary else None,
-               f"<= {t.max_pbo}", lambda v: v <= t.max_pbo),
+        _check(
+            "deflated_sharpe_ratio",
+            deflated_sharpe_ratio,
+            f">= {t.min_deflated_sharpe}",
+            lambda v: v >= t.min_deflated_sharpe,
+        ),
+        _check(
+            "probability_of_backtest_overfitting",
+            (summary.pbo or {}).get("pbo") if summary else None,
+            f"<= {t.max_pbo}",
+            lambda v: v <= t.max_pbo,
+        ),
         _check("spa_pvalue_flat", spa_value("flat"), f"<= {t.max_spa_pvalue}", lambda v: v <= t.max_spa_pvalue),
-        _check("spa_pvalue_buy_and_hold", spa_value("buy_and_hold"), f"<= {t.max_spa_pvalue}",
-               lambda v: v <= t.max_spa_pvalue),
+        _check(
+            "spa_pvalue_buy_and_hold",
+            spa_value("buy_and_hold"),
+            f"<= {t.max_spa_pvalue}",
+            lambda v: v <= t.max_spa_pvalue,
+        ),
         _check("holdout_profit", holdout_profit, f"> {t.min_holdout_profit}", lambda v: v > t.min_holdout_profit),
         # The worst forward test decides: every one must be profitable.
-        _check("forward_tests_profit", min(forward) if forward else None, f"> {t.min_forward_profit} (each)",
-               lambda v: v > t.min_forward_profit),
+        _check(
+            "forward_tests_profit",
+            min(forward) if forward else None,
+            f"> {t.min_forward_profit} (each)",
+            lambda v: v > t.min_forward_profit,
+        ),
     ]

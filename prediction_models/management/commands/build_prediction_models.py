@@ -1,9 +1,9 @@
 from django.core.management.base import CommandError
 
 from cluster.jobs.command import JobCommand
+from core.cli import bounded
 from prediction_models.models import PredictionModelSearch
 from prediction_models.services.build import models_build_enqueue
-from core.cli import bounded
 
 
 class Command(JobCommand):

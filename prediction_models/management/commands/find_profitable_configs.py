@@ -6,8 +6,10 @@ from prediction_models.services.search import search_find_enqueue
 
 
 class Command(JobCommand):
-    help = ("Search a prediction-model search's config space for profitable configs, one child job per chunk; "
-            "running workers take part. Done chunks are skipped, so a re-run resumes.")
+    help = (
+        "Search a prediction-model search's config space for profitable configs, one child job per chunk; "
+        "running workers take part. Done chunks are skipped, so a re-run resumes."
+    )
 
     def add_arguments(self, parser):
         super().add_arguments(parser)

@@ -2,6 +2,7 @@
 
 Reports JSON lines on stdout (progress, log, result) for the job that started it.
 """
+
 import os
 
 from django.core.management.base import BaseCommand, CommandError
@@ -19,9 +20,15 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--epoch-dir", required=True)
         parser.add_argument("--out", required=True, help="Folder for the .npy files.")
-        parser.add_argument("--test-row", type=int, required=True, help="First prediction-candle row of the test range.")
-        parser.add_argument("--holdout-row", type=int, default=None,
-                            help="First row of the holdout: from there windows Epoca would refuse have no feature.")
+        parser.add_argument(
+            "--test-row", type=int, required=True, help="First prediction-candle row of the test range."
+        )
+        parser.add_argument(
+            "--holdout-row",
+            type=int,
+            default=None,
+            help="First row of the holdout: from there windows Epoca would refuse have no feature.",
+        )
         parser.add_argument("--threads", type=int, default=int(os.environ.get("TRAINING_THREADS", "1")))
         parser.add_argument("ids", nargs="+", help="Regression ids.")
 
@@ -30,7 +37,11 @@ class Command(BaseCommand):
             configure_tensorflow(threads)
         try:
             paths = predict_features(
-                epoch_dir, ids, out, test_row, progress=lambda done, total, message: emit(progress=[done, total, message]),
+                epoch_dir,
+                ids,
+                out,
+                test_row,
+                progress=lambda done, total, message: emit(progress=[done, total, message]),
                 holdout_row=holdout_row,
             )
         except (KeyError, OSError, ValueError) as exc:

@@ -2,6 +2,7 @@
 
 Reports JSON lines on stdout (progress, log, result) for the job that started it.
 """
+
 import os
 
 from django.core.management.base import BaseCommand, CommandError
@@ -28,7 +29,11 @@ class Command(BaseCommand):
             configure_tensorflow(threads)
         try:
             paths = predict_windows(
-                epoch_dir, ids, windows, out, progress=lambda done, total, message: emit(progress=[done, total, message])
+                epoch_dir,
+                ids,
+                windows,
+                out,
+                progress=lambda done, total, message: emit(progress=[done, total, message]),
             )
         except (KeyError, OSError, ValueError) as exc:
             raise CommandError(str(exc)) from None

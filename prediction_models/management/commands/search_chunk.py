@@ -3,6 +3,7 @@
 Cluster servers run it: the assets folder holds ``assets.npz`` and ``search_spec.json``; the
 configs that pass the filter are written to ``--out`` as ``[[index, summary], ...]``.
 """
+
 from pathlib import Path
 
 from django.core.management.base import BaseCommand
@@ -28,7 +29,10 @@ class Command(BaseCommand):
         assets = load_assets(assets_dir)
         spec = read_json(Path(assets_dir) / SPEC_FILE)
         found = evaluate_range(
-            assets, spec, start, stop,
+            assets,
+            spec,
+            start,
+            stop,
             progress=lambda done, total, found_here: emit(progress=[done, total, f"{found_here} profitable so far"]),
         )
         write_json(out, [[index, summary] for index, summary in found])

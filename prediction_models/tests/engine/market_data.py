@@ -4,6 +4,7 @@ Synthetic features are noisy views of the real future change of the close over
 ``forecast_steps`` prediction candles, passed through the real feature formula, so sums and
 signals behave like those of trained regressions.
 """
+
 from __future__ import annotations
 
 import os
@@ -27,9 +28,8 @@ def load_month(year: int, month: int) -> pd.DataFrame:
     path = mirror_dir() / f"data/spot/monthly/klines/BTCUSDT/1m/BTCUSDT-1m-{year}-{month:02d}.zip"
     if not path.exists():
         pytest.skip(f"real candles not found at {path} (set BINANCE_MIRROR_DIR)")
-    with zipfile.ZipFile(path) as archive:
-        with archive.open(archive.namelist()[0]) as handle:
-            raw = pd.read_csv(handle, header=None, usecols=[0, 1, 2, 3, 4, 6])
+    with zipfile.ZipFile(path) as archive, archive.open(archive.namelist()[0]) as handle:
+        raw = pd.read_csv(handle, header=None, usecols=[0, 1, 2, 3, 4, 6])
     raw.columns = ["ot", "o", "h", "l", "c", "ct"]
     return raw
 

@@ -5,7 +5,12 @@ import pandas as pd
 import pytest
 
 from prediction_models.engine.assets import (
-    AssetsError, build_assets, export_json, feature_from_prediction, load_assets, save_assets,
+    AssetsError,
+    build_assets,
+    export_json,
+    feature_from_prediction,
+    load_assets,
+    save_assets,
 )
 from prediction_models.tests.engine.market_data import load_month, resample, synthetic_features, to_candles
 
@@ -23,19 +28,25 @@ def frames():
 def assets(frames):
     minutes, predictions = frames
     features = synthetic_features(predictions.c.to_numpy(), LOOKBACK, STEPS, 3, seed=1)
-    return build_assets(predictions=to_candles(predictions), minutes=to_candles(minutes), features=features,
-                        lookback=LOOKBACK, forecast_steps=STEPS, pcrs=(1, 3))
+    return build_assets(
+        predictions=to_candles(predictions),
+        minutes=to_candles(minutes),
+        features=features,
+        lookback=LOOKBACK,
+        forecast_steps=STEPS,
+        pcrs=(1, 3),
+    )
 
 
 def reference_labels(predictions: pd.DataFrame, minutes: pd.DataFrame, pcr: float) -> list[int]:
     """The original's scan: for each candle, walk the minutes strictly after its open."""
     ot, h, low = minutes.ot.tolist(), minutes.h.tolist(), minutes.l.tolist()
     labels = []
-    for candle_ot, candle_o in zip(predictions.ot.tolist()[LOOKBACK:], predictions.o.tolist()[LOOKBACK:]):
+    for candle_ot, candle_o in zip(predictions.ot.tolist()[LOOKBACK:], predictions.o.tolist()[LOOKBACK:], strict=False):
         up = round(((pcr / 100) + 1) * candle_o, 2)
         down = round(-((pcr / 100) - 1) * candle_o, 2)
         outcome = None
-        for minute_ot, high, low_ in zip(ot, h, low):
+        for minute_ot, high, low_ in zip(ot, h, low, strict=False):
             if minute_ot <= candle_ot:
                 continue
             if high >= up:
@@ -94,5 +105,10 @@ def test_store_roundtrip_and_json_export(tmp_path, assets):
 def test_wrong_feature_length_is_refused(frames):
     minutes, predictions = frames
     with pytest.raises(AssetsError, match="KR_BAD"):
-        build_assets(predictions=to_candles(predictions), minutes=to_candles(minutes),
-                     features={"KR_BAD": np.zeros(5)}, lookback=LOOKBACK, forecast_steps=STEPS)
+        build_assets(
+            predictions=to_candles(predictions),
+            minutes=to_candles(minutes),
+            features={"KR_BAD": np.zeros(5)},
+            lookback=LOOKBACK,
+            forecast_steps=STEPS,
+        )

@@ -1,7 +1,9 @@
 """The fast engine against the line-by-line reference: on real candles and on hand-made cases."""
+
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from prediction_models.engine import backtest as fast
 from prediction_models.engine import backtest_reference as reference
@@ -21,8 +23,14 @@ def real_assets():
     minutes = minutes.drop(index=range(9000, 9400)).reset_index(drop=True)  # gap of 400 minutes
     predictions = resample(minutes, 15)
     features = synthetic_features(predictions.c.to_numpy(), LOOKBACK, STEPS, 8, seed=5)
-    return build_assets(predictions=to_candles(predictions), minutes=to_candles(minutes), features=features,
-                        lookback=LOOKBACK, forecast_steps=STEPS, pcrs=(1, 2))
+    return build_assets(
+        predictions=to_candles(predictions),
+        minutes=to_candles(minutes),
+        features=features,
+        lookback=LOOKBACK,
+        forecast_steps=STEPS,
+        pcrs=(1, 2),
+    )
 
 
 def both(assets, ids, pcr, msf, msaf, trading):
@@ -41,8 +49,9 @@ def both(assets, ids, pcr, msf, msaf, trading):
     position_size=st.sampled_from([10000, 2500]),
     leverage=st.sampled_from([2, 5, 20]),
 )
-def test_fast_record_equals_reference_on_real_candles(real_assets, combination, pcr, msf, msaf, idle,
-                                                      position_size, leverage):
+def test_fast_record_equals_reference_on_real_candles(
+    real_assets, combination, pcr, msf, msaf, idle, position_size, leverage
+):
     ids = [real_assets.regression_ids[i] for i in sorted(combination)]
     trading = BacktestSettings(position_size=position_size, leverage=leverage, idle_minutes=idle)
     expected, actual = both(real_assets, ids, pcr, msf, msaf, trading)
@@ -58,13 +67,27 @@ def test_search_summaries_equal_reference(real_assets):
     for row in summary[::5]:
         config = space.config(int(row["index"]))
         ids = [space.regression_ids[i] for i in config.combination]
-        _, performance, (min_inc, min_dec) = reference.evaluate(real_assets, ids, config.pcr, config.msf,
-                                                                config.msaf, trading)
+        _, performance, (min_inc, min_dec) = reference.evaluate(
+            real_assets, ids, config.pcr, config.msf, config.msaf, trading
+        )
         positions += len(performance["positions"])
-        assert (row["profit"], row["fees"], row["accuracy"], row["positions"], row["min_increase_sum"],
-                row["min_decrease_sum"], row["largest_balance_drawdown"]) == (
-            performance["profit"], performance["fees"], performance["accuracy"], len(performance["positions"]),
-            min_inc, min_dec, performance["largest_balance_drawdown"])
+        assert (
+            row["profit"],
+            row["fees"],
+            row["accuracy"],
+            row["positions"],
+            row["min_increase_sum"],
+            row["min_decrease_sum"],
+            row["largest_balance_drawdown"],
+        ) == (
+            performance["profit"],
+            performance["fees"],
+            performance["accuracy"],
+            len(performance["positions"]),
+            min_inc,
+            min_dec,
+            performance["largest_balance_drawdown"],
+        )
     assert positions > 0
     found = fast.search_chunk(real_assets, space, 13, 13 + 3 * space.variants, fast.Thresholds(0, -1e18), trading)
     assert [i for i, _ in found] == summary["index"].tolist()
@@ -76,11 +99,14 @@ def test_successful_stats_equal_the_discovery_on_real_candles(real_assets):
     buffers = [np.empty(f) for _ in range(3)] + [np.empty(BUCKETS, np.int64)]
     for size in (1, 2, 3, 5, 8):
         for first in range(0, 8 - size + 1, 2):
-            ids = real_assets.regression_ids[first:first + size]
+            ids = real_assets.regression_ids[first : first + size]
             s = fast.feature_sums_array(real_assets, ids)
             discovery = discover(s, labels)  # np.mean / np.median of the lists
-            expected = tuple(discovery[f"{side}_successful_{stat}"] for side in ("increase", "decrease")
-                             for stat in ("mean", "median"))
+            expected = tuple(
+                discovery[f"{side}_successful_{stat}"]
+                for side in ("increase", "decrease")
+                for stat in ("mean", "median")
+            )
             assert fast._successful_stats(s, labels, *buffers) == expected, ids
 
 
@@ -95,12 +121,22 @@ def test_every_variant_of_a_chunk_equals_its_single_config_record(real_assets):
     for row in summary:
         config = space.config(int(row["index"]))
         ids = [space.regression_ids[i] for i in config.combination]
-        _, performance, min_sums = fast.backtest_record(real_assets, ids, config.pcr, config.msf, config.msaf,
-                                                        trading, markets[config.pcr])
-        assert (row["profit"], row["positions"], row["accuracy"], row["largest_balance_drawdown"],
-                (row["min_increase_sum"], row["min_decrease_sum"])) == (
-            performance["profit"], len(performance["positions"]), performance["accuracy"],
-            performance["largest_balance_drawdown"], min_sums), config
+        _, performance, min_sums = fast.backtest_record(
+            real_assets, ids, config.pcr, config.msf, config.msaf, trading, markets[config.pcr]
+        )
+        assert (
+            row["profit"],
+            row["positions"],
+            row["accuracy"],
+            row["largest_balance_drawdown"],
+            (row["min_increase_sum"], row["min_decrease_sum"]),
+        ) == (
+            performance["profit"],
+            len(performance["positions"]),
+            performance["accuracy"],
+            performance["largest_balance_drawdown"],
+            min_sums,
+        ), config
 
 
 def test_search_stops_between_steps_on_request(real_assets):
@@ -109,8 +145,9 @@ def test_search_stops_between_steps_on_request(real_assets):
     everything = fast.search_chunk(real_assets, space, 0, 40, None, trading, step=10)
     asked = []
     with pytest.raises(fast.SearchCancelled, match="before config 20") as stopped:
-        fast.search_chunk(real_assets, space, 0, 40, None, trading, step=10,
-                          should_stop=lambda: asked.append(1) or len(asked) > 2)
+        fast.search_chunk(
+            real_assets, space, 0, 40, None, trading, step=10, should_stop=lambda: asked.append(1) or len(asked) > 2
+        )
     assert stopped.value.next_index == 20
     assert stopped.value.found == everything[:20]
 
@@ -126,7 +163,7 @@ MINUTE = 60_000
 def make_assets(prices, sums, *, labels=None, missing=()):
     """Minutes from (o, h, l) triples; one regression whose features are ``sums``."""
     rows = [(i * MINUTE, i * MINUTE + MINUTE - 1, o, h, l, o) for i, (o, h, l) in enumerate(prices) if i not in missing]
-    ot, ct, o, h, l, c = (np.array(col) for col in zip(*rows))
+    ot, ct, o, h, l, c = (np.array(col) for col in zip(*rows, strict=False))
     minutes = Candles.from_arrays("hand-made", ot, ct, o, h, l, c)
     k = (ot // (3 * MINUTE)).astype(np.int64)
     features = np.array([sums], dtype=np.float64)
@@ -149,20 +186,26 @@ def flat(n):
 
 
 def test_stop_loss_and_take_profit_in_the_same_minute_is_a_loss():
-    prices = flat(19) + [(100.0, 104.0, 96.0)] + flat(16)
+    prices = [*flat(19), (100.0, 104.0, 96.0), *flat(16)]
     first = run(make_assets(prices, RISING))["positions"][0]
-    assert (first["t"], first["ot"], first["ct"], first["o"], first["cp"]) == (1, 18 * MINUTE, 20 * MINUTE - 1, False, 97.0)
+    assert (first["t"], first["ot"], first["ct"], first["o"], first["cp"]) == (
+        1,
+        18 * MINUTE,
+        20 * MINUTE - 1,
+        False,
+        97.0,
+    )
 
 
 def test_the_opening_minute_is_never_checked():
-    prices = flat(18) + [(100.0, 104.0, 99.0), (100.0, 100.5, 99.5), (100.0, 103.5, 99.0)] + flat(15)
+    prices = [*flat(18), (100.0, 104.0, 99.0), (100.0, 100.5, 99.5), (100.0, 103.5, 99.0), *flat(15)]
     first = run(make_assets(prices, RISING))["positions"][0]
     assert (first["ot"], first["ct"], first["o"], first["cp"]) == (18 * MINUTE, 21 * MINUTE - 1, True, 103.0)
 
 
 def test_no_entry_during_idle_time():
     hit = (100.0, 103.5, 99.5)
-    prices = flat(19) + [hit] + flat(8) + [hit] + flat(7)
+    prices = [*flat(19), hit, *flat(8), hit, *flat(7)]
     first, second = run(make_assets(prices, RISING), idle=5)["positions"][:2]
     assert first["ct"] == 20 * MINUTE - 1
     assert second["ot"] == 25 * MINUTE  # the first minute with ot >= ct + 5 minutes
@@ -181,7 +224,7 @@ def test_position_open_at_the_end_is_discarded():
 
 
 def test_gap_in_the_minutes_moves_the_entry_to_the_next_existing_minute():
-    prices = flat(24) + [(100.0, 103.5, 99.5)] + flat(11)
+    prices = [*flat(24), (100.0, 103.5, 99.5), *flat(11)]
     performance = run(make_assets(prices, RISING, missing={18, 19, 20}))
     assert performance["positions"][0]["ot"] == 21 * MINUTE
 

@@ -1,7 +1,8 @@
 import itertools
 
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from prediction_models.engine.config_space import Config, ConfigSpace, ConfigSpaceError
 
@@ -17,7 +18,10 @@ def test_order_is_itertools_then_pcr_msf_msaf():
     space = ConfigSpace(IDS[:7], 3, pcrs=(2, 3), msafs=(1, 2))
     expected = [
         {"pcr": p, "msf": f, "msaf": a, "ri": list(c)}
-        for c in itertools.combinations(IDS[:7], 3) for p in (2, 3) for f in ("mean", "median") for a in (1, 2)
+        for c in itertools.combinations(IDS[:7], 3)
+        for p in (2, 3)
+        for f in ("mean", "median")
+        for a in (1, 2)
     ]
     assert [space.minified(i) for i in range(len(space))] == expected
 

@@ -1,4 +1,5 @@
 """The Epoca contract's checks: one module, every problem collected, the build raising with all of them."""
+
 import copy
 
 import pytest
@@ -15,24 +16,51 @@ REGRESSION_IDS = [f"KR_DNN_S2_{c * 32}" for c in "bc"]
 
 
 def _discovery() -> dict:
-    numbers = {k: 1.0 for k in (*contract.DISCOVERY_NUMBERS, *contract.DISCOVERY_TABLE_NUMBERS)}
-    return {**numbers, "points_hist": [0.0] * contract.POINTS_HIST_LENGTH, **{k: [1.0] for k in contract.DISCOVERY_LISTS}}
+    numbers = dict.fromkeys((*contract.DISCOVERY_NUMBERS, *contract.DISCOVERY_TABLE_NUMBERS), 1.0)
+    return {
+        **numbers,
+        "points_hist": [0.0] * contract.POINTS_HIST_LENGTH,
+        **{k: [1.0] for k in contract.DISCOVERY_LISTS},
+    }
 
 
 def _backtest() -> dict:
-    position = {"t": 1, "p": {"t": 1, "r": 1, "f": [1.25, 2.5], "s": 3.75}, "ot": 1, "ct": 2, "op": 1.0, "tpp": 1.1,
-                "slp": 0.9, "cp": 1.1, "o": False, "b": 15000.0}
+    position = {
+        "t": 1,
+        "p": {"t": 1, "r": 1, "f": [1.25, 2.5], "s": 3.75},
+        "ot": 1,
+        "ct": 2,
+        "op": 1.0,
+        "tpp": 1.1,
+        "slp": 0.9,
+        "cp": 1.1,
+        "o": False,
+        "b": 15000.0,
+    }
     numbers = {k: 1.0 for k, kind in contract.BACKTEST_FIELDS.items() if kind == "number"}
     return {**numbers, "positions": [position], "largest_balance_drawdown": -1.0}
 
 
 def certificate() -> dict:
-    regressions = [{"id": rid, "description": "d", "lookback": 128, "predictions": 32, "summary": {}} for rid in REGRESSION_IDS]
+    regressions = [
+        {"id": rid, "description": "d", "lookback": 128, "predictions": 32, "summary": {}} for rid in REGRESSION_IDS
+    ]
     return {
-        "id": MODEL_ID, "creation": 1, "test_ds_start": 10, "test_ds_end": 20,
-        "model": {"id": MODEL_ID, "price_change_requirement": 3, "min_sum_function": "mean", "min_sum_adjustment_factor": 1,
-                  "min_increase_sum": 1.0, "min_decrease_sum": -1.0, "regressions": regressions},
-        "discovery": _discovery(), "backtest": _backtest(),
+        "id": MODEL_ID,
+        "creation": 1,
+        "test_ds_start": 10,
+        "test_ds_end": 20,
+        "model": {
+            "id": MODEL_ID,
+            "price_change_requirement": 3,
+            "min_sum_function": "mean",
+            "min_sum_adjustment_factor": 1,
+            "min_increase_sum": 1.0,
+            "min_decrease_sum": -1.0,
+            "regressions": regressions,
+        },
+        "discovery": _discovery(),
+        "backtest": _backtest(),
         "holdout": {"test_ds_start": 21, "test_ds_end": 30, "discovery": _discovery(), "backtest": _backtest()},
     }
 
@@ -52,8 +80,16 @@ def test_every_problem_is_collected_and_the_build_raises_with_all():
     cert["model"]["min_sum_function"] = "max"
     cert["holdout"]["test_ds_start"] = 5
     problems = contract.built_certificate_problems(cert, EPOCH_ID)
-    expected = ["must not contain 'KR_'", "model.id is", f"must be {EPOCH_ID}_<32 hex>", "backtest.profit",
-                "discovery.points_hist", "positions[0].p.s", "model.min_sum_function", "holdout.test_ds_start"]
+    expected = [
+        "must not contain 'KR_'",
+        "model.id is",
+        f"must be {EPOCH_ID}_<32 hex>",
+        "backtest.profit",
+        "discovery.points_hist",
+        "positions[0].p.s",
+        "model.min_sum_function",
+        "holdout.test_ds_start",
+    ]
     for part in expected:
         assert any(part in problem for problem in problems), (part, problems)
     with pytest.raises(CertificateError) as caught:
@@ -77,7 +113,9 @@ def test_the_originals_files_need_not_hold_what_only_our_build_writes():
 def test_the_id_rule_is_one_constant():
     short = copy.deepcopy(certificate())
     short["model"]["regressions"][0]["id"] = "KR_" + "x" * (contract.MODEL_ID_MIN - 4)
-    assert any(f"{contract.MODEL_ID_MIN}-{contract.MODEL_ID_MAX} characters" in p for p in contract.model_id_problems(short))
+    assert any(
+        f"{contract.MODEL_ID_MIN}-{contract.MODEL_ID_MAX} characters" in p for p in contract.model_id_problems(short)
+    )
     long_enough = "KR_" + "x" * (contract.MODEL_ID_MIN - 3)
     short["model"]["regressions"][0]["id"] = long_enough
     assert contract.model_id_problems(short) == []
@@ -90,5 +128,6 @@ def test_shared_key_lists_come_from_the_contract():
     assert regression_certificate.SUMMARY_KEYS is contract.SUMMARY_KEYS
     assert regression_certificate.METRIC_NAMES is contract.METRICS
     assert discovery.POINTS_HIST_SAMPLES == contract.POINTS_HIST_LENGTH
-    assert set(contract.DISCOVERY_NUMBERS + contract.DISCOVERY_TABLE_NUMBERS + contract.DISCOVERY_LISTS + ("points_hist",)) \
-        == set(discovery.DISCOVERY_KEYS)
+    assert set(
+        contract.DISCOVERY_NUMBERS + contract.DISCOVERY_TABLE_NUMBERS + contract.DISCOVERY_LISTS + ("points_hist",)
+    ) == set(discovery.DISCOVERY_KEYS)

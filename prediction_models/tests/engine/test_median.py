@@ -1,7 +1,9 @@
 """The linear-time selection against numpy's sort-based median."""
+
 import numpy as np
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from prediction_models.engine.median import BUCKETS, kth_smallest, median
 

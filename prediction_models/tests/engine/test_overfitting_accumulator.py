@@ -1,6 +1,8 @@
 """The streaming accumulator, its partials, the summary's JSON safety, the verdict, the null
 baseline's day permutation and the daily returns of a backtest."""
+
 import io
+import itertools
 import json
 
 import numpy as np
@@ -56,7 +58,7 @@ def test_chunked_accumulator_equals_the_one_shot_computation():
     # Chunks computed elsewhere, sent as npz files, merged in another order.
     bounds = [0, 41, 42, 160, 233, 300]
     partials = []
-    for lo, hi in zip(bounds, bounds[1:]):
+    for lo, hi in itertools.pairwise(bounds):
         chunk = accumulator()
         chunk.add(returns[lo:hi], config_index=np.arange(lo, hi), passed=passed[lo:hi])
         partials.append(npz_round_trip(chunk.partial()))
@@ -73,7 +75,9 @@ def test_chunked_accumulator_equals_the_one_shot_computation():
     assert expected["configs_tried"] == 300
     traded = [row for row in returns if np.any(row != 0)]
     assert expected["configs_with_positions"] == len(traded) == 300 - 17  # config 255 became a copy of 4
-    assert expected["distinct_position_sequences"] == len({row.tobytes() for row in traded}) == 283 - 6  # six copies of config 4
+    assert (
+        expected["distinct_position_sequences"] == len({row.tobytes() for row in traded}) == 283 - 6
+    )  # six copies of config 4
     assert expected["pass_rate"] == pytest.approx(passed.mean())
     assert expected["spa_pvalue"]["flat"] is not None and expected["spa_pvalue"]["buy_and_hold"] is not None
     assert len(expected["pbo"]["logits"]) == 70
@@ -99,12 +103,16 @@ def test_merging_refuses_other_settings_and_repeated_configs():
         acc.add(np.full((1, N_DAYS), np.nan))
 
 
-@pytest.mark.parametrize("returns", [
-    np.zeros((1, N_DAYS)),  # one config, never traded
-    np.zeros((40, N_DAYS)),  # all flat
-    np.full((5, N_DAYS), 0.001),  # constant series
-    search_returns()[1:2],  # one config that traded
-], ids=["one-flat-config", "all-zeros", "constant", "one-config"])
+@pytest.mark.parametrize(
+    "returns",
+    [
+        np.zeros((1, N_DAYS)),  # one config, never traded
+        np.zeros((40, N_DAYS)),  # all flat
+        np.full((5, N_DAYS), 0.001),  # constant series
+        search_returns()[1:2],  # one config that traded
+    ],
+    ids=["one-flat-config", "all-zeros", "constant", "one-config"],
+)
 def test_summary_is_json_safe_on_degenerate_inputs(returns):
     acc = accumulator()
     acc.add(returns)
@@ -131,16 +139,24 @@ def test_an_empty_accumulator_finishes():
 
 def test_verdict_checks_each_threshold():
     summary = OverfittingSummary(
-        configs_tried=10, configs_with_positions=9, distinct_position_sequences=8, pass_rate=0.1, null_pass_rate=None,
-        pbo={"pbo": 0.15}, spa_pvalue={"flat": {"lower": 0.01, "consistent": 0.02, "upper": 0.03}, "buy_and_hold": None},
-        sharpe_trials={"count": 9, "mean": 0.0, "variance": 0.001}, settings={},
+        configs_tried=10,
+        configs_with_positions=9,
+        distinct_position_sequences=8,
+        pass_rate=0.1,
+        null_pass_rate=None,
+        pbo={"pbo": 0.15},
+        spa_pvalue={"flat": {"lower": 0.01, "consistent": 0.02, "upper": 0.03}, "buy_and_hold": None},
+        sharpe_trials={"count": 9, "mean": 0.0, "variance": 0.001},
+        settings={},
     )
     checks = {c["check"]: c for c in verdict(summary, 0.97, holdout_profit=12.5, forward_profits=[3.0, -1.0])}
     assert [c["passed"] for c in checks.values()] == [True, True, True, NOT_AVAILABLE, True, False]
     assert checks["forward_tests_profit"]["value"] == -1.0
     assert checks["spa_pvalue_flat"]["value"] == 0.02  # the consistent p-value
     strict = VerdictThresholds(min_deflated_sharpe=0.99, max_pbo=0.1, spa_pvalue="upper", max_spa_pvalue=0.025)
-    checks = {c["check"]: c for c in verdict(summary, 0.97, holdout_profit=0.0, forward_profits=[1.0], thresholds=strict)}
+    checks = {
+        c["check"]: c for c in verdict(summary, 0.97, holdout_profit=0.0, forward_profits=[1.0], thresholds=strict)
+    }
     assert [c["passed"] for c in checks.values()] == [False, False, False, NOT_AVAILABLE, False, True]
     assert checks["deflated_sharpe_ratio"]["threshold"] == ">= 0.99"
     nothing = verdict(None)
@@ -162,7 +178,7 @@ def test_day_block_permutation_moves_whole_days():
     # Each source day appears as one contiguous run, in its own order.
     runs = np.flatnonzero(np.r_[True, moved[1:] != moved[:-1]])
     assert len(runs) == len(np.unique(days))
-    for lo, hi in zip(runs, np.r_[runs[1:], len(p)]):
+    for lo, hi in zip(runs, np.r_[runs[1:], len(p)], strict=False):
         assert np.array_equal(np.diff(p[lo:hi]), np.ones(hi - lo - 1))
     # One index for every regression: rows permuted together keep their correlation.
     features = np.vstack([np.sin(np.arange(len(p))), np.sin(np.arange(len(p))) * 2 + 1])

@@ -1,4 +1,6 @@
 """The deflated Sharpe ratio against the paper's worked example and a by-hand recomputation."""
+
+import itertools
 import json
 import math
 
@@ -34,13 +36,13 @@ def by_hand(model, trials_returns, n_trials):
     t = len(x)
     sr = x.mean() / math.sqrt(((x - x.mean()) ** 2).sum() / (t - 1))
     m2 = ((x - x.mean()) ** 2).mean()
-    skew = ((x - x.mean()) ** 3).mean() / m2 ** 1.5
-    kurt = ((x - x.mean()) ** 4).mean() / m2 ** 2
+    skew = ((x - x.mean()) ** 3).mean() / m2**1.5
+    kurt = ((x - x.mean()) ** 4).mean() / m2**2
     srs = [r.mean() / r.std(ddof=1) for r in trials_returns]
     v = np.var(srs, ddof=1)
     g = 0.5772156649015329
     sr0 = math.sqrt(v) * ((1 - g) * stats.norm.ppf(1 - 1 / n_trials) + g * stats.norm.ppf(1 - 1 / (n_trials * math.e)))
-    return stats.norm.cdf((sr - sr0) * math.sqrt(t - 1) / math.sqrt(1 - skew * sr + (kurt - 1) / 4 * sr ** 2)), sr0
+    return stats.norm.cdf((sr - sr0) * math.sqrt(t - 1) / math.sqrt(1 - skew * sr + (kurt - 1) / 4 * sr**2)), sr0
 
 
 def hand_made_configs():
@@ -78,29 +80,34 @@ def test_search_dsr_equals_the_formulas_recomputed_by_hand():
         assert dsr[key]["trials"] == n
         assert dsr[key]["expected_max_sharpe"] == pytest.approx(sr0, rel=1e-12)
         assert dsr[key]["value"] == pytest.approx(expected, rel=1e-12)
-    assert summary.sharpe_trials["variance"] == pytest.approx(np.var([r.mean() / r.std(ddof=1) for r in traded], ddof=1))
+    assert summary.sharpe_trials["variance"] == pytest.approx(
+        np.var([r.mean() / r.std(ddof=1) for r in traded], ddof=1)
+    )
 
 
 def test_more_trials_deflate_more():
     rng = np.random.default_rng(3)
     model = rng.normal(0.002, 0.01, 500)
     values = [deflated_sharpe(model, 0.002, n).value for n in (1, 10, 1000, 755_820)]
-    assert all(a > b for a, b in zip(values, values[1:]))
+    assert all(a > b for a, b in itertools.pairwise(values))
     # One trial: SR0 = 0, the DSR is the probabilistic Sharpe ratio against zero.
     assert expected_max_sharpe(0.002, 1) == 0.0
     sr = model.mean() / model.std(ddof=1)
     skew, kurt = stats.skew(model), stats.kurtosis(model, fisher=False)
-    psr = stats.norm.cdf(sr * math.sqrt(len(model) - 1) / math.sqrt(1 - skew * sr + (kurt - 1) / 4 * sr ** 2))
+    psr = stats.norm.cdf(sr * math.sqrt(len(model) - 1) / math.sqrt(1 - skew * sr + (kurt - 1) / 4 * sr**2))
     assert values[0] == pytest.approx(psr, rel=1e-12)
 
 
-@pytest.mark.parametrize("model, reason", [
-    (np.zeros(30), "constant"),
-    (np.full(30, 0.001), "constant"),
-    (np.array([0.01]), "at least 2"),
-    (np.zeros(0), "at least 2"),
-    (np.array([0.01, np.nan, 0.0]), "NaN"),
-])
+@pytest.mark.parametrize(
+    "model, reason",
+    [
+        (np.zeros(30), "constant"),
+        (np.full(30, 0.001), "constant"),
+        (np.array([0.01]), "at least 2"),
+        (np.zeros(0), "at least 2"),
+        (np.array([0.01, np.nan, 0.0]), "NaN"),
+    ],
+)
 def test_undefined_model_sharpe_is_none_with_a_reason(model, reason):
     result = deflated_sharpe(model, 0.01, 100)
     assert result.value is None and reason in result.reason

@@ -1,4 +1,5 @@
 """PBO by CSCV against the paper's procedure recomputed on the full returns matrix."""
+
 import itertools
 import json
 import math
@@ -79,9 +80,11 @@ def test_a_ranking_with_tie_breaks_is_the_builds_pick():
     got = acc.summary(ranking=lambda s: (s["wins"], s["returns"])).pbo
     # By hand: wins are whole numbers and returns sum to less than 1 in size, so
     # wins * 1000 + returns orders the configs as the (wins, returns) pair does.
-    expected, logits, _, _ = cscv_by_hand(np.hstack([wins, returns]).reshape(len(returns), 2, -1).transpose(0, 2, 1)
-                                          .reshape(len(returns), -1), 4,
-                                          score=lambda m: m[0::2].sum(axis=0) * 1000 + m[1::2].sum(axis=0))
+    expected, logits, _, _ = cscv_by_hand(
+        np.hstack([wins, returns]).reshape(len(returns), 2, -1).transpose(0, 2, 1).reshape(len(returns), -1),
+        4,
+        score=lambda m: m[0::2].sum(axis=0) * 1000 + m[1::2].sum(axis=0),
+    )
     assert got["pbo"] == pytest.approx(expected)
     np.testing.assert_allclose(got["logits"], logits, rtol=1e-12)
 

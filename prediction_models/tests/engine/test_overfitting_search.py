@@ -1,5 +1,6 @@
 """The statistics fed by real backtests: every config of a small space on real candles, its
 daily returns from its positions, chunk by chunk into the accumulator."""
+
 import json
 
 import numpy as np
@@ -31,8 +32,14 @@ def real_assets():
     minutes = load_month(2022, 6).iloc[: 21 * 1440].reset_index(drop=True)
     predictions = resample(minutes, 15)
     features = synthetic_features(predictions.c.to_numpy(), LOOKBACK, STEPS, 6, seed=8)
-    return build_assets(predictions=to_candles(predictions), minutes=to_candles(minutes), features=features,
-                        lookback=LOOKBACK, forecast_steps=STEPS, pcrs=(1, 2))
+    return build_assets(
+        predictions=to_candles(predictions),
+        minutes=to_candles(minutes),
+        features=features,
+        lookback=LOOKBACK,
+        forecast_steps=STEPS,
+        pcrs=(1, 2),
+    )
 
 
 def test_a_search_of_real_backtests_finishes_into_a_summary(real_assets):
@@ -50,8 +57,9 @@ def test_a_search_of_real_backtests_finishes_into_a_summary(real_assets):
             config = space.config(index)
             ids = [space.regression_ids[i] for i in config.combination]
             market = markets.setdefault(config.pcr, fast.Market.build(real_assets, config.pcr))
-            _, performance, _ = fast.backtest_record(real_assets, ids, config.pcr, config.msf, config.msaf, trading,
-                                                     market=market)
+            _, performance, _ = fast.backtest_record(
+                real_assets, ids, config.pcr, config.msf, config.msaf, trading, market=market
+            )
             initial = TradeConstants.of(trading, config.pcr).initial_balance
             trades = performance["positions"]
             returns = daily_returns([p["ct"] for p in trades], [p["b"] for p in trades], initial, days)

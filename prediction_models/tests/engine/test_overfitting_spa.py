@@ -1,4 +1,5 @@
 """The chunked SPA equals arch's SPA, and its p-values are uniform when no config has skill."""
+
 import numpy as np
 import pytest
 from arch.bootstrap import SPA, StationaryBootstrap

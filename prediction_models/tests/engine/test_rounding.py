@@ -1,8 +1,15 @@
 import numpy as np
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from prediction_models.engine.rounding import (
-    alter_by_pct, nb_alter_by_pct, nb_at_least_altered, nb_at_most_altered, nb_pct_change, numpy_sum, pct_change,
+    alter_by_pct,
+    nb_alter_by_pct,
+    nb_at_least_altered,
+    nb_at_most_altered,
+    nb_pct_change,
+    numpy_sum,
+    pct_change,
     py_round,
 )
 
@@ -25,7 +32,9 @@ def test_py_round_on_decimal_ties_and_sums_of_features():
 
 
 @settings(max_examples=500, deadline=None)
-@given(st.floats(min_value=1000, max_value=100000).map(lambda v: round(v, 2)), st.sampled_from([3, -3, 4, -4, 8, -8, 1.5]))
+@given(
+    st.floats(min_value=1000, max_value=100000).map(lambda v: round(v, 2)), st.sampled_from([3, -3, 4, -4, 8, -8, 1.5])
+)
 def test_alter_by_pct_twin(value, percent):
     assert nb_alter_by_pct(value, percent) == alter_by_pct(value, percent)
 
@@ -50,8 +59,12 @@ def test_numpy_sum_order_matches_numpy_mean():
 
 
 @settings(max_examples=600, deadline=None)
-@given(st.floats(min_value=-8, max_value=8), st.sampled_from([4, -4, 8, -8]),
-       st.floats(min_value=-0.02, max_value=0.02), st.booleans())
+@given(
+    st.floats(min_value=-8, max_value=8),
+    st.sampled_from([4, -4, 8, -8]),
+    st.floats(min_value=-0.02, max_value=0.02),
+    st.booleans(),
+)
 def test_altered_comparisons_skip_rounding_only_when_safe(value, percent, offset, on_the_grid):
     # x near the unrounded threshold, or exactly on a rounded one: where a shortcut could err
     threshold = alter_by_pct(value, percent)

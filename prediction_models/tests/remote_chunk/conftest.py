@@ -1,5 +1,6 @@
 """The loopback sshd pair as cluster servers, and a smoke epoch with four trained regressions
 (testing.servers, testing.searches), with a private SSH folder per test."""
+
 import pytest
 
 

@@ -1,6 +1,7 @@
 """A chunk of the profitable-config search evaluated on a loopback sshd server through the real
 job runner: the assets pushed, evaluated there without a database, the result pulled back
 verified and recorded centrally, exactly as a local evaluation of the same range."""
+
 import hashlib
 from pathlib import Path
 
@@ -22,8 +23,15 @@ pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.ssh]
 
 
 def _chunk_job(chunk, server):
-    return run_inline(job_enqueue(kind="prediction_models.search_chunk", target=chunk.search,
-                                  params={"chunk_id": chunk.pk}, server=server, inline=True))
+    return run_inline(
+        job_enqueue(
+            kind="prediction_models.search_chunk",
+            target=chunk.search,
+            params={"chunk_id": chunk.pk},
+            server=server,
+            inline=True,
+        )
+    )
 
 
 def _with_half_passing(search) -> tuple[ConfigChunk, set[int], dict]:
@@ -71,8 +79,12 @@ def test_a_chunk_runs_on_a_server_and_is_recorded_as_a_local_evaluation(servers,
     for index, config in recorded.items():
         summary = local[index]
         assert (config.profit, config.accuracy, config.positions, config.largest_drawdown, config.final_balance) == (
-            summary["profit"], summary["accuracy"], summary["positions"], summary["largest_balance_drawdown"],
-            summary["final_balance"])
+            summary["profit"],
+            summary["accuracy"],
+            summary["positions"],
+            summary["largest_balance_drawdown"],
+            summary["final_balance"],
+        )
         assert config.profit == every[index]["profit"]
     search.refresh_from_db()
     assert search.status == SearchStatus.SEARCHING
@@ -82,7 +94,10 @@ def test_a_chunk_runs_on_a_server_and_is_recorded_as_a_local_evaluation(servers,
     remote_epoch = Path(server.remote_root) / "epochs" / pm_epoch.id
     relative = Path("prediction_models") / "chunks" / str(search.pk) / str(chunk.index) / "found.json"
     pulled = epoch_dir(pm_epoch.id) / relative
-    assert hashlib.sha256(pulled.read_bytes()).hexdigest() == hashlib.sha256((remote_epoch / relative).read_bytes()).hexdigest()
+    assert (
+        hashlib.sha256(pulled.read_bytes()).hexdigest()
+        == hashlib.sha256((remote_epoch / relative).read_bytes()).hexdigest()
+    )
 
     # The server got the selection assets and the spec only: no holdout, features or JSON export.
     here = {p.name for p in paths.assets_dir(search).iterdir()}

@@ -2,6 +2,7 @@
 
 Reports JSON lines on stdout (progress, log, result) for the job that started it.
 """
+
 import os
 import shutil
 
@@ -23,9 +24,12 @@ class Command(BaseCommand):
         parser.add_argument("--id", help="The regression id inside a batch file.")
         parser.add_argument("--threads", type=int, default=int(os.environ.get("TRAINING_THREADS", "1")))
         parser.add_argument("--out-dir", help="Write the files here instead of the regression's folder (a retraining).")
-        parser.add_argument("--discard-trained", action="store_true",
-                            help="Remove a trained copy found in the epoch folder and train again (on a cluster "
-                                 "server: a copy the central machine does not hold is never taken as trained).")
+        parser.add_argument(
+            "--discard-trained",
+            action="store_true",
+            help="Remove a trained copy found in the epoch folder and train again (on a cluster "
+            "server: a copy the central machine does not hold is never taken as trained).",
+        )
 
     def handle(self, *args, epoch_dir, config, id=None, threads=1, discard_trained=False, out_dir=None, **options):
         configure_tensorflow(threads)
@@ -39,13 +43,17 @@ class Command(BaseCommand):
         emit(log=f"training {regression_config['id']} with {threads} thread(s) on {tensorflow_device()}")
         try:
             certificate = train_config(
-                regression_config, epoch_dir, progress=lambda done, total, message: emit(progress=[done, total, message]),
+                regression_config,
+                epoch_dir,
+                progress=lambda done, total, message: emit(progress=[done, total, message]),
                 out_dir=out_dir,
             )
         except OSError as exc:
             # A full disk or a read-only folder: say so (the job fails with it) instead of a bare exit status.
-            emit(error=f"{regression_config['id']}: its files could not be written: {exc.strerror or exc} "
-                       f"({exc.filename or epoch_dir})")
+            emit(
+                error=f"{regression_config['id']}: its files could not be written: {exc.strerror or exc} "
+                f"({exc.filename or epoch_dir})"
+            )
             raise CommandError(str(exc)) from None
         emit(state={"trained": True})
         emit(result={"id": certificate["id"], "best_epoch": certificate["best_epoch"]})

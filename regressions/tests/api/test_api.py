@@ -1,4 +1,5 @@
 """The regressions API: filters, ordering, selections, and queries that do not grow with pages."""
+
 from unittest import mock
 
 import pytest
@@ -18,19 +19,41 @@ def _epoch(epoch_id="_API"):
 
 
 def _many_regressions(epoch, count):
-    batch = TrainingBatch.objects.create(epoch=epoch, name="KR_DNN_1_1", category="DNN", number=1, total=1, profile="t",
-                                         config_file="x.json")
-    configs = RegressionConfig.objects.bulk_create([
-        RegressionConfig(id=f"KR_DNN_S2_{i:032x}", epoch=epoch, batch=batch, position=i, category="DNN", template="KR_DNN_S2",
-                         learning_rate=0.001, loss="mean_absolute_error", metric="mean_squared_error",
-                         config={"keras_model": {"name": "KR_DNN_S2", "units": [32, 32]}})
-        for i in range(count)
-    ])
-    Regression.objects.bulk_create([
-        Regression(config=c, epoch=epoch, status="trained", accuracy=50 + (i % 40), points=i % 17, test_loss=0.01 + i / 1e6,
-                   increase_num=10, decrease_num=10 + i % 3)
-        for i, c in enumerate(configs)
-    ])
+    batch = TrainingBatch.objects.create(
+        epoch=epoch, name="KR_DNN_1_1", category="DNN", number=1, total=1, profile="t", config_file="x.json"
+    )
+    configs = RegressionConfig.objects.bulk_create(
+        [
+            RegressionConfig(
+                id=f"KR_DNN_S2_{i:032x}",
+                epoch=epoch,
+                batch=batch,
+                position=i,
+                category="DNN",
+                template="KR_DNN_S2",
+                learning_rate=0.001,
+                loss="mean_absolute_error",
+                metric="mean_squared_error",
+                config={"keras_model": {"name": "KR_DNN_S2", "units": [32, 32]}},
+            )
+            for i in range(count)
+        ]
+    )
+    Regression.objects.bulk_create(
+        [
+            Regression(
+                config=c,
+                epoch=epoch,
+                status="trained",
+                accuracy=50 + (i % 40),
+                points=i % 17,
+                test_loss=0.01 + i / 1e6,
+                increase_num=10,
+                decrease_num=10 + i % 3,
+            )
+            for i, c in enumerate(configs)
+        ]
+    )
 
 
 def test_list_queries_do_not_grow_with_the_page_size(api_client):
@@ -58,18 +81,37 @@ def test_filters_and_ordering(api_client):
 def test_selection_top_n_and_manual(api_client):
     epoch = _epoch()
     _many_regressions(epoch, 30)
-    response = api_client.post("/api/regression-selections/", {"epoch": "_API", "name": "best", "size": 5}, format="json")
+    response = api_client.post(
+        "/api/regression-selections/", {"epoch": "_API", "name": "best", "size": 5}, format="json"
+    )
     assert response.status_code == 201, response.content
     body = response.json()
-    expected = list(Regression.objects.filter(epoch=epoch).order_by("-accuracy", "-points", "test_loss", "config_id")
-                    .values_list("config_id", flat=True)[:5])
+    expected = list(
+        Regression.objects.filter(epoch=epoch)
+        .order_by("-accuracy", "-points", "test_loss", "config_id")
+        .values_list("config_id", flat=True)[:5]
+    )
     assert body["regression_ids"] == expected and len(body["ranking"]) == 30
-    too_many = api_client.post("/api/regression-selections/", {"epoch": "_API", "name": "all", "size": 31}, format="json")
+    too_many = api_client.post(
+        "/api/regression-selections/", {"epoch": "_API", "name": "all", "size": 31}, format="json"
+    )
     assert too_many.status_code == 400 and "Only 30" in too_many.json()["message"]
-    manual = api_client.post("/api/regression-selections/", {"epoch": "_API", "name": "hand", "mode": "manual",
-                                                               "regression_ids": ["KR_DNN_S2_" + "0" * 32, "KR_NOPE_" + "x" * 30]}, format="json")
+    manual = api_client.post(
+        "/api/regression-selections/",
+        {
+            "epoch": "_API",
+            "name": "hand",
+            "mode": "manual",
+            "regression_ids": ["KR_DNN_S2_" + "0" * 32, "KR_NOPE_" + "x" * 30],
+        },
+        format="json",
+    )
     assert manual.status_code == 400 and "KR_NOPE_" in str(manual.json())
-    bad_rank = api_client.post("/api/regression-selections/", {"epoch": "_API", "name": "x", "criteria": {"order_by": ["id;drop"]}}, format="json")
+    bad_rank = api_client.post(
+        "/api/regression-selections/",
+        {"epoch": "_API", "name": "x", "criteria": {"order_by": ["id;drop"]}},
+        format="json",
+    )
     assert bad_rank.status_code == 400
 
 
@@ -78,10 +120,14 @@ def test_admin_actions_queue_one_job_each_or_say_why_not(admin_client):
     _many_regressions(epoch, 2)
     batch = TrainingBatch.objects.get(epoch=epoch)
     with mock.patch("cluster.services.jobs._send"):
-        response = admin_client.post("/admin/regressions/trainingbatch/", {"action": "train", "_selected_action": [batch.pk]}, follow=True)
+        response = admin_client.post(
+            "/admin/regressions/trainingbatch/", {"action": "train", "_selected_action": [batch.pk]}, follow=True
+        )
     job = Job.objects.get(kind="regressions.train_batch")
     assert f'href="/jobs/{job.pk}/"' in response.content.decode()
     # The epoch has its configs already: the refusal is shown, and nothing is queued.
-    response = admin_client.post("/admin/epochs/epoch/", {"action": "generate_configs", "_selected_action": ["_API"]}, follow=True)
+    response = admin_client.post(
+        "/admin/epochs/epoch/", {"action": "generate_configs", "_selected_action": ["_API"]}, follow=True
+    )
     assert "has its regression configs already" in response.content.decode()
     assert not Job.objects.filter(kind="regressions.generate_configs").exists()

@@ -1,20 +1,23 @@
 """The workbench in a real browser: the original grid's 1,220 configs with made-up results, sorted, filtered, compared."""
+
 import re
 
 import pytest
 from playwright.sync_api import expect
 
-from testing.browser import assert_charts_rendered, screenshot
 from epochs.models import CandlestickSet, Epoch
-from testing.prediction_model_fakes import fake_model, fake_search, position
 from regressions.models import Regression
+from testing.browser import assert_charts_rendered, screenshot
+from testing.prediction_model_fakes import fake_model, fake_search, position
 from testing.regression_fakes import fake_grid_epoch
 
 pytestmark = pytest.mark.browser
 
 
 def _column(page, field):
-    return [float(t) for t in page.locator(f'#leaderboard td[data-field="{field}"]').all_inner_texts() if t.strip() != "—"]
+    return [
+        float(t) for t in page.locator(f'#leaderboard td[data-field="{field}"]').all_inner_texts() if t.strip() != "—"
+    ]
 
 
 def test_sort_filter_and_compare_the_whole_grid(logged_in_page):
@@ -42,7 +45,9 @@ def test_sort_filter_and_compare_the_whole_grid(logged_in_page):
     page.fill('input[name="learning_rate"]', "-1")
     page.fill('input[name="min_accuracy"]', "55")
     page.click('#leaderboard-filters button[type="submit"]')
-    expected = Regression.objects.filter(epoch=epoch, config__category="LSTM", config__learning_rate=-1, accuracy__gte=55).count()
+    expected = Regression.objects.filter(
+        epoch=epoch, config__category="LSTM", config__learning_rate=-1, accuracy__gte=55
+    ).count()
     expect(page.locator('[data-field="total"]')).to_have_text(str(expected))
     assert 0 < expected < 1221
     assert all(v >= 55 for v in _column(page, "accuracy"))
@@ -87,10 +92,16 @@ def test_grid_analysis_draws_every_chart(logged_in_page):
 
 
 def test_model_list_report_and_trade_csv(logged_in_page, tmp_path):
-    epoch = Epoch.objects.create(id="_WBMODELS", candlestick_set=CandlestickSet.objects.create(name="wbmodels"), status="ready")
+    epoch = Epoch.objects.create(
+        id="_WBMODELS", candlestick_set=CandlestickSet.objects.create(name="wbmodels"), status="ready"
+    )
     search = fake_search(epoch)
     winning = [position(1, 0, 30, True, 1010.0), position(-1, 1440 * 31, 1440 * 31 + 45, True, 1030.3)]
-    mixed = [position(1, 0, 30, True, 1010.0), position(-1, 60, 90, False, 1000.0), position(1, 1440 * 40, 1440 * 40 + 15, True, 1025.0)]
+    mixed = [
+        position(1, 0, 30, True, 1010.0),
+        position(-1, 60, 90, False, 1000.0),
+        position(1, 1440 * 40, 1440 * 40 + 15, True, 1025.0),
+    ]
     first = fake_model(epoch, search, 0, winning)
     fake_model(epoch, search, 1, mixed, profit_factor=3.5)
     fake_model(epoch, search, 2, list(winning))

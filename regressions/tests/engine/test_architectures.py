@@ -1,5 +1,5 @@
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import numpy as np
 import pytest
@@ -35,7 +35,7 @@ def expected_layer_names(name: str) -> list[str]:
     if spec.family == "CNN":
         for i in range(1, n + 1):
             names += [f"Conv1D_{i}"] + ([f"MaxPooling1D_{i}"] if mp else [])
-        return names + ["Flatten_1", "Dense_Output"]
+        return [*names, "Flatten_1", "Dense_Output"]
     if spec.family in ("CDNN", "CLSTM"):
         names += ["Conv1D_1"] + (["MaxPooling1D_1"] if mp else [])
     if spec.family == "CDNN":
@@ -98,16 +98,28 @@ def test_validator_is_strict():
 
 
 def test_stack_must_leave_a_time_step():
-    config = {"name": "KR_CNN_MP_S5", "filters": [8] * 5, "kernel_sizes": [5, 3, 3, 3, 3],
-              "pool_sizes": [2] * 5, "activations": ["relu"] * 5}
+    config = {
+        "name": "KR_CNN_MP_S5",
+        "filters": [8] * 5,
+        "kernel_sizes": [5, 3, 3, 3, 3],
+        "pool_sizes": [2] * 5,
+        "activations": ["relu"] * 5,
+    }
     validate_keras_model_config(config, lookback=128)
     with pytest.raises(ArchitectureConfigError, match="lookback 32"):
         build_model(config, lookback=32, predictions=8)
 
 
 def _original_architectures() -> list[dict]:
-    grid = generate_grid(load_profile("original"), epoch_id="_T", fingerprint="f", seed=1, lookback=128,
-                         predictions=32, created_at=datetime(2024, 1, 1, tzinfo=timezone.utc))
+    grid = generate_grid(
+        load_profile("original"),
+        epoch_id="_T",
+        fingerprint="f",
+        seed=1,
+        lookback=128,
+        predictions=32,
+        created_at=datetime(2024, 1, 1, tzinfo=UTC),
+    )
     distinct = {json.dumps(c["keras_model"], sort_keys=True) for c in grid.configs + grid.unit_test.configs}
     return [json.loads(d) for d in sorted(distinct)]
 

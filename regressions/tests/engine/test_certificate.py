@@ -2,7 +2,7 @@ import copy
 import json
 import math
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import numpy as np
 import pandas as pd
@@ -14,11 +14,12 @@ from regressions.engine.certificate import (
     CERTIFICATE_KEYS,
     CertificateError,
     build_certificate,
+    correct_best_epoch_file,
+    corrected_best_epoch,
     dataset_summary,
     full_history,
     validate_certificate,
 )
-from regressions.engine.certificate import correct_best_epoch_file, corrected_best_epoch
 from regressions.engine.discovery import DISCOVERY_KEYS, regression_discovery
 from regressions.engine.grid import generate_grid, load_profile
 
@@ -30,8 +31,15 @@ LOOKBACK, PREDICTIONS = 16, 4
 
 
 def _config(template: str) -> dict:
-    grid = generate_grid(load_profile("smoke"), epoch_id="_CERT", fingerprint="f", seed=1, lookback=LOOKBACK,
-                         predictions=PREDICTIONS, created_at=datetime(2024, 1, 1, tzinfo=timezone.utc))
+    grid = generate_grid(
+        load_profile("smoke"),
+        epoch_id="_CERT",
+        fingerprint="f",
+        seed=1,
+        lookback=LOOKBACK,
+        predictions=PREDICTIONS,
+        created_at=datetime(2024, 1, 1, tzinfo=UTC),
+    )
     return next(c for c in grid.configs if c["keras_model"]["name"] == template)
 
 
@@ -39,8 +47,11 @@ def _certificate(config: dict) -> dict:
     """Certificate of a tiny model fitted for two epochs on random windows."""
     tf.keras.backend.clear_session()
     model = build_model(config["keras_model"], LOOKBACK, PREDICTIONS)
-    lr = tf.keras.optimizers.schedules.InverseTimeDecay(0.005, 10, 0.15) if config["learning_rate"] == -1 \
+    lr = (
+        tf.keras.optimizers.schedules.InverseTimeDecay(0.005, 10, 0.15)
+        if config["learning_rate"] == -1
         else config["learning_rate"]
+    )
     model.compile(optimizer=tf.keras.optimizers.Adam(lr), loss=config["loss"], metrics=[config["metric"]])
     rng = np.random.default_rng(0)
     x, y = rng.uniform(0.1, 1, (40, LOOKBACK)), rng.uniform(0.1, 1, (40, PREDICTIONS))
@@ -48,16 +59,25 @@ def _certificate(config: dict) -> dict:
     preds = model.predict_on_batch(x)
     series = rng.uniform(0.1, 1, 300)
     return build_certificate(
-        config=config, model=model,
-        training_data_start=1_600_000_000_000, training_data_end=1_700_000_000_000,
-        train_size=30, test_size=10, training_data_summary=dataset_summary(series),
-        training_start=1_700_000_100_000, training_end=1_700_000_102_500,
+        config=config,
+        model=model,
+        training_data_start=1_600_000_000_000,
+        training_data_end=1_700_000_000_000,
+        train_size=30,
+        test_size=10,
+        training_data_summary=dataset_summary(series),
+        training_start=1_700_000_100_000,
+        training_end=1_700_000_102_500,
         history=history,
-        test_ds_evaluation={"mean_absolute_error": float(np.abs(preds - y).mean()),
-                            "mean_squared_error": float(((preds - y) ** 2).mean())},
+        test_ds_evaluation={
+            "mean_absolute_error": float(np.abs(preds - y).mean()),
+            "mean_squared_error": float(((preds - y) ** 2).mean()),
+        },
         discovery=regression_discovery(x[:, -1], y[:, -1], preds[:, -1]),
-        best_epoch=2, best_metrics={"val_loss": history["val_loss"][1]},
-        seed=60184, package_versions={"tensorflow": tf.__version__, "numpy": np.__version__},
+        best_epoch=2,
+        best_metrics={"val_loss": history["val_loss"][1]},
+        seed=60184,
+        package_versions={"tensorflow": tf.__version__, "numpy": np.__version__},
     )
 
 
@@ -101,7 +121,11 @@ def test_regression_config_summary(dnn):
     config, cert = dnn
     rc = cert["regression_config"]
     assert {k: rc[k] for k in ("id", "description", "lookback", "predictions")} == {
-        "id": config["id"], "description": config["description"], "lookback": LOOKBACK, "predictions": PREDICTIONS}
+        "id": config["id"],
+        "description": config["description"],
+        "lookback": LOOKBACK,
+        "predictions": PREDICTIONS,
+    }
     summary = rc["summary"]
     assert summary["model_class"] == "Sequential"
     assert summary["optimizer_config"]["name"] == "Adam"
@@ -113,8 +137,10 @@ def test_regression_config_summary(dnn):
     units = config["keras_model"]["units"]
     # Dense params = inputs * units + units, computed by hand for the DNN stack.
     widths = [LOOKBACK, *units, PREDICTIONS]
-    expected = [(f"Dense_{i + 1}" if i < len(units) else "Dense_Output", widths[i] * widths[i + 1] + widths[i + 1])
-                for i in range(len(widths) - 1)]
+    expected = [
+        (f"Dense_{i + 1}" if i < len(units) else "Dense_Output", widths[i] * widths[i + 1] + widths[i + 1])
+        for i in range(len(widths) - 1)
+    ]
     assert [(layer["name"], layer["params"]) for layer in summary["layers"]] == expected
     assert summary["layers"][0]["input_shape"] == [None, LOOKBACK]
     assert summary["total_params"] == summary["trainable_params"] == sum(p for _, p in expected)
@@ -132,8 +158,7 @@ def test_cnn_certificate_writes_an_empty_units_list(cnn):
 
 def test_short_metric_names_become_full_names():
     history = full_history({"loss": [1], "val_loss": [2], "mae": [3], "val_mse": [4]})
-    assert history == {"loss": [1.0], "val_loss": [2.0], "mean_absolute_error": [3.0],
-                       "val_mean_squared_error": [4.0]}
+    assert history == {"loss": [1.0], "val_loss": [2.0], "mean_absolute_error": [3.0], "val_mean_squared_error": [4.0]}
 
 
 def _broken(cert, mutate):
@@ -142,23 +167,31 @@ def _broken(cert, mutate):
     return bad
 
 
-@pytest.mark.parametrize("mutate, message", [
-    (lambda c: c["training_history"]["loss"].__setitem__(0, math.nan), "training_history.loss[0]"),
-    (lambda c: c["test_ds_evaluation"].__setitem__("mean_squared_error", math.inf), "test_ds_evaluation"),
-    (lambda c: c["test_ds_evaluation"].pop("mean_absolute_error"), "test_ds_evaluation"),
-    (lambda c: c["training_history"].__setitem__("mse", c["training_history"].pop("mean_squared_error")),
-     "training_history"),
-    (lambda c: c["keras_model_config"].pop("units"), "keras_model_config"),
-    (lambda c: c["discovery"]["points_hist"].pop(), "points_hist"),
-    (lambda c: c["discovery"].pop("accuracy"), "discovery"),
-    (lambda c: c.__setitem__("optimizer", "adam"), "optimizer"),
-    (lambda c: c.__setitem__("id", "KR_DNN_S2_short"), "id"),
-    (lambda c: c.__setitem__("train_size", True), "train_size"),
-    (lambda c: c["regression_config"]["summary"]["optimizer_config"].__setitem__("beta_1", 0.9), "optimizer_config"),
-    (lambda c: c["regression_config"].__setitem__("lookback", 99), "regression_config"),
-    (lambda c: c["regression_config"]["summary"]["layers"][0].pop("trainable"), "layers[0]"),
-    (lambda c: c.pop("package_versions"), "missing keys"),
-])
+@pytest.mark.parametrize(
+    "mutate, message",
+    [
+        (lambda c: c["training_history"]["loss"].__setitem__(0, math.nan), "training_history.loss[0]"),
+        (lambda c: c["test_ds_evaluation"].__setitem__("mean_squared_error", math.inf), "test_ds_evaluation"),
+        (lambda c: c["test_ds_evaluation"].pop("mean_absolute_error"), "test_ds_evaluation"),
+        (
+            lambda c: c["training_history"].__setitem__("mse", c["training_history"].pop("mean_squared_error")),
+            "training_history",
+        ),
+        (lambda c: c["keras_model_config"].pop("units"), "keras_model_config"),
+        (lambda c: c["discovery"]["points_hist"].pop(), "points_hist"),
+        (lambda c: c["discovery"].pop("accuracy"), "discovery"),
+        (lambda c: c.__setitem__("optimizer", "adam"), "optimizer"),
+        (lambda c: c.__setitem__("id", "KR_DNN_S2_short"), "id"),
+        (lambda c: c.__setitem__("train_size", True), "train_size"),
+        (
+            lambda c: c["regression_config"]["summary"]["optimizer_config"].__setitem__("beta_1", 0.9),
+            "optimizer_config",
+        ),
+        (lambda c: c["regression_config"].__setitem__("lookback", 99), "regression_config"),
+        (lambda c: c["regression_config"]["summary"]["layers"][0].pop("trainable"), "layers[0]"),
+        (lambda c: c.pop("package_versions"), "missing keys"),
+    ],
+)
 def test_validate_certificate_refuses_contract_breaks(dnn, mutate, message):
     _, cert = dnn
     validate_certificate(cert)
@@ -169,10 +202,24 @@ def test_validate_certificate_refuses_contract_breaks(dnn, mutate, message):
 def test_build_refuses_unknown_optimizer(dnn):
     config, _ = dnn
     with pytest.raises(CertificateError, match="config.optimizer"):
-        build_certificate(config={**config, "optimizer": "sgd"}, model=None, training_data_start=0,
-                          training_data_end=1, train_size=1, test_size=1, training_data_summary={},
-                          training_start=0, training_end=1, history={}, test_ds_evaluation={}, discovery={},
-                          best_epoch=1, best_metrics={}, seed=1, package_versions={})
+        build_certificate(
+            config={**config, "optimizer": "sgd"},
+            model=None,
+            training_data_start=0,
+            training_data_end=1,
+            train_size=1,
+            test_size=1,
+            training_data_summary={},
+            training_start=0,
+            training_end=1,
+            history={},
+            test_ds_evaluation={},
+            discovery={},
+            best_epoch=1,
+            best_metrics={},
+            seed=1,
+            package_versions={},
+        )
 
 
 def test_best_epoch_counts_from_one_and_stays_within_the_history(dnn):

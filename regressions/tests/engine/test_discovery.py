@@ -16,20 +16,36 @@ from regressions.engine.discovery import (
     round_array,
 )
 
-
 # ---------------------------------------------------------------- helpers
 
-@pytest.mark.parametrize("old, new, expected", [
-    (100, 150, 50.0), (100, 50, -50.0), (100, 100, 0), (0, 5, 0), (100, -300, -100),
-    (3, 4, 33.33), (3, 2, -33.33), (0.5, 0.5025, 0.5),
-])
+
+@pytest.mark.parametrize(
+    "old, new, expected",
+    [
+        (100, 150, 50.0),
+        (100, 50, -50.0),
+        (100, 100, 0),
+        (0, 5, 0),
+        (100, -300, -100),
+        (3, 4, 33.33),
+        (3, 2, -33.33),
+        (0.5, 0.5025, 0.5),
+    ],
+)
 def test_pct_change(old, new, expected):
     assert pct_change(old, new) == expected
 
 
-@pytest.mark.parametrize("value, pct, expected", [
-    (100, 50, 150.0), (100, -50, 50.0), (100, 0, 100), (33.333, 1, 33.67), (10, -3.5, 9.65),
-])
+@pytest.mark.parametrize(
+    "value, pct, expected",
+    [
+        (100, 50, 150.0),
+        (100, -50, 50.0),
+        (100, 0, 100),
+        (33.333, 1, 33.67),
+        (10, -3.5, 9.65),
+    ],
+)
 def test_alter_by_pct(value, pct, expected):
     assert alter_by_pct(value, pct) == expected
 
@@ -41,11 +57,13 @@ def test_pct_of_total():
 
 def test_round_array_equals_python_round_including_ties():
     rng = np.random.default_rng(3)
-    values = np.concatenate([
-        rng.normal(0, 50, 200_000),
-        np.arange(-2000, 2000) / 1000 + 0.005,   # decimal ties that binary cannot hold exactly
-        np.array([0.125, 0.375, 2.675, 1.005, -0.125, 1e6 + 0.005, 0.0, -0.0]),
-    ])
+    values = np.concatenate(
+        [
+            rng.normal(0, 50, 200_000),
+            np.arange(-2000, 2000) / 1000 + 0.005,  # decimal ties that binary cannot hold exactly
+            np.array([0.125, 0.375, 2.675, 1.005, -0.125, 1e6 + 0.005, 0.0, -0.0]),
+        ]
+    )
     for digits in (2, 6):
         expected = [round(v, digits) for v in values.tolist()]
         assert round_array(values, digits).tolist() == expected
@@ -56,17 +74,20 @@ def test_pct_change_array_equals_scalar():
     old = np.concatenate([rng.uniform(0.01, 1, 50_000), [0.0, 0.5, 0.2]])
     new = np.concatenate([rng.uniform(0.0, 1, 50_000), [0.3, 0.5, 0.0]])
     new[::7] = old[::7]  # unchanged values
-    expected = [pct_change(o, n) for o, n in zip(old.tolist(), new.tolist())]
+    expected = [pct_change(o, n) for o, n in zip(old.tolist(), new.tolist(), strict=False)]
     assert pct_change_array(old, new).tolist() == expected
 
 
 # ---------------------------------------------------------------- accumulator
 
+
 def test_hand_made_discovery_reward_1_penalty_1_3():
     """The original's discovery_test, with every expected value computed by hand."""
     d = Discovery(reward=1, penalty=1.3)
-    d.neutral_pred(); d.neutral_pred()
-    d.neutral_outcome(); d.neutral_outcome()
+    d.neutral_pred()
+    d.neutral_pred()
+    d.neutral_outcome()
+    d.neutral_outcome()
     d.increase_pred(1, True)
     d.increase_pred(0.5, False)
     d.decrease_pred(-1, True)
@@ -114,15 +135,18 @@ def test_points_hist_samples_tenths_of_a_long_history():
     for i in range(99):
         d.increase_pred(1.0, i % 3 != 0)  # 100 history entries
     hist = d.points_hist
-    assert d.build()["points_hist"] == [float(hist[i]) for i in (10, 20, 30, 40, 50, 60, 70, 80, 90)] + [float(hist[-1])]
+    assert d.build()["points_hist"] == [float(hist[i]) for i in (10, 20, 30, 40, 50, 60, 70, 80, 90)] + [
+        float(hist[-1])
+    ]
 
 
 # ---------------------------------------------------------------- vectorised == loop
 
+
 def _loop_regression_discovery(x_last, y_last, pred_last):
     """ORIGINAL.md §5.3, event by event."""
     d = Discovery(reward=1, penalty=1)
-    for x, y, p in zip(x_last, y_last, pred_last):
+    for x, y, p in zip(x_last, y_last, pred_last, strict=False):
         real = pct_change(x, y)
         pred = pct_change(x, p)
         if real == 0:
@@ -143,8 +167,8 @@ def test_regression_discovery_vectorised_equals_loop(seed):
     x = rng.uniform(0.05, 1, n)
     y = x * (1 + rng.normal(0, 0.02, n))
     pred = x * (1 + rng.normal(0, 0.02, n))
-    y[::11] = x[::11]        # neutral outcomes
-    pred[::13] = x[::13]     # neutral predictions
+    y[::11] = x[::11]  # neutral outcomes
+    pred[::13] = x[::13]  # neutral predictions
     expected = _loop_regression_discovery(x.tolist(), y.tolist(), pred.tolist())
     got = regression_discovery(x, y, pred)
     assert got == expected
@@ -156,12 +180,13 @@ def test_discovery_from_arrays_equals_accumulator_with_custom_reward():
     values = [rnd.choice([-1, 1]) * round(rnd.uniform(0.01, 5), 2) for _ in range(3_000)]
     ok = [rnd.random() < 0.55 for _ in values]
     d = Discovery(reward=1, penalty=1.3)
-    for v, s in zip(values, ok):
+    for v, s in zip(values, ok, strict=False):
         (d.increase_pred if v > 0 else d.decrease_pred)(v, s)
     for _ in range(7):
         d.neutral_pred()
-    got = discovery_from_arrays(np.array(values), np.array(values) > 0, np.array(ok),
-                                neutral_num=7, reward=1, penalty=1.3)
+    got = discovery_from_arrays(
+        np.array(values), np.array(values) > 0, np.array(ok), neutral_num=7, reward=1, penalty=1.3
+    )
     assert got == d.build()
     inc = [v for v in values if v > 0]
     assert got["increase_median"] == round(statistics.median(inc), 6)

@@ -13,11 +13,13 @@ pytestmark = pytest.mark.tensorflow  # builds, trains or loads Keras models
 
 
 def dense_model():
-    return tf.keras.Sequential([
-        tf.keras.Input((LOOKBACK,)),
-        tf.keras.layers.Dense(6, activation="relu"),
-        tf.keras.layers.Dense(PREDICTIONS),
-    ])
+    return tf.keras.Sequential(
+        [
+            tf.keras.Input((LOOKBACK,)),
+            tf.keras.layers.Dense(6, activation="relu"),
+            tf.keras.layers.Dense(PREDICTIONS),
+        ]
+    )
 
 
 def conv_model():
@@ -31,14 +33,16 @@ def conv_model():
 
 
 def recurrent_model():
-    return tf.keras.Sequential([
-        tf.keras.Input((LOOKBACK, 1)),
-        tf.keras.layers.Reshape((LOOKBACK, 1)),
-        tf.keras.layers.Conv1D(4, 5, activation="relu"),
-        tf.keras.layers.LSTM(5, return_sequences=True),
-        tf.keras.layers.GRU(4),
-        tf.keras.layers.Dense(PREDICTIONS),
-    ])
+    return tf.keras.Sequential(
+        [
+            tf.keras.Input((LOOKBACK, 1)),
+            tf.keras.layers.Reshape((LOOKBACK, 1)),
+            tf.keras.layers.Conv1D(4, 5, activation="relu"),
+            tf.keras.layers.LSTM(5, return_sequences=True),
+            tf.keras.layers.GRU(4),
+            tf.keras.layers.Dense(PREDICTIONS),
+        ]
+    )
 
 
 BUILDERS = {"KR_DNN_S2_TEST": dense_model, "KR_CNN_MP_S1_TEST": conv_model, "KR_CLSTM_GRU_TEST": recurrent_model}
@@ -55,10 +59,14 @@ def saved(tmp_path_factory):
         model.compile(optimizer=tf.keras.optimizers.Adam(), loss="mean_absolute_error")
         folder = tmp_path_factory.mktemp(regression_id)
         keras_path, h5_path = save_regression_files(
-            model, folder, regression_id=regression_id, description=f"{regression_id} model",
-            lookback=LOOKBACK, predictions=PREDICTIONS,
+            model,
+            folder,
+            regression_id=regression_id,
+            description=f"{regression_id} model",
+            lookback=LOOKBACK,
+            predictions=PREDICTIONS,
         )
-        ours = np.concatenate([model.predict_on_batch(inputs[i:i + 1]) for i in range(len(inputs))])
+        ours = np.concatenate([model.predict_on_batch(inputs[i : i + 1]) for i in range(len(inputs))])
         models[regression_id] = (keras_path, h5_path, ours, model.get_weights())
     return inputs, models
 
@@ -74,8 +82,10 @@ def test_h5_loads_in_the_consumers_legacy_keras_with_equal_predictions(saved):
     for regression_id, (_, h5_path, ours, _) in models.items():
         loaded = output["models"][str(h5_path)]
         assert loaded["attrs"] == {
-            "id": regression_id, "description": f"{regression_id} model",
-            "lookback": LOOKBACK, "predictions": PREDICTIONS,
+            "id": regression_id,
+            "description": f"{regression_id} model",
+            "lookback": LOOKBACK,
+            "predictions": PREDICTIONS,
         }
         theirs = np.asarray(loaded["predictions"])
         assert theirs.shape == (len(inputs), PREDICTIONS)
@@ -129,5 +139,7 @@ def test_not_an_hdf5_file_is_refused(tmp_path):
 
 def test_failed_write_leaves_no_file(tmp_path):
     with pytest.raises(Exception):
-        write_legacy_h5(object(), tmp_path / "model.h5", regression_id="KR_X", description="", lookback=1, predictions=1)
+        write_legacy_h5(
+            object(), tmp_path / "model.h5", regression_id="KR_X", description="", lookback=1, predictions=1
+        )
     assert list(tmp_path.iterdir()) == []

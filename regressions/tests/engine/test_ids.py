@@ -20,16 +20,22 @@ CONFIG = {
     "optimizer": "adam",
     "loss": "mean_absolute_error",
     "metric": "mean_squared_error",
-    "keras_model": {"name": "KR_CDNN_S4", "units": [32, 32, 32, 32], "activations": ["relu"] * 5,
-                    "filters": [32], "kernel_sizes": [5]},
+    "keras_model": {
+        "name": "KR_CDNN_S4",
+        "units": [32, 32, 32, 32],
+        "activations": ["relu"] * 5,
+        "filters": [32],
+        "kernel_sizes": [5],
+    },
 }
 
 
 def test_id_is_template_plus_sha256_of_epoch_fingerprint_and_config():
     rid = regression_id(CONFIG, epoch_id="_EPOCH", fingerprint="abc123")
     payload = {k: v for k, v in CONFIG.items() if k not in ("id", "description")}
-    text = json.dumps({"epoch_id": "_EPOCH", "fingerprint": "abc123", "config": payload},
-                      sort_keys=True, separators=(",", ":"))
+    text = json.dumps(
+        {"epoch_id": "_EPOCH", "fingerprint": "abc123", "config": payload}, sort_keys=True, separators=(",", ":")
+    )
     assert rid == "KR_CDNN_S4_" + hashlib.sha256(text.encode()).hexdigest()[:32]
     assert is_regression_id(rid)
     assert split_regression_id(rid) == ("KR_CDNN_S4", rid[-32:])
@@ -41,9 +47,13 @@ def test_id_is_deterministic_and_ignores_id_and_description():
     assert a == b
 
 
-@pytest.mark.parametrize("change", [
-    {"epoch_id": "_OTHER"}, {"fingerprint": "f2"},
-])
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"epoch_id": "_OTHER"},
+        {"fingerprint": "f2"},
+    ],
+)
 def test_other_epoch_or_data_gives_new_id(change):
     kwargs = {"epoch_id": "_E", "fingerprint": "f"}
     assert regression_id(CONFIG, **kwargs) != regression_id(CONFIG, **{**kwargs, **change})
@@ -65,14 +75,17 @@ def test_digest_requires_epoch_and_fingerprint():
         config_digest(CONFIG, epoch_id="", fingerprint="f")
 
 
-@pytest.mark.parametrize("bad", [
-    "KR_DNN_S2_" + "A" * 32,          # upper-case hex
-    "KR_DNN_S2_" + "a" * 31,          # short digest
-    "DNN_S2_" + "a" * 32,             # no KR_ prefix
-    "KR_DNN_S2-" + "a" * 32,          # wrong separator
-    "KR_" + "A" * 170 + "_" + "a" * 32,  # longer than 200
-    None,
-])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        "KR_DNN_S2_" + "A" * 32,  # upper-case hex
+        "KR_DNN_S2_" + "a" * 31,  # short digest
+        "DNN_S2_" + "a" * 32,  # no KR_ prefix
+        "KR_DNN_S2-" + "a" * 32,  # wrong separator
+        "KR_" + "A" * 170 + "_" + "a" * 32,  # longer than 200
+        None,
+    ],
+)
 def test_malformed_ids_are_refused(bad):
     assert not is_regression_id(bad)
     with pytest.raises(ValueError):

@@ -1,4 +1,5 @@
 """The regression certificate's figures: selection windows only, the holdout's apart without refused windows."""
+
 import numpy as np
 
 from epochs.engine.ranges import epoch_ranges
@@ -17,8 +18,9 @@ def series():
 
 def test_selection_windows_end_before_the_holdout_and_holdout_windows_start_at_it():
     close = series()
-    ranges = epoch_ranges(rows=ROWS, train_split=0.75, lookback=LOOKBACK, predictions=PREDICTIONS, holdout_share=0.25,
-                          purge=True)
+    ranges = epoch_ranges(
+        rows=ROWS, train_split=0.75, lookback=LOOKBACK, predictions=PREDICTIONS, holdout_share=0.25, purge=True
+    )
     windows = build_windows(close, lookback=LOOKBACK, predictions=PREDICTIONS, train_split=0.75, purge=True)
     selection, holdout = period_slices(windows, ranges.holdout_row)
     # Window t of the test range reads rows test_row + t .. + lookback - 1 and targets the next `predictions` rows.

@@ -27,8 +27,13 @@ def test_configure_tensorflow_sets_thread_pools_before_tensorflow_starts():
         except TensorFlowConfigError as exc:
             print("refused:", exc)
     """)
-    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120,
-                          cwd=Path(__file__).resolve().parents[3])
+    done = subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=Path(__file__).resolve().parents[3],
+    )
     assert done.returncode == 0, done.stderr[-2000:]
     assert "refused: TensorFlow already started with (intra, inter) threads (1, 1)" in done.stdout
 

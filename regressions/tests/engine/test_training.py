@@ -3,7 +3,9 @@ import math
 import numpy as np
 import pytest
 import tensorflow as tf
-from hypothesis import given, settings as hypothesis_settings, strategies as st
+from hypothesis import given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 
 from regressions.engine import training
 from regressions.engine.training import (
@@ -28,11 +30,13 @@ class Killed(Exception):
 
 
 def dense_model():
-    return tf.keras.Sequential([
-        tf.keras.Input((LOOKBACK,)),
-        tf.keras.layers.Dense(8, activation="relu"),
-        tf.keras.layers.Dense(PREDICTIONS),
-    ])
+    return tf.keras.Sequential(
+        [
+            tf.keras.Input((LOOKBACK,)),
+            tf.keras.layers.Dense(8, activation="relu"),
+            tf.keras.layers.Dense(PREDICTIONS),
+        ]
+    )
 
 
 def conv_model():
@@ -61,7 +65,10 @@ def _train(windows, build, hyper, checkpoint_dir=None, settings=SETTINGS, **kwar
 def _assert_same_training(resumed, uninterrupted):
     assert resumed.history == uninterrupted.history
     assert (resumed.best_epoch_index, resumed.stopped_epoch, resumed.epochs_completed) == (
-        uninterrupted.best_epoch_index, uninterrupted.stopped_epoch, uninterrupted.epochs_completed)
+        uninterrupted.best_epoch_index,
+        uninterrupted.stopped_epoch,
+        uninterrupted.epochs_completed,
+    )
     for a, b in zip(resumed.model.get_weights(), uninterrupted.model.get_weights(), strict=True):
         assert np.array_equal(a, b)
     assert np.array_equal(resumed.test_predictions, uninterrupted.test_predictions)
@@ -78,6 +85,7 @@ def test_killed_run_resumes_to_identical_weights_and_history(windows, tmp_path):
         def progress(done, total, message):
             if done == epoch:
                 raise Killed
+
         return progress
 
     for epoch in (3, 7):
@@ -95,9 +103,15 @@ def test_cancelled_run_with_learning_rate_schedule_resumes_identically(windows, 
     epochs_seen = []
 
     with pytest.raises(TrainingCancelled):
-        _train(windows, conv_model, SCHEDULED, tmp_path, settings=short,
-               progress=lambda done, total, message: epochs_seen.append(done),
-               should_stop=lambda: len(epochs_seen) >= 2)
+        _train(
+            windows,
+            conv_model,
+            SCHEDULED,
+            tmp_path,
+            settings=short,
+            progress=lambda done, total, message: epochs_seen.append(done),
+            should_stop=lambda: len(epochs_seen) >= 2,
+        )
     resumed = _train(windows, conv_model, SCHEDULED, tmp_path, settings=short)
 
     assert epochs_seen == [1, 2] and resumed.resumed_at_epoch == 2
@@ -121,7 +135,7 @@ def test_result_holds_best_weights_and_test_metrics(windows):
 
     test_pred = result.model.predict(np.asarray(windows.test_x, np.float32), verbose=0)
     assert np.array_equal(result.test_predictions, test_pred)
-    errors = [float(p) - float(t) for p, t in zip(test_pred.ravel(), windows.test_y.ravel())]
+    errors = [float(p) - float(t) for p, t in zip(test_pred.ravel(), windows.test_y.ravel(), strict=False)]
     assert result.test_evaluation["mean_absolute_error"] == pytest.approx(sum(map(abs, errors)) / len(errors))
     assert result.test_evaluation["mean_squared_error"] == pytest.approx(sum(e * e for e in errors) / len(errors))
 
@@ -156,8 +170,10 @@ class _MarkedModel:
     patience=st.integers(0, 4),
 )
 def test_early_stopping_follows_keras(losses, patience):
-    keras_model, keras_stop = _MarkedModel(), tf.keras.callbacks.EarlyStopping(
-        monitor="val_loss", mode="min", patience=patience, restore_best_weights=True)
+    keras_model, keras_stop = (
+        _MarkedModel(),
+        tf.keras.callbacks.EarlyStopping(monitor="val_loss", mode="min", patience=patience, restore_best_weights=True),
+    )
     keras_stop.set_model(keras_model)
     keras_stop.on_train_begin()
     ours_model, state, best = _MarkedModel(), training._State(fingerprint={}), None

@@ -13,8 +13,8 @@ def _expected_windows(c, lookback, predictions):
     """The original's loop, written out with plain Python lists."""
     xs, ys = [], []
     for i in range(lookback, len(c) - predictions):
-        xs.append(list(c[i - lookback:i]))
-        ys.append(list(c[i:i + predictions]))
+        xs.append(list(c[i - lookback : i]))
+        ys.append(list(c[i : i + predictions]))
     return xs, ys
 
 

@@ -1,4 +1,5 @@
 """The loopback sshd pair as cluster servers, and a real 1-month epoch with its smoke grid."""
+
 import pytest
 
 from regressions.models import Regression

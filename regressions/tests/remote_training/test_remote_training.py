@@ -1,5 +1,6 @@
 """The UNIT_TEST regression trained on the loopback sshd servers through the real job runner:
 inputs and code pushed, trained there without a database, pulled back verified and recorded."""
+
 import json
 import os
 import shutil
@@ -15,13 +16,13 @@ from cluster.choices import JobStatus
 from cluster.jobs.runner import execute
 from cluster.models import Job, ServerAction
 from cluster.services.servers import server_check_run
-from testing.sshd import session_pids
-from testing.remote import EPOCH, sha256_tree, unit_test_of
 from epochs.services.paths import epoch_dir
 from regressions.choices import RegressionStatus
 from regressions.engine.certificate import validate_certificate
 from regressions.services.training import regression_train_enqueue
+from testing.remote import EPOCH, sha256_tree, unit_test_of
 from testing.smoke import make_smoke_epoch
+from testing.sshd import session_pids
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.ssh]
 
@@ -70,7 +71,9 @@ def test_unit_test_regression_trains_on_a_server_and_is_recorded_centrally(serve
     # Trained there, not here: the pulled files are byte for byte the server's.
     remote = _remote_epoch(server)
     assert sha256_tree(remote / "regressions" / regression.config_id) == hashes
-    assert job.state["remote"]["server"] == server.pk and f"started process {job.state['remote']['pid']}" in job.log_tail
+    assert (
+        job.state["remote"]["server"] == server.pk and f"started process {job.state['remote']['pid']}" in job.log_tail
+    )
     # The server got the inputs and nothing of other regressions or prediction models.
     assert [p.name for p in (remote / "regressions").iterdir()] == [regression.config_id]
     sent = {p.name for p in remote.iterdir()} - {"regressions"}
@@ -139,7 +142,9 @@ def test_a_server_dying_mid_training_moves_the_regression_to_the_other_server(se
     job = _run(job)
     assert job.status == JobStatus.SUCCEEDED, job.error + job.log_tail
     assert job.server_id == b.pk and job.attempts == 2 and f"moved from server {a.name} to {b.name}" in job.log_tail
-    assert job.state["remote"]["server"] == b.pk and f"discarded an earlier copy of {regression.config_id}" in job.log_tail
+    assert (
+        job.state["remote"]["server"] == b.pk and f"discarded an earlier copy of {regression.config_id}" in job.log_tail
+    )
     # Trained once, in full, on b: a holds no trained copy, the central copy is b's.
     ours = epoch_dir(EPOCH) / "regressions" / regression.config_id
     assert sha256_tree(ours) == sha256_tree(_remote_epoch(b) / "regressions" / regression.config_id)
@@ -155,7 +160,9 @@ def _check(server, user, **options) -> Job:
         return server_check_run(server=server, user=user, check="unit_test", options=options)
 
 
-def test_unit_test_check_trains_on_the_server_without_touching_the_central_record(servers, ssh_servers, unit_test_regression, user):
+def test_unit_test_check_trains_on_the_server_without_touching_the_central_record(
+    servers, ssh_servers, unit_test_regression, user
+):
     server = servers[1]
     regression = unit_test_regression
     job = _run(_check(server, user, epoch=EPOCH))

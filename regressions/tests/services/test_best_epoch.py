@@ -1,4 +1,5 @@
 """A regression whose best epoch is the first is certified, and every place counts epochs from 1."""
+
 import importlib
 import json
 

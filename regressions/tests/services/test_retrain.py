@@ -1,4 +1,5 @@
 """Retrain keeps the files in place until the new ones are complete; an exported epoch is frozen."""
+
 import json
 
 import pytest
@@ -7,16 +8,24 @@ from rest_framework.test import APIClient
 
 from cluster.choices import JobStatus
 from cluster.jobs.cli import run_inline
-from testing.mounts import full_disk
 from epochs.choices import EpochStatus
 from epochs.models import Epoch, EpochExport
 from epochs.services.paths import epoch_dir
 from regressions.engine.pipeline import RETRAINING
 from regressions.services.training import regression_train_enqueue
+from testing.mounts import full_disk
 
 pytestmark = pytest.mark.django_db
 # What the training produced (the description carries the configs' creation time, the rest timings).
-TRAINED = ("training_history", "test_ds_evaluation", "discovery", "best_epoch", "best_metrics", "train_size", "test_size")
+TRAINED = (
+    "training_history",
+    "test_ds_evaluation",
+    "discovery",
+    "best_epoch",
+    "best_metrics",
+    "train_size",
+    "test_size",
+)
 
 
 def _files(epoch, regression):
@@ -34,7 +43,9 @@ def test_retrain_keeps_the_files_until_the_new_ones_are_complete_then_swaps_them
     job = regression_train_enqueue(regression=regression, retrain=True, inline=True)
     # Asked for, not run yet (no worker): nothing is lost.
     regression.refresh_from_db()
-    assert _files(epoch, regression) == before and regression.status == "trained" and regression.certificate_sha256 == sha
+    assert (
+        _files(epoch, regression) == before and regression.status == "trained" and regression.certificate_sha256 == sha
+    )
     assert (regression.generation, regression.trained_generation) == (1, 0)
     job = run_inline(job)
     assert job.status == JobStatus.SUCCEEDED, job.error
@@ -56,15 +67,23 @@ def test_a_retrain_that_fails_leaves_the_old_files_in_place(trained_unit_test):
     assert _files(epoch, regression) == before and regression.status == "trained" and regression.trained_generation == 0
 
 
-def test_an_exported_epoch_is_frozen_until_an_administrator_withdraws_the_export(trained_unit_test, api_client, administrator,
-                                                                                 django_user_model):
+def test_an_exported_epoch_is_frozen_until_an_administrator_withdraws_the_export(
+    trained_unit_test, api_client, administrator, django_user_model
+):
     chief = APIClient()
     chief.force_authenticate(administrator)  # retraining and deleting are an administrator's
     epoch, regression = trained_unit_test
     zip_path = epoch_dir(epoch.id) / f"{epoch.id}.zip"
     zip_path.write_bytes(b"PK\x05\x06" + b"\0" * 18)  # the export's file: it is kept
-    EpochExport.objects.create(epoch=epoch, prediction_model_id="KM_X", regression_ids=[regression.config_id],
-                               file_path=zip_path.name, sha256="0" * 64, size=22, verified=True)
+    EpochExport.objects.create(
+        epoch=epoch,
+        prediction_model_id="KM_X",
+        regression_ids=[regression.config_id],
+        file_path=zip_path.name,
+        sha256="0" * 64,
+        size=22,
+        verified=True,
+    )
     Epoch.objects.filter(pk=epoch.pk).update(status=EpochStatus.EXPORTED)
     before = _files(epoch, regression)
 
@@ -74,10 +93,17 @@ def test_an_exported_epoch_is_frozen_until_an_administrator_withdraws_the_export
     admin = site._registry[Epoch]
     epoch.refresh_from_db()
     assert set(admin.get_readonly_fields(None, epoch)) == {f.name for f in Epoch._meta.fields}
-    assert not admin.has_delete_permission(type("R", (), {"user": django_user_model(is_superuser=True, is_active=True, is_staff=True)})(), epoch)
+    assert not admin.has_delete_permission(
+        type("R", (), {"user": django_user_model(is_superuser=True, is_active=True, is_staff=True)})(), epoch
+    )
 
     # Withdrawing needs an administrator (an operator is refused) and a reason.
-    assert api_client.post(f"/api/epochs/{epoch.id}/withdraw-export/", {"reason": "wrong model"}, format="json").status_code == 403
+    assert (
+        api_client.post(
+            f"/api/epochs/{epoch.id}/withdraw-export/", {"reason": "wrong model"}, format="json"
+        ).status_code
+        == 403
+    )
     assert administrator.has_perm("epochs.withdraw_export")
     assert chief.post(f"/api/epochs/{epoch.id}/withdraw-export/", {"reason": ""}, format="json").status_code == 400
     answer = chief.post(f"/api/epochs/{epoch.id}/withdraw-export/", {"reason": "wrong model"}, format="json")

@@ -1,4 +1,5 @@
 """Real training of the UNIT_TEST config and the `smoke` grid on real candles."""
+
 import json
 
 import numpy as np
@@ -62,7 +63,9 @@ def test_every_h5_loads_in_the_consumers_old_keras_with_equal_predictions(traine
     folder = epoch_dir(epoch.id)
     data = EpochData.load(folder)
     lookback = epoch.regression_lookback
-    inputs = np.stack([data.normalized[i - lookback:i] for i in (lookback, 1000, len(data.normalized) - 40)]).astype(np.float32)
+    inputs = np.stack([data.normalized[i - lookback : i] for i in (lookback, 1000, len(data.normalized) - 40)]).astype(
+        np.float32
+    )
     paths = [folder / "regressions" / r.config_id / "model.h5" for r in Regression.objects.filter(epoch=epoch)]
     output = legacy_predict(paths, inputs)
     for path in paths:

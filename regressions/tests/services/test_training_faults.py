@@ -1,14 +1,15 @@
 """Training on a full disk ends failed with the reason, and nothing trains it again by itself."""
+
 import pytest
 
 from cluster.choices import JobStatus
 from cluster.jobs.cli import run_inline, run_tree_inline
 from cluster.jobs.reaper import reap_stale_jobs
-from testing.mounts import full_disk
 from epochs.services.paths import epoch_dir
 from regressions.choices import RegressionStatus
 from regressions.models import Regression, TrainingBatch
 from regressions.services.training import batch_train_enqueue, regression_train_enqueue
+from testing.mounts import full_disk
 from testing.smoke import make_smoke_epoch
 
 pytestmark = [pytest.mark.django_db, pytest.mark.tensorflow]  # every test trains
@@ -34,5 +35,8 @@ def test_a_batch_whose_training_hits_a_full_disk_ends_failed_and_stops():
     with full_disk(epoch_dir(epoch.id) / "regressions", size="16k"):
         job = run_tree_inline(batch_train_enqueue(batch=batch, inline=True))
     child = job.children.get()
-    assert child.status == JobStatus.FAILED and REASON in child.error and child.attempts == 1, (child.attempts, child.error)
+    assert child.status == JobStatus.FAILED and REASON in child.error and child.attempts == 1, (
+        child.attempts,
+        child.error,
+    )
     assert job.status == JobStatus.FAILED and REASON in job.error and child.permanent_failure

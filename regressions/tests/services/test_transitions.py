@@ -1,4 +1,5 @@
 """Regression status transitions: a trained regression stays trained until it is recorded again."""
+
 import pytest
 
 from regressions.choices import RegressionStatus
