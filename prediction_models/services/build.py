@@ -74,7 +74,7 @@ def ranked_configs(search: PredictionModelSearch) -> QuerySet[ProfitableConfig]:
 
 def model_id(search: PredictionModelSearch, config_index: int) -> str:
     """``<EPOCH_ID>_<32 hex>``, the same for the same search, assets and config."""
-    seed = f"{search.epoch_id}:{search.pk}:{search.created.isoformat()}:{search.assets_sha256}:{config_index}"
+    seed = f"{search.epoch_id}:{search.pk}:{search.assets_sha256}:{config_index}"
     return f"{search.epoch_id}_{hashlib.sha256(seed.encode()).hexdigest()[:32]}"
 
 

@@ -273,15 +273,6 @@ def _without_timing(value):
     return value
 
 
-def _without_ids(value, model_id: str):
-    """A certificate with its own model id (``id``, ``model.id``) replaced by a placeholder."""
-    if isinstance(value, dict):
-        return {k: _without_ids(v, model_id) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_without_ids(v, model_id) for v in value]
-    return "<model id>" if value == model_id else value
-
-
 def _weights(path: Path) -> dict[str, str]:
     """sha256 of every array in a Keras HDF5 file: equal digests, equal weights."""
     import h5py
@@ -300,7 +291,6 @@ def _weights(path: Path) -> dict[str, str]:
 def snapshot(root: Path, demo_id: int) -> dict:
     from cluster.models import Job
     from prediction_models.models import PredictionModel, ProfitableConfig
-    from prediction_models.services.build import model_id
     from regressions.models import Regression
 
     demo = Job.objects.get(pk=demo_id)
@@ -315,26 +305,9 @@ def snapshot(root: Path, demo_id: int) -> dict:
             "certificate": _without_timing(json.loads(reg_dir.read_text())) if reg_dir else None,
         }
     models = {}
-    for model in (
-        PredictionModel.objects.filter(search__epoch_id=epoch_id)
-        .select_related("search", "profitable_config")
-        .order_by("rank")
-    ):
+    for model in PredictionModel.objects.filter(search__epoch_id=epoch_id).order_by("id"):
         cert = folder / model.certificate_file
-        models[model.rank] = {
-            # The id hashes the epoch, the search (its row and creation time: ids stay unique across
-            # databases), its assets and the config: all but the time must be the undisturbed run's.
-            "id_inputs": [
-                model.search.epoch_id,
-                model.search.pk,
-                model.search.assets_sha256,
-                model.profitable_config.config_index,
-            ],
-            "id_is_the_search_s": model.id == model_id(model.search, model.profitable_config.config_index),
-            "certificate": _without_ids(_without_timing(json.loads(cert.read_text())), model.id)
-            if cert.exists()
-            else None,
-        }
+        models[model.id] = _without_timing(json.loads(cert.read_text())) if cert.exists() else None
     profitable = sorted(
         ProfitableConfig.objects.filter(search__epoch_id=epoch_id).values_list(
             "config_index",
