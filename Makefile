@@ -19,16 +19,13 @@ test-fast:
 	.venv/bin/python -m pytest -q -p no:cacheprovider --durations=10 \
 		-m "not (tensorflow or slow or browser or ssh or scaleout or worker or chaos)"
 
-# Lint, formatting and the layers' import rules; `make fmt` fixes what can be fixed.
+# Lint, formatting, the layers' import rules and the types; `make fmt` fixes what can be fixed.
 lint:
 	scripts/bootstrap.sh
 	.venv/bin/ruff check .
 	.venv/bin/ruff format --check .
 	$(MAKE) lint-imports
-
-# The layers' import rules (.importlinter), when the project declares them.
-lint-imports:
-	@if [ -f .importlinter ]; then .venv/bin/lint-imports; else echo "no .importlinter: no import rules to check"; fi
+	$(MAKE) typecheck
 
 fmt:
 	scripts/bootstrap.sh

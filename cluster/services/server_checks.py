@@ -4,11 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from cluster.models import Job, Server
 from cluster.services.jobs import job_enqueue
 from cluster.services.server_sessions import _record
 from core.errors import ApplicationError
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 
 @dataclass(frozen=True)
@@ -40,7 +44,9 @@ server_check_register(
 )
 
 
-def server_check_run(*, server: Server, user, check: str = "selfcheck", options: Mapping | None = None) -> Job:
+def server_check_run(
+    *, server: Server, user: User | None, check: str = "selfcheck", options: Mapping | None = None
+) -> Job:
     """Queue a check job that runs on the server."""
     if check not in _CHECKS:
         raise ApplicationError(f"unknown check {check!r}; known: {', '.join(_CHECKS) or 'none'}")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.utils import timezone
@@ -24,8 +25,11 @@ from cluster.services.server_sessions import (
 )
 from core.errors import ApplicationError
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
-def server_host_key_fetch(*, server: Server, user=None) -> str:
+
+def server_host_key_fetch(*, server: Server, user: User | None = None) -> str:
     """Read the key the server presents now and keep its fingerprint for an admin to compare."""
     try:
         fingerprint = fetch_host_fingerprint(server.host, server.port)
@@ -38,7 +42,7 @@ def server_host_key_fetch(*, server: Server, user=None) -> str:
     return fingerprint
 
 
-def server_host_key_confirm(*, server: Server, fingerprint: str, user) -> Server:
+def server_host_key_confirm(*, server: Server, fingerprint: str, user: User | None) -> Server:
     """Trust the key whose fingerprint the admin compared with the server's own.
 
     The fingerprint must be the one last fetched, and the server must present it now.
@@ -72,7 +76,7 @@ def _authorized_keys_target() -> str:
     return quote(path) if path.startswith("/") else f'"$HOME"/{quote(path)}'
 
 
-def server_install_key(*, server: Server, user, key_path: str) -> ServerAction:
+def server_install_key(*, server: Server, user: User | None, key_path: str) -> ServerAction:
     """Append the app's public key to the server's authorized_keys (once), logging in with
     ``key_path`` this one time; then switch the server to the app's key if that key works."""
     line = app_public_key()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.conf import settings
 from fabric import Connection
 
@@ -14,8 +16,11 @@ from cluster.services.server_sessions import UNREACHABLE, _run_action
 from cluster.services.server_status import _running_jobs, remote_process_of
 from core.errors import ApplicationError
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
-def server_power(*, server: Server, action: str, user) -> ServerAction:
+
+def server_power(*, server: Server, action: str, user: User | None) -> ServerAction:
     """``reboot`` or ``shutdown`` through ``sudo -n`` (never prompts: a refusal is reported)."""
     commands = settings.SERVER_POWER_COMMANDS
     if action not in commands:
@@ -32,7 +37,7 @@ def server_power(*, server: Server, action: str, user) -> ServerAction:
     return _run_action(server, action, user, work)
 
 
-def servers_power_all(*, action: str, user) -> list[dict]:
+def servers_power_all(*, action: str, user: User | None) -> list[dict]:
     """Reboot or shut down every confirmed cluster server; one server's failure stops nothing."""
     results = []
     for server in Server.objects.filter(is_cluster_worker=True).order_by("name"):
@@ -44,12 +49,12 @@ def servers_power_all(*, action: str, user) -> list[dict]:
     return results
 
 
-def server_kill_job(*, server: Server, user, job: Job | None = None) -> ServerAction:
+def server_kill_job(*, server: Server, user: User | None, job: Job | None = None) -> ServerAction:
     """Stop the job(s) the server runs: cancel the job rows, then kill each recorded remote
     process group (never a process found by matching command lines)."""
     jobs = [job] if job is not None else list(_running_jobs(server))
-    targets = [(j, remote_process_of(j, server)) for j in jobs]
-    targets = [(j, p) for j, p in targets if p is not None]
+    recorded = [(j, remote_process_of(j, server)) for j in jobs]
+    targets = [(j, p) for j, p in recorded if p is not None]
     if not targets:
         raise ApplicationError(f"{server.name} runs no job with a recorded remote process.")
 

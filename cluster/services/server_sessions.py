@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import paramiko
 from django.conf import settings
@@ -20,6 +21,9 @@ from cluster.remote.commands import expand_remote_root, remote_path
 from cluster.remote.connection import ServerSpec, connect, ensure_private_key
 from cluster.remote.errors import HostKeyChangedError, HostKeyError, RemoteError
 from core.errors import ApplicationError
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 # Errors that mean "cannot reach the server now", as opposed to a refusal that needs an admin.
 UNREACHABLE = (OSError, EOFError, paramiko.SSHException)
@@ -67,7 +71,7 @@ def server_python(server: Server, root: str) -> str:
     return server.python or remote_path(root, "venv/bin/python")
 
 
-def _record(server: Server, action: str, user, ok: bool, output: str) -> ServerAction:
+def _record(server: Server, action: str, user: User | None, ok: bool, output: str) -> ServerAction:
     return ServerAction.objects.create(
         server=server,
         action=action,
@@ -77,13 +81,13 @@ def _record(server: Server, action: str, user, ok: bool, output: str) -> ServerA
     )
 
 
-def _mark_offline(server: Server, error: str, **extra) -> None:
+def _mark_offline(server: Server, error: str, **extra: object) -> None:
     status = {"online": False, "error": error, "checked_at": timezone.now().isoformat(), **extra}
     Server.objects.filter(pk=server.pk).update(last_status=status)
     server.last_status = status
 
 
-def refusal(server: Server, action: str, user, exc: BaseException) -> ApplicationError:
+def refusal(server: Server, action: str, user: User | None, exc: BaseException) -> ApplicationError:
     """Record a failed action and turn the cause into a message for the user."""
     if isinstance(exc, HostKeyChangedError):
         message = f"{exc}. Check the server, then fetch and confirm its new key."
@@ -102,7 +106,7 @@ def refusal(server: Server, action: str, user, exc: BaseException) -> Applicatio
 
 @contextlib.contextmanager
 def server_session(
-    server: Server, *, action: str, user=None, key_path: str | None = None
+    server: Server, *, action: str, user: User | None = None, key_path: str | None = None
 ) -> Iterator[tuple[Connection, str]]:
     """Connection and absolute remote root for one action; failures are recorded and raised
     as `ApplicationError` (`ServerUnreachableError` when the server did not answer)."""
@@ -121,7 +125,11 @@ def server_session(
 
 
 def _run_action(
-    server: Server, action: str, user, work: Callable[[Connection, str], str], **connect_kwargs
+    server: Server,
+    action: str,
+    user: User | None,
+    work: Callable[[Connection, str], str],
+    **connect_kwargs: str | None,
 ) -> ServerAction:
     with server_session(server, action=action, user=user, **connect_kwargs) as (conn, root):
         output = work(conn, root)

@@ -5,7 +5,9 @@ from __future__ import annotations
 import contextlib
 from dataclasses import asdict
 from datetime import datetime
+from typing import TYPE_CHECKING
 
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from cluster.choices import JobStatus
@@ -24,8 +26,11 @@ from cluster.services.server_sessions import (
     server_spec,
 )
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
-def _running_jobs(server: Server):
+
+def _running_jobs(server: Server) -> QuerySet[Job]:
     return Job.objects.filter(server=server, status=JobStatus.RUNNING, waiting=False).order_by("id")
 
 
@@ -37,7 +42,7 @@ def remote_process_of(job: Job, server: Server) -> RemoteProcess | None:
     return RemoteProcess(pid=info["pid"], pgid=info["pgid"], log_path=info["log_path"], exit_path=info["exit_path"])
 
 
-def server_status_refresh(*, server: Server, user=None, record: bool = False) -> dict:
+def server_status_refresh(*, server: Server, user: User | None = None, record: bool = False) -> dict:
     """Check the server now: online, its jobs (and whether their processes live), CPU, memory,
     disk, GPUs. Stored on the server; an unreachable server reads as offline."""
     jobs = list(_running_jobs(server))

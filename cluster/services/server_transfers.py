@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from fabric import Connection
 
@@ -15,6 +16,9 @@ from cluster.services.jobs import job_enqueue
 from cluster.services.server_code import Progress, push_code, staged
 from cluster.services.server_sessions import _run_action
 from core.errors import ApplicationError
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 CODE_TARGETS = ("root", "code")
 
@@ -95,7 +99,12 @@ def _merge(total: dict, name: str, report: sync.SyncReport) -> None:
 
 
 def server_push(
-    *, server: Server, what: Sequence[str], epoch_id: str | None = None, user=None, progress: Progress | None = None
+    *,
+    server: Server,
+    what: Sequence[str],
+    epoch_id: str | None = None,
+    user: User | None = None,
+    progress: Progress | None = None,
 ) -> dict:
     """Push the chosen targets; only changed files travel, each verified by sha256 on arrival."""
     targets = _expand(what, push_targets())
@@ -108,11 +117,13 @@ def server_push(
 
     def work(conn: Connection, root: str) -> str:
         if folder is not None:
+            assert epoch_id  # _epoch_dir gave the folder of this epoch
             mkdir_p(conn, [remote_path(root, remote_epoch_rel(epoch_id, d)) for d in _REMOTE_DIRS])
         for name in targets:
             if name in CODE_TARGETS:
                 report = push_code(conn, root, progress=step(name), top_level_only=name == "root")
             else:
+                assert folder is not None and epoch_id  # an epoch target: needs_epoch had _epoch_dir find it
                 report = _push_epoch_target(conn, root, _PUSH[name], folder, epoch_id, step(name))
             _merge(summary, name, report)
         return _transfer_text("push", summary)
@@ -157,7 +168,7 @@ def server_pull(
     what: Sequence[str],
     epoch_id: str,
     delete_remote: bool = False,
-    user=None,
+    user: User | None = None,
     progress: Progress | None = None,
 ) -> dict:
     """Pull the chosen targets (registered by the apps that own them: pull_target_register).
@@ -169,7 +180,7 @@ def server_pull(
     folder = _epoch_dir(epoch_id)
     summary: dict = {}
 
-    def step(name: str):
+    def step(name: str) -> Progress | None:
         return (lambda d, t, m: progress(targets.index(name), len(targets), f"{name}: {m}")) if progress else None
 
     def work(conn: Connection, root: str) -> str:
@@ -193,7 +204,7 @@ def server_pull(
 
 
 def server_push_enqueue(
-    *, server: Server, what: Sequence[str], epoch_id: str | None = None, user=None, inline: bool = False
+    *, server: Server, what: Sequence[str], epoch_id: str | None = None, user: User | None = None, inline: bool = False
 ) -> Job:
     """A ``cluster.push`` job for the server (one at a time per server)."""
     _expand(what, push_targets())
@@ -209,7 +220,13 @@ def server_push_enqueue(
 
 
 def server_pull_enqueue(
-    *, server: Server, what: Sequence[str], epoch_id: str, delete_remote: bool = False, user=None, inline: bool = False
+    *,
+    server: Server,
+    what: Sequence[str],
+    epoch_id: str,
+    delete_remote: bool = False,
+    user: User | None = None,
+    inline: bool = False,
 ) -> Job:
     """A ``cluster.pull`` job for the server (one at a time per server)."""
     _expand(what, pull_targets())

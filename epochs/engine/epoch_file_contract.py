@@ -33,7 +33,7 @@ def _integer(v: Any) -> bool:
     return _number(v) and float(v).is_integer()
 
 
-def _numbers(v: Any) -> bool:
+def _numbers(v: Any) -> TypeGuard[list[float]]:
     return isinstance(v, list) and all(_number(x) for x in v)
 
 

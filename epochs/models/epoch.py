@@ -105,7 +105,34 @@ class Epoch(models.Model):
     )
     created = models.DateTimeField(auto_now_add=True)
 
-    # Every epoch parameter (epochs.engine.epoch_params.PARAMS) is a column, added below.
+    # Every epoch parameter (epochs.engine.epoch_params.PARAMS) is a column, added below; their
+    # types, declared here for the type checker (no attribute at run time), follow each kind.
+    seed: int
+    epoch_width: int
+    sma_window_size: int
+    train_split: float
+    validation_split: float
+    regression_lookback: int
+    regression_predictions: int
+    exchange_fee: float
+    position_size: float
+    leverage: int
+    idle_minutes_on_position_close: int
+    prediction_interval: int
+    data_end: int | None
+    purge: bool
+    holdout_share: float
+    max_gap_minutes: int
+    regression_grid_profile: str
+    max_epochs: int
+    patience: int
+    batch_size: int
+    price_change_requirements: list[float]
+    min_sum_functions: list[str]
+    min_sum_adjustment_factors: list[float]
+    regressions_per_model: list[int]
+    min_accuracy: float
+    min_profit: float
 
     class Meta:
         ordering = ["-created"]

@@ -95,7 +95,7 @@ def candle_import_run(*, candle_set: CandlestickSet, params: dict, progress: Pro
 
 
 def candle_import_job(
-    *, candle_set: CandlestickSet, params: dict, progress, log: Callable[[str], None] = lambda message: None
+    *, candle_set: CandlestickSet, params: dict, progress: Progress, log: Callable[[str], None] = lambda message: None
 ) -> dict:
     """The import job: run it, log what it did, and keep its report short enough for the job's result."""
     try:

@@ -47,7 +47,7 @@ SETTINGS_FIELDS = ("preset", *(p.name for p in PARAMS if p.name not in ENGINE_FI
 
 
 def _engine_params(epoch: Epoch) -> EpochParams:
-    values = {p.engine: getattr(epoch, p.name) for p in ENGINE_PARAMS}
+    values = {p.engine: getattr(epoch, p.name) for p in ENGINE_PARAMS if p.engine}
     return validate_epoch_params({"id": epoch.id, **values})
 
 

@@ -7,9 +7,11 @@ import os
 
 import numpy as np
 
+from core.errors import ApplicationError
 from core.files import read_json
 from epochs.engine import epoch as epoch_engine
 from epochs.engine import store as candle_store
+from epochs.engine.candles import Candles
 from epochs.engine.ranges import EpochRanges, epoch_ranges
 from epochs.models import CandlestickSet, Epoch
 from epochs.services.paths import candle_store_dir, epoch_dir, epoch_layout
@@ -67,7 +69,12 @@ def epoch_charts(epoch: Epoch) -> EpochCharts:
     )
     # The SMA is the normalised series scaled back (the row at the minimum shows the
     # zero-avoidance value, a hair above the true minimum).
-    sma = normalized * (epoch.highest_price_sma - epoch.lowest_price_sma) + epoch.lowest_price_sma
+    high, low = epoch.highest_price_sma, epoch.lowest_price_sma
+    if high is None or low is None:
+        raise ApplicationError(
+            f"Epoch {epoch.id} has no SMA bounds (highest_price_sma, lowest_price_sma): build it first."
+        )
+    sma = normalized * (high - low) + low
     return EpochCharts(prediction, sma, normalized, ranges)
 
 
@@ -83,6 +90,6 @@ def epoch_page(epoch: Epoch) -> EpochPage:
     )
 
 
-def store_candles(candle_set: CandlestickSet, interval_minutes: int = 15):
+def store_candles(candle_set: CandlestickSet, interval_minutes: int = 15) -> Candles:
     """The candle store's prediction candles of ``interval_minutes`` (the candles page charts them)."""
     return candle_store.load_prediction_candles(candle_store_dir(candle_set.name), interval_minutes)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from epochs.engine.epoch_file_contract import EPOCH_JSON, MODEL_CERTIFICATE, REGRESSION_CERTIFICATES
 
@@ -78,7 +79,8 @@ class EpochFile:
         return f"{self.epoch_id}.zip"
 
     @property
-    def model_regression_ids(self) -> list[str]:
+    def model_regression_ids(self) -> list[Any]:
+        # JSON values as the certificate has them: read_epoch_file refuses ids that are not strings.
         return [
             r.get("id") for r in self.model_certificate.get("model", {}).get("regressions", []) if isinstance(r, dict)
         ]

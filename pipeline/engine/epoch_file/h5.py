@@ -166,7 +166,7 @@ def _weights_bytes(handle: h5py.File, max_objects: int) -> int:
     """Bytes of the file's datasets (the weights); 0 past ``max_objects`` objects (then nothing is trusted)."""
     total, seen = 0, 0
 
-    def visit(name, obj):
+    def visit(name: str, obj: object) -> bool | None:
         nonlocal total, seen
         seen += 1
         if seen > max_objects:
@@ -179,7 +179,7 @@ def _weights_bytes(handle: h5py.File, max_objects: int) -> int:
     return 0 if seen > max_objects else total
 
 
-def _variable_length(type_id) -> bool:
+def _variable_length(type_id: h5py.h5t.TypeID) -> bool:
     kind = type_id.get_class()
     return kind == h5py.h5t.VLEN or (kind == h5py.h5t.STRING and type_id.is_variable_str())
 

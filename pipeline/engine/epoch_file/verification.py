@@ -134,7 +134,16 @@ def position_window(prediction_ot: np.ndarray, normalized: np.ndarray, t: int, l
     return np.asarray(normalized[index - lookback : index], dtype=np.float64)
 
 
-def _verify_predictions(path, file, report, prediction_ot, normalized, predict, windows, samples) -> None:
+def _verify_predictions(
+    path: Path,
+    file: EpochFile,
+    report: VerifyReport,
+    prediction_ot: np.ndarray,
+    normalized: np.ndarray,
+    predict: Predictor,
+    windows: int,
+    samples: Mapping[str, Sequence[Mapping]],
+) -> None:
     model = file.model_certificate["model"]
     order = [r["id"] for r in model["regressions"]]
     lookbacks = {r["id"]: int(r["lookback"]) for r in model["regressions"]}
@@ -150,8 +159,9 @@ def _verify_predictions(path, file, report, prediction_ot, normalized, predict, 
     inputs: dict[str, list] = {rid: [] for rid in order}
     used = []
     for position in picked:
-        row = [position_window(prediction_ot, normalized, position["p"]["t"], lookbacks[rid]) for rid in order]
-        if any(x is None for x in row):
+        found = [position_window(prediction_ot, normalized, position["p"]["t"], lookbacks[rid]) for rid in order]
+        row = [x for x in found if x is not None]
+        if len(row) < len(found):
             report.fail(f"position at {position['p']['t']}: no input window in the epoch's candles")
             continue
         used.append(position)

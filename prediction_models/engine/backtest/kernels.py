@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import numba as nb
+import numpy as np
 
 from prediction_models.engine.median import median
 from prediction_models.engine.rounding import (
@@ -20,7 +21,7 @@ _LONG_GE_MIN_INC, _LONG_LE_MIN_DEC, _SHORT_LE_MIN_DEC, _SHORT_GE_MIN_INC = 1, 2,
 
 
 @nb.njit(cache=True)
-def _intensity(a, b):
+def _intensity(a: float, b: float) -> int:
     """``state_intensity(a, b)`` of the reference, comparing against the rounded thresholds."""
     if a > 0:
         if a < b:
@@ -53,7 +54,15 @@ def _intensity(a, b):
 
 
 @nb.njit(cache=True)
-def _candidates(s, k_start, min_incs, min_decs, cand_k, cand_side, cand_count):
+def _candidates(
+    s: np.ndarray,
+    k_start: np.ndarray,
+    min_incs: np.ndarray,
+    min_decs: np.ndarray,
+    cand_k: np.ndarray,
+    cand_side: np.ndarray,
+    cand_count: np.ndarray,
+) -> None:
     """Per variant ``v``: the feature indexes that signal under ``(min_incs[v], min_decs[v])``,
     in order, into ``cand_k[v, :cand_count[v]]`` with their side (1 long, -1 short).
 
@@ -98,7 +107,7 @@ def _candidates(s, k_start, min_incs, min_decs, cand_k, cand_side, cand_count):
 
 
 @nb.njit(cache=True)
-def _mean_median(values, n, work, counts):
+def _mean_median(values: np.ndarray, n: int, work: np.ndarray, counts: np.ndarray) -> tuple[float, float]:
     """``np.mean`` and ``np.median`` of ``values[:n]`` (of ``[0]`` when empty), rounded to 6."""
     if n == 0:
         return 0.0, 0.0
@@ -107,7 +116,14 @@ def _mean_median(values, n, work, counts):
 
 
 @nb.njit(cache=True)
-def _successful_stats(s, labels, inc_buffer, dec_buffer, work, counts):
+def _successful_stats(
+    s: np.ndarray,
+    labels: np.ndarray,
+    inc_buffer: np.ndarray,
+    dec_buffer: np.ndarray,
+    work: np.ndarray,
+    counts: np.ndarray,
+) -> tuple[float, float, float, float]:
     """Rounded (mean, median) of the successful increase and decrease sums (§7.3 step 2-3):
     the only parts of the discovery that min sums need."""
     n = min(len(labels), len(s))
@@ -126,27 +142,27 @@ def _successful_stats(s, labels, inc_buffer, dec_buffer, work, counts):
 
 @nb.njit(cache=True)
 def _walk(
-    cand_k,
-    cand_side,
-    n_cand,
-    k,
-    k_start,
-    end,
-    longs,
-    shorts,
-    resume,
-    position_size,
-    balance0,
-    net_profit,
-    net_loss,
-    win_fee,
-    loss_fee,
-    entries,
-    exits,
-    sides,
-    wins,
-    balances,
-):
+    cand_k: np.ndarray,
+    cand_side: np.ndarray,
+    n_cand: int,
+    k: np.ndarray,
+    k_start: np.ndarray,
+    end: int,
+    longs: np.ndarray,
+    shorts: np.ndarray,
+    resume: np.ndarray,
+    position_size: float,
+    balance0: float,
+    net_profit: float,
+    net_loss: float,
+    win_fee: float,
+    loss_fee: float,
+    entries: np.ndarray,
+    exits: np.ndarray,
+    sides: np.ndarray,
+    wins: np.ndarray,
+    balances: np.ndarray,
+) -> tuple[int, float, float, int, int]:
     """One config's positions from its signalling feature indexes;
     returns (count, balance, fees, last walked minute, ms in position)."""
     balance = balance0
@@ -190,7 +206,7 @@ def _walk(
 
 
 @nb.njit(cache=True)
-def _largest_drawdown(balance0, balances, count):
+def _largest_drawdown(balance0: float, balances: np.ndarray, count: int) -> float:
     if count == 0:
         return 0.0
     worst = 0.0

@@ -12,7 +12,9 @@ from prediction_models.engine.rounding import nb_alter_by_pct
 
 
 @nb.njit(cache=True)
-def _trade_tables(o, h, l, ot, ct, stop, pcr):
+def _trade_tables(
+    o: np.ndarray, h: np.ndarray, l: np.ndarray, ot: np.ndarray, ct: np.ndarray, stop: int, pcr: float
+) -> tuple[np.ndarray, np.ndarray]:
     """For a long and a short opened at each minute ``m < stop``: ``(exit minute * 2 + won,
     ms in position)``, one row per minute so that a walk reads one cache line per position."""
     bh, bl = _block_extremes(h, l, _BLOCK)

@@ -60,29 +60,29 @@ class Thresholds:
 
 @nb.njit(cache=True, parallel=True)
 def _search(
-    features,
-    combos,
-    labels,
-    k,
-    k_start,
-    end,
-    ot,
-    ct,
-    longs,
-    shorts,
-    resume,
-    position_size,
-    balance0,
-    net_profit,
-    net_loss,
-    win_fee,
-    loss_fee,
-    msf_is_median,
-    msafs,
-    out_num,
-    out_float,
-    blocks,
-):
+    features: np.ndarray,
+    combos: np.ndarray,
+    labels: np.ndarray,
+    k: np.ndarray,
+    k_start: np.ndarray,
+    end: int,
+    ot: np.ndarray,
+    ct: np.ndarray,
+    longs: np.ndarray,
+    shorts: np.ndarray,
+    resume: np.ndarray,
+    position_size: float,
+    balance0: float,
+    net_profit: float,
+    net_loss: float,
+    win_fee: float,
+    loss_fee: float,
+    msf_is_median: np.ndarray,
+    msafs: np.ndarray,
+    out_num: np.ndarray,
+    out_float: np.ndarray,
+    blocks: int,
+) -> None:
     """Summaries of every variant of ``combos``; rows of ``out_*`` are combination-major."""
     n_combos, r = combos.shape
     f = features.shape[1]
@@ -187,7 +187,7 @@ def _search(
 
 
 @nb.njit(cache=True)
-def _combinations(first, n, count):
+def _combinations(first: np.ndarray, n: int, count: int) -> np.ndarray:
     """``count`` consecutive r-combinations of range(n) in lexicographic order from ``first``."""
     r = len(first)
     out = np.empty((count, r), np.int64)
@@ -337,8 +337,8 @@ def search_chunk(
     return found
 
 
-def _summary_dict(row) -> dict:
-    out = {name: row[name].item() for name in SUMMARY_DTYPE.names if name != "index"}
+def _summary_dict(row: np.void) -> dict:
+    out = {name: row[name].item() for name in SUMMARY_DTYPE.names or () if name != "index"}
     if out["profit_factor"] != out["profit_factor"]:
         out["profit_factor"] = None  # no losing position
     return out

@@ -106,7 +106,7 @@ class OverfittingAccumulator:
             raise ValueError("returns hold NaN or Infinity")
         n = returns.shape[0]
 
-        def per_config(name, values, dtype):
+        def per_config(name: str, values: np.ndarray | None, dtype: type[np.generic]) -> np.ndarray:
             values = np.asarray(values, dtype=dtype).ravel()
             if values.shape != (n,):
                 raise ValueError(f"{name} has {values.size} values for {n} configs")
@@ -159,7 +159,9 @@ class OverfittingAccumulator:
     def _settings(self) -> np.ndarray:
         return np.array([self.n_days, self.blocks, self.reps, self.block_size, self.seed], np.int64)
 
-    def _concatenated(self, parts: list[np.ndarray], shape_tail=(), dtype=np.float64) -> np.ndarray:
+    def _concatenated(
+        self, parts: list[np.ndarray], shape_tail: tuple[int, ...] = (), dtype: type[np.generic] = np.float64
+    ) -> np.ndarray:
         return np.concatenate(parts) if parts else np.zeros((0, *shape_tail), dtype)
 
     def partial(self) -> dict[str, np.ndarray]:
@@ -200,7 +202,7 @@ class OverfittingAccumulator:
             )
         has_bh = bool(partial["has_buy_and_hold"])
         if has_bh != (self.buy_and_hold is not None) or (
-            has_bh and not np.array_equal(np.asarray(partial["buy_and_hold"]), self.buy_and_hold)
+            self.buy_and_hold is not None and not np.array_equal(np.asarray(partial["buy_and_hold"]), self.buy_and_hold)
         ):
             raise ValueError("partial was computed against another buy-and-hold benchmark")
         tried, with_positions, passed, passed_known = (int(v) for v in partial["counts"])

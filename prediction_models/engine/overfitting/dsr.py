@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+from typing import TypedDict, Unpack
 
 import numpy as np
 from scipy import stats
@@ -36,7 +37,18 @@ class DeflatedSharpe:
         return dataclasses.asdict(self)
 
 
-def _undefined(reason: str, **known) -> DeflatedSharpe:
+class _Known(TypedDict, total=False):
+    """What a ``DeflatedSharpe`` knows besides its value: as far as the computation got."""
+
+    sharpe: float
+    expected_max_sharpe: float
+    trials: int
+    days: int
+    skewness: float
+    kurtosis: float
+
+
+def _undefined(reason: str, **known: Unpack[_Known]) -> DeflatedSharpe:
     return DeflatedSharpe(value=None, reason=reason, **known)
 
 
@@ -60,8 +72,9 @@ def expected_max_sharpe(sharpe_variance: float, trials: int) -> float:
     if trials == 1:
         return 0.0  # the expected value of a single draw of a zero-mean normal
     z = stats.norm.ppf
-    return math.sqrt(sharpe_variance) * (
-        (1 - EULER_GAMMA) * z(1 - 1 / trials) + EULER_GAMMA * z(1 - 1 / (trials * math.e))
+    return float(
+        math.sqrt(sharpe_variance)
+        * ((1 - EULER_GAMMA) * z(1 - 1 / trials) + EULER_GAMMA * z(1 - 1 / (trials * math.e)))
     )
 
 
@@ -74,14 +87,14 @@ def deflated_sharpe_from_moments(
     trials: int,
 ) -> DeflatedSharpe:
     """The DSR from the model's daily Sharpe ratio, its moments and the trials' Sharpe variance."""
-    known = {"trials": int(trials), "days": int(days)}
+    known: _Known = {"trials": int(trials), "days": int(days)}
     if trials < 1:
         return _undefined("no trial was made", **known)
     if days < 2:
         return _undefined(f"{days} day(s) of returns: a Sharpe ratio needs at least 2", **known)
     if not all(math.isfinite(v) for v in (sharpe, skewness, kurtosis)):
         return _undefined("the model's returns have no Sharpe ratio (constant series)", **known)
-    known.update(sharpe=float(sharpe), skewness=float(skewness), kurtosis=float(kurtosis))
+    known.update({"sharpe": float(sharpe), "skewness": float(skewness), "kurtosis": float(kurtosis)})
     if trials > 1 and (sharpe_variance is None or not math.isfinite(sharpe_variance) or sharpe_variance < 0):
         return _undefined(
             "the trials' Sharpe variance is undefined (fewer than 2 configs with a Sharpe ratio)", **known

@@ -56,7 +56,7 @@ def splits(blocks: int) -> list[tuple[int, ...]]:
     return list(itertools.combinations(range(blocks), blocks // 2))
 
 
-def _keys(scores) -> list[np.ndarray]:
+def _keys(scores: np.ndarray | Sequence[np.ndarray]) -> list[np.ndarray]:
     keys = list(scores) if isinstance(scores, (tuple, list)) else [scores]
     return [np.asarray(k, dtype=np.float64) for k in keys]
 

@@ -37,7 +37,7 @@ def _counts(days: int, block_size: int, reps: int, seed: int) -> np.ndarray:
     bootstrap = StationaryBootstrap(block_size, np.zeros(days), seed=seed)
     counts = np.zeros((reps, days))
     for r, _ in enumerate(bootstrap.bootstrap(reps)):
-        counts[r] = np.bincount(bootstrap.index, minlength=days)
+        counts[r] = np.bincount(bootstrap.index, minlength=days)  # type: ignore[arg-type]  # arch types every bootstrap's index; a StationaryBootstrap's is one int array
     counts.setflags(write=False)
     return counts
 

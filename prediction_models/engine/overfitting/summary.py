@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import Any, overload
 
 import numpy as np
 
@@ -13,7 +14,13 @@ from prediction_models.engine.overfitting.dsr import deflated_sharpe
 NOT_AVAILABLE = "not available"
 
 
-def json_safe(value):
+@overload
+def json_safe(value: dict) -> dict[str, object]: ...
+@overload
+def json_safe(value: object) -> object: ...
+
+
+def json_safe(value: object) -> object:
     """The same structure with NaN and Infinity as None and numpy scalars as Python ones."""
     if isinstance(value, np.generic):
         value = value.item()
@@ -72,7 +79,7 @@ class VerdictThresholds:
     min_forward_profit: float = 0.0  # every forward test's profit must exceed it
 
 
-def _check(name: str, value, threshold: str, passed) -> dict:
+def _check(name: str, value: object, threshold: str, passed: Callable[[Any], object]) -> dict:
     value = json_safe(value)
     if value is None:
         return {"check": name, "value": None, "threshold": threshold, "passed": NOT_AVAILABLE}
@@ -95,7 +102,7 @@ def verdict(
     t = thresholds
     spa = (summary.spa_pvalue if summary else {}) or {}
 
-    def spa_value(benchmark):
+    def spa_value(benchmark: str) -> float | None:
         values = spa.get(benchmark)
         return values.get(t.spa_pvalue) if values else None
 
