@@ -49,13 +49,17 @@ def make_smoke_epoch(epoch_id: str = SMOKE_EPOCH, **overrides):
 def train_batches(epoch, cache: Path, names=None):
     """Train (or, from the cache, just record) the epoch's batches."""
     regressions = epoch_dir(epoch.id) / "regressions"
+    batches = [
+        batch
+        for batch in TrainingBatch.objects.filter(epoch=epoch).order_by("category", "number")
+        if names is None or batch.name in names
+    ]
+    # Only the chosen batches' regressions: the cache also holds those other tests trained.
+    wanted = {config_id for batch in batches for config_id in batch.configs.values_list("id", flat=True)}
     for cached in cache.iterdir():
-        if not (regressions / cached.name).exists():
+        if cached.name in wanted and not (regressions / cached.name).exists():
             shutil.copytree(cached, regressions / cached.name)
-    jobs = []
-    for batch in TrainingBatch.objects.filter(epoch=epoch).order_by("category", "number"):
-        if names is None or batch.name in names:
-            jobs.append(run_tree_inline(batch_train_enqueue(batch=batch, inline=True)))
+    jobs = [run_tree_inline(batch_train_enqueue(batch=batch, inline=True)) for batch in batches]
     for trained in regressions.iterdir():
         if (trained / "certificate.json").exists() and not (cache / trained.name).exists():
             shutil.copytree(trained, cache / trained.name)
