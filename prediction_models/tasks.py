@@ -7,6 +7,7 @@ from django.conf import settings
 from cluster.choices import JobStatus
 from cluster.jobs import JobCancelled, JobContext, job_handler
 from cluster.jobs.process import run_child
+from cluster.services.remote_jobs import RemoteRun
 from prediction_models.engine.backtest import SearchCancelled
 from prediction_models.models import ConfigChunk
 from prediction_models.services.build import models_build
@@ -49,7 +50,7 @@ def find(ctx: JobContext) -> dict:
 def search_chunk(ctx: JobContext) -> dict:
     chunk = ConfigChunk.objects.select_related("search__epoch").get(pk=ctx.params["chunk_id"])
     if ctx.job.server_id:
-        return chunk_run_on_server(ctx, chunk=chunk)
+        return chunk_run_on_server(RemoteRun.of(ctx), chunk=chunk)
     try:
         return chunk_run(chunk=chunk, progress=ctx.progress, should_stop=lambda: ctx.cancel_seen)
     except SearchCancelled:

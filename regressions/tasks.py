@@ -7,7 +7,7 @@ from django.conf import settings
 from cluster.choices import JobStatus
 from cluster.jobs import JobContext, JobFailed, job_handler
 from cluster.jobs.process import run_child
-from cluster.services.remote_jobs import ServerLostError
+from cluster.services.remote_jobs import RemoteRun, ServerLostError
 from regressions.models import Regression, TrainingBatch
 from regressions.services import store as artifacts
 from regressions.services import training
@@ -54,7 +54,7 @@ def train(ctx: JobContext) -> dict:
         training.regression_mark_training(regression=regression)
         try:
             if ctx.job.server_id:
-                training.train_on_server(ctx, regression=regression)
+                training.train_on_server(RemoteRun.of(ctx), regression=regression)
             else:
                 run_child(
                     ctx,
@@ -84,4 +84,4 @@ def train(ctx: JobContext) -> dict:
 @job_handler("regressions.unit_test_check", label="Train the UNIT_TEST regression on a server", max_attempts=2)
 def unit_test_check(ctx: JobContext) -> dict:
     """The server check registered below: see `regressions.services.remote`."""
-    return run_check(ctx)
+    return run_check(RemoteRun.of(ctx), server=ctx.job.target, epoch_id=ctx.params.get("epoch") or None)

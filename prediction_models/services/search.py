@@ -16,7 +16,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from cluster.services.jobs import job_enqueue
-from cluster.services.remote_jobs import PYTHON, run_remote
+from cluster.services.remote_jobs import PYTHON, RemoteRun, run_remote
 from core.errors import ApplicationError
 from core.files import read_json, sha256_file, write_json
 from epochs.engine.layout import EpochLayout
@@ -38,7 +38,6 @@ if TYPE_CHECKING:
 
     from django.contrib.auth.models import User
 
-    from cluster.jobs.context import JobContext
     from cluster.models import Job
     from epochs.models import Epoch
 
@@ -283,7 +282,7 @@ def chunk_run(
     return chunk_record(chunk=chunk, found=found, space=search_space(search), seconds=time.monotonic() - started)
 
 
-def chunk_run_on_server(ctx: JobContext, *, chunk: ConfigChunk) -> dict:
+def chunk_run_on_server(run: RemoteRun, *, chunk: ConfigChunk) -> dict:
     """Evaluate a chunk on the job's cluster server, pull its result back (verified) and record it."""
     if chunk.done:
         return {"chunk": chunk.index, "skipped": "done already"}
@@ -296,7 +295,7 @@ def chunk_run_on_server(ctx: JobContext, *, chunk: ConfigChunk) -> dict:
     local_out = epoch_layout(search.epoch_id).chunk_dir(search.pk, chunk.index)
     started = time.monotonic()
     run_remote(
-        ctx,
+        run,
         argv=[
             PYTHON,
             "manage.py",

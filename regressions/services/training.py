@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from cluster.models import Job
 from cluster.services.jobs import job_enqueue
-from cluster.services.remote_jobs import PYTHON, run_remote
+from cluster.services.remote_jobs import PYTHON, RemoteRun, run_remote
 from core.errors import ApplicationError, FrozenEpochError
 from core.files import read_json, sha256_file, write_json
 from epochs.engine.layout import H5_FILE, TRAINING_EXCLUDES, EpochLayout, batched_certificate_file
@@ -35,7 +35,6 @@ from regressions.services import store as artifacts
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
 
-    from cluster.jobs.context import JobContext
     from cluster.models import Server
     from epochs.models import Epoch
 
@@ -221,7 +220,7 @@ def batch_certificate_write(*, batch: TrainingBatch) -> str:
     return relative
 
 
-def train_on_server(ctx: JobContext, *, regression: Regression) -> dict:
+def train_on_server(run: RemoteRun, *, regression: Regression) -> dict:
     """Train on the job's cluster server: push the epoch's inputs, run there, pull the files back."""
     remote = EpochLayout.on_server(regression.epoch_id)
     local = epoch_layout(regression.epoch_id)
@@ -230,7 +229,7 @@ def train_on_server(ctx: JobContext, *, regression: Regression) -> dict:
     # A retraining comes back beside the files in place, which it replaces once complete.
     local_out = training_output(regression=regression) or local.regression_dir(regression.config_id)
     return run_remote(
-        ctx,
+        run,
         argv=argv,
         push=[(local.root, str(remote.root), TRAINING_EXCLUDES)],
         pull=[(str(remote.regression_dir(regression.config_id)), local_out)],
