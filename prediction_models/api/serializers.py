@@ -7,7 +7,7 @@ from epochs.api.serializers import param_serializer_field
 from epochs.engine.epoch_params import PARAM
 from prediction_models.engine.metrics import MODEL_METRICS
 from prediction_models.models import PredictionModel, PredictionModelSearch, ProfitableConfig
-from prediction_models.selectors import forward_test_record
+from prediction_models.services.files import forward_test_record
 
 
 class SearchSerializer(serializers.ModelSerializer):

@@ -35,8 +35,8 @@ from prediction_models.engine.live import history_needed, live_windows
 from prediction_models.engine.metrics import METRIC_BY_COLUMN
 from prediction_models.features import features_file
 from prediction_models.models import ForwardTest, PredictionModel
-from prediction_models.selectors import model_certificate
 from prediction_models.services.build import _finite, _metrics, _with_sums, accepted_discovery
+from prediction_models.services.files import model_certificate
 from prediction_models.services.search import backtest_settings
 
 if TYPE_CHECKING:
