@@ -22,6 +22,7 @@ import numpy as np
 from django.conf import settings
 from django.db import transaction
 
+from cluster.jobs import JobCancelled, JobFailed
 from cluster.services.jobs import job_enqueue
 from core.errors import ApplicationError
 from core.files import read_json, write_json
@@ -256,8 +257,6 @@ def forward_test_run(
 
     Any expected failure, a cancel included, marks the test failed with its reason.
     """
-    from cluster.jobs import JobCancelled, JobFailed
-
     try:
         log("computing Epoca's inputs on the range")
         inputs = forward_test_inputs(forward_test=forward_test)

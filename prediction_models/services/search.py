@@ -15,6 +15,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from cluster.jobs import JobCancelled, JobFailed
 from cluster.services.jobs import job_enqueue
 from cluster.services.remote_jobs import PYTHON, RemoteRun, run_remote
 from core.errors import ApplicationError
@@ -161,8 +162,6 @@ def search_assets_run(
 
     A refusal or a failed child marks the search failed; a cancel leaves it new, to start again.
     """
-    from cluster.jobs import JobCancelled, JobFailed
-
     if not search.mark_initialising():
         search.refresh_from_db(fields=["status"])
         raise ApplicationError(

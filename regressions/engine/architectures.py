@@ -163,7 +163,7 @@ def build_model(keras_model_config: Mapping[str, Any], lookback: int, prediction
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:
             raise ArchitectureConfigError(f"{field}: {value!r} is not a positive integer")
     spec = validate_keras_model_config(keras_model_config, lookback)
-    import tensorflow as tf  # heavy; see module docstring
+    import tensorflow as tf  # why: TensorFlow is heavy; only the processes that build a model load it
 
     layers = tf.keras.layers
     m = keras_model_config

@@ -115,7 +115,7 @@ def _shape(shape: Any) -> list:
 
 def model_summary(model: Any, *, metric: str) -> dict:
     """IKerasModelSummary of a compiled Keras model."""
-    import tensorflow as tf  # heavy; only needed once a model exists
+    import tensorflow as tf  # why: TensorFlow is heavy; only needed once a model exists
 
     loss = (
         model.loss
