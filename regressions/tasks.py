@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from django.conf import settings
 
-from cluster.choices import JobStatus
 from cluster.jobs import JobContext, JobFailed, job_handler
+from cluster.jobs.parent import ParentJob
 from cluster.jobs.process import run_child
 from cluster.services.remote_jobs import RemoteRun, ServerLostError
 from regressions.models import Regression, TrainingBatch
@@ -13,7 +13,6 @@ from regressions.services import store as artifacts
 from regressions.services import training
 from regressions.services.grid import configs_generate
 from regressions.services.remote import unit_test_check as run_check
-from regressions.services.training import batch_certificate_write, train_children_specs
 
 
 @job_handler("regressions.generate_configs", label="Generate regression training configs", max_attempts=2)
@@ -27,20 +26,9 @@ def generate_configs(ctx: JobContext) -> dict:
 
 
 @job_handler("regressions.train_batch", label="Train a regression batch", max_attempts=3)
-def train_batch(ctx: JobContext) -> dict:
+def train_batch(ctx: JobContext):
     batch = TrainingBatch.objects.get(pk=ctx.params["batch_id"])
-    children = ctx.spawn_children(train_children_specs(batch=batch))
-    statuses = list(ctx.job.children.values_list("status", flat=True))
-    if any(s in (JobStatus.QUEUED, JobStatus.RUNNING) for s in statuses):
-        ctx.log(f"{len(children)} regressions queued as child jobs")
-        return ctx.wait_for_children()
-    path = batch_certificate_write(batch=batch)
-    failed = statuses.count(JobStatus.FAILED) + statuses.count(JobStatus.CANCELLED)
-    if failed:
-        raise JobFailed(
-            f"{failed} of {len(statuses)} regressions did not train; the batched certificate holds the others ({path})."
-        )
-    return {"batch": batch.name, "regressions": len(statuses), "batched_certificate": path}
+    return training.batch_train_step(batch=batch, parent=ParentJob.of(ctx))
 
 
 @job_handler("regressions.train", label="Train a regression", max_attempts=3)

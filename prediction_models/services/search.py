@@ -39,6 +39,7 @@ if TYPE_CHECKING:
 
     from django.contrib.auth.models import User
 
+    from cluster.jobs.parent import ParentJob
     from cluster.models import Job
     from epochs.models import Epoch
 
@@ -279,6 +280,19 @@ def chunk_run(
         assets, chunk_spec(search), chunk.start, chunk.stop, markets=markets, progress=report, should_stop=should_stop
     )
     return chunk_record(chunk=chunk, found=found, space=search_space(search), seconds=time.monotonic() - started)
+
+
+def search_find_step(*, search: PredictionModelSearch, parent: ParentJob):
+    """One turn of the find job: split the space into chunks, search each in a child job and
+    wait for them; once all have ended, finish the search."""
+    chunks_ensure(search=search)
+    specs = chunk_specs(search=search)
+    if specs:
+        parent.spawn(specs)
+    if parent.children_active():
+        parent.log(f"{len(specs)} chunks to search")
+        return parent.wait
+    return search_find_finish(search=search)
 
 
 def chunk_run_on_server(run: RemoteRun, *, chunk: ConfigChunk) -> dict:

@@ -11,6 +11,8 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from cluster.choices import ACTIVE_STATUSES, JobStatus
+from cluster.jobs import JobFailed
 from cluster.models import Job
 from cluster.services.jobs import job_enqueue
 from cluster.services.remote_jobs import PYTHON, RemoteRun, run_remote
@@ -35,6 +37,7 @@ from regressions.services import store as artifacts
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
 
+    from cluster.jobs.parent import ParentJob
     from cluster.models import Server
     from epochs.models import Epoch
 
@@ -218,6 +221,23 @@ def batch_certificate_write(*, batch: TrainingBatch) -> str:
     write_json(folder / relative, certificates)
     TrainingBatch.objects.filter(pk=batch.pk).update(batched_certificate_file=relative)
     return relative
+
+
+def batch_train_step(*, batch: TrainingBatch, parent: ParentJob):
+    """One turn of a batch's job: queue its regressions as child jobs and wait for them; once
+    all have ended, write the batched certificate (a failed child fails the batch, naming how many)."""
+    children = parent.spawn(train_children_specs(batch=batch))
+    statuses = parent.child_statuses()
+    if any(s in ACTIVE_STATUSES for s in statuses):
+        parent.log(f"{len(children)} regressions queued as child jobs")
+        return parent.wait
+    path = batch_certificate_write(batch=batch)
+    failed = statuses.count(JobStatus.FAILED) + statuses.count(JobStatus.CANCELLED)
+    if failed:
+        raise JobFailed(
+            f"{failed} of {len(statuses)} regressions did not train; the batched certificate holds the others ({path})."
+        )
+    return {"batch": batch.name, "regressions": len(statuses), "batched_certificate": path}
 
 
 def train_on_server(run: RemoteRun, *, regression: Regression) -> dict:
