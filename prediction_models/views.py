@@ -45,7 +45,9 @@ def search_detail(request, pk: int):
 
 
 def model_detail(request, pk: str):
-    model = get_object_or_404(PredictionModel.objects.select_related("search__epoch__candlestick_set", "profitable_config"), pk=pk)
+    model = get_object_or_404(
+        PredictionModel.objects.select_related("search__epoch__candlestick_set", "profitable_config"), pk=pk
+    )
     cert, periods = model_periods(model)
     sides = []
     for period in periods:
