@@ -6,6 +6,7 @@ class AccountsConfig(AppConfig):
     verbose_name = "Accounts, roles and audit"
 
     def ready(self) -> None:
+        # why: the admin site and the roles need the app registry, which is complete only here
         from django.contrib import admin
         from django.db.models.signals import post_migrate
 

@@ -6,6 +6,7 @@ class ClusterConfig(AppConfig):
     verbose_name = "Cluster and jobs"
 
     def ready(self) -> None:
+        # why: the signals and the handlers need the app registry, which is complete only here
         from cluster import (
             signals,  # noqa: F401  (worker schedules after migrate)
             tasks,  # noqa: F401  (registers job handlers)

@@ -8,7 +8,7 @@ import time
 from cluster.jobs import JobContext, job_handler
 from cluster.jobs.process import run_child
 from cluster.jobs.reaper import reap_stale_jobs
-from cluster.services.remote_jobs import PYTHON, run_remote
+from cluster.services.remote_jobs import PYTHON, RemoteRun, run_remote
 from cluster.services.servers import server_pull, server_push
 
 
@@ -35,7 +35,7 @@ def selfcheck(ctx: JobContext) -> dict:
             ",".join(map(str, done)),
         ]
         if ctx.job.server_id:
-            return run_remote(ctx, argv=[PYTHON, *args])
+            return run_remote(RemoteRun.of(ctx), argv=[PYTHON, *args])
         return run_child(ctx, [sys.executable, *args])
     ran = []
     for step in range(steps):

@@ -14,6 +14,8 @@ a worker; it keeps its place in its state, so a re-run after a crash continues w
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.conf import settings
 
 from cluster.choices import ACTIVE_STATUSES, JobStatus
@@ -36,6 +38,9 @@ from regressions.models import RegressionSelection
 from regressions.services.grid import configs_generate_enqueue
 from regressions.services.selection import selection_create
 from regressions.services.training import batch_train_enqueue
+
+if TYPE_CHECKING:
+    from cluster.jobs.parent import ParentJob
 
 DEMO_MONTHS = ("2021-01", "2021-03")
 DEMO_SELECTION = 8
@@ -167,32 +172,32 @@ def _summary(stage: str, state: dict, jobs: list) -> str:
     return f"exported {export.file_name}"
 
 
-def demo_step(ctx):
+def demo_step(parent: ParentJob):
     """One turn of the demo job: check the stage that ran, start the next, or finish."""
-    state = {"stage": 0, "jobs": [], "source": ctx.params.get("source"), **ctx.state}
+    state = {"stage": 0, "jobs": [], "source": parent.params.get("source"), **parent.state}
     if "epoch" not in state:
         state["epoch"] = demo_epoch_id()
-        ctx.save_state(**state)
+        parent.save_state(**state)
     while state["stage"] < len(STAGES):
         stage = STAGES[state["stage"]]
         if not state["jobs"]:
-            size = {**DEMO_SIZE, **(ctx.params.get("size") or {})}
-            jobs = [job_adopt(job=job, parent=ctx.job) for job in _start(stage, state, ctx.job.created_by, size)]
+            size = {**DEMO_SIZE, **(parent.params.get("size") or {})}
+            jobs = [job_adopt(job=job, parent=parent.job) for job in _start(stage, state, parent.job.created_by, size)]
             state["jobs"] = [job.pk for job in jobs]
-            ctx.save_state(**state)
-            ctx.log(
+            parent.save_state(**state)
+            parent.log(
                 f"{stage}: {len(jobs)} job(s) {', '.join(f'#{j.pk}' for j in jobs)}" if jobs else f"{stage}: done here"
             )
         jobs = list(Job.objects.filter(pk__in=state["jobs"]).order_by("pk"))
         if any(job.status in ACTIVE_STATUSES for job in jobs):
-            return ctx.wait_for_children()
+            return parent.wait
         for job in jobs:
             if job.status != JobStatus.SUCCEEDED:
                 raise ApplicationError(f"demo stopped at {stage}: job #{job.pk} {job.status}: {job.error}")
         message = _summary(stage, state, jobs)
         state.update(stage=state["stage"] + 1, jobs=[])
-        ctx.save_state(**state)
-        ctx.log(f"{stage}: {message}")
+        parent.save_state(**state)
+        parent.log(f"{stage}: {message}")
 
     export = EpochExport.objects.get(pk=state["export"])
     return {

@@ -13,6 +13,12 @@ from typing import Any
 
 from cluster.choices import ACTIVE_STATUSES, JobStatus
 from core.files import human_size
+from epochs.choices import EpochStatus
+from epochs.models import EpochExport
+from prediction_models.choices import SearchStatus
+from prediction_models.models import PredictionModel, PredictionModelSearch
+from regressions.choices import RegressionStatus
+from regressions.models import Regression, RegressionSelection
 
 DONE, ACTIVE, TODO, FAILED = "done", "active", "todo", "failed"  # a stage's states
 
@@ -35,14 +41,10 @@ class Facts:
 
     @property
     def ready(self) -> bool:
-        from epochs.choices import EpochStatus
-
         return self.epoch.status in (EpochStatus.READY, EpochStatus.EXPORTED)
 
     @property
     def failed(self) -> bool:
-        from epochs.choices import EpochStatus
-
         return self.epoch.status == EpochStatus.FAILED
 
     @property
@@ -55,53 +57,38 @@ class Facts:
 
     @property
     def trained(self) -> int:
-        from regressions.choices import RegressionStatus
-        from regressions.models import Regression
-
         return self._once(
             "trained", lambda: Regression.objects.filter(epoch=self.epoch, status=RegressionStatus.TRAINED).count()
         )
 
     @property
     def regressions(self) -> int:
-        from regressions.models import Regression
-
         return self._once("regressions", lambda: Regression.objects.filter(epoch=self.epoch).count())
 
     @property
     def selection(self):
-        from regressions.models import RegressionSelection
-
         return self._once(
             "selection", lambda: RegressionSelection.objects.filter(epoch=self.epoch).order_by("-created").first()
         )
 
     @property
     def search(self):
-        from prediction_models.models import PredictionModelSearch
-
         return self._once(
             "search", lambda: PredictionModelSearch.objects.filter(epoch=self.epoch).order_by("-created").first()
         )
 
     @property
     def assets_ready(self) -> bool:
-        from prediction_models.choices import SearchStatus
-
         return bool(
             self.search and self.search.status not in (SearchStatus.NEW, SearchStatus.INITIALISING, SearchStatus.FAILED)
         )
 
     @property
     def searched(self) -> bool:
-        from prediction_models.choices import SearchStatus
-
         return bool(self.search and self.search.status in (SearchStatus.SEARCHED, SearchStatus.BUILT))
 
     @property
     def models(self):
-        from prediction_models.models import PredictionModel
-
         return self._once("models", lambda: PredictionModel.objects.filter(search__epoch=self.epoch).order_by("rank"))
 
     @property
@@ -110,8 +97,6 @@ class Facts:
 
     @property
     def export(self):
-        from epochs.models import EpochExport
-
         return self._once("export", lambda: EpochExport.objects.filter(epoch=self.epoch).order_by("-created").first())
 
 

@@ -7,6 +7,7 @@ import tempfile
 from django.conf import settings
 
 from cluster.jobs import JobContext, job_handler
+from cluster.jobs.parent import ParentJob
 from cluster.jobs.process import run_child
 from epochs.models import Epoch
 from pipeline.demo import demo_step
@@ -17,7 +18,7 @@ from pipeline.services.export import epoch_export_run
 @job_handler("epoca_builder.demo", label="Demo: the whole pipeline on a small real epoch", max_attempts=3)
 def demo(ctx: JobContext):
     """A parent job: each stage is a child job (see pipeline.demo)."""
-    return demo_step(ctx)
+    return demo_step(ParentJob.of(ctx))
 
 
 @job_handler("epochs.export", label="Export the Epoch File", max_attempts=2)

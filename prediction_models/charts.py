@@ -86,7 +86,7 @@ def performance_figure(periods: list[tuple[str, dict, int, int]], minutes) -> di
     return to_dict(fig)
 
 
-def positions_figure(minutes, positions: list[dict], *, title: str) -> dict:
+def positions_figure(minutes, positions: list[dict], *, title: str, symbol: str = "BTCUSDT") -> dict:
     """Price (downsampled candles) with each position's entry and exit, won in green, lost in red."""
     data = downsample_ohlc(minutes.ot, minutes.o, minutes.h, minutes.l, minutes.c)
     fig = go.Figure(
@@ -96,7 +96,7 @@ def positions_figure(minutes, positions: list[dict], *, title: str) -> dict:
             high=data.h,
             low=data.l,
             close=data.c,
-            name="BTCUSDT",
+            name=symbol,
             increasing_line_color="#94a3b8",
             decreasing_line_color="#475569",
         )

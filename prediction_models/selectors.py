@@ -5,9 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from django.db.models import QuerySet
-from django.http import Http404
 
-from core.files import read_json, safe_join
+from core.files import safe_join
 from epochs.services.paths import epoch_dir
 from prediction_models.choices import ForwardTestStatus
 from prediction_models.models import ForwardTest, PredictionModel, PredictionModelSearch, ProfitableConfig
@@ -38,29 +37,23 @@ def model_regression_ids(model: PredictionModel) -> list[str]:
     return list(model.profitable_config.regression_ids)
 
 
-def model_certificate(model: PredictionModel) -> dict:
-    path = model_certificate_path(model)
-    if not path.exists():
-        raise Http404(f"The certificate of {model.id} is missing.")
-    return read_json(path)
-
-
 def forward_tests_of(model: PredictionModel, *, done_only: bool = True):
     """The model's forward tests, oldest range first (done ones only unless asked)."""
     qs = ForwardTest.objects.filter(prediction_model=model).order_by("start", "created")
     return qs.filter(status=ForwardTestStatus.DONE) if done_only else qs
 
 
-def forward_test_record(forward_test) -> dict | None:
-    """The stored record (discovery, backtest, metrics) of a done forward test."""
+def forward_test_record_path(forward_test) -> Path | None:
+    """Where a done forward test's record is (``None`` before it has one)."""
     if not forward_test.result_file:
         return None
-    path = safe_join(epoch_dir(forward_test.prediction_model.search.epoch_id), forward_test.result_file)
-    return read_json(path) if path.exists() else None
+    return safe_join(epoch_dir(forward_test.prediction_model.search.epoch_id), forward_test.result_file)
 
 
-def bulk_certificates(*, epoch_id: str | None = None, search_id=None, ids: list[str] | None = None) -> list[dict]:
-    """The certificates of an epoch's or a search's models (by rank), or of the ids given (in their order): one query."""
+def bulk_certificate_models(
+    *, epoch_id: str | None = None, search_id=None, ids: list[str] | None = None
+) -> list[PredictionModel]:
+    """An epoch's or a search's models (by rank), or those of the ids given (in their order): one query."""
     qs = PredictionModel.objects.select_related("search")
     if epoch_id:
         qs = qs.filter(search__epoch_id=epoch_id)
@@ -70,4 +63,4 @@ def bulk_certificates(*, epoch_id: str | None = None, search_id=None, ids: list[
     if ids:
         position = {mid: i for i, mid in enumerate(ids)}
         rows = sorted((r for r in rows if r.id in position), key=lambda r: position[r.id])
-    return [model_certificate(r) for r in rows]
+    return rows

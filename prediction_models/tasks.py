@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from django.conf import settings
 
-from cluster.choices import JobStatus
 from cluster.jobs import JobCancelled, JobContext, job_handler
+from cluster.jobs.parent import ParentJob
 from cluster.jobs.process import run_child
+from cluster.services.remote_jobs import RemoteRun
 from prediction_models.engine.backtest import SearchCancelled
 from prediction_models.models import ConfigChunk
 from prediction_models.services.build import models_build
@@ -14,10 +15,8 @@ from prediction_models.services.forward_tests import forward_test_run
 from prediction_models.services.search import (
     chunk_run,
     chunk_run_on_server,
-    chunk_specs,
-    chunks_ensure,
     search_assets_run,
-    search_find_finish,
+    search_find_step,
 )
 
 
@@ -33,23 +32,15 @@ def initialize(ctx: JobContext) -> dict:
 
 
 @job_handler("prediction_models.find", label="Find profitable configs", max_attempts=3)
-def find(ctx: JobContext) -> dict:
-    search = _search(ctx)
-    chunks_ensure(search=search)
-    specs = chunk_specs(search=search)
-    if specs:
-        ctx.spawn_children(specs)
-    if ctx.job.children.filter(status__in=(JobStatus.QUEUED, JobStatus.RUNNING)).exists():
-        ctx.log(f"{len(specs)} chunks to search")
-        return ctx.wait_for_children()
-    return search_find_finish(search=search)
+def find(ctx: JobContext):
+    return search_find_step(search=_search(ctx), parent=ParentJob.of(ctx))
 
 
 @job_handler("prediction_models.search_chunk", label="Search a chunk of configs", max_attempts=3)
 def search_chunk(ctx: JobContext) -> dict:
     chunk = ConfigChunk.objects.select_related("search__epoch").get(pk=ctx.params["chunk_id"])
     if ctx.job.server_id:
-        return chunk_run_on_server(ctx, chunk=chunk)
+        return chunk_run_on_server(RemoteRun.of(ctx), chunk=chunk)
     try:
         return chunk_run(chunk=chunk, progress=ctx.progress, should_stop=lambda: ctx.cancel_seen)
     except SearchCancelled:

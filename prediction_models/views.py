@@ -45,7 +45,9 @@ def search_detail(request, pk: int):
 
 
 def model_detail(request, pk: str):
-    model = get_object_or_404(PredictionModel.objects.select_related("search", "profitable_config"), pk=pk)
+    model = get_object_or_404(
+        PredictionModel.objects.select_related("search__epoch__candlestick_set", "profitable_config"), pk=pk
+    )
     cert, periods = model_periods(model)
     sides = []
     for period in periods:
@@ -65,7 +67,10 @@ def model_detail(request, pk: str):
                 "positions_id": f"pm-positions-{name}".replace(" #", "-").replace(" ", "-"),
                 "performance": charts.performance_figure([(name, perf, period.start, period.end)], period.minutes),
                 "positions": charts.positions_figure(
-                    period.minutes, perf["positions"], title=f"Positions: {name} period"
+                    period.minutes,
+                    perf["positions"],
+                    title=f"Positions: {name} period",
+                    symbol=model.search.epoch.candlestick_set.symbol,
                 ),
             }
         )

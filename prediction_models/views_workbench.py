@@ -3,11 +3,12 @@
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
 
-from prediction_models import charts_workbench, selectors
+from prediction_models import charts_workbench
 from prediction_models.engine import report
 from prediction_models.engine.ebe import prediction_model_evaluation
 from prediction_models.engine.metrics import MODEL_METRICS, formatted
 from prediction_models.models import PredictionModel
+from prediction_models.services import files as certificate_files
 from prediction_models.workbench import SORTS, model_list_page
 
 COLUMNS = [(m.column, m.heading) for m in MODEL_METRICS]
@@ -67,7 +68,7 @@ def model_list(request):
 
 def model_report(request, pk: str):
     model = get_object_or_404(PredictionModel.objects.select_related("search"), pk=pk)
-    cert = selectors.model_certificate(model)
+    cert = certificate_files.model_certificate(model)
     periods = [("selection", cert["backtest"], cert.get("metrics") or {})]
     if cert.get("holdout"):
         periods.append(("holdout", cert["holdout"]["backtest"], cert["holdout"].get("metrics") or {}))
@@ -102,7 +103,7 @@ def model_report(request, pk: str):
 
 def model_trades_csv(request, pk: str, period: str = "selection"):
     model = get_object_or_404(PredictionModel.objects.select_related("search"), pk=pk)
-    cert = selectors.model_certificate(model)
+    cert = certificate_files.model_certificate(model)
     if period == "holdout" and not cert.get("holdout"):
         return HttpResponse(f"{model.id} has no holdout backtest.", status=404, content_type="text/plain")
     backtest = cert["holdout"]["backtest"] if period == "holdout" else cert["backtest"]

@@ -5,8 +5,9 @@ from __future__ import annotations
 import plotly.graph_objects as go
 
 from epochs.charts import to_dict
+from regressions.engine.families import category_names
 
-CATEGORY_CODES = {"CNN": 0, "DNN": 1, "CDNN": 2, "LSTM": 3, "CLSTM": 4, "GRU": 5, "UNIT_TEST": 6}
+CATEGORY_CODES = {name: code for code, name in enumerate(category_names())}
 
 
 def _depth(template: str) -> int:

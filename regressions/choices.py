@@ -1,5 +1,7 @@
 from django.db import models
 
+from regressions.engine.families import category_names
+
 
 class RegressionStatus(models.TextChoices):
     PENDING = "pending", "Not trained"
@@ -8,14 +10,9 @@ class RegressionStatus(models.TextChoices):
     FAILED = "failed", "Failed"
 
 
-class Category(models.TextChoices):
-    CNN = "CNN"
-    DNN = "DNN"
-    CDNN = "CDNN"
-    LSTM = "LSTM"
-    CLSTM = "CLSTM"
-    GRU = "GRU"
-    UNIT_TEST = "UNIT_TEST"
+# The families' names, then UNIT_TEST (`regressions.engine.families`); the labels are Django's
+# defaults ("Cnn", "Unit Test").
+Category = models.TextChoices("Category", [(name, name) for name in category_names()])
 
 
 class SelectionMode(models.TextChoices):

@@ -14,10 +14,11 @@ from django.db.models import Count, F, QuerySet
 from django.db.models.fields.json import KeyTextTransform, KeyTransform
 
 from regressions.choices import Category, RegressionStatus
+from regressions.engine.families import network_names
 from regressions.models import Regression
 
 PAGE_SIZES = (25, 50, 100, 200)
-NETWORKS = ("CNN", "CNN_MP", "DNN", "CDNN", "CDNN_MP", "LSTM", "CLSTM", "CLSTM_MP", "GRU", "UNIT_TEST")
+NETWORKS = network_names()
 
 # sort key (as in the URL) -> the column it orders by; a leading "-" in the URL sorts descending.
 SORTS = {

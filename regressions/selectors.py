@@ -6,9 +6,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Count, F, Q, QuerySet
 from django.http import Http404
 
-from core.files import read_json
 from epochs.models import Epoch
-from epochs.services.paths import epoch_layout
 from regressions.choices import RegressionStatus
 from regressions.models import Regression, RegressionSelection, TrainingBatch
 
@@ -60,17 +58,10 @@ def selection_list(*, epoch: Epoch | None = None) -> QuerySet[RegressionSelectio
     return qs.filter(epoch=epoch) if epoch else qs
 
 
-def regression_certificate(regression: Regression) -> dict:
-    path = epoch_layout(regression.epoch_id).regression_certificate(regression.config_id)
-    if not path.exists():
-        raise Http404(f"{regression.config_id} is not trained yet.")
-    return read_json(path)
-
-
-def bulk_certificates(
+def bulk_certificate_regressions(
     *, epoch_id: str | None = None, selection_id: int | None = None, ids: list[str] | None = None
-) -> list[dict]:
-    """The trained certificates of an epoch, a selection (in its order) or the ids given (in their order): one query."""
+) -> list[Regression]:
+    """The trained regressions of an epoch, a selection (in its order) or the ids given (in their order): one query."""
     qs = Regression.objects.filter(status=RegressionStatus.TRAINED)
     order: list[str] | None = None
     if epoch_id:
@@ -88,4 +79,4 @@ def bulk_certificates(
     if order is not None:
         position = {rid: i for i, rid in enumerate(order)}
         rows.sort(key=lambda r: position.get(r.config_id, len(position)))
-    return [regression_certificate(r) for r in rows]
+    return rows

@@ -5,9 +5,10 @@ from django.shortcuts import render
 from django.urls import reverse
 
 from epochs.models import Epoch
-from regressions import analysis, charts_workbench, selectors, workbench
+from regressions import analysis, charts_workbench, workbench
 from regressions.leaderboard import PAGE_SIZES, SORTS, hyperparameter_groups, leaderboard_page
 from regressions.models import Regression
+from regressions.services import files as certificate_files
 
 MAX_COMPARED = 12
 COLUMNS = [
@@ -160,7 +161,7 @@ def compare(request):
     missing = [i for i in ids if i not in regressions]
     if missing or not ids:
         raise Http404(f"Not trained regressions: {', '.join(missing) or 'none chosen'}")
-    rows = workbench.compared([selectors.regression_certificate(regressions[i]) for i in ids])
+    rows = workbench.compared([certificate_files.regression_certificate(regressions[i]) for i in ids])
     return render(
         request,
         "regressions/compare.html",

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
@@ -69,6 +69,37 @@ def remote_env(root: str, extra: Mapping[str, str] | None = None) -> dict[str, s
     }
 
 
+@dataclass(frozen=True)
+class RemoteRun:
+    """What `run_remote` needs of its job, and no more: the row (its server, state, owner), the
+    claim token, and the callables that report, persist and check for a cancel."""
+
+    job: Job
+    token: str
+    log: Callable[[str], None]
+    progress: Callable[..., None]
+    save_state: Callable[..., None]
+    check_cancelled: Callable[[], None]
+    flush: Callable[[], None]
+
+    @property
+    def state(self) -> dict:
+        return self.job.state
+
+    @classmethod
+    def of(cls, ctx: JobContext) -> RemoteRun:
+        """The handler's job, as `run_remote` sees it."""
+        return cls(
+            job=ctx.job,
+            token=ctx.token,
+            log=ctx.log,
+            progress=ctx.progress,
+            save_state=ctx.save_state,
+            check_cancelled=ctx.check_cancelled,
+            flush=ctx.flush,
+        )
+
+
 class _Link:
     """One server's connection, reopened after a drop; gives up after the lost-server delay."""
 
@@ -107,7 +138,7 @@ class _Link:
 
 
 def run_remote(
-    ctx: JobContext,
+    run: RemoteRun,
     server: Server | None = None,
     *,
     argv: Sequence[str],
@@ -123,21 +154,21 @@ def run_remote(
     verified after a successful end. If the server does not answer at the start, another
     server is picked and the job moves there.
     """
-    server = server or ctx.job.server
+    server = server or run.job.server
     if server is None:
         raise JobFailed("run_remote needs a server: the job has none")
-    link = _open(ctx, server)
+    link = _open(run, server)
     try:
         root = link.call(expand_remote_root, link.server.remote_root)
-        proc, offset = _reattach(ctx, link, root)
+        proc, offset = _reattach(run, link, root)
         if proc is None:
-            proc = _start(ctx, link, root, argv, push, env)
+            proc = _start(run, link, root, argv, push, env)
             offset = 0
         try:
-            result = _follow(ctx, link, root, proc, offset)
+            result = _follow(run, link, root, proc, offset)
         except JobCancelled:
-            if Job.objects.filter(pk=ctx.job.pk, cancel_requested=True).exists():
-                ctx.log(f"stopping process group {proc.pgid} on {link.server.name}: {link.call(kill_group, proc)}")
+            if Job.objects.filter(pk=run.job.pk, cancel_requested=True).exists():
+                run.log(f"stopping process group {proc.pgid} on {link.server.name}: {link.call(kill_group, proc)}")
             raise
         except ServerLostError:
             raise
@@ -146,31 +177,31 @@ def run_remote(
             raise
         for remote_rel, local_dir in pull:
             report = link.call(sync.pull, root, remote_rel, local_dir)
-            ctx.log(f"pulled {remote_rel}: {len(report.verified)} verified, {len(report.skipped)} unchanged")
+            run.log(f"pulled {remote_rel}: {len(report.verified)} verified, {len(report.skipped)} unchanged")
         return result
     except ServerLostError as exc:
-        _hand_back(ctx, str(exc))
+        _hand_back(run, str(exc))
         raise
     except (HostKeyError, PrivateKeyError) as exc:
-        raise JobFailed(refusal(link.server, f"job #{ctx.job.pk}", ctx.job.created_by, exc).message) from exc
+        raise JobFailed(refusal(link.server, f"job #{run.job.pk}", run.job.created_by, exc).message) from exc
     finally:
         link.close()
 
 
-def _open(ctx: JobContext, server: Server) -> _Link:
+def _open(run: RemoteRun, server: Server) -> _Link:
     """Connect to the job's server, or move the job to another one when it does not answer."""
     try:
         return _Link(server, server_connect(server))
     except (HostKeyError, PrivateKeyError) as exc:
-        raise JobFailed(refusal(server, f"job #{ctx.job.pk}", ctx.job.created_by, exc).message) from exc
+        raise JobFailed(refusal(server, f"job #{run.job.pk}", run.job.created_by, exc).message) from exc
     except UNREACHABLE as exc:
-        ctx.log(f"server {server.name} does not answer ({type(exc).__name__}: {exc}); looking for another")
+        run.log(f"server {server.name} does not answer ({type(exc).__name__}: {exc}); looking for another")
     other = server_pick(exclude=[server.pk])
     if other is None:
         raise JobFailed(f"server {server.name} does not answer and no other cluster server has a free slot")
-    Job.objects.filter(pk=ctx.job.pk).update(server=other)
-    ctx.job.server = other
-    ctx.log(f"moved from server {server.name} to {other.name}")
+    Job.objects.filter(pk=run.job.pk).update(server=other)
+    run.job.server = other
+    run.log(f"moved from server {server.name} to {other.name}")
     return _Link(other, server_connect(other))
 
 
@@ -178,9 +209,9 @@ def _process(info: dict) -> RemoteProcess:
     return RemoteProcess(pid=info["pid"], pgid=info["pgid"], log_path=info["log_path"], exit_path=info["exit_path"])
 
 
-def _reattach(ctx: JobContext, link: _Link, root: str) -> tuple[RemoteProcess | None, int]:
+def _reattach(run: RemoteRun, link: _Link, root: str) -> tuple[RemoteProcess | None, int]:
     """The previous attempt's process on this server, if it still runs or ended unread."""
-    info = ctx.state.get("remote") or {}
+    info = run.state.get("remote") or {}
     if info.get("server") != link.server.pk or info.get("ended"):
         return None, 0
     proc = _process(info)
@@ -188,30 +219,30 @@ def _reattach(ctx: JobContext, link: _Link, root: str) -> tuple[RemoteProcess | 
     if not alive and link.call(exit_code, proc) is None:
         return None, 0  # it was killed: start again
     offset = int(info.get("offset", 0))
-    ctx.log(
+    run.log(
         f"re-attached to process {proc.pid} on {link.server.name} ({'running' if alive else 'ended'}), log from byte {offset}"
     )
     return proc, offset
 
 
 def _start(
-    ctx: JobContext, link: _Link, root: str, argv: Sequence[str], push: Sequence[tuple], env: Mapping[str, str] | None
+    run: RemoteRun, link: _Link, root: str, argv: Sequence[str], push: Sequence[tuple], env: Mapping[str, str] | None
 ) -> RemoteProcess:
     server = link.server
     report = link.call(push_code, root)
-    ctx.log(
+    run.log(
         f"code on {server.name}: {len(report.transferred)} files sent and verified, {len(report.skipped)} unchanged"
     )
     for local_dir, remote_rel, *exclude in push:
         part = link.call(sync.push, local_dir, root, remote_rel, exclude=exclude[0] if exclude else ())
-        ctx.log(f"pushed {remote_rel}: {len(part.transferred)} sent and verified, {len(part.skipped)} unchanged")
+        run.log(f"pushed {remote_rel}: {len(part.transferred)} sent and verified, {len(part.skipped)} unchanged")
     command = [server_python(server, root) if i == 0 and arg == PYTHON else str(arg) for i, arg in enumerate(argv)]
-    log_rel = f"logs/job-{ctx.job.pk}.log"
+    log_rel = f"logs/job-{run.job.pk}.log"
     proc = start_detached(
         link.conn, root, command, log_relpath=log_rel, cwd_relpath=CODE_DIR, env=remote_env(root, env)
     )
     # Recorded before any wait, so a re-run finds it (and a kill knows its group).
-    ctx.save_state(
+    run.save_state(
         remote={
             "server": server.pk,
             "server_name": server.name,
@@ -222,17 +253,17 @@ def _start(
             **asdict(proc),
         }
     )
-    ctx.log(f"started process {proc.pid} on {server.name}: {' '.join(command[1:])}")
+    run.log(f"started process {proc.pid} on {server.name}: {' '.join(command[1:])}")
     return proc
 
 
-def _follow(ctx: JobContext, link: _Link, root: str, proc: RemoteProcess, offset: int) -> dict:
+def _follow(run: RemoteRun, link: _Link, root: str, proc: RemoteProcess, offset: int) -> dict:
     """Forward the log's events to the job until the process ends; return the result event."""
-    info = ctx.state["remote"]
+    info = run.state["remote"]
     result: dict | None = None
     consumed = offset
     while True:
-        ctx.check_cancelled()
+        run.check_cancelled()
         alive = link.call(is_alive, proc)
         while True:
             chunk = link.call(read_log, root, info["log"], consumed)
@@ -242,20 +273,20 @@ def _follow(ctx: JobContext, link: _Link, root: str, proc: RemoteProcess, offset
             position = chunk.next_offset - len(chunk.text.encode("utf-8"))
             for line in head.split("\n") if newline or head else []:
                 position += len(line.encode("utf-8")) + 1
-                result = _forward(ctx, line, position, info) or result
+                result = _forward(run, line, position, info) or result
             consumed = chunk.next_offset - len(partial.encode("utf-8"))
             if chunk.next_offset >= chunk.size:
                 break
         if not alive:
             if partial:
-                ctx.log(partial)
+                run.log(partial)
             break
         time.sleep(_poll_seconds())
     code = link.call(exit_code, proc)
-    ctx.save_state(remote={**ctx.state["remote"], "offset": chunk.next_offset, "ended": True})
-    ctx.check_cancelled()
+    run.save_state(remote={**run.state["remote"], "offset": chunk.next_offset, "ended": True})
+    run.check_cancelled()
     if code is None:
-        if Job.objects.filter(pk=ctx.job.pk, cancel_requested=True).exists():
+        if Job.objects.filter(pk=run.job.pk, cancel_requested=True).exists():
             raise JobCancelled("cancelled on request")
         raise JobFailed(f"the process on {link.server.name} was killed", retryable=True)
     if code != 0:
@@ -265,23 +296,23 @@ def _follow(ctx: JobContext, link: _Link, root: str, proc: RemoteProcess, offset
     return result
 
 
-def _forward(ctx: JobContext, line: str, position: int, info: dict) -> dict | None:
+def _forward(run: RemoteRun, line: str, position: int, info: dict) -> dict | None:
     """One log line, handled as `cluster.jobs.process.run_child` does."""
 
     def save_state(**state: Any) -> None:
         # The log offset travels with the state, so a re-attach replays nothing already kept.
-        ctx.save_state(**state, remote={**ctx.state.get("remote", info), "offset": position})
+        run.save_state(**state, remote={**run.state.get("remote", info), "offset": position})
 
-    return handle_line(ctx, line, None, save_state=save_state)
+    return handle_line(run, line, None, save_state=save_state)
 
 
-def _hand_back(ctx: JobContext, reason: str) -> None:
+def _hand_back(run: RemoteRun, reason: str) -> None:
     """Queue the job again (as the reaper would) so its next attempt moves to another server."""
-    ctx.log(reason)
-    ctx.flush()
-    job = Job.objects.get(pk=ctx.job.pk)
-    if str(job.claim_token) == str(ctx.token):
+    run.log(reason)
+    run.flush()
+    job = Job.objects.get(pk=run.job.pk)
+    if str(job.claim_token) == str(run.token):
         job_requeue(job=job, reason=reason)
 
 
-__all__ = ["PYTHON", "ServerLostError", "remote_env", "run_remote"]
+__all__ = ["PYTHON", "RemoteRun", "ServerLostError", "remote_env", "run_remote"]

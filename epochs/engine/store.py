@@ -1,6 +1,6 @@
 """A candle store on disk: 1-minute candles as one parquet file per UTC month, plus a manifest.
 
-Layout of ``store_dir``::
+Layout of ``store_dir`` (read by `store_reading`, whose functions this module offers too)::
 
     manifest.json                      months, rows, sha256, gaps, flags, timestamp units
     1m/YYYY-MM.<sha12>.parquet         one file per month (named by content, never overwritten)
@@ -34,18 +34,42 @@ from pathlib import Path
 
 import numpy as np
 
-from core.files import read_json, sha256_file, write_json
+from core.files import sha256_file, write_json
 
 from .binance import PlannedFile, Source, daily_files, fetch_verified, plan_files
-from .candles import MINUTE_MS, Candles, read_parquet, write_parquet
+from .candles import Candles, write_parquet
 from .errors import SourceFileMissingError, StoreError
-from .gaps import Gap, GapReport, find_gaps, gap_report
+from .gaps import GapReport, find_gaps
 from .klines import Flag, ParsedCandles, month_bounds_ms, parse_binance_csv, read_bundle, read_zip_member, utc
-from .resample import resample
+from .store_reading import (
+    FORMAT,
+    MANIFEST,
+    _file_matches,
+    load_candles,
+    load_prediction_candles,
+    read_manifest,
+    store_gap_report,
+    verify_store,
+)
 
-MANIFEST = "manifest.json"
+__all__ = [
+    "FORMAT",
+    "MANIFEST",
+    "STAGING_PREFIX",
+    "ImportReport",
+    "Progress",
+    "UnitConversion",
+    "import_binance",
+    "import_bundle",
+    "load_candles",
+    "load_prediction_candles",
+    "read_manifest",
+    "remove_staging",
+    "store_gap_report",
+    "verify_store",
+]
+
 STAGING_PREFIX = ".staging-"
-FORMAT = 1
 Progress = Callable[[int, int, str], None]
 
 
@@ -100,62 +124,6 @@ class _Staged:
     path: Path
     entry: dict
     flags: tuple[Flag, ...]
-
-
-# ----------------------------------------------------------------------------------------------
-# Reading
-
-
-def read_manifest(store_dir: str | os.PathLike) -> dict:
-    path = Path(store_dir) / MANIFEST
-    if not path.exists():
-        return {"format": FORMAT, "origin": None, "interval_ms": MINUTE_MS, "months": {}, "prediction": {}}
-    manifest = read_json(path)
-    if manifest.get("format") != FORMAT:
-        raise StoreError(f"unknown store format {manifest.get('format')!r}", file=str(path))
-    return manifest
-
-
-def verify_store(store_dir: str | os.PathLike) -> list[str]:
-    """Months whose parquet file is missing or no longer matches its recorded sha256."""
-    store = Path(store_dir)
-    months = read_manifest(store)["months"]
-    return [month for month, entry in sorted(months.items()) if not _file_matches(store, entry)]
-
-
-def load_candles(store_dir: str | os.PathLike, start_ms: int | None = None, end_ms: int | None = None) -> Candles:
-    """1-minute candles with ``ot >= start_ms`` and ``ct <= end_ms`` (bounds optional)."""
-    store = Path(store_dir)
-    parts = []
-    for _month, entry in sorted(read_manifest(store)["months"].items()):
-        if (start_ms is not None and entry["last_ct"] < start_ms) or (
-            end_ms is not None and entry["first_ot"] > end_ms
-        ):
-            continue
-        parts.append(read_parquet(store / entry["file"]))
-    return Candles.concat(parts).between(start_ms, end_ms)
-
-
-def load_prediction_candles(store_dir: str | os.PathLike, interval_minutes: int = 15) -> Candles:
-    """The bundle's own prediction candles when the store holds them, else 1m candles resampled."""
-    store = Path(store_dir)
-    entry = read_manifest(store).get("prediction", {}).get(str(interval_minutes))
-    if entry:
-        return read_parquet(store / entry["file"])
-    return resample(load_candles(store), interval_minutes).candles
-
-
-def store_gap_report(manifest: dict) -> GapReport:
-    """Gaps inside the months plus gaps across month boundaries."""
-    interval = manifest["interval_ms"]
-    gaps: list[Gap] = []
-    previous = None
-    for _month, entry in sorted(manifest["months"].items()):
-        gaps.extend(Gap(**gap) for gap in entry["gaps"])
-        if previous is not None and entry["first_ot"] > previous["last_ot"] + interval:
-            gaps.extend(find_gaps(np.array([previous["last_ot"], entry["first_ot"]]), interval))
-        previous = entry
-    return gap_report(gaps)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -485,11 +453,6 @@ def _remove_unreferenced(store: Path, manifest: dict) -> None:
         for path in (store / folder).glob("*.parquet") if (store / folder).is_dir() else ():
             if f"{folder}/{path.name}" not in referenced:
                 path.unlink(missing_ok=True)
-
-
-def _file_matches(store: Path, entry: dict) -> bool:
-    path = store / entry["file"]
-    return path.is_file() and sha256_file(path) == entry["sha256"]
 
 
 def _months_of(ot: np.ndarray) -> list[str]:

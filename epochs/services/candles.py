@@ -26,9 +26,10 @@ if TYPE_CHECKING:
 
 MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 DEFAULT_SET = "binance-btcusdt"
+DEFAULT_SYMBOL = "BTCUSDT"
 
 
-def candlestick_set_get_or_create(*, name: str = DEFAULT_SET, symbol: str = "BTCUSDT") -> CandlestickSet:
+def candlestick_set_get_or_create(*, name: str = DEFAULT_SET, symbol: str = DEFAULT_SYMBOL) -> CandlestickSet:
     candle_set, _ = CandlestickSet.objects.get_or_create(name=name, defaults={"symbol": symbol})
     return candle_set
 
@@ -40,16 +41,20 @@ def candle_import_enqueue(
     end_month: str,
     source: str | None = None,
     name: str = DEFAULT_SET,
+    symbol: str = DEFAULT_SYMBOL,
     user: User | None = None,
     inline: bool = False,
 ) -> Job:
-    """Queue an import of Binance klines (monthly files, daily ones for the current month)."""
+    """Queue an import of Binance klines (monthly files, daily ones for the current month) of
+    ``symbol`` into the set ``name``; a set keeps the one symbol it was created with."""
     for label, month in (("start_month", start_month), ("end_month", end_month)):
         if not MONTH.match(month or ""):
             raise ApplicationError(f"{label} must look like YYYY-MM (got {month!r}).")
     if start_month > end_month:
         raise ApplicationError(f"start_month {start_month} is after end_month {end_month}.")
-    candle_set = candlestick_set_get_or_create(name=name)
+    candle_set = candlestick_set_get_or_create(name=name, symbol=symbol)
+    if candle_set.symbol != symbol:
+        raise ApplicationError(f"Candlestick set {name!r} holds {candle_set.symbol}, not {symbol}: choose another set.")
     return job_enqueue(
         kind="epochs.import_candles",
         target=candle_set,

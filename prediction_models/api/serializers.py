@@ -6,8 +6,8 @@ from core.fields import object_id
 from epochs.api.serializers import param_serializer_field
 from epochs.engine.epoch_params import PARAM
 from prediction_models.engine.metrics import MODEL_METRICS
-from prediction_models.models import PredictionModel, PredictionModelSearch, ProfitableConfig
-from prediction_models.selectors import forward_test_record
+from prediction_models.models import ForwardTest, PredictionModel, PredictionModelSearch, ProfitableConfig
+from prediction_models.services.files import forward_test_record
 
 
 class SearchSerializer(serializers.ModelSerializer):
@@ -147,8 +147,6 @@ class ForwardTestSerializer(serializers.ModelSerializer):
     record = serializers.SerializerMethodField()
 
     class Meta:
-        from prediction_models.models import ForwardTest
-
         model = ForwardTest
         fields = [
             "id",

@@ -22,6 +22,7 @@ from prediction_models.api.serializers import (
 from prediction_models.engine.ebe import prediction_model_evaluation
 from prediction_models.engine.metrics import SORTABLE_COLUMNS
 from prediction_models.filters import PredictionModelFilterSet, ProfitableConfigFilterSet, SearchFilterSet
+from prediction_models.services import files as certificate_files
 from prediction_models.services.build import models_build_enqueue
 from prediction_models.services.forward_tests import forward_test_create, range_of_dates
 from prediction_models.services.search import assets_export_json, search_find_enqueue, search_initialize
@@ -96,7 +97,7 @@ class PredictionModelViewSet(viewsets.ReadOnlyModelViewSet):
     @extend_schema(responses={200: dict})
     @action(detail=True, methods=["get"])
     def certificate(self, request, pk=None):
-        return Response(selectors.model_certificate(self.get_object()))
+        return Response(certificate_files.model_certificate(self.get_object()))
 
     @extend_schema(request=ForwardTestCreateSerializer, responses={202: JobSerializer})
     @action(detail=True, methods=["post"], url_path="forward-test")
@@ -118,7 +119,7 @@ class PredictionModelViewSet(viewsets.ReadOnlyModelViewSet):
     @action(detail=True, methods=["get"])
     def ebe(self, request, pk=None):
         """The Epoch Builder Evaluation of the certificate: points, state and every scored item (EPOCA_CONTRACT.md §5.1)."""
-        return Response(prediction_model_evaluation(selectors.model_certificate(self.get_object())))
+        return Response(prediction_model_evaluation(certificate_files.model_certificate(self.get_object())))
 
     @extend_schema(responses={200: CERTIFICATE_LIST})
     @action(detail=False, methods=["get"])
@@ -132,5 +133,5 @@ class PredictionModelViewSet(viewsets.ReadOnlyModelViewSet):
         if params.get("search") and not params["search"].isdigit():
             raise ValidationError({"search": "must be a search id (an integer)."})
         return Response(
-            selectors.bulk_certificates(epoch_id=params.get("epoch"), search_id=params.get("search"), ids=ids)
+            certificate_files.bulk_certificates(epoch_id=params.get("epoch"), search_id=params.get("search"), ids=ids)
         )

@@ -22,6 +22,7 @@ import numpy as np
 from django.conf import settings
 from django.db import transaction
 
+from cluster.jobs import JobCancelled, JobFailed
 from cluster.services.jobs import job_enqueue
 from core.errors import ApplicationError
 from core.files import read_json, write_json
@@ -35,8 +36,8 @@ from prediction_models.engine.live import history_needed, live_windows
 from prediction_models.engine.metrics import METRIC_BY_COLUMN
 from prediction_models.features import features_file
 from prediction_models.models import ForwardTest, PredictionModel
-from prediction_models.selectors import model_certificate
 from prediction_models.services.build import _finite, _metrics, _with_sums, accepted_discovery
+from prediction_models.services.files import model_certificate
 from prediction_models.services.search import backtest_settings
 
 if TYPE_CHECKING:
@@ -256,8 +257,6 @@ def forward_test_run(
 
     Any expected failure, a cancel included, marks the test failed with its reason.
     """
-    from cluster.jobs import JobCancelled, JobFailed
-
     try:
         log("computing Epoca's inputs on the range")
         inputs = forward_test_inputs(forward_test=forward_test)

@@ -7,6 +7,7 @@ import dataclasses
 from prediction_models import selectors
 from prediction_models.engine.assets import ASSETS_FILE, load_assets
 from prediction_models.models import PredictionModel
+from prediction_models.services import files as certificate_files
 from prediction_models.services import paths
 from prediction_models.services.forward_tests import forward_test_dir
 
@@ -25,7 +26,7 @@ class Period:
 
 def model_periods(model: PredictionModel) -> tuple[dict, list[Period]]:
     """The model's certificate and every period with its assets' minutes: selection, holdout, forward tests."""
-    cert = selectors.model_certificate(model)
+    cert = certificate_files.model_certificate(model)
     periods = [
         Period(
             "selection",
@@ -49,7 +50,7 @@ def model_periods(model: PredictionModel) -> tuple[dict, list[Period]]:
             )
         )
     for forward_test in selectors.forward_tests_of(model):
-        record = selectors.forward_test_record(forward_test)
+        record = certificate_files.forward_test_record(forward_test)
         folder = forward_test_dir(forward_test)
         if record and (folder / ASSETS_FILE).exists():
             periods.append(

@@ -15,8 +15,9 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from cluster.jobs import JobCancelled, JobFailed
 from cluster.services.jobs import job_enqueue
-from cluster.services.remote_jobs import PYTHON, run_remote
+from cluster.services.remote_jobs import PYTHON, RemoteRun, run_remote
 from core.errors import ApplicationError
 from core.files import read_json, sha256_file, write_json
 from epochs.engine.layout import EpochLayout
@@ -38,7 +39,7 @@ if TYPE_CHECKING:
 
     from django.contrib.auth.models import User
 
-    from cluster.jobs.context import JobContext
+    from cluster.jobs.parent import ParentJob
     from cluster.models import Job
     from epochs.models import Epoch
 
@@ -162,8 +163,6 @@ def search_assets_run(
 
     A refusal or a failed child marks the search failed; a cancel leaves it new, to start again.
     """
-    from cluster.jobs import JobCancelled, JobFailed
-
     if not search.mark_initialising():
         search.refresh_from_db(fields=["status"])
         raise ApplicationError(
@@ -283,7 +282,20 @@ def chunk_run(
     return chunk_record(chunk=chunk, found=found, space=search_space(search), seconds=time.monotonic() - started)
 
 
-def chunk_run_on_server(ctx: JobContext, *, chunk: ConfigChunk) -> dict:
+def search_find_step(*, search: PredictionModelSearch, parent: ParentJob):
+    """One turn of the find job: split the space into chunks, search each in a child job and
+    wait for them; once all have ended, finish the search."""
+    chunks_ensure(search=search)
+    specs = chunk_specs(search=search)
+    if specs:
+        parent.spawn(specs)
+    if parent.children_active():
+        parent.log(f"{len(specs)} chunks to search")
+        return parent.wait
+    return search_find_finish(search=search)
+
+
+def chunk_run_on_server(run: RemoteRun, *, chunk: ConfigChunk) -> dict:
     """Evaluate a chunk on the job's cluster server, pull its result back (verified) and record it."""
     if chunk.done:
         return {"chunk": chunk.index, "skipped": "done already"}
@@ -296,7 +308,7 @@ def chunk_run_on_server(ctx: JobContext, *, chunk: ConfigChunk) -> dict:
     local_out = epoch_layout(search.epoch_id).chunk_dir(search.pk, chunk.index)
     started = time.monotonic()
     run_remote(
-        ctx,
+        run,
         argv=[
             PYTHON,
             "manage.py",

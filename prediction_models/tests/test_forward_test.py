@@ -17,6 +17,7 @@ from epochs.engine import store as candle_store
 from epochs.services.paths import candle_store_dir, epoch_dir
 from prediction_models import selectors
 from prediction_models.choices import ForwardTestStatus
+from prediction_models.services import files as certificate_files
 from prediction_models.services.forward_tests import WINDOWS_FILE, forward_test_create, forward_test_dir
 from prediction_models.tests.forward_support import base_store, build_models, make_epoch, months_ms
 
@@ -76,10 +77,10 @@ def test_forward_test_over_the_first_quarter_of_2024(forward_model, api_client, 
     assert job.status == JobStatus.SUCCEEDED, job.error
     forward_test.refresh_from_db()
     assert forward_test.status == ForwardTestStatus.DONE
-    record = selectors.forward_test_record(forward_test)
+    record = certificate_files.forward_test_record(forward_test)
 
     # Recompute every decision's input as Epoca's service would, request by request.
-    cert = selectors.model_certificate(model)
+    cert = certificate_files.model_certificate(model)
     lookback = cert["model"]["regressions"][0]["lookback"]
     predictions = cert["model"]["regressions"][0]["predictions"]
     every = candle_store.load_prediction_candles(candle_store_dir(epoch.candlestick_set.name), 15).between(None, end)

@@ -15,7 +15,7 @@ from django.conf import settings
 from core.files import read_json
 from epochs.engine.epoch import read_epoch_candles
 from epochs.services.paths import epoch_dir
-from prediction_models import selectors
+from prediction_models.services import files as certificate_files
 from prediction_models.services.periods import periods, search_ranges
 from prediction_models.tests.forward_support import EPOCH_END, base_store, build_models, make_epoch, perturbed_store
 from regressions.engine.windows import build_windows
@@ -47,7 +47,7 @@ def pipeline(epoch_id, candle_set, cache) -> tuple[dict, dict, object]:
     chosen = []
     holdout = {"regressions": {name: cert["holdout"] for name, cert in certificates.items()}, "models": []}
     for model in models:
-        cert = selectors.model_certificate(model)
+        cert = certificate_files.model_certificate(model)
         chosen.append(
             {
                 "config": [

@@ -28,7 +28,7 @@ from regressions.filters import (
     TrainingBatchFilterSet,
 )
 from regressions.models import RegressionConfig
-from regressions.selectors import regression_certificate
+from regressions.services import files as certificate_files
 from regressions.services.grid import configs_generate_enqueue
 from regressions.services.selection import selection_create
 from regressions.services.training import batch_train_enqueue, epoch_train_all_enqueue, regression_train_enqueue
@@ -126,13 +126,13 @@ class RegressionViewSet(viewsets.ReadOnlyModelViewSet):
     @extend_schema(responses={200: dict})
     @action(detail=True, methods=["get"])
     def certificate(self, request, pk=None):
-        return Response(regression_certificate(self.get_object()))
+        return Response(certificate_files.regression_certificate(self.get_object()))
 
     @extend_schema(responses={200: dict})
     @action(detail=True, methods=["get"])
     def ebe(self, request, pk=None):
         """The Epoch Builder Evaluation of the certificate: points, state and every scored item (EPOCA_CONTRACT.md §5.1)."""
-        return Response(regression_evaluation(selectors.regression_certificate(self.get_object())))
+        return Response(regression_evaluation(certificate_files.regression_certificate(self.get_object())))
 
     @extend_schema(
         responses={200: CERTIFICATE_LIST},
@@ -145,7 +145,7 @@ class RegressionViewSet(viewsets.ReadOnlyModelViewSet):
     @action(detail=False, methods=["get"])
     def certificates(self, request):
         """Every trained regression certificate of an epoch, a selection or a list of ids, in one JSON array."""
-        return Response(selectors.bulk_certificates(**_bulk_query(request)))
+        return Response(certificate_files.bulk_certificates(**_bulk_query(request)))
 
     @extend_schema(request=TrainSerializer, responses={202: JobSerializer})
     @action(detail=True, methods=["post"])

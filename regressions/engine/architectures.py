@@ -1,4 +1,4 @@
-"""Keras architecture templates of the regression grid (KR_CNN, KR_DNN, KR_CDNN, KR_LSTM, KR_CLSTM, KR_GRU).
+"""Keras architecture templates of the regression grid, one set per family (`families.FAMILIES`).
 
 Every model is a ``Sequential`` that takes a ``(batch, lookback)`` array (what the Epoca
 prediction service feeds) and ends in a linear ``Dense(predictions)``. Conv/recurrent stacks
@@ -15,6 +15,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
+
+from .families import FAMILIES
 
 __all__ = [
     "KERAS_MODEL_PARAMS",
@@ -41,46 +43,21 @@ class TemplateSpec:
     """Shape of one template: its family, stack depth and how many items each param needs."""
 
     name: str
-    family: str  # CNN, DNN, CDNN, LSTM, CLSTM, GRU
+    family: str  # a key of FAMILIES
     depth: int
     max_pooling: bool
     requirements: Mapping[str, int]
 
 
-def _requirements(family: str, depth: int, max_pooling: bool) -> dict[str, int]:
-    if family == "CNN":
-        req = {"filters": depth, "kernel_sizes": depth, "activations": depth}
-        if max_pooling:
-            req["pool_sizes"] = depth
-    elif family == "DNN":
-        req = {"units": depth, "activations": depth}
-    elif family == "CDNN":
-        req = {"filters": 1, "kernel_sizes": 1, "units": depth, "activations": depth + 1}
-        if max_pooling:
-            req["pool_sizes"] = 1
-    elif family == "CLSTM":
-        req = {"filters": 1, "kernel_sizes": 1, "units": depth, "activations": 1}
-        if max_pooling:
-            req["pool_sizes"] = 1
-    else:  # LSTM, GRU: Keras default activations
-        req = {"units": depth}
-    return req
-
-
 def _all_templates() -> dict[str, TemplateSpec]:
     specs: dict[str, TemplateSpec] = {}
-    for family, with_mp in (
-        ("CNN", True),
-        ("DNN", False),
-        ("CDNN", True),
-        ("LSTM", False),
-        ("CLSTM", True),
-        ("GRU", False),
-    ):
-        for max_pooling in (False, True) if with_mp else (False,):
-            for depth in range(2, 6):
-                name = f"KR_{family}{'_MP' if max_pooling else ''}_S{depth}"
-                specs[name] = TemplateSpec(name, family, depth, max_pooling, _requirements(family, depth, max_pooling))
+    for family in FAMILIES.values():
+        for max_pooling in (False, True) if family.max_pooling else (False,):
+            for depth in family.depths:
+                name = f"KR_{family.name}{'_MP' if max_pooling else ''}_S{depth}"
+                specs[name] = TemplateSpec(
+                    name, family.name, depth, max_pooling, family.requirements(depth, max_pooling)
+                )
     return specs
 
 
@@ -106,7 +83,7 @@ def _positive_ints(values: list, field: str) -> None:
 def _sequence_length(spec: TemplateSpec, config: Mapping[str, Any], lookback: int) -> int:
     """Time steps left after the conv/pool layers (padding valid), to refuse impossible stacks."""
     length = lookback
-    convs = spec.depth if spec.family == "CNN" else (1 if spec.family in ("CDNN", "CLSTM") else 0)
+    convs = FAMILIES[spec.family].convs(spec.depth)
     for i in range(convs):
         length = length - config["kernel_sizes"][i] + 1
         if spec.max_pooling and length >= 1:
@@ -163,52 +140,13 @@ def build_model(keras_model_config: Mapping[str, Any], lookback: int, prediction
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:
             raise ArchitectureConfigError(f"{field}: {value!r} is not a positive integer")
     spec = validate_keras_model_config(keras_model_config, lookback)
-    import tensorflow as tf  # heavy; see module docstring
+    import tensorflow as tf  # why: TensorFlow is heavy; only the processes that build a model load it
 
     layers = tf.keras.layers
-    m = keras_model_config
+    family = FAMILIES[spec.family]
     stack: list = [tf.keras.Input(shape=(lookback,), name="Input_1")]
-    if spec.family != "DNN":
+    if family.reshape:
         stack.append(layers.Reshape((lookback, 1), name="Reshape_1"))
-
-    if spec.family in ("CDNN", "CLSTM"):
-        stack.append(
-            layers.Conv1D(
-                m["filters"][0], kernel_size=(m["kernel_sizes"][0],), activation=m["activations"][0], name="Conv1D_1"
-            )
-        )
-        if spec.max_pooling:
-            stack.append(layers.MaxPooling1D(m["pool_sizes"][0], name="MaxPooling1D_1"))
-
-    if spec.family == "DNN":
-        stack += [
-            layers.Dense(m["units"][i], activation=m["activations"][i], name=f"Dense_{i + 1}")
-            for i in range(spec.depth)
-        ]
-    elif spec.family == "CNN":
-        for i in range(spec.depth):
-            stack.append(
-                layers.Conv1D(
-                    m["filters"][i],
-                    kernel_size=(m["kernel_sizes"][i],),
-                    activation=m["activations"][i],
-                    name=f"Conv1D_{i + 1}",
-                )
-            )
-            if spec.max_pooling:
-                stack.append(layers.MaxPooling1D(m["pool_sizes"][i], name=f"MaxPooling1D_{i + 1}"))
-        stack.append(layers.Flatten(name="Flatten_1"))
-    elif spec.family == "CDNN":
-        # Dense on a 3-D tensor applies per time step, as in the original.
-        stack += [
-            layers.Dense(m["units"][i], activation=m["activations"][i + 1], name=f"Dense_{i + 1}")
-            for i in range(spec.depth)
-        ]
-        stack.append(layers.Flatten(name="Flatten_1"))
-    else:  # LSTM, CLSTM, GRU
-        rnn, kind = (layers.GRU, "GRU") if spec.family == "GRU" else (layers.LSTM, "LSTM")
-        stack += [
-            rnn(m["units"][i], return_sequences=i < spec.depth - 1, name=f"{kind}_{i + 1}") for i in range(spec.depth)
-        ]
+    stack += family.body(layers, keras_model_config, spec.depth, spec.max_pooling)
     stack.append(layers.Dense(predictions, name="Dense_Output"))
     return tf.keras.Sequential(stack, name=spec.name)

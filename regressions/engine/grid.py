@@ -3,7 +3,7 @@
 A *profile* is a JSON document (see ``profiles/original.json``, ``profiles/smoke.json``)::
 
     {"name": "...", "description": "...",
-     "categories": {"<CNN|DNN|CDNN|LSTM|CLSTM|GRU>": {
+     "categories": {"<a family of families.FAMILIES>": {
          "batch_size": 20,
          "learning_rates": [-1, 0.001],          # -1 = InverseTimeDecay schedule
          "optimizers": ["adam"],
@@ -40,6 +40,7 @@ from .architectures import (
     ArchitectureConfigError,
     validate_keras_model_config,
 )
+from .families import FAMILIES
 from .ids import regression_id, unit_test_id
 
 __all__ = [
@@ -57,7 +58,7 @@ __all__ = [
     "validate_profile",
 ]
 
-CATEGORIES = ("CNN", "DNN", "CDNN", "LSTM", "CLSTM", "GRU")
+CATEGORIES = tuple(FAMILIES)  # a profile names families; the unit test batch is added to every grid
 LOSS_NAMES = ("mean_absolute_error", "mean_squared_error")
 OPTIMIZERS = ("adam", "rmsprop")
 UNIT_TEST_BATCH = "KR_UNIT_TEST"

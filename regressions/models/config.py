@@ -4,13 +4,28 @@ from django.db import models
 
 from regressions.choices import Category
 
-__all__ = ["RegressionConfig", "TrainingBatch"]
+__all__ = ["CategoryField", "RegressionConfig", "TrainingBatch"]
+
+
+class CategoryField(models.CharField):
+    """A family's name or UNIT_TEST. Its choices follow the families' registry and stay out of
+    the migrations (none records them), so a new family needs no migration."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("max_length", 16)
+        kwargs["choices"] = Category.choices
+        super().__init__(*args, **kwargs)
+
+    def deconstruct(self):
+        name, _path, args, kwargs = super().deconstruct()
+        kwargs.pop("choices", None)
+        return name, "django.db.models.CharField", args, kwargs
 
 
 class TrainingBatch(models.Model):
     epoch = models.ForeignKey("epochs.Epoch", on_delete=models.CASCADE, related_name="batches")
     name = models.CharField(max_length=64, help_text="KR_<CATEGORY>_<n>_<total>, or KR_UNIT_TEST.")
-    category = models.CharField(max_length=16, choices=Category.choices)
+    category = CategoryField()
     number = models.PositiveIntegerField()
     total = models.PositiveIntegerField()
     profile = models.CharField(max_length=64)
@@ -33,7 +48,7 @@ class RegressionConfig(models.Model):
     epoch = models.ForeignKey("epochs.Epoch", on_delete=models.CASCADE, related_name="regression_configs")
     batch = models.ForeignKey(TrainingBatch, on_delete=models.CASCADE, related_name="configs")
     position = models.PositiveIntegerField(help_text="Order inside the batch (after the seeded shuffle).")
-    category = models.CharField(max_length=16, choices=Category.choices, db_index=True)
+    category = CategoryField(db_index=True)
     template = models.CharField(max_length=64, db_index=True)
     learning_rate = models.FloatField()
     loss = models.CharField(max_length=64)

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import json
+import sys
+import tempfile
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
+from django.conf import settings
 from django.db import transaction
 
 from cluster.services.jobs import job_enqueue
@@ -77,12 +81,6 @@ def configs_generate(
 ) -> dict:
     """The configs job: plan the grid, build each distinct architecture once (``check_architectures``
     runs the child process that refuses one Keras cannot build), record the configs and batches."""
-    import json
-    import sys
-    import tempfile
-
-    from django.conf import settings
-
     if epoch.batches.exists():
         return {"skipped": "configs exist already"}
     result = configs_plan(epoch=epoch, profile=profile)

@@ -14,11 +14,11 @@ from pathlib import Path
 
 from django.conf import settings
 
-from cluster.jobs import JobContext, JobFailed
+from cluster.jobs import JobFailed
 from cluster.models import Server
 from cluster.remote.commands import expand_remote_root, quote, remote_path, run_checked
 from cluster.remote.errors import RemoteError
-from cluster.services.remote_jobs import PYTHON, ServerLostError, run_remote
+from cluster.services.remote_jobs import PYTHON, RemoteRun, ServerLostError, run_remote
 from cluster.services.servers import UNREACHABLE, _record, server_connect, server_reachable
 from core.files import read_json, sha256_file
 from epochs.engine.layout import H5_FILE, TRAINING_EXCLUDES, EpochLayout
@@ -45,21 +45,20 @@ def unit_test_regression(epoch_id: str | None = None) -> Regression:
     return regression
 
 
-def unit_test_check(ctx: JobContext) -> dict:
-    """Run the check on the job's target server; the action log gets its outcome."""
-    server: Server = ctx.job.target
+def unit_test_check(run: RemoteRun, *, server: Server, epoch_id: str | None = None) -> dict:
+    """Run the check on ``server`` (the job's target); the action log gets its outcome."""
     try:
-        regression = unit_test_regression(ctx.params.get("epoch") or None)
+        regression = unit_test_regression(epoch_id)
         if not server_reachable(server):
             raise JobFailed(f"server {server.name} does not answer")
-        scratch = EpochLayout(f"checks/job-{ctx.job.pk}", epoch_id=regression.epoch_id)  # a scratch epoch folder
+        scratch = EpochLayout(f"checks/job-{run.job.pk}", epoch_id=regression.epoch_id)  # a scratch epoch folder
         tmp_root = Path(settings.VAR_DIR) / "tmp"
         tmp_root.mkdir(parents=True, exist_ok=True)
         with tempfile.TemporaryDirectory(prefix="check-", dir=tmp_root) as local:
             pulled = EpochLayout(Path(local)).regression_dir(regression.config_id)
             try:
                 run_remote(
-                    ctx,
+                    run,
                     server,
                     argv=train_argv(regression=regression, python=PYTHON, epoch_folder=f"../{scratch.root}"),
                     push=[(epoch_dir(regression.epoch_id), str(scratch.root), TRAINING_EXCLUDES)],
@@ -67,16 +66,16 @@ def unit_test_check(ctx: JobContext) -> dict:
                     env={"TRAINING_THREADS": str(settings.TRAINING_THREADS)},
                 )
             finally:
-                _remove_scratch(ctx.job.server or server, str(scratch.root))
-            if ctx.job.server_id != server.pk:  # run_remote moves a job whose server does not answer
+                _remove_scratch(run.job.server or server, str(scratch.root))
+            if run.job.server_id != server.pk:  # run_remote moves a job whose server does not answer
                 raise JobFailed(f"server {server.name} stopped answering before the check started")
             outcome = _verify(Path(local), regression)
     except ServerLostError:
         raise  # queued again: the next attempt records the outcome
     except JobFailed as exc:
-        _record(server, f"check {CHECK_NAME}", ctx.job.created_by, False, f"job #{ctx.job.pk}: {exc}")
+        _record(server, f"check {CHECK_NAME}", run.job.created_by, False, f"job #{run.job.pk}: {exc}")
         raise
-    _record(server, f"check {CHECK_NAME}", ctx.job.created_by, True, f"job #{ctx.job.pk}: {_summary(outcome)}")
+    _record(server, f"check {CHECK_NAME}", run.job.created_by, True, f"job #{run.job.pk}: {_summary(outcome)}")
     return outcome
 
 

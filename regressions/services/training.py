@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -11,9 +12,11 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from cluster.choices import ACTIVE_STATUSES, JobStatus
+from cluster.jobs import JobFailed
 from cluster.models import Job
 from cluster.services.jobs import job_enqueue
-from cluster.services.remote_jobs import PYTHON, run_remote
+from cluster.services.remote_jobs import PYTHON, RemoteRun, ServerLostError, run_remote
 from core.errors import ApplicationError, FrozenEpochError
 from core.files import read_json, sha256_file, write_json
 from epochs.engine.layout import H5_FILE, TRAINING_EXCLUDES, EpochLayout, batched_certificate_file
@@ -35,7 +38,7 @@ from regressions.services import store as artifacts
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
 
-    from cluster.jobs.context import JobContext
+    from cluster.jobs.parent import ParentJob
     from cluster.models import Server
     from epochs.models import Epoch
 
@@ -221,7 +224,68 @@ def batch_certificate_write(*, batch: TrainingBatch) -> str:
     return relative
 
 
-def train_on_server(ctx: JobContext, *, regression: Regression) -> dict:
+def batch_train_step(*, batch: TrainingBatch, parent: ParentJob):
+    """One turn of a batch's job: queue its regressions as child jobs and wait for them; once
+    all have ended, write the batched certificate (a failed child fails the batch, naming how many)."""
+    children = parent.spawn(train_children_specs(batch=batch))
+    statuses = parent.child_statuses()
+    if any(s in ACTIVE_STATUSES for s in statuses):
+        parent.log(f"{len(children)} regressions queued as child jobs")
+        return parent.wait
+    path = batch_certificate_write(batch=batch)
+    failed = statuses.count(JobStatus.FAILED) + statuses.count(JobStatus.CANCELLED)
+    if failed:
+        raise JobFailed(
+            f"{failed} of {len(statuses)} regressions did not train; the batched certificate holds the others ({path})."
+        )
+    return {"batch": batch.name, "regressions": len(statuses), "batched_certificate": path}
+
+
+def regression_train_run(
+    *,
+    regression: Regression,
+    train_here: Callable[[list[str]], object],
+    remote: RemoteRun | None = None,
+    log: Callable[[str], None] = lambda message: None,
+) -> dict:
+    """The training job: train (on the job's server with ``remote``, else in the child process
+    ``train_here`` runs), swap a retraining's files in, record the regression as trained.
+
+    A failed training marks the regression failed; a lost server does not (the job was queued
+    again and trains on another server).
+    """
+    # Scale-out hook: with CENTRAL_URL set, inputs come from the central epoch store.
+    remote_store = artifacts.remote_store_enabled()
+    if remote_store:
+        log(f"central store: {artifacts.regression_prepare(regression=regression)}")
+    if needs_training(regression=regression):
+        regression_mark_training(regression=regression)
+        try:
+            if remote is not None:
+                train_on_server(remote, regression=regression)
+            else:
+                train_here(train_argv(regression=regression, out_dir=training_output(regression=regression)))
+        except ServerLostError:
+            raise
+        except JobFailed as exc:
+            regression_mark_failed(regression=regression, error=str(exc))
+            raise
+    # A retraining's complete files replace the old ones only now (repeatable after a crash).
+    retrained_swap_in(regression=regression)
+    stored = {}
+    if remote_store:  # scale-out hook: recorded as trained only once the central store holds it
+        stored = artifacts.regression_upload(regression=regression)
+    regression = regression_ingest(regression=regression)
+    return {
+        "regression": regression.config_id,
+        "accuracy": regression.accuracy,
+        "test_loss": regression.test_loss,
+        "epochs": regression.epochs_trained,
+        **({"artifacts": stored} if remote_store else {}),
+    }
+
+
+def train_on_server(run: RemoteRun, *, regression: Regression) -> dict:
     """Train on the job's cluster server: push the epoch's inputs, run there, pull the files back."""
     remote = EpochLayout.on_server(regression.epoch_id)
     local = epoch_layout(regression.epoch_id)
@@ -230,7 +294,7 @@ def train_on_server(ctx: JobContext, *, regression: Regression) -> dict:
     # A retraining comes back beside the files in place, which it replaces once complete.
     local_out = training_output(regression=regression) or local.regression_dir(regression.config_id)
     return run_remote(
-        ctx,
+        run,
         argv=argv,
         push=[(local.root, str(remote.root), TRAINING_EXCLUDES)],
         pull=[(str(remote.regression_dir(regression.config_id)), local_out)],

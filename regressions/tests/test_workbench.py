@@ -6,7 +6,7 @@ from django.test.utils import CaptureQueriesContext
 
 from regressions.engine.ebe import regression_evaluation
 from regressions.models import Regression
-from regressions.selectors import regression_certificate
+from regressions.services.files import regression_certificate
 from regressions.workbench import config_diff
 from testing.regression_fakes import fake_grid_epoch
 

@@ -1,12 +1,12 @@
 from django.core.management.base import CommandError
 
 from cluster.jobs.command import JobCommand
-from epochs.services.candles import DEFAULT_SET, bundle_import_enqueue, candle_import_enqueue
+from epochs.services.candles import DEFAULT_SET, DEFAULT_SYMBOL, bundle_import_enqueue, candle_import_enqueue
 
 
 class Command(JobCommand):
     help = (
-        "Import BTCUSDT 1-minute klines from Binance's public dumps (or a local folder with the same layout), "
+        "Import 1-minute klines (BTCUSDT unless --symbol) from Binance's public dumps (or a local folder with the same layout), "
         "or the original tool's candlestick bundle (--bundle). Resumable and incremental."
     )
 
@@ -16,15 +16,26 @@ class Command(JobCommand):
         parser.add_argument("--to", dest="end_month", help="Last month, YYYY-MM.")
         parser.add_argument("--source", help="Base URL or local folder (default: the CANDLESTICK_SOURCE setting).")
         parser.add_argument("--set", dest="name", default=DEFAULT_SET, help="Candlestick set (store) name.")
+        parser.add_argument("--symbol", default=DEFAULT_SYMBOL, help="Binance spot pair of a new set, e.g. ETHUSDT.")
         parser.add_argument("--bundle", help="A candlesticks/ folder or zip of the original tool.")
 
-    def create_job(self, *, start_month=None, end_month=None, source=None, name=DEFAULT_SET, bundle=None, **options):
+    def create_job(
+        self,
+        *,
+        start_month=None,
+        end_month=None,
+        source=None,
+        name=DEFAULT_SET,
+        symbol=DEFAULT_SYMBOL,
+        bundle=None,
+        **options,
+    ):
         if bundle:
             return bundle_import_enqueue(path=bundle, name=name, inline=True)
         if not (start_month and end_month):
             raise CommandError("--from and --to are required (or --bundle).")
         return candle_import_enqueue(
-            start_month=start_month, end_month=end_month, source=source, name=name, inline=True
+            start_month=start_month, end_month=end_month, source=source, name=name, symbol=symbol, inline=True
         )
 
     def summarise(self, result: dict) -> dict:
