@@ -14,9 +14,13 @@ import os
 import signal
 import subprocess
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from cluster.jobs.context import JobCancelled, JobContext, JobFailed
 from core.child_events import emit  # noqa: F401  (the children's side, kept importable from here)
+
+if TYPE_CHECKING:
+    from cluster.services.remote_jobs import RemoteRun
 
 _PR_SET_PDEATHSIG = 1
 
@@ -70,7 +74,7 @@ def run_child(ctx: JobContext, argv: Sequence[str], *, env: dict | None = None, 
     return result
 
 
-def handle_line(ctx: JobContext, line: str, result: dict | None, *, save_state=None) -> dict | None:
+def handle_line(ctx: JobContext | RemoteRun, line: str, result: dict | None, *, save_state=None) -> dict | None:
     """Apply one line of a child's output to the job; returns the result event seen so far.
 
     ``save_state`` replaces ``ctx.save_state`` for state events (a remote run adds its log offset).

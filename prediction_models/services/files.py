@@ -6,7 +6,7 @@ from django.http import Http404
 
 from core.files import read_json
 from prediction_models import selectors
-from prediction_models.models import PredictionModel
+from prediction_models.models import ForwardTest, PredictionModel
 
 
 def model_certificate(model: PredictionModel) -> dict:
@@ -16,13 +16,15 @@ def model_certificate(model: PredictionModel) -> dict:
     return read_json(path)
 
 
-def forward_test_record(forward_test) -> dict | None:
+def forward_test_record(forward_test: ForwardTest) -> dict | None:
     """The stored record (discovery, backtest, metrics) of a done forward test."""
     path = selectors.forward_test_record_path(forward_test)
     return read_json(path) if path is not None and path.exists() else None
 
 
-def bulk_certificates(*, epoch_id: str | None = None, search_id=None, ids: list[str] | None = None) -> list[dict]:
+def bulk_certificates(
+    *, epoch_id: str | None = None, search_id: int | None = None, ids: list[str] | None = None
+) -> list[dict]:
     """The certificates of an epoch's or a search's models (by rank), or of the ids given (in their order): one query."""
     return [
         model_certificate(model)

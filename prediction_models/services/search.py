@@ -282,7 +282,7 @@ def chunk_run(
     return chunk_record(chunk=chunk, found=found, space=search_space(search), seconds=time.monotonic() - started)
 
 
-def search_find_step(*, search: PredictionModelSearch, parent: ParentJob):
+def search_find_step(*, search: PredictionModelSearch, parent: ParentJob) -> object:
     """One turn of the find job: split the space into chunks, search each in a child job and
     wait for them; once all have ended, finish the search."""
     chunks_ensure(search=search)

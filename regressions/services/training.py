@@ -224,7 +224,7 @@ def batch_certificate_write(*, batch: TrainingBatch) -> str:
     return relative
 
 
-def batch_train_step(*, batch: TrainingBatch, parent: ParentJob):
+def batch_train_step(*, batch: TrainingBatch, parent: ParentJob) -> object:
     """One turn of a batch's job: queue its regressions as child jobs and wait for them; once
     all have ended, write the batched certificate (a failed child fails the batch, naming how many)."""
     children = parent.spawn(train_children_specs(batch=batch))
