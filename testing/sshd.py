@@ -216,6 +216,9 @@ def ssh_servers(ssh_cluster: SshCluster):
     yield ssh_cluster
     ssh_cluster.known_hosts_path.write_bytes(known_hosts)
     for server in ssh_cluster.servers:
+        # A provisioned worker's settings (its SECRET_KEY, database, broker) belong to that test.
+        Path(server.spec.remote_root, "code", ".env").unlink(missing_ok=True)
+    for server in ssh_cluster.servers:
         if server.host_key_path.read_bytes() != saved[server.host_key_path]:
             server.stop()
         if not server.running:
