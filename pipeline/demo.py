@@ -42,6 +42,9 @@ DEMO_SELECTION = 8
 DEMO_PER_MODEL = 4
 # Few training epochs: the 15 tiny regressions train in a couple of minutes on two cores.
 DEMO_MAX_EPOCHS = 5
+# Three months of candles hold few positions: the demo counts a config from one position on (the
+# default asks for 30), and its dashboard card says so.
+DEMO_MIN_POSITIONS = 1
 # The demo's size; a job may ask for a smaller pipeline through the same stages (tests).
 DEMO_SIZE = {
     "months": list(DEMO_MONTHS),
@@ -101,6 +104,7 @@ def _start(stage: str, state: dict, user, size: dict) -> list:
             regressions_per_model=[size["per_model"]],
             min_accuracy=0.0,
             min_profit=-1e12,
+            min_positions=DEMO_MIN_POSITIONS,
         )
         return [job]
     if stage == "configs":

@@ -86,6 +86,7 @@ def search_spec(search, backtest: dict) -> dict:
         "min_sum_adjustment_factors": [float(a) for a in search.min_sum_adjustment_factors],
         "min_accuracy": float(search.min_accuracy),
         "min_profit": float(search.min_profit),
+        "min_positions": int(search.min_positions),
         "backtest": backtest,
     }
 
@@ -98,7 +99,11 @@ def evaluate_range(
     Runs the same way in a local worker and on a cluster server (``manage.py search_chunk``).
     """
     space = search_space(SimpleNamespace(**spec))
-    thresholds = Thresholds(min_accuracy=spec["min_accuracy"], min_profit=spec["min_profit"])
+    thresholds = Thresholds(
+        min_accuracy=spec["min_accuracy"],
+        min_profit=spec["min_profit"],
+        min_positions=int(spec.get("min_positions", 0)),  # specs written before it existed
+    )
     settings = BacktestSettings(**spec["backtest"])
     markets = {} if markets is None else markets
     found: list[tuple[int, dict]] = []

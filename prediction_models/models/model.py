@@ -4,7 +4,10 @@ from django.db import models
 
 from prediction_models.engine.metrics import MODEL_METRICS, Metric
 
-__all__ = ["PredictionModel"]
+__all__ = ["FEW_POSITIONS", "PredictionModel"]
+
+# Fewer positions than this in the selection period prove little, whatever the search's setting.
+FEW_POSITIONS = 30
 
 
 def metric_field(metric: Metric) -> models.Field:
@@ -36,6 +39,11 @@ class PredictionModel(models.Model):
 
     def __str__(self) -> str:
         return self.id
+
+    @property
+    def few_positions(self) -> bool:
+        """Fewer positions in the selection period than the search asked for, or than 30."""
+        return self.positions < max(self.search.min_positions, FEW_POSITIONS)
 
 
 for _metric in MODEL_METRICS:

@@ -21,6 +21,7 @@ class PredictionModelSearch(models.Model):
     min_sum_adjustment_factors = models.JSONField(default=list)
     min_accuracy = models.FloatField(default=55.0)
     min_profit = models.FloatField(default=0.0)
+    min_positions = models.PositiveIntegerField(default=30)
     total_configs = models.BigIntegerField(default=0)
     chunk_size = models.PositiveIntegerField(default=20000)
     configs_evaluated = models.BigIntegerField(default=0)

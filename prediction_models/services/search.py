@@ -84,6 +84,7 @@ def search_initialize(
         min_sum_adjustment_factors=list(epoch.min_sum_adjustment_factors),
         min_accuracy=epoch.min_accuracy,
         min_profit=epoch.min_profit,
+        min_positions=epoch.min_positions,
         chunk_size=chunk_size,
         created_by=user if getattr(user, "is_authenticated", False) else None,
     )
