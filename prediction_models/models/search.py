@@ -28,6 +28,8 @@ class PredictionModelSearch(models.Model):
     profitable_found = models.PositiveIntegerField(default=0)
     search_seconds = models.FloatField(default=0.0)
     assets_sha256 = models.CharField(max_length=64, blank=True)
+    # OverfittingSummary.as_dict() of the configs tried (docs/statistics.md); None until searched.
+    overfitting = models.JSONField(null=True, blank=True)
     error = models.TextField(blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
