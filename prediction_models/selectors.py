@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from django.conf import settings
 from django.db.models import QuerySet
 from django.http import Http404
 
 from core.files import read_json, safe_join
 from epochs.services.paths import epoch_dir
 from prediction_models.choices import ForwardTestStatus
+from prediction_models.engine.overfitting import OverfittingSummary, VerdictThresholds, verdict
 from prediction_models.models import ForwardTest, PredictionModel, PredictionModelSearch, ProfitableConfig
 
 
@@ -71,3 +73,27 @@ def bulk_certificates(*, epoch_id: str | None = None, search_id=None, ids: list[
         position = {mid: i for i, mid in enumerate(ids)}
         rows = sorted((r for r in rows if r.id in position), key=lambda r: position[r.id])
     return [model_certificate(r) for r in rows]
+
+
+def verdict_thresholds() -> VerdictThresholds:
+    return VerdictThresholds(
+        min_deflated_sharpe=settings.VERDICT_MIN_DEFLATED_SHARPE,
+        max_pbo=settings.VERDICT_MAX_PBO,
+        max_spa_pvalue=settings.VERDICT_MAX_SPA_PVALUE,
+        min_holdout_profit=settings.VERDICT_MIN_HOLDOUT_PROFIT,
+        min_forward_profit=settings.VERDICT_MIN_FORWARD_PROFIT,
+    )
+
+
+def model_verdict(model: PredictionModel) -> list[dict]:
+    """The plain verdict (docs/statistics.md): each check passed, failed or not available."""
+    summary = model.search.overfitting
+    dsr = ((model.deflated_sharpe or {}).get("configs_tried") or {}).get("value")
+    forward = [t.profit for t in forward_tests_of(model)]
+    return verdict(
+        OverfittingSummary.from_dict(summary) if summary else None,
+        dsr,
+        holdout_profit=model.holdout_profit,
+        forward_profits=forward if forward and None not in forward else None,
+        thresholds=verdict_thresholds(),
+    )

@@ -82,5 +82,6 @@ def model_detail(request, pk: str):
             "regressions": cert["model"]["regressions"],
             "epoch": epoch,
             "forward_tests": selectors.forward_tests_of(model, done_only=False),
+            "verdict": selectors.model_verdict(model),
         },
     )

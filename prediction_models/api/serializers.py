@@ -7,7 +7,7 @@ from epochs.api.serializers import param_serializer_field
 from epochs.engine.epoch_params import PARAM
 from prediction_models.engine.metrics import MODEL_METRICS
 from prediction_models.models import PredictionModel, PredictionModelSearch, ProfitableConfig
-from prediction_models.selectors import forward_test_record
+from prediction_models.selectors import forward_test_record, model_verdict
 
 
 class SearchSerializer(serializers.ModelSerializer):
@@ -99,6 +99,9 @@ class PredictionModelSerializer(serializers.ModelSerializer):
     ebe_url = serializers.SerializerMethodField(help_text="Its EBE breakdown.")
     page_url = serializers.SerializerMethodField(help_text="Its page.")
     no_losses = serializers.SerializerMethodField(help_text="True when no position lost: profit_factor is then null.")
+    verdict = serializers.SerializerMethodField(
+        help_text='Each check {check, value, threshold, passed}: passed is true, false or "not available".'
+    )
 
     class Meta:
         model = PredictionModel
@@ -118,8 +121,14 @@ class PredictionModelSerializer(serializers.ModelSerializer):
             "page_url",
             "no_losses",
             "positions_fingerprint",
+            "deflated_sharpe",
+            "verdict",
         ]
         read_only_fields = fields
+
+    @extend_schema_field(serializers.ListField(child=serializers.DictField()))
+    def get_verdict(self, model) -> list[dict]:
+        return model_verdict(model)
 
     def get_no_losses(self, model) -> bool:
         return model.profit_factor is None and model.positions > 0

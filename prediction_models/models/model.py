@@ -32,6 +32,10 @@ class PredictionModel(models.Model):
     ebe_state = models.CharField(max_length=16, blank=True)
     # Two models with the same fingerprint trade the same positions (entry and exit minutes, sides).
     positions_fingerprint = models.CharField(max_length=64, blank=True, db_index=True)
+    # The Deflated Sharpe Ratio of its selection-period daily returns against the search's trials,
+    # with N = configs tried and N = distinct position sequences (OverfittingSummary.deflated_sharpe);
+    # None when the search has no overfitting summary.
+    deflated_sharpe = models.JSONField(null=True, blank=True)
     created = models.DateTimeField(auto_now_add=True)
 
     class Meta:
