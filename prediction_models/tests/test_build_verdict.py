@@ -35,6 +35,7 @@ def test_built_models_carry_their_deflated_sharpe_and_verdict(ready_search, api_
                 pytest.approx(expected["value"]) if expected["value"] is not None else None
             )
 
+    assert any(m.deflated_sharpe["configs_tried"]["value"] is not None for m in models)
     best = models[0]
     body = api_client.get(f"/api/prediction-models/{best.id}/").json()
     json.dumps(body, allow_nan=False)
