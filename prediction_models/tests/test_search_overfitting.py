@@ -17,7 +17,7 @@ from prediction_models.services.search import backtest_settings, chunk_spec, sea
 
 
 @pytest.mark.django_db
-def test_the_chunked_search_stores_the_summary_of_one_pass_over_the_same_configs(ready_search, api_client):
+def test_the_chunked_search_stores_the_summary_of_one_pass_over_the_same_configs(ready_search, api_client, tmp_path):
     PredictionModelSearch.objects.filter(pk=ready_search.pk).update(min_accuracy=0, min_profit=0)
     ready_search.refresh_from_db()
     job = run_tree_inline(search_find_enqueue(search=ready_search, inline=True))
