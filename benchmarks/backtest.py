@@ -48,6 +48,7 @@ from prediction_models.engine import backtest as fast
 from prediction_models.engine import backtest_reference as reference
 from prediction_models.engine.assets import Candles, build_assets, feature_from_prediction
 from prediction_models.engine.config_space import ConfigSpace
+from prediction_models.engine.overfitting import day_starts
 from prediction_models.engine.trading import BacktestSettings
 
 LOOKBACK, STEPS, INTERVAL = 128, 32, 15
@@ -119,6 +120,9 @@ def main() -> None:
     parser.add_argument("--regressions", type=int, default=20)
     parser.add_argument("--reference-samples", type=int, default=5)
     parser.add_argument("--seed", type=int, default=60184)
+    parser.add_argument(
+        "--returns-configs", type=int, default=60_000, help="configs timed with and without their daily returns"
+    )
     args = parser.parse_args()
     mirror = Path(os.environ.get("BINANCE_MIRROR_DIR", Path(__file__).resolve().parents[2] / "shared" / "binance"))
     load_before = os.getloadavg()
@@ -185,6 +189,23 @@ def main() -> None:
         ), index
     reference_s = (time.perf_counter() - started) / len(sample)
 
+    # The same configs with and without their daily returns (the overfitting statistics' input).
+    n = min(len(space), args.returns_configs)
+    days = day_starts(int(assets.minutes.ot[0]), int(assets.minutes.ct[-1]))
+    fast.evaluate_chunk_returns(assets, space, 0, space.variants, settings, days, markets)  # compiles
+    # Alternated and repeated, the fastest of each kept: other work on the machine slows either.
+    plain_s = returns_s = float("inf")
+    for _ in range(3):
+        started = time.perf_counter()
+        plain = fast.evaluate_chunk(assets, space, 0, n, settings, markets)
+        plain_s = min(plain_s, time.perf_counter() - started)
+        started = time.perf_counter()
+        with_returns, returns = fast.evaluate_chunk_returns(assets, space, 0, n, settings, days, markets)
+        returns_s = min(returns_s, time.perf_counter() - started)
+    assert all(np.array_equal(plain[f], with_returns[f], equal_nan=True) for f in fast.SUMMARY_DTYPE.names)
+    assert returns.shape == (n, len(days))
+    print(f"daily returns: {returns_s:.2f}s against {plain_s:.2f}s plain, ratio {returns_s / plain_s:.3f}", flush=True)
+
     print(
         json.dumps(
             {
@@ -205,6 +226,11 @@ def main() -> None:
                 "mean_positions_per_config": round(float(summary["positions"].mean()), 2),
                 "profitable_configs": profitable,
                 "profitable_pct": round(profitable * 100 / len(space), 2),
+                "returns_configs": n,
+                "returns_days": len(days),
+                "plain_s": round(plain_s, 2),
+                "with_daily_returns_s": round(returns_s, 2),
+                "with_daily_returns_ratio": round(returns_s / plain_s, 3),
                 "loadavg_1m_before_after": [round(load_before[0], 2), round(load_after[0], 2)],
             }
         )

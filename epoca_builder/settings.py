@@ -297,6 +297,17 @@ else:
 # TensorFlow threads per training process: two workers on two cores must not oversubscribe.
 TRAINING_THREADS = env.int("TRAINING_THREADS", default=1)
 
+# Overfitting statistics (docs/statistics.md): every chunk of a search uses the same settings,
+# the SPA's bootstrap seeded by the epoch's seed.
+OVERFITTING_PBO_BLOCKS = env.int("OVERFITTING_PBO_BLOCKS", default=8)
+OVERFITTING_SPA_REPS = env.int("OVERFITTING_SPA_REPS", default=1000)
+# The built model's verdict: each check's threshold.
+VERDICT_MIN_DEFLATED_SHARPE = env.float("VERDICT_MIN_DEFLATED_SHARPE", default=0.95)
+VERDICT_MAX_PBO = env.float("VERDICT_MAX_PBO", default=0.2)
+VERDICT_MAX_SPA_PVALUE = env.float("VERDICT_MAX_SPA_PVALUE", default=0.05)
+VERDICT_MIN_HOLDOUT_PROFIT = env.float("VERDICT_MIN_HOLDOUT_PROFIT", default=0.0)
+VERDICT_MIN_FORWARD_PROFIT = env.float("VERDICT_MIN_FORWARD_PROFIT", default=0.0)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -17,7 +17,7 @@ from cluster import selectors as cluster_selectors
 from cluster.api.serializers import JobSerializer
 from core.fields import MAX_PATH_CHARS
 from epochs.selectors import epoch_list
-from pipeline.demo import demo_enqueue
+from pipeline.demo import DEMO_MIN_POSITIONS, demo_enqueue
 from pipeline.overview import epoch_pipeline, next_stage
 
 
@@ -31,6 +31,7 @@ def dashboard(request):
             "recent_jobs": cluster_selectors.job_list().filter(parent__isnull=True)[:10],
             "epochs": epochs,
             "demo_job": demo_job,
+            "demo_min_positions": DEMO_MIN_POSITIONS,
             "candle_source": settings.CANDLESTICK_SOURCE,
         },
     )

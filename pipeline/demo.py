@@ -47,6 +47,9 @@ DEMO_SELECTION = 8
 DEMO_PER_MODEL = 4
 # Few training epochs: the 15 tiny regressions train in a couple of minutes on two cores.
 DEMO_MAX_EPOCHS = 5
+# Three months of tiny regressions hold few positions, often none: the demo counts a config
+# whatever its positions (the default asks for 30), and its dashboard card says so.
+DEMO_MIN_POSITIONS = 0
 # The demo's size; a job may ask for a smaller pipeline through the same stages (tests).
 DEMO_SIZE = {
     "months": list(DEMO_MONTHS),
@@ -106,6 +109,7 @@ def _start(stage: str, state: dict, user, size: dict) -> list:
             regressions_per_model=[size["per_model"]],
             min_accuracy=0.0,
             min_profit=-1e12,
+            min_positions=DEMO_MIN_POSITIONS,
         )
         return [job]
     if stage == "configs":

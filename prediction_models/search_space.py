@@ -10,8 +10,12 @@ import dataclasses
 from collections.abc import Iterator
 from types import SimpleNamespace
 
+import numpy as np
+
+from core.files import atomic_open
 from prediction_models.engine.backtest import Market, Thresholds, search_chunk
 from prediction_models.engine.config_space import ConfigSpace
+from prediction_models.engine.overfitting import OverfittingAccumulator, buy_and_hold_returns, day_starts
 from prediction_models.engine.trading import BacktestSettings
 
 
@@ -76,7 +80,7 @@ def search_space(search) -> SearchSpace:
 SPEC_FILE = "search_spec.json"
 
 
-def search_spec(search, backtest: dict) -> dict:
+def search_spec(search, backtest: dict, overfitting: dict | None = None) -> dict:
     """Everything a chunk needs besides the assets: written beside them for cluster servers."""
     return {
         "regression_ids": list(search.regression_ids),
@@ -86,19 +90,60 @@ def search_spec(search, backtest: dict) -> dict:
         "min_sum_adjustment_factors": [float(a) for a in search.min_sum_adjustment_factors],
         "min_accuracy": float(search.min_accuracy),
         "min_profit": float(search.min_profit),
+        "min_positions": int(search.min_positions),
         "backtest": backtest,
+        # The accumulator's settings (blocks, reps, seed): the same for every chunk of a search.
+        "overfitting": overfitting,
     }
 
 
+def overfitting_accumulator(assets, settings: dict) -> tuple[OverfittingAccumulator | None, np.ndarray]:
+    """An empty accumulator on the selection period's calendar (its days), buy-and-hold included;
+    None for a period of fewer than 2 days (no statistic is defined on it)."""
+    minutes = assets.minutes
+    days = day_starts(int(minutes.ot[0]), int(minutes.ct[-1]))
+    if len(days) < 2:
+        return None, days
+    bh = buy_and_hold_returns(minutes.ct, minutes.c, float(minutes.o[0]), days)
+    # A short period gets fewer PBO blocks (an even number, a day each at least); every chunk of
+    # a search has the same days, so the same blocks. The summary's settings say how many.
+    blocks = min(int(settings["blocks"]), len(days) - len(days) % 2)
+    acc = OverfittingAccumulator(
+        len(days), blocks=blocks, reps=int(settings["reps"]), seed=int(settings["seed"]), buy_and_hold=bh
+    )
+    return acc, days
+
+
+def overfitting_partial_write(path, accumulator: OverfittingAccumulator):
+    """A chunk's partial statistics, written atomically (a half-written file is never read)."""
+    with atomic_open(path, "wb") as handle:
+        np.savez(handle, **accumulator.partial())
+    return path
+
+
 def evaluate_range(
-    assets, spec: dict, start: int, stop: int, *, markets: dict | None = None, progress=None, should_stop=None
+    assets,
+    spec: dict,
+    start: int,
+    stop: int,
+    *,
+    markets: dict | None = None,
+    progress=None,
+    should_stop=None,
+    accumulator: OverfittingAccumulator | None = None,
 ) -> list[tuple[int, dict]]:
     """The configs of ``[start, stop)`` that pass the filter, as ``(index, summary)``.
 
     Runs the same way in a local worker and on a cluster server (``manage.py search_chunk``).
+    With an ``accumulator`` (from :func:`overfitting_accumulator`) every config's daily returns
+    feed it, with whether it passed.
     """
     space = search_space(SimpleNamespace(**spec))
-    thresholds = Thresholds(min_accuracy=spec["min_accuracy"], min_profit=spec["min_profit"])
+    thresholds = Thresholds(
+        min_accuracy=spec["min_accuracy"],
+        min_profit=spec["min_profit"],
+        min_positions=int(spec.get("min_positions", 0)),  # specs written before it existed
+    )
     settings = BacktestSettings(**spec["backtest"])
     markets = {} if markets is None else markets
     found: list[tuple[int, dict]] = []
@@ -110,6 +155,18 @@ def evaluate_range(
         def report(done, total, message, _lo=lo):
             if progress:
                 progress(_lo - start + done, stop - start, len(found))  # noqa: B023 (the count so far)
+
+        on_returns, days = None, None
+        if accumulator is not None:
+            days = day_starts(int(assets.minutes.ot[0]), int(assets.minutes.ct[-1]))
+
+            def on_returns(summary, returns, _offset=part.offset):
+                accumulator.add(
+                    returns,
+                    config_index=summary["index"] + _offset,
+                    passed=thresholds.passed(summary),
+                    positions=summary["positions"],
+                )
 
         found += [
             (part.offset + i, summary)
@@ -123,6 +180,8 @@ def evaluate_range(
                 markets=markets,
                 progress=report,
                 should_stop=should_stop,
+                days=days,
+                on_returns=on_returns,
             )
         ]
     return found

@@ -6,6 +6,7 @@ from cluster.selectors import jobs_for_target
 from epochs.selectors import epoch_picker
 from prediction_models import charts, selectors
 from prediction_models.models import PredictionModel
+from prediction_models.services import verdicts
 from prediction_models.services.pages import model_periods
 from prediction_models.services.search import format_seconds
 from regressions.selectors import selection_list
@@ -87,5 +88,6 @@ def model_detail(request, pk: str):
             "regressions": cert["model"]["regressions"],
             "epoch": epoch,
             "forward_tests": selectors.forward_tests_of(model, done_only=False),
+            "verdict": verdicts.model_verdict(model),
         },
     )

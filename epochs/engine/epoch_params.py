@@ -215,6 +215,16 @@ PARAMS: tuple[Param, ...] = (
         high=1e12,
         on_form=False,
     ),
+    Param(
+        "min_positions",
+        int,
+        30,
+        PREDICTION_MODELS,
+        "Least positions in the selection period of a profitable config (a few lucky trades prove nothing).",
+        low=0,
+        high=1_000_000,
+        on_form=False,
+    ),
 )
 PARAM: dict[str, Param] = {p.name: p for p in PARAMS}
 ENGINE_PARAMS: tuple[Param, ...] = tuple(p for p in PARAMS if p.engine)

@@ -26,6 +26,8 @@ MODEL_CONFIGS = f"{PREDICTION_MODELS}/configs"
 PROFITABLE_CONFIGS = f"{PREDICTION_MODELS}/profitable_configs"
 CERTIFICATES = f"{PREDICTION_MODELS}/certificates"
 CHUNKS = f"{PREDICTION_MODELS}/chunks"
+# A chunk's partial overfitting statistics, beside its found configs (OverfittingAccumulator.partial).
+CHUNK_OVERFITTING = "overfitting.npz"
 FORWARD_TESTS = f"{PREDICTION_MODELS}/forward_tests"
 EXPORT = "export"
 
@@ -236,6 +238,9 @@ class EpochLayout:
 
     def chunk_dir(self, search_id: int | str, index: int) -> Path:
         return self.join(CHUNKS, str(search_id), str(int(index)))
+
+    def chunk_overfitting(self, search_id: int | str, index: int) -> Path:
+        return self.chunk_dir(search_id, index) / CHUNK_OVERFITTING
 
     @property
     def certificates(self) -> Path:

@@ -123,6 +123,7 @@ class Epoch(models.Model):
     purge: bool
     holdout_share: float
     max_gap_minutes: int
+    min_positions: int
     regression_grid_profile: str
     max_epochs: int
     patience: int

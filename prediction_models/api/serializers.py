@@ -8,6 +8,7 @@ from epochs.engine.epoch_params import PARAM
 from prediction_models.engine.metrics import MODEL_METRICS
 from prediction_models.models import ForwardTest, PredictionModel, PredictionModelSearch, ProfitableConfig
 from prediction_models.services.files import forward_test_record
+from prediction_models.services.verdicts import model_verdict
 
 
 class SearchSerializer(serializers.ModelSerializer):
@@ -30,6 +31,7 @@ class SearchSerializer(serializers.ModelSerializer):
             "min_sum_adjustment_factors",
             "min_accuracy",
             "min_profit",
+            "min_positions",
             "total_configs",
             "chunk_size",
             "chunks_total",
@@ -39,6 +41,7 @@ class SearchSerializer(serializers.ModelSerializer):
             "search_seconds",
             "configs_per_second",
             "assets_sha256",
+            "overfitting",
             "error",
             "created_by",
             "created",
@@ -97,6 +100,9 @@ class PredictionModelSerializer(serializers.ModelSerializer):
     ebe_url = serializers.SerializerMethodField(help_text="Its EBE breakdown.")
     page_url = serializers.SerializerMethodField(help_text="Its page.")
     no_losses = serializers.SerializerMethodField(help_text="True when no position lost: profit_factor is then null.")
+    verdict = serializers.SerializerMethodField(
+        help_text='Each check {check, value, threshold, passed}: passed is true, false or "not available".'
+    )
 
     class Meta:
         model = PredictionModel
@@ -116,8 +122,14 @@ class PredictionModelSerializer(serializers.ModelSerializer):
             "page_url",
             "no_losses",
             "positions_fingerprint",
+            "deflated_sharpe",
+            "verdict",
         ]
         read_only_fields = fields
+
+    @extend_schema_field(serializers.ListField(child=serializers.DictField()))
+    def get_verdict(self, model) -> list[dict]:
+        return model_verdict(model)
 
     def get_no_losses(self, model) -> bool:
         return model.profit_factor is None and model.positions > 0

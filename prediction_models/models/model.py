@@ -4,7 +4,10 @@ from django.db import models
 
 from prediction_models.engine.metrics import MODEL_METRICS, Metric
 
-__all__ = ["PredictionModel"]
+__all__ = ["FEW_POSITIONS", "PredictionModel"]
+
+# Fewer positions than this in the selection period prove little, whatever the search's setting.
+FEW_POSITIONS = 30
 
 
 def metric_field(metric: Metric) -> models.Field:
@@ -29,13 +32,24 @@ class PredictionModel(models.Model):
     ebe_state = models.CharField(max_length=16, blank=True)
     # Two models with the same fingerprint trade the same positions (entry and exit minutes, sides).
     positions_fingerprint = models.CharField(max_length=64, blank=True, db_index=True)
+    # The Deflated Sharpe Ratio of its selection-period daily returns against the search's trials,
+    # with N = configs tried and N = distinct position sequences (OverfittingSummary.deflated_sharpe);
+    # None when the search has no overfitting summary.
+    deflated_sharpe = models.JSONField(null=True, blank=True)
     created = models.DateTimeField(auto_now_add=True)
+    # For the type checker: a column the metrics table adds below (nothing is created here).
+    holdout_profit: float | None
 
     class Meta:
         ordering = ["search", "rank"]
 
     def __str__(self) -> str:
         return self.id
+
+    @property
+    def few_positions(self) -> bool:
+        """Fewer positions in the selection period than the search asked for, or than 30."""
+        return self.positions < max(self.search.min_positions, FEW_POSITIONS)
 
 
 for _metric in MODEL_METRICS:

@@ -21,12 +21,15 @@ class PredictionModelSearch(models.Model):
     min_sum_adjustment_factors = models.JSONField(default=list)
     min_accuracy = models.FloatField(default=55.0)
     min_profit = models.FloatField(default=0.0)
+    min_positions = models.PositiveIntegerField(default=30)
     total_configs = models.BigIntegerField(default=0)
     chunk_size = models.PositiveIntegerField(default=20000)
     configs_evaluated = models.BigIntegerField(default=0)
     profitable_found = models.PositiveIntegerField(default=0)
     search_seconds = models.FloatField(default=0.0)
     assets_sha256 = models.CharField(max_length=64, blank=True)
+    # OverfittingSummary.as_dict() of the configs tried (docs/statistics.md); None until searched.
+    overfitting = models.JSONField(null=True, blank=True)
     error = models.TextField(blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

@@ -30,8 +30,9 @@ from prediction_models.engine.backtest import Market, backtest_record
 from prediction_models.engine.discovery import discover
 from prediction_models.engine.ebe import prediction_model_evaluation
 from prediction_models.engine.metrics import certificate_columns
+from prediction_models.engine.overfitting import OverfittingSummary, daily_returns, day_starts
 from prediction_models.engine.report import positions_fingerprint
-from prediction_models.engine.trading import extra_metrics, feature_sums
+from prediction_models.engine.trading import TradeConstants, extra_metrics, feature_sums
 from prediction_models.models import PredictionModel, PredictionModelSearch, ProfitableConfig
 from prediction_models.services import paths
 from prediction_models.services.certificates import validate_certificate
@@ -221,11 +222,31 @@ def models_build(
         certificates.append((config, cert))
         if progress:
             progress(done + 1, len(configs), cert["id"])
-    return models_record(search=search, certificates=certificates)
+    settings = backtest_settings(search.epoch)
+    deflated = {cert["id"]: model_deflated_sharpe(search, cert, selection_assets, settings) for _, cert in certificates}
+    return models_record(search=search, certificates=certificates, deflated=deflated)
+
+
+def model_deflated_sharpe(
+    search: PredictionModelSearch, cert: dict, assets: PredictionModelAssets, settings: BacktestSettings
+) -> dict | None:
+    """The model's DSR (both N) from its selection-period positions, on the search's calendar."""
+    if not search.overfitting:
+        return None
+    minutes = assets.minutes
+    days = day_starts(int(minutes.ot[0]), int(minutes.ct[-1]))
+    positions = cert["backtest"]["positions"]
+    initial = TradeConstants.of(settings, cert["model"]["price_change_requirement"]).initial_balance
+    returns = daily_returns(
+        np.asarray([p["ct"] for p in positions]), np.asarray([p["b"] for p in positions]), initial, days
+    )
+    return OverfittingSummary.from_dict(search.overfitting).deflated_sharpe(returns)
 
 
 @transaction.atomic
-def models_record(*, search: PredictionModelSearch, certificates: list) -> list[PredictionModel]:
+def models_record(
+    *, search: PredictionModelSearch, certificates: list, deflated: dict | None = None
+) -> list[PredictionModel]:
     layout = epoch_layout(search.epoch_id)
     for _, cert in certificates:
         write_json(layout.model_certificate(cert["id"]), cert)
@@ -249,6 +270,7 @@ def models_record(*, search: PredictionModelSearch, certificates: list) -> list[
                 "ebe_points": ebe["points"],
                 "ebe_state": ebe["state"],
                 "positions_fingerprint": positions_fingerprint(backtest),
+                "deflated_sharpe": (deflated or {}).get(cert["id"]),
             },
         )
         models.append(model)

@@ -25,10 +25,19 @@ from epochs.services.pages import epoch_disk_usage_record
 from epochs.services.paths import epoch_dir, epoch_layout
 from prediction_models.choices import SearchStatus
 from prediction_models.engine.assets import ASSETS_FILE, export_json, load_assets, save_assets
+from prediction_models.engine.overfitting import OverfittingAccumulator
 from prediction_models.engine.trading import BacktestSettings
 from prediction_models.features import features_file, regression_shape
 from prediction_models.models import ConfigChunk, PredictionModelSearch, ProfitableConfig
-from prediction_models.search_space import SPEC_FILE, SearchSpace, evaluate_range, search_space, search_spec
+from prediction_models.search_space import (
+    SPEC_FILE,
+    SearchSpace,
+    evaluate_range,
+    overfitting_accumulator,
+    overfitting_partial_write,
+    search_space,
+    search_spec,
+)
 from prediction_models.services import paths
 from prediction_models.services.periods import period_assets, search_ranges
 from regressions.models import RegressionSelection
@@ -85,6 +94,7 @@ def search_initialize(
         min_sum_adjustment_factors=list(epoch.min_sum_adjustment_factors),
         min_accuracy=epoch.min_accuracy,
         min_profit=epoch.min_profit,
+        min_positions=epoch.min_positions,
         chunk_size=chunk_size,
         created_by=user if getattr(user, "is_authenticated", False) else None,
     )
@@ -253,6 +263,11 @@ def chunk_spec(search: PredictionModelSearch) -> dict:
             "exchange_fee": b.exchange_fee,
             "idle_minutes": b.idle_minutes,
         },
+        overfitting={
+            "blocks": settings.OVERFITTING_PBO_BLOCKS,
+            "reps": settings.OVERFITTING_SPA_REPS,
+            "seed": int(search.epoch.seed),
+        },
     )
 
 
@@ -276,9 +291,21 @@ def chunk_run(
             progress(evaluated, total, progress_message(search, rate, found_here))
 
     # On SearchCancelled nothing of this chunk is recorded: a re-run evaluates it whole.
+    spec = chunk_spec(search)
+    accumulator, _days = overfitting_accumulator(assets, spec["overfitting"])
     found = evaluate_range(
-        assets, chunk_spec(search), chunk.start, chunk.stop, markets=markets, progress=report, should_stop=should_stop
+        assets,
+        spec,
+        chunk.start,
+        chunk.stop,
+        markets=markets,
+        progress=report,
+        should_stop=should_stop,
+        accumulator=accumulator,
     )
+    # Written before the chunk is marked done: a done chunk always has its partial.
+    if accumulator is not None:
+        overfitting_partial_write(epoch_layout(search.epoch_id).chunk_overfitting(search.pk, chunk.index), accumulator)
     return chunk_record(chunk=chunk, found=found, space=search_space(search), seconds=time.monotonic() - started)
 
 
@@ -393,6 +420,8 @@ def search_find_finish(*, search: PredictionModelSearch) -> dict:
         raise ApplicationError(
             f"{pending} chunks of search #{search.pk} are not done; run the search again to finish them."
         )
+    summary = search_overfitting_summary(search=search)
+    PredictionModelSearch.objects.filter(pk=search.pk).update(overfitting=summary)
     search.mark_searched()
     search.refresh_from_db()
     return {
@@ -401,3 +430,21 @@ def search_find_finish(*, search: PredictionModelSearch) -> dict:
         "profitable": search.profitable_found,
         "seconds": round(search.search_seconds, 3),
     }
+
+
+def search_overfitting_summary(*, search: PredictionModelSearch) -> dict | None:
+    """The chunks' partials merged in chunk order, finished into ``OverfittingSummary.as_dict()``;
+    None when a chunk has none (searched before the statistics existed)."""
+    layout = epoch_layout(search.epoch_id)
+    accumulator = None
+    for index in search.chunks.order_by("index").values_list("index", flat=True):
+        path = layout.chunk_overfitting(search.pk, index)
+        if not path.exists():
+            return None
+        with np.load(path) as data:
+            partial = dict(data)
+        if accumulator is None:
+            accumulator = OverfittingAccumulator.from_partial(partial)
+        else:
+            accumulator.merge_partial(partial)
+    return accumulator.summary().as_dict() if accumulator is not None else None

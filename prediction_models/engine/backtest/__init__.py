@@ -45,6 +45,8 @@ from prediction_models.engine.backtest.search import (  # noqa: F401
     _combinations,
     _search,
     _summary_dict,
+    day_of_minute,
     evaluate_chunk,
+    evaluate_chunk_returns,
     search_chunk,
 )

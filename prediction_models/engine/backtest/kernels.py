@@ -219,3 +219,20 @@ def _largest_drawdown(balance0: float, balances: np.ndarray, count: int) -> floa
         if previous < low:
             low = previous
     return worst
+
+
+@nb.njit(cache=True)
+def _daily_returns(
+    balance0: float, balances: np.ndarray, exits: np.ndarray, count: int, day_of_minute: np.ndarray, row: np.ndarray
+) -> None:
+    """One config's daily realised balance returns into ``row`` (one per calendar day), as
+    ``overfitting.daily_returns`` computes them: a day's last close over the day before's."""
+    previous = balance0
+    p = 0
+    for d in range(row.shape[0]):
+        eod = previous
+        while p < count and day_of_minute[exits[p]] <= d:
+            eod = balances[p]
+            p += 1
+        row[d] = 0.0 if previous <= 0 else eod / previous - 1.0  # nothing more to lose once ruined
+        previous = eod

@@ -9,7 +9,13 @@ import numba as nb
 import numpy as np
 
 from prediction_models.engine.assets import PredictionModelAssets
-from prediction_models.engine.backtest.kernels import _candidates, _largest_drawdown, _successful_stats, _walk
+from prediction_models.engine.backtest.kernels import (
+    _candidates,
+    _daily_returns,
+    _largest_drawdown,
+    _successful_stats,
+    _walk,
+)
 from prediction_models.engine.backtest.market import Market
 from prediction_models.engine.config_space import ConfigSpace
 from prediction_models.engine.median import BUCKETS
@@ -49,13 +55,23 @@ class SearchCancelled(Exception):
 
 @dataclasses.dataclass(frozen=True)
 class Thresholds:
-    """The profitable-config filter (original: accuracy >= 55 and profit > 0)."""
+    """The profitable-config filter (original: accuracy >= 55 and profit > 0, any number of positions)."""
 
     min_accuracy: float = 55
     min_profit: float = 0  # strictly greater than
+    min_positions: int = 0  # at least
 
-    def accepts(self, accuracy: float, profit: float) -> bool:
-        return accuracy >= self.min_accuracy and profit > self.min_profit
+    def accepts(self, accuracy: float, profit: float, positions: int | None = None) -> bool:
+        enough = positions is None or positions >= self.min_positions
+        return accuracy >= self.min_accuracy and profit > self.min_profit and enough
+
+    def passed(self, summary: np.ndarray) -> np.ndarray:
+        """Per row of a ``SUMMARY_DTYPE`` array: whether the config passes."""
+        return (
+            (summary["accuracy"] >= self.min_accuracy)
+            & (summary["profit"] > self.min_profit)
+            & (summary["positions"] >= self.min_positions)
+        )
 
 
 @nb.njit(cache=True, parallel=True)
@@ -82,8 +98,14 @@ def _search(
     out_num: np.ndarray,
     out_float: np.ndarray,
     blocks: int,
+    day_of_minute: np.ndarray,
+    out_returns: np.ndarray,
 ) -> None:
-    """Summaries of every variant of ``combos``; rows of ``out_*`` are combination-major."""
+    """Summaries of every variant of ``combos``; rows of ``out_*`` are combination-major.
+
+    With rows in ``out_returns`` (one column per calendar day; ``day_of_minute``: each minute's
+    close day) each config's daily returns are written there too."""
+    with_returns = out_returns.shape[0] > 0
     n_combos, r = combos.shape
     f = features.shape[1]
     n_var = len(msf_is_median)
@@ -156,6 +178,8 @@ def _search(
                     balances,
                 )
                 row_out = ci * n_var + v
+                if with_returns:
+                    _daily_returns(balance0, balances, exits, count, day_of_minute, out_returns[row_out])
                 inc_n = 0
                 dec_n = 0
                 inc_ok = 0
@@ -215,6 +239,44 @@ def evaluate_chunk(
     threads: int | None = None,
 ) -> np.ndarray:
     """Summary (``SUMMARY_DTYPE``) of every config in ``[start_index, stop_index)``."""
+    return _evaluate(assets, space, start_index, stop_index, settings, markets, threads, None)[0]
+
+
+def day_of_minute(ct: np.ndarray, days: np.ndarray) -> np.ndarray:
+    """The calendar day (index in ``days``, ascending UTC day starts) each minute closes on."""
+    return (np.searchsorted(days, ct, side="right") - 1).astype(np.int64)
+
+
+def evaluate_chunk_returns(
+    assets: PredictionModelAssets,
+    space: ConfigSpace,
+    start_index: int,
+    stop_index: int,
+    settings: BacktestSettings,
+    days: np.ndarray,
+    markets: Mapping[float, Market] | None = None,
+    threads: int | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """The summaries of :func:`evaluate_chunk` and, row for row, each config's daily realised
+    balance returns on the calendar ``days`` (``overfitting.day_starts`` of the period)."""
+    days = np.asarray(days, dtype=np.int64)
+    ct = assets.minutes.ct
+    if len(ct) and (ct[0] < days[0] or ct[-1] >= days[-1] + 86_400_000):
+        raise ValueError("the calendar's days do not cover the assets' minutes")
+    summary, returns = _evaluate(assets, space, start_index, stop_index, settings, markets, threads, days)
+    return summary, returns
+
+
+def _evaluate(
+    assets: PredictionModelAssets,
+    space: ConfigSpace,
+    start_index: int,
+    stop_index: int,
+    settings: BacktestSettings,
+    markets: Mapping[float, Market] | None,
+    threads: int | None,
+    days: np.ndarray | None,
+) -> tuple[np.ndarray, np.ndarray]:
     if not 0 <= start_index <= stop_index <= len(space):
         raise ValueError(f"chunk [{start_index}, {stop_index}) outside 0..{len(space)}")
     if tuple(space.regression_ids) != tuple(assets.regression_ids):
@@ -227,13 +289,15 @@ def evaluate_chunk(
     last_combo = (stop_index - 1) // space.variants if stop_index > start_index else first_combo - 1
     n_combos = last_combo - first_combo + 1
     result = np.zeros(0, dtype=SUMMARY_DTYPE)
+    n_days = 0 if days is None else len(days)
     if n_combos <= 0:
-        return result
+        return result, np.zeros((0, n_days))
     combos = _combinations(np.array(space.combination(first_combo), np.int64), len(space.regression_ids), n_combos)
     markets = dict(markets or {})
     if threads:
         nb.set_num_threads(threads)
-    parts = []
+    parts, returns_parts = [], []
+    day_of = np.zeros(0, np.int64) if days is None else day_of_minute(assets.minutes.ct, days)
     msf_is_median = np.array([f == "median" for f in space.msfs for _ in space.msafs], np.bool_)
     msafs = np.array(space.msafs, np.float64)
     for p_i, pcr in enumerate(space.pcrs):
@@ -243,6 +307,7 @@ def evaluate_chunk(
         n_var = len(msf_is_median)
         out_num = np.zeros((n_combos * n_var, 5), np.int64)
         out_float = np.zeros((n_combos * n_var, 9))
+        out_returns = np.zeros((n_combos * n_var if days is not None else 0, max(n_days, 1)))
         with nb.parallel_chunksize(1):  # blocks go to whichever thread is free: even on a busy machine
             _search(
                 features,
@@ -267,6 +332,8 @@ def evaluate_chunk(
                 out_num,
                 out_float,
                 max(1, min(n_combos, nb.get_num_threads() * 8)),
+                day_of,
+                out_returns,
             )
         part = np.zeros(n_combos * n_var, dtype=SUMMARY_DTYPE)
         variant = np.arange(n_combos * n_var) % n_var
@@ -291,9 +358,13 @@ def evaluate_chunk(
         ):
             part[name] = out_float[:, i]
         parts.append(part)
+        returns_parts.append(out_returns[:, :n_days])
     result = np.concatenate(parts)
-    result = result[np.argsort(result["index"], kind="stable")]
-    return result[(result["index"] >= start_index) & (result["index"] < stop_index)]
+    order = np.argsort(result["index"], kind="stable")
+    result = result[order]
+    inside = (result["index"] >= start_index) & (result["index"] < stop_index)
+    returns = np.concatenate(returns_parts)[order][inside] if days is not None else np.zeros((0, 0))
+    return result[inside], returns
 
 
 def search_chunk(
@@ -307,6 +378,8 @@ def search_chunk(
     progress: Callable[[int, int, str], None] | None = None,
     step: int = 12_000,
     should_stop: Callable[[], bool] | None = None,
+    days: np.ndarray | None = None,
+    on_returns: Callable[[np.ndarray, np.ndarray], None] | None = None,
 ) -> list[tuple[int, dict]]:
     """``(index, summary)`` of the configs of ``[start_index, stop_index)`` that pass ``thresholds``
     (all of them when ``thresholds`` is None).
@@ -315,7 +388,12 @@ def search_chunk(
     ``progress(done, total, message)`` call after each. ``should_stop()`` is asked before every
     step; when it answers true the search raises :class:`SearchCancelled`, which carries what
     was found so far and the index to resume from.
+
+    With a calendar ``days`` (only then: it costs time), ``on_returns(summary, returns)`` gets
+    every step's summaries (all configs, before the thresholds) and their daily returns.
     """
+    if (days is None) != (on_returns is None):
+        raise ValueError("daily returns need both a calendar (days) and on_returns")
     if step < 1:
         raise ValueError(f"step must be >= 1, got {step}")
     found: list[tuple[int, dict]] = []
@@ -327,10 +405,14 @@ def search_chunk(
         if should_stop is not None and should_stop():
             raise SearchCancelled(lo, found)
         hi = min(stop_index, lo + step)
-        summary = evaluate_chunk(assets, space, lo, hi, settings, markets)
+        if days is None:
+            summary = evaluate_chunk(assets, space, lo, hi, settings, markets)
+        else:
+            summary, returns = evaluate_chunk_returns(assets, space, lo, hi, settings, days, markets)
+            if on_returns is not None:
+                on_returns(summary, returns)
         if thresholds is not None:
-            keep = (summary["accuracy"] >= thresholds.min_accuracy) & (summary["profit"] > thresholds.min_profit)
-            summary = summary[keep]
+            summary = summary[thresholds.passed(summary)]
         found.extend((int(row["index"]), _summary_dict(row)) for row in summary)
         if progress:
             progress(hi - start_index, total, f"configs {lo}..{hi - 1}")

@@ -84,3 +84,30 @@ def test_a_search_of_real_backtests_finishes_into_a_summary(real_assets):
     checks = verdict(summary, dsr["configs_tried"]["value"], holdout_profit=None, forward_profits=None)
     assert [c["check"] for c in checks][:2] == ["deflated_sharpe_ratio", "probability_of_backtest_overfitting"]
     assert checks[-1]["passed"] == "not available"
+
+
+def test_the_search_kernels_daily_returns_equal_the_records(real_assets):
+    space = ConfigSpace(real_assets.regression_ids, 4, pcrs=(1, 2), msfs=("mean", "median"), msafs=(1, 2))
+    trading = BacktestSettings(idle_minutes=30)
+    minutes = real_assets.minutes
+    days = day_starts(int(minutes.ot[0]), int(minutes.ct[-1]))
+    summary, returns = fast.evaluate_chunk_returns(real_assets, space, 3, len(space), trading, days)
+    plain = fast.evaluate_chunk(real_assets, space, 3, len(space), trading)
+    assert all(np.array_equal(summary[n], plain[n], equal_nan=True) for n in fast.SUMMARY_DTYPE.names)
+    assert returns.shape == (len(space) - 3, len(days))
+    traded = 0
+    for row, daily in zip(summary, returns, strict=True):
+        config = space.config(int(row["index"]))
+        ids = [space.regression_ids[i] for i in config.combination]
+        _, performance, _ = fast.backtest_record(real_assets, ids, config.pcr, config.msf, config.msaf, trading)
+        trades = performance["positions"]
+        initial = TradeConstants.of(trading, config.pcr).initial_balance
+        expected = daily_returns([p["ct"] for p in trades], [p["b"] for p in trades], initial, days)
+        assert np.array_equal(daily, expected), int(row["index"])
+        traded += bool(trades)
+    assert traded > 0
+    found = []
+    fast.search_chunk(
+        real_assets, space, 0, len(space), None, trading, step=7, days=days, on_returns=lambda s, r: found.append(r)
+    )
+    assert np.array_equal(np.concatenate(found)[3:], returns)
