@@ -37,7 +37,7 @@ import numpy as np
 from core.files import sha256_file, write_json
 
 from .binance import PlannedFile, Source, daily_files, fetch_verified, plan_files
-from .candles import Candles, write_parquet
+from .candles import Candles, read_parquet, write_parquet
 from .errors import SourceFileMissingError, StoreError
 from .gaps import GapReport, find_gaps
 from .klines import Flag, ParsedCandles, month_bounds_ms, parse_binance_csv, read_bundle, read_zip_member, utc
@@ -64,6 +64,7 @@ __all__ = [
     "load_candles",
     "load_prediction_candles",
     "read_manifest",
+    "read_parquet",
     "remove_staging",
     "store_gap_report",
     "verify_store",
