@@ -25,7 +25,7 @@ from cluster.jobs.runner import execute
 from cluster.models import Job
 from cluster.selectors import workers_alive
 from cluster.services.jobs import _send, job_enqueue
-from cluster.tests.jobs import test_runner  # noqa: F401  (registers tests.parent)
+from testing import job_handlers  # noqa: F401  (registers tests.parent)
 from testing.processes import pid_alive, wait_for
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -10,36 +10,14 @@ from django.db import connection
 from django.utils import timezone
 
 from cluster.choices import JobStatus
-from cluster.jobs import JobFailed, job_handler
 from cluster.jobs.reaper import reap_stale_jobs
 from cluster.jobs.runner import execute
 from cluster.models import Job
 from cluster.services.jobs import job_cancel, job_enqueue, job_retry
 from core.errors import ApplicationError
+from testing import job_handlers  # noqa: F401  (registers tests.explode, tests.refuse, tests.parent)
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@job_handler("tests.explode")
-def _explode(ctx):
-    ctx.progress(1, 3, "about to fail")
-    raise ZeroDivisionError("boom in the handler")
-
-
-@job_handler("tests.refuse")
-def _refuse(ctx):
-    raise JobFailed("the epoch has no candles")
-
-
-@job_handler("tests.parent")
-def _parent(ctx):
-    children = ctx.spawn_children(
-        {"kind": "cluster.selfcheck", "params": {"steps": n, "step_seconds": 0}, "dedup_key": f"child-{n}"}
-        for n in (1, 2, 3)
-    )
-    if any(c.status != JobStatus.SUCCEEDED for c in Job.objects.filter(pk__in=[c.pk for c in children])):
-        return ctx.wait_for_children()
-    return {"children": len(children), "finalised": True}
 
 
 def _enqueue(kind, **params):
