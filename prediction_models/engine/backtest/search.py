@@ -100,11 +100,15 @@ def _search(
     blocks: int,
     day_of_minute: np.ndarray,
     out_returns: np.ndarray,
+    returns_row0: int,
+    returns_stride: int,
 ) -> None:
     """Summaries of every variant of ``combos``; rows of ``out_*`` are combination-major.
 
-    With rows in ``out_returns`` (one column per calendar day; ``day_of_minute``: each minute's
-    close day) each config's daily returns are written there too."""
+    With rows in ``out_returns`` (zeros; one column per calendar day; ``day_of_minute``: each
+    minute's close day) each config's daily returns are written there too, variant ``v`` of
+    combination ``ci`` into row ``returns_row0 + ci * returns_stride + v`` when that row exists
+    (the caller's config order: no copy or reordering afterwards)."""
     with_returns = out_returns.shape[0] > 0
     n_combos, r = combos.shape
     f = features.shape[1]
@@ -178,8 +182,9 @@ def _search(
                     balances,
                 )
                 row_out = ci * n_var + v
-                if with_returns:
-                    _daily_returns(balance0, balances, exits, count, day_of_minute, out_returns[row_out])
+                returns_row = returns_row0 + ci * returns_stride + v
+                if with_returns and 0 <= returns_row < out_returns.shape[0]:
+                    _daily_returns(balance0, balances, exits, count, day_of_minute, out_returns[returns_row])
                 inc_n = 0
                 dec_n = 0
                 inc_ok = 0
@@ -296,7 +301,9 @@ def _evaluate(
     markets = dict(markets or {})
     if threads:
         nb.set_num_threads(threads)
-    parts, returns_parts = [], []
+    parts = []
+    # Every pcr's kernel writes its configs' rows in place, in index order: [start_index, stop_index).
+    out_returns = np.zeros((stop_index - start_index if days is not None else 0, max(n_days, 1)))
     day_of = np.zeros(0, np.int64) if days is None else day_of_minute(assets.minutes.ct, days)
     msf_is_median = np.array([f == "median" for f in space.msfs for _ in space.msafs], np.bool_)
     msafs = np.array(space.msafs, np.float64)
@@ -307,7 +314,6 @@ def _evaluate(
         n_var = len(msf_is_median)
         out_num = np.zeros((n_combos * n_var, 5), np.int64)
         out_float = np.zeros((n_combos * n_var, 9))
-        out_returns = np.zeros((n_combos * n_var if days is not None else 0, max(n_days, 1)))
         with nb.parallel_chunksize(1):  # blocks go to whichever thread is free: even on a busy machine
             _search(
                 features,
@@ -334,6 +340,8 @@ def _evaluate(
                 max(1, min(n_combos, nb.get_num_threads() * 8)),
                 day_of,
                 out_returns,
+                first_combo * space.variants + p_i * n_var - start_index,
+                space.variants,
             )
         part = np.zeros(n_combos * n_var, dtype=SUMMARY_DTYPE)
         variant = np.arange(n_combos * n_var) % n_var
@@ -358,12 +366,11 @@ def _evaluate(
         ):
             part[name] = out_float[:, i]
         parts.append(part)
-        returns_parts.append(out_returns[:, :n_days])
     result = np.concatenate(parts)
     order = np.argsort(result["index"], kind="stable")
     result = result[order]
     inside = (result["index"] >= start_index) & (result["index"] < stop_index)
-    returns = np.concatenate(returns_parts)[order][inside] if days is not None else np.zeros((0, 0))
+    returns = out_returns[:, :n_days] if days is not None else np.zeros((0, 0))
     return result[inside], returns
 
 
