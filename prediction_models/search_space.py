@@ -16,6 +16,7 @@ from core.files import atomic_open
 from prediction_models.engine.backtest import Market, Thresholds, search_chunk
 from prediction_models.engine.config_space import ConfigSpace
 from prediction_models.engine.overfitting import OverfittingAccumulator, buy_and_hold_returns, day_starts
+from prediction_models.engine.ranking import PROFIT, extra_series
 from prediction_models.engine.trading import BacktestSettings
 
 
@@ -91,6 +92,7 @@ def search_spec(search, backtest: dict, overfitting: dict | None = None) -> dict
         "min_accuracy": float(search.min_accuracy),
         "min_profit": float(search.min_profit),
         "min_positions": int(search.min_positions),
+        "ranking": str(search.ranking),
         "backtest": backtest,
         # The accumulator's settings (blocks, reps, seed): the same for every chunk of a search.
         "overfitting": overfitting,
@@ -145,6 +147,7 @@ def evaluate_range(
         min_positions=int(spec.get("min_positions", 0)),  # specs written before it existed
     )
     settings = BacktestSettings(**spec["backtest"])
+    ranking = str(spec.get("ranking", PROFIT))  # specs written before it existed ranked by profit
     markets = {} if markets is None else markets
     found: list[tuple[int, dict]] = []
     for part, lo, hi in space.parts(start, stop):
@@ -166,6 +169,7 @@ def evaluate_range(
                     config_index=summary["index"] + _offset,
                     passed=thresholds.passed(summary),
                     positions=summary["positions"],
+                    extra=extra_series(ranking, returns),  # what the PBO's analogue of the ranking reads
                 )
 
         found += [

@@ -22,6 +22,13 @@ class PredictionModelSearch(models.Model):
     min_accuracy = models.FloatField(default=55.0)
     min_profit = models.FloatField(default=0.0)
     min_positions = models.PositiveIntegerField(default=30)
+    # How the build ranks the profitable configs (prediction_models.engine.ranking); searches
+    # made before the setting ranked by profit.
+    ranking = models.CharField(max_length=16, default="profit")
+    null_baseline_seeds = models.PositiveIntegerField(default=0)
+    # The null baseline's searches on day-permuted features, one per seed:
+    # {"<seed>": {"configs": n, "passed": n, "pass_rate": r, "seconds": s}}.
+    null_baseline = models.JSONField(default=dict, blank=True)
     total_configs = models.BigIntegerField(default=0)
     chunk_size = models.PositiveIntegerField(default=20000)
     configs_evaluated = models.BigIntegerField(default=0)
