@@ -326,12 +326,12 @@ def search_find_step(*, search: PredictionModelSearch, parent: ParentJob) -> obj
         return parent.wait
     if "found" not in parent.state:
         parent.save_state(found=search_find_finish(search=search))
-        null = null_baseline_specs(search=search)
-        if null:
-            parent.spawn(null)
-            if parent.children_active():
-                parent.log(f"{len(null)} null-baseline searches")
-                return parent.wait
+    null = null_baseline_specs(search=search)  # those without a result (a failed one is not run twice)
+    if null:
+        parent.spawn(null)
+        if parent.children_active():
+            parent.log(f"{len(null)} null-baseline searches")
+            return parent.wait
     search.refresh_from_db(fields=["null_baseline", "overfitting"])
     return {**parent.state["found"], "null_pass_rate": (search.overfitting or {}).get("null_pass_rate")}
 
