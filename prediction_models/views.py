@@ -60,6 +60,7 @@ def model_detail(request, pk: str):
                 "end": period.end,
                 "backtest": perf,
                 "metrics": part.get("metrics") or {},
+                "record": part,
                 "rows": part.get("rows"),
                 "refused_rows": part.get("refused_rows"),
                 "slug": name.replace(" #", "-").replace(" ", "-"),

@@ -6,31 +6,13 @@ from django.shortcuts import get_object_or_404, render
 from prediction_models import charts_workbench
 from prediction_models.engine import report
 from prediction_models.engine.ebe import prediction_model_evaluation
-from prediction_models.engine.metrics import MODEL_METRICS, formatted
+from prediction_models.engine.metrics import MODEL_METRICS
 from prediction_models.models import PredictionModel
 from prediction_models.services import files as certificate_files
+from prediction_models.templatetags.metric_tags import metric_cells
 from prediction_models.workbench import SORTS, model_list_page
 
 COLUMNS = [(m.column, m.heading) for m in MODEL_METRICS]
-
-
-def metric_cells(model: PredictionModel) -> list[dict]:
-    """The list's cells of one model, one per metric, formatted as the table declares."""
-    cells = []
-    for metric in MODEL_METRICS:
-        value = getattr(model, metric.column)
-        cell = {
-            "key": metric.column,
-            "text": formatted(metric, value, positions=model.positions),
-            "css": "",
-            "title": "",
-        }
-        if metric.column == "ebe_points" and value is not None:
-            cell["css"] = f"ebe ebe-{model.ebe_state}"
-        if metric.key == "profit_factor" and value is None and model.positions:
-            cell["title"] = "no losing position"
-        cells.append(cell)
-    return cells
 
 
 def model_list(request):

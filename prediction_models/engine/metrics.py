@@ -10,6 +10,7 @@ the engine computing it, and the migration of the column.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -80,9 +81,23 @@ def certificate_columns(certificate: dict) -> dict[str, Any]:
     return {m.column: m.read(certificate) for m in MODEL_METRICS if m.section}
 
 
+def profit_factor_or_nan(gross_wins: float, gross_losses: float) -> float:
+    """Gross wins / gross losses; NaN without a loss.
+
+    The one computation of the profit factor: the search kernel compiles this very function
+    with numba (``backtest.kernels._profit_factor``), the certificates call it through
+    :func:`profit_factor`, so it must stay plain arithmetic numba can compile."""
+    return gross_wins / gross_losses if gross_losses > 0 else math.nan
+
+
 def profit_factor(gross_wins: float, gross_losses: float) -> float | None:
     """Gross wins / gross losses; None without a loss (Epoca cannot parse Infinity)."""
-    return gross_wins / gross_losses if gross_losses > 0 else None
+    return none_if_nan(profit_factor_or_nan(gross_wins, gross_losses))
+
+
+def none_if_nan(value: float) -> float | None:
+    """A kernel's NaN (a factor without a loss) as the certificates and rows keep it: None."""
+    return None if math.isnan(value) else value
 
 
 def formatted(metric: Metric, value: Any, *, positions: int | None = None) -> str:

@@ -1,5 +1,8 @@
-"""The metrics table feeds the model rows, the API, the filters and the list's columns."""
+"""The metrics table feeds the model rows, the API, the filters and the pages' columns and rows."""
 
+import pytest
+
+from epochs.models import CandlestickSet, Epoch
 from prediction_models.api.serializers import PredictionModelSerializer
 from prediction_models.api.views import PredictionModelViewSet
 from prediction_models.engine.metrics import (
@@ -10,8 +13,10 @@ from prediction_models.engine.metrics import (
 )
 from prediction_models.filters import PredictionModelFilterSet
 from prediction_models.models import PredictionModel
+from prediction_models.templatetags.metric_tags import metric_rows
 from prediction_models.views_workbench import COLUMNS, metric_cells
 from prediction_models.workbench import SORTS, ModelListFilterSet
+from testing.prediction_model_fakes import backtest, fake_model, fake_search, position
 
 
 def test_every_metric_is_a_column_of_the_model_row():
@@ -73,3 +78,42 @@ def test_the_row_reads_the_certificates_keys_unchanged():
 
 def test_profit_factor_is_none_without_a_loss():
     assert profit_factor(30, 10) == 3 and profit_factor(5, 0) is None
+
+
+def test_the_search_kernel_compiles_the_tables_profit_factor():
+    import math
+
+    from prediction_models.engine.backtest.kernels import _profit_factor
+    from prediction_models.engine.metrics import profit_factor_or_nan
+
+    assert _profit_factor.py_func is profit_factor_or_nan
+    assert _profit_factor(30.0, 10.0) == 3.0 and math.isnan(_profit_factor(5.0, 0.0))
+
+
+@pytest.mark.django_db
+def test_the_search_page_lists_its_models_in_the_tables_columns(client, make_user):
+    epoch = Epoch.objects.create(
+        id="_PMCOLUMNS", candlestick_set=CandlestickSet.objects.create(name="pmcolumns"), status="ready"
+    )
+    search = fake_search(epoch)
+    never_lost = [position(1, 0, 30, True, 1010.0)]
+    fake_model(epoch, search, 0, never_lost)
+    client.force_login(make_user("viewer", "model-reader"))
+    page = client.get(f"/prediction-models/searches/{search.pk}/").content.decode()
+    for metric in MODEL_METRICS:
+        assert f"<th>{metric.heading}</th>" in page, metric.heading
+    assert '<td data-field="profit_factor" title="no losing position">∞</td>' in page
+    assert '<td data-field="profit">10.00</td>' in page and '<td data-field="positions">1</td>' in page
+
+
+def test_the_model_pages_period_rows_follow_the_table():
+    mixed = [position(1, 0, 30, True, 1010.0), position(-1, 60, 90, False, 1000.0)]
+    selection = {"backtest": backtest(mixed), "metrics": {"profit_factor": 2.5, "sharpe_ratio": None, "buy_and_hold_pct": -1.234}}
+    holdout = {"backtest": backtest([]), "metrics": {"profit_factor": None, "sharpe_ratio": 0.5, "buy_and_hold_pct": 3.0}}
+    rows = metric_rows([{"record": selection}, {"record": holdout}])
+    period_metrics = [m for m in MODEL_METRICS if m.section in ("backtest", "metrics")]
+    assert [(r["key"], r["label"]) for r in rows] == [(m.column, m.heading) for m in period_metrics]
+    cells = {r["key"]: r["cells"] for r in rows}
+    assert cells["profit_factor"] == ["2.50", "—"] and cells["sharpe"] == ["—", "0.50"]
+    assert cells["positions"] == ["2", "0"] and cells["buy_and_hold"] == ["-1.23", "3.00"]
+    assert cells["profit"] == ["0.00", "0.00"] and cells["largest_drawdown"] == ["2.00", "2.00"]

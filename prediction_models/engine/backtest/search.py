@@ -13,12 +13,14 @@ from prediction_models.engine.backtest.kernels import (
     _candidates,
     _daily_returns,
     _largest_drawdown,
+    _profit_factor,
     _successful_stats,
     _walk,
 )
 from prediction_models.engine.backtest.market import Market
 from prediction_models.engine.config_space import ConfigSpace
 from prediction_models.engine.median import BUCKETS
+from prediction_models.engine.metrics import none_if_nan
 from prediction_models.engine.rounding import py_round
 from prediction_models.engine.trading import BacktestSettings, TradeConstants
 
@@ -203,7 +205,7 @@ def _search(
                 out_float[row_out, 2] = fees
                 out_float[row_out, 3] = py_round(((inc_ok + dec_ok) * 100) / (total if total > 0 else 1), 2)
                 out_float[row_out, 4] = _largest_drawdown(balance0, balances, count)
-                out_float[row_out, 5] = (inc_ok + dec_ok) * net_profit / (losses * net_loss) if losses > 0 else np.nan
+                out_float[row_out, 5] = _profit_factor((inc_ok + dec_ok) * net_profit, losses * net_loss)
                 period = ct[max(last_minute, 0)] - ot[0] + 1
                 out_float[row_out, 6] = in_position * 100 / period if end > 0 else 0.0
                 out_float[row_out, 7] = min_incs[v]
@@ -421,6 +423,5 @@ def search_chunk(
 
 def _summary_dict(row: np.void) -> dict:
     out = {name: row[name].item() for name in SUMMARY_DTYPE.names or () if name != "index"}
-    if out["profit_factor"] != out["profit_factor"]:
-        out["profit_factor"] = None  # no losing position
+    out["profit_factor"] = none_if_nan(out["profit_factor"])  # None: no losing position
     return out
