@@ -6,31 +6,18 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 
-from cluster.choices import JobStatus
-from cluster.jobs.cli import run_tree_inline
 from core.files import read_json
 from epochs.services.paths import epoch_dir
 from prediction_models import selectors
 from prediction_models.engine.trading import BacktestSettings, TradeConstants
-from prediction_models.models import PredictionModel, PredictionModelSearch
+from prediction_models.models import PredictionModel
 from prediction_models.services import paths
-from prediction_models.services.build import models_build_enqueue
 from prediction_models.services.certificates import CertificateError, validate_certificate
-from prediction_models.services.search import search_find_enqueue
 from regressions.models import Regression
 from regressions.services.selection import selection_create
+from testing.searches import built
 
 pytestmark = pytest.mark.django_db
-
-
-def built(search, limit=5):
-    PredictionModelSearch.objects.filter(pk=search.pk).update(min_accuracy=0, min_profit=-1e12)  # every config passes
-    search.refresh_from_db()
-    assert run_tree_inline(search_find_enqueue(search=search, inline=True)).status == JobStatus.SUCCEEDED
-    search.refresh_from_db()
-    job = run_tree_inline(models_build_enqueue(search=search, limit=limit, inline=True))
-    assert job.status == JobStatus.SUCCEEDED, job.error
-    return list(selectors.model_list(search=search).order_by("rank"))
 
 
 def test_build_writes_contract_certificates_ranked_by_profit(ready_search):

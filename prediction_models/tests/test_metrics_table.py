@@ -16,6 +16,7 @@ from prediction_models.models import PredictionModel
 from prediction_models.templatetags.metric_tags import metric_rows
 from prediction_models.views_workbench import COLUMNS, metric_cells
 from prediction_models.workbench import SORTS, ModelListFilterSet
+from testing.contract_certificates import certificate
 from testing.prediction_model_fakes import backtest, fake_model, fake_search, position
 
 
@@ -64,8 +65,6 @@ def test_the_list_cells_follow_the_table():
 
 
 def test_the_row_reads_the_certificates_keys_unchanged():
-    from prediction_models.tests.engine.test_contract import certificate
-
     cert = certificate()
     cert["metrics"] = {"sharpe_ratio": 1.25, "profit_factor": 2.0, "buy_and_hold_pct": -3.5}
     cert["backtest"]["profit"] = 42.0
