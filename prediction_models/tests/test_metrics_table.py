@@ -107,8 +107,14 @@ def test_the_search_page_lists_its_models_in_the_tables_columns(client, make_use
 
 def test_the_model_pages_period_rows_follow_the_table():
     mixed = [position(1, 0, 30, True, 1010.0), position(-1, 60, 90, False, 1000.0)]
-    selection = {"backtest": backtest(mixed), "metrics": {"profit_factor": 2.5, "sharpe_ratio": None, "buy_and_hold_pct": -1.234}}
-    holdout = {"backtest": backtest([]), "metrics": {"profit_factor": None, "sharpe_ratio": 0.5, "buy_and_hold_pct": 3.0}}
+    selection = {
+        "backtest": backtest(mixed),
+        "metrics": {"profit_factor": 2.5, "sharpe_ratio": None, "buy_and_hold_pct": -1.234},
+    }
+    holdout = {
+        "backtest": backtest([]),
+        "metrics": {"profit_factor": None, "sharpe_ratio": 0.5, "buy_and_hold_pct": 3.0},
+    }
     rows = metric_rows([{"record": selection}, {"record": holdout}])
     period_metrics = [m for m in MODEL_METRICS if m.section in ("backtest", "metrics")]
     assert [(r["key"], r["label"]) for r in rows] == [(m.column, m.heading) for m in period_metrics]
