@@ -6,6 +6,11 @@ cells all read ``MODEL_METRICS``. The certificate's keys are the Epoca contract'
 renamed (only added); ``field`` names the database column where it differs from the key.
 Adding a metric that is shown and sortable: one entry here (its column is derived from it),
 the engine computing it, and the migration of the column.
+
+``SEARCH_MINIMUMS`` are the search's filter: a bound on a metric of every config tried. The
+search's fields, its API fields, the chunk's spec, the engine's ``Thresholds`` and the pages'
+filter text all read it; a new bound is one entry here, the search engine computing the metric
+for every config (its summary's field ``key``), and the migration of the search's field.
 """
 
 from __future__ import annotations
@@ -13,6 +18,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from typing import Any
+
+from epochs.engine.epoch_params import PARAM
 
 
 @dataclass(frozen=True)
@@ -74,6 +81,58 @@ MODEL_METRICS: tuple[Metric, ...] = (
 )
 METRIC_BY_COLUMN: dict[str, Metric] = {m.column: m for m in MODEL_METRICS}
 SORTABLE_COLUMNS: tuple[str, ...] = tuple(m.column for m in MODEL_METRICS if m.sortable)
+
+
+@dataclass(frozen=True)
+class SearchMinimum:
+    """A bound of the search's filter on one metric (``column``) of every config it tries."""
+
+    column: str  # the metric's column; the search summary's field is the metric's key
+    original: float  # the original tool's bound (``Thresholds()``, and a search's default without an epoch setting)
+    strict: bool = False  # greater than, not at least
+
+    @property
+    def name(self) -> str:
+        """The search's field, the chunk spec's key and the ``Thresholds`` argument (``min_<column>``)."""
+        return f"min_{self.column}"
+
+    @property
+    def metric(self) -> Metric:
+        return METRIC_BY_COLUMN[self.column]
+
+    @property
+    def integer(self) -> bool:
+        return self.metric.digits is None
+
+    @property
+    def default(self) -> float:
+        """A new search's bound: the epoch's setting's default where an epoch sets it."""
+        return PARAM[self.name].default if self.name in PARAM else self.original
+
+    def value(self, value: Any) -> float | int:
+        return int(value) if self.integer else float(value)
+
+    def text(self, value: Any) -> str:
+        return f"{self.metric.label.lower()} {'>' if self.strict else '≥'} {value}"
+
+
+# In the order ``Thresholds`` takes them positionally.
+SEARCH_MINIMUMS: tuple[SearchMinimum, ...] = (
+    SearchMinimum("accuracy", 55.0),
+    SearchMinimum("profit", 0.0, strict=True),
+    SearchMinimum("positions", 0),  # the original: any number of positions
+)
+
+
+def search_minimums_of(settings: Any) -> dict[str, float | int]:
+    """The filter's bounds held by ``settings`` (a search, or an epoch where it sets them), by name."""
+    return {b.name: b.value(getattr(settings, b.name, b.default)) for b in SEARCH_MINIMUMS}
+
+
+def search_filter_text(settings: Any) -> str:
+    """``accuracy ≥ 55.0, profit > 0.0 and positions ≥ 30``: the filter of a search or an epoch."""
+    parts = [b.text(getattr(settings, b.name, b.default)) for b in SEARCH_MINIMUMS]
+    return " and ".join([", ".join(parts[:-1]), parts[-1]]) if len(parts) > 1 else "".join(parts)
 
 
 def certificate_columns(certificate: dict) -> dict[str, Any]:

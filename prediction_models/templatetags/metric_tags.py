@@ -11,7 +11,7 @@ from typing import Any
 
 from django import template
 
-from prediction_models.engine.metrics import METRIC_BY_COLUMN, MODEL_METRICS, Metric, formatted
+from prediction_models.engine.metrics import METRIC_BY_COLUMN, MODEL_METRICS, Metric, formatted, search_filter_text
 
 register = template.Library()
 
@@ -69,3 +69,9 @@ def metric_heading(column: str) -> str:
 def metric_value(value: Any, column: str) -> str:
     """``{{ row.profit|metric_value:"profit" }}``: a value formatted as the metric of that column is."""
     return formatted(METRIC_BY_COLUMN[column], value)
+
+
+@register.filter
+def search_filter(settings: Any) -> str:
+    """``{{ search|search_filter }}``: the bounds of a search's (or an epoch's) filter, as text."""
+    return search_filter_text(settings)

@@ -122,3 +122,39 @@ def test_the_model_pages_period_rows_follow_the_table():
     assert cells["profit_factor"] == ["2.50", "—"] and cells["sharpe"] == ["—", "0.50"]
     assert cells["positions"] == ["2", "0"] and cells["buy_and_hold"] == ["-1.23", "3.00"]
     assert cells["profit"] == ["0.00", "0.00"] and cells["largest_drawdown"] == ["2.00", "2.00"]
+
+
+def test_the_search_filter_comes_from_the_search_minimums():
+    from types import SimpleNamespace
+
+    from prediction_models.api.serializers import SearchSerializer
+    from prediction_models.engine.backtest import Thresholds
+    from prediction_models.engine.metrics import SEARCH_MINIMUMS, search_filter_text
+    from prediction_models.models import PredictionModelSearch
+    from prediction_models.search_space import search_spec
+
+    assert [b.name for b in SEARCH_MINIMUMS] == ["min_accuracy", "min_profit", "min_positions"]
+    for bound in SEARCH_MINIMUMS:
+        field = PredictionModelSearch._meta.get_field(bound.name)
+        assert field.default == bound.default and field.get_internal_type() == (
+            "PositiveIntegerField" if bound.integer else "FloatField"
+        )
+        assert bound.name in SearchSerializer.Meta.fields
+    assert (PredictionModelSearch().min_accuracy, PredictionModelSearch().min_positions) == (55.0, 30)
+    search = SimpleNamespace(
+        regression_ids=[],
+        regressions_per_model=[4],
+        price_change_requirements=[3],
+        min_sum_functions=["mean"],
+        min_sum_adjustment_factors=[1],
+        min_accuracy=60,
+        min_profit=-5,
+        min_positions=12,
+    )
+    spec = search_spec(search, backtest={})
+    assert (spec["min_accuracy"], spec["min_profit"], spec["min_positions"]) == (60.0, -5.0, 12)
+    assert Thresholds() == Thresholds(min_accuracy=55.0, min_profit=0.0, min_positions=0)
+    assert Thresholds(60, -5, 12) == Thresholds(min_accuracy=60, min_profit=-5, min_positions=12)
+    assert search_filter_text(search) == "accuracy ≥ 60, profit > -5 and positions ≥ 12"
+    with pytest.raises(TypeError):
+        Thresholds(min_drawdown=1)
