@@ -88,7 +88,10 @@ class SearchMinimum:
     """A bound of the search's filter on one metric (``column``) of every config it tries."""
 
     column: str  # the metric's column; the search summary's field is the metric's key
-    original: float  # the original tool's bound (``Thresholds()``, and a search's default without an epoch setting)
+    # The original tool's bound (``Thresholds()``, and a search's default without an epoch
+    # setting); None: no bound unless a search sets one (a bound added later: the searches
+    # made before it keep none).
+    original: float | None
     strict: bool = False  # greater than, not at least
 
     @property
@@ -105,11 +108,13 @@ class SearchMinimum:
         return self.metric.digits is None
 
     @property
-    def default(self) -> float:
+    def default(self) -> float | None:
         """A new search's bound: the epoch's setting's default where an epoch sets it."""
         return PARAM[self.name].default if self.name in PARAM else self.original
 
-    def value(self, value: Any) -> float | int:
+    def value(self, value: Any) -> float | int | None:
+        if value is None:
+            return None
         return int(value) if self.integer else float(value)
 
     def text(self, value: Any) -> str:
@@ -124,14 +129,15 @@ SEARCH_MINIMUMS: tuple[SearchMinimum, ...] = (
 )
 
 
-def search_minimums_of(settings: Any) -> dict[str, float | int]:
+def search_minimums_of(settings: Any) -> dict[str, float | int | None]:
     """The filter's bounds held by ``settings`` (a search, or an epoch where it sets them), by name."""
     return {b.name: b.value(getattr(settings, b.name, b.default)) for b in SEARCH_MINIMUMS}
 
 
 def search_filter_text(settings: Any) -> str:
     """``accuracy ≥ 55.0, profit > 0.0 and positions ≥ 30``: the filter of a search or an epoch."""
-    parts = [b.text(getattr(settings, b.name, b.default)) for b in SEARCH_MINIMUMS]
+    values = [(b, getattr(settings, b.name, b.default)) for b in SEARCH_MINIMUMS]
+    parts = [b.text(value) for b, value in values if value is not None]
     return " and ".join([", ".join(parts[:-1]), parts[-1]]) if len(parts) > 1 else "".join(parts)
 
 

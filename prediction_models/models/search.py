@@ -102,6 +102,9 @@ class ConfigChunk(models.Model):
 
 def minimum_field(minimum: SearchMinimum) -> models.Field:
     """The search's field of one bound of its filter, as the search minimums declare it."""
+    if minimum.default is None:  # no bound unless the search sets one
+        kind = models.PositiveIntegerField if minimum.integer else models.FloatField
+        return kind(null=True, blank=True)
     if minimum.integer:
         return models.PositiveIntegerField(default=int(minimum.default))
     return models.FloatField(default=float(minimum.default))

@@ -133,10 +133,11 @@ def test_the_search_filter_comes_from_the_search_minimums():
     from prediction_models.models import PredictionModelSearch
     from prediction_models.search_space import search_spec
 
-    assert [b.name for b in SEARCH_MINIMUMS] == ["min_accuracy", "min_profit", "min_positions"]
+    assert [b.name for b in SEARCH_MINIMUMS][:3] == ["min_accuracy", "min_profit", "min_positions"]
     for bound in SEARCH_MINIMUMS:
         field = PredictionModelSearch._meta.get_field(bound.name)
-        assert field.default == bound.default and field.get_internal_type() == (
+        assert field.null == (bound.default is None)
+        assert (None if field.null else field.default) == bound.default and field.get_internal_type() == (
             "PositiveIntegerField" if bound.integer else "FloatField"
         )
         assert bound.name in SearchSerializer.Meta.fields
@@ -158,3 +159,8 @@ def test_the_search_filter_comes_from_the_search_minimums():
     assert search_filter_text(search) == "accuracy ≥ 60, profit > -5 and positions ≥ 12"
     with pytest.raises(TypeError):
         Thresholds(min_drawdown=1)
+    # A bound of None is not applied (a bound added later: the searches made before it have none).
+    assert Thresholds(0, None).accepts(50, -10, 0) and not Thresholds(0, 0).accepts(50, -10, 0)
+    assert search_filter_text(SimpleNamespace(min_accuracy=1, min_profit=None, min_positions=2)) == (
+        "accuracy ≥ 1 and positions ≥ 2"
+    )

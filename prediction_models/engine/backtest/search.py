@@ -57,12 +57,12 @@ class SearchCancelled(Exception):
 
 class Thresholds:
     """The profitable-config filter: a bound per ``metrics.SEARCH_MINIMUMS``, by name
-    (``min_accuracy=...``) or in that order. Unset, a bound is the original's: accuracy >= 55
-    and profit > 0, any number of positions."""
+    (``min_accuracy=...``) or in that order; a bound of None is not applied. Unset, a bound is
+    the original's: accuracy >= 55 and profit > 0, any number of positions."""
 
-    _minimums: dict[str, float]
+    _minimums: dict[str, float | None]
 
-    def __init__(self, *values: float, **named: float):
+    def __init__(self, *values: float | None, **named: float | None):
         if len(values) > len(SEARCH_MINIMUMS):
             raise TypeError(f"Thresholds takes at most {len(SEARCH_MINIMUMS)} bounds, got {len(values)}")
         minimums = {b.name: b.original for b in SEARCH_MINIMUMS}
@@ -73,7 +73,7 @@ class Thresholds:
         minimums.update(named)
         self.__dict__["_minimums"] = minimums
 
-    def __getattr__(self, name: str) -> float:
+    def __getattr__(self, name: str) -> float | None:
         minimums = self.__dict__.get("_minimums", {})
         if name in minimums:
             return minimums[name]
@@ -96,7 +96,9 @@ class Thresholds:
         left out or None is not bounded (the original filter knew no positions)."""
         for bound, value in zip(SEARCH_MINIMUMS, values, strict=False):
             minimum = self._minimums[bound.name]
-            if value is not None and not (value > minimum if bound.strict else value >= minimum):
+            if value is None or minimum is None:
+                continue
+            if not (value > minimum if bound.strict else value >= minimum):
                 return False
         return True
 
@@ -104,7 +106,10 @@ class Thresholds:
         """Per row of a ``SUMMARY_DTYPE`` array: whether the config passes."""
         passed = np.ones(len(summary), np.bool_)
         for bound in SEARCH_MINIMUMS:
-            values, minimum = summary[bound.metric.key], self._minimums[bound.name]
+            minimum = self._minimums[bound.name]
+            if minimum is None:
+                continue
+            values = summary[bound.metric.key]
             passed &= (values > minimum) if bound.strict else (values >= minimum)
         return passed
 
