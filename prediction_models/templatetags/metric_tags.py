@@ -75,3 +75,13 @@ def metric_value(value: Any, column: str) -> str:
 def search_filter(settings: Any) -> str:
     """``{{ search|search_filter }}``: the bounds of a search's (or an epoch's) filter, as text."""
     return search_filter_text(settings)
+
+
+@register.filter
+def period_metrics(record: dict) -> list[dict]:
+    """``{% for m in period|period_metrics %}``: one period's metrics (key, slug, label, text)
+    from its record (``backtest`` and ``metrics``)."""
+    return [
+        {"key": row["key"], "slug": row["key"].replace("_", "-"), "label": row["label"], "text": row["cells"][0]}
+        for row in metric_rows([{"record": record}])
+    ]
