@@ -116,8 +116,8 @@ def test_the_model_pages_period_rows_follow_the_table():
         "metrics": {"profit_factor": None, "sharpe_ratio": 0.5, "buy_and_hold_pct": 3.0},
     }
     rows = metric_rows([{"record": selection}, {"record": holdout}])
-    period_metrics = [m for m in MODEL_METRICS if m.section in ("backtest", "metrics")]
-    assert [(r["key"], r["label"]) for r in rows] == [(m.column, m.heading) for m in period_metrics]
+    in_a_period = [m for m in MODEL_METRICS if m.section in ("backtest", "metrics")]
+    assert [(r["key"], r["label"]) for r in rows] == [(m.column, m.heading) for m in in_a_period]
     cells = {r["key"]: r["cells"] for r in rows}
     assert cells["profit_factor"] == ["2.50", "—"] and cells["sharpe"] == ["—", "0.50"]
     assert cells["positions"] == ["2", "0"] and cells["buy_and_hold"] == ["-1.23", "3.00"]
