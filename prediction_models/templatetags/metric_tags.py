@@ -85,3 +85,25 @@ def period_metrics(record: dict) -> list[dict]:
         {"key": row["key"], "slug": row["key"].replace("_", "-"), "label": row["label"], "text": row["cells"][0]}
         for row in metric_rows([{"record": record}])
     ]
+
+
+def _forward_test_columns() -> tuple[str, ...]:
+    """The metrics a forward test's row keeps: those whose column is one of its fields."""
+    from prediction_models.models import ForwardTest
+
+    fields = {field.name for field in ForwardTest._meta.get_fields()}
+    return tuple(m.column for m in MODEL_METRICS if m.column in fields)
+
+
+@register.simple_tag
+def forward_test_columns() -> tuple[str, ...]:
+    return _forward_test_columns()
+
+
+@register.filter
+def forward_test_cells(forward_test: Any) -> list[dict]:
+    """A forward test row's metric cells (empty while it runs), formatted as the table declares."""
+    return [
+        {"key": column, "text": "" if (value := getattr(forward_test, column)) is None else metric_value(value, column)}
+        for column in _forward_test_columns()
+    ]

@@ -167,3 +167,17 @@ def test_the_search_filter_comes_from_the_search_minimums():
     assert search_filter_text(SimpleNamespace(min_accuracy=1, min_profit=None, min_positions=2)) == (
         "accuracy ≥ 1 and positions ≥ 2"
     )
+
+
+def test_a_forward_tests_cells_are_the_metrics_its_row_keeps():
+    from prediction_models.models import ForwardTest
+    from prediction_models.templatetags.metric_tags import forward_test_cells, forward_test_columns
+
+    assert forward_test_columns() == ("profit", "accuracy", "positions", "buy_and_hold")
+    cells = forward_test_cells(ForwardTest(profit=12.345, accuracy=None, positions=4, buy_and_hold=-1.0))
+    assert [(c["key"], c["text"]) for c in cells] == [
+        ("profit", "12.35"),
+        ("accuracy", ""),
+        ("positions", "4"),
+        ("buy_and_hold", "-1.00"),
+    ]
