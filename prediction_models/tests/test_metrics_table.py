@@ -39,6 +39,15 @@ def test_filters_sorts_and_headings_come_from_the_table():
     for name in minimums:
         assert ModelListFilterSet.base_filters[name].lookup_expr == "gte"
     assert set(SORTS) == {*SORTABLE_COLUMNS, "rank", "created"}
+    from prediction_models.filters import ProfitableConfigFilterSet
+
+    kept = {
+        f"min_{m.column}" for m in MODEL_METRICS if m.minimum_filter and m.column in {"profit", "accuracy", "positions"}
+    }
+    assert kept == {"min_profit", "min_accuracy", "min_positions"} and kept <= set(
+        ProfitableConfigFilterSet.base_filters
+    )
+    assert "min_ebe_points" not in ProfitableConfigFilterSet.base_filters
     assert [(m.column, m.heading) for m in MODEL_METRICS] == COLUMNS
 
 
