@@ -26,6 +26,7 @@ from epochs.services.pages import epoch_disk_usage_record
 from epochs.services.paths import epoch_dir, epoch_layout
 from prediction_models.choices import SearchStatus
 from prediction_models.engine.assets import ASSETS_FILE, export_json, load_assets, save_assets
+from prediction_models.engine.metrics import search_minimums_of
 from prediction_models.engine.overfitting import OverfittingAccumulator, feature_day_permutation, null_pass_rates
 from prediction_models.engine.ranking import pbo_ranking
 from prediction_models.engine.trading import BacktestSettings
@@ -94,9 +95,7 @@ def search_initialize(
         price_change_requirements=list(epoch.price_change_requirements),
         min_sum_functions=list(epoch.min_sum_functions),
         min_sum_adjustment_factors=list(epoch.min_sum_adjustment_factors),
-        min_accuracy=epoch.min_accuracy,
-        min_profit=epoch.min_profit,
-        min_positions=epoch.min_positions,
+        **search_minimums_of(epoch),
         ranking=epoch.ranking,
         null_baseline_seeds=epoch.null_baseline_seeds,
         chunk_size=chunk_size,

@@ -7,8 +7,6 @@ import numpy as np
 import pytest
 from django.core.management import call_command
 
-from cluster.choices import JobStatus
-from cluster.jobs.cli import run_tree_inline
 from core.files import read_json
 from epochs.services.paths import epoch_dir
 from prediction_models import selectors
@@ -16,27 +14,16 @@ from prediction_models.engine.assets import load_assets
 from prediction_models.engine.backtest import backtest_record
 from prediction_models.engine.ranking import LCB_Z
 from prediction_models.engine.trading import BacktestSettings, TradeConstants
-from prediction_models.models import PredictionModel, PredictionModelSearch
+from prediction_models.models import PredictionModel
 from prediction_models.services import paths
-from prediction_models.services.build import models_build_enqueue, ranked_configs
+from prediction_models.services.build import ranked_configs
 from prediction_models.services.certificates import CertificateError, validate_certificate
-from prediction_models.services.search import backtest_settings, search_find_enqueue
+from prediction_models.services.search import backtest_settings
 from regressions.models import Regression
 from regressions.services.selection import selection_create
+from testing.searches import built
 
 pytestmark = pytest.mark.django_db
-
-
-def built(search, limit=5, ranking="profit"):
-    PredictionModelSearch.objects.filter(pk=search.pk).update(  # every config passes
-        min_accuracy=0, min_profit=-1e12, ranking=ranking, null_baseline_seeds=0
-    )
-    search.refresh_from_db()
-    assert run_tree_inline(search_find_enqueue(search=search, inline=True)).status == JobStatus.SUCCEEDED
-    search.refresh_from_db()
-    job = run_tree_inline(models_build_enqueue(search=search, limit=limit, inline=True))
-    assert job.status == JobStatus.SUCCEEDED, job.error
-    return list(selectors.model_list(search=search).order_by("rank"))
 
 
 def test_build_writes_contract_certificates_ranked_by_profit(ready_search):

@@ -9,6 +9,7 @@ import numba as nb
 import numpy as np
 
 from prediction_models.engine.median import median
+from prediction_models.engine.metrics import profit_factor_or_nan
 from prediction_models.engine.rounding import (
     nb_at_least_altered,
     nb_at_most_altered,
@@ -18,6 +19,9 @@ from prediction_models.engine.rounding import (
 )
 
 _LONG_GE_MIN_INC, _LONG_LE_MIN_DEC, _SHORT_LE_MIN_DEC, _SHORT_GE_MIN_INC = 1, 2, 4, 8
+
+# The metrics table's profit factor, compiled: the search computes it as the certificates do.
+_profit_factor = nb.njit(cache=True)(profit_factor_or_nan)
 
 
 @nb.njit(cache=True)

@@ -13,12 +13,14 @@ from prediction_models.engine.backtest.kernels import (
     _candidates,
     _daily_returns,
     _largest_drawdown,
+    _profit_factor,
     _successful_stats,
     _walk,
 )
 from prediction_models.engine.backtest.market import Market
 from prediction_models.engine.config_space import ConfigSpace
 from prediction_models.engine.median import BUCKETS
+from prediction_models.engine.metrics import SEARCH_MINIMUMS, none_if_nan
 from prediction_models.engine.rounding import py_round
 from prediction_models.engine.trading import BacktestSettings, TradeConstants
 
@@ -53,25 +55,66 @@ class SearchCancelled(Exception):
         self.found = found
 
 
-@dataclasses.dataclass(frozen=True)
 class Thresholds:
-    """The profitable-config filter (original: accuracy >= 55 and profit > 0, any number of positions)."""
+    """The profitable-config filter: a bound per ``metrics.SEARCH_MINIMUMS``, by name
+    (``min_accuracy=...``) or in that order; a bound of None is not applied. Unset, a bound is
+    the original's: accuracy >= 55 and profit > 0, any number of positions."""
 
-    min_accuracy: float = 55
-    min_profit: float = 0  # strictly greater than
-    min_positions: int = 0  # at least
+    _minimums: dict[str, float | None]
 
-    def accepts(self, accuracy: float, profit: float, positions: int | None = None) -> bool:
-        enough = positions is None or positions >= self.min_positions
-        return accuracy >= self.min_accuracy and profit > self.min_profit and enough
+    def __init__(self, *values: float | None, **named: float | None):
+        if len(values) > len(SEARCH_MINIMUMS):
+            raise TypeError(f"Thresholds takes at most {len(SEARCH_MINIMUMS)} bounds, got {len(values)}")
+        minimums = {b.name: b.original for b in SEARCH_MINIMUMS}
+        minimums.update({b.name: value for b, value in zip(SEARCH_MINIMUMS, values, strict=False)})
+        unknown = set(named) - set(minimums)
+        if unknown:
+            raise TypeError(f"unknown thresholds {sorted(unknown)}")
+        minimums.update(named)
+        self.__dict__["_minimums"] = minimums
+
+    def __getattr__(self, name: str) -> float | None:
+        minimums = self.__dict__.get("_minimums", {})
+        if name in minimums:
+            return minimums[name]
+        raise AttributeError(name)
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise dataclasses.FrozenInstanceError(f"cannot assign to field {name!r}")
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Thresholds) and self._minimums == other._minimums
+
+    def __hash__(self) -> int:
+        return hash(tuple(self._minimums.items()))
+
+    def __repr__(self) -> str:
+        return f"Thresholds({', '.join(f'{k}={v!r}' for k, v in self._minimums.items())})"
+
+    def accepts(self, *values: float | None) -> bool:
+        """Whether a config with these metrics (in ``SEARCH_MINIMUMS`` order) passes; a value
+        left out or None is not bounded (the original filter knew no positions)."""
+        for bound, value in zip(SEARCH_MINIMUMS, values, strict=False):
+            minimum = self._minimums[bound.name]
+            if value is None or minimum is None:
+                continue
+            if not (value > minimum if bound.strict else value >= minimum):
+                return False
+        return True
 
     def passed(self, summary: np.ndarray) -> np.ndarray:
         """Per row of a ``SUMMARY_DTYPE`` array: whether the config passes."""
-        return (
-            (summary["accuracy"] >= self.min_accuracy)
-            & (summary["profit"] > self.min_profit)
-            & (summary["positions"] >= self.min_positions)
-        )
+        passed = np.ones(len(summary), np.bool_)
+        for bound in SEARCH_MINIMUMS:
+            minimum = self._minimums[bound.name]
+            if minimum is None:
+                continue
+            values = summary[bound.metric.key]
+            passed &= (values > minimum) if bound.strict else (values >= minimum)
+        return passed
+
+
+ORIGINAL_THRESHOLDS = Thresholds()
 
 
 @nb.njit(cache=True, parallel=True)
@@ -208,7 +251,7 @@ def _search(
                 out_float[row_out, 2] = fees
                 out_float[row_out, 3] = py_round(((inc_ok + dec_ok) * 100) / (total if total > 0 else 1), 2)
                 out_float[row_out, 4] = _largest_drawdown(balance0, balances, count)
-                out_float[row_out, 5] = (inc_ok + dec_ok) * net_profit / (losses * net_loss) if losses > 0 else np.nan
+                out_float[row_out, 5] = _profit_factor((inc_ok + dec_ok) * net_profit, losses * net_loss)
                 period = ct[max(last_minute, 0)] - ot[0] + 1
                 out_float[row_out, 6] = in_position * 100 / period if end > 0 else 0.0
                 out_float[row_out, 7] = min_incs[v]
@@ -379,7 +422,7 @@ def search_chunk(
     space: ConfigSpace,
     start_index: int,
     stop_index: int,
-    thresholds: Thresholds | None = Thresholds(),
+    thresholds: Thresholds | None = ORIGINAL_THRESHOLDS,
     settings: BacktestSettings = BacktestSettings(),
     markets: Mapping[float, Market] | None = None,
     progress: Callable[[int, int, str], None] | None = None,
@@ -428,6 +471,5 @@ def search_chunk(
 
 def _summary_dict(row: np.void) -> dict:
     out = {name: row[name].item() for name in SUMMARY_DTYPE.names or () if name != "index"}
-    if out["profit_factor"] != out["profit_factor"]:
-        out["profit_factor"] = None  # no losing position
+    out["profit_factor"] = none_if_nan(out["profit_factor"])  # None: no losing position
     return out

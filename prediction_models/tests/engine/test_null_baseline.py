@@ -10,7 +10,7 @@ from prediction_models.engine.assets import build_assets, feature_from_predictio
 from prediction_models.engine.config_space import ConfigSpace
 from prediction_models.engine.overfitting import feature_day_permutation
 from prediction_models.engine.trading import BacktestSettings
-from prediction_models.tests.engine.market_data import load_month, resample, to_candles
+from testing.market_data import load_month, resample, to_candles
 
 LOOKBACK, STEPS = 32, 8
 
