@@ -91,7 +91,7 @@ def search_spec(search, backtest: dict, overfitting: dict | None = None) -> dict
         "min_sum_functions": list(search.min_sum_functions),
         "min_sum_adjustment_factors": [float(a) for a in search.min_sum_adjustment_factors],
         **search_minimums_of(search),
-        "ranking": str(search.ranking),
+        "ranking": str(getattr(search, "ranking", PROFIT)),  # a search made before it: profit
         "backtest": backtest,
         # The accumulator's settings (blocks, reps, seed): the same for every chunk of a search.
         "overfitting": overfitting,
