@@ -29,7 +29,9 @@ _COLUMNS = 4096  # configs per matrix product: bounds the temporary reps x colum
 
 
 @nb.njit(cache=True, nogil=True)
-def _max_recentred(simulated, shift, centres, out):  # pragma: no cover - compiled
+def _max_recentred(
+    simulated: np.ndarray, shift: np.ndarray, centres: np.ndarray, out: np.ndarray
+) -> None:  # pragma: no cover - compiled
     """``out[r, j] = max(out[r, j], max_c((simulated[r, c] - shift[r]) - centres[j, c]))``.
 
     One pass over the ``reps x columns`` bootstrapped means for the three re-centrings, instead
