@@ -13,7 +13,14 @@ the epoch loop written out so that everything an epoch depends on is saved:
   state with the best weights, the full history and the epoch count.
 
 Killed and resumed, a run therefore ends with the same weights and history as an uninterrupted
-one (TensorFlow op determinism is on; the templates have no dropout or other random layers).
+one (TensorFlow op determinism is on by default; the templates have no dropout or other random
+layers).
+
+The batches are gathered from the float32 series by the windows' first rows (:class:`WindowFeed`,
+a ``tf.data`` pipeline), so an epoch copies neither the window array nor its shuffled order:
+batch ``b`` of an epoch is exactly ``fit_x[order][b * batch_size : (b + 1) * batch_size]``.
+``max_batches`` (benchmarks only) ends training after that many fitting mini-batches, each
+epoch validated on as many validation mini-batches as the epoch's own proportion gives.
 Unlike Keras 2, which keeps the last weights when ``max_epochs`` ends training without an early
 stop, the best weights are always restored at the end (Keras 3 does the same).
 """
@@ -33,7 +40,8 @@ import numpy as np
 
 from core.files import atomic_path
 from epochs.engine.epoch_params import PARAM
-from regressions.engine.windows import RegressionWindows
+from regressions.engine.runtime import set_op_determinism
+from regressions.engine.windows import RegressionWindows, window_rows
 
 CHECKPOINT_FILE = "checkpoint.npz"
 CHECKPOINT_FORMAT = 1
@@ -128,6 +136,7 @@ class _State:
     stopped_epoch: int = 0
     finished: bool = False
     training_seconds: float = 0.0
+    batches: int = 0  # fitting mini-batches done (what ``max_batches`` counts)
     history: dict[str, list[float]] = field(default_factory=dict)
 
 
@@ -141,6 +150,8 @@ def train_regression(
     checkpoint_dir: str | Path | None = None,
     progress: Progress | None = None,
     should_stop: Callable[[], bool] | None = None,
+    determinism: bool = True,
+    max_batches: int | None = None,
 ) -> TrainingResult:
     """Train, evaluate on the test windows and return the model with its best weights.
 
@@ -148,20 +159,26 @@ def train_regression(
     weights depend on ``seed`` only. With ``checkpoint_dir`` every epoch is checkpointed and an
     existing checkpoint is resumed. ``should_stop`` is polled during epochs (at most once a
     second) and after each one; it raises :class:`TrainingCancelled`, dropping an unfinished epoch.
+    ``determinism`` False switches TensorFlow's op determinism off (faster on a GPU, not
+    reproducible); ``max_batches`` bounds the fitting mini-batches of the whole training.
     """
     import tensorflow as tf  # why: TensorFlow is heavy; only the processes that train or predict load it
 
+    if max_batches is not None and max_batches < 1:
+        raise ValueError(f"max_batches must be >= 1, got {max_batches}")
     tf.keras.backend.clear_session()
     tf.keras.utils.set_random_seed(seed)
-    tf.config.experimental.enable_op_determinism()
+    set_op_determinism(tf, determinism)
     model = build_model()
     model.compile(
         optimizer=tf.keras.optimizers.Adam(learning_rate=_learning_rate(tf, hyperparameters.learning_rate)),
         loss=hyperparameters.loss,
         metrics=[hyperparameters.metric],
     )
-    fit_x, fit_y, val_x, val_y = _split_validation(windows, settings.validation_split)
+    feed = WindowFeed(tf, windows, validation_split=settings.validation_split, batch_size=settings.batch_size)
     fingerprint = _fingerprint(model, windows, hyperparameters, settings, seed)
+    if max_batches is not None:
+        fingerprint["max_batches"] = max_batches
     checkpoint = Path(checkpoint_dir) / CHECKPOINT_FILE if checkpoint_dir is not None else None
     if checkpoint is not None and checkpoint.exists():
         state, best_weights = _read_checkpoint(checkpoint, model, fingerprint)
@@ -172,15 +189,13 @@ def train_regression(
 
     while not state.finished:
         started = time.monotonic()
-        order = np.random.default_rng([seed, state.epoch]).permutation(len(fit_x))
+        order = np.random.default_rng([seed, state.epoch]).permutation(feed.fit_count)
+        steps = feed.fit_steps if max_batches is None else min(feed.fit_steps, max_batches - state.batches)
         fitted = model.fit(
-            fit_x[order],
-            fit_y[order],
-            batch_size=settings.batch_size,
+            feed.fit_batches(order, steps),
             epochs=state.epoch + 1,
             initial_epoch=state.epoch,
-            validation_data=(val_x, val_y),
-            shuffle=False,
+            validation_data=feed.validation_batches(None if max_batches is None else feed.validation_steps_for(steps)),
             verbose=0,
             callbacks=[stop.keras_callback(tf)],
         )
@@ -188,17 +203,20 @@ def train_regression(
             raise TrainingCancelled(f"cancelled during epoch {state.epoch + 1}; resumes from epoch {state.epoch}")
         logs = {key: float(values[-1]) for key, values in fitted.history.items()}
         best_weights = _early_stopping(state, logs, model, best_weights, settings)
+        state.batches += steps
+        state.finished = state.finished or (max_batches is not None and state.batches >= max_batches)
         state.training_seconds += time.monotonic() - started
         if checkpoint is not None:
+            written = time.monotonic()
             _write_checkpoint(checkpoint, state, model, best_weights)
+            state.training_seconds += time.monotonic() - written  # an epoch's time includes its checkpoint
         if progress is not None:
             progress(state.epoch, settings.max_epochs, _summary(state))
         if not state.finished and stop.poll(force=True):
             raise TrainingCancelled(f"cancelled after epoch {state.epoch}")
 
     model.set_weights(best_weights)
-    test_x = np.asarray(windows.test_x, dtype=np.float32)
-    predictions = model.predict(test_x, batch_size=settings.batch_size, verbose=0)
+    predictions = model.predict(feed.test_batches(), verbose=0)
     return TrainingResult(
         model=model,
         history=state.history,
@@ -210,6 +228,70 @@ def train_regression(
         test_evaluation=evaluate(predictions, windows.test_y),
         resumed_at_epoch=resumed_at,
     )
+
+
+class WindowFeed:
+    """Mini-batches of windows gathered from the float32 series by their first rows.
+
+    The series is converted to float32 once (the values the old window copies held) and held
+    as one tensor; a batch is ``series[rows + arange(lookback)]`` and
+    ``series[rows + lookback + arange(predictions)]`` for its windows' first rows, so no epoch
+    copies the window array. Validation is the last ``validation_split`` share of the training
+    windows, cut like Keras (``floor(n * (1 - validation_split))``), never shuffled.
+    """
+
+    def __init__(self, tf: Any, windows: RegressionWindows, *, validation_split: float, batch_size: int) -> None:
+        if windows.series is None:
+            raise ValueError("the windows do not carry their series: build them with build_windows")
+        self._tf = tf
+        self.batch_size = batch_size
+        train_first, train_stop = windows.train_range
+        count = train_stop - train_first
+        cut = math.floor(count * (1.0 - validation_split))
+        if cut < 1 or cut == count:
+            raise ValueError(f"validation_split {validation_split} of {count} training windows leaves an empty part")
+        self.fit_rows = window_rows(train_first, train_first + cut)
+        self.validation_rows = window_rows(train_first + cut, train_stop)
+        self.test_rows = window_rows(*windows.test_range)
+        self._series = tf.constant(np.asarray(windows.series, dtype=np.float32))
+        self._x_offsets = tf.range(windows.lookback, dtype=tf.int64)
+        self._y_offsets = tf.range(windows.lookback, windows.lookback + windows.predictions, dtype=tf.int64)
+
+    @property
+    def fit_count(self) -> int:
+        return len(self.fit_rows)
+
+    @property
+    def fit_steps(self) -> int:
+        return math.ceil(self.fit_count / self.batch_size)
+
+    def validation_steps_for(self, fit_steps: int) -> int:
+        """Validation mini-batches in the epoch's proportion to ``fit_steps`` fitting ones (at least one)."""
+        whole = math.ceil(len(self.validation_rows) / self.batch_size)
+        return max(1, min(whole, math.ceil(fit_steps * len(self.validation_rows) / self.fit_count)))
+
+    def fit_batches(self, order: np.ndarray, steps: int | None = None) -> Any:
+        """The epoch's fitting batches in ``order`` (a permutation of the fitting windows)."""
+        return self._batches(self.fit_rows[order], steps)
+
+    def validation_batches(self, steps: int | None = None) -> Any:
+        return self._batches(self.validation_rows, steps)
+
+    def test_batches(self) -> Any:
+        return self._batches(self.test_rows, None, targets=False)
+
+    def _batches(self, rows: np.ndarray, steps: int | None, *, targets: bool = True) -> Any:
+        tf = self._tf
+        data = tf.data.Dataset.from_tensor_slices(rows).batch(self.batch_size)
+        if steps is not None:
+            data = data.take(steps)
+        series, x_offsets, y_offsets = self._series, self._x_offsets, self._y_offsets
+
+        def gather(first: Any) -> Any:
+            x = tf.gather(series, first[:, None] + x_offsets)
+            return (x, tf.gather(series, first[:, None] + y_offsets)) if targets else x
+
+        return data.map(gather).prefetch(1)
 
 
 def evaluate(predictions: np.ndarray, targets: np.ndarray) -> dict[str, float]:
@@ -232,18 +314,6 @@ def _learning_rate(tf: Any, learning_rate: float) -> Any:
     if learning_rate == -1:
         return tf.keras.optimizers.schedules.InverseTimeDecay(**SCHEDULE)
     return learning_rate
-
-
-def _split_validation(
-    windows: RegressionWindows, validation_split: float
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Keras' ``validation_split`` cut: the chronologically last share validates."""
-    x = np.asarray(windows.train_x, dtype=np.float32)
-    y = np.asarray(windows.train_y, dtype=np.float32)
-    cut = math.floor(len(x) * (1.0 - validation_split))
-    if cut < 1 or cut == len(x):
-        raise ValueError(f"validation_split {validation_split} of {len(x)} training windows leaves an empty part")
-    return x[:cut], y[:cut], x[cut:], y[cut:]
 
 
 def _early_stopping(
