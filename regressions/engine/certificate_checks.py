@@ -215,12 +215,19 @@ def _validate_runtime(runtime: Any, cert_id: Any) -> None:
             "expected a string or null",
         )
     _check(isinstance(runtime["op_determinism"], bool), cert_id, "runtime.op_determinism", "expected true or false")
+    seconds = runtime.get("epoch_seconds", [])
+    _check(
+        isinstance(seconds, list) and all(_is_number(v) and v >= 0 for v in seconds),
+        cert_id,
+        "runtime.epoch_seconds",
+        "expected a list of seconds",
+    )
     threads = runtime["threads"]
     _check(
-        isinstance(threads, dict) and all(_is_int(v) and v >= 1 for v in threads.values()),
+        isinstance(threads, dict) and all(_is_int(v) and v >= 0 for v in threads.values()),
         cert_id,
         "runtime.threads",
-        "expected an object of thread counts >= 1",
+        "expected an object of thread counts (0: TensorFlow's default)",
     )
 
 

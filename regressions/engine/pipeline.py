@@ -142,7 +142,8 @@ def train_config(
 
     ``out_dir`` (a retraining's folder) receives the files instead of the regression's own folder.
     ``determinism`` and ``max_batches`` go to :func:`train_regression`; the certificate records
-    the device, the TensorFlow build and the determinism under its added ``runtime`` key.
+    the device, the TensorFlow build, the determinism, the threads and each epoch's seconds
+    under its added ``runtime`` key.
     """
     epoch_dir = Path(epoch_dir)
     regression_id = config["id"]
@@ -207,7 +208,7 @@ def train_config(
         seed=int(epoch["seed"]),
         package_versions=package_versions(),
         holdout=None if holdout is None else holdout_figures(windows, result.test_predictions, holdout),
-        runtime=training_runtime(),
+        runtime={**training_runtime(), "epoch_seconds": [round(v, 3) for v in result.epoch_seconds]},
     )
     save_regression_files(
         result.model,

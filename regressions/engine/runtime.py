@@ -161,7 +161,7 @@ def runtime_record(tf: Any) -> dict[str, Any]:
         "cuda_version": None if build.get("cuda_version") is None else str(build["cuda_version"]),
         "cudnn_version": None if build.get("cudnn_version") is None else str(build["cudnn_version"]),
         "op_determinism": op_determinism_enabled(tf),
-        "threads": {
+        "threads": {  # 0: TensorFlow's default (no pool size was set)
             "intra_op": int(tf.config.threading.get_intra_op_parallelism_threads()),
             "inter_op": int(tf.config.threading.get_inter_op_parallelism_threads()),
         },

@@ -19,8 +19,8 @@ layers).
 The batches are gathered from the float32 series by the windows' first rows (:class:`WindowFeed`,
 a ``tf.data`` pipeline), so an epoch copies neither the window array nor its shuffled order:
 batch ``b`` of an epoch is exactly ``fit_x[order][b * batch_size : (b + 1) * batch_size]``.
-``max_batches`` (benchmarks only) ends training after that many fitting mini-batches, each
-epoch validated on as many validation mini-batches as the epoch's own proportion gives.
+``max_batches`` (benchmarks only) bounds each epoch to that many fitting mini-batches,
+validated on as many validation mini-batches as the epoch's own proportion gives.
 Unlike Keras 2, which keeps the last weights when ``max_epochs`` ends training without an early
 stop, the best weights are always restored at the end (Keras 3 does the same).
 """
@@ -114,6 +114,7 @@ class TrainingResult:
     stopped_epoch: int  # 0-based epoch where early stopping fired; 0 when it never did (Keras)
     epochs_completed: int
     training_seconds: float  # summed over every run of this training, resumes included
+    epoch_seconds: list[float]  # each epoch's seconds, its checkpoint included (resumes included)
     test_predictions: np.ndarray
     test_evaluation: dict[str, float]
     resumed_at_epoch: int  # epochs already done when this call started (0: fresh start)
@@ -136,7 +137,7 @@ class _State:
     stopped_epoch: int = 0
     finished: bool = False
     training_seconds: float = 0.0
-    batches: int = 0  # fitting mini-batches done (what ``max_batches`` counts)
+    epoch_seconds: list[float] = field(default_factory=list)  # each epoch's, its checkpoint included
     history: dict[str, list[float]] = field(default_factory=dict)
 
 
@@ -160,7 +161,7 @@ def train_regression(
     existing checkpoint is resumed. ``should_stop`` is polled during epochs (at most once a
     second) and after each one; it raises :class:`TrainingCancelled`, dropping an unfinished epoch.
     ``determinism`` False switches TensorFlow's op determinism off (faster on a GPU, not
-    reproducible); ``max_batches`` bounds the fitting mini-batches of the whole training.
+    reproducible); ``max_batches`` bounds the fitting mini-batches of each epoch (benchmarks).
     """
     import tensorflow as tf  # why: TensorFlow is heavy; only the processes that train or predict load it
 
@@ -190,7 +191,7 @@ def train_regression(
     while not state.finished:
         started = time.monotonic()
         order = np.random.default_rng([seed, state.epoch]).permutation(feed.fit_count)
-        steps = feed.fit_steps if max_batches is None else min(feed.fit_steps, max_batches - state.batches)
+        steps = feed.fit_steps if max_batches is None else min(feed.fit_steps, max_batches)
         fitted = model.fit(
             feed.fit_batches(order, steps),
             epochs=state.epoch + 1,
@@ -203,13 +204,15 @@ def train_regression(
             raise TrainingCancelled(f"cancelled during epoch {state.epoch + 1}; resumes from epoch {state.epoch}")
         logs = {key: float(values[-1]) for key, values in fitted.history.items()}
         best_weights = _early_stopping(state, logs, model, best_weights, settings)
-        state.batches += steps
-        state.finished = state.finished or (max_batches is not None and state.batches >= max_batches)
-        state.training_seconds += time.monotonic() - started
+        fitted_seconds = time.monotonic() - started
+        state.epoch_seconds.append(fitted_seconds)
+        state.training_seconds += fitted_seconds
         if checkpoint is not None:
-            written = time.monotonic()
             _write_checkpoint(checkpoint, state, model, best_weights)
-            state.training_seconds += time.monotonic() - written  # an epoch's time includes its checkpoint
+            # The checkpoint's own writing counts too (a resume misses only that of its last epoch).
+            written = time.monotonic() - started - fitted_seconds
+            state.epoch_seconds[-1] += written
+            state.training_seconds += written
         if progress is not None:
             progress(state.epoch, settings.max_epochs, _summary(state))
         if not state.finished and stop.poll(force=True):
@@ -224,6 +227,7 @@ def train_regression(
         stopped_epoch=state.stopped_epoch,
         epochs_completed=state.epoch,
         training_seconds=state.training_seconds,
+        epoch_seconds=list(state.epoch_seconds),
         test_predictions=predictions,
         test_evaluation=evaluate(predictions, windows.test_y),
         resumed_at_epoch=resumed_at,
