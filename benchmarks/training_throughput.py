@@ -4,9 +4,12 @@ A real default epoch (48 months of BTCUSDT from BINANCE_MIRROR_DIR, imported int
 store; the `original` grid, batch size 512, validation split 0.2) and one real-size config per
 family (``--pick smallest``: the family's config with the fewest units and filters;
 ``middle``: its median by that size, much slower for the recurrent families). Every training
-runs two epochs (the epoch's ``max_epochs`` is 2) of ``--batches`` fitting mini-batches (the
-``TRAINING_MAX_BATCHES`` setting bounds each epoch) and the validation mini-batches in the
+runs two epochs (the epoch's ``max_epochs`` is 2): whole epochs for the ``--full-epochs``
+families (by default the cheap ones: DNN, CNN, CDNN), else ``--batches`` fitting mini-batches
+(the ``TRAINING_MAX_BATCHES`` setting bounds each epoch) with the validation mini-batches in the
 epoch's proportion; the second epoch is the one compared (the first also traces the graphs).
+A bounded epoch overstates the job's share: its fixed per-epoch cost (the ``fit`` call's set-up,
+the checkpoint) is spread over fewer mini-batches than a real epoch's.
 For each config:
 
 * job system: the real training job (`regressions.train`: a child TensorFlow process, the
@@ -22,7 +25,8 @@ Both use the same thread pools and op determinism. Seconds per 1,000 fitting win
 ratio are printed side by side; from them it projects the whole `original` grid (1,220 configs)
 for ``--workers`` (and ``--gpus``, only when TensorFlow trained on a GPU here).
 
-    .venv/bin/python benchmarks/training_throughput.py [--batches 6] [--families DNN,LSTM]
+    .venv/bin/python benchmarks/training_throughput.py [--batches 6] [--full-epochs DNN,CNN,CDNN]
+        [--families DNN,LSTM]
         [--workers 2] [--gpus 1] [--epochs 500] [--threads 0]
 
 Prints one JSON object as its last line.
@@ -50,7 +54,8 @@ def loadavg() -> list[float]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--batches", type=int, default=6, help="fitting mini-batches per family and path")
+    parser.add_argument("--batches", type=int, default=6, help="fitting mini-batches per epoch, family and path")
+    parser.add_argument("--full-epochs", default="DNN,CNN,CDNN", help="families timed on whole epochs")
     parser.add_argument("--families", default="DNN,CNN,CDNN,LSTM,GRU,CLSTM")
     parser.add_argument("--workers", type=int, default=2, help="trainings at once, for the grid's projection")
     parser.add_argument("--gpus", type=int, default=1, help="GPUs, for the grid's projection (GPU runs only)")
@@ -64,7 +69,6 @@ def main() -> None:
         EPOCA_VAR_DIR=var,
         DJANGO_SETTINGS_MODULE="epoca_builder.settings",
         TRAINING_THREADS=str(args.threads),
-        TRAINING_MAX_BATCHES=str(args.batches),
     )
     import django
 
@@ -143,7 +147,9 @@ def main() -> None:
         members.sort(key=size)
         config = members[0 if args.pick == "smallest" else len(members) // 2]
         c = config.config
-        # Job system: the real job, bounded by TRAINING_MAX_BATCHES.
+        full = family in {f.strip() for f in args.full_epochs.split(",")}
+        # Job system: the real job, each epoch bounded by TRAINING_MAX_BATCHES (0: whole epochs).
+        settings.TRAINING_MAX_BATCHES = 0 if full else args.batches
         job_started = time.perf_counter()
         job = run_inline(regression_train_enqueue(regression=config.regression, inline=True))
         job_wall = time.perf_counter() - job_started
@@ -163,7 +169,7 @@ def main() -> None:
             purge=bool(data.settings.get("purge", False)),
         )
         feed = WindowFeed(tf, windows, validation_split=training_settings.validation_split, batch_size=batch)
-        steps = min(args.batches, feed.fit_steps)
+        steps = feed.fit_steps if full else min(args.batches, feed.fit_steps)
         val_steps = feed.validation_steps_for(steps)
         x = np.asarray(windows.train_x, dtype=np.float32)
         y = np.asarray(windows.train_y, dtype=np.float32)
@@ -185,9 +191,9 @@ def main() -> None:
             y[:cut],
             batch_size=batch,
             epochs=2,
-            steps_per_epoch=steps,
+            steps_per_epoch=None if full else steps,
             validation_data=(x[cut:], y[cut:]),
-            validation_steps=val_steps,
+            validation_steps=None if full else val_steps,
             shuffle=True,
             verbose=0,
             callbacks=[clock],
@@ -203,6 +209,7 @@ def main() -> None:
             "params": int(model.count_params()),
             "fit_windows_per_epoch": cut,
             "batches": steps,
+            "whole_epoch": full,
             "validation_batches": val_steps,
             "windows_timed": fit_windows,
             "job_s_per_1000_windows": round(per_1000_job, 4),

@@ -16,8 +16,9 @@ Killed and resumed, a run therefore ends with the same weights and history as an
 one (TensorFlow op determinism is on by default; the templates have no dropout or other random
 layers).
 
-The batches are gathered from the float32 series by the windows' first rows (:class:`WindowFeed`,
-a ``tf.data`` pipeline), so an epoch copies neither the window array nor its shuffled order:
+The batches are gathered by the windows' first rows from float32 tensors of the windows made
+once per training (:class:`WindowFeed`, a ``tf.data`` pipeline), so an epoch copies neither the
+window array nor its shuffled order (the old loop copied both each epoch):
 batch ``b`` of an epoch is exactly ``fit_x[order][b * batch_size : (b + 1) * batch_size]``.
 ``max_batches`` (benchmarks only) bounds each epoch to that many fitting mini-batches,
 validated on as many validation mini-batches as the epoch's own proportion gives.
@@ -37,6 +38,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
 
 from core.files import atomic_path
 from epochs.engine.epoch_params import PARAM
@@ -188,35 +190,25 @@ def train_regression(
     resumed_at = state.epoch
     stop = _StopPoller(should_stop)
 
-    while not state.finished:
-        started = time.monotonic()
-        order = np.random.default_rng([seed, state.epoch]).permutation(feed.fit_count)
+    if not state.finished:
         steps = feed.fit_steps if max_batches is None else min(feed.fit_steps, max_batches)
-        fitted = model.fit(
-            feed.fit_batches(order, steps),
-            epochs=state.epoch + 1,
+        validation_steps = None if max_batches is None else feed.validation_steps_for(steps)
+        epoch_end = _EpochEnd(tf, state, settings, stop, model, best_weights, checkpoint, progress)
+        # One fit call for every epoch left, each epoch's batches in the order drawn from
+        # (seed, epoch); the callback does what each epoch's end needs, and stops the fit.
+        model.fit(
+            feed.epoch_batches(seed, state.epoch, settings.max_epochs, steps),
+            epochs=settings.max_epochs,
             initial_epoch=state.epoch,
-            validation_data=feed.validation_batches(None if max_batches is None else feed.validation_steps_for(steps)),
+            steps_per_epoch=steps,
+            validation_data=feed.validation_batches(validation_steps),
+            validation_steps=validation_steps,
             verbose=0,
-            callbacks=[stop.keras_callback(tf)],
+            callbacks=[stop.keras_callback(tf), epoch_end.keras_callback()],
         )
         if stop.requested:
             raise TrainingCancelled(f"cancelled during epoch {state.epoch + 1}; resumes from epoch {state.epoch}")
-        logs = {key: float(values[-1]) for key, values in fitted.history.items()}
-        best_weights = _early_stopping(state, logs, model, best_weights, settings)
-        fitted_seconds = time.monotonic() - started
-        state.epoch_seconds.append(fitted_seconds)
-        state.training_seconds += fitted_seconds
-        if checkpoint is not None:
-            _write_checkpoint(checkpoint, state, model, best_weights)
-            # The checkpoint's own writing counts too (a resume misses only that of its last epoch).
-            written = time.monotonic() - started - fitted_seconds
-            state.epoch_seconds[-1] += written
-            state.training_seconds += written
-        if progress is not None:
-            progress(state.epoch, settings.max_epochs, _summary(state))
-        if not state.finished and stop.poll(force=True):
-            raise TrainingCancelled(f"cancelled after epoch {state.epoch}")
+        best_weights = epoch_end.best_weights
 
     model.set_weights(best_weights)
     predictions = model.predict(feed.test_batches(), verbose=0)
@@ -234,14 +226,71 @@ def train_regression(
     )
 
 
-class WindowFeed:
-    """Mini-batches of windows gathered from the float32 series by their first rows.
+class _EpochEnd:
+    """What the end of an epoch does: early stopping, its seconds, the checkpoint, progress, a stop."""
 
-    The series is converted to float32 once (the values the old window copies held) and held
-    as one tensor; a batch is ``series[rows + arange(lookback)]`` and
-    ``series[rows + lookback + arange(predictions)]`` for its windows' first rows, so no epoch
-    copies the window array. Validation is the last ``validation_split`` share of the training
-    windows, cut like Keras (``floor(n * (1 - validation_split))``), never shuffled.
+    def __init__(
+        self,
+        tf: Any,
+        state: _State,
+        settings: TrainingSettings,
+        stop: _StopPoller,
+        model: Any,
+        best_weights: list[np.ndarray] | None,
+        checkpoint: Path | None,
+        progress: Progress | None,
+    ) -> None:
+        self._tf, self.state, self.settings, self.stop = tf, state, settings, stop
+        self.model, self.best_weights, self.checkpoint, self.progress = model, best_weights, checkpoint, progress
+        self.started = time.monotonic()
+
+    def begin(self) -> None:
+        self.started = time.monotonic()
+
+    def end(self, logs: dict) -> bool:
+        """Record the epoch; True when training is finished."""
+        state = self.state
+        if self.stop.requested:  # cancelled during the epoch: it is dropped
+            return True
+        values = {key: float(value) for key, value in logs.items()}
+        self.best_weights = _early_stopping(state, values, self.model, self.best_weights, self.settings)
+        fitted_seconds = time.monotonic() - self.started
+        state.epoch_seconds.append(fitted_seconds)
+        state.training_seconds += fitted_seconds
+        if self.checkpoint is not None:
+            _write_checkpoint(self.checkpoint, state, self.model, self.best_weights)
+            # The checkpoint's own writing counts too (a resume misses only that of its last epoch).
+            written = time.monotonic() - self.started - fitted_seconds
+            state.epoch_seconds[-1] += written
+            state.training_seconds += written
+        if self.progress is not None:
+            self.progress(state.epoch, self.settings.max_epochs, _summary(state))
+        if not state.finished and self.stop.poll(force=True):
+            raise TrainingCancelled(f"cancelled after epoch {state.epoch}")
+        return state.finished
+
+    def keras_callback(self) -> Any:
+        owner = self
+
+        class EpochEnd(self._tf.keras.callbacks.Callback):
+            def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None:
+                owner.begin()
+
+            def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
+                if owner.end(logs or {}):
+                    self.model.stop_training = True
+
+        return EpochEnd()
+
+
+class WindowFeed:
+    """Mini-batches of windows, gathered by their first rows from float32 tensors made once.
+
+    The inputs and targets of every window are put in two float32 tensors once per training
+    (the values the old window copies held; one copy, as Keras' own array feed makes), and an
+    epoch's batch is a gather of its windows' rows, so no epoch copies the window array or its
+    shuffled order. Validation is the last ``validation_split`` share of the training windows,
+    cut like Keras (``floor(n * (1 - validation_split))``), never shuffled.
     """
 
     def __init__(self, tf: Any, windows: RegressionWindows, *, validation_split: float, batch_size: int) -> None:
@@ -257,9 +306,11 @@ class WindowFeed:
         self.fit_rows = window_rows(train_first, train_first + cut)
         self.validation_rows = window_rows(train_first + cut, train_stop)
         self.test_rows = window_rows(*windows.test_range)
-        self._series = tf.constant(np.asarray(windows.series, dtype=np.float32))
-        self._x_offsets = tf.range(windows.lookback, dtype=tf.int64)
-        self._y_offsets = tf.range(windows.lookback, windows.lookback + windows.predictions, dtype=tf.int64)
+        series = np.asarray(windows.series, dtype=np.float32)
+        count = windows.test_range[1]  # every window, training and test: window j starts at row j
+        views = sliding_window_view(series, windows.lookback + windows.predictions)[:count]
+        self._x = tf.constant(views[:, : windows.lookback])
+        self._y = tf.constant(views[:, windows.lookback :])
 
     @property
     def fit_count(self) -> int:
@@ -278,6 +329,20 @@ class WindowFeed:
         """The epoch's fitting batches in ``order`` (a permutation of the fitting windows)."""
         return self._batches(self.fit_rows[order], steps)
 
+    def epoch_batches(self, seed: int, first_epoch: int, stop_epoch: int, steps: int) -> Any:
+        """Epochs ``[first_epoch, stop_epoch)`` one after the other, ``steps`` batches each, each
+        epoch's windows in the permutation drawn from ``(seed, epoch)`` (as :meth:`fit_batches`)."""
+        tf, rows = self._tf, self.fit_rows
+
+        def order(epoch: Any) -> np.ndarray:
+            return rows[np.random.default_rng([seed, int(epoch)]).permutation(len(rows))]
+
+        def one_epoch(epoch: Any) -> Any:
+            shuffled = tf.ensure_shape(tf.numpy_function(order, [epoch], tf.int64), [len(rows)])
+            return tf.data.Dataset.from_tensor_slices(shuffled).batch(self.batch_size).take(steps)
+
+        return self._gathered(tf.data.Dataset.range(first_epoch, stop_epoch).flat_map(one_epoch))
+
     def validation_batches(self, steps: int | None = None) -> Any:
         return self._batches(self.validation_rows, steps)
 
@@ -285,17 +350,17 @@ class WindowFeed:
         return self._batches(self.test_rows, None, targets=False)
 
     def _batches(self, rows: np.ndarray, steps: int | None, *, targets: bool = True) -> Any:
-        tf = self._tf
-        data = tf.data.Dataset.from_tensor_slices(rows).batch(self.batch_size)
-        if steps is not None:
-            data = data.take(steps)
-        series, x_offsets, y_offsets = self._series, self._x_offsets, self._y_offsets
+        data = self._tf.data.Dataset.from_tensor_slices(rows).batch(self.batch_size)
+        return self._gathered(data if steps is None else data.take(steps), targets=targets)
+
+    def _gathered(self, data: Any, *, targets: bool = True) -> Any:
+        tf, x, y = self._tf, self._x, self._y
 
         def gather(first: Any) -> Any:
-            x = tf.gather(series, first[:, None] + x_offsets)
-            return (x, tf.gather(series, first[:, None] + y_offsets)) if targets else x
+            return (tf.gather(x, first), tf.gather(y, first)) if targets else tf.gather(x, first)
 
-        return data.map(gather).prefetch(1)
+        # As Keras' own array feed: batches gathered ahead of the step, in order.
+        return data.map(gather, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True).prefetch(tf.data.AUTOTUNE)
 
 
 def evaluate(predictions: np.ndarray, targets: np.ndarray) -> dict[str, float]:
