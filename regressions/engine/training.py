@@ -193,7 +193,7 @@ def train_regression(
     if not state.finished:
         steps = feed.fit_steps if max_batches is None else min(feed.fit_steps, max_batches)
         validation_steps = None if max_batches is None else feed.validation_steps_for(steps)
-        epoch_end = _EpochEnd(tf, state, settings, stop, model, best_weights, checkpoint, progress)
+        epoch_end = _EpochEnd(state, settings, stop, model, best_weights, checkpoint, progress)
         # One fit call for every epoch left, each epoch's batches in the order drawn from
         # (seed, epoch); the callback does what each epoch's end needs, and stops the fit.
         model.fit(
@@ -204,7 +204,7 @@ def train_regression(
             validation_data=feed.validation_batches(validation_steps),
             validation_steps=validation_steps,
             verbose=0,
-            callbacks=[stop.keras_callback(tf), epoch_end.keras_callback()],
+            callbacks=[stop.keras_callback(tf), epoch_end.keras_callback(tf)],
         )
         if stop.requested:
             raise TrainingCancelled(f"cancelled during epoch {state.epoch + 1}; resumes from epoch {state.epoch}")
@@ -231,7 +231,6 @@ class _EpochEnd:
 
     def __init__(
         self,
-        tf: Any,
         state: _State,
         settings: TrainingSettings,
         stop: _StopPoller,
@@ -240,7 +239,7 @@ class _EpochEnd:
         checkpoint: Path | None,
         progress: Progress | None,
     ) -> None:
-        self._tf, self.state, self.settings, self.stop = tf, state, settings, stop
+        self.state, self.settings, self.stop = state, settings, stop
         self.model, self.best_weights, self.checkpoint, self.progress = model, best_weights, checkpoint, progress
         self.started = time.monotonic()
 
@@ -269,10 +268,10 @@ class _EpochEnd:
             raise TrainingCancelled(f"cancelled after epoch {state.epoch}")
         return state.finished
 
-    def keras_callback(self) -> Any:
+    def keras_callback(self, tf: Any) -> Any:
         owner = self
 
-        class EpochEnd(self._tf.keras.callbacks.Callback):
+        class EpochEnd(tf.keras.callbacks.Callback):
             def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None:
                 owner.begin()
 

@@ -301,7 +301,10 @@ def train_on_server(run: RemoteRun, *, regression: Regression) -> dict:
     # A copy the server holds from earlier (another incarnation of the epoch, a reset) is not ours.
     argv = [
         *train_argv(
-            regression=regression, python=PYTHON, epoch_folder=f"../{remote.root}", concurrent=run.job.server.max_jobs
+            regression=regression,
+            python=PYTHON,
+            epoch_folder=f"../{remote.root}",
+            concurrent=run.job.server.max_jobs if run.job.server else None,
         ),
         "--discard-trained",
     ]

@@ -108,7 +108,7 @@ def test_window_feed_gives_the_batches_of_the_copied_windows(purge):
     for epoch, part in ((1, stream[: feed.fit_steps]), (2, stream[feed.fit_steps :])):
         drawn = np.random.default_rng([5, epoch]).permutation(cut)
         assert np.array_equal(np.concatenate(part), x[:cut][drawn])
-    assert len([b for b in feed.epoch_batches(5, 0, 2, 3)]) == 6  # max_batches bounds each epoch
+    assert len(list(feed.epoch_batches(5, 0, 2, 3))) == 6  # max_batches bounds each epoch
     # max_batches: the first N batches, and validation in the epoch's proportion
     assert [b[0].numpy().tolist() for b in feed.fit_batches(order, 2)] == [b[0].tolist() for b in old[:2]]
     assert feed.validation_steps_for(2) == 1 and feed.validation_steps_for(feed.fit_steps) == len(validation)
