@@ -128,3 +128,34 @@ def test_runtime_record_is_an_added_certificate_key():
     )
     assert set(runtime["threads"]) == {"intra_op", "inter_op"}
     json.dumps(runtime, allow_nan=False)
+
+
+def _dense(tf):
+    return tf.keras.Sequential([tf.keras.Input((24,)), tf.keras.layers.Dense(4), tf.keras.layers.Dense(6)])
+
+
+@pytest.mark.tensorflow
+def test_max_batches_bounds_each_epoch_and_a_stop_during_an_epoch_drops_it(tmp_path, monkeypatch):
+    tf = pytest.importorskip("tensorflow")
+    from regressions.engine import training
+
+    windows = build_windows(_series(), lookback=24, predictions=6, train_split=0.7)
+    settings = training.TrainingSettings(max_epochs=3, patience=5, batch_size=32, validation_split=0.2)
+    hyper = training.Hyperparameters(learning_rate=0.01, loss="mean_squared_error", metric="mean_absolute_error")
+    result = training.train_regression(
+        lambda: _dense(tf), windows, hyperparameters=hyper, settings=settings, seed=3, max_batches=2
+    )
+    assert result.epochs_completed == 3 and len(result.epoch_seconds) == 3
+    assert int(result.model.optimizer.iterations.numpy()) == 3 * 2  # two mini-batches an epoch
+    monkeypatch.setattr(training, "STOP_CHECK_SECONDS", 0.0)
+    with pytest.raises(training.TrainingCancelled, match="during epoch 1"):
+        training.train_regression(
+            lambda: _dense(tf),
+            windows,
+            hyperparameters=hyper,
+            settings=settings,
+            seed=3,
+            checkpoint_dir=tmp_path,
+            should_stop=lambda: True,
+        )
+    assert not (tmp_path / training.CHECKPOINT_FILE).exists()  # the unfinished epoch left nothing
