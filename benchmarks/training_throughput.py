@@ -110,6 +110,7 @@ def main() -> None:
     import tensorflow as tf
 
     from core.files import read_json
+    from epochs.engine.epoch_params import PARAM
     from epochs.services.paths import epoch_dir
     from regressions.engine.architectures import build_model
     from regressions.engine.pipeline import CERTIFICATE, EpochData, regression_dir
@@ -240,10 +241,11 @@ def main() -> None:
     assumption = (
         "steady-state epochs (the faster of the second and third measured) and "
         f"every regression trains --epochs {args.epochs} epochs (the original's max_epochs is "
-        f"{training_settings.max_epochs}; early stopping with patience {patience} can end one after "
+        f"{PARAM['max_epochs'].default}; early stopping with patience {patience} can end one after "
         f"{patience + 1}), each epoch at its family's measured job-system seconds per 1,000 fitting "
         "windows times the epoch's fitting windows, plus the job's measured fixed cost; every "
         f"config of a family as its measured one (--pick {args.pick}"
+        + ("; the smallest of each family, so bigger configs take longer" if args.pick == "smallest" else "")
         + "); trainings in parallel each as fast as the measured one alone"
     )
 
