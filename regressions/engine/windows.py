@@ -15,9 +15,9 @@ Purge (optional): the original's last training windows have targets reaching up 
 kept only when its last target row is before the test period:
 ``i + predictions - 1 < test_row``, i.e. ``j < test_row - lookback - predictions + 1``.
 
-Every array returned is a strided view of ``c`` (no window is copied). Training reads its
-batches from the float32 series through the windows' first rows (:func:`window_rows`), so no
-epoch copies the window array either.
+Every array returned is a strided view of ``c`` (no window is copied). Training gathers its
+batches by the windows' first rows (:func:`window_rows`) from float32 window tensors it makes
+once, so no epoch copies the window array.
 """
 
 from __future__ import annotations
