@@ -62,7 +62,8 @@ def demo_run(tmp_path_factory) -> DemoRun:
         "CANDLES_ROOT": str(settings.CANDLES_ROOT),
     }
     _manage("migrate", "--verbosity", "0", env=env)
-    output = _manage("demo", "--source", str(settings.BINANCE_MIRROR_DIR), env=env)
+    # Two workers, as on the CI's two cores: the training's jobs run two at a time.
+    output = _manage("demo", "--source", str(settings.BINANCE_MIRROR_DIR), "--workers", "2", env=env)
     # Natural keys for content types: their ids differ between the two databases.
     _manage("dumpdata", *DEMO_APPS, "--natural-foreign", "--output", str(rows), "--verbosity", "0", env=env)
     return DemoRun(result=demo_result(output), output=output, rows=rows)

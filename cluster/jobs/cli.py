@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
 import sys
@@ -16,6 +15,7 @@ from tqdm import tqdm
 from cluster.choices import ACTIVE_STATUSES, JobStatus
 from cluster.jobs.runner import execute
 from cluster.models import Job
+from core.cores import usable_cores
 
 
 class TqdmObserver:
@@ -117,7 +117,7 @@ def _stop_helpers(helpers: list[subprocess.Popen], *, grace_seconds: float = 10.
 
 def default_workers() -> int:
     """As many participants as this machine has cores (at least one)."""
-    return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1))
+    return usable_cores()
 
 
 def _oldest_queued_in_tree(root):
