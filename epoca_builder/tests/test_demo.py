@@ -7,6 +7,7 @@ the application's own reader.
 
 import hashlib
 import io
+import itertools
 import json
 import zipfile
 
@@ -201,5 +202,5 @@ def test_the_trainings_ran_two_at_a_time(demo):
     trainings = list(Job.objects.filter(kind="regressions.train").order_by("started"))
     assert len(trainings) == Regression.objects.count() > DEMO_SELECTION
     assert len({job.worker for job in trainings}) == 2
-    overlapping = sum(1 for a, b in zip(trainings, trainings[1:], strict=False) if b.started < a.finished)
+    overlapping = sum(1 for a, b in itertools.pairwise(trainings) if b.started < a.finished)
     assert overlapping >= len(trainings) // 2

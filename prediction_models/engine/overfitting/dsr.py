@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+from types import ModuleType
 from typing import TypedDict, Unpack
 
 import numpy as np
@@ -47,7 +48,7 @@ class _Known(TypedDict, total=False):
     kurtosis: float
 
 
-def _stats():
+def _stats() -> ModuleType:
     """scipy.stats, imported when first needed: it takes about a second, and every process of
     the application (each training child too) imports this module through the services."""
     from scipy import stats
