@@ -13,6 +13,7 @@ from django.db import connection
 from tqdm import tqdm
 
 from cluster.choices import ACTIVE_STATUSES, JobStatus
+from cluster.jobs.process import die_with_parent
 from cluster.jobs.runner import execute
 from cluster.models import Job
 from core.cores import usable_cores
@@ -92,10 +93,8 @@ def take_part(root, *, verbose: bool = False, poll_seconds: float = 0.2, bar: bo
 def _start_helpers(job, count: int) -> list[subprocess.Popen]:
     argv = [sys.executable, str(Path(settings.BASE_DIR) / "manage.py"), "run_job_tree", str(job.pk)]
     # Each helper dies with this process (parent-death signal), as a training child does.
-    from cluster.jobs.process import _die_with_parent
-
     return [
-        subprocess.Popen(argv, cwd=str(settings.BASE_DIR), stdin=subprocess.DEVNULL, preexec_fn=_die_with_parent)
+        subprocess.Popen(argv, cwd=str(settings.BASE_DIR), stdin=subprocess.DEVNULL, preexec_fn=die_with_parent)
         for _ in range(count)
     ]
 

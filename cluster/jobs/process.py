@@ -27,7 +27,8 @@ if TYPE_CHECKING:
 _PR_SET_PDEATHSIG = 1
 
 
-def _die_with_parent() -> None:
+def die_with_parent() -> None:
+    """``preexec_fn`` of a child: the kernel kills it when the thread that started it ends."""
     try:
         ctypes.CDLL("libc.so.6", use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
     except OSError:  # not Linux: the process group kill on cancel still applies
@@ -44,7 +45,7 @@ def _start(argv: Sequence[str], env: dict | None, cwd: str | None) -> subprocess
         env={**os.environ, **(env or {})},
         cwd=cwd,
         start_new_session=True,
-        preexec_fn=_die_with_parent,
+        preexec_fn=die_with_parent,
     )
 
 
