@@ -296,6 +296,9 @@ else:
     Q_CLUSTER["broker_class"] = "cluster.jobs.brokers.ORMBroker"
 # TensorFlow threads per training process: two workers on two cores must not oversubscribe.
 TRAINING_THREADS = env.int("TRAINING_THREADS", default=1)
+# One warm TensorFlow process per worker trains its regressions one after another; false: a
+# fresh process per regression (each costs a TensorFlow start, about 4 s).
+TRAINING_WARM_PROCESS = env.bool("TRAINING_WARM_PROCESS", default=True)
 
 # Overfitting statistics (docs/statistics.md): every chunk of a search uses the same settings,
 # the SPA's bootstrap seeded by the epoch's seed.
