@@ -3,10 +3,12 @@
     python -m testing.persistent_child
 
 A request ``{"steps": n, "step_seconds": s, "status": k}`` emits a progress event per step, then
-its result (this process's pid and how many requests it served) unless ``status`` is not 0.
+its result (this process's pid and how many requests it served) unless ``status`` is not 0, and
+``unterminated`` text without a newline last.
 """
 
 import os
+import sys
 import time
 
 from core.child_events import emit, serve_requests
@@ -24,6 +26,8 @@ def handle(body: dict) -> int:
     status = int(body.get("status", 0))
     if status == 0:
         emit(result={"pid": os.getpid(), "served": served})
+    if body.get("unterminated"):  # output without a final newline, as a library may leave it
+        sys.stdout.write(body["unterminated"])
     return status
 
 

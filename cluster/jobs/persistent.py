@@ -28,6 +28,8 @@ from collections.abc import Sequence
 from cluster.jobs.context import JobCancelled, JobContext, JobFailed
 from cluster.jobs.process import _die_with_parent, handle_line, parse_event
 
+SERVED = '{"served": '  # how the child's end-of-request event begins (json.dumps of {"served": id, ...})
+
 
 class PersistentChild:
     """One child process serving requests in turn; not thread-safe (a worker runs one job at a time)."""
@@ -113,11 +115,11 @@ class PersistentChild:
             proc.stdin.write(json.dumps({"request": request_id, "body": body}) + "\n")
             proc.stdin.flush()
             for line in proc.stdout:
-                event = parse_event(line.rstrip("\n"))
-                if event is not None and event.get("served") == request_id:
-                    status = int(event.get("status", 1))
+                line, status = _served(line.rstrip("\n"), request_id)
+                if line:
+                    result = handle_line(ctx, line, result)
+                if status is not None:
                     break
-                result = handle_line(ctx, line.rstrip("\n"), result)
         except BrokenPipeError:
             pass  # it died before reading the request: reported below with its exit status
         except BaseException:
@@ -138,3 +140,14 @@ class PersistentChild:
         if result is None:
             raise JobFailed(f"the {self.name} served a request without a result", retryable=True)
         return result
+
+
+def _served(line: str, request_id: int) -> tuple[str, int | None]:
+    """Split the end-of-request event off a line (output without a final newline may precede it)."""
+    start = line.find(SERVED)
+    if start < 0:
+        return line, None
+    event = parse_event(line[start:])
+    if event is None or event.get("served") != request_id:
+        return line, None
+    return line[:start], int(event.get("status", 1))

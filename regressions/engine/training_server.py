@@ -114,7 +114,7 @@ class WarmTrainer:
     def __call__(self, body: dict) -> int:
         try:
             options = self.parser.parse_args([str(arg) for arg in body["argv"]])
-        except (argparse.ArgumentError, KeyError, TypeError) as exc:
+        except (argparse.ArgumentError, SystemExit, KeyError, TypeError) as exc:  # 3.11 exits on a missing option
             print(f"error: a request this process cannot read: {exc}", flush=True)
             return 2
         if options.threads != self.threads:

@@ -32,13 +32,13 @@ def _run(**params):
 @pytest.mark.django_db
 def test_one_process_serves_job_after_job_and_relays_progress():
     starts = child.starts
-    first, second = _run(steps=3), _run(steps=2)
+    first, second = _run(steps=3, unterminated="no newline"), _run(steps=2)
     assert first.status == second.status == JobStatus.SUCCEEDED, (first.error, second.error)
     assert first.result["pid"] == second.result["pid"] == child.pid and child.starts == starts + 1
     assert (first.result["served"], second.result["served"]) == (1, 2)
     assert (first.progress_done, first.progress_total, first.progress_message) == (3, 3, "step 3")
     assert f"test child: started process {child.pid}" in first.log_tail
-    assert "request 2 of process" in second.log_tail and "started process" not in second.log_tail
+    assert first.log_tail.endswith("no newline") and "request 2 of process" in second.log_tail and "started process" not in second.log_tail
     assert os.getpgid(child.pid) == child.pid  # its own process group: a cancel kills all it started
 
 
