@@ -1,5 +1,5 @@
-"""A persistent child serves one job after another, dies with its worker's requests, and is
-started again after it died; a cancel kills it at once (real processes, no TensorFlow)."""
+"""A persistent child serves one job after another in one process, is started again after it
+died or failed a request, and a cancel kills it at once (real processes, no TensorFlow)."""
 
 import os
 import signal
