@@ -38,7 +38,11 @@ def test_one_process_serves_job_after_job_and_relays_progress():
     assert (first.result["served"], second.result["served"]) == (1, 2)
     assert (first.progress_done, first.progress_total, first.progress_message) == (3, 3, "step 3")
     assert f"test child: started process {child.pid}" in first.log_tail
-    assert first.log_tail.endswith("no newline") and "request 2 of process" in second.log_tail and "started process" not in second.log_tail
+    assert (
+        first.log_tail.endswith("no newline")
+        and "request 2 of process" in second.log_tail
+        and "started process" not in second.log_tail
+    )
     assert os.getpgid(child.pid) == child.pid  # its own process group: a cancel kills all it started
 
 
