@@ -9,7 +9,8 @@ Both sides train the same configs of the `smoke` grid on the same real epoch (1 
   legacy `.h5` files and the database records;
 * job system, cold: the same, each regression in a fresh TensorFlow process (the setting off),
   retraining the same regressions (a new generation each);
-* bare loop: in this process, ``model.fit`` for the same number of epochs, nothing saved.
+* bare loop: in this process, ``model.fit`` for the same number of epochs, nothing saved; run
+  before and after the jobs, and their mean is the reference (the machine's load drifts).
 
     .venv/bin/python benchmarks/training_overhead.py [--models 6] [--epochs 5] [--modes warm,cold]
 
@@ -101,6 +102,51 @@ def main() -> None:
     TrainingBatch.objects.filter(pk=batch.pk).update(config_file=bench_file.relative_to(layout.root).as_posix())
     batch.refresh_from_db()
 
+    import numpy as np
+    import tensorflow as tf
+
+    from regressions.engine.architectures import build_model
+    from regressions.engine.pipeline import EpochData
+    from regressions.engine.training import _learning_rate
+    from regressions.engine.windows import build_windows
+
+    tf.config.threading.set_intra_op_parallelism_threads(1)
+    tf.config.threading.set_inter_op_parallelism_threads(1)
+    data = EpochData.load(layout.root)
+    windows = build_windows(
+        data.normalized,
+        lookback=epoch.regression_lookback,
+        predictions=epoch.regression_predictions,
+        train_split=epoch.train_split,
+        purge=epoch.purge,
+    )
+    x, y = np.asarray(windows.train_x, dtype=np.float32), np.asarray(windows.train_y, dtype=np.float32)
+
+    def bare_loop() -> float:
+        started = time.perf_counter()
+        for config in configs:
+            c = config.config
+            tf.keras.backend.clear_session()
+            tf.keras.utils.set_random_seed(epoch.seed)
+            model = build_model(c["keras_model"], epoch.regression_lookback, epoch.regression_predictions)
+            model.compile(
+                optimizer=tf.keras.optimizers.Adam(learning_rate=_learning_rate(tf, c["learning_rate"])),
+                loss=c["loss"],
+                metrics=[c["metric"]],
+            )
+            model.fit(
+                x,
+                y,
+                validation_split=epoch.validation_split,
+                epochs=args.epochs,
+                batch_size=256,
+                shuffle=True,
+                verbose=0,
+            )
+        return time.perf_counter() - started
+
+    bare_before = bare_loop()
+
     from django.test import override_settings
 
     from regressions.services.training import regression_reset
@@ -127,44 +173,19 @@ def main() -> None:
             "fit_s": fit_seconds,
         }
 
-    import numpy as np
-    import tensorflow as tf
-
-    from regressions.engine.architectures import build_model
-    from regressions.engine.pipeline import EpochData
-    from regressions.engine.training import _learning_rate
-    from regressions.engine.windows import build_windows
-
-    tf.config.threading.set_intra_op_parallelism_threads(1)
-    tf.config.threading.set_inter_op_parallelism_threads(1)
-    data = EpochData.load(layout.root)
-    windows = build_windows(
-        data.normalized,
-        lookback=epoch.regression_lookback,
-        predictions=epoch.regression_predictions,
-        train_split=epoch.train_split,
-        purge=epoch.purge,
-    )
-    x, y = np.asarray(windows.train_x, dtype=np.float32), np.asarray(windows.train_y, dtype=np.float32)
-    started = time.perf_counter()
-    for config in configs:
-        c = config.config
-        tf.keras.backend.clear_session()
-        tf.keras.utils.set_random_seed(epoch.seed)
-        model = build_model(c["keras_model"], epoch.regression_lookback, epoch.regression_predictions)
-        model.compile(
-            optimizer=tf.keras.optimizers.Adam(learning_rate=_learning_rate(tf, c["learning_rate"])),
-            loss=c["loss"],
-            metrics=[c["metric"]],
-        )
-        model.fit(
-            x, y, validation_split=epoch.validation_split, epochs=args.epochs, batch_size=256, shuffle=True, verbose=0
-        )
-    bare_seconds = time.perf_counter() - started
-
+    bare_after = bare_loop()
+    bare_seconds = (bare_before + bare_after) / 2  # before and after the jobs: the machine's load drifts
     print(f"models: {trained}, epochs each: {args.epochs}, train windows: {len(x)}")
-    print(f"bare Keras:        {bare_seconds:8.2f} s  ({bare_seconds / trained:.2f} s per model)")
-    figures: dict[str, object] = {"models": trained, "epochs": args.epochs, "bare_keras_s": round(bare_seconds, 2)}
+    print(
+        f"bare Keras:        {bare_seconds:8.2f} s  ({bare_seconds / trained:.2f} s per model; "
+        f"{bare_before:.2f} s before the jobs, {bare_after:.2f} s after)"
+    )
+    figures: dict[str, object] = {
+        "models": trained,
+        "epochs": args.epochs,
+        "bare_keras_s": round(bare_seconds, 2),
+        "bare_keras_before_after_s": [round(bare_before, 2), round(bare_after, 2)],
+    }
     for mode, timing in timings.items():
         seconds = timing["seconds"]
         ratio = seconds / bare_seconds

@@ -26,7 +26,7 @@ import threading
 from collections.abc import Sequence
 
 from cluster.jobs.context import JobCancelled, JobContext, JobFailed
-from cluster.jobs.process import _die_with_parent, handle_line, parse_event
+from cluster.jobs.process import die_with_parent, handle_line, parse_event
 
 SERVED = '{"served": '  # how the child's end-of-request event begins (json.dumps of {"served": id, ...})
 
@@ -69,7 +69,7 @@ class PersistentChild:
             env={**os.environ, **(self.env or {})},
             cwd=self.cwd,
             start_new_session=True,
-            preexec_fn=_die_with_parent,
+            preexec_fn=die_with_parent,
         )
         self._owner_pid = os.getpid()
         self.starts += 1

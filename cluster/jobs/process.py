@@ -25,7 +25,8 @@ if TYPE_CHECKING:
 _PR_SET_PDEATHSIG = 1
 
 
-def _die_with_parent() -> None:
+def die_with_parent() -> None:
+    """In a forked child before exec: the kernel kills it (SIGKILL) when the thread that forked it ends."""
     try:
         ctypes.CDLL("libc.so.6", use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
     except OSError:  # not Linux: the process group kill on cancel still applies
@@ -43,7 +44,7 @@ def run_child(ctx: JobContext, argv: Sequence[str], *, env: dict | None = None, 
         env={**os.environ, **(env or {})},
         cwd=cwd,
         start_new_session=True,
-        preexec_fn=_die_with_parent,
+        preexec_fn=die_with_parent,
     )
 
     def kill() -> None:
