@@ -48,10 +48,12 @@ from prediction_models.engine import backtest as fast
 from prediction_models.engine import backtest_reference as reference
 from prediction_models.engine.assets import Candles, build_assets, feature_from_prediction
 from prediction_models.engine.config_space import ConfigSpace
-from prediction_models.engine.overfitting import day_starts
+from prediction_models.engine.overfitting import day_starts, feature_day_permutation
 from prediction_models.engine.trading import BacktestSettings
+from prediction_models.search_space import overfitting_accumulator
 
 LOOKBACK, STEPS, INTERVAL = 128, 32, 15
+STEP = 60_000  # configs per call
 
 
 def load_year(mirror: Path, year: int) -> pd.DataFrame:
@@ -121,8 +123,12 @@ def main() -> None:
     parser.add_argument("--reference-samples", type=int, default=5)
     parser.add_argument("--seed", type=int, default=60184)
     parser.add_argument(
-        "--returns-configs", type=int, default=60_000, help="configs timed with and without their daily returns"
+        "--statistics",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="also time the search carrying the daily returns and feeding the statistics",
     )
+    parser.add_argument("--null-seeds", type=int, default=3, help="null-baseline searches (day-permuted features)")
     args = parser.parse_args()
     mirror = Path(os.environ.get("BINANCE_MIRROR_DIR", Path(__file__).resolve().parents[2] / "shared" / "binance"))
     load_before = os.getloadavg()
@@ -149,20 +155,41 @@ def main() -> None:
     jit_s = time.perf_counter() - started
     compiled = sum(sum(d.stats.cache_misses.values()) for d in (fast._search, fast._trade_tables))
 
-    started = time.perf_counter()
+    # The full search three ways, step by step side by side (each step plain, then carrying every
+    # config's daily returns, then those returns fed to the statistics), so that the machine's
+    # other work slows all three alike.
     markets = {3.0: fast.Market.build(assets, 3)}
+    days = day_starts(int(assets.minutes.ot[0]), int(assets.minutes.ct[-1]))
+    fast.evaluate_chunk_returns(assets, space, 0, space.variants, settings, days, markets)  # compiles
+    accumulator, _ = overfitting_accumulator(assets, {"blocks": 8, "reps": 1000, "seed": args.seed})
     parts, profitable = [], 0
-    for lo in range(0, len(space), 60_000):
-        part = fast.evaluate_chunk(assets, space, lo, min(len(space), lo + 60_000), settings, markets)
-        profitable += int(
-            np.sum((part["accuracy"] >= thresholds.min_accuracy) & (part["profit"] > thresholds.min_profit))
-        )
+    full_search_s = returns_s = statistics_s = 0.0
+    for lo in range(0, len(space), STEP):
+        hi = min(len(space), lo + STEP)
+        started = time.perf_counter()
+        part = fast.evaluate_chunk(assets, space, lo, hi, settings, markets)
+        full_search_s += time.perf_counter() - started
+        passed = thresholds.passed(part)
+        profitable += int(passed.sum())
         parts.append(part)
-        print(f"{lo + len(part)}/{len(space)} {time.perf_counter() - started:.1f}s", flush=True)
-    full_search_s = time.perf_counter() - started
+        if args.statistics:
+            started = time.perf_counter()
+            with_returns, returns = fast.evaluate_chunk_returns(assets, space, lo, hi, settings, days, markets)
+            returns_s += time.perf_counter() - started
+            assert all(np.array_equal(part[f], with_returns[f], equal_nan=True) for f in fast.SUMMARY_DTYPE.names)
+            started = time.perf_counter()
+            accumulator.add(returns, config_index=part["index"], passed=passed, positions=part["positions"])
+            statistics_s += time.perf_counter() - started
+            del returns
+        print(
+            f"{hi}/{len(space)} plain {full_search_s:.1f}s, with daily returns {returns_s:.1f}s, "
+            f"statistics {statistics_s:.1f}s",
+            flush=True,
+        )
     load_after = os.getloadavg()
     summary = np.concatenate(parts)
     assert summary["index"].tolist() == list(range(len(space)))
+    overfitting = accumulator.summary().as_dict() if args.statistics else None
 
     rng = np.random.default_rng(args.seed)
     sample = rng.choice(len(space), args.reference_samples, replace=False)
@@ -189,22 +216,33 @@ def main() -> None:
         ), index
     reference_s = (time.perf_counter() - started) / len(sample)
 
-    # The same configs with and without their daily returns (the overfitting statistics' input).
-    n = min(len(space), args.returns_configs)
-    days = day_starts(int(assets.minutes.ot[0]), int(assets.minutes.ct[-1]))
-    fast.evaluate_chunk_returns(assets, space, 0, space.variants, settings, days, markets)  # compiles
-    # Alternated and repeated, the fastest of each kept: other work on the machine slows either.
-    plain_s = returns_s = float("inf")
-    for _ in range(3):
+    # The null baseline: the same search on features moved by whole days, one seed each.
+    null = []
+    for seed in range(1, args.null_seeds + 1):
+        order = feature_day_permutation(assets.minutes.ot, assets.lookback_indexer, assets.features_num, seed)
+        permuted = dataclasses.replace(assets, features=np.ascontiguousarray(assets.features[:, order]))
         started = time.perf_counter()
-        plain = fast.evaluate_chunk(assets, space, 0, n, settings, markets)
-        plain_s = min(plain_s, time.perf_counter() - started)
-        started = time.perf_counter()
-        with_returns, returns = fast.evaluate_chunk_returns(assets, space, 0, n, settings, days, markets)
-        returns_s = min(returns_s, time.perf_counter() - started)
-    assert all(np.array_equal(plain[f], with_returns[f], equal_nan=True) for f in fast.SUMMARY_DTYPE.names)
-    assert returns.shape == (n, len(days))
-    print(f"daily returns: {returns_s:.2f}s against {plain_s:.2f}s plain, ratio {returns_s / plain_s:.3f}", flush=True)
+        passed = sum(
+            int(
+                thresholds.passed(
+                    fast.evaluate_chunk(permuted, space, lo, min(len(space), lo + STEP), settings, markets)
+                ).sum()
+            )
+            for lo in range(0, len(space), STEP)
+        )
+        null.append(
+            {"seed": seed, "passed": passed, "pass_rate": passed / len(space), "s": time.perf_counter() - started}
+        )
+        print(f"null seed {seed}: {passed} pass ({passed * 100 / len(space):.2f} %)", flush=True)
+    null_rate = float(np.mean([n["pass_rate"] for n in null])) if null else None
+    ratio = returns_s / full_search_s if args.statistics else None
+    stats_ratio = (returns_s + statistics_s) / full_search_s if args.statistics else None
+    if args.statistics:
+        print(
+            f"daily returns: {returns_s:.2f}s against {full_search_s:.2f}s plain, ratio {ratio:.3f}; "
+            f"with the statistics fed: {returns_s + statistics_s:.2f}s, ratio {stats_ratio:.3f}",
+            flush=True,
+        )
 
     print(
         json.dumps(
@@ -226,11 +264,19 @@ def main() -> None:
                 "mean_positions_per_config": round(float(summary["positions"].mean()), 2),
                 "profitable_configs": profitable,
                 "profitable_pct": round(profitable * 100 / len(space), 2),
-                "returns_configs": n,
                 "returns_days": len(days),
-                "plain_s": round(plain_s, 2),
                 "with_daily_returns_s": round(returns_s, 2),
-                "with_daily_returns_ratio": round(returns_s / plain_s, 3),
+                "with_daily_returns_ratio": None if ratio is None else round(ratio, 3),
+                "statistics_s": round(statistics_s, 2),
+                "with_statistics_ratio": None if stats_ratio is None else round(stats_ratio, 3),
+                "pbo": None if overfitting is None else overfitting["pbo"]["pbo"],
+                "spa_pvalue_flat": None
+                if overfitting is None
+                else (overfitting["spa_pvalue"]["flat"] or {}).get("consistent"),
+                "null_seeds": len(null),
+                "null_pass_rates": [round(n["pass_rate"], 4) for n in null],
+                "null_pass_rate": None if null_rate is None else round(null_rate, 4),
+                "null_search_s": [round(n["s"], 1) for n in null],
                 "loadavg_1m_before_after": [round(load_before[0], 2), round(load_after[0], 2)],
             }
         )

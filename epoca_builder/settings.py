@@ -294,8 +294,14 @@ if REDIS_URL:
 else:
     Q_CLUSTER["orm"] = "default"
     Q_CLUSTER["broker_class"] = "cluster.jobs.brokers.ORMBroker"
-# TensorFlow threads per training process: two workers on two cores must not oversubscribe.
-TRAINING_THREADS = env.int("TRAINING_THREADS", default=1)
+# TensorFlow threads per training process; 0: each gets its share of the host's cores, the cores
+# divided by the trainings it runs at once (WORKER_PROCESSES here, a server's max_jobs there), so
+# one training alone uses every core and several never oversubscribe.
+TRAINING_THREADS = env.int("TRAINING_THREADS", default=0)
+# TensorFlow op determinism (resumes and reruns give identical weights); false trades it for speed.
+TRAINING_DETERMINISM = env.bool("TRAINING_DETERMINISM", default=True)
+# Benchmarks only: stop every training after this many fitting mini-batches (0: no limit).
+TRAINING_MAX_BATCHES = env.int("TRAINING_MAX_BATCHES", default=0)
 # One warm TensorFlow process per worker trains its regressions one after another; false: a
 # fresh process per regression (each costs a TensorFlow start, about 4 s).
 TRAINING_WARM_PROCESS = env.bool("TRAINING_WARM_PROCESS", default=True)

@@ -11,10 +11,10 @@ from core.errors import ApplicationError
 from core.uploads import limit_uploads, upload_refusal
 from epochs import charts, selectors
 from epochs.services import pages
-from pipeline import selectors as pipeline_selectors
 from pipeline.engine.epoch_file import EpochFileError
 from pipeline.overview import epoch_pipeline, with_action_bodies
-from pipeline.services.export import can_withdraw_export, export_download_path, latest_export
+from pipeline.services import inspection
+from pipeline.services.export import can_withdraw_export, export_download_file, latest_export
 
 
 def epoch_detail(request, pk: str):
@@ -45,10 +45,10 @@ def epoch_download(request, pk: str):
     if export is None:
         raise Http404(f"Epoch {pk} has not been exported.")
     try:
-        path = export_download_path(export)
+        file = export_download_file(export)
     except ApplicationError as exc:
         raise Http404(exc.message) from None
-    return FileResponse(path.open("rb"), as_attachment=True, filename=export.file_name, content_type="application/zip")
+    return FileResponse(file, as_attachment=True, filename=export.file_name, content_type="application/zip")
 
 
 @require_http_methods(["GET", "POST"])
@@ -63,7 +63,7 @@ def epoch_file_inspect(request):
         context["error"] = "Choose an Epoch File (<EPOCH_ID>.zip) to inspect."
     elif upload is not None:
         try:
-            report = pipeline_selectors.epoch_file_inspection(upload, name=upload.name)
+            report = inspection.epoch_file_inspection(upload, name=upload.name)
         except EpochFileError as exc:
             context["error"] = str(exc)
         else:

@@ -15,7 +15,9 @@ import numpy as np
 from core.files import atomic_open
 from prediction_models.engine.backtest import Market, Thresholds, search_chunk
 from prediction_models.engine.config_space import ConfigSpace
+from prediction_models.engine.metrics import SEARCH_MINIMUMS, search_minimums_of
 from prediction_models.engine.overfitting import OverfittingAccumulator, buy_and_hold_returns, day_starts
+from prediction_models.engine.ranking import PROFIT, extra_series
 from prediction_models.engine.trading import BacktestSettings
 
 
@@ -88,9 +90,8 @@ def search_spec(search, backtest: dict, overfitting: dict | None = None) -> dict
         "price_change_requirements": [float(p) for p in search.price_change_requirements],
         "min_sum_functions": list(search.min_sum_functions),
         "min_sum_adjustment_factors": [float(a) for a in search.min_sum_adjustment_factors],
-        "min_accuracy": float(search.min_accuracy),
-        "min_profit": float(search.min_profit),
-        "min_positions": int(search.min_positions),
+        **search_minimums_of(search),
+        "ranking": str(getattr(search, "ranking", PROFIT)),  # a search made before it: profit
         "backtest": backtest,
         # The accumulator's settings (blocks, reps, seed): the same for every chunk of a search.
         "overfitting": overfitting,
@@ -139,12 +140,10 @@ def evaluate_range(
     feed it, with whether it passed.
     """
     space = search_space(SimpleNamespace(**spec))
-    thresholds = Thresholds(
-        min_accuracy=spec["min_accuracy"],
-        min_profit=spec["min_profit"],
-        min_positions=int(spec.get("min_positions", 0)),  # specs written before it existed
-    )
+    # A spec written before a bound existed had the original's.
+    thresholds = Thresholds(**{b.name: b.value(spec.get(b.name, b.original)) for b in SEARCH_MINIMUMS})
     settings = BacktestSettings(**spec["backtest"])
+    ranking = str(spec.get("ranking", PROFIT))  # specs written before it existed ranked by profit
     markets = {} if markets is None else markets
     found: list[tuple[int, dict]] = []
     for part, lo, hi in space.parts(start, stop):
@@ -166,6 +165,7 @@ def evaluate_range(
                     config_index=summary["index"] + _offset,
                     passed=thresholds.passed(summary),
                     positions=summary["positions"],
+                    extra=extra_series(ranking, returns),  # what the PBO's analogue of the ranking reads
                 )
 
         found += [

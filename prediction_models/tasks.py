@@ -15,6 +15,7 @@ from prediction_models.services.forward_tests import forward_test_run
 from prediction_models.services.search import (
     chunk_run,
     chunk_run_on_server,
+    null_baseline_run,
     search_assets_run,
     search_find_step,
 )
@@ -43,6 +44,19 @@ def search_chunk(ctx: JobContext) -> dict:
         return chunk_run_on_server(RemoteRun.of(ctx), chunk=chunk)
     try:
         return chunk_run(chunk=chunk, progress=ctx.progress, should_stop=lambda: ctx.cancel_seen)
+    except SearchCancelled:
+        raise JobCancelled("cancelled on request") from None
+
+
+@job_handler("prediction_models.null_baseline", label="Null baseline: search on day-permuted features", max_attempts=2)
+def null_baseline(ctx: JobContext) -> dict:
+    try:
+        return null_baseline_run(
+            search=_search(ctx),
+            seed=int(ctx.params["seed"]),
+            progress=ctx.progress,
+            should_stop=lambda: ctx.cancel_seen,
+        )
     except SearchCancelled:
         raise JobCancelled("cancelled on request") from None
 

@@ -7,8 +7,7 @@ from epochs.selectors import epoch_picker
 from prediction_models import charts, selectors
 from prediction_models.models import PredictionModel
 from prediction_models.services import verdicts
-from prediction_models.services.pages import model_periods
-from prediction_models.services.search import format_seconds
+from prediction_models.services.pages import model_periods, search_progress
 from regressions.selectors import selection_list
 
 
@@ -24,7 +23,6 @@ def search_detail(request, pk: int):
     search = get_object_or_404(selectors.search_list(), pk=pk)
     jobs = list(jobs_for_target(search)[:10])
     live = next((j for j in jobs if j.kind == "prediction_models.find"), None) or (jobs[0] if jobs else None)
-    rate = search.configs_evaluated / search.search_seconds if search.search_seconds else 0
     configs = selectors.profitable_config_list(search=search).order_by("-profit", "-accuracy", "config_index")
     return render(
         request,
@@ -33,10 +31,7 @@ def search_detail(request, pk: int):
             "search": search,
             "jobs": jobs,
             "live_job": live,
-            "rate": rate,
-            "time_left": format_seconds((search.total_configs - search.configs_evaluated) / rate) if rate else "—",
-            "chunks_done": search.chunks.filter(done=True).count(),
-            "chunks_total": search.chunks.count(),
+            **search_progress(search),
             # The best 100 in the table and the best 5,000 in the chart; the API pages through all of them.
             "configs": configs[:100],
             "models": selectors.model_list(search=search).order_by("rank"),
@@ -60,6 +55,7 @@ def model_detail(request, pk: str):
                 "end": period.end,
                 "backtest": perf,
                 "metrics": part.get("metrics") or {},
+                "record": part,
                 "rows": part.get("rows"),
                 "refused_rows": part.get("refused_rows"),
                 "slug": name.replace(" #", "-").replace(" ", "-"),

@@ -1,36 +1,18 @@
 """The prediction-models list and each model's backtest report (trade list, CSV, long/short, monthly returns)."""
 
+import dataclasses
+
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
 
 from prediction_models import charts_workbench
-from prediction_models.engine import report
-from prediction_models.engine.ebe import prediction_model_evaluation
-from prediction_models.engine.metrics import MODEL_METRICS, formatted
+from prediction_models.engine.metrics import MODEL_METRICS
 from prediction_models.models import PredictionModel
-from prediction_models.services import files as certificate_files
+from prediction_models.services import pages
+from prediction_models.templatetags.metric_tags import metric_cells
 from prediction_models.workbench import SORTS, model_list_page
 
 COLUMNS = [(m.column, m.heading) for m in MODEL_METRICS]
-
-
-def metric_cells(model: PredictionModel) -> list[dict]:
-    """The list's cells of one model, one per metric, formatted as the table declares."""
-    cells = []
-    for metric in MODEL_METRICS:
-        value = getattr(model, metric.column)
-        cell = {
-            "key": metric.column,
-            "text": formatted(metric, value, positions=model.positions),
-            "css": "",
-            "title": "",
-        }
-        if metric.column == "ebe_points" and value is not None:
-            cell["css"] = f"ebe ebe-{model.ebe_state}"
-        if metric.key == "profit_factor" and value is None and model.positions:
-            cell["title"] = "no losing position"
-        cells.append(cell)
-    return cells
 
 
 def model_list(request):
@@ -68,10 +50,7 @@ def model_list(request):
 
 def model_report(request, pk: str):
     model = get_object_or_404(PredictionModel.objects.select_related("search"), pk=pk)
-    cert = certificate_files.model_certificate(model)
-    periods = [("selection", cert["backtest"], cert.get("metrics") or {})]
-    if cert.get("holdout"):
-        periods.append(("holdout", cert["holdout"]["backtest"], cert["holdout"].get("metrics") or {}))
+    cert, ebe, periods = pages.model_report(model)
     model_config = cert.get("model") or {}
     min_sums = (
         (model_config["min_increase_sum"], model_config["min_decrease_sum"])
@@ -84,18 +63,13 @@ def model_report(request, pk: str):
         {
             "model": model,
             "cert": cert,
-            "ebe": prediction_model_evaluation(cert),
+            "ebe": ebe,
             "periods": [
                 {
-                    "name": name,
-                    "backtest": bt,
-                    "metrics": metrics,
-                    "trades": report.trades(bt),
-                    "sides": report.sides(bt),
-                    "monthly": report.monthly_returns(bt),
-                    "figures": charts_workbench.report_figures(bt, min_sums),
+                    **dataclasses.asdict(period),
+                    "figures": charts_workbench.report_figures(period.backtest, min_sums),
                 }
-                for name, bt, metrics in periods
+                for period in periods
             ],
         },
     )
@@ -103,10 +77,9 @@ def model_report(request, pk: str):
 
 def model_trades_csv(request, pk: str, period: str = "selection"):
     model = get_object_or_404(PredictionModel.objects.select_related("search"), pk=pk)
-    cert = certificate_files.model_certificate(model)
-    if period == "holdout" and not cert.get("holdout"):
+    text = pages.model_trades_csv(model, period)
+    if text is None:
         return HttpResponse(f"{model.id} has no holdout backtest.", status=404, content_type="text/plain")
-    backtest = cert["holdout"]["backtest"] if period == "holdout" else cert["backtest"]
-    response = HttpResponse(report.trades_csv(backtest), content_type="text/csv")
+    response = HttpResponse(text, content_type="text/csv")
     response["Content-Disposition"] = f'attachment; filename="{model.id}_{period}_trades.csv"'
     return response

@@ -5,7 +5,6 @@ from django.shortcuts import get_object_or_404, render
 from cluster.selectors import jobs_for_target
 from epochs.selectors import epoch_picker
 from regressions import charts, selectors
-from regressions.engine.ebe import regression_evaluation
 from regressions.models import Regression
 from regressions.services.pages import regression_page
 
@@ -44,11 +43,11 @@ def regression_detail(request, pk: str):
         "jobs": jobs_for_target(regression.config)[:5],
     }
     if regression.status == "trained":
-        cert, samples = regression_page(regression)
+        cert, samples, ebe = regression_page(regression)
         context.update(
             cert=cert,
             figures=charts.regression_figures(cert, samples),
-            ebe=regression_evaluation(cert),
+            ebe=ebe,
             layers=cert["regression_config"]["summary"]["layers"],
         )
     return render(request, "regressions/regression_detail.html", context)

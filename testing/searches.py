@@ -62,3 +62,23 @@ def make_search(epoch, features_cache: Path | None = None):
                 shutil.copy(path, features_cache / path.name)
     search.refresh_from_db()
     return search
+
+
+def built(search, limit=5, ranking="profit"):
+    """Find every config of ``search`` profitable, then build its best ``limit`` models (inline),
+    ranked by ``ranking`` (no null baseline: the build does not read it)."""
+    from cluster.jobs.cli import run_tree_inline
+    from prediction_models import selectors
+    from prediction_models.models import PredictionModelSearch
+    from prediction_models.services.build import models_build_enqueue
+    from prediction_models.services.search import search_find_enqueue
+
+    PredictionModelSearch.objects.filter(pk=search.pk).update(  # every config passes
+        min_accuracy=0, min_profit=-1e12, ranking=ranking, null_baseline_seeds=0
+    )
+    search.refresh_from_db()
+    assert run_tree_inline(search_find_enqueue(search=search, inline=True)).status == JobStatus.SUCCEEDED
+    search.refresh_from_db()
+    job = run_tree_inline(models_build_enqueue(search=search, limit=limit, inline=True))
+    assert job.status == JobStatus.SUCCEEDED, job.error
+    return list(selectors.model_list(search=search).order_by("rank"))

@@ -11,8 +11,8 @@ import pytest
 from django.core.wsgi import get_wsgi_application
 from knox.models import AuthToken
 
-from epoca_builder.tests.fuzzing import assert_power_commands_are_harmless, demo_path_parameters, fuzz_api
 from testing.demo import load_demo_rows
+from testing.fuzzing import assert_power_commands_are_harmless, demo_path_parameters, fuzz_api
 from testing.servers import make_server
 
 pytestmark = [pytest.mark.django_db, pytest.mark.ssh, pytest.mark.slow]

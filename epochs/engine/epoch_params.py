@@ -225,6 +225,27 @@ PARAMS: tuple[Param, ...] = (
         high=1_000_000,
         on_form=False,
     ),
+    Param(
+        "ranking",
+        str,
+        "profit_lcb",
+        PREDICTION_MODELS,
+        "How the build ranks the profitable configs on the selection period: profit (the original's order) "
+        "or profit_lcb (the lower 95 % confidence bound of the mean profit per position: robust to luck).",
+        choices=("profit", "profit_lcb"),
+        max_length=16,
+        on_form=False,
+    ),
+    Param(
+        "null_baseline_seeds",
+        int,
+        3,
+        PREDICTION_MODELS,
+        "Null-baseline searches after each search (one job per seed, on day-permuted features); 0: none.",
+        low=0,
+        high=20,
+        on_form=False,
+    ),
 )
 PARAM: dict[str, Param] = {p.name: p for p in PARAMS}
 ENGINE_PARAMS: tuple[Param, ...] = tuple(p for p in PARAMS if p.engine)

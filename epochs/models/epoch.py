@@ -134,6 +134,8 @@ class Epoch(models.Model):
     regressions_per_model: list[int]
     min_accuracy: float
     min_profit: float
+    ranking: str
+    null_baseline_seeds: int
 
     class Meta:
         ordering = ["-created"]

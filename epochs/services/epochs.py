@@ -54,8 +54,8 @@ def _engine_params(epoch: Epoch) -> EpochParams:
 _ENGINE_TO_FIELD = {p.engine: p.name for p in ENGINE_PARAMS}
 
 # What the original preset fixes: the original tool had neither a purge, nor a holdout, nor a
-# least number of positions.
-ORIGINAL_PRESET_VALUES = {"purge": False, "holdout_share": 0.0, "min_positions": 0}
+# least number of positions, and ranked the profitable configs by profit.
+ORIGINAL_PRESET_VALUES = {"purge": False, "holdout_share": 0.0, "min_positions": 0, "ranking": "profit"}
 
 
 @transaction.atomic

@@ -20,9 +20,9 @@ from epochs.api.serializers import (
     ExportWithdrawSerializer,
 )
 from epochs.models import EpochExport
-from pipeline import selectors as pipeline_selectors
 from pipeline.engine.epoch_file import EpochFileError
-from pipeline.services.export import epoch_export_enqueue, export_download_path, export_withdraw, latest_export
+from pipeline.services import inspection
+from pipeline.services.export import epoch_export_enqueue, export_download_file, export_withdraw, latest_export
 
 
 class EpochViewSet(epochs_views.EpochViewSet):
@@ -84,11 +84,12 @@ class EpochFileViewSet(viewsets.ViewSet):
         data.is_valid(raise_exception=True)
         upload = data.validated_data["file"]
         try:
-            return Response(pipeline_selectors.epoch_file_inspection(upload, name=upload.name))
+            return Response(inspection.epoch_file_inspection(upload, name=upload.name))
         except EpochFileError as exc:
             raise ApplicationError(str(exc)) from None
 
 
 def _zip_response(export: EpochExport) -> FileResponse:
-    path = export_download_path(export)
-    return FileResponse(path.open("rb"), as_attachment=True, filename=export.file_name, content_type="application/zip")
+    return FileResponse(
+        export_download_file(export), as_attachment=True, filename=export.file_name, content_type="application/zip"
+    )

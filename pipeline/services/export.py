@@ -12,7 +12,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 import pyarrow.parquet as pq
 from django.core.exceptions import PermissionDenied
@@ -314,6 +314,12 @@ def export_download_path(export: EpochExport) -> Path:
     if path.stat().st_size != export.size:
         raise ApplicationError(f"{path.name} was replaced by a later export of epoch {export.epoch_id}.")
     return path
+
+
+def export_download_file(export: EpochExport) -> BinaryIO:
+    """The file of ``export`` opened for reading (the caller streams and closes it), refused as
+    :func:`export_download_path` refuses it."""
+    return export_download_path(export).open("rb")
 
 
 WITHDRAW_PERMISSION = "epochs.withdraw_export"

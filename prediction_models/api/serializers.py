@@ -5,7 +5,7 @@ from rest_framework import serializers
 from core.fields import object_id
 from epochs.api.serializers import param_serializer_field
 from epochs.engine.epoch_params import PARAM
-from prediction_models.engine.metrics import MODEL_METRICS
+from prediction_models.engine.metrics import MODEL_METRICS, SEARCH_MINIMUMS
 from prediction_models.models import ForwardTest, PredictionModel, PredictionModelSearch, ProfitableConfig
 from prediction_models.services.files import forward_test_record
 from prediction_models.services.verdicts import model_verdict
@@ -29,9 +29,10 @@ class SearchSerializer(serializers.ModelSerializer):
             "price_change_requirements",
             "min_sum_functions",
             "min_sum_adjustment_factors",
-            "min_accuracy",
-            "min_profit",
-            "min_positions",
+            *(b.name for b in SEARCH_MINIMUMS),
+            "ranking",
+            "null_baseline_seeds",
+            "null_baseline",
             "total_configs",
             "chunk_size",
             "chunks_total",

@@ -19,10 +19,10 @@ from prediction_models.api.serializers import (
     SearchCreateSerializer,
     SearchSerializer,
 )
-from prediction_models.engine.ebe import prediction_model_evaluation
 from prediction_models.engine.metrics import SORTABLE_COLUMNS
 from prediction_models.filters import PredictionModelFilterSet, ProfitableConfigFilterSet, SearchFilterSet
 from prediction_models.services import files as certificate_files
+from prediction_models.services import pages
 from prediction_models.services.build import models_build_enqueue
 from prediction_models.services.forward_tests import forward_test_create, range_of_dates
 from prediction_models.services.search import assets_export_json, search_find_enqueue, search_initialize
@@ -119,7 +119,7 @@ class PredictionModelViewSet(viewsets.ReadOnlyModelViewSet):
     @action(detail=True, methods=["get"])
     def ebe(self, request, pk=None):
         """The Epoch Builder Evaluation of the certificate: points, state and every scored item (EPOCA_CONTRACT.md §5.1)."""
-        return Response(prediction_model_evaluation(certificate_files.model_certificate(self.get_object())))
+        return Response(pages.model_evaluation(self.get_object()))
 
     @extend_schema(responses={200: CERTIFICATE_LIST})
     @action(detail=False, methods=["get"])

@@ -6,12 +6,20 @@ cells all read ``MODEL_METRICS``. The certificate's keys are the Epoca contract'
 renamed (only added); ``field`` names the database column where it differs from the key.
 Adding a metric that is shown and sortable: one entry here (its column is derived from it),
 the engine computing it, and the migration of the column.
+
+``SEARCH_MINIMUMS`` are the search's filter: a bound on a metric of every config tried. The
+search's fields, its API fields, the chunk's spec, the engine's ``Thresholds`` and the pages'
+filter text all read it; a new bound is one entry here, the search engine computing the metric
+for every config (its summary's field ``key``), and the migration of the search's field.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any
+
+from epochs.engine.epoch_params import PARAM
 
 
 @dataclass(frozen=True)
@@ -75,14 +83,86 @@ METRIC_BY_COLUMN: dict[str, Metric] = {m.column: m for m in MODEL_METRICS}
 SORTABLE_COLUMNS: tuple[str, ...] = tuple(m.column for m in MODEL_METRICS if m.sortable)
 
 
+@dataclass(frozen=True)
+class SearchMinimum:
+    """A bound of the search's filter on one metric (``column``) of every config it tries."""
+
+    column: str  # the metric's column; the search summary's field is the metric's key
+    # The original tool's bound (``Thresholds()``, and a search's default without an epoch
+    # setting); None: no bound unless a search sets one (a bound added later: the searches
+    # made before it keep none).
+    original: float | None
+    strict: bool = False  # greater than, not at least
+
+    @property
+    def name(self) -> str:
+        """The search's field, the chunk spec's key and the ``Thresholds`` argument (``min_<column>``)."""
+        return f"min_{self.column}"
+
+    @property
+    def metric(self) -> Metric:
+        return METRIC_BY_COLUMN[self.column]
+
+    @property
+    def integer(self) -> bool:
+        return self.metric.digits is None
+
+    @property
+    def default(self) -> float | None:
+        """A new search's bound: the epoch's setting's default where an epoch sets it."""
+        return PARAM[self.name].default if self.name in PARAM else self.original
+
+    def value(self, value: Any) -> float | int | None:
+        if value is None:
+            return None
+        return int(value) if self.integer else float(value)
+
+    def text(self, value: Any) -> str:
+        return f"{self.metric.label.lower()} {'>' if self.strict else '≥'} {value}"
+
+
+# In the order ``Thresholds`` takes them positionally.
+SEARCH_MINIMUMS: tuple[SearchMinimum, ...] = (
+    SearchMinimum("accuracy", 55.0),
+    SearchMinimum("profit", 0.0, strict=True),
+    SearchMinimum("positions", 0),  # the original: any number of positions
+)
+
+
+def search_minimums_of(settings: Any) -> dict[str, float | int | None]:
+    """The filter's bounds held by ``settings`` (a search, or an epoch where it sets them), by name."""
+    return {b.name: b.value(getattr(settings, b.name, b.default)) for b in SEARCH_MINIMUMS}
+
+
+def search_filter_text(settings: Any) -> str:
+    """``accuracy ≥ 55.0, profit > 0.0 and positions ≥ 30``: the filter of a search or an epoch."""
+    values = [(b, getattr(settings, b.name, b.default)) for b in SEARCH_MINIMUMS]
+    parts = [b.text(value) for b, value in values if value is not None]
+    return " and ".join([", ".join(parts[:-1]), parts[-1]]) if len(parts) > 1 else "".join(parts)
+
+
 def certificate_columns(certificate: dict) -> dict[str, Any]:
     """The model row's metric columns, read from its certificate."""
     return {m.column: m.read(certificate) for m in MODEL_METRICS if m.section}
 
 
+def profit_factor_or_nan(gross_wins: float, gross_losses: float) -> float:
+    """Gross wins / gross losses; NaN without a loss.
+
+    The one computation of the profit factor: the search kernel compiles this very function
+    with numba (``backtest.kernels._profit_factor``), the certificates call it through
+    :func:`profit_factor`, so it must stay plain arithmetic numba can compile."""
+    return gross_wins / gross_losses if gross_losses > 0 else math.nan
+
+
 def profit_factor(gross_wins: float, gross_losses: float) -> float | None:
     """Gross wins / gross losses; None without a loss (Epoca cannot parse Infinity)."""
-    return gross_wins / gross_losses if gross_losses > 0 else None
+    return none_if_nan(profit_factor_or_nan(gross_wins, gross_losses))
+
+
+def none_if_nan(value: float) -> float | None:
+    """A kernel's NaN (a factor without a loss) as the certificates and rows keep it: None."""
+    return None if math.isnan(value) else value
 
 
 def formatted(metric: Metric, value: Any, *, positions: int | None = None) -> str:

@@ -5,6 +5,7 @@ from django.db import models
 
 from core.transitions import transition
 from prediction_models.choices import SearchStatus
+from prediction_models.engine.metrics import SEARCH_MINIMUMS, SearchMinimum
 
 __all__ = ["ConfigChunk", "PredictionModelSearch", "ProfitableConfig"]
 
@@ -19,9 +20,15 @@ class PredictionModelSearch(models.Model):
     price_change_requirements = models.JSONField(default=list)
     min_sum_functions = models.JSONField(default=list)
     min_sum_adjustment_factors = models.JSONField(default=list)
-    min_accuracy = models.FloatField(default=55.0)
-    min_profit = models.FloatField(default=0.0)
-    min_positions = models.PositiveIntegerField(default=30)
+    # The filter's bounds (prediction_models.engine.metrics.SEARCH_MINIMUMS), frozen from the
+    # epoch's settings too: one field each, added below (min_accuracy, min_profit, min_positions).
+    # How the build ranks the profitable configs (prediction_models.engine.ranking); searches
+    # made before the setting ranked by profit.
+    ranking = models.CharField(max_length=16, default="profit")
+    null_baseline_seeds = models.PositiveIntegerField(default=0)
+    # The null baseline's searches on day-permuted features, one per seed:
+    # {"<seed>": {"configs": n, "passed": n, "pass_rate": r, "seconds": s}}.
+    null_baseline = models.JSONField(default=dict, blank=True)
     total_configs = models.BigIntegerField(default=0)
     chunk_size = models.PositiveIntegerField(default=20000)
     configs_evaluated = models.BigIntegerField(default=0)
@@ -35,6 +42,10 @@ class PredictionModelSearch(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     created = models.DateTimeField(auto_now_add=True)
+    # For the type checker: fields the search minimums add below (nothing is created here).
+    min_accuracy: float
+    min_profit: float
+    min_positions: int
 
     class Meta:
         ordering = ["-created"]
@@ -94,6 +105,20 @@ class ConfigChunk(models.Model):
 
     def __str__(self) -> str:
         return f"{self.search} chunk {self.index} [{self.start}, {self.stop})"
+
+
+def minimum_field(minimum: SearchMinimum) -> models.Field:
+    """The search's field of one bound of its filter, as the search minimums declare it."""
+    if minimum.default is None:  # no bound unless the search sets one
+        kind = models.PositiveIntegerField if minimum.integer else models.FloatField
+        return kind(null=True, blank=True)
+    if minimum.integer:
+        return models.PositiveIntegerField(default=int(minimum.default))
+    return models.FloatField(default=float(minimum.default))
+
+
+for _minimum in SEARCH_MINIMUMS:
+    PredictionModelSearch.add_to_class(_minimum.name, minimum_field(_minimum))
 
 
 class ProfitableConfig(models.Model):

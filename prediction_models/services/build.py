@@ -31,6 +31,7 @@ from prediction_models.engine.discovery import discover
 from prediction_models.engine.ebe import prediction_model_evaluation
 from prediction_models.engine.metrics import certificate_columns
 from prediction_models.engine.overfitting import OverfittingSummary, daily_returns, day_starts
+from prediction_models.engine.ranking import PROFIT, profit_lcb, rank_order
 from prediction_models.engine.report import positions_fingerprint
 from prediction_models.engine.trading import TradeConstants, extra_metrics, feature_sums
 from prediction_models.models import PredictionModel, PredictionModelSearch, ProfitableConfig
@@ -44,7 +45,6 @@ if TYPE_CHECKING:
     from typing import Any
 
     from django.contrib.auth.models import User
-    from django.db.models import QuerySet
 
     from cluster.models import Job
     from prediction_models.engine.trading import BacktestSettings
@@ -69,8 +69,34 @@ def models_build_enqueue(
     )
 
 
-def ranked_configs(search: PredictionModelSearch) -> QuerySet[ProfitableConfig]:
-    return search.profitable_configs.order_by("-profit", "-accuracy", "config_index")
+def ranked_configs(search: PredictionModelSearch, limit: int | None = None) -> list[ProfitableConfig]:
+    """The search's profitable configs, best first, under its ranking (``engine.ranking``), on
+    the selection period only: ``profit`` orders by profit, accuracy and config index in the
+    database; ``profit_lcb`` by the lower bound of the mean profit per position first."""
+    configs = search.profitable_configs.all()
+    if search.ranking == PROFIT:
+        return list(configs.order_by("-profit", "-accuracy", "config_index")[:limit])
+    rows = list(
+        configs.values_list("pk", "config_index", "profit", "accuracy", "positions", "price_change_requirement")
+    )
+    if not rows:
+        return []
+    pk, index, profit, accuracy, positions, pcr = (np.array(column) for column in zip(*rows, strict=True))
+    settings = backtest_settings(search.epoch)
+    money = {float(p): TradeConstants.of(settings, float(p)) for p in np.unique(pcr)}
+    wins = np.rint(
+        accuracy.astype(np.float64) * positions / 100
+    )  # accuracy has 2 decimals: exact below 10,000 positions
+    lcb = profit_lcb(
+        profit,
+        positions,
+        wins,
+        np.array([money[float(p)].net_profit for p in pcr]),
+        np.array([money[float(p)].net_loss for p in pcr]),
+    )
+    best = pk[rank_order(search.ranking, index, profit, accuracy, lcb)[:limit]].tolist()
+    by_pk = configs.in_bulk(best)
+    return [by_pk[p] for p in best]
 
 
 def model_id(search: PredictionModelSearch, config_index: int) -> str:
@@ -200,7 +226,7 @@ def models_build(
     layout = epoch_layout(search.epoch_id)
     _, prediction, _ = read_epoch_candles(layout.candlesticks)
     bounds = periods(search.epoch, prediction)
-    configs = list(ranked_configs(search)[:limit])
+    configs = ranked_configs(search, limit)
     regression_configs = {
         rid: read_json(layout.regression_certificate(rid))["regression_config"] for rid in search.regression_ids
     }

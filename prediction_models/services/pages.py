@@ -5,11 +5,14 @@ from __future__ import annotations
 import dataclasses
 
 from prediction_models import selectors
+from prediction_models.engine import report
 from prediction_models.engine.assets import ASSETS_FILE, load_assets
-from prediction_models.models import PredictionModel
+from prediction_models.engine.ebe import prediction_model_evaluation
+from prediction_models.models import PredictionModel, PredictionModelSearch
 from prediction_models.services import files as certificate_files
 from prediction_models.services import paths
 from prediction_models.services.forward_tests import forward_test_dir
+from prediction_models.services.search import format_seconds
 
 
 @dataclasses.dataclass(frozen=True)
@@ -64,3 +67,55 @@ def model_periods(model: PredictionModel) -> tuple[dict, list[Period]]:
                 )
             )
     return cert, periods
+
+
+def model_evaluation(model: PredictionModel) -> dict:
+    """The Epoch Builder Evaluation of the model's certificate (EPOCA_CONTRACT.md §5.1)."""
+    return prediction_model_evaluation(certificate_files.model_certificate(model))
+
+
+@dataclasses.dataclass(frozen=True)
+class ReportPeriod:
+    """One period of the backtest report: its backtest, metrics, trades, sides and monthly returns."""
+
+    name: str
+    backtest: dict
+    metrics: dict
+    trades: list
+    sides: dict
+    monthly: list
+
+
+def model_report(model: PredictionModel) -> tuple[dict, dict, list[ReportPeriod]]:
+    """The model's certificate, its evaluation, and the report of the selection and holdout periods."""
+    cert = certificate_files.model_certificate(model)
+    periods = [("selection", cert["backtest"], cert.get("metrics") or {})]
+    if cert.get("holdout"):
+        periods.append(("holdout", cert["holdout"]["backtest"], cert["holdout"].get("metrics") or {}))
+    return (
+        cert,
+        prediction_model_evaluation(cert),
+        [
+            ReportPeriod(name, bt, metrics, report.trades(bt), report.sides(bt), report.monthly_returns(bt))
+            for name, bt, metrics in periods
+        ],
+    )
+
+
+def model_trades_csv(model: PredictionModel, period: str) -> str | None:
+    """The trade list of one period as CSV; None when the model has no such period."""
+    cert = certificate_files.model_certificate(model)
+    if period == "holdout" and not cert.get("holdout"):
+        return None
+    return report.trades_csv(cert["holdout"]["backtest"] if period == "holdout" else cert["backtest"])
+
+
+def search_progress(search: PredictionModelSearch) -> dict:
+    """How fast a search evaluates its configs and how long it has left."""
+    rate = search.configs_evaluated / search.search_seconds if search.search_seconds else 0
+    return {
+        "rate": rate,
+        "time_left": format_seconds((search.total_configs - search.configs_evaluated) / rate) if rate else "—",
+        "chunks_done": search.chunks.filter(done=True).count(),
+        "chunks_total": search.chunks.count(),
+    }

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import sys
 import time
@@ -25,7 +26,9 @@ from epochs.services.pages import epoch_disk_usage_record
 from epochs.services.paths import epoch_dir, epoch_layout
 from prediction_models.choices import SearchStatus
 from prediction_models.engine.assets import ASSETS_FILE, export_json, load_assets, save_assets
-from prediction_models.engine.overfitting import OverfittingAccumulator
+from prediction_models.engine.metrics import search_minimums_of
+from prediction_models.engine.overfitting import OverfittingAccumulator, feature_day_permutation, null_pass_rates
+from prediction_models.engine.ranking import pbo_ranking
 from prediction_models.engine.trading import BacktestSettings
 from prediction_models.features import features_file, regression_shape
 from prediction_models.models import ConfigChunk, PredictionModelSearch, ProfitableConfig
@@ -92,9 +95,9 @@ def search_initialize(
         price_change_requirements=list(epoch.price_change_requirements),
         min_sum_functions=list(epoch.min_sum_functions),
         min_sum_adjustment_factors=list(epoch.min_sum_adjustment_factors),
-        min_accuracy=epoch.min_accuracy,
-        min_profit=epoch.min_profit,
-        min_positions=epoch.min_positions,
+        **search_minimums_of(epoch),
+        ranking=epoch.ranking,
+        null_baseline_seeds=epoch.null_baseline_seeds,
         chunk_size=chunk_size,
         created_by=user if getattr(user, "is_authenticated", False) else None,
     )
@@ -311,7 +314,8 @@ def chunk_run(
 
 def search_find_step(*, search: PredictionModelSearch, parent: ParentJob) -> object:
     """One turn of the find job: split the space into chunks, search each in a child job and
-    wait for them; once all have ended, finish the search."""
+    wait for them; once all have ended, finish the search (it can be built from then on), then
+    run the null baseline's searches (one child job per seed) and wait for them too."""
     chunks_ensure(search=search)
     specs = chunk_specs(search=search)
     if specs:
@@ -319,7 +323,16 @@ def search_find_step(*, search: PredictionModelSearch, parent: ParentJob) -> obj
     if parent.children_active():
         parent.log(f"{len(specs)} chunks to search")
         return parent.wait
-    return search_find_finish(search=search)
+    if "found" not in parent.state:
+        parent.save_state(found=search_find_finish(search=search))
+    null = null_baseline_specs(search=search)  # those without a result (a failed one is not run twice)
+    if null:
+        parent.spawn(null)
+        if parent.children_active():
+            parent.log(f"{len(null)} null-baseline searches")
+            return parent.wait
+    search.refresh_from_db(fields=["null_baseline", "overfitting"])
+    return {**parent.state["found"], "null_pass_rate": (search.overfitting or {}).get("null_pass_rate")}
 
 
 def chunk_run_on_server(run: RemoteRun, *, chunk: ConfigChunk) -> dict:
@@ -447,4 +460,88 @@ def search_overfitting_summary(*, search: PredictionModelSearch) -> dict | None:
             accumulator = OverfittingAccumulator.from_partial(partial)
         else:
             accumulator.merge_partial(partial)
-    return accumulator.summary().as_dict() if accumulator is not None else None
+    if accumulator is None:
+        return None
+    return with_null_baseline(accumulator.summary(ranking=pbo_ranking(search.ranking)).as_dict(), search)
+
+
+# ---------------------------------------------------------------------------- null baseline
+
+
+def null_baseline_seeds(search: PredictionModelSearch) -> list[int]:
+    """The seeds of the search's day permutations: 1..n (each mixed with the epoch's seed)."""
+    return list(range(1, int(search.null_baseline_seeds) + 1))
+
+
+def null_baseline_specs(*, search: PredictionModelSearch) -> list[dict]:
+    """A child job per seed whose null search has no result yet (none for a search without statistics)."""
+    if not search.overfitting:
+        return []
+    return [
+        {
+            "kind": "prediction_models.null_baseline",
+            "params": {"seed": seed},
+            "target": search,
+            "dedup_key": f"null-{seed}",
+        }
+        for seed in null_baseline_seeds(search)
+        if str(seed) not in (search.null_baseline or {})
+    ]
+
+
+def with_null_baseline(summary: dict, search: PredictionModelSearch) -> dict:
+    """The summary with the null baseline's figures: ``null_pass_rate`` (the mean over the seeds,
+    None until all have run), ``null_pass_rates`` (per seed) and ``null_seeds``."""
+    seeds = null_baseline_seeds(search)
+    mean, rates = null_pass_rates(search.null_baseline or {}, seeds)
+    return {**summary, "null_pass_rate": mean, "null_pass_rates": rates, "null_seeds": seeds}
+
+
+def null_baseline_run(
+    *,
+    search: PredictionModelSearch,
+    seed: int,
+    progress: Callable[[int, int, str], None] | None = None,
+    should_stop: Callable[[], bool] | None = None,
+) -> dict:
+    """The whole config space searched with the same thresholds on skill-less features: every
+    regression's feature rows moved by one seeded permutation of whole days (the same for all,
+    so their correlation survives); prices and labels stay. Records the pass rate on the search."""
+    if str(seed) in (search.null_baseline or {}):
+        return {"seed": seed, "skipped": "done already", **search.null_baseline[str(seed)]}
+    assets, _markets = _loaded(str(paths.assets_dir(search)), search.assets_sha256)
+    order = feature_day_permutation(
+        assets.minutes.ot, assets.lookback_indexer, assets.features_num, int(search.epoch.seed) * 1000 + int(seed)
+    )
+    permuted = dataclasses.replace(assets, features=np.ascontiguousarray(assets.features[:, order]))
+    space = search_space(search)
+    started = time.monotonic()
+
+    def report(evaluated: int, total: int, found_here: int) -> None:
+        if progress:
+            progress(evaluated, total, f"null baseline, seed {seed}: {found_here} pass so far")
+
+    found = evaluate_range(
+        permuted, chunk_spec(search), 0, len(space), markets={}, progress=report, should_stop=should_stop
+    )
+    record = {
+        "configs": len(space),
+        "passed": len(found),
+        "pass_rate": len(found) / len(space) if len(space) else None,
+        "seconds": round(time.monotonic() - started, 3),
+    }
+    null_baseline_record(search=search, seed=seed, record=record)
+    return {"seed": seed, **record}
+
+
+@transaction.atomic
+def null_baseline_record(*, search: PredictionModelSearch, seed: int, record: dict) -> None:
+    """One seed's null result, and the search's summary updated with it (rows locked: seeds end in any order)."""
+    locked = PredictionModelSearch.objects.select_for_update().get(pk=search.pk)
+    locked.null_baseline = {**(locked.null_baseline or {}), str(seed): record}
+    fields = ["null_baseline"]
+    if locked.overfitting:
+        locked.overfitting = with_null_baseline(locked.overfitting, locked)
+        fields.append("overfitting")
+    locked.save(update_fields=fields)
+    search.null_baseline, search.overfitting = locked.null_baseline, locked.overfitting

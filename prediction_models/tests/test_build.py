@@ -3,34 +3,27 @@
 import re
 from io import StringIO
 
+import numpy as np
 import pytest
 from django.core.management import call_command
 
-from cluster.choices import JobStatus
-from cluster.jobs.cli import run_tree_inline
 from core.files import read_json
 from epochs.services.paths import epoch_dir
 from prediction_models import selectors
+from prediction_models.engine.assets import load_assets
+from prediction_models.engine.backtest import backtest_record
+from prediction_models.engine.ranking import LCB_Z
 from prediction_models.engine.trading import BacktestSettings, TradeConstants
-from prediction_models.models import PredictionModel, PredictionModelSearch
+from prediction_models.models import PredictionModel
 from prediction_models.services import paths
-from prediction_models.services.build import models_build_enqueue
+from prediction_models.services.build import ranked_configs
 from prediction_models.services.certificates import CertificateError, validate_certificate
-from prediction_models.services.search import search_find_enqueue
+from prediction_models.services.search import backtest_settings
 from regressions.models import Regression
 from regressions.services.selection import selection_create
+from testing.searches import built
 
 pytestmark = pytest.mark.django_db
-
-
-def built(search, limit=5):
-    PredictionModelSearch.objects.filter(pk=search.pk).update(min_accuracy=0, min_profit=-1e12)  # every config passes
-    search.refresh_from_db()
-    assert run_tree_inline(search_find_enqueue(search=search, inline=True)).status == JobStatus.SUCCEEDED
-    search.refresh_from_db()
-    job = run_tree_inline(models_build_enqueue(search=search, limit=limit, inline=True))
-    assert job.status == JobStatus.SUCCEEDED, job.error
-    return list(selectors.model_list(search=search).order_by("rank"))
 
 
 def test_build_writes_contract_certificates_ranked_by_profit(ready_search):
@@ -69,6 +62,32 @@ def test_build_writes_contract_certificates_ranked_by_profit(ready_search):
     broken = {**build[0], "backtest": {**build[0]["backtest"], "profit": None}}
     with pytest.raises(CertificateError, match="backtest.profit"):
         validate_certificate(broken, epoch.id)
+
+
+def test_build_ranks_by_the_lower_bound_of_the_mean_profit_per_position(ready_search):
+    models = built(ready_search, limit=5, ranking="profit_lcb")
+    settings = backtest_settings(ready_search.epoch)
+    assets = load_assets(paths.assets_dir(ready_search))
+    keys = {}
+    for config in ready_search.profitable_configs.all():  # each bound from the config's own positions
+        _, performance, _ = backtest_record(
+            assets,
+            config.regression_ids,
+            config.price_change_requirement,
+            config.min_sum_function,
+            config.min_sum_adjustment_factor,
+            settings,
+        )
+        balances = [TradeConstants.of(settings, config.price_change_requirement).initial_balance]
+        balances += [p["b"] for p in performance["positions"]]
+        pnl = np.diff(balances)
+        lcb = pnl.mean() - LCB_Z * pnl.std(ddof=1) / np.sqrt(len(pnl)) if len(pnl) >= 2 else -np.inf
+        keys[config.pk] = (-round(lcb, 9), -config.profit, -config.accuracy, config.config_index)
+    order = sorted(keys, key=keys.__getitem__)
+    assert [m.profitable_config_id for m in models] == order[:5]
+    assert [c.pk for c in ranked_configs(ready_search)] == order
+    by_profit = ready_search.profitable_configs.order_by("-profit", "-accuracy", "config_index")
+    assert order != [c.pk for c in by_profit]  # on these configs the two rankings differ
 
 
 def test_holdout_is_traded_after_the_selection_from_a_fresh_balance(ready_search):

@@ -11,7 +11,7 @@ from prediction_models.engine.overfitting import NOT_AVAILABLE, daily_returns, d
 from prediction_models.engine.trading import TradeConstants
 from prediction_models.services import paths
 from prediction_models.services.search import backtest_settings
-from prediction_models.tests.test_build import built
+from testing.searches import built
 
 pytestmark = pytest.mark.django_db
 

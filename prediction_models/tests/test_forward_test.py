@@ -19,7 +19,7 @@ from prediction_models import selectors
 from prediction_models.choices import ForwardTestStatus
 from prediction_models.services import files as certificate_files
 from prediction_models.services.forward_tests import WINDOWS_FILE, forward_test_create, forward_test_dir
-from prediction_models.tests.forward_support import base_store, build_models, make_epoch, months_ms
+from testing.forward_support import base_store, build_models, make_epoch, months_ms
 
 pytestmark = pytest.mark.django_db
 

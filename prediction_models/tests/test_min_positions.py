@@ -22,6 +22,12 @@ def test_min_positions_is_an_epoch_parameter_off_in_the_original_preset():
     assert ORIGINAL_PRESET_VALUES["min_positions"] == 0
 
 
+def test_the_ranking_is_an_epoch_parameter_robust_by_default_and_profit_in_the_original_preset():
+    assert PARAM["ranking"].default == "profit_lcb" and PARAM["ranking"].choices == ("profit", "profit_lcb")
+    assert ORIGINAL_PRESET_VALUES["ranking"] == "profit"
+    assert PARAM["null_baseline_seeds"].default == 3
+
+
 def test_the_thresholds_count_positions():
     summary = np.zeros(3, dtype=[("accuracy", float), ("profit", float), ("positions", np.int32)])
     summary["accuracy"], summary["profit"], summary["positions"] = 60, 1, [29, 30, 31]

@@ -17,9 +17,9 @@ from epochs.engine.epoch import read_epoch_candles
 from epochs.services.paths import epoch_dir
 from prediction_models.services import files as certificate_files
 from prediction_models.services.periods import periods, search_ranges
-from prediction_models.tests.forward_support import EPOCH_END, base_store, build_models, make_epoch, perturbed_store
 from regressions.engine.windows import build_windows
 from regressions.models import RegressionConfig
+from testing.forward_support import EPOCH_END, base_store, build_models, make_epoch, perturbed_store
 
 pytestmark = pytest.mark.django_db
 

@@ -56,7 +56,11 @@ def test_find_records_exactly_the_configs_that_pass_on_the_selection_period(read
     ready_search.refresh_from_db()
     assert ready_search.status == SearchStatus.SEARCHED
     assert ready_search.chunks.count() == 4 and not ready_search.chunks.filter(done=False).exists()  # 36 configs by 10
-    assert job.children.count() == 4
+    assert job.children.filter(kind="prediction_models.search_chunk").count() == 4
+    # then the null baseline: one search per seed on day-permuted features, each recorded once
+    assert job.children.filter(kind="prediction_models.null_baseline").count() == 3
+    assert sorted(ready_search.null_baseline) == ["1", "2", "3"]
+    assert ready_search.overfitting["null_pass_rates"] == [ready_search.null_baseline[s]["pass_rate"] for s in "123"]
     recorded = {c.config_index: c for c in ProfitableConfig.objects.filter(search=ready_search)}
     assert set(recorded) == expected
     assert ready_search.configs_evaluated == ready_search.total_configs == 36
@@ -110,7 +114,7 @@ def test_a_chunk_that_dies_before_recording_is_searched_again_and_recorded_once(
         )
     job = run_tree_inline(search_find_enqueue(search=ready_search, inline=True))
     assert job.status == JobStatus.SUCCEEDED, job.error
-    assert job.children.count() == 1  # only the chunk that was not done
+    assert job.children.filter(kind="prediction_models.search_chunk").count() == 1  # only the chunk not done
     indexes = list(ProfitableConfig.objects.filter(search=ready_search).values_list("config_index", flat=True))
     assert sorted(indexes) == sorted(expected)
 

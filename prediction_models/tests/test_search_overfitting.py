@@ -1,5 +1,6 @@
 """A search's overfitting statistics: each chunk's partial, merged at the end, equal to one pass."""
 
+import dataclasses
 import json
 
 import numpy as np
@@ -9,7 +10,9 @@ from cluster.choices import JobStatus
 from cluster.jobs.cli import run_tree_inline
 from epochs.services.paths import epoch_layout
 from prediction_models.engine.assets import load_assets
-from prediction_models.engine.backtest import Thresholds, evaluate_chunk_returns
+from prediction_models.engine.backtest import Thresholds, evaluate_chunk, evaluate_chunk_returns
+from prediction_models.engine.overfitting import feature_day_permutation
+from prediction_models.engine.ranking import extra_series, pbo_ranking
 from prediction_models.models import PredictionModelSearch
 from prediction_models.search_space import overfitting_accumulator, search_space
 from prediction_models.services import paths
@@ -17,7 +20,9 @@ from prediction_models.services.search import backtest_settings, chunk_spec, sea
 
 
 @pytest.mark.django_db
-def test_the_chunked_search_stores_the_summary_of_one_pass_over_the_same_configs(ready_search, api_client, tmp_path):
+def test_the_chunked_search_stores_the_summary_of_one_pass_over_the_same_configs(
+    ready_search, api_client, client, user, tmp_path
+):
     PredictionModelSearch.objects.filter(pk=ready_search.pk).update(min_accuracy=0, min_profit=0)
     ready_search.refresh_from_db()
     job = run_tree_inline(search_find_enqueue(search=ready_search, inline=True))
@@ -36,12 +41,30 @@ def test_the_chunked_search_stores_the_summary_of_one_pass_over_the_same_configs
         assets, part.space, 0, len(part.space), backtest_settings(ready_search.epoch), days
     )
     thresholds = Thresholds(min_accuracy=0, min_profit=0, min_positions=ready_search.min_positions)
+    assert ready_search.ranking == "profit_lcb"  # the default: the PBO picks by the same ranking's analogue
     one_pass.add(
-        returns, config_index=summary["index"], passed=thresholds.passed(summary), positions=summary["positions"]
+        returns,
+        config_index=summary["index"],
+        passed=thresholds.passed(summary),
+        positions=summary["positions"],
+        extra=extra_series("profit_lcb", returns),
     )
-    expected = one_pass.summary().as_dict()
+    expected = one_pass.summary(ranking=pbo_ranking("profit_lcb")).as_dict()
 
+    # The null baseline: one job per seed (3 by default), each a whole search on day-permuted features.
     stored = ready_search.overfitting
+    assert stored.pop("null_seeds") == [1, 2, 3] == sorted(int(s) for s in ready_search.null_baseline)
+    rates = stored.pop("null_pass_rates")
+    assert stored.pop("null_pass_rate") == pytest.approx(np.mean(rates))
+    for seed, rate in zip([1, 2, 3], rates, strict=True):
+        order = feature_day_permutation(
+            assets.minutes.ot, assets.lookback_indexer, assets.features_num, ready_search.epoch.seed * 1000 + seed
+        )
+        permuted = dataclasses.replace(assets, features=assets.features[:, order])
+        again = evaluate_chunk(permuted, part.space, 0, len(part.space), backtest_settings(ready_search.epoch))
+        assert ready_search.null_baseline[str(seed)]["passed"] == int(thresholds.passed(again).sum())
+        assert rate == pytest.approx(thresholds.passed(again).mean())
+    expected.pop("null_pass_rate")
     assert stored["configs_tried"] == 36 == expected["configs_tried"]
     assert stored["pass_rate"] == pytest.approx(ready_search.profitable_found / 36)
     # Equal but for the trials' Sharpe moments, merged chunk by chunk (Chan et al.): rounding only.
@@ -54,7 +77,11 @@ def test_the_chunked_search_stores_the_summary_of_one_pass_over_the_same_configs
     assert stored["spa_pvalue"]["buy_and_hold"] is not None
 
     body = api_client.get(f"/api/prediction-model-searches/{ready_search.pk}/").json()
-    for key in ("configs_tried", "pass_rate", "null_pass_rate", "pbo", "spa_pvalue"):
+    for key in ("configs_tried", "pass_rate", "null_pass_rate", "null_pass_rates", "pbo", "spa_pvalue"):
         assert key in body["overfitting"]
+    assert body["ranking"] == "profit_lcb" and len(body["overfitting"]["null_pass_rates"]) == 3
+    client.force_login(user)
+    page = client.get(f"/prediction-models/searches/{ready_search.pk}/")
+    assert page.status_code == 200 and 'data-field="null_pass_rates"' in page.content.decode()
     assert body["overfitting"]["pbo"]["pbo"] == expected["pbo"]["pbo"]
     assert np.isfinite(body["overfitting"]["pass_rate"])

@@ -20,7 +20,6 @@ from regressions.api.serializers import (
     TrainingBatchSerializer,
     TrainSerializer,
 )
-from regressions.engine.ebe import regression_evaluation
 from regressions.filters import (
     RegressionConfigFilterSet,
     RegressionFilterSet,
@@ -30,6 +29,7 @@ from regressions.filters import (
 from regressions.models import RegressionConfig
 from regressions.services import files as certificate_files
 from regressions.services.grid import configs_generate_enqueue
+from regressions.services.pages import regression_page_evaluation
 from regressions.services.selection import selection_create
 from regressions.services.training import batch_train_enqueue, epoch_train_all_enqueue, regression_train_enqueue
 
@@ -132,7 +132,7 @@ class RegressionViewSet(viewsets.ReadOnlyModelViewSet):
     @action(detail=True, methods=["get"])
     def ebe(self, request, pk=None):
         """The Epoch Builder Evaluation of the certificate: points, state and every scored item (EPOCA_CONTRACT.md §5.1)."""
-        return Response(regression_evaluation(certificate_files.regression_certificate(self.get_object())))
+        return Response(regression_page_evaluation(self.get_object()))
 
     @extend_schema(
         responses={200: CERTIFICATE_LIST},

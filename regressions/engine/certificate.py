@@ -3,7 +3,8 @@
 The certificate keeps every key and type the Epoca GUI reads (history and evaluation keyed by
 full metric names, capitalised optimizer name, a ``units`` list even for CNNs, 10 points-hist
 samples) plus reproducibility extras: ``best_epoch``, ``best_metrics``, ``training_seconds``,
-``seed`` and ``package_versions``. NaN and Infinity are refused: Epoca cannot parse Infinity
+``seed`` and ``package_versions``, and the added ``holdout`` and ``runtime`` (the device, the
+TensorFlow build with its CUDA and cuDNN versions, op determinism and the thread pools). NaN and Infinity are refused: Epoca cannot parse Infinity
 and a NaN metric means the training itself failed.
 """
 
@@ -145,6 +146,7 @@ def build_certificate(
     seed: int,
     package_versions: Mapping[str, str],
     holdout: Mapping[str, Any] | None = None,
+    runtime: Mapping[str, Any] | None = None,
 ) -> dict:
     """Assemble and validate the certificate of one trained regression.
 
@@ -197,6 +199,9 @@ def build_certificate(
             else {k: v for k, v in _full_metrics(holdout["test_ds_evaluation"]).items() if k in METRIC_NAMES},
             "discovery": None if holdout["discovery"] is None else dict(holdout["discovery"]),
         }
+    if runtime is not None:
+        # Added: where and how it trained (device, TensorFlow build, op determinism, threads).
+        certificate["runtime"] = dict(runtime)
     validate_certificate(certificate)
     return certificate
 

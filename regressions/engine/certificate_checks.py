@@ -44,7 +44,8 @@ CERTIFICATE_KEYS = (
 )
 
 # Keys added after the original's (EPOCA_CONTRACT.md §1: keys are only added).
-OPTIONAL_KEYS = ("holdout",)
+OPTIONAL_KEYS = ("holdout", "runtime")
+RUNTIME_KEYS = ("device", "tensorflow", "cuda_version", "cudnn_version", "op_determinism", "threads")
 
 
 class CertificateError(ValueError):
@@ -198,6 +199,36 @@ def validate_certificate(cert: Any) -> None:
     _validate_regression_config(cert, cert_id)
     if "holdout" in cert:
         _validate_holdout(cert["holdout"], cert_id)
+    if "runtime" in cert:
+        _validate_runtime(cert["runtime"], cert_id)
+
+
+def _validate_runtime(runtime: Any, cert_id: Any) -> None:
+    _check_keys(runtime, RUNTIME_KEYS, cert_id, "runtime", exact=False)
+    for key in ("device", "tensorflow"):
+        _check(isinstance(runtime[key], str) and runtime[key], cert_id, f"runtime.{key}", "expected a string")
+    for key in ("cuda_version", "cudnn_version"):
+        _check(
+            runtime[key] is None or isinstance(runtime[key], str),
+            cert_id,
+            f"runtime.{key}",
+            "expected a string or null",
+        )
+    _check(isinstance(runtime["op_determinism"], bool), cert_id, "runtime.op_determinism", "expected true or false")
+    seconds = runtime.get("epoch_seconds", [])
+    _check(
+        isinstance(seconds, list) and all(_is_number(v) and v >= 0 for v in seconds),
+        cert_id,
+        "runtime.epoch_seconds",
+        "expected a list of seconds",
+    )
+    threads = runtime["threads"]
+    _check(
+        isinstance(threads, dict) and all(_is_int(v) and v >= 0 for v in threads.values()),
+        cert_id,
+        "runtime.threads",
+        "expected an object of thread counts (0: TensorFlow's default)",
+    )
 
 
 def _validate_holdout(holdout: Any, cert_id: Any) -> None:

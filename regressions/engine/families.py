@@ -56,10 +56,34 @@ def _dense(layers: Any, m: Mapping[str, Any], depth: int, first_activation: int 
     ]
 
 
+# What Keras needs to run an LSTM or GRU layer on the cuDNN kernel on a GPU (the same maths as its
+# generic kernel). They are Keras' defaults, which are also the original's templates (ORIGINAL.md:
+# "none (Keras defaults)"), so the saved layer configs, the legacy `.h5` and the original
+# preset's architectures do not change; they are written out so that no template drifts off it.
+CUDNN_RECURRENT = {
+    "activation": "tanh",
+    "recurrent_activation": "sigmoid",
+    "recurrent_dropout": 0.0,
+    "unroll": False,
+    "use_bias": True,
+}
+CUDNN_GRU = {"reset_after": True}
+
+
+def cudnn_eligible(layer_config: Mapping[str, Any], kind: str) -> bool:
+    """Whether a saved LSTM or GRU layer config (``layer.get_config()``) runs on cuDNN on a GPU."""
+    wanted = {**CUDNN_RECURRENT, **(CUDNN_GRU if kind == "GRU" else {})}
+    return all(layer_config.get(key) == value for key, value in wanted.items())
+
+
 def _recurrent(kind: str) -> Callable[[Any, Mapping[str, Any], int], list]:
+    cudnn = {**CUDNN_RECURRENT, **(CUDNN_GRU if kind == "GRU" else {})}
+
     def stack(layers: Any, m: Mapping[str, Any], depth: int) -> list:
         rnn = getattr(layers, kind)
-        return [rnn(m["units"][i], return_sequences=i < depth - 1, name=f"{kind}_{i + 1}") for i in range(depth)]
+        return [
+            rnn(m["units"][i], return_sequences=i < depth - 1, name=f"{kind}_{i + 1}", **cudnn) for i in range(depth)
+        ]
 
     return stack
 

@@ -38,6 +38,7 @@ from regressions.engine import certificate as certificates
 from regressions.engine.architectures import build_model
 from regressions.engine.discovery import regression_discovery
 from regressions.engine.hdf5 import save_regression_files
+from regressions.engine.runtime import runtime_record
 from regressions.engine.training import (
     Hyperparameters,
     TrainingSettings,
@@ -120,6 +121,13 @@ def package_versions() -> dict[str, str]:
     return versions
 
 
+def training_runtime() -> dict:
+    """The certificate's ``runtime``: the device, the TensorFlow build, op determinism, threads."""
+    import tensorflow as tf  # why: loaded already by the training that calls this
+
+    return runtime_record(tf)
+
+
 def train_config(
     config: Mapping[str, Any],
     epoch_dir: str | Path,
@@ -127,10 +135,15 @@ def train_config(
     progress: Callable[[int, int, str], None] | None = None,
     should_stop: Callable[[], bool] | None = None,
     out_dir: str | Path | None = None,
+    determinism: bool = True,
+    max_batches: int | None = None,
 ) -> dict:
     """Train ``config`` on the epoch and write its files; a trained one is only read back.
 
     ``out_dir`` (a retraining's folder) receives the files instead of the regression's own folder.
+    ``determinism`` and ``max_batches`` go to :func:`train_regression`; the certificate records
+    the device, the TensorFlow build, the determinism, the threads and each epoch's seconds
+    under its added ``runtime`` key.
     """
     epoch_dir = Path(epoch_dir)
     regression_id = config["id"]
@@ -162,6 +175,8 @@ def train_config(
         checkpoint_dir=EpochLayout(Path(epoch_dir)).checkpoint_dir(regression_id),
         progress=progress,
         should_stop=should_stop,
+        determinism=determinism,
+        max_batches=max_batches,
     )
     holdout_row = epoch_ranges(
         rows=len(data.normalized),
@@ -193,6 +208,7 @@ def train_config(
         seed=int(epoch["seed"]),
         package_versions=package_versions(),
         holdout=None if holdout is None else holdout_figures(windows, result.test_predictions, holdout),
+        runtime={**training_runtime(), "epoch_seconds": [round(v, 3) for v in result.epoch_seconds]},
     )
     save_regression_files(
         result.model,

@@ -13,7 +13,15 @@ the epoch loop written out so that everything an epoch depends on is saved:
   state with the best weights, the full history and the epoch count.
 
 Killed and resumed, a run therefore ends with the same weights and history as an uninterrupted
-one (TensorFlow op determinism is on; the templates have no dropout or other random layers).
+one (TensorFlow op determinism is on by default; the templates have no dropout or other random
+layers).
+
+The batches are gathered by the windows' first rows from float32 tensors of the windows made
+once per training (:class:`WindowFeed`, a ``tf.data`` pipeline), so an epoch copies neither the
+window array nor its shuffled order (the old loop copied both each epoch):
+batch ``b`` of an epoch is exactly ``fit_x[order][b * batch_size : (b + 1) * batch_size]``.
+``max_batches`` (benchmarks only) bounds each epoch to that many fitting mini-batches,
+validated on as many validation mini-batches as the epoch's own proportion gives.
 Unlike Keras 2, which keeps the last weights when ``max_epochs`` ends training without an early
 stop, the best weights are always restored at the end (Keras 3 does the same).
 """
@@ -30,10 +38,12 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
 
 from core.files import atomic_path
 from epochs.engine.epoch_params import PARAM
-from regressions.engine.windows import RegressionWindows
+from regressions.engine.runtime import set_op_determinism
+from regressions.engine.windows import RegressionWindows, window_rows
 
 CHECKPOINT_FILE = "checkpoint.npz"
 CHECKPOINT_FORMAT = 1
@@ -106,6 +116,7 @@ class TrainingResult:
     stopped_epoch: int  # 0-based epoch where early stopping fired; 0 when it never did (Keras)
     epochs_completed: int
     training_seconds: float  # summed over every run of this training, resumes included
+    epoch_seconds: list[float]  # each epoch's seconds, its checkpoint included (resumes included)
     test_predictions: np.ndarray
     test_evaluation: dict[str, float]
     resumed_at_epoch: int  # epochs already done when this call started (0: fresh start)
@@ -128,6 +139,7 @@ class _State:
     stopped_epoch: int = 0
     finished: bool = False
     training_seconds: float = 0.0
+    epoch_seconds: list[float] = field(default_factory=list)  # each epoch's, its checkpoint included
     history: dict[str, list[float]] = field(default_factory=dict)
 
 
@@ -141,6 +153,8 @@ def train_regression(
     checkpoint_dir: str | Path | None = None,
     progress: Progress | None = None,
     should_stop: Callable[[], bool] | None = None,
+    determinism: bool = True,
+    max_batches: int | None = None,
 ) -> TrainingResult:
     """Train, evaluate on the test windows and return the model with its best weights.
 
@@ -148,20 +162,26 @@ def train_regression(
     weights depend on ``seed`` only. With ``checkpoint_dir`` every epoch is checkpointed and an
     existing checkpoint is resumed. ``should_stop`` is polled during epochs (at most once a
     second) and after each one; it raises :class:`TrainingCancelled`, dropping an unfinished epoch.
+    ``determinism`` False switches TensorFlow's op determinism off (faster on a GPU, not
+    reproducible); ``max_batches`` bounds the fitting mini-batches of each epoch (benchmarks).
     """
     import tensorflow as tf  # why: TensorFlow is heavy; only the processes that train or predict load it
 
+    if max_batches is not None and max_batches < 1:
+        raise ValueError(f"max_batches must be >= 1, got {max_batches}")
     tf.keras.backend.clear_session()
     tf.keras.utils.set_random_seed(seed)
-    tf.config.experimental.enable_op_determinism()
+    set_op_determinism(tf, determinism)
     model = build_model()
     model.compile(
         optimizer=tf.keras.optimizers.Adam(learning_rate=_learning_rate(tf, hyperparameters.learning_rate)),
         loss=hyperparameters.loss,
         metrics=[hyperparameters.metric],
     )
-    fit_x, fit_y, val_x, val_y = _split_validation(windows, settings.validation_split)
+    feed = WindowFeed(tf, windows, validation_split=settings.validation_split, batch_size=settings.batch_size)
     fingerprint = _fingerprint(model, windows, hyperparameters, settings, seed)
+    if max_batches is not None:
+        fingerprint["max_batches"] = max_batches
     checkpoint = Path(checkpoint_dir) / CHECKPOINT_FILE if checkpoint_dir is not None else None
     if checkpoint is not None and checkpoint.exists():
         state, best_weights = _read_checkpoint(checkpoint, model, fingerprint)
@@ -170,35 +190,28 @@ def train_regression(
     resumed_at = state.epoch
     stop = _StopPoller(should_stop)
 
-    while not state.finished:
-        started = time.monotonic()
-        order = np.random.default_rng([seed, state.epoch]).permutation(len(fit_x))
-        fitted = model.fit(
-            fit_x[order],
-            fit_y[order],
-            batch_size=settings.batch_size,
-            epochs=state.epoch + 1,
+    if not state.finished:
+        steps = feed.fit_steps if max_batches is None else min(feed.fit_steps, max_batches)
+        validation_steps = None if max_batches is None else feed.validation_steps_for(steps)
+        epoch_end = _EpochEnd(state, settings, stop, model, best_weights, checkpoint, progress)
+        # One fit call for every epoch left, each epoch's batches in the order drawn from
+        # (seed, epoch); the callback does what each epoch's end needs, and stops the fit.
+        model.fit(
+            feed.epoch_batches(seed, state.epoch, settings.max_epochs, steps),
+            epochs=settings.max_epochs,
             initial_epoch=state.epoch,
-            validation_data=(val_x, val_y),
-            shuffle=False,
+            steps_per_epoch=steps,
+            validation_data=feed.validation_batches(validation_steps),
+            validation_steps=validation_steps,
             verbose=0,
-            callbacks=[stop.keras_callback(tf)],
+            callbacks=[stop.keras_callback(tf), epoch_end.keras_callback(tf)],
         )
         if stop.requested:
             raise TrainingCancelled(f"cancelled during epoch {state.epoch + 1}; resumes from epoch {state.epoch}")
-        logs = {key: float(values[-1]) for key, values in fitted.history.items()}
-        best_weights = _early_stopping(state, logs, model, best_weights, settings)
-        state.training_seconds += time.monotonic() - started
-        if checkpoint is not None:
-            _write_checkpoint(checkpoint, state, model, best_weights)
-        if progress is not None:
-            progress(state.epoch, settings.max_epochs, _summary(state))
-        if not state.finished and stop.poll(force=True):
-            raise TrainingCancelled(f"cancelled after epoch {state.epoch}")
+        best_weights = epoch_end.best_weights
 
     model.set_weights(best_weights)
-    test_x = np.asarray(windows.test_x, dtype=np.float32)
-    predictions = model.predict(test_x, batch_size=settings.batch_size, verbose=0)
+    predictions = model.predict(feed.test_batches(), verbose=0)
     return TrainingResult(
         model=model,
         history=state.history,
@@ -206,10 +219,147 @@ def train_regression(
         stopped_epoch=state.stopped_epoch,
         epochs_completed=state.epoch,
         training_seconds=state.training_seconds,
+        epoch_seconds=list(state.epoch_seconds),
         test_predictions=predictions,
         test_evaluation=evaluate(predictions, windows.test_y),
         resumed_at_epoch=resumed_at,
     )
+
+
+class _EpochEnd:
+    """What the end of an epoch does: early stopping, its seconds, the checkpoint, progress, a stop."""
+
+    def __init__(
+        self,
+        state: _State,
+        settings: TrainingSettings,
+        stop: _StopPoller,
+        model: Any,
+        best_weights: list[np.ndarray] | None,
+        checkpoint: Path | None,
+        progress: Progress | None,
+    ) -> None:
+        self.state, self.settings, self.stop = state, settings, stop
+        self.model, self.best_weights, self.checkpoint, self.progress = model, best_weights, checkpoint, progress
+        self.started = time.monotonic()
+
+    def begin(self) -> None:
+        self.started = time.monotonic()
+
+    def end(self, logs: dict) -> bool:
+        """Record the epoch; True when training is finished."""
+        state = self.state
+        if self.stop.requested:  # cancelled during the epoch: it is dropped
+            return True
+        values = {key: float(value) for key, value in logs.items()}
+        self.best_weights = _early_stopping(state, values, self.model, self.best_weights, self.settings)
+        fitted_seconds = time.monotonic() - self.started
+        state.epoch_seconds.append(fitted_seconds)
+        state.training_seconds += fitted_seconds
+        if self.checkpoint is not None:
+            _write_checkpoint(self.checkpoint, state, self.model, self.best_weights)
+            # The checkpoint's own writing counts too (a resume misses only that of its last epoch).
+            written = time.monotonic() - self.started - fitted_seconds
+            state.epoch_seconds[-1] += written
+            state.training_seconds += written
+        if self.progress is not None:
+            self.progress(state.epoch, self.settings.max_epochs, _summary(state))
+        if not state.finished and self.stop.poll(force=True):
+            raise TrainingCancelled(f"cancelled after epoch {state.epoch}")
+        return state.finished
+
+    def keras_callback(self, tf: Any) -> Any:
+        owner = self
+
+        class EpochEnd(tf.keras.callbacks.Callback):
+            def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None:
+                owner.begin()
+
+            def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
+                if owner.end(logs or {}):
+                    self.model.stop_training = True
+
+        return EpochEnd()
+
+
+class WindowFeed:
+    """Mini-batches of windows, gathered by their first rows from float32 tensors made once.
+
+    The inputs and targets of every window are put in two float32 tensors once per training
+    (the values the old window copies held; one copy, as Keras' own array feed makes), and an
+    epoch's batch is a gather of its windows' rows, so no epoch copies the window array or its
+    shuffled order. Validation is the last ``validation_split`` share of the training windows,
+    cut like Keras (``floor(n * (1 - validation_split))``), never shuffled.
+    """
+
+    def __init__(self, tf: Any, windows: RegressionWindows, *, validation_split: float, batch_size: int) -> None:
+        if windows.series is None:
+            raise ValueError("the windows do not carry their series: build them with build_windows")
+        self._tf = tf
+        self.batch_size = batch_size
+        train_first, train_stop = windows.train_range
+        count = train_stop - train_first
+        cut = math.floor(count * (1.0 - validation_split))
+        if cut < 1 or cut == count:
+            raise ValueError(f"validation_split {validation_split} of {count} training windows leaves an empty part")
+        self.fit_rows = window_rows(train_first, train_first + cut)
+        self.validation_rows = window_rows(train_first + cut, train_stop)
+        self.test_rows = window_rows(*windows.test_range)
+        series = np.asarray(windows.series, dtype=np.float32)
+        count = windows.test_range[1]  # every window, training and test: window j starts at row j
+        views = sliding_window_view(series, windows.lookback + windows.predictions)[:count]
+        self._x = tf.constant(views[:, : windows.lookback])
+        self._y = tf.constant(views[:, windows.lookback :])
+
+    @property
+    def fit_count(self) -> int:
+        return len(self.fit_rows)
+
+    @property
+    def fit_steps(self) -> int:
+        return math.ceil(self.fit_count / self.batch_size)
+
+    def validation_steps_for(self, fit_steps: int) -> int:
+        """Validation mini-batches in the epoch's proportion to ``fit_steps`` fitting ones (at least one)."""
+        whole = math.ceil(len(self.validation_rows) / self.batch_size)
+        return max(1, min(whole, math.ceil(fit_steps * len(self.validation_rows) / self.fit_count)))
+
+    def fit_batches(self, order: np.ndarray, steps: int | None = None) -> Any:
+        """The epoch's fitting batches in ``order`` (a permutation of the fitting windows)."""
+        return self._batches(self.fit_rows[order], steps)
+
+    def epoch_batches(self, seed: int, first_epoch: int, stop_epoch: int, steps: int) -> Any:
+        """Epochs ``[first_epoch, stop_epoch)`` one after the other, ``steps`` batches each, each
+        epoch's windows in the permutation drawn from ``(seed, epoch)`` (as :meth:`fit_batches`)."""
+        tf, rows = self._tf, self.fit_rows
+
+        def order(epoch: Any) -> np.ndarray:
+            return rows[np.random.default_rng([seed, int(epoch)]).permutation(len(rows))]
+
+        def one_epoch(epoch: Any) -> Any:
+            shuffled = tf.ensure_shape(tf.numpy_function(order, [epoch], tf.int64), [len(rows)])
+            return tf.data.Dataset.from_tensor_slices(shuffled).batch(self.batch_size).take(steps)
+
+        return self._gathered(tf.data.Dataset.range(first_epoch, stop_epoch).flat_map(one_epoch))
+
+    def validation_batches(self, steps: int | None = None) -> Any:
+        return self._batches(self.validation_rows, steps)
+
+    def test_batches(self) -> Any:
+        return self._batches(self.test_rows, None, targets=False)
+
+    def _batches(self, rows: np.ndarray, steps: int | None, *, targets: bool = True) -> Any:
+        data = self._tf.data.Dataset.from_tensor_slices(rows).batch(self.batch_size)
+        return self._gathered(data if steps is None else data.take(steps), targets=targets)
+
+    def _gathered(self, data: Any, *, targets: bool = True) -> Any:
+        tf, x, y = self._tf, self._x, self._y
+
+        def gather(first: Any) -> Any:
+            return (tf.gather(x, first), tf.gather(y, first)) if targets else tf.gather(x, first)
+
+        # As Keras' own array feed: batches gathered ahead of the step, in order.
+        return data.map(gather, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True).prefetch(tf.data.AUTOTUNE)
 
 
 def evaluate(predictions: np.ndarray, targets: np.ndarray) -> dict[str, float]:
@@ -232,18 +382,6 @@ def _learning_rate(tf: Any, learning_rate: float) -> Any:
     if learning_rate == -1:
         return tf.keras.optimizers.schedules.InverseTimeDecay(**SCHEDULE)
     return learning_rate
-
-
-def _split_validation(
-    windows: RegressionWindows, validation_split: float
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Keras' ``validation_split`` cut: the chronologically last share validates."""
-    x = np.asarray(windows.train_x, dtype=np.float32)
-    y = np.asarray(windows.train_y, dtype=np.float32)
-    cut = math.floor(len(x) * (1.0 - validation_split))
-    if cut < 1 or cut == len(x):
-        raise ValueError(f"validation_split {validation_split} of {len(x)} training windows leaves an empty part")
-    return x[:cut], y[:cut], x[cut:], y[cut:]
 
 
 def _early_stopping(

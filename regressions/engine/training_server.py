@@ -27,7 +27,7 @@ import traceback
 
 from core.child_events import emit, serve_requests
 from regressions.engine.pipeline import load_config, regression_dir, train_config
-from regressions.engine.runtime import configure_tensorflow
+from regressions.engine.runtime import ThreadSettings, configure_tensorflow
 
 
 class TrainingRequestError(Exception):
@@ -39,7 +39,24 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--epoch-dir", required=True)
     parser.add_argument("--config", required=True, help="A config JSON file, or a batch file with --id.")
     parser.add_argument("--id", help="The regression id inside a batch file.")
-    parser.add_argument("--threads", type=int, default=int(os.environ.get("TRAINING_THREADS", "1")))
+    parser.add_argument(
+        "--threads",
+        type=int,
+        default=int(os.environ.get("TRAINING_THREADS") or 0),
+        help="TensorFlow threads; 0 (default): this training's share of the cores (see --concurrent).",
+    )
+    parser.add_argument(
+        "--concurrent",
+        type=int,
+        default=None,
+        help="Trainings this host runs at once (its job capacity); default: WORKER_PROCESSES.",
+    )
+    parser.add_argument(
+        "--no-determinism",
+        action="store_true",
+        help="Switch TensorFlow's op determinism off (faster, results not reproducible).",
+    )
+    parser.add_argument("--max-batches", type=int, help="Stop after this many fitting mini-batches (benchmarks only).")
     parser.add_argument("--out-dir", help="Write the files here instead of the regression's folder (a retraining).")
     parser.add_argument(
         "--discard-trained",
@@ -51,14 +68,19 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def train_request(
     *,
+    pools: ThreadSettings,
     epoch_dir: str,
     config: str,
     id: str | None = None,
-    threads: int = 1,
     out_dir: str | None = None,
     discard_trained: bool = False,
+    no_determinism: bool = False,
+    max_batches: int | None = None,
+    **_pools_asked: object,  # --threads and --concurrent: ``pools`` is what they gave this process
 ) -> dict:
-    """Train one regression config of an epoch folder, reporting with ``emit``; returns the result event."""
+    """Train one regression config of an epoch folder, reporting with ``emit``; returns the result event.
+
+    ``pools``: the thread pools :func:`configure_tensorflow` gave this process."""
     try:
         regression_config = load_config(config, id)
     except (KeyError, OSError, ValueError) as exc:
@@ -66,13 +88,18 @@ def train_request(
     if discard_trained and regression_dir(epoch_dir, regression_config["id"]).exists():
         shutil.rmtree(regression_dir(epoch_dir, regression_config["id"]))
         emit(log=f"discarded an earlier copy of {regression_config['id']} in {epoch_dir}")
-    emit(log=f"training {regression_config['id']} with {threads} thread(s) on {tensorflow_device()}")
+    emit(
+        log=f"training {regression_config['id']} with {pools.intra_op} intra-op and {pools.inter_op} inter-op "
+        f"thread(s) on {tensorflow_device()}, op determinism {'off' if no_determinism else 'on'}"
+    )
     try:
         certificate = train_config(
             regression_config,
             epoch_dir,
             progress=lambda done, total, message: emit(progress=[done, total, message]),
             out_dir=out_dir,
+            determinism=not no_determinism,
+            max_batches=max_batches,
         )
     except OSError as exc:
         # A full disk or a read-only folder: say so (the job fails with it) instead of a bare exit status.
@@ -106,8 +133,9 @@ def clear_keras_session() -> None:
 class WarmTrainer:
     """The requests of a warm process: the options of ``train_regression``, one regression each."""
 
-    def __init__(self, threads: int) -> None:
-        self.threads = threads
+    def __init__(self, pools: ThreadSettings, *, threads: int, concurrent: int | None) -> None:
+        self.pools = pools
+        self.asked = (threads, concurrent)
         self.parser = argparse.ArgumentParser(prog="train_regression", exit_on_error=False)
         add_arguments(self.parser)
 
@@ -117,12 +145,16 @@ class WarmTrainer:
         except (argparse.ArgumentError, SystemExit, KeyError, TypeError) as exc:  # 3.11 exits on a missing option
             print(f"error: a request this process cannot read: {exc}", flush=True)
             return 2
-        if options.threads != self.threads:
-            print(f"error: this process trains with {self.threads} thread(s), not {options.threads}", flush=True)
+        if (options.threads, options.concurrent) != self.asked:
+            print(
+                f"error: this process was started for (threads, concurrent) {self.asked}, "
+                f"not {(options.threads, options.concurrent)}",
+                flush=True,
+            )
             return 2
         clear_keras_session()
         try:
-            train_request(**vars(options))
+            train_request(pools=self.pools, **vars(options))
         except TrainingRequestError as exc:
             print(f"error: {exc}", flush=True)
             return 1
@@ -137,12 +169,12 @@ class WarmTrainer:
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description="Train regressions one after another (requests on stdin).")
-    parser.add_argument("--threads", type=int, default=int(os.environ.get("TRAINING_THREADS", "1")))
+    parser.add_argument("--threads", type=int, default=int(os.environ.get("TRAINING_THREADS") or 0))
+    parser.add_argument("--concurrent", type=int, default=None)
     args = parser.parse_args(argv)
-    configure_tensorflow(args.threads)
-    import tensorflow  # noqa: F401  why: loaded once here, before the first request, not per regression
+    pools = configure_tensorflow(args.threads, concurrent=args.concurrent)  # loads TensorFlow, once
 
-    serve_requests(WarmTrainer(args.threads))
+    serve_requests(WarmTrainer(pools, threads=args.threads, concurrent=args.concurrent))
 
 
 if __name__ == "__main__":

@@ -15,7 +15,9 @@ Purge (optional): the original's last training windows have targets reaching up 
 kept only when its last target row is before the test period:
 ``i + predictions - 1 < test_row``, i.e. ``j < test_row - lookback - predictions + 1``.
 
-Every array returned is a strided view of ``c`` (no window is copied).
+Every array returned is a strided view of ``c`` (no window is copied). Training gathers its
+batches by the windows' first rows (:func:`window_rows`) from float32 window tensors it makes
+once, so no epoch copies the window array.
 """
 
 from __future__ import annotations
@@ -49,6 +51,7 @@ class RegressionWindows:
     train_range: tuple[int, int]
     test_range: tuple[int, int]
     purged: int
+    series: np.ndarray | None = None  # the float64 series the views read (``None``: not known)
 
     @property
     def train_size(self) -> int:
@@ -105,4 +108,11 @@ def build_windows(
         train_range=(0, train_stop),
         test_range=(test_row, count),
         purged=test_row - train_stop,
+        series=series,
     )
+
+
+def window_rows(first: int, stop: int) -> np.ndarray:
+    """The series row where the inputs of windows ``[first, stop)`` start: window ``j`` reads
+    ``x = c[j : j + lookback]`` and ``y = c[j + lookback : j + lookback + predictions]``."""
+    return np.arange(first, stop, dtype=np.int64)

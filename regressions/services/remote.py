@@ -60,7 +60,12 @@ def unit_test_check(run: RemoteRun, *, server: Server, epoch_id: str | None = No
                 run_remote(
                     run,
                     server,
-                    argv=train_argv(regression=regression, python=PYTHON, epoch_folder=f"../{scratch.root}"),
+                    argv=train_argv(
+                        regression=regression,
+                        python=PYTHON,
+                        epoch_folder=f"../{scratch.root}",
+                        concurrent=server.max_jobs,
+                    ),
                     push=[(epoch_dir(regression.epoch_id), str(scratch.root), TRAINING_EXCLUDES)],
                     pull=[(str(scratch.regression_dir(regression.config_id)), pulled)],
                     env={"TRAINING_THREADS": str(settings.TRAINING_THREADS)},

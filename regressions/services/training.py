@@ -146,8 +146,13 @@ def train_argv(
     python: str = sys.executable,
     epoch_folder: str | None = None,
     out_dir: Path | None = None,
+    concurrent: int | None = None,
 ) -> list[str]:
-    """The command that trains one regression (locally, or on a server with its own paths)."""
+    """The command that trains one regression (locally, or on a server with its own paths).
+
+    ``concurrent``: the trainings its host runs at once (a server's ``max_jobs``; locally the
+    django-q2 workers), which sizes its TensorFlow threads unless ``TRAINING_THREADS`` is set.
+    """
     folder = epoch_folder or str(epoch_dir(regression.epoch_id))
     config_file = f"{folder}/{regression.config.batch.config_file}"
     argv = [
@@ -162,6 +167,10 @@ def train_argv(
         regression.config_id,
         "--threads",
         str(settings.TRAINING_THREADS),
+        "--concurrent",
+        str(concurrent or settings.Q_CLUSTER["workers"]),
+        *([] if settings.TRAINING_DETERMINISM else ["--no-determinism"]),
+        *(["--max-batches", str(settings.TRAINING_MAX_BATCHES)] if settings.TRAINING_MAX_BATCHES else []),
     ]
     return [*argv, "--out-dir", str(out_dir)] if out_dir is not None else argv
 
@@ -290,7 +299,15 @@ def train_on_server(run: RemoteRun, *, regression: Regression) -> dict:
     remote = EpochLayout.on_server(regression.epoch_id)
     local = epoch_layout(regression.epoch_id)
     # A copy the server holds from earlier (another incarnation of the epoch, a reset) is not ours.
-    argv = [*train_argv(regression=regression, python=PYTHON, epoch_folder=f"../{remote.root}"), "--discard-trained"]
+    argv = [
+        *train_argv(
+            regression=regression,
+            python=PYTHON,
+            epoch_folder=f"../{remote.root}",
+            concurrent=run.job.server.max_jobs if run.job.server else None,
+        ),
+        "--discard-trained",
+    ]
     # A retraining comes back beside the files in place, which it replaces once complete.
     local_out = training_output(regression=regression) or local.regression_dir(regression.config_id)
     return run_remote(

@@ -35,7 +35,15 @@ def train_here(ctx: JobContext, argv: Sequence[str]) -> dict:
 def warm_training_server() -> PersistentChild:
     """This worker process's training process (not started until it serves a request)."""
     global _server
-    argv = [sys.executable, "-m", "regressions.engine.training_server", "--threads", str(settings.TRAINING_THREADS)]
+    argv = [
+        sys.executable,
+        "-m",
+        "regressions.engine.training_server",
+        "--threads",
+        str(settings.TRAINING_THREADS),
+        "--concurrent",
+        str(settings.Q_CLUSTER["workers"]),  # what train_argv asks for a local training
+    ]
     if _server is None or _server.argv != argv:
         if _server is not None:
             _server.stop()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from django.conf import settings
 
-from epoca_builder.tests.chaos.harness import run_pipeline
+from testing.chaos.harness import run_pipeline
 
 
 class Undisturbed:

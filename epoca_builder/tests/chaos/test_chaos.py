@@ -17,7 +17,7 @@ import os
 
 import pytest
 
-from epoca_builder.tests.chaos.harness import RECOVERY_BOUND, kill_plan, run_pipeline
+from testing.chaos.harness import RECOVERY_BOUND, kill_plan, run_pipeline
 
 # Budget on two idle cores: about 10 minutes (ORM, with the undisturbed run) and 4 (Redis); the
 # limit leaves room for a loaded machine.

@@ -2,7 +2,7 @@ from pathlib import Path
 
 import pytest
 
-from .support import mirror_dir
+from testing.candle_dumps import mirror_dir
 
 
 @pytest.fixture(scope="session")

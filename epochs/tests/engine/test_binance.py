@@ -7,8 +7,7 @@ import pytest
 
 from epochs.engine.binance import HttpSource, LocalSource, fetch_verified, monthly_file, plan_files
 from epochs.engine.errors import ChecksumMismatchError, SourceFileMissingError
-
-from .support import put_dump
+from testing.candle_dumps import put_dump
 
 
 def test_plan_past_months_are_monthly_files():

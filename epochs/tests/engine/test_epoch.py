@@ -21,8 +21,7 @@ from epochs.engine.epoch import (
 from epochs.engine.epoch_params import EpochParams
 from epochs.engine.errors import EpochError
 from epochs.engine.resample import resample
-
-from .support import month_zip
+from testing.candle_dumps import month_zip
 
 MONTHS = [f"{year}-{month:02d}" for year in range(2021, 2025) for month in range(1, 13)]
 ORIGINAL = {"epoch_width": 48, "sma_window_size": 25, "train_split": 0.75}

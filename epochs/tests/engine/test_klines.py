@@ -4,8 +4,7 @@ import pytest
 
 from epochs.engine.errors import CandleValidationError, CorruptArchiveError
 from epochs.engine.klines import parse_binance_csv, parse_bundle_csv, read_bundle, read_zip_member
-
-from .support import month_csv_lines, month_zip, plain_read, zip_bytes
+from testing.candle_dumps import month_csv_lines, month_zip, plain_read, zip_bytes
 
 HEAD = 3000  # lines of a real month used by the small synthetic cases
 

@@ -4,8 +4,7 @@ import pytest
 
 from epochs.engine.candles import Candles
 from epochs.engine.resample import resample
-
-from .support import month_zip, plain_read
+from testing.candle_dumps import month_zip, plain_read
 
 
 @pytest.fixture(scope="module")

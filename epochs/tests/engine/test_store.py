@@ -23,8 +23,17 @@ from epochs.engine.store import (
     read_manifest,
     verify_store,
 )
-
-from .support import DAILY, MONTHLY, link_month, month_csv_lines, month_zip, plain_read, put_dump, snapshot, zip_bytes
+from testing.candle_dumps import (
+    DAILY,
+    MONTHLY,
+    link_month,
+    month_csv_lines,
+    month_zip,
+    plain_read,
+    put_dump,
+    snapshot,
+    zip_bytes,
+)
 
 MONTHS = ["2020-01", "2020-02", "2020-03"]
 

@@ -105,6 +105,7 @@ def test_create_epoch_from_real_candles(candle_set):
 def test_original_preset_turns_purge_and_holdout_off(candle_set):
     epoch, job = epoch_create(candlestick_set=candle_set, id="_ORIG", epoch_width=1, preset="original", inline=True)
     assert (epoch.purge, epoch.holdout_share) == (False, 0.0)
+    assert epoch.ranking == "profit"  # the original's order of the profitable configs
     assert run_inline(job).status == JobStatus.SUCCEEDED
     # The original's normalisation bounds: the SMA's range over the whole epoch.
     sma = _real_closes(["2021-01", "2021-02", "2021-03"]).c.rolling(25).mean().iloc[-2880:]

@@ -9,6 +9,7 @@ import numba as nb
 import numpy as np
 
 from prediction_models.engine.median import median
+from prediction_models.engine.metrics import profit_factor_or_nan
 from prediction_models.engine.rounding import (
     nb_at_least_altered,
     nb_at_most_altered,
@@ -18,6 +19,9 @@ from prediction_models.engine.rounding import (
 )
 
 _LONG_GE_MIN_INC, _LONG_LE_MIN_DEC, _SHORT_LE_MIN_DEC, _SHORT_GE_MIN_INC = 1, 2, 4, 8
+
+# The metrics table's profit factor, compiled: the search computes it as the certificates do.
+_profit_factor = nb.njit(cache=True)(profit_factor_or_nan)
 
 
 @nb.njit(cache=True)
@@ -225,14 +229,17 @@ def _largest_drawdown(balance0: float, balances: np.ndarray, count: int) -> floa
 def _daily_returns(
     balance0: float, balances: np.ndarray, exits: np.ndarray, count: int, day_of_minute: np.ndarray, row: np.ndarray
 ) -> None:
-    """One config's daily realised balance returns into ``row`` (one per calendar day), as
-    ``overfitting.daily_returns`` computes them: a day's last close over the day before's."""
-    previous = balance0
+    """One config's daily realised balance returns into ``row`` (one per calendar day, zeros on
+    entry), as ``overfitting.daily_returns`` computes them: a day's last close over the day
+    before's. Only the days with a close are written: the work is per position, not per day."""
+    previous = balance0  # the balance at the end of the last day with a close
     p = 0
-    for d in range(row.shape[0]):
-        eod = previous
-        while p < count and day_of_minute[exits[p]] <= d:
-            eod = balances[p]
+    while p < count:
+        d = day_of_minute[exits[p]]
+        while p + 1 < count and day_of_minute[exits[p + 1]] == d:
             p += 1
-        row[d] = 0.0 if previous <= 0 else eod / previous - 1.0  # nothing more to lose once ruined
+        eod = balances[p]
+        if previous > 0:  # nothing more to lose once ruined
+            row[d] = eod / previous - 1.0
         previous = eod
+        p += 1

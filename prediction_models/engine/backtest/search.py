@@ -13,12 +13,14 @@ from prediction_models.engine.backtest.kernels import (
     _candidates,
     _daily_returns,
     _largest_drawdown,
+    _profit_factor,
     _successful_stats,
     _walk,
 )
 from prediction_models.engine.backtest.market import Market
 from prediction_models.engine.config_space import ConfigSpace
 from prediction_models.engine.median import BUCKETS
+from prediction_models.engine.metrics import SEARCH_MINIMUMS, none_if_nan
 from prediction_models.engine.rounding import py_round
 from prediction_models.engine.trading import BacktestSettings, TradeConstants
 
@@ -53,25 +55,66 @@ class SearchCancelled(Exception):
         self.found = found
 
 
-@dataclasses.dataclass(frozen=True)
 class Thresholds:
-    """The profitable-config filter (original: accuracy >= 55 and profit > 0, any number of positions)."""
+    """The profitable-config filter: a bound per ``metrics.SEARCH_MINIMUMS``, by name
+    (``min_accuracy=...``) or in that order; a bound of None is not applied. Unset, a bound is
+    the original's: accuracy >= 55 and profit > 0, any number of positions."""
 
-    min_accuracy: float = 55
-    min_profit: float = 0  # strictly greater than
-    min_positions: int = 0  # at least
+    _minimums: dict[str, float | None]
 
-    def accepts(self, accuracy: float, profit: float, positions: int | None = None) -> bool:
-        enough = positions is None or positions >= self.min_positions
-        return accuracy >= self.min_accuracy and profit > self.min_profit and enough
+    def __init__(self, *values: float | None, **named: float | None):
+        if len(values) > len(SEARCH_MINIMUMS):
+            raise TypeError(f"Thresholds takes at most {len(SEARCH_MINIMUMS)} bounds, got {len(values)}")
+        minimums = {b.name: b.original for b in SEARCH_MINIMUMS}
+        minimums.update({b.name: value for b, value in zip(SEARCH_MINIMUMS, values, strict=False)})
+        unknown = set(named) - set(minimums)
+        if unknown:
+            raise TypeError(f"unknown thresholds {sorted(unknown)}")
+        minimums.update(named)
+        self.__dict__["_minimums"] = minimums
+
+    def __getattr__(self, name: str) -> float | None:
+        minimums = self.__dict__.get("_minimums", {})
+        if name in minimums:
+            return minimums[name]
+        raise AttributeError(name)
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise dataclasses.FrozenInstanceError(f"cannot assign to field {name!r}")
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Thresholds) and self._minimums == other._minimums
+
+    def __hash__(self) -> int:
+        return hash(tuple(self._minimums.items()))
+
+    def __repr__(self) -> str:
+        return f"Thresholds({', '.join(f'{k}={v!r}' for k, v in self._minimums.items())})"
+
+    def accepts(self, *values: float | None) -> bool:
+        """Whether a config with these metrics (in ``SEARCH_MINIMUMS`` order) passes; a value
+        left out or None is not bounded (the original filter knew no positions)."""
+        for bound, value in zip(SEARCH_MINIMUMS, values, strict=False):
+            minimum = self._minimums[bound.name]
+            if value is None or minimum is None:
+                continue
+            if not (value > minimum if bound.strict else value >= minimum):
+                return False
+        return True
 
     def passed(self, summary: np.ndarray) -> np.ndarray:
         """Per row of a ``SUMMARY_DTYPE`` array: whether the config passes."""
-        return (
-            (summary["accuracy"] >= self.min_accuracy)
-            & (summary["profit"] > self.min_profit)
-            & (summary["positions"] >= self.min_positions)
-        )
+        passed = np.ones(len(summary), np.bool_)
+        for bound in SEARCH_MINIMUMS:
+            minimum = self._minimums[bound.name]
+            if minimum is None:
+                continue
+            values = summary[bound.metric.key]
+            passed &= (values > minimum) if bound.strict else (values >= minimum)
+        return passed
+
+
+ORIGINAL_THRESHOLDS = Thresholds()
 
 
 @nb.njit(cache=True, parallel=True)
@@ -100,11 +143,15 @@ def _search(
     blocks: int,
     day_of_minute: np.ndarray,
     out_returns: np.ndarray,
+    returns_row0: int,
+    returns_stride: int,
 ) -> None:
     """Summaries of every variant of ``combos``; rows of ``out_*`` are combination-major.
 
-    With rows in ``out_returns`` (one column per calendar day; ``day_of_minute``: each minute's
-    close day) each config's daily returns are written there too."""
+    With rows in ``out_returns`` (zeros; one column per calendar day; ``day_of_minute``: each
+    minute's close day) each config's daily returns are written there too, variant ``v`` of
+    combination ``ci`` into row ``returns_row0 + ci * returns_stride + v`` when that row exists
+    (the caller's config order: no copy or reordering afterwards)."""
     with_returns = out_returns.shape[0] > 0
     n_combos, r = combos.shape
     f = features.shape[1]
@@ -178,8 +225,9 @@ def _search(
                     balances,
                 )
                 row_out = ci * n_var + v
-                if with_returns:
-                    _daily_returns(balance0, balances, exits, count, day_of_minute, out_returns[row_out])
+                returns_row = returns_row0 + ci * returns_stride + v
+                if with_returns and 0 <= returns_row < out_returns.shape[0]:
+                    _daily_returns(balance0, balances, exits, count, day_of_minute, out_returns[returns_row])
                 inc_n = 0
                 dec_n = 0
                 inc_ok = 0
@@ -203,7 +251,7 @@ def _search(
                 out_float[row_out, 2] = fees
                 out_float[row_out, 3] = py_round(((inc_ok + dec_ok) * 100) / (total if total > 0 else 1), 2)
                 out_float[row_out, 4] = _largest_drawdown(balance0, balances, count)
-                out_float[row_out, 5] = (inc_ok + dec_ok) * net_profit / (losses * net_loss) if losses > 0 else np.nan
+                out_float[row_out, 5] = _profit_factor((inc_ok + dec_ok) * net_profit, losses * net_loss)
                 period = ct[max(last_minute, 0)] - ot[0] + 1
                 out_float[row_out, 6] = in_position * 100 / period if end > 0 else 0.0
                 out_float[row_out, 7] = min_incs[v]
@@ -296,7 +344,9 @@ def _evaluate(
     markets = dict(markets or {})
     if threads:
         nb.set_num_threads(threads)
-    parts, returns_parts = [], []
+    parts = []
+    # Every pcr's kernel writes its configs' rows in place, in index order: [start_index, stop_index).
+    out_returns = np.zeros((stop_index - start_index if days is not None else 0, max(n_days, 1)))
     day_of = np.zeros(0, np.int64) if days is None else day_of_minute(assets.minutes.ct, days)
     msf_is_median = np.array([f == "median" for f in space.msfs for _ in space.msafs], np.bool_)
     msafs = np.array(space.msafs, np.float64)
@@ -307,7 +357,6 @@ def _evaluate(
         n_var = len(msf_is_median)
         out_num = np.zeros((n_combos * n_var, 5), np.int64)
         out_float = np.zeros((n_combos * n_var, 9))
-        out_returns = np.zeros((n_combos * n_var if days is not None else 0, max(n_days, 1)))
         with nb.parallel_chunksize(1):  # blocks go to whichever thread is free: even on a busy machine
             _search(
                 features,
@@ -334,6 +383,8 @@ def _evaluate(
                 max(1, min(n_combos, nb.get_num_threads() * 8)),
                 day_of,
                 out_returns,
+                first_combo * space.variants + p_i * n_var - start_index,
+                space.variants,
             )
         part = np.zeros(n_combos * n_var, dtype=SUMMARY_DTYPE)
         variant = np.arange(n_combos * n_var) % n_var
@@ -358,12 +409,11 @@ def _evaluate(
         ):
             part[name] = out_float[:, i]
         parts.append(part)
-        returns_parts.append(out_returns[:, :n_days])
     result = np.concatenate(parts)
     order = np.argsort(result["index"], kind="stable")
     result = result[order]
     inside = (result["index"] >= start_index) & (result["index"] < stop_index)
-    returns = np.concatenate(returns_parts)[order][inside] if days is not None else np.zeros((0, 0))
+    returns = out_returns[:, :n_days] if days is not None else np.zeros((0, 0))
     return result[inside], returns
 
 
@@ -372,7 +422,7 @@ def search_chunk(
     space: ConfigSpace,
     start_index: int,
     stop_index: int,
-    thresholds: Thresholds | None = Thresholds(),
+    thresholds: Thresholds | None = ORIGINAL_THRESHOLDS,
     settings: BacktestSettings = BacktestSettings(),
     markets: Mapping[float, Market] | None = None,
     progress: Callable[[int, int, str], None] | None = None,
@@ -421,6 +471,5 @@ def search_chunk(
 
 def _summary_dict(row: np.void) -> dict:
     out = {name: row[name].item() for name in SUMMARY_DTYPE.names or () if name != "index"}
-    if out["profit_factor"] != out["profit_factor"]:
-        out["profit_factor"] = None  # no losing position
+    out["profit_factor"] = none_if_nan(out["profit_factor"])  # None: no losing position
     return out

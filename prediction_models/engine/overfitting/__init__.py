@@ -13,7 +13,7 @@ from prediction_models.engine.overfitting.dsr import (
     deflated_sharpe,
     deflated_sharpe_from_moments,
 )
-from prediction_models.engine.overfitting.null import day_block_permutation
+from prediction_models.engine.overfitting.null import day_block_permutation, feature_day_permutation, null_pass_rates
 from prediction_models.engine.overfitting.pbo import PBOResult, pbo, total_return
 from prediction_models.engine.overfitting.returns import (
     buy_and_hold_returns,
@@ -42,7 +42,9 @@ __all__ = [
     "day_starts",
     "deflated_sharpe",
     "deflated_sharpe_from_moments",
+    "feature_day_permutation",
     "json_safe",
+    "null_pass_rates",
     "pbo",
     "row_keys",
     "spa_pvalues",

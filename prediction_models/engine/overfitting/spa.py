@@ -18,6 +18,7 @@ import functools
 import math
 from collections.abc import Mapping
 
+import numba as nb
 import numpy as np
 from arch.bootstrap import StationaryBootstrap
 from scipy import linalg
@@ -25,6 +26,27 @@ from scipy import linalg
 DEFAULT_REPS = 1000
 RECENTERINGS = ("lower", "consistent", "upper")
 _COLUMNS = 4096  # configs per matrix product: bounds the temporary reps x columns arrays
+
+
+@nb.njit(cache=True, nogil=True)
+def _max_recentred(
+    simulated: np.ndarray, shift: np.ndarray, centres: np.ndarray, out: np.ndarray
+) -> None:  # pragma: no cover - compiled
+    """``out[r, j] = max(out[r, j], max_c((simulated[r, c] - shift[r]) - centres[j, c]))``.
+
+    One pass over the ``reps x columns`` bootstrapped means for the three re-centrings, instead
+    of a temporary array per re-centring; the same operations in the same order as numpy's
+    ``((simulated - shift[:, None]) - centre).max(axis=1)``, so the maxima are bit-identical."""
+    reps, columns = simulated.shape
+    for r in range(reps):
+        s = shift[r]
+        for j in range(centres.shape[0]):
+            best = out[r, j]
+            for c in range(columns):
+                value = (simulated[r, c] - s) - centres[j, c]
+                if value > best:
+                    best = value
+            out[r, j] = best
 
 
 def default_block_size(days: int) -> int:
@@ -143,12 +165,9 @@ def spa_chunk(
                 threshold = -np.sqrt(variance / t * log_log_t)
             consistent = np.where(mean >= threshold, mean, 0.0)
             lower = np.maximum(mean, 0.0)
-            simulated = r_simulated - b_simulated[:, None]
             partial = out[name]
-            for j, centre in enumerate((lower, consistent, mean)):
-                np.maximum(
-                    partial.max_simulated[:, j], (simulated - centre).max(axis=1), out=partial.max_simulated[:, j]
-                )
+            centres = np.ascontiguousarray(np.stack((lower, consistent, mean)))
+            _max_recentred(r_simulated, np.ascontiguousarray(b_simulated), centres, partial.max_simulated)
             partial.max_mean = max(partial.max_mean, float(mean.max()))
     for partial in out.values():
         partial.configs = k

@@ -12,7 +12,7 @@ from prediction_models.engine.assets import (
     load_assets,
     save_assets,
 )
-from prediction_models.tests.engine.market_data import load_month, resample, synthetic_features, to_candles
+from testing.market_data import load_month, resample, synthetic_features, to_candles
 
 LOOKBACK, STEPS = 32, 8
 

@@ -12,7 +12,7 @@ from prediction_models.engine.config_space import ConfigSpace
 from prediction_models.engine.discovery import discover
 from prediction_models.engine.median import BUCKETS
 from prediction_models.engine.trading import BacktestSettings
-from prediction_models.tests.engine.market_data import load_month, resample, synthetic_features, to_candles
+from testing.market_data import load_month, resample, synthetic_features, to_candles
 
 LOOKBACK, STEPS = 32, 8
 

@@ -17,7 +17,7 @@ from prediction_models.engine.overfitting import (
     verdict,
 )
 from prediction_models.engine.trading import BacktestSettings, TradeConstants
-from prediction_models.tests.engine.market_data import (
+from testing.market_data import (
     load_month,
     resample,
     synthetic_features,

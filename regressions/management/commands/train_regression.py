@@ -18,16 +18,31 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         add_arguments(parser)
 
-    def handle(self, *args, epoch_dir, config, id=None, threads=1, discard_trained=False, out_dir=None, **options):
-        configure_tensorflow(threads)
+    def handle(
+        self,
+        *args,
+        epoch_dir,
+        config,
+        id=None,
+        threads=0,
+        concurrent=None,
+        no_determinism=False,
+        max_batches=None,
+        discard_trained=False,
+        out_dir=None,
+        **options,
+    ):
+        pools = configure_tensorflow(threads, concurrent=concurrent)
         try:
             train_request(
+                pools=pools,
                 epoch_dir=epoch_dir,
                 config=config,
                 id=id,
-                threads=threads,
                 out_dir=out_dir,
                 discard_trained=discard_trained,
+                no_determinism=no_determinism,
+                max_batches=max_batches,
             )
         except TrainingRequestError as exc:
             raise CommandError(str(exc)) from None

@@ -43,7 +43,7 @@ def _config(template: str) -> dict:
     return next(c for c in grid.configs if c["keras_model"]["name"] == template)
 
 
-def _certificate(config: dict) -> dict:
+def _certificate(config: dict, **extra) -> dict:
     """Certificate of a tiny model fitted for two epochs on random windows."""
     tf.keras.backend.clear_session()
     model = build_model(config["keras_model"], LOOKBACK, PREDICTIONS)
@@ -78,6 +78,7 @@ def _certificate(config: dict) -> dict:
         best_metrics={"val_loss": history["val_loss"][1]},
         seed=60184,
         package_versions={"tensorflow": tf.__version__, "numpy": np.__version__},
+        **extra,
     )
 
 
@@ -244,3 +245,19 @@ def test_certificates_written_with_a_zero_based_best_epoch_are_corrected(dnn, tm
     assert json.loads(single.read_text())["best_epoch"] == 1
     assert [c["best_epoch"] for c in json.loads(batched.read_text())] == [2, 2]
     validate_certificate(json.loads(single.read_text()))
+
+
+def test_runtime_is_an_added_key_the_check_accepts_and_checks(dnn):
+    from regressions.engine.runtime import runtime_record
+
+    config, _ = dnn
+    cert = _certificate(config, runtime=runtime_record(tf))
+    assert list(cert) == [*CERTIFICATE_KEYS, "runtime"]  # the original's keys first, unchanged
+    validate_certificate(cert)
+    for bad in (
+        {**cert["runtime"], "op_determinism": "yes"},
+        {**cert["runtime"], "threads": {"intra_op": -1}},
+        {k: v for k, v in cert["runtime"].items() if k != "device"},
+    ):
+        with pytest.raises(CertificateError, match="runtime"):
+            validate_certificate({**cert, "runtime": bad})

@@ -28,6 +28,9 @@ def test_smoke_grid_and_unit_test_train_and_are_recorded(trained_smoke_epoch):
         assert 1 <= len(cert["training_history"]["loss"]) <= 6
         assert cert["training_data_start"] == epoch.start and cert["training_data_end"] == epoch.end
         assert isinstance(cert["keras_model_config"]["units"], list)
+        runtime = cert["runtime"]  # added: how it trained, through the job's own process
+        assert runtime["op_determinism"] is True and runtime["threads"]["intra_op"] >= 1
+        assert len(runtime["epoch_seconds"]) == len(cert["training_history"]["loss"])
     for batch in TrainingBatch.objects.filter(epoch=epoch):
         combined = json.loads((folder / batch.batched_certificate_file).read_text())
         assert [c["id"] for c in combined] == list(batch.configs.order_by("position").values_list("id", flat=True))

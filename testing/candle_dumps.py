@@ -11,7 +11,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-REPO = Path(__file__).resolve().parents[3]
+REPO = Path(__file__).resolve().parents[1]
 MONTHLY = "data/spot/monthly/klines/BTCUSDT/1m"
 DAILY = "data/spot/daily/klines/BTCUSDT/1m"
 

@@ -26,7 +26,7 @@ from django.db import connection
 from django.utils import timezone
 
 from cluster.choices import ACTIVE_STATUSES, JobStatus
-from epoca_builder.tests.chaos.hook import arm, disarm, hit_file
+from testing.chaos.hook import arm, disarm, hit_file
 
 REPO = Path(settings.BASE_DIR)
 STALE_SECONDS, REAPER_SECONDS, HEARTBEAT_SECONDS = 6, 2, 1
@@ -155,7 +155,7 @@ class Workers:
 def worker_env(root: Path, **extra: str) -> dict:
     return {
         **os.environ,
-        "DJANGO_SETTINGS_MODULE": "epoca_builder.tests.chaos.worker_settings",
+        "DJANGO_SETTINGS_MODULE": "testing.chaos.worker_settings",
         "PYTHONUNBUFFERED": "1",
         "DATABASE_URL": f"sqlite:///{connection.settings_dict['NAME']}",
         "WORKER_PROCESSES": "1",

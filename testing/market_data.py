@@ -17,7 +17,7 @@ import pytest
 
 from prediction_models.engine.assets import Candles, feature_from_prediction
 
-REPO = Path(__file__).resolve().parents[3]
+REPO = Path(__file__).resolve().parents[1]
 
 
 def mirror_dir() -> Path:
