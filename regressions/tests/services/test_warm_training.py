@@ -28,7 +28,7 @@ from regressions.services.training_server import warm_training_server, warm_trai
 from testing.smoke import make_smoke_epoch
 
 pytestmark = [pytest.mark.django_db, pytest.mark.tensorflow]  # every test trains
-# The certificate's clock readings; everything else must be equal.
+# The certificate's clock readings (and its runtime's ``epoch_seconds``); everything else must be equal.
 TIMING = ("training_start", "training_end", "training_seconds")
 
 
@@ -75,6 +75,8 @@ def _assert_same_regression(folder, reference):
     got, want = read_json(folder / CERTIFICATE), read_json(reference / CERTIFICATE)
     for key in TIMING:
         got.pop(key), want.pop(key)
+    for runtime in (got["runtime"], want["runtime"]):
+        assert len(runtime.pop("epoch_seconds")) == len(got["training_history"]["loss"])
     assert got == want
     layers = [layer["name"] for layer in got["regression_config"]["summary"]["layers"]]
     assert layers and layers == [layer["name"] for layer in want["regression_config"]["summary"]["layers"]]
