@@ -13,6 +13,8 @@ from pathlib import Path
 import environ
 import plotly
 
+from core.cores import usable_cores
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 env = environ.Env()
 env.read_env(BASE_DIR / ".env")  # optional; real environment variables win
@@ -276,7 +278,8 @@ JOB_REAPER_SECONDS = env.int("JOB_REAPER_SECONDS", default=30)
 _TASK_TIMEOUT = env.int("JOB_TASK_TIMEOUT", default=14 * 24 * 3600)
 Q_CLUSTER = {
     "name": "epoch-builder",
-    "workers": env.int("WORKER_PROCESSES", default=2),
+    # One worker per core (at least two): a batch's trainings run that many at once.
+    "workers": env.int("WORKER_PROCESSES", default=max(2, usable_cores())),
     "timeout": _TASK_TIMEOUT,
     "retry": _TASK_TIMEOUT + 3600,
     "max_attempts": 1,

@@ -34,6 +34,7 @@ from pipeline.stages import (
 from prediction_models.models import PredictionModel, PredictionModelSearch
 from prediction_models.services.build import models_build_enqueue
 from prediction_models.services.search import search_find_enqueue, search_initialize, search_initialize_enqueue
+from prediction_models.services.verdicts import model_verdict
 from regressions.models import RegressionSelection
 from regressions.services.grid import configs_generate_enqueue
 from regressions.services.selection import selection_create
@@ -204,10 +205,34 @@ def demo_step(parent: ParentJob):
         parent.log(f"{stage}: {message}")
 
     export = EpochExport.objects.get(pk=state["export"])
+    model = PredictionModel.objects.select_related("search").get(pk=state["prediction_model"])
     return {
         "epoch": state["epoch"],
         "prediction_model": state["prediction_model"],
         "epoch_file": export.file_path,
         "verified": export.verified,
         "sha256": export.sha256,
+        # The verdict on the exported model comes last: what a demo's figures are worth.
+        "min_positions": model.search.min_positions,
+        "verdict": model_verdict(model),
     }
+
+
+def verdict_lines(result: dict) -> list[str]:
+    """The demo's verdict as text: each check, its value, its threshold, and whether it passes."""
+    checks = result.get("verdict") or []
+    passed = sum(1 for c in checks if c["passed"] is True)
+    failed = sum(1 for c in checks if c["passed"] is False)
+    lines = [
+        f"Verdict on {result['prediction_model']}: {passed} of {len(checks)} checks pass, {failed} fail, "
+        f"{len(checks) - passed - failed} not available."
+    ]
+    for c in checks:
+        shown = "pass" if c["passed"] is True else "FAIL" if c["passed"] is False else "not available"
+        value = "-" if c["value"] is None else f"{c['value']:.4g}" if isinstance(c["value"], float) else c["value"]
+        lines.append(f"  {c['check']:<38} {shown:<14} value {value}, passes when {c['threshold']}")
+    lines.append(
+        f"The demo's search counted every config with at least {result.get('min_positions', DEMO_MIN_POSITIONS)} "
+        "positions (30 by default): three months of tiny models prove nothing, whatever the verdict."
+    )
+    return lines

@@ -14,7 +14,7 @@ from epochs.services import pages
 from pipeline.engine.epoch_file import EpochFileError
 from pipeline.overview import epoch_pipeline, with_action_bodies
 from pipeline.services import inspection
-from pipeline.services.export import can_withdraw_export, export_download_file, latest_export
+from pipeline.services.export import can_withdraw_export, export_download_file, exported_model_verdict, latest_export
 
 
 def epoch_detail(request, pk: str):
@@ -29,6 +29,7 @@ def epoch_detail(request, pk: str):
         "config": page.config,
         "exports": epoch.exports.all(),
         "can_withdraw": can_withdraw_export(request.user),
+        "verdict": exported_model_verdict(epoch),
     }
     if page.charts is not None:
         series = page.charts

@@ -6,7 +6,7 @@ from django.conf import settings
 
 from cluster.jobs import JobCancelled, JobContext, job_handler
 from cluster.jobs.parent import ParentJob
-from cluster.jobs.process import run_child
+from cluster.jobs.process import run_child, run_children
 from cluster.services.remote_jobs import RemoteRun
 from prediction_models.engine.backtest import SearchCancelled
 from prediction_models.models import ConfigChunk
@@ -28,7 +28,9 @@ def _search(ctx: JobContext):
 @job_handler("prediction_models.initialize", label="Initialise prediction models (assets)", max_attempts=2)
 def initialize(ctx: JobContext) -> dict:
     return search_assets_run(
-        search=_search(ctx), log=ctx.log, predict_features=lambda argv: run_child(ctx, argv, cwd=str(settings.BASE_DIR))
+        search=_search(ctx),
+        log=ctx.log,
+        predict_features=lambda argvs: run_children(ctx, argvs, cwd=str(settings.BASE_DIR)),
     )
 
 

@@ -6,7 +6,7 @@ from django.conf import settings
 
 from cluster.jobs import JobContext, job_handler
 from cluster.jobs.parent import ParentJob
-from cluster.jobs.process import run_child
+from cluster.jobs.process import run_child, run_children
 from cluster.services.remote_jobs import RemoteRun
 from regressions.models import Regression, TrainingBatch
 from regressions.services import training, training_server
@@ -20,7 +20,7 @@ def generate_configs(ctx: JobContext) -> dict:
         epoch=ctx.job.target,
         profile=ctx.params["profile"],
         log=ctx.log,
-        check_architectures=lambda argv: run_child(ctx, argv, cwd=str(settings.BASE_DIR)),
+        check_architectures=lambda argvs: run_children(ctx, argvs, cwd=str(settings.BASE_DIR)),
     )
 
 

@@ -1,21 +1,24 @@
 """The demo, run once per test run (fixture `demo_run`): its files stay on disk, its rows are reloaded per test.
 
-``manage.py demo`` runs inside a transaction that is rolled back after its rows were dumped,
-so it leaks nothing into other tests; each test that needs the demo loads the dump into its
-own database state (``load_demo_rows``), transactional (browser) or not.
+``manage.py demo`` runs as a user runs it, in its own processes (the command and its helper
+process per further core) on a database of its own, with the suite's epoch and candle stores;
+its rows are dumped from there, so it leaks nothing into other tests, and each test that needs
+the demo loads the dump into its own database state (``load_demo_rows``), transactional
+(browser) or not.
 """
 
 from __future__ import annotations
 
-import io
 import json
+import os
+import subprocess
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from django.conf import settings
 from django.core.management import call_command
-from django.db import transaction
 
 DEMO_APPS = ("epochs", "regressions", "prediction_models", "cluster")
 
@@ -27,27 +30,43 @@ class DemoRun:
     rows: Path  # the rows the demo wrote (dumpdata JSON)
 
 
-class _RollBack(Exception):
-    pass
+def _manage(*args: str, env: dict) -> str:
+    process = subprocess.run(
+        [sys.executable, str(Path(settings.BASE_DIR) / "manage.py"), *args],
+        cwd=settings.BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    if process.returncode != 0:
+        raise AssertionError(f"manage.py {args[0]} failed ({process.returncode}):\n{process.stderr[-6000:]}")
+    return process.stdout
+
+
+def demo_result(output: str) -> dict:
+    """The JSON result the command prints after its first line (the verdict's lines follow it)."""
+    return json.JSONDecoder().raw_decode(output[output.index("{") :])[0]
 
 
 @pytest.fixture(scope="session")
-def demo_run(django_db_setup, django_db_blocker, tmp_path_factory) -> DemoRun:
+def demo_run(tmp_path_factory) -> DemoRun:
     if not settings.BINANCE_MIRROR_DIR.exists():
         pytest.skip(f"real candles not found at {settings.BINANCE_MIRROR_DIR} (set BINANCE_MIRROR_DIR)")
-    rows = tmp_path_factory.mktemp("demo") / "rows.json"
-    output = io.StringIO()
-    with django_db_blocker.unblock():
-        try:
-            with transaction.atomic():
-                call_command("demo", source=str(settings.BINANCE_MIRROR_DIR), stdout=output)
-                # Natural keys for content types: their ids change when a test flushes the database.
-                call_command("dumpdata", *DEMO_APPS, natural_foreign=True, output=str(rows), verbosity=0)
-                raise _RollBack
-        except _RollBack:
-            pass
-    text = output.getvalue()
-    return DemoRun(result=json.loads(text[text.index("{") :]), output=text, rows=rows)
+    var = tmp_path_factory.mktemp("demo")
+    rows = var / "rows.json"
+    env = {
+        **{k: v for k, v in os.environ.items() if k != "DATABASE_URL"},
+        "DJANGO_SETTINGS_MODULE": "epoca_builder.test_settings",
+        "EPOCA_VAR_DIR": str(var),  # its own SQLite database
+        "EPOCHS_ROOT": str(settings.EPOCHS_ROOT),  # the suite's stores: the tests read its files
+        "CANDLES_ROOT": str(settings.CANDLES_ROOT),
+    }
+    _manage("migrate", "--verbosity", "0", env=env)
+    # Two workers, as on the CI's two cores: the training's jobs run two at a time.
+    output = _manage("demo", "--source", str(settings.BINANCE_MIRROR_DIR), "--workers", "2", env=env)
+    # Natural keys for content types: their ids differ between the two databases.
+    _manage("dumpdata", *DEMO_APPS, "--natural-foreign", "--output", str(rows), "--verbosity", "0", env=env)
+    return DemoRun(result=demo_result(output), output=output, rows=rows)
 
 
 def load_demo_rows(run: DemoRun) -> None:

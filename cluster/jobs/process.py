@@ -11,8 +11,10 @@ from __future__ import annotations
 import ctypes
 import json
 import os
+import queue
 import signal
 import subprocess
+import threading
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
@@ -26,16 +28,15 @@ _PR_SET_PDEATHSIG = 1
 
 
 def die_with_parent() -> None:
-    """In a forked child before exec: the kernel kills it (SIGKILL) when the thread that forked it ends."""
+    """``preexec_fn`` of a child: the kernel kills it when the thread that started it ends."""
     try:
         ctypes.CDLL("libc.so.6", use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
     except OSError:  # not Linux: the process group kill on cancel still applies
         pass
 
 
-def run_child(ctx: JobContext, argv: Sequence[str], *, env: dict | None = None, cwd: str | None = None) -> dict:
-    """Run ``argv``, forwarding its progress and log to the job; return its result event."""
-    proc = subprocess.Popen(
+def _start(argv: Sequence[str], env: dict | None, cwd: str | None) -> subprocess.Popen:
+    return subprocess.Popen(
         list(argv),
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
@@ -47,12 +48,33 @@ def run_child(ctx: JobContext, argv: Sequence[str], *, env: dict | None = None, 
         preexec_fn=die_with_parent,
     )
 
+
+def _killer(proc: subprocess.Popen):
     def kill() -> None:
         try:
             os.killpg(proc.pid, signal.SIGKILL)
         except ProcessLookupError:
             pass
 
+    return kill
+
+
+def _ended(ctx: JobContext, argv: Sequence[str], code: int, result: dict | None) -> dict:
+    if ctx.cancel_seen:
+        raise JobCancelled("cancelled on request")
+    if code != 0:
+        raise JobFailed(
+            f"{os.path.basename(argv[1] if len(argv) > 1 else argv[0])} exited with status {code}", retryable=True
+        )
+    if result is None:
+        raise JobFailed("the child process ended without a result", retryable=True)
+    return result
+
+
+def run_child(ctx: JobContext, argv: Sequence[str], *, env: dict | None = None, cwd: str | None = None) -> dict:
+    """Run ``argv``, forwarding its progress and log to the job; return its result event."""
+    proc = _start(argv, env, cwd)
+    kill = _killer(proc)
     ctx.on_cancel(kill)
     result: dict | None = None
     try:
@@ -64,15 +86,59 @@ def run_child(ctx: JobContext, argv: Sequence[str], *, env: dict | None = None, 
         kill()
         proc.wait()
         raise
-    if ctx.cancel_seen:
-        raise JobCancelled("cancelled on request")
-    if code != 0:
-        raise JobFailed(
-            f"{os.path.basename(argv[1] if len(argv) > 1 else argv[0])} exited with status {code}", retryable=True
-        )
-    if result is None:
-        raise JobFailed("the child process ended without a result", retryable=True)
-    return result
+    return _ended(ctx, argv, code, result)
+
+
+def run_children(
+    ctx: JobContext, argvs: Sequence[Sequence[str]], *, env: dict | None = None, cwd: str | None = None
+) -> list[dict]:
+    """Run several children at once (a stage that shares its work among the cores); their
+    progress adds up. Each reports as ``run_child``'s does; the first that fails kills the others.
+
+    Only this thread writes to the job: threads read the children's output into a queue.
+    """
+    if len(argvs) == 1:
+        return [run_child(ctx, argvs[0], env=env, cwd=cwd)]
+    procs = [_start(argv, env, cwd) for argv in argvs]
+    kills = [_killer(proc) for proc in procs]
+    for kill in kills:
+        ctx.on_cancel(kill)
+    lines: queue.Queue[tuple[int, str | None]] = queue.Queue()
+
+    def read(index: int, proc: subprocess.Popen) -> None:
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            lines.put((index, line.rstrip("\n")))
+        lines.put((index, None))
+
+    readers = [threading.Thread(target=read, args=(i, p), daemon=True) for i, p in enumerate(procs)]
+    for reader in readers:
+        reader.start()
+    results: list[dict | None] = [None] * len(procs)
+    progress = [[0, 0] for _ in procs]
+    running = len(procs)
+    try:
+        while running:
+            index, line = lines.get()
+            if line is None:  # that child has ended: a failure ends the others now
+                running -= 1
+                _ended(ctx, argvs[index], procs[index].wait(), results[index])
+                continue
+            event = parse_event(line)
+            if event is not None and "progress" in event:
+                done, total, message = ([*list(event["progress"]), None, None])[:3]
+                progress[index] = [int(done or 0), int(total or 0)]
+                ctx.progress(sum(p[0] for p in progress), sum(p[1] for p in progress), message)
+            else:
+                results[index] = handle_line(ctx, line, results[index])
+        codes = [proc.wait() for proc in procs]
+    except BaseException:
+        for kill in kills:
+            kill()
+        for proc in procs:
+            proc.wait()
+        raise
+    return [_ended(ctx, argv, code, result) for argv, code, result in zip(argvs, codes, results, strict=True)]
 
 
 def handle_line(ctx: JobContext | RemoteRun, line: str, result: dict | None, *, save_state=None) -> dict | None:

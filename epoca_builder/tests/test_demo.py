@@ -7,19 +7,24 @@ the application's own reader.
 
 import hashlib
 import io
+import itertools
 import json
 import zipfile
 
 import h5py
 import pytest
+from django.conf import settings
+from django.urls import reverse
+from django.utils.html import escape
 
 from cluster.choices import JobStatus
 from cluster.models import Job
 from epochs.models import Epoch, EpochExport
 from epochs.services.paths import epoch_dir
-from pipeline.demo import DEMO_PER_MODEL, DEMO_SELECTION
+from pipeline.demo import DEMO_MIN_POSITIONS, DEMO_PER_MODEL, DEMO_SELECTION, verdict_lines
 from pipeline.overview import DONE, epoch_pipeline
 from prediction_models.models import PredictionModel
+from prediction_models.services.verdicts import model_verdict
 from regressions.models import Regression, RegressionSelection
 from testing.demo import load_demo_rows
 
@@ -145,3 +150,57 @@ def test_the_database_records_the_verified_export(demo, epoch_file):
     ]
     assert {s.key: s.state for s in stages} == {s.key: DONE for s in stages}
     assert all(s.action is None for s in stages)
+
+
+VERDICT_CHECKS = [
+    ("deflated_sharpe_ratio", f">= {settings.VERDICT_MIN_DEFLATED_SHARPE}"),
+    ("probability_of_backtest_overfitting", f"<= {settings.VERDICT_MAX_PBO}"),
+    ("spa_pvalue_flat", f"<= {settings.VERDICT_MAX_SPA_PVALUE}"),
+    ("spa_pvalue_buy_and_hold", f"<= {settings.VERDICT_MAX_SPA_PVALUE}"),
+    ("holdout_profit", f"> {settings.VERDICT_MIN_HOLDOUT_PROFIT}"),
+    ("forward_tests_profit", f"> {settings.VERDICT_MIN_FORWARD_PROFIT} (each)"),
+]
+
+
+def test_the_demo_ends_with_the_verdict_on_its_model(demo):
+    result = demo.result
+    assert list(result)[-1] == "verdict"
+    assert result["min_positions"] == DEMO_MIN_POSITIONS
+    checks = result["verdict"]
+    assert [(c["check"], c["threshold"]) for c in checks] == VERDICT_CHECKS
+    assert all(c["passed"] in (True, False, "not available") for c in checks)
+    # What the verdict service says of the exported model now (no forward test yet: not available).
+    model = PredictionModel.objects.get(pk=result["prediction_model"])
+    assert json.loads(json.dumps(model_verdict(model))) == checks
+    assert checks[-1]["passed"] == "not available" and checks[-1]["value"] is None
+    # The demo job's result is the same, and the command's output ends with the verdict's lines.
+    job = Job.objects.get(kind="epoca_builder.demo")
+    assert job.result == result
+    lines = verdict_lines(result)
+    assert demo.output.rstrip("\n").splitlines()[-len(lines) :] == lines
+    assert lines[0].startswith(f"Verdict on {result['prediction_model']}: ")
+    for (name, threshold), line in zip(VERDICT_CHECKS, lines[1:-1], strict=True):
+        assert name in line and f"passes when {threshold}" in line
+    assert f"at least {DEMO_MIN_POSITIONS} positions" in lines[-1]
+
+
+def test_the_epoch_page_and_the_dashboard_show_the_demos_verdict(demo, admin_client):
+    epoch_page = admin_client.get(reverse("epoch-detail", args=[demo.result["epoch"]])).content.decode()
+    dashboard = admin_client.get(reverse("dashboard")).content.decode()
+    for page, section in ((epoch_page, 'id="epoch-verdict"'), (dashboard, 'id="demo-verdict"')):
+        shown = page[page.index(section) :]
+        for check in demo.result["verdict"]:
+            assert f'data-check="{check["check"]}"' in shown and escape(check["threshold"]) in shown
+    # The demo's low minimum of positions is said where its verdict is shown.
+    assert 'id="epoch-verdict-min-positions"' in epoch_page
+    assert f"at least {DEMO_MIN_POSITIONS} positions" in epoch_page
+    assert f"at least {DEMO_MIN_POSITIONS} positions" in dashboard[dashboard.index('id="demo-verdict"') :]
+
+
+def test_the_trainings_ran_two_at_a_time(demo):
+    """The demo ran with two workers (this process and a helper): trainings overlapped."""
+    trainings = list(Job.objects.filter(kind="regressions.train").order_by("started"))
+    assert len(trainings) == Regression.objects.count() > DEMO_SELECTION
+    assert len({job.worker for job in trainings}) == 2
+    overlapping = sum(1 for a, b in itertools.pairwise(trainings) if b.started < a.finished)
+    assert overlapping >= len(trainings) // 2

@@ -29,7 +29,8 @@ from epochs.services.pages import epoch_disk_usage_record
 from epochs.services.paths import epoch_dir, epoch_layout, shown_path
 from pipeline.engine import epoch_file
 from pipeline.engine.epoch_file_models import predict_in_child
-from prediction_models.models import PredictionModel
+from prediction_models.models import PredictionModel, PredictionModelSearch
+from prediction_models.services.verdicts import model_verdict
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -304,6 +305,25 @@ def _plain(value: Any) -> Any:
 
 def latest_export(epoch: Epoch) -> EpochExport | None:
     return epoch.exports.order_by("-created").first()
+
+
+def exported_model_verdict(epoch: Epoch) -> dict | None:
+    """The verdict on the model of the epoch's latest Epoch File, with the minimum positions its
+    search counted a config with (a demo's is below the default); ``None`` before an export."""
+    export = latest_export(epoch)
+    model = (
+        PredictionModel.objects.select_related("search").filter(pk=export.prediction_model_id).first()
+        if export
+        else None
+    )
+    if model is None:
+        return None
+    return {
+        "model": model,
+        "checks": model_verdict(model),
+        "min_positions": model.search.min_positions,
+        "default_min_positions": PredictionModelSearch._meta.get_field("min_positions").get_default(),
+    }
 
 
 def export_download_path(export: EpochExport) -> Path:

@@ -19,6 +19,7 @@ from django.utils import timezone
 from cluster.jobs import JobCancelled, JobFailed
 from cluster.services.jobs import job_enqueue
 from cluster.services.remote_jobs import PYTHON, RemoteRun, run_remote
+from core.cores import usable_cores
 from core.errors import ApplicationError
 from core.files import read_json, sha256_file, write_json
 from epochs.engine.layout import EpochLayout
@@ -120,25 +121,36 @@ def search_initialize_enqueue(*, search: PredictionModelSearch, user: User | Non
     )
 
 
-def features_argv(*, search: PredictionModelSearch) -> list[str]:
-    """The child process that predicts every regression's features (Keras stays out of the worker)."""
+def features_argvs(*, search: PredictionModelSearch, parts: int = 1) -> list[list[str]]:
+    """The child processes that predict every regression's features (Keras stays out of the
+    worker), the regressions shared among ``parts`` of them that run at once."""
     ranges = search_ranges(search.epoch)
     holdout = ["--holdout-row", str(ranges.holdout_row)] if ranges.has_holdout else []
+    ids = list(search.regression_ids)
+    parts = max(1, min(parts, len(ids)))
     return [
-        sys.executable,
-        str(Path(settings.BASE_DIR) / "manage.py"),
-        "predict_features",
-        "--epoch-dir",
-        str(epoch_dir(search.epoch_id)),
-        "--out",
-        str(paths.features_dir(search)),
-        "--test-row",
-        str(ranges.test_row),
-        *holdout,
-        "--threads",
-        str(settings.TRAINING_THREADS),
-        *search.regression_ids,
+        [
+            sys.executable,
+            str(Path(settings.BASE_DIR) / "manage.py"),
+            "predict_features",
+            "--epoch-dir",
+            str(epoch_dir(search.epoch_id)),
+            "--out",
+            str(paths.features_dir(search)),
+            "--test-row",
+            str(ranges.test_row),
+            *holdout,
+            "--threads",
+            str(settings.TRAINING_THREADS),
+            *ids[part::parts],
+        ]
+        for part in range(parts)
     ]
+
+
+def feature_processes() -> int:
+    """How many processes predict the features at once: one per core (the stage runs alone)."""
+    return usable_cores()
 
 
 def search_assets_build(*, search: PredictionModelSearch) -> dict:
@@ -169,10 +181,10 @@ def search_assets_build(*, search: PredictionModelSearch) -> dict:
 def search_assets_run(
     *,
     search: PredictionModelSearch,
-    predict_features: Callable[[list[str]], object],
+    predict_features: Callable[[list[list[str]]], object],
     log: Callable[[str], None] = lambda message: None,
 ) -> dict:
-    """The initialisation: predict the features (``predict_features`` runs the child process), build the assets.
+    """The initialisation: predict the features (``predict_features`` runs the child processes at once), build the assets.
 
     A refusal or a failed child marks the search failed; a cancel leaves it new, to start again.
     """
@@ -184,7 +196,7 @@ def search_assets_run(
         )
     try:
         log(f"predicting the features of {len(search.regression_ids)} regressions")
-        predict_features(features_argv(search=search))
+        predict_features(features_argvs(search=search, parts=feature_processes()))
         log("building labels and the lookback indexer")
         return search_assets_build(search=search)
     except ApplicationError as exc:

@@ -7,12 +7,14 @@ import sys
 import tempfile
 from collections.abc import Callable
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import transaction
 
 from cluster.services.jobs import job_enqueue
+from core.cores import usable_cores
 from core.errors import ApplicationError
 from core.files import write_json
 from epochs.choices import EpochStatus
@@ -76,11 +78,11 @@ def configs_generate(
     *,
     epoch: Epoch,
     profile: str,
-    check_architectures: Callable[[list[str]], object],
+    check_architectures: Callable[[list[list[str]]], object],
     log: Callable[[str], None] = lambda message: None,
 ) -> dict:
     """The configs job: plan the grid, build each distinct architecture once (``check_architectures``
-    runs the child process that refuses one Keras cannot build), record the configs and batches."""
+    runs the child processes, at once, that refuse one Keras cannot build), record the configs and batches."""
     if epoch.batches.exists():
         return {"skipped": "configs exist already"}
     result = configs_plan(epoch=epoch, profile=profile)
@@ -88,23 +90,28 @@ def configs_generate(
     log(
         f"{len(result.configs)} configs in {len(result.batches)} batches; building {len(architectures)} distinct architectures"
     )
-    with tempfile.NamedTemporaryFile("w", suffix=".json", delete=True) as handle:
-        json.dump(architectures, handle)
-        handle.flush()
-        check_architectures(
-            [
-                sys.executable,
-                "-m",
-                "regressions.engine.architecture_check",
-                handle.name,
-                "--lookback",
-                str(epoch.regression_lookback),
-                "--predictions",
-                str(epoch.regression_predictions),
-                "--threads",
-                str(settings.TRAINING_THREADS),
-            ]
-        )
+    # The architectures shared among one process per core, which build them at once.
+    parts = max(1, min(usable_cores(), len(architectures)))
+    with tempfile.TemporaryDirectory(prefix="architectures-") as folder:
+        argvs = []
+        for part in range(parts):
+            path = Path(folder) / f"part{part}.json"
+            path.write_text(json.dumps(architectures[part::parts]))
+            argvs.append(
+                [
+                    sys.executable,
+                    "-m",
+                    "regressions.engine.architecture_check",
+                    str(path),
+                    "--lookback",
+                    str(epoch.regression_lookback),
+                    "--predictions",
+                    str(epoch.regression_predictions),
+                    "--threads",
+                    str(settings.TRAINING_THREADS),
+                ]
+            )
+        check_architectures(argvs)
     return configs_record(epoch=epoch, profile=profile, result=result)
 
 

@@ -14,10 +14,10 @@ from __future__ import annotations
 
 import dataclasses
 import math
+from types import ModuleType
 from typing import TypedDict, Unpack
 
 import numpy as np
-from scipy import stats
 
 EULER_GAMMA = 0.5772156649015329
 
@@ -48,6 +48,14 @@ class _Known(TypedDict, total=False):
     kurtosis: float
 
 
+def _stats() -> ModuleType:
+    """scipy.stats, imported when first needed: it takes about a second, and every process of
+    the application (each training child too) imports this module through the services."""
+    from scipy import stats
+
+    return stats
+
+
 def _undefined(reason: str, **known: Unpack[_Known]) -> DeflatedSharpe:
     return DeflatedSharpe(value=None, reason=reason, **known)
 
@@ -71,7 +79,7 @@ def expected_max_sharpe(sharpe_variance: float, trials: int) -> float:
     """SR0: the expected maximum of ``trials`` daily Sharpe ratios of skill-less strategies."""
     if trials == 1:
         return 0.0  # the expected value of a single draw of a zero-mean normal
-    z = stats.norm.ppf
+    z = _stats().norm.ppf
     return float(
         math.sqrt(sharpe_variance)
         * ((1 - EULER_GAMMA) * z(1 - 1 / trials) + EULER_GAMMA * z(1 - 1 / (trials * math.e)))
@@ -106,7 +114,7 @@ def deflated_sharpe_from_moments(
         return _undefined(
             "the Sharpe ratio's standard error is undefined (1 - skew*SR + (kurtosis-1)/4*SR^2 <= 0)", **known
         )
-    value = float(stats.norm.cdf((sharpe - sr0) * math.sqrt(days - 1) / math.sqrt(denominator)))
+    value = float(_stats().norm.cdf((sharpe - sr0) * math.sqrt(days - 1) / math.sqrt(denominator)))
     return DeflatedSharpe(value=value, reason="", **known)
 
 
@@ -125,8 +133,8 @@ def deflated_sharpe(returns: np.ndarray, sharpe_variance: float | None, trials: 
             else "the model's daily returns are constant: no Sharpe ratio"
         )
         return _undefined(reason, trials=int(trials), days=days)
-    skewness = float(stats.skew(returns, bias=True))
-    kurtosis = float(stats.kurtosis(returns, fisher=False, bias=True))
+    skewness = float(_stats().skew(returns, bias=True))
+    kurtosis = float(_stats().kurtosis(returns, fisher=False, bias=True))
     return deflated_sharpe_from_moments(float(sharpe), days, skewness, kurtosis, sharpe_variance, trials)
 
 

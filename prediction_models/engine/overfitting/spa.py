@@ -20,8 +20,6 @@ from collections.abc import Mapping
 
 import numba as nb
 import numpy as np
-from arch.bootstrap import StationaryBootstrap
-from scipy import linalg
 
 DEFAULT_REPS = 1000
 RECENTERINGS = ("lower", "consistent", "upper")
@@ -56,6 +54,8 @@ def default_block_size(days: int) -> int:
 
 @functools.lru_cache(maxsize=4)
 def _counts(days: int, block_size: int, reps: int, seed: int) -> np.ndarray:
+    from arch.bootstrap import StationaryBootstrap  # why: arch (and the scipy under it) is slow to import
+
     bootstrap = StationaryBootstrap(block_size, np.zeros(days), seed=seed)
     counts = np.zeros((reps, days))
     for r, _ in enumerate(bootstrap.bootstrap(reps)):
@@ -85,6 +85,8 @@ def _weights(days: int, block_size: int) -> np.ndarray:
     """Symmetric Toeplitz matrix with 1 on the diagonal and kappa_i at lag i: arch's asymptotic
     variance of a mean differential, ``(sum_s x_s^2 + 2 sum_i kappa_i sum_s x_s x_{s+i}) / T``,
     is the quadratic form ``x' W x / T`` (one matrix product instead of a loop over lags)."""
+    from scipy import linalg  # why: slow to import, needed only here
+
     weights = linalg.toeplitz(np.r_[1.0, _kappa(days, block_size)])
     weights.setflags(write=False)
     return weights
