@@ -6,7 +6,7 @@ from django.conf import settings
 
 from cluster.jobs import JobContext, job_handler
 from cluster.jobs.parent import ParentJob
-from cluster.jobs.process import run_child, run_children
+from cluster.jobs.process import run_children
 from cluster.services.remote_jobs import RemoteRun
 from regressions.models import Regression, TrainingBatch
 from regressions.services import training, training_server
