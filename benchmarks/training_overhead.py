@@ -3,14 +3,21 @@
 Both sides train the same configs of the `smoke` grid on the same real epoch (1 month of
 15-minute candles from BINANCE_MIRROR_DIR), with the same epochs, batch size and seed:
 
-* job system: one parent job for the batch and one child job per regression, each training in
-  its own TensorFlow process with a checkpoint per epoch, a certificate, discovery, the `.keras`
-  and legacy `.h5` files and the database records;
-* bare loop: in this process, ``model.fit`` for the same number of epochs, nothing saved.
+* job system, warm: one parent job for the batch and one child job per regression, trained one
+  after another by the worker's warm TensorFlow process (``TRAINING_WARM_PROCESS``, the default;
+  its start is counted), with a checkpoint per epoch, a certificate, discovery, the `.keras` and
+  legacy `.h5` files and the database records;
+* job system, cold: the same, each regression in a fresh TensorFlow process (the setting off),
+  retraining the same regressions (a new generation each);
+* bare loop: in this process, ``model.fit`` for the same number of epochs, nothing saved; run
+  before and after the jobs, and their mean is the reference (the machine's load drifts).
 
-    .venv/bin/python benchmarks/training_overhead.py [--models 6] [--epochs 5]
+    .venv/bin/python benchmarks/training_overhead.py [--models 6] [--epochs 5] [--modes warm,cold]
 
-Prints one JSON object as its last line.
+Prints one JSON object as its last line: each mode's ratio to the bare loop and its fixed cost
+per regression (``(job - bare) / models``), with the goals beside them; ``fit_s`` is the engine's
+own time in its epochs (``training_seconds`` of the certificates), so ``(job - fit) / models`` is
+what a regression costs outside its epochs (process, model build, test predictions, files, jobs).
 """
 
 from __future__ import annotations
@@ -31,6 +38,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--models", type=int, default=6)
     parser.add_argument("--epochs", type=int, default=5)
+    parser.add_argument("--modes", default="warm,cold", help="job-system modes to time, in order: warm, cold")
     args = parser.parse_args()
     var = tempfile.mkdtemp(prefix="eb-bench-")
     os.environ.update(EPOCA_VAR_DIR=var, DJANGO_SETTINGS_MODULE="epoca_builder.settings", TRAINING_THREADS="1")
@@ -94,12 +102,6 @@ def main() -> None:
     TrainingBatch.objects.filter(pk=batch.pk).update(config_file=bench_file.relative_to(layout.root).as_posix())
     batch.refresh_from_db()
 
-    started = time.perf_counter()
-    job = run_tree_inline(batch_train_enqueue(batch=batch, inline=True))
-    job_seconds = time.perf_counter() - started
-    assert job.status == "succeeded", job.error
-    trained = Regression.objects.filter(config__batch=batch, status="trained").count()
-
     import numpy as np
     import tensorflow as tf
 
@@ -119,38 +121,95 @@ def main() -> None:
         purge=epoch.purge,
     )
     x, y = np.asarray(windows.train_x, dtype=np.float32), np.asarray(windows.train_y, dtype=np.float32)
-    started = time.perf_counter()
-    for config in configs:
-        c = config.config
-        tf.keras.backend.clear_session()
-        tf.keras.utils.set_random_seed(epoch.seed)
-        model = build_model(c["keras_model"], epoch.regression_lookback, epoch.regression_predictions)
-        model.compile(
-            optimizer=tf.keras.optimizers.Adam(learning_rate=_learning_rate(tf, c["learning_rate"])),
-            loss=c["loss"],
-            metrics=[c["metric"]],
-        )
-        model.fit(
-            x, y, validation_split=epoch.validation_split, epochs=args.epochs, batch_size=256, shuffle=True, verbose=0
-        )
-    bare_seconds = time.perf_counter() - started
 
+    def bare_loop() -> float:
+        started = time.perf_counter()
+        for config in configs:
+            c = config.config
+            tf.keras.backend.clear_session()
+            tf.keras.utils.set_random_seed(epoch.seed)
+            model = build_model(c["keras_model"], epoch.regression_lookback, epoch.regression_predictions)
+            model.compile(
+                optimizer=tf.keras.optimizers.Adam(learning_rate=_learning_rate(tf, c["learning_rate"])),
+                loss=c["loss"],
+                metrics=[c["metric"]],
+            )
+            model.fit(
+                x,
+                y,
+                validation_split=epoch.validation_split,
+                epochs=args.epochs,
+                batch_size=256,
+                shuffle=True,
+                verbose=0,
+            )
+        return time.perf_counter() - started
+
+    bare_before = bare_loop()
+
+    from django.test import override_settings
+
+    from regressions.services.training import regression_reset
+    from regressions.services.training_server import warm_training_server_stop
+
+    modes = [mode.strip() for mode in args.modes.split(",") if mode.strip()]
+    timings: dict[str, dict] = {}
+    for index, mode in enumerate(modes):
+        if index:  # the same regressions again: each retrain is a new generation, trained from scratch
+            for regression in Regression.objects.filter(config__batch=batch):
+                regression_reset(regression=regression)
+        with override_settings(TRAINING_WARM_PROCESS=mode == "warm"):
+            started = time.perf_counter()
+            job = run_tree_inline(batch_train_enqueue(batch=batch, inline=True))
+            seconds = time.perf_counter() - started
+        warm_training_server_stop()  # the bare loop runs alone
+        assert job.status == "succeeded", job.error
+        trained = Regression.objects.filter(config__batch=batch, status="trained").count()
+        children = list(job.children.all())
+        fit_seconds = sum(r.training_seconds for r in Regression.objects.filter(config__batch=batch))
+        timings[mode] = {
+            "seconds": seconds,
+            "child_jobs_s": sum((c.finished - c.started).total_seconds() for c in children),
+            "fit_s": fit_seconds,
+        }
+
+    bare_after = bare_loop()
+    bare_seconds = (bare_before + bare_after) / 2  # before and after the jobs: the machine's load drifts
     print(f"models: {trained}, epochs each: {args.epochs}, train windows: {len(x)}")
-    print(f"job system: {job_seconds:8.2f} s  ({job_seconds / trained:.2f} s per model)")
-    print(f"bare Keras: {bare_seconds:8.2f} s  ({bare_seconds / trained:.2f} s per model)")
-    print(f"overhead ratio (job / bare): {job_seconds / bare_seconds:.2f}x")
     print(
-        json.dumps(
+        f"bare Keras:        {bare_seconds:8.2f} s  ({bare_seconds / trained:.2f} s per model; "
+        f"{bare_before:.2f} s before the jobs, {bare_after:.2f} s after)"
+    )
+    figures: dict[str, object] = {
+        "models": trained,
+        "epochs": args.epochs,
+        "bare_keras_s": round(bare_seconds, 2),
+        "bare_keras_before_after_s": [round(bare_before, 2), round(bare_after, 2)],
+    }
+    for mode, timing in timings.items():
+        seconds = timing["seconds"]
+        ratio = seconds / bare_seconds
+        fixed = (seconds - bare_seconds) / trained
+        outside = (seconds - timing["fit_s"]) / trained
+        print(
+            f"job system, {mode}: {seconds:8.2f} s  ({seconds / trained:.2f} s per model; in child jobs "
+            f"{timing['child_jobs_s']:.2f} s, of which fitting {timing['fit_s']:.2f} s)  "
+            f"ratio {ratio:.2f}x, fixed cost {fixed:.2f} s per regression ({outside:.2f} s outside the "
+            "epochs' fitting)"
+        )
+        figures.update(
             {
-                "models": trained,
-                "epochs": args.epochs,
-                "job_system_s": round(job_seconds, 2),
-                "bare_keras_s": round(bare_seconds, 2),
-                "ratio": round(job_seconds / bare_seconds, 2),
-                "load_average": os.getloadavg()[0],
+                f"{mode}_job_system_s": round(seconds, 2),
+                f"{mode}_child_jobs_s": round(timing["child_jobs_s"], 2),
+                f"{mode}_fit_s": round(timing["fit_s"], 2),
+                f"{mode}_ratio": round(ratio, 2),
+                f"{mode}_fixed_cost_per_regression_s": round(fixed, 2),
+                f"{mode}_outside_fitting_per_regression_s": round(outside, 2),
             }
         )
-    )
+    figures.update({"goal_warm_ratio": 1.2, "goal_warm_fixed_cost_per_regression_s": 1.0})
+    figures["load_average"] = os.getloadavg()[0]
+    print(json.dumps(figures))
 
 
 if __name__ == "__main__":

@@ -305,6 +305,9 @@ TRAINING_THREADS = env.int("TRAINING_THREADS", default=0)
 TRAINING_DETERMINISM = env.bool("TRAINING_DETERMINISM", default=True)
 # Benchmarks only: stop every training after this many fitting mini-batches (0: no limit).
 TRAINING_MAX_BATCHES = env.int("TRAINING_MAX_BATCHES", default=0)
+# One warm TensorFlow process per worker trains its regressions one after another; false: a
+# fresh process per regression (each costs a TensorFlow start, about 4 s).
+TRAINING_WARM_PROCESS = env.bool("TRAINING_WARM_PROCESS", default=True)
 
 # Overfitting statistics (docs/statistics.md): every chunk of a search uses the same settings,
 # the SPA's bootstrap seeded by the epoch's seed.

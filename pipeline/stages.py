@@ -209,8 +209,9 @@ STAGES: tuple[StageSpec, ...] = (
             available=lambda f, job: bool(f.batches) and f.trained < f.regressions and not is_active(job),
         ),
         command="train_regression_batch --epoch _EROS3 --batch KR_DNN_1_2",
-        summary="one child job per regression, each in its own TensorFlow process; a killed training resumes from its "
-        "last epoch checkpoint with identical results",
+        summary="one child job per regression, trained one after another by each worker's warm TensorFlow process "
+        "(or, with `TRAINING_WARM_PROCESS=false`, each in a fresh one: the same files either way); a killed training "
+        "resumes from its last epoch checkpoint with identical results",
     ),
     StageSpec(
         "selection",

@@ -6,10 +6,10 @@ from django.conf import settings
 
 from cluster.jobs import JobContext, job_handler
 from cluster.jobs.parent import ParentJob
-from cluster.jobs.process import run_child, run_children
+from cluster.jobs.process import run_children
 from cluster.services.remote_jobs import RemoteRun
 from regressions.models import Regression, TrainingBatch
-from regressions.services import training
+from regressions.services import training, training_server
 from regressions.services.grid import configs_generate
 from regressions.services.remote import unit_test_check as run_check
 
@@ -35,7 +35,7 @@ def train(ctx: JobContext) -> dict:
     regression = Regression.objects.select_related("config__batch").get(pk=ctx.params["regression_id"])
     return training.regression_train_run(
         regression=regression,
-        train_here=lambda argv: run_child(ctx, argv, cwd=str(settings.BASE_DIR)),
+        train_here=lambda argv: training_server.train_here(ctx, argv),
         remote=RemoteRun.of(ctx) if ctx.job.server_id else None,
         log=ctx.log,
     )

@@ -1,8 +1,12 @@
 """Job handlers of the job-spine tests: one that crashes, one that refuses, a parent of three
-self-checks (imported by the tests that run them)."""
+self-checks, one served by a persistent child (imported by the tests that run them)."""
+
+import sys
+from pathlib import Path
 
 from cluster.choices import JobStatus
 from cluster.jobs import JobFailed, job_handler
+from cluster.jobs.persistent import PersistentChild
 from cluster.models import Job
 
 
@@ -26,3 +30,14 @@ def _parent(ctx):
     if any(c.status != JobStatus.SUCCEEDED for c in Job.objects.filter(pk__in=[c.pk for c in children])):
         return ctx.wait_for_children()
     return {"children": len(children), "finalised": True}
+
+
+# One persistent child for the whole test process, as a worker keeps one.
+persistent_child = PersistentChild(
+    [sys.executable, "-m", "testing.persistent_child"], name="test child", cwd=str(Path(__file__).resolve().parents[1])
+)
+
+
+@job_handler("tests.persistent")
+def _persistent(ctx):
+    return persistent_child.serve(ctx, ctx.params)

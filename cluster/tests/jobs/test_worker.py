@@ -3,41 +3,19 @@
 import os
 import signal
 import subprocess
-import sys
 import time
-from pathlib import Path
 
 import pytest
 from django.conf import settings
-from django.db import connection
 
 from cluster.choices import JobStatus
 from cluster.jobs.reaper import reap_stale_jobs
 from cluster.models import Job
 from cluster.selectors import workers_alive
 from cluster.services.jobs import job_enqueue
-from testing.processes import pid_alive, wait_for
+from testing.processes import pid_alive, start_worker, wait_for
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.worker]
-REPO = Path(settings.BASE_DIR)
-
-
-def start_worker(log: Path) -> subprocess.Popen:
-    """``manage.py qcluster`` against the test database, in its own process group."""
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "epoca_builder.test_settings",
-        "DATABASE_URL": f"sqlite:///{connection.settings_dict['NAME']}",
-        "WORKER_PROCESSES": "1",
-    }
-    return subprocess.Popen(
-        [sys.executable, "manage.py", "qcluster"],
-        cwd=REPO,
-        env=env,
-        start_new_session=True,
-        stdout=log.open("ab"),
-        stderr=subprocess.STDOUT,
-    )
 
 
 def test_killed_worker_is_reaped_and_the_job_resumes_without_redoing_steps(tmp_path):

@@ -75,7 +75,15 @@ def _assert_same_training(resumed, uninterrupted):
     assert resumed.test_evaluation == uninterrupted.test_evaluation
 
 
-def test_killed_run_resumes_to_identical_weights_and_history(windows, tmp_path):
+@pytest.mark.parametrize("warm", [False, True], ids=["alone", "after-another-model"])
+def test_killed_run_resumes_to_identical_weights_and_history(windows, tmp_path, warm):
+    # ``warm``: as in a worker's warm training process, another model trains in the same process
+    # before each run (the process-level test: regressions/tests/services/test_warm_training.py).
+    def before_each_run():
+        if warm:
+            _train(windows, conv_model, SCHEDULED, settings=TrainingSettings(max_epochs=2, patience=2, batch_size=32))
+
+    before_each_run()
     uninterrupted = _train(windows, dense_model, FIXED)
     # Killed twice: early on, and one epoch before early stopping fires (its patience
     # counter is then mid-way and must survive the resume).
@@ -89,8 +97,10 @@ def test_killed_run_resumes_to_identical_weights_and_history(windows, tmp_path):
         return progress
 
     for epoch in (3, 7):
+        before_each_run()
         with pytest.raises(Killed):
             _train(windows, dense_model, FIXED, tmp_path, progress=kill_after(epoch))
+    before_each_run()
     resumed = _train(windows, dense_model, FIXED, tmp_path)
 
     assert resumed.resumed_at_epoch == 7
