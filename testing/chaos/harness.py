@@ -56,7 +56,7 @@ STAGE_KINDS = {
 }
 STAGE_ORDER = list(STAGE_KINDS)
 # Certificate fields that say when or how long, not what.
-TIMING_FIELDS = {"training_start", "training_end", "training_seconds", "creation"}
+TIMING_FIELDS = {"training_start", "training_end", "training_seconds", "creation", "epoch_seconds"}
 
 
 @dataclass(frozen=True)

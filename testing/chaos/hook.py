@@ -67,8 +67,24 @@ def reached(ctx, fraction: float) -> None:
         return
     finally:
         tmp.unlink(missing_ok=True)
+    _freeze_children()
     while True:  # until the harness kills this process group
         time.sleep(1)
+
+
+def _freeze_children() -> None:
+    """Stop this worker's child processes where they are (a warm training process runs in a process
+    group of its own and dies with the worker by its parent-death signal): without it, the child
+    would go on working until the harness kills the worker, and could finish the job first."""
+    import signal
+
+    import psutil
+
+    for child in psutil.Process().children(recursive=True):
+        try:
+            child.send_signal(signal.SIGSTOP)
+        except psutil.Error:
+            pass
 
 
 def install() -> None:

@@ -19,6 +19,7 @@ from cluster.services.servers import server_check_run
 from epochs.services.paths import epoch_dir
 from regressions.choices import RegressionStatus
 from regressions.engine.certificate import validate_certificate
+from regressions.engine.runtime import host_cores, thread_settings
 from regressions.services.training import regression_train_enqueue
 from testing.remote import EPOCH, sha256_tree, unit_test_of
 from testing.smoke import make_smoke_epoch
@@ -86,7 +87,12 @@ def test_unit_test_regression_trains_on_a_server_and_is_recorded_centrally(serve
     assert not [p for p in root.rglob("*") if ".sqlite3" in p.name]
     # The training says where TensorFlow runs (no nvidia-smi on this machine: the CPU).
     expected = "on GPU (" if shutil.which("nvidia-smi") else "on CPU (TensorFlow sees no GPU)"
-    assert f"training {regression.config_id} with 1 thread(s) {expected}" in job.log_tail
+    # Its threads: the server's share of its cores (the loopback server is this machine) per job it runs at once.
+    threads = thread_settings(cores=host_cores(), concurrent=server.max_jobs)
+    assert (
+        f"training {regression.config_id} with {threads.intra_op} intra-op and {threads.inter_op} inter-op "
+        f"thread(s) {expected}, op determinism on" in job.log_tail
+    )
     assert not ssh_servers.pwned_marker.exists()
 
     # The same job again: the regression is trained, so it is only recorded, nothing runs remotely.
