@@ -40,6 +40,12 @@ def pytest_collection_modifyitems(items):
     for item in items:
         if any(name in _TRAINING_FIXTURES for name in getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.tensorflow)
+    # One browser for the session (testing/browser.py): the tests that use it run last, in order.
+    items[:] = [item for item in items if not _uses_browser(item)] + [item for item in items if _uses_browser(item)]
+
+
+def _uses_browser(item) -> bool:
+    return any(name in ("browser", "page", "logged_in_page") for name in getattr(item, "fixturenames", ()))
 
 
 @pytest.hookimpl(hookwrapper=True)

@@ -101,7 +101,8 @@ def screenshot(page, name: str) -> Path:
 def assert_charts_rendered(page, *, minimum: int = 1) -> list[dict]:
     """Every ``[data-chart]`` element on the page is a drawn plotly plot with data points.
 
-    Fails when a chart is an empty div (plotly.js missing, a script error) or has zero height.
+    Fails when a chart is an empty div (plotly.js missing, a script error), has zero height, or
+    holds a trace without a single point.
     Returns the charts' states (id, traces, points per trace, height).
     """
     page.wait_for_load_state("load")
@@ -110,20 +111,22 @@ def assert_charts_rendered(page, *, minimum: int = 1) -> list[dict]:
     for chart in charts:
         assert chart["plotted"], f"chart #{chart['id']} on {page.url} was not drawn by plotly"
         assert chart["traces"] > 0, f"chart #{chart['id']} on {page.url} has no traces"
-        assert max(chart["points"]) > 0, f"chart #{chart['id']} on {page.url} has no points: {chart['points']}"
+        assert len(chart["points"]) == chart["traces"] and all(count > 0 for count in chart["points"]), (
+            f"chart #{chart['id']} on {page.url} has a trace without points: {chart['points']}"
+        )
         assert chart["height"] > 100, f"chart #{chart['id']} on {page.url} is {chart['height']}px high"
     return charts
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def browser():
-    """A headless Chromium (Debian's build: Playwright downloads nothing) for one test module.
+    """One headless Chromium (Debian's build: Playwright downloads nothing) for the test session.
 
     Playwright's sync API keeps an asyncio loop marked running in this thread while it lives,
     and Django then refuses ORM calls here (SynchronousOnlyOperation). The tests' ORM calls
-    are plain synchronous ones, so async safety is switched off while the browser lives, and
-    the browser lives for one module only: later tests in the run, and the processes they
-    start, get Django's check back (``check --deploy`` rejects the switch).
+    are plain synchronous ones, so async safety is switched off while the browser lives. The
+    root conftest runs the tests that use a browser last, so no other test (nor a process it
+    starts: ``check --deploy`` rejects the switch) runs while it is off.
     """
     if not CHROMIUM.exists():
         pytest.skip("Debian's chromium is not installed: run the test command as root, or apt-get install chromium")
