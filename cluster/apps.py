@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.urls import reverse
 
 
 class ClusterConfig(AppConfig):
@@ -11,3 +12,7 @@ class ClusterConfig(AppConfig):
             signals,  # noqa: F401  (worker schedules after migrate)
             tasks,  # noqa: F401  (registers job handlers)
         )
+        from cluster.jobs.subjects import target_page_register
+        from cluster.models import Server
+
+        target_page_register(Server, lambda pk: reverse("server-detail", args=[pk]))

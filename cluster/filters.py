@@ -1,6 +1,7 @@
 import django_filters
 
 from cluster.choices import JobStatus
+from cluster.jobs.subjects import epoch_jobs
 from cluster.models import Job, Server
 from core.filters import StrictBooleanFilter, StrictFilterSet
 
@@ -12,10 +13,16 @@ class JobFilterSet(StrictFilterSet):
     top_level = StrictBooleanFilter(field_name="parent", lookup_expr="isnull")
     target_id = django_filters.CharFilter()
     target_type = django_filters.CharFilter(field_name="target_type__model")
+    epoch = django_filters.CharFilter(
+        method="filter_epoch", help_text="Jobs of this epoch: its own, and those of its batches, regressions, searches."
+    )
 
     class Meta:
         model = Job
-        fields = ["status", "kind", "server", "parent", "target_id", "target_type", "top_level"]
+        fields = ["status", "kind", "server", "parent", "target_id", "target_type", "top_level", "epoch"]
+
+    def filter_epoch(self, queryset, name, value):
+        return queryset.filter(epoch_jobs(value)) if value else queryset
 
 
 class ServerFilterSet(StrictFilterSet):

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import QuerySet
+from django.db.models import Count, Q, QuerySet
 from django_q.status import Stat
 
+from cluster.choices import TERMINAL_STATUSES
 from cluster.filters import JobFilterSet
 from cluster.models import Job, Server
 
@@ -15,6 +16,21 @@ def job_list(*, filters: dict | None = None) -> QuerySet[Job]:
     if filters:
         qs = JobFilterSet(filters, qs).qs
     return qs
+
+
+def job_list_with_children(*, filters: dict | None = None) -> QuerySet[Job]:
+    """Jobs with ``children_total`` and ``children_done`` (ended, whatever the outcome), counted
+    in the same query."""
+    return job_list(filters=filters).annotate(
+        children_total=Count("children", distinct=True),
+        children_done=Count("children", filter=Q(children__status__in=TERMINAL_STATUSES), distinct=True),
+    )
+
+
+def job_epochs() -> list[str]:
+    """Epochs that jobs name in their settings or target, for the jobs page's epoch filter."""
+    named = Job.objects.filter(params__has_key="epoch_id").values_list("params__epoch_id", flat=True).distinct()
+    return sorted({str(e) for e in named if e})
 
 
 def jobs_for_target(obj) -> QuerySet[Job]:

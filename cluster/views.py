@@ -1,6 +1,5 @@
 """Pages for jobs and servers. Live values come from the API, polled by small scripts."""
 
-from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404, render
 
 from cluster import selectors
@@ -11,36 +10,30 @@ from cluster.services.servers import pull_targets, push_targets, server_checks, 
 
 
 def job_list(request):
-    filterset = JobFilterSet(request.GET or None, queryset=selectors.job_list())
-    jobs = (
-        (filterset.qs if filterset.is_bound else selectors.job_list())
-        .filter(parent__isnull=True)
-        .annotate(
-            children_total=Count("children"),
-            children_done=Count(
-                "children", filter=Q(children__status__in=[JobStatus.SUCCEEDED, JobStatus.FAILED, JobStatus.CANCELLED])
-            ),
-        )[:200]
-    )
+    filterset = JobFilterSet(request.GET or None, queryset=selectors.job_list_with_children())
+    jobs = (filterset.qs if filterset.is_bound else selectors.job_list_with_children()).filter(parent__isnull=True)
     kinds = Job.objects.order_by("kind").values_list("kind", flat=True).distinct()
     return render(
         request,
         "cluster/job_list.html",
         {
-            "jobs": jobs,
+            "jobs": jobs[:200],
             "filterset": filterset,
             "kinds": kinds,
+            "epochs": selectors.job_epochs(),
             "statuses": JobStatus.choices,
             "chosen": request.GET.getlist("status"),
             "kind": request.GET.get("kind", ""),
+            "epoch": request.GET.get("epoch", ""),
             "show_children": True,
         },
     )
 
 
 def job_detail(request, pk: int):
-    job = get_object_or_404(selectors.job_list(), pk=pk)
-    return render(request, "cluster/job_detail.html", {"job": job, "children": job.children.order_by("id")[:500]})
+    job = get_object_or_404(selectors.job_list_with_children(), pk=pk)
+    children = selectors.job_list_with_children(filters={"parent": job.pk}).order_by("id")[:500]
+    return render(request, "cluster/job_detail.html", {"job": job, "children": children, "show_children": True})
 
 
 def server_list(request):

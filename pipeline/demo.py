@@ -21,16 +21,15 @@ from django.conf import settings
 from cluster.choices import ACTIVE_STATUSES, JobStatus
 from cluster.models import Job
 from cluster.selectors import jobs_for_target
-from cluster.services.jobs import job_adopt, job_enqueue
+from cluster.services.jobs import job_adopt, job_enqueue, job_target_set
 from core.errors import ApplicationError
 from epochs.models import CandlestickSet, Epoch, EpochExport
 from epochs.services.candles import candle_import_enqueue
 from epochs.services.epochs import epoch_create
 from epochs.services.paths import epoch_dir
 from pipeline.services.export import epoch_export_enqueue
-from pipeline.stages import (
-    STAGE_KEYS as STAGES,  # the demo runs every stage, in the registry's order
-)
+from pipeline.stages import STAGE_BY_KEY
+from pipeline.stages import STAGE_KEYS as STAGES  # the demo runs every stage, in the registry's order
 from prediction_models.models import PredictionModel, PredictionModelSearch
 from prediction_models.services.build import models_build_enqueue
 from prediction_models.services.search import search_find_enqueue, search_initialize, search_initialize_enqueue
@@ -185,6 +184,7 @@ def demo_step(parent: ParentJob):
         parent.save_state(**state)
     while state["stage"] < len(STAGES):
         stage = STAGES[state["stage"]]
+        parent.stage(state["stage"] + 1, len(STAGES), STAGE_BY_KEY[stage].title)
         if not state["jobs"]:
             size = {**DEMO_SIZE, **(parent.params.get("size") or {})}
             jobs = [job_adopt(job=job, parent=parent.job) for job in _start(stage, state, parent.job.created_by, size)]
@@ -200,6 +200,8 @@ def demo_step(parent: ParentJob):
             if job.status != JobStatus.SUCCEEDED:
                 raise ApplicationError(f"demo stopped at {stage}: job #{job.pk} {job.status}: {job.error}")
         message = _summary(stage, state, jobs)
+        if stage == "epoch":  # the demo's job is about its epoch from now on (its page, the epoch filter)
+            job_target_set(job=parent.job, target=Epoch.objects.get(pk=state["epoch"]))
         state.update(stage=state["stage"] + 1, jobs=[])
         parent.save_state(**state)
         parent.log(f"{stage}: {message}")
@@ -210,6 +212,7 @@ def demo_step(parent: ParentJob):
         "epoch": state["epoch"],
         "prediction_model": state["prediction_model"],
         "epoch_file": export.file_path,
+        "export": export.pk,
         "verified": export.verified,
         "sha256": export.sha256,
         # The verdict on the exported model comes last: what a demo's figures are worth.

@@ -50,6 +50,7 @@ def export_epoch(ctx: JobContext) -> dict:
     for note in report.get("notes", []):
         ctx.log(note)
     return {
+        "epoch": epoch.id,
         "export": export.pk,
         "file": export.file_name,
         "bytes": export.size,

@@ -1,6 +1,9 @@
 """What the regressions app registers with the floors below it (called from ``RegressionsConfig.ready``)."""
 
+from django.urls import reverse
+
 from cluster.jobs.failures import permanent_error_register
+from cluster.jobs.subjects import epoch_targets_register, result_link_register, target_page_register
 from cluster.services.servers import (
     pull_target_register,
     push_target_register,
@@ -12,6 +15,7 @@ from epochs.services.epochs import epoch_setting_check_register
 from regressions.engine.architectures import ArchitectureConfigError
 from regressions.engine.certificate import CertificateError
 from regressions.engine.grid import GridProfileError
+from regressions.models import RegressionConfig, TrainingBatch
 from regressions.services.grid import grid_profile_problem
 from regressions.services.remote import CHECK_KIND, CHECK_LABEL, CHECK_NAME
 
@@ -24,3 +28,8 @@ def register() -> None:
     server_check_register(CHECK_NAME, kind=CHECK_KIND, label=CHECK_LABEL)
     epoch_setting_check_register("regression_grid_profile", grid_profile_problem)
     permanent_error_register(CertificateError, GridProfileError, ArchitectureConfigError)
+    target_page_register(TrainingBatch, lambda pk: reverse("regression-batch", args=[pk]))
+    target_page_register(RegressionConfig, lambda pk: reverse("regression-detail", args=[pk]))
+    epoch_targets_register(TrainingBatch, lambda epoch_id: TrainingBatch.objects.filter(epoch_id=epoch_id))
+    epoch_targets_register(RegressionConfig, lambda epoch_id: RegressionConfig.objects.filter(epoch_id=epoch_id))
+    result_link_register("regression", "Regression {}", lambda pk, result: reverse("regression-detail", args=[pk]))

@@ -1,11 +1,13 @@
 """Job handlers of the job-spine tests: one that crashes, one that refuses, a parent of three
-self-checks, one served by a persistent child (imported by the tests that run them)."""
+self-checks, a parent in two stages, one served by a persistent child (imported by the tests
+that run them)."""
 
 import sys
 from pathlib import Path
 
 from cluster.choices import JobStatus
 from cluster.jobs import JobFailed, job_handler
+from cluster.jobs.parent import ParentJob
 from cluster.jobs.persistent import PersistentChild
 from cluster.models import Job
 
@@ -30,6 +32,22 @@ def _parent(ctx):
     if any(c.status != JobStatus.SUCCEEDED for c in Job.objects.filter(pk__in=[c.pk for c in children])):
         return ctx.wait_for_children()
     return {"children": len(children), "finalised": True}
+
+
+@job_handler("tests.staged")
+def _staged(ctx):
+    """Stage 1 fans out into two self-checks; stage 2, once they have ended, sums up."""
+    parent = ParentJob.of(ctx)
+    stage = ctx.state.get("stage", 1)
+    parent.stage(stage, 2, ("Fan out", "Sum up")[stage - 1])
+    if stage == 1:
+        parent.save_state(stage=2)
+        parent.spawn(
+            {"kind": "cluster.selfcheck", "params": {"steps": 2, "step_seconds": 0}, "dedup_key": f"check-{n}"}
+            for n in (1, 2)
+        )
+        return parent.wait
+    return {"children": len(parent.child_statuses())}
 
 
 # One persistent child for the whole test process, as a worker keeps one.

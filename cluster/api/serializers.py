@@ -1,8 +1,15 @@
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from cluster.jobs import subjects
 from cluster.models import Job, Server, ServerAction
 from cluster.services.servers import pull_targets, push_targets
 from core.fields import MAX_PATH_CHARS, BoundedDictField, object_id
+
+
+class ResultLinkSerializer(serializers.Serializer):
+    label = serializers.CharField()
+    url = serializers.CharField()
 
 
 class JobSerializer(serializers.ModelSerializer):
@@ -10,7 +17,28 @@ class JobSerializer(serializers.ModelSerializer):
     where = serializers.CharField(read_only=True)
     target_type = serializers.CharField(source="target_type.model", default=None, read_only=True, allow_null=True)
     created_by = serializers.CharField(source="created_by.username", default=None, read_only=True, allow_null=True)
-    children_count = serializers.IntegerField(read_only=True, default=None, allow_null=True)
+    children_count = serializers.IntegerField(
+        source="children_total", read_only=True, default=None, allow_null=True, help_text="Child jobs, all of them."
+    )
+    children_done = serializers.IntegerField(
+        read_only=True, default=None, allow_null=True, help_text="Child jobs that ended (succeeded, failed, cancelled)."
+    )
+    stage = serializers.CharField(
+        read_only=True, help_text='"stage 3 / 9: Training regressions"; empty without stages.'
+    )
+    eta = serializers.DateTimeField(
+        read_only=True, allow_null=True, help_text="When a running job should end at its pace so far (UTC)."
+    )
+    target_url = serializers.SerializerMethodField(help_text="The page of the job's target.")
+    result_links = serializers.SerializerMethodField(help_text="Pages of what a succeeded job made.")
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_target_url(self, job: Job) -> str | None:
+        return subjects.target_url(job)
+
+    @extend_schema_field(ResultLinkSerializer(many=True))
+    def get_result_links(self, job: Job) -> list[dict]:
+        return subjects.result_links(job)
 
     class Meta:
         model = Job
@@ -22,6 +50,7 @@ class JobSerializer(serializers.ModelSerializer):
             "target_type",
             "target_id",
             "target_label",
+            "target_url",
             "created_by",
             "server",
             "where",
@@ -36,6 +65,11 @@ class JobSerializer(serializers.ModelSerializer):
             "progress_total",
             "progress_message",
             "percent",
+            "stage",
+            "stage_name",
+            "stage_number",
+            "stage_count",
+            "eta",
             "log_tail",
             "result",
             "error",
@@ -44,6 +78,8 @@ class JobSerializer(serializers.ModelSerializer):
             "started",
             "finished",
             "children_count",
+            "children_done",
+            "result_links",
             "permanent_failure",
             "queued_at",
             "message_holder",
@@ -70,10 +106,18 @@ class JobBriefSerializer(JobSerializer):
             "started",
             "finished",
             "children_count",
+            "children_done",
             "max_attempts",
             "heartbeat_at",
             "target_type",
             "target_id",
+            "target_url",
+            "result_links",
+            "stage",
+            "stage_name",
+            "stage_number",
+            "stage_count",
+            "eta",
             "permanent_failure",
         ]
         read_only_fields = fields

@@ -1,4 +1,3 @@
-from django.db.models import Count
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
@@ -37,7 +36,7 @@ class JobViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gene
     ordering_fields = ["created", "started", "finished", "status", "kind"]
 
     def get_queryset(self):
-        return selectors.job_list().annotate(children_count=Count("children"))
+        return selectors.job_list_with_children()
 
     def get_serializer_class(self):
         if self.action == "list" and not self.request.query_params.get("full"):

@@ -19,6 +19,13 @@ from cluster.choices import JobStatus
 logger = logging.getLogger("epoch_builder.jobs")
 
 LOG_TAIL_LINES = 300
+LOG_STAMP = "%Y-%m-%dT%H:%M:%SZ"  # UTC, ISO 8601, as every time on the pages
+
+
+def log_stamp() -> str:
+    return timezone.now().strftime(LOG_STAMP)
+
+
 WAIT_FOR_CHILDREN = object()
 
 
@@ -79,7 +86,7 @@ class JobContext:
         self.check_cancelled()
 
     def log(self, message: str) -> None:
-        stamp = timezone.now().strftime("%Y-%m-%d %H:%M:%S")
+        stamp = log_stamp()
         with self._lock:
             for line in str(message).splitlines() or [""]:
                 self._log.append(f"{stamp} {line}")
@@ -88,6 +95,13 @@ class JobContext:
         if self.observer:
             self.observer.log(str(message))
         self._maybe_flush()
+
+    def stage(self, number: int, count: int, name: str) -> None:
+        """A staged parent is at stage ``number`` of ``count``, named ``name``."""
+        with self._lock:
+            self.job.stage_number, self.job.stage_count, self.job.stage_name = int(number), int(count), str(name)[:200]
+            self._dirty = True
+        self.flush()
 
     def save_state(self, **values: Any) -> None:
         """Persist resumable progress now (a re-run reads it back from ``ctx.state``)."""
@@ -131,6 +145,9 @@ class JobContext:
                 "progress_done": self.job.progress_done,
                 "progress_total": self.job.progress_total,
                 "progress_message": self.job.progress_message,
+                "stage_name": self.job.stage_name,
+                "stage_number": self.job.stage_number,
+                "stage_count": self.job.stage_count,
                 "log_tail": "\n".join(self._log),
                 "state": self.job.state,
             }

@@ -24,6 +24,7 @@ class ParentJob:
     spawn: Callable[[Iterable[dict]], list]  # create (once) and enqueue one child per spec
     log: Callable[[str], None]
     save_state: Callable[..., None]
+    stage: Callable[[int, int, str], None]  # at stage number of count, named
     wait: object  # what the handler returns to wait for its children
 
     @property
@@ -48,5 +49,6 @@ class ParentJob:
             spawn=ctx.spawn_children,
             log=ctx.log,
             save_state=ctx.save_state,
+            stage=ctx.stage,
             wait=ctx.wait_for_children(),
         )

@@ -26,6 +26,7 @@ import threading
 from collections.abc import Sequence
 
 from cluster.jobs.context import JobCancelled, JobContext, JobFailed
+from cluster.jobs.noise import StartupNoise
 from cluster.jobs.process import die_with_parent, handle_line, parse_event
 
 SERVED = '{"served": '  # how the child's end-of-request event begins (json.dumps of {"served": id, ...})
@@ -111,13 +112,14 @@ class PersistentChild:
         request_id = self._requests
         result: dict | None = None
         status: int | None = None
+        noise = StartupNoise()
         try:
             proc.stdin.write(json.dumps({"request": request_id, "body": body}) + "\n")
             proc.stdin.flush()
             for line in proc.stdout:
                 line, status = _served(line.rstrip("\n"), request_id)
                 if line:
-                    result = handle_line(ctx, line, result)
+                    result = handle_line(ctx, line, result, noise=noise)
                 if status is not None:
                     break
         except BrokenPipeError:

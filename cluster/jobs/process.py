@@ -19,6 +19,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from cluster.jobs.context import JobCancelled, JobContext, JobFailed
+from cluster.jobs.noise import StartupNoise
 from core.child_events import emit  # noqa: F401  (the children's side, kept importable from here)
 
 if TYPE_CHECKING:
@@ -77,10 +78,11 @@ def run_child(ctx: JobContext, argv: Sequence[str], *, env: dict | None = None, 
     kill = _killer(proc)
     ctx.on_cancel(kill)
     result: dict | None = None
+    noise = StartupNoise()
     try:
         assert proc.stdout is not None
         for line in proc.stdout:
-            result = handle_line(ctx, line.rstrip("\n"), result)
+            result = handle_line(ctx, line.rstrip("\n"), result, noise=noise)
         code = proc.wait()
     except BaseException:
         kill()
@@ -115,6 +117,7 @@ def run_children(
     for reader in readers:
         reader.start()
     results: list[dict | None] = [None] * len(procs)
+    noises = [StartupNoise() for _ in procs]
     progress = [[0, 0] for _ in procs]
     running = len(procs)
     try:
@@ -130,7 +133,7 @@ def run_children(
                 progress[index] = [int(done or 0), int(total or 0)]
                 ctx.progress(sum(p[0] for p in progress), sum(p[1] for p in progress), message)
             else:
-                results[index] = handle_line(ctx, line, results[index])
+                results[index] = handle_line(ctx, line, results[index], noise=noises[index])
         codes = [proc.wait() for proc in procs]
     except BaseException:
         for kill in kills:
@@ -141,14 +144,23 @@ def run_children(
     return [_ended(ctx, argv, code, result) for argv, code, result in zip(argvs, codes, results, strict=True)]
 
 
-def handle_line(ctx: JobContext | RemoteRun, line: str, result: dict | None, *, save_state=None) -> dict | None:
+def handle_line(
+    ctx: JobContext | RemoteRun,
+    line: str,
+    result: dict | None,
+    *,
+    save_state=None,
+    noise: StartupNoise | None = None,
+) -> dict | None:
     """Apply one line of a child's output to the job; returns the result event seen so far.
 
-    ``save_state`` replaces ``ctx.save_state`` for state events (a remote run adds its log offset).
+    ``save_state`` replaces ``ctx.save_state`` for state events (a remote run adds its log offset);
+    ``noise`` (one per child's output) tells TensorFlow's start-up noise, which is not logged.
     """
     event = parse_event(line)
     if event is None:
-        ctx.log(line)
+        if not (noise or StartupNoise())(line):
+            ctx.log(line)
     elif "progress" in event:
         done, total, message = ([*list(event["progress"]), None, None])[:3]
         ctx.progress(done, total, message)

@@ -7,7 +7,8 @@ import os
 import socket
 
 from django.db import connection, transaction
-from django.db.models import F
+from django.db.models import DateTimeField, F, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from cluster.choices import TERMINAL_STATUSES, JobStatus
@@ -32,7 +33,8 @@ def execute(job_id: int, token: str, observer=None) -> dict:
         job_id,
         token,
         attempts=F("attempts") + 1,
-        started=now,
+        # A parent woken by its children keeps its first start: its duration is the whole run's.
+        started=Coalesce(F("started"), Value(now, output_field=DateTimeField())),
         heartbeat_at=now,
         finished=None,
         waiting=False,

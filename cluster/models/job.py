@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 
 from cluster.choices import ACTIVE_STATUSES, TERMINAL_STATUSES, JobStatus
 from core.transitions import transition
@@ -61,6 +64,10 @@ class Job(models.Model):
     progress_done = models.BigIntegerField(default=0)
     progress_total = models.BigIntegerField(default=0)
     progress_message = models.CharField(max_length=500, blank=True)
+    # A parent that runs its work in stages (the demo): the stage it is at, ``number`` of ``count``.
+    stage_name = models.CharField(max_length=200, blank=True)
+    stage_number = models.PositiveSmallIntegerField(default=0)
+    stage_count = models.PositiveSmallIntegerField(default=0)
     log_tail = models.TextField(blank=True)
     state = models.JSONField(
         default=dict, blank=True, help_text="Resumable progress the handler keeps between attempts."
@@ -96,6 +103,32 @@ class Job(models.Model):
         if not self.progress_total:
             return 100.0 if self.status == JobStatus.SUCCEEDED else 0.0
         return round(min(100.0, 100.0 * self.progress_done / self.progress_total), 1)
+
+    @property
+    def stage(self) -> str:
+        """``stage 3 / 9: Training regressions`` for a staged parent; empty for a job without stages."""
+        return f"stage {self.stage_number} / {self.stage_count}: {self.stage_name}" if self.stage_count else ""
+
+    @property
+    def fraction(self) -> float | None:
+        """How much of the work is done (0..1), or None when nothing tells.
+
+        A staged parent counts its finished stages and the progress reported within the stage.
+        """
+        within = min(1.0, self.progress_done / self.progress_total) if self.progress_total > 0 else None
+        if self.stage_count:
+            return (max(0, self.stage_number - 1) + (within or 0.0)) / self.stage_count
+        return within
+
+    @property
+    def eta(self) -> datetime | None:
+        """When a running job should end at its pace so far; None when it is not running or
+        nothing is done yet (no pace to go by)."""
+        fraction = self.fraction
+        if self.status != JobStatus.RUNNING or self.started is None or not fraction or fraction >= 1:
+            return None
+        now = timezone.now()
+        return now + (now - self.started) * ((1 - fraction) / fraction)
 
     @property
     def where(self) -> str:

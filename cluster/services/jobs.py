@@ -13,6 +13,7 @@ from django.utils import timezone
 from django_q.tasks import async_task
 
 from cluster.choices import ACTIVE_STATUSES, TERMINAL_STATUSES, JobStatus
+from cluster.jobs.context import log_stamp
 from cluster.jobs.delivery import job_is_stranded
 from cluster.jobs.registry import get_kind
 from cluster.jobs.runner import parent_notify
@@ -132,7 +133,7 @@ def job_requeue(*, job: Job, reason: str, count_attempt: bool = True, error: str
     Returns False if the job changed meanwhile.
     """
     token = uuid.uuid4()
-    stamp = timezone.now().strftime("%Y-%m-%d %H:%M:%S")
+    stamp = log_stamp()
     note = f"\n{stamp} {reason}"
     if count_attempt and job.attempts >= job.max_attempts:
         failed = job.end(
@@ -162,7 +163,7 @@ def job_resend(*, job: Job, reason: str) -> bool:
     """Send a queued job's message again under a new token (its message was lost with a
     worker); the old message, if it ever arrives, finds nothing to claim. No attempt is used."""
     token = uuid.uuid4()
-    stamp = timezone.now().strftime("%Y-%m-%d %H:%M:%S")
+    stamp = log_stamp()
     with transaction.atomic():
         updated = Job.objects.filter(pk=job.pk, status=JobStatus.QUEUED, claim_token=job.claim_token).update(
             claim_token=token, queued_at=timezone.now(), message_holder="", log_tail=f"{job.log_tail}\n{stamp} {reason}"
@@ -170,6 +171,15 @@ def job_resend(*, job: Job, reason: str) -> bool:
         if updated:
             transaction.on_commit(lambda: _send(job.pk, str(token), job.kind))
     return bool(updated)
+
+
+def job_target_set(*, job: Job, target: models.Model) -> Job:
+    """Point a job at what it works on once that exists (the demo's epoch, made by its second stage)."""
+    job.set_target(target)
+    Job.objects.filter(pk=job.pk).update(
+        target_type=job.target_type, target_id=job.target_id, target_label=job.target_label
+    )
+    return job
 
 
 @transaction.atomic
@@ -235,7 +245,7 @@ def job_retry(*, job: Job, user: User | None = None, by_hand: bool = True) -> Jo
         and Job.objects.filter(kind=job.kind, dedup_key=job.dedup_key, status__in=ACTIVE_STATUSES).exists()
     ):
         raise ApplicationError("An equivalent job is already queued or running.")
-    stamp = timezone.now().strftime("%Y-%m-%d %H:%M:%S")
+    stamp = log_stamp()
     log_tail = job.log_tail
     if job.error:
         log_tail = f"{log_tail}\n{stamp} retried{' by hand' if by_hand else ''} after: {job.error}"[-200_000:]
@@ -245,6 +255,7 @@ def job_retry(*, job: Job, user: User | None = None, by_hand: bool = True) -> Jo
         cancel_requested=False,
         error="",
         traceback="",
+        started=None,  # a retried job is timed afresh
         finished=None,
         log_tail=log_tail,
         queued_at=timezone.now(),

@@ -19,6 +19,7 @@ from django.utils import timezone
 from fabric import Connection
 
 from cluster.jobs.context import JobCancelled, JobContext, JobFailed
+from cluster.jobs.noise import StartupNoise
 from cluster.jobs.process import handle_line
 from cluster.models import Job, Server
 from cluster.remote import sync
@@ -262,6 +263,7 @@ def _follow(run: RemoteRun, link: _Link, root: str, proc: RemoteProcess, offset:
     info = run.state["remote"]
     result: dict | None = None
     consumed = offset
+    noise = StartupNoise()
     while True:
         run.check_cancelled()
         alive = link.call(is_alive, proc)
@@ -273,7 +275,7 @@ def _follow(run: RemoteRun, link: _Link, root: str, proc: RemoteProcess, offset:
             position = chunk.next_offset - len(chunk.text.encode("utf-8"))
             for line in head.split("\n") if newline or head else []:
                 position += len(line.encode("utf-8")) + 1
-                result = _forward(run, line, position, info) or result
+                result = _forward(run, line, position, info, noise) or result
             consumed = chunk.next_offset - len(partial.encode("utf-8"))
             if chunk.next_offset >= chunk.size:
                 break
@@ -296,14 +298,14 @@ def _follow(run: RemoteRun, link: _Link, root: str, proc: RemoteProcess, offset:
     return result
 
 
-def _forward(run: RemoteRun, line: str, position: int, info: dict) -> dict | None:
+def _forward(run: RemoteRun, line: str, position: int, info: dict, noise: StartupNoise) -> dict | None:
     """One log line, handled as `cluster.jobs.process.run_child` does."""
 
     def save_state(**state: Any) -> None:
         # The log offset travels with the state, so a re-attach replays nothing already kept.
         run.save_state(**state, remote={**run.state.get("remote", info), "offset": position})
 
-    return handle_line(run, line, None, save_state=save_state)
+    return handle_line(run, line, None, save_state=save_state, noise=noise)
 
 
 def _hand_back(run: RemoteRun, reason: str) -> None:

@@ -37,8 +37,13 @@
     set("percent", job.percent);
     set("counts", `${job.progress_done} / ${job.progress_total}`);
     if (job.attempts !== undefined && job.max_attempts !== undefined) set("attempts", `${job.attempts} / ${job.max_attempts}`);
-    // The page renders times as "YYYY-MM-DD HH:MM:SS" UTC; the API sends ISO 8601 in UTC.
-    if (job.heartbeat_at !== undefined) set("heartbeat_at", job.heartbeat_at ? job.heartbeat_at.replace("T", " ").slice(0, 19) : "—");
+    // Times as the pages render them: ISO 8601 in UTC to the second ("2021-01-05T12:00:00Z").
+    const utc = (value) => (value ? `${value.slice(0, 19)}Z` : "—");
+    if (job.heartbeat_at !== undefined) set("heartbeat_at", utc(job.heartbeat_at));
+    if (job.finished !== undefined) set("finished", utc(job.finished));
+    if (job.eta !== undefined) set("eta", utc(job.eta));
+    if (job.stage !== undefined) set("stage", job.stage);
+    if (job.children_count && job.children_done !== undefined) set("children", `${job.children_done} / ${job.children_count}`);
     if (job.error !== undefined) set("error", job.error || "");
     if (job.log_tail !== undefined) {
       root.querySelectorAll('[data-field="log_tail"]').forEach((el) => {
