@@ -204,3 +204,21 @@ def test_the_trainings_ran_two_at_a_time(demo):
     assert len({job.worker for job in trainings}) == 2
     overlapping = sum(1 for a, b in itertools.pairwise(trainings) if b.started < a.finished)
     assert overlapping >= len(trainings) // 2
+
+
+def test_the_demo_job_shows_its_last_stage_its_epoch_and_what_it_made(demo, admin_client):
+    job = Job.objects.get(kind="epoca_builder.demo")
+    assert job.stage == "stage 9 / 9: Epoch File"
+    assert job.target_id == demo.result["epoch"] and job.target_type.model == "epoch"
+    html = admin_client.get(reverse("job-detail", args=[job.pk])).content.decode()
+    made = html[html.index('id="job-made"') :]
+    assert f'href="{reverse("epoch-detail", args=[job.target_id])}"' in made
+    assert f'href="{reverse("epoch-download", args=[job.target_id])}"' in made
+    assert f'href="{reverse("prediction-model-detail", args=[demo.result["prediction_model"]])}"' in made
+    # Every stage's job is one of its children, listed with a link.
+    children = list(job.children.all())
+    assert len(children) >= 8 and all(f'href="/jobs/{c.pk}/"' in html for c in children)
+    assert f"{len(children)} / {len(children)}" in html
+    # Each stage is in its log.
+    for key in ("candles", "epoch", "configs", "training", "selection", "assets", "search", "build", "export"):
+        assert f" {key}: " in job.log_tail
