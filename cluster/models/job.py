@@ -100,6 +100,8 @@ class Job(models.Model):
 
     @property
     def percent(self) -> float:
+        if self.stage_count:  # a staged parent: its stages done, and the one it is at
+            return round(100.0 * (self.fraction or 0.0), 1)
         if not self.progress_total:
             return 100.0 if self.status == JobStatus.SUCCEEDED else 0.0
         return round(min(100.0, 100.0 * self.progress_done / self.progress_total), 1)

@@ -28,7 +28,7 @@ def test_the_eta_goes_by_the_pace_so_far_and_is_none_when_unknown():
     staged = _running(
         started=now - timedelta(minutes=10), stage_number=3, stage_count=4, progress_done=1, progress_total=2
     )
-    assert staged.fraction == pytest.approx(2.5 / 4)
+    assert staged.fraction == pytest.approx(2.5 / 4) and staged.percent == 62.5
     assert abs((staged.eta - now) - timedelta(minutes=6)) < timedelta(seconds=5)
     assert _running(started=now, progress_total=100).eta is None  # nothing done: no pace yet
     assert _running(started=now).eta is None  # nothing told
