@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django_q.status import Stat
 
 from cluster.choices import TERMINAL_STATUSES
@@ -18,12 +19,19 @@ def job_list(*, filters: dict | None = None) -> QuerySet[Job]:
     return qs
 
 
+def _children_count(children: QuerySet[Job]):
+    # A subquery per row returned (not a join grouped over every job and its log).
+    counted = children.order_by().values("parent").annotate(n=Count("pk")).values("n")[:1]
+    return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
+
+
 def job_list_with_children(*, filters: dict | None = None) -> QuerySet[Job]:
     """Jobs with ``children_total`` and ``children_done`` (ended, whatever the outcome), counted
     in the same query."""
+    children = Job.objects.filter(parent=OuterRef("pk"))
     return job_list(filters=filters).annotate(
-        children_total=Count("children", distinct=True),
-        children_done=Count("children", filter=Q(children__status__in=TERMINAL_STATUSES), distinct=True),
+        children_total=_children_count(children),
+        children_done=_children_count(children.filter(status__in=TERMINAL_STATUSES)),
     )
 
 
