@@ -20,13 +20,11 @@ logger = logging.getLogger("epoch_builder.jobs")
 
 LOG_TAIL_LINES = 300
 LOG_STAMP = "%Y-%m-%dT%H:%M:%SZ"  # UTC, ISO 8601, as every time on the pages
+WAIT_FOR_CHILDREN = object()
 
 
 def log_stamp() -> str:
     return timezone.now().strftime(LOG_STAMP)
-
-
-WAIT_FOR_CHILDREN = object()
 
 
 class JobCancelled(Exception):
