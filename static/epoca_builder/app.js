@@ -44,6 +44,8 @@
     if (job.eta !== undefined) set("eta", utc(job.eta));
     if (job.stage !== undefined) set("stage", job.stage);
     if (job.children_count && job.children_done !== undefined) set("children", `${job.children_done} / ${job.children_count}`);
+    const shown = {stage: Boolean(job.stage), children: Boolean(job.children_count)};
+    root.querySelectorAll("[data-shown-with]").forEach((el) => { if (shown[el.dataset.shownWith]) el.hidden = false; });
     if (job.error !== undefined) set("error", job.error || "");
     if (job.log_tail !== undefined) {
       root.querySelectorAll('[data-field="log_tail"]').forEach((el) => {

@@ -157,3 +157,16 @@ def test_a_finished_job_shows_its_result_as_a_table_and_links_to_what_it_made(lo
     assert "{'" not in text and "['" not in text
     assert_charts_rendered(page, minimum=0)
     screenshot(page, "job-finished-result")
+
+
+def test_a_parents_stage_and_children_appear_live_as_it_reaches_them(logged_in_page, transactional_db):
+    page = logged_in_page
+    demo = _job("epoca_builder.demo", JobStatus.RUNNING, started=timezone.now())
+    page.goto(f"/jobs/{demo.pk}/")
+    expect(page.locator("#job-stage")).to_be_hidden()
+    expect(page.locator("#job-children")).to_be_hidden()
+    Job.objects.filter(pk=demo.pk).update(stage_number=1, stage_count=len(STAGES), stage_name=STAGES[0].title)
+    _job("epochs.import_candles", JobStatus.RUNNING, parent=demo, progress_done=1, progress_total=3)
+    expect(page.locator("#job-stage")).to_have_text(f"stage 1 / 9: {STAGES[0].title}")
+    expect(page.locator("#job-children")).to_contain_text("0 / 1 ended")
+    screenshot(page, "job-parent-live-stage")
