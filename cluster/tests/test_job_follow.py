@@ -1,6 +1,7 @@
 """Following a job: a staged parent's stage, its children's n / m, an ETA, its target's page,
 what it made, its result and settings as tables; in the pages and in the API."""
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -78,7 +79,8 @@ def test_the_job_page_shows_stage_children_eta_target_and_tables(admin_client):
     server = Server.objects.create(name="gpu-1", host="10.0.0.7")
     parent = _parent_with_children(server)
     html = admin_client.get(f"/jobs/{parent.pk}/").content.decode()
-    assert 'data-field="stage">stage 2 / 2: Sum up<' in html
+    stage = re.search(r'<dd id="job-stage"([^>]*)>([^<]*)<', html)
+    assert stage[2] == "stage 2 / 2: Sum up" and "hidden" not in stage[1]
     assert 'data-field="children">2 / 4</a>' in html
     assert f'<a href="/servers/{server.pk}/">gpu-1</a>' in html
     eta = parent.eta.strftime("%Y-%m-%dT%H:%M")
