@@ -23,9 +23,7 @@ class JobSerializer(serializers.ModelSerializer):
     children_done = serializers.IntegerField(
         read_only=True, default=None, allow_null=True, help_text="Child jobs that ended (succeeded, failed, cancelled)."
     )
-    stage = serializers.CharField(
-        read_only=True, help_text='"stage 3 / 9: Training regressions"; empty without stages.'
-    )
+    stage = serializers.CharField(read_only=True, help_text='"stage 4 / 9: Training"; empty without stages.')
     eta = serializers.DateTimeField(
         read_only=True, allow_null=True, help_text="When a running job should end at its pace so far (UTC)."
     )

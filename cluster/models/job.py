@@ -108,7 +108,7 @@ class Job(models.Model):
 
     @property
     def stage(self) -> str:
-        """``stage 3 / 9: Training regressions`` for a staged parent; empty for a job without stages."""
+        """``stage 4 / 9: Training`` for a staged parent; empty for a job without stages."""
         return f"stage {self.stage_number} / {self.stage_count}: {self.stage_name}" if self.stage_count else ""
 
     @property
