@@ -41,3 +41,19 @@ def test_long_lists_are_cut_and_say_how_many_more():
 
 def test_empty_values_are_a_dash():
     assert _render({}) == "—" and _render(None) == "—" and _render([]) == "—"
+
+
+def test_durations_read_in_the_largest_units_that_matter():
+    from datetime import UTC, datetime, timedelta
+
+    from core.templatetags.durations import duration, duration_text
+
+    assert [duration_text(s) for s in (0, 55, 723, 7_500, 277_200)] == [
+        "0 s",
+        "55 s",
+        "12 min 03 s",
+        "2 h 05 min",
+        "3 d 05 h",
+    ]
+    start = datetime(2021, 1, 5, 12, tzinfo=UTC)
+    assert duration(start, start + timedelta(minutes=3)) == "3 min 00 s" and duration(None) == "—"
