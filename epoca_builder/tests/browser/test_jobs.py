@@ -125,6 +125,9 @@ def test_a_parent_shows_its_stage_children_eta_and_target(logged_in_page, follow
     expect(page.locator("#job-stage")).to_have_text(f"stage 4 / 9: {STAGES[3].title}")
     expect(page.locator("#job-children")).to_contain_text("2 / 4 ended")
     expect(page.locator("#job-eta")).to_have_text(ISO_UTC)
+    # Its bar counts stages: 3 of 9 done and 40 % of the fourth.
+    expect(page.locator('[data-field="percent"]')).to_have_text("37.8")
+    expect(page.locator('[data-field="counts"]')).to_have_count(0)
     expect(page.locator("#job-target").get_by_role("link", name="_JOBSA")).to_have_attribute("href", "/epochs/_JOBSA/")
     for child in followed_jobs["children"]:
         expect(page.locator("#children").get_by_role("link", name=str(child.pk), exact=True)).to_have_attribute(
