@@ -14,7 +14,9 @@ class JobFilterSet(StrictFilterSet):
     target_id = django_filters.CharFilter()
     target_type = django_filters.CharFilter(field_name="target_type__model")
     epoch = django_filters.CharFilter(
-        method="filter_epoch", help_text="Jobs of this epoch: its own, and those of its batches, regressions, searches."
+        method="filter_epoch",
+        max_length=100,  # an epoch id's
+        help_text="Jobs of this epoch: its own, and those of its batches, regressions, searches.",
     )
 
     class Meta:

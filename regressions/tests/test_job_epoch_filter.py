@@ -40,3 +40,5 @@ def test_the_jobs_of_an_epoch_are_found_by_target_and_by_settings(admin_client, 
     # The filter combines with the others.
     only = admin_client.get(f"/jobs/?epoch={mine.id}&kind=regressions.train").context["jobs"]
     assert [job.kind for job in only] == ["regressions.train"]
+    assert api_client.get(f"/api/jobs/?epoch={'E' * 101}").status_code == 400
+    assert admin_client.get(f"/jobs/?epoch={'E' * 101}").status_code == 200
