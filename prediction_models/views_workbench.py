@@ -68,6 +68,9 @@ def model_report(request, pk: str):
                 {
                     **dataclasses.asdict(period),
                     "figures": charts_workbench.report_figures(period.backtest, min_sums),
+                    "predictions": charts_workbench.prediction_figures(
+                        period.backtest, model_config.get("regressions") or [], min_sums
+                    ),
                 }
                 for period in periods
             ],

@@ -4,10 +4,15 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
+
 from epochs.services.paths import epoch_dir
+from prediction_models.engine.assets import Candles, PredictionModelAssets, save_assets
 from prediction_models.engine.ebe import prediction_model_evaluation
 from prediction_models.engine.report import positions_fingerprint
+from prediction_models.engine.trading import largest_balance_drawdown
 from prediction_models.models import PredictionModel, PredictionModelSearch, ProfitableConfig
+from prediction_models.services.paths import assets_dir
 from regressions.models import RegressionSelection
 
 MINUTE = 60_000
@@ -45,7 +50,7 @@ def backtest(positions, initial=1000.0):
         "leverage": 3,
         "exchange_fee": 0.065,
         "idle_minutes_on_position_close": 0,
-        "largest_balance_drawdown": 2.0,
+        "largest_balance_drawdown": largest_balance_drawdown(initial, [p["b"] for p in positions]),
         "positions": positions,
         "increase_num": len(longs),
         "decrease_num": len(shorts),
@@ -68,6 +73,7 @@ DISCOVERY = {
     "increase_outcome_num": 21,
     "decrease_outcome_num": 19,
     "neutral_outcome_num": 3,
+    "points_hist": [1, 3, 4, 6, 7, 8, 9, 10, 11, 12],
 }
 
 
@@ -117,7 +123,7 @@ def fake_model(epoch, search, index: int, positions, *, profit_factor=None) -> P
         profit=bt["profit"],
         accuracy=bt["accuracy"],
         positions=len(positions),
-        largest_drawdown=2.0,
+        largest_drawdown=bt["largest_balance_drawdown"],
         profit_factor=profit_factor,
         ebe_points=ebe["points"],
         ebe_state=ebe["state"],
@@ -128,3 +134,17 @@ def fake_model(epoch, search, index: int, positions, *, profit_factor=None) -> P
 def fake_search(epoch) -> PredictionModelSearch:
     selection = RegressionSelection.objects.create(epoch=epoch, name="fake", mode="manual", size=0)
     return PredictionModelSearch.objects.create(epoch=epoch, selection=selection, status="built")
+
+
+def fake_assets(search, *, days: int = 60, warmup_minutes: int = 32 * 60) -> None:
+    """The search's selection-period 1-minute candles (a gentle wave around 100 USDT), from a
+    warm-up before ``START`` (as the real assets start at the first lookback) to ``days`` after it."""
+    n = warmup_minutes + days * 1440
+    ot = START - warmup_minutes * MINUTE + np.arange(n, dtype=np.int64) * MINUTE
+    close = 100 + 2 * np.sin(np.arange(n) / 2000.0)
+    minutes = Candles.from_arrays("fake", ot, ot + MINUTE - 1, close, close + 0.2, close - 0.2, close)
+    folder = assets_dir(search)
+    folder.mkdir(parents=True, exist_ok=True)
+    save_assets(
+        PredictionModelAssets((), np.zeros((0, 0)), {3.0: np.zeros(0, np.int8)}, minutes, np.zeros(n, np.int64)), folder
+    )

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 
 from prediction_models import selectors
 from prediction_models.engine import report
 from prediction_models.engine.assets import ASSETS_FILE, load_assets
 from prediction_models.engine.ebe import prediction_model_evaluation
+from prediction_models.engine.equity import Equity, equity_curve
 from prediction_models.models import PredictionModel, PredictionModelSearch
 from prediction_models.services import files as certificate_files
 from prediction_models.services import paths
@@ -25,6 +27,20 @@ class Period:
     end: int
     minutes: object  # the period's 1-minute candles (the charts' time axis)
     record: dict  # the certificate part or the forward test's record: discovery, metrics, rows
+
+    @functools.cached_property
+    def equity(self) -> Equity:
+        """The closed and the mark-to-market balance at every minute of the period."""
+        return equity_curve(self.backtest, self.minutes, self.start, self.end)
+
+    @property
+    def drawdowns(self) -> dict:
+        """The certificate's figure (original §7.4, signed) and each curve's deepest point (≤ 0), in %."""
+        return {
+            "certificate": self.backtest["largest_balance_drawdown"],
+            "closed": self.equity.largest_closed_drawdown,
+            "marked": self.equity.largest_marked_drawdown,
+        }
 
 
 def model_periods(model: PredictionModel) -> tuple[dict, list[Period]]:

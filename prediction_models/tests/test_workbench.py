@@ -7,8 +7,9 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from core import colours
 from epochs.models import CandlestickSet, Epoch
-from prediction_models.charts_workbench import report_figures
+from prediction_models.charts_workbench import prediction_figures, report_figures
 from prediction_models.engine import report
 from prediction_models.engine.ebe import prediction_model_evaluation
 from testing.prediction_model_fakes import DISCOVERY, backtest, fake_model, fake_search, position
@@ -117,7 +118,22 @@ def test_ebe_of_the_hand_made_model():
 def test_balance_and_insight_bars_follow_the_positions():
     figures = report_figures({"initial_balance": 1000.0, "final_balance": 1025.0, "positions": MIXED}, (0.7, -0.7))
     balance, insight = figures["balance"]["data"][0], figures["insight"]["data"][0]
-    assert balance["y"] == [1010.0, 1000.0, 1025.0] and balance["marker"]["color"] == ["#16a34a", "#dc2626", "#16a34a"]
+    assert balance["y"] == [1010.0, 1000.0, 1025.0] and balance["text"] == ["1010.00", "1000.00", "1025.00"]
+    # Fill: the side (long, short, long); outline: the outcome (the short lost).
+    assert balance["marker"]["color"] == [colours.LONG, colours.SHORT, colours.LONG]
+    assert insight["marker"]["line"]["color"] == [colours.WON, colours.LOST, colours.WON]
     assert insight["y"] == [0.75, 0.75, 0.75]
-    assert insight["marker"]["color"] == ["#16a34a", "#fca5a5", "#16a34a"]  # the short lost: light red
     assert [s["y0"] for s in figures["insight"]["layout"]["shapes"]] == [0.7, -0.7]
+    for figure in figures.values():
+        assert figure["layout"]["xaxis"]["title"]["text"] and figure["layout"]["yaxis"]["title"]["text"]
+
+
+def test_the_prediction_dialog_has_a_bar_per_regression_feature_against_the_min_sums():
+    positions = [position(1, 0, 30, True, 1010.0, f=(0.5, 0.25)), position(-1, 60, 90, False, 1000.0, f=(-0.4, -0.1))]
+    figures = prediction_figures({"positions": positions}, [{"id": "KR_A"}, {"id": "KR_B"}], (0.7, -0.7))
+    short = figures["2"]
+    bars = short["data"][0]
+    assert bars["x"] == ["KR_A", "KR_B", "sum"] and bars["y"] == [-0.4, -0.1, -0.5]
+    assert bars["marker"]["color"][:2] == [colours.SHORT] * 2 and bars["marker"]["line"]["color"] == colours.LOST
+    assert [s["y0"] for s in short["layout"]["shapes"]] == [0.7, -0.7]
+    assert figures["1"]["data"][0]["y"] == [0.5, 0.25, 0.75]
