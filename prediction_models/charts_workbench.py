@@ -42,6 +42,15 @@ def _level(value: float, label: str) -> tuple[dict, dict]:
     return line, note
 
 
+def _min_sum_levels(min_sums: tuple[float, float] | None) -> list[tuple[dict, dict]]:
+    if not min_sums:
+        return []
+    return [
+        _level(value, f"min {name} sum {value:g}")
+        for name, value in zip(("increase", "decrease"), min_sums, strict=True)
+    ]
+
+
 def _side_and_outcome(rows: list[dict]) -> dict:
     return {
         "color": [SIDE_COLOURS[r["side"]] for r in rows],
@@ -96,9 +105,7 @@ def report_figures(backtest: dict, min_sums: tuple[float, float] | None) -> dict
         "hovertemplate": "%{customdata}<br>feature sum %{y:.4f}<extra></extra>",
         "name": "feature sum",
     }
-    levels = [
-        _level(value, f"min {side} sum {value:g}") for side, value in zip(("increase", "decrease"), min_sums or ())
-    ]
+    levels = _min_sum_levels(min_sums)
     figures["insight"] = {
         "data": [insight],
         "layout": {
@@ -130,9 +137,7 @@ def prediction_figures(backtest: dict, regressions: list[dict], min_sums: tuple[
         outcome = "won" if position["o"] else "lost"
         total = round(sum(values), 6)
         colours = [SIDE_COLOURS[side]] * len(values) + [REFERENCE_DARK]
-        levels = [
-            _level(value, f"min {name} sum {value:g}") for name, value in zip(("increase", "decrease"), min_sums or ())
-        ]
+        levels = _min_sum_levels(min_sums)
         figures[str(number)] = {
             "data": [
                 {
