@@ -9,6 +9,7 @@ import numpy as np
 from epochs.services.paths import epoch_dir
 from prediction_models.engine.assets import Candles, PredictionModelAssets, save_assets
 from prediction_models.engine.ebe import prediction_model_evaluation
+from prediction_models.engine.metrics import certificate_columns
 from prediction_models.engine.report import positions_fingerprint
 from prediction_models.engine.trading import largest_balance_drawdown
 from prediction_models.models import PredictionModel, PredictionModelSearch, ProfitableConfig
@@ -120,11 +121,7 @@ def fake_model(epoch, search, index: int, positions, *, profit_factor=None) -> P
         profitable_config=config,
         rank=index + 1,
         certificate_file=relative,
-        profit=bt["profit"],
-        accuracy=bt["accuracy"],
-        positions=len(positions),
-        largest_drawdown=bt["largest_balance_drawdown"],
-        profit_factor=profit_factor,
+        **certificate_columns(cert),
         ebe_points=ebe["points"],
         ebe_state=ebe["state"],
         positions_fingerprint=positions_fingerprint(bt),

@@ -63,7 +63,10 @@ MODEL_METRICS: tuple[Metric, ...] = (
     Metric("profit", "Profit", "backtest", unit="USDT", minimum_filter="Profit ≥ (USDT)", nullable=False, indexed=True),
     Metric("accuracy", "Accuracy", "backtest", unit="%", minimum_filter="Accuracy ≥ (%)", nullable=False, indexed=True),
     Metric("positions", "Positions", "backtest", digits=None, count=True, minimum_filter="Positions ≥", nullable=False),
-    Metric("largest_balance_drawdown", "Largest drawdown", "backtest", unit="%", field="largest_drawdown"),
+    # The original's signed figure (ORIGINAL.md §7.4): positive when the balance never fell.
+    Metric(
+        "largest_balance_drawdown", "Largest drawdown, closed (§7.4)", "backtest", unit="%", field="largest_drawdown"
+    ),
     Metric("profit_factor", "Profit factor", "metrics"),
     Metric("sharpe_ratio", "Sharpe", "metrics", field="sharpe"),
     Metric(
@@ -78,6 +81,9 @@ MODEL_METRICS: tuple[Metric, ...] = (
     Metric("accuracy", "Holdout accuracy", "holdout.backtest", unit="%", field="holdout_accuracy"),
     Metric("positions", "Holdout positions", "holdout.backtest", digits=None, count=True, field="holdout_positions"),
     Metric("buy_and_hold_pct", "Buy and hold", "metrics", unit="%", field="buy_and_hold"),
+    # The selection period's discovery (the Epoca GUI orders models by them).
+    Metric("points", "Discovery points", "discovery", field="discovery_points"),
+    Metric("accuracy", "Discovery accuracy", "discovery", unit="%", field="discovery_accuracy"),
 )
 METRIC_BY_COLUMN: dict[str, Metric] = {m.column: m for m in MODEL_METRICS}
 SORTABLE_COLUMNS: tuple[str, ...] = tuple(m.column for m in MODEL_METRICS if m.sortable)

@@ -130,7 +130,7 @@ def test_the_model_pages_period_rows_follow_the_table():
     cells = {r["key"]: r["cells"] for r in rows}
     assert cells["profit_factor"] == ["2.50", "—"] and cells["sharpe"] == ["—", "0.50"]
     assert cells["positions"] == ["2", "0"] and cells["buy_and_hold"] == ["-1.23", "3.00"]
-    assert cells["profit"] == ["0.00", "0.00"] and cells["largest_drawdown"] == ["2.00", "2.00"]
+    assert cells["profit"] == ["0.00", "0.00"] and cells["largest_drawdown"] == ["-0.99", "0.00"]
     listed = period_metrics(selection)
     assert [(m["label"], m["text"]) for m in listed] == [(r["label"], r["cells"][0]) for r in rows]
     assert listed[[m["key"] for m in listed].index("profit_factor")]["slug"] == "profit-factor"
