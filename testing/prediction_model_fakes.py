@@ -86,7 +86,15 @@ def fake_model(epoch, search, index: int, positions, *, profit_factor=None) -> P
         "creation": START,
         "test_ds_start": START,
         "test_ds_end": START + 86_400_000 * 60,
-        "model": {"id": model_id, "regressions": [], "min_increase_sum": 0.7, "min_decrease_sum": -0.7},
+        "model": {
+            "id": model_id,
+            "regressions": [],
+            "price_change_requirement": 3,
+            "min_sum_function": "mean",
+            "min_sum_adjustment_factor": 1,
+            "min_increase_sum": 0.7,
+            "min_decrease_sum": -0.7,
+        },
         "discovery": DISCOVERY,
         "backtest": bt,
         "metrics": {

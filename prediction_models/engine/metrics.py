@@ -36,6 +36,7 @@ class Metric:
     count: bool = False  # the number of entries of the list at ``key`` (positions)
     nullable: bool = True  # the column may be empty (a model without a holdout, a ratio without variation)
     indexed: bool = False  # the column is indexed (sorted and filtered by often)
+    compared: bool = True  # ranked by the Best/Worst badges (the market's own figures are not)
 
     @property
     def column(self) -> str:
@@ -80,7 +81,7 @@ MODEL_METRICS: tuple[Metric, ...] = (
     ),
     Metric("accuracy", "Holdout accuracy", "holdout.backtest", unit="%", field="holdout_accuracy"),
     Metric("positions", "Holdout positions", "holdout.backtest", digits=None, count=True, field="holdout_positions"),
-    Metric("buy_and_hold_pct", "Buy and hold", "metrics", unit="%", field="buy_and_hold"),
+    Metric("buy_and_hold_pct", "Buy and hold", "metrics", unit="%", field="buy_and_hold", compared=False),
     # The selection period's discovery (the Epoca GUI orders models by them).
     Metric("points", "Discovery points", "discovery", field="discovery_points"),
     Metric("accuracy", "Discovery accuracy", "discovery", unit="%", field="discovery_accuracy"),

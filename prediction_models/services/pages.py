@@ -126,6 +126,17 @@ def model_trades_csv(model: PredictionModel, period: str) -> str | None:
     return report.trades_csv(cert["holdout"]["backtest"] if period == "holdout" else cert["backtest"])
 
 
+MAX_COMPARED = 20
+
+
+def compared_models(ids: list[str]) -> tuple[list[PredictionModel], list[dict], list[str]]:
+    """The models of ``ids`` (in their order, at most ``MAX_COMPARED``), their certificates, and the ids not found."""
+    ids = list(dict.fromkeys(ids))[:MAX_COMPARED]
+    found = {m.id: m for m in selectors.with_done_forward_tests(selectors.model_list()).filter(id__in=ids)}
+    models = [found[i] for i in ids if i in found]
+    return models, [certificate_files.model_certificate(m) for m in models], [i for i in ids if i not in found]
+
+
 def search_progress(search: PredictionModelSearch) -> dict:
     """How fast a search evaluates its configs and how long it has left."""
     rate = search.configs_evaluated / search.search_seconds if search.search_seconds else 0

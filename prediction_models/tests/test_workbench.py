@@ -137,3 +137,85 @@ def test_the_prediction_dialog_has_a_bar_per_regression_feature_against_the_min_
     assert bars["marker"]["color"][:2] == [colours.SHORT] * 2 and bars["marker"]["line"]["color"] == colours.LOST
     assert [s["y0"] for s in short["layout"]["shapes"]] == [0.7, -0.7]
     assert figures["1"]["data"][0]["y"] == [0.5, 0.25, 0.75]
+
+
+def _forward_test(model, profit, accuracy, positions, *, status="done"):
+    from prediction_models.models import ForwardTest
+
+    return ForwardTest.objects.create(
+        prediction_model=model, start=0, end=1, status=status, profit=profit, accuracy=accuracy, positions=positions
+    )
+
+
+def test_the_list_shows_the_latest_forward_test_and_badges_the_best_and_worst(client, models):
+    first, mixed, copy = models
+    _forward_test(first, -5.0, 40.0, 5)
+    _forward_test(first, 12.5, 62.5, 8)  # the latest done one
+    _forward_test(first, 99.0, 99.0, 9, status="failed")
+    _forward_test(mixed, 3.25, 50.0, 4)
+    response = client.get("/prediction-models/models/?epoch=_PMTEST&sort=-profit")
+    cells = {m.id: {c["key"]: c for c in m.metric_cells} for m, _ in response.context["rows"]}
+    assert cells[first.id]["forward_profit"]["text"] == "12.50" and cells[first.id]["forward_positions"]["text"] == "8"
+    assert cells[mixed.id]["forward_accuracy"]["text"] == "50.00" and cells[copy.id]["forward_profit"]["text"] == ""
+    assert (
+        cells[first.id]["forward_profit"]["badge"] == "best" and cells[mixed.id]["forward_profit"]["badge"] == "worst"
+    )
+    profits = {mid: c["profit"] for mid, c in cells.items()}
+    best = max(models, key=lambda m: m.profit)
+    worst = min(models, key=lambda m: m.profit)
+    assert profits[best.id]["badge"] == "best" and profits[worst.id]["badge"] == "worst"
+    assert all(c["buy_and_hold"]["badge"] == "" for c in cells.values())  # the market's figure is not ranked
+    html = response.content.decode()
+    assert "Forward profit (USDT)" in html and '<span class="badge best">Best</span>' in html
+
+
+def test_the_list_orders_by_discovery_points_and_accuracy(client, api_client, models):
+    for i, model in enumerate(models):
+        type(model).objects.filter(pk=model.pk).update(
+            discovery_points=[5, 9, 1][i], discovery_accuracy=[70, 50, 60][i]
+        )
+    page = client.get("/prediction-models/models/?epoch=_PMTEST&sort=-discovery_points")
+    assert [m.id for m, _ in page.context["rows"]] == [models[1].id, models[0].id, models[2].id]
+    api = api_client.get("/api/prediction-models/?epoch=_PMTEST&ordering=-discovery_accuracy").json()["results"]
+    assert [r["id"] for r in api] == [models[0].id, models[2].id, models[1].id]
+    assert api[0]["discovery_accuracy"] == 70
+
+
+def test_list_and_api_query_counts_do_not_grow_with_the_page(client, api_client, models):
+    epoch, search = models[0].search.epoch, models[0].search
+    counts = {"page": [], "api": []}
+    _forward_test(models[2], 1.0, 50.0, 3)
+    for extra in (0, 6):
+        for index in range(3, 3 + extra):
+            _forward_test(fake_model(epoch, search, index, MIXED), 1.0, 50.0, 3)
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get("/prediction-models/models/?epoch=_PMTEST").status_code == 200
+        counts["page"].append(len(queries))
+        with CaptureQueriesContext(connection) as queries:
+            body = api_client.get("/api/prediction-models/?epoch=_PMTEST").json()
+        assert body["count"] == 3 + extra and body["results"][-1]["latest_forward_test"]["positions"] == 3
+        counts["api"].append(len(queries))
+    assert counts["page"][0] == counts["page"][1] and counts["api"][0] == counts["api"][1], counts
+
+
+def test_the_compare_page_draws_every_model_with_badges_bars_and_hyper_parameter_counts(client, models):
+    first, mixed, copy = models
+    response = client.get(f"/prediction-models/models/compare/?ids={mixed.id},{first.id}&ids={copy.id}")
+    assert response.status_code == 200
+    assert [m.id for m, _ in response.context["rows"]] == [mixed.id, first.id, copy.id]
+    balance = response.context["balance"]["data"]
+    assert len(balance) == 3 and balance[0]["y"] == [1000.0, 1010.0, 1000.0, 1025.0, 1025.0]
+    assert balance[0]["x"][0] == balance[1]["x"][0] == "2021-02-01T00:00:00Z"
+    bars = response.context["bars"]
+    assert set(bars) == {"profit", "accuracy", "positions", "fees"} and bars["positions"]["data"][0]["y"] == [3, 2, 2]
+    assert bars["profit"]["data"][0]["text"] == [f"{m.profit:.2f}" for m in (mixed, first, copy)]
+    hyper = response.context["hyper_parameters"]
+    assert hyper["hyper-1"]["data"][0]["x"] == ["mean"] and hyper["hyper-0"]["data"][0]["text"] == ["3"]
+    assert hyper["hyper-3"]["data"][0]["x"] == ["0"] and hyper["hyper-3"]["data"][0]["y"] == [3]
+    html = response.content.decode()
+    assert '<span class="badge best">Best</span>' in html and html.count(
+        '<div class="chart" id="chart-compare-'
+    ) == 4 + 1 + len(hyper)
+    for figure in [response.context["balance"], *bars.values(), *hyper.values()]:
+        assert figure["layout"]["xaxis"]["title"]["text"] and figure["layout"]["yaxis"]["title"]["text"]
+    assert client.get("/prediction-models/models/compare/?ids=nope").status_code == 404
