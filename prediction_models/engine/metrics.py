@@ -100,6 +100,11 @@ class SearchMinimum:
     # made before it keep none).
     original: float | None
     strict: bool = False  # greater than, not at least
+    # The least value the metric can take (None: it depends on the settings): a bound at or
+    # below it keeps every config.
+    least: float | None = None
+    # The least value is minus the initial balance (1.5 position sizes): a loss stops there.
+    least_is_the_balance: bool = False
 
     @property
     def name(self) -> str:
@@ -127,12 +132,19 @@ class SearchMinimum:
     def text(self, value: Any) -> str:
         return f"{self.metric.label.lower()} {'>' if self.strict else '≥'} {value}"
 
+    def keeps_every_config(self, value: Any, position_size: float | None) -> bool:
+        """True when the bound ``value`` rejects no config (no bound, or one at or below the least value)."""
+        if value is None:
+            return True
+        least = -round(position_size * 1.5, 2) if self.least_is_the_balance and position_size else self.least
+        return least is not None and (float(value) < least if self.strict else float(value) <= least)
+
 
 # In the order ``Thresholds`` takes them positionally.
 SEARCH_MINIMUMS: tuple[SearchMinimum, ...] = (
-    SearchMinimum("accuracy", 55.0),
-    SearchMinimum("profit", 0.0, strict=True),
-    SearchMinimum("positions", 0),  # the original: any number of positions
+    SearchMinimum("accuracy", 55.0, least=0.0),
+    SearchMinimum("profit", 0.0, strict=True, least_is_the_balance=True),
+    SearchMinimum("positions", 0, least=0),  # the original: any number of positions
 )
 
 
@@ -146,6 +158,12 @@ def search_filter_text(settings: Any) -> str:
     values = [(b, getattr(settings, b.name, b.default)) for b in SEARCH_MINIMUMS]
     parts = [b.text(value) for b, value in values if value is not None]
     return " and ".join([", ".join(parts[:-1]), parts[-1]]) if len(parts) > 1 else "".join(parts)
+
+
+def filter_keeps_every_config(settings: Any, position_size: float | None) -> bool:
+    """True when no bound of the filter of ``settings`` (a search or an epoch) rejects a config
+    (the demo's "keep every config")."""
+    return all(b.keeps_every_config(getattr(settings, b.name, b.default), position_size) for b in SEARCH_MINIMUMS)
 
 
 def certificate_columns(certificate: dict) -> dict[str, Any]:

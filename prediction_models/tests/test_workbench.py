@@ -219,3 +219,22 @@ def test_the_compare_page_draws_every_model_with_badges_bars_and_hyper_parameter
     for figure in [response.context["balance"], *bars.values(), *hyper.values()]:
         assert figure["layout"]["xaxis"]["title"]["text"] and figure["layout"]["yaxis"]["title"]["text"]
     assert client.get("/prediction-models/models/compare/?ids=nope").status_code == 404
+
+
+def test_the_search_page_says_when_its_filter_keeps_every_config_and_explains_the_space(client, models):
+    search = models[0].search
+    search.price_change_requirements, search.min_sum_functions = [1, 2.5], ["mean", "median"]
+    search.min_sum_adjustment_factors, search.regressions_per_model = [1, 1.5], 4
+    search.min_accuracy, search.min_profit, search.min_positions = 55.0, 0.0, 30
+    search.save()
+    html = client.get(f"/prediction-models/searches/{search.pk}/").content.decode()
+    assert "filter-keeps-every-config" not in html
+    assert "mean, median" in html and "1, 2.5 %" in html and "['mean'" not in html
+    assert 'href="/glossary/#min-sums"' in html and 'href="/glossary/#msaf"' in html
+    search.min_accuracy, search.min_profit, search.min_positions = 0.0, -1e12, 0  # the demo's bounds
+    search.save()
+    html = client.get(f"/prediction-models/searches/{search.pk}/").content.decode()
+    assert 'id="filter-keeps-every-config"' in html and "This search keeps every config." in html
+    search.min_positions = 1  # a config without a position is rejected now
+    search.save()
+    assert "filter-keeps-every-config" not in client.get(f"/prediction-models/searches/{search.pk}/").content.decode()
