@@ -181,7 +181,10 @@ def discovery_figure(discoveries: list[tuple[str, dict]]) -> dict:
     fig.update_xaxes(title_text="predicted direction", row=1, col=2)
     fig.update_yaxes(title_text="accuracy (%)", range=[0, 110], row=1, col=2)
     fig.update_layout(
-        height=380, barmode="group", legend={"orientation": "h"}, margin={"l": 60, "r": 20, "t": 50, "b": 50}
+        height=420,
+        barmode="group",
+        legend={"orientation": "h", "y": -0.3},
+        margin={"l": 60, "r": 20, "t": 50, "b": 90},
     )
     return to_dict(fig)
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from core.colours import LONG, LOST, REFERENCE_DARK, SHORT, WON
 from prediction_models.engine.report import trades
 
-MARGIN = {"l": 70, "r": 20, "t": 50, "b": 50}
+MARGIN = {"l": 70, "r": 20, "t": 70, "b": 50}
 SIDE_COLOURS = {"long": LONG, "short": SHORT}
 OUTCOME_COLOURS = {"won": WON, "lost": LOST}
 
@@ -83,7 +83,7 @@ def report_figures(backtest: dict, min_sums: tuple[float, float] | None) -> dict
             "data": [balance],
             "layout": {
                 "title": {
-                    "text": f"Balance after each position (initial {backtest['initial_balance']:.2f}, final {backtest['final_balance']:.2f} USDT)"
+                    "text": f"Balance after each position (initial {backtest['initial_balance']:.2f}, final {backtest['final_balance']:.2f} USDT)<br><sup>fill: side (long blue, short orange) · outline: outcome (won green, lost red)</sup>"
                 },
                 "xaxis": _axis("position (#)"),
                 "yaxis": _axis("balance (USDT)", range=[low * 0.995, None]),
@@ -110,7 +110,7 @@ def report_figures(backtest: dict, min_sums: tuple[float, float] | None) -> dict
         "data": [insight],
         "layout": {
             "title": {
-                "text": "Prediction insight: each position's feature sum (fill: long blue, short orange; outline: won green, lost red; dashed: min sums)"
+                "text": "Prediction insight: each position's feature sum<br><sup>fill: side (long blue, short orange) · outline: outcome (won green, lost red) · dashed: min sums</sup>"
             },
             "xaxis": _axis("position (#)"),
             "yaxis": _axis("feature sum"),
