@@ -13,8 +13,8 @@ from prediction_models.engine.metrics import (
 )
 from prediction_models.filters import PredictionModelFilterSet
 from prediction_models.models import PredictionModel
-from prediction_models.templatetags.metric_tags import metric_rows, period_metrics
-from prediction_models.views_workbench import COLUMNS, metric_cells
+from prediction_models.templatetags.metric_tags import metric_cells, metric_rows, period_metrics
+from prediction_models.views_workbench import COLUMNS
 from prediction_models.workbench import SORTS, ModelListFilterSet
 from testing.contract_certificates import certificate
 from testing.prediction_model_fakes import backtest, fake_model, fake_search, position
