@@ -14,8 +14,12 @@ minute it is the closed balance the backtest recorded.
 from __future__ import annotations
 
 import dataclasses
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from prediction_models.engine.assets import Candles
 
 
 @dataclasses.dataclass(frozen=True)
@@ -44,12 +48,12 @@ class Equity:
         return largest_drawdown_pct(self.marked, self.initial)
 
 
-def period_minutes(minutes, start: int, end: int) -> slice:
+def period_minutes(minutes: Candles, start: int, end: int) -> slice:
     """The minutes that open at or after ``start`` and close by ``end``: the period's time axis."""
     return slice(int(np.searchsorted(minutes.ot, start, "left")), int(np.searchsorted(minutes.ct, end, "right")))
 
 
-def equity_curve(backtest: dict, minutes, start: int, end: int) -> Equity:
+def equity_curve(backtest: dict, minutes: Candles, start: int, end: int) -> Equity:
     """The closed and the mark-to-market balance at every minute of ``[start, end]``."""
     span = period_minutes(minutes, start, end)
     ot, ct, close = minutes.ot[span], minutes.ct[span], minutes.c[span]

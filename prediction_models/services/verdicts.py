@@ -25,10 +25,11 @@ def model_verdict(model: PredictionModel) -> list[dict]:
     summary = model.search.overfitting
     dsr = ((model.deflated_sharpe or {}).get("configs_tried") or {}).get("value")
     forward = [t.profit for t in done_forward_tests(model)]
+    profits = [p for p in forward if p is not None]
     return verdict(
         OverfittingSummary.from_dict(summary) if summary else None,
         dsr,
         holdout_profit=model.holdout_profit,
-        forward_profits=forward if forward and None not in forward else None,
+        forward_profits=profits if forward and len(profits) == len(forward) else None,
         thresholds=verdict_thresholds(),
     )
