@@ -7,7 +7,7 @@ import functools
 
 from prediction_models import selectors
 from prediction_models.engine import report
-from prediction_models.engine.assets import ASSETS_FILE, load_assets
+from prediction_models.engine.assets import ASSETS_FILE, Candles, load_assets
 from prediction_models.engine.ebe import prediction_model_evaluation
 from prediction_models.engine.equity import Equity, equity_curve
 from prediction_models.models import PredictionModel, PredictionModelSearch
@@ -25,7 +25,7 @@ class Period:
     backtest: dict
     start: int
     end: int
-    minutes: object  # the period's 1-minute candles (the charts' time axis)
+    minutes: Candles  # the period's 1-minute candles (the charts' time axis)
     record: dict  # the certificate part or the forward test's record: discovery, metrics, rows
 
     @functools.cached_property
