@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from core.colours import LONG, REFERENCE_DARK, SELECTION
+from core.colours import DECREASE, INCREASE, LONG, REFERENCE, REFERENCE_DARK, SELECTION, SHORT
 from prediction_models.engine.report import iso
 
 MARGIN = {"l": 70, "r": 20, "t": 50, "b": 60}
@@ -67,11 +67,113 @@ def balance_figure(certs: list[dict]) -> dict:
     }
 
 
+def _grouped(certs: list[dict], title: str, y_title: str, groups: list[tuple[str, str, object]]) -> dict:
+    """Grouped bars: one group per model, a labelled bar per ``(name, colour, read)`` of ``groups``."""
+    names = [_short(cert["id"]) for cert in certs]
+    data = []
+    for name, colour, read in groups:
+        values = [read(cert) for cert in certs]  # type: ignore[operator]
+        data.append(
+            {
+                "type": "bar",
+                "x": names,
+                "y": values,
+                "name": name,
+                "text": [f"{v:.2f}" if isinstance(v, float) else str(v) for v in values],
+                "textposition": "auto",
+                "marker": {"color": colour},
+            }
+        )
+    return {
+        "data": data,
+        "layout": {
+            "title": {"text": title},
+            "barmode": "group",
+            "xaxis": _axis("model"),
+            "yaxis": _axis(y_title),
+            "height": 340,
+            "legend": {"orientation": "h"},
+            "margin": MARGIN,
+        },
+    }
+
+
+def discovery_figures(certs: list[dict]) -> dict:
+    """The multi-discovery views of the selection period: points, accuracy, predictions, successful
+    predictions and prediction ranges (the Epoca GUI's, EPOCA_CONTRACT.md §5.1)."""
+
+    def d(key: str, absolute: bool = False):
+        return lambda cert: abs(cert["discovery"][key]) if absolute else cert["discovery"][key]
+
+    views = {
+        "points": ("Discovery points", "points", [("points", SELECTION, d("points"))], ["points"]),
+        "accuracy": (
+            "Discovery accuracy",
+            "accuracy (%)",
+            [
+                ("increase", INCREASE, d("increase_accuracy")),
+                ("decrease", DECREASE, d("decrease_accuracy")),
+                ("overall", REFERENCE_DARK, d("accuracy")),
+            ],
+            ["increase_accuracy", "decrease_accuracy", "accuracy"],
+        ),
+        "predictions": (
+            "Predictions",
+            "predictions (count)",
+            [
+                ("increase", INCREASE, d("increase_num")),
+                ("decrease", DECREASE, d("decrease_num")),
+                ("total", REFERENCE_DARK, lambda c: c["discovery"]["increase_num"] + c["discovery"]["decrease_num"]),
+                ("neutral", REFERENCE, d("neutral_num")),
+            ],
+            ["increase_num", "decrease_num", "neutral_num"],
+        ),
+        "successful": (
+            "Successful predictions: mean feature sum",
+            "mean feature sum (|decrease|)",
+            [
+                ("increase", INCREASE, d("increase_successful_mean")),
+                ("|decrease|", DECREASE, d("decrease_successful_mean", absolute=True)),
+            ],
+            ["increase_successful_mean", "decrease_successful_mean"],
+        ),
+        "ranges": (
+            "Prediction ranges: feature sums",
+            "feature sum",
+            [
+                (f"{side} {stat}", colour, d(f"{side}_{stat}"))
+                for side, colour in (("increase", INCREASE), ("decrease", DECREASE))
+                for stat in ("min", "mean", "max")
+            ],
+            [f"{side}_{stat}" for side in ("increase", "decrease") for stat in ("min", "mean", "max")],
+        ),
+    }
+    return {
+        f"discovery-{key}": _grouped(certs, title, y_title, groups)
+        for key, (title, y_title, groups, needed) in views.items()
+        # A view needs its figures in every certificate, and a number in each (an empty list has none).
+        if all(isinstance(cert["discovery"].get(k), (int, float)) for cert in certs for k in needed)
+    }
+
+
 def bar_figures(certs: list[dict]) -> dict:
-    """One bar chart per figure (profit, accuracy, positions, fees), a labelled bar per model."""
+    """One bar chart per figure (profit, accuracy, positions, fees), a labelled bar per model;
+    positions as longs, shorts and total."""
     names = [_short(cert["id"]) for cert in certs]
     figures = {}
     for title, read, unit in BARS:
+        if title == "Positions":
+            figures["positions"] = _grouped(
+                certs,
+                "Positions per model (selection period)",
+                "positions (count)",
+                [
+                    ("long", LONG, lambda c: c["backtest"]["increase_num"]),
+                    ("short", SHORT, lambda c: c["backtest"]["decrease_num"]),
+                    ("total", REFERENCE_DARK, lambda c: len(c["backtest"]["positions"])),
+                ],
+            )
+            continue
         values = [read(cert) for cert in certs]
         figures[title.lower()] = {
             "data": [

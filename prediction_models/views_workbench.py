@@ -103,6 +103,7 @@ def model_compare(request):
             "headers": [label for _, label in COLUMNS] + [label for _, label, _ in FORWARD_COLUMNS],
             "balance": charts_compare.balance_figure(certs),
             "bars": charts_compare.bar_figures(certs),
+            "discovery": charts_compare.discovery_figures(certs),
             "hyper_parameters": charts_compare.hyper_parameter_figures(certs),
             "ids": ",".join(m.id for m in models),
         },

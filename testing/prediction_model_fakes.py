@@ -75,6 +75,10 @@ DISCOVERY = {
     "decrease_outcome_num": 19,
     "neutral_outcome_num": 3,
     "points_hist": [1, 3, 4, 6, 7, 8, 9, 10, 11, 12],
+    **{f"increase_{stat}": value for stat, value in (("min", 0.71), ("mean", 0.78), ("median", 0.77), ("max", 0.9))},
+    **{f"decrease_{stat}": value for stat, value in (("min", -0.95), ("mean", -0.8), ("median", -0.79), ("max", -0.7))},
+    "increase_successful_mean": 0.8,
+    "decrease_successful_mean": -0.82,
 }
 
 

@@ -207,16 +207,24 @@ def test_the_compare_page_draws_every_model_with_badges_bars_and_hyper_parameter
     assert len(balance) == 3 and balance[0]["y"] == [1000.0, 1010.0, 1000.0, 1025.0, 1025.0]
     assert balance[0]["x"][0] == balance[1]["x"][0] == "2021-02-01T00:00:00Z"
     bars = response.context["bars"]
-    assert set(bars) == {"profit", "accuracy", "positions", "fees"} and bars["positions"]["data"][0]["y"] == [3, 2, 2]
+    assert set(bars) == {"profit", "accuracy", "positions", "fees"}
+    assert [(t["name"], t["y"]) for t in bars["positions"]["data"]] == [
+        ("long", [2, 1, 1]),
+        ("short", [1, 1, 1]),
+        ("total", [3, 2, 2]),
+    ]
+    discovery = response.context["discovery"]
+    assert set(discovery) == {f"discovery-{k}" for k in ("points", "accuracy", "predictions", "successful", "ranges")}
+    assert discovery["discovery-successful"]["data"][1]["y"] == [0.82] * 3  # |decrease|
+    assert len(discovery["discovery-ranges"]["data"]) == 6
     assert bars["profit"]["data"][0]["text"] == [f"{m.profit:.2f}" for m in (mixed, first, copy)]
     hyper = response.context["hyper_parameters"]
     assert hyper["hyper-1"]["data"][0]["x"] == ["mean"] and hyper["hyper-0"]["data"][0]["text"] == ["3"]
     assert hyper["hyper-3"]["data"][0]["x"] == ["0"] and hyper["hyper-3"]["data"][0]["y"] == [3]
     html = response.content.decode()
-    assert '<span class="badge best">Best</span>' in html and html.count(
-        '<div class="chart" id="chart-compare-'
-    ) == 4 + 1 + len(hyper)
-    for figure in [response.context["balance"], *bars.values(), *hyper.values()]:
+    charts = html.count('<div class="chart" id="chart-compare-')
+    assert '<span class="badge best">Best</span>' in html and charts == 1 + len(bars) + len(discovery) + len(hyper)
+    for figure in [response.context["balance"], *bars.values(), *discovery.values(), *hyper.values()]:
         assert figure["layout"]["xaxis"]["title"]["text"] and figure["layout"]["yaxis"]["title"]["text"]
     assert client.get("/prediction-models/models/compare/?ids=nope").status_code == 404
 

@@ -78,7 +78,12 @@ def test_list_forward_columns_compare_and_the_prediction_dialog(logged_in_page):
     charts = assert_charts_rendered(page, minimum=6)
     balance = next(c for c in charts if c["id"] == "chart-compare-balance")
     assert balance["traces"] == 2
-    assert {"chart-compare-profit", "chart-compare-fees", "chart-compare-hyper-0"} <= {c["id"] for c in charts}
+    assert {
+        "chart-compare-profit",
+        "chart-compare-fees",
+        "chart-compare-hyper-0",
+        "chart-compare-discovery-ranges",
+    } <= {c["id"] for c in charts}
     expect(page.locator("#compare-models .badge.best").first).to_be_visible()
     screenshot(page, "prediction-model-compare")
 
