@@ -7,6 +7,8 @@ its figures, and how often each hyper-parameter value occurs among the models co
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
+from typing import Any
 
 from core.colours import DECREASE, INCREASE, LONG, REFERENCE, REFERENCE_DARK, SELECTION, SHORT
 from prediction_models.engine.report import iso
@@ -67,12 +69,12 @@ def balance_figure(certs: list[dict]) -> dict:
     }
 
 
-def _grouped(certs: list[dict], title: str, y_title: str, groups: list[tuple[str, str, object]]) -> dict:
+def _grouped(certs: list[dict], title: str, y_title: str, groups: list[tuple[str, str, Callable[[dict], Any]]]) -> dict:
     """Grouped bars: one group per model, a labelled bar per ``(name, colour, read)`` of ``groups``."""
     names = [_short(cert["id"]) for cert in certs]
     data = []
     for name, colour, read in groups:
-        values = [read(cert) for cert in certs]  # type: ignore[operator]
+        values = [read(cert) for cert in certs]
         data.append(
             {
                 "type": "bar",
