@@ -93,9 +93,9 @@ def _grouped(certs: list[dict], title: str, y_title: str, groups: list[tuple[str
             "barmode": "group",
             "xaxis": _axis("model"),
             "yaxis": _axis(y_title),
-            "height": 340,
-            "legend": {"orientation": "h"},
-            "margin": MARGIN,
+            "height": 380,
+            "legend": {"orientation": "h", "y": -0.35},
+            "margin": {**MARGIN, "b": 110},
         },
     }
 
