@@ -246,3 +246,17 @@ def test_the_search_page_says_when_its_filter_keeps_every_config_and_explains_th
     search.min_positions = 1  # a config without a position is rejected now
     search.save()
     assert "filter-keeps-every-config" not in client.get(f"/prediction-models/searches/{search.pk}/").content.decode()
+
+
+def test_the_migration_fills_discovery_points_and_accuracy_from_the_certificates(models):
+    from importlib import import_module
+
+    from django.apps import apps
+
+    from prediction_models.models import PredictionModel
+
+    migration = import_module("prediction_models.migrations.0008_model_discovery_points_and_accuracy")
+    PredictionModel.objects.update(discovery_points=None, discovery_accuracy=None)
+    migration.backfill_discovery(apps, None)
+    values = set(PredictionModel.objects.values_list("discovery_points", "discovery_accuracy"))
+    assert values == {(DISCOVERY["points"], DISCOVERY["accuracy"])}
