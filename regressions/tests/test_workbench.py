@@ -61,15 +61,82 @@ def test_the_leaderboard_sorts_the_whole_grid_on_the_server(logged_in, grid_epoc
         ("learning_rate=-1", lambda r: r.config.learning_rate == -1),
         ("units=128,64", lambda r: r.config.config["keras_model"]["units"] == [128, 64]),
         ("depth=_S4", lambda r: r.config.template.endswith("_S4")),
-        ("min_accuracy=60", lambda r: r.accuracy >= 60),
         ("status=pending", lambda r: r.status == "pending"),
+        ("min_accuracy=60", lambda r: r.accuracy >= 60),
+        ("min_accuracy=50&max_accuracy=60", lambda r: 50 <= r.accuracy <= 60),
+        ("max_accuracy=45", lambda r: r.accuracy <= 45),
+        ("min_points=0&max_points=10", lambda r: 0 <= r.points <= 10),
+        ("min_test_loss=0.001&max_test_loss=0.003", lambda r: 0.001 <= r.test_loss <= 0.003),
+        ("min_best_epoch=3&max_best_epoch=8", lambda r: 3 <= r.best_epoch <= 8),
+        ("min_seconds=20&max_seconds=60", lambda r: 20 <= r.training_seconds <= 60),
+        ("min_ebe_points=10&max_ebe_points=30", lambda r: 10 <= r.ebe_points <= 30),
+        ("ebe_state=warning", lambda r: r.ebe_state == "warning"),
+        ("metric=mean_squared_error", lambda r: r.config.metric == "mean_squared_error"),
+        ("loss=mean_absolute_error", lambda r: r.config.loss == "mean_absolute_error"),
     ],
 )
 def test_the_leaderboard_filters_by_results_and_hyper_parameters(logged_in, grid_epoch, query, check):
     response = logged_in.get(f"/regressions/leaderboard/?epoch=_WBTEST&{query}&size=200")
+    assert not response.context["filterset"].errors, query
     rows = response.context["rows"]
     assert rows and all(check(r) for r in rows), query
-    assert response.context["total"] < 1221
+    assert response.context["total"] < 1221  # some row was left out
+
+
+@pytest.mark.parametrize(
+    ("name", "key"),
+    [
+        ("filters", "filters"),
+        ("kernel_sizes", "kernel_sizes"),
+        ("pool_sizes", "pool_sizes"),
+        ("activations", "activations"),
+        ("units", "units"),
+    ],
+)
+def test_the_leaderboard_filters_by_each_layer_list(logged_in, grid_epoch, name, key):
+    """Any value the grid holds matches exactly the configs with that list, and leaves the others out."""
+    values = [
+        r.config.config["keras_model"].get(key)
+        for r in Regression.objects.filter(epoch=grid_epoch).select_related("config")
+    ]
+    value = next(v for v in values if v)
+    response = logged_in.get(f"/regressions/leaderboard/?epoch=_WBTEST&{name}={','.join(map(str, value))}&size=200")
+    rows = response.context["rows"]
+    assert rows and all(r.config.config["keras_model"].get(key) == value for r in rows)
+    assert response.context["total"] == values.count(value) < len(values)
+
+
+def test_the_leaderboard_filters_by_optimizer(logged_in, grid_epoch):
+    """The grid trains with Adam only: the filter keeps its configs and leaves out every other optimizer."""
+    response = logged_in.get("/regressions/leaderboard/?epoch=_WBTEST&optimizer=adam&size=200")
+    rows = response.context["rows"]
+    assert rows and all(r.config.config.get("optimizer") == "adam" for r in rows)
+    assert logged_in.get("/regressions/leaderboard/?epoch=_WBTEST&optimizer=sgd").context["total"] == 0
+
+
+def test_an_ebe_state_outside_the_five_is_refused(logged_in, grid_epoch):
+    response = logged_in.get("/regressions/leaderboard/?epoch=_WBTEST&ebe_state=great")
+    assert response.context["total"] == 0 and "ebe_state" in response.context["filterset"].errors
+
+
+def test_the_leaderboard_badges_each_columns_best_and_worst_of_the_filtered_set(logged_in, grid_epoch):
+    matching = Regression.objects.filter(epoch=grid_epoch, config__category="LSTM").exclude(ebe_points=None)
+    best = matching.order_by("-ebe_points").first()
+    worst_loss = matching.order_by("-test_loss").first()
+    for sort, regression, field, badge in (
+        ("-ebe_points", best, "ebe_points", "Best"),
+        ("-test_loss", worst_loss, "test_loss", "Worst"),
+    ):
+        response = logged_in.get(f"/regressions/leaderboard/?epoch=_WBTEST&category=LSTM&sort={sort}&size=25")
+        first = response.context["display"][0]
+        assert first["id"] == regression.config_id
+        cells = {"ebe_points": first["ebe_badge"], **{f: b for f, _, b in first["tail"]}}
+        assert cells[field] == badge.lower()
+        html = response.content.decode()
+        assert f'<span class="badge {badge.lower()}"' in html
+    # Exactly one row holds each column's best value here (made-up floats do not tie).
+    display = logged_in.get("/regressions/leaderboard/?epoch=_WBTEST&category=LSTM&size=200").context["display"]
+    assert sum(r["ebe_badge"] == "best" for r in display) == 1
 
 
 def test_a_bad_filter_is_named_and_shows_nothing(logged_in, grid_epoch):
