@@ -46,9 +46,16 @@ def _bulk_query(request) -> dict:
     selection = params.get("selection")
     if selection is not None and not selection.isdigit():
         raise ValidationError({"selection": "must be a selection id (an integer)."})
-    if not (ids or params.get("epoch") or selection):
-        raise ValidationError({"detail": "Give epoch, selection or ids."})
-    return {"epoch_id": params.get("epoch"), "selection_id": int(selection) if selection else None, "ids": ids}
+    names = selectors.regression_group_names()
+    groups = {name: params[name] for name in names if params.get(name)}
+    if not (ids or params.get("epoch") or selection or groups):
+        raise ValidationError({"detail": f"Give epoch, selection, {', '.join(names)} or ids."})
+    return {
+        "epoch_id": params.get("epoch"),
+        "selection_id": int(selection) if selection else None,
+        "ids": ids,
+        "groups": groups,
+    }
 
 
 def _server(data):
@@ -139,12 +146,14 @@ class RegressionViewSet(viewsets.ReadOnlyModelViewSet):
         parameters=[
             OpenApiParameter("epoch", str),
             OpenApiParameter("selection", int),
+            OpenApiParameter("prediction_model", str, description="a prediction model's id: its regressions"),
             OpenApiParameter("ids", str, description="comma-separated"),
         ],
     )
     @action(detail=False, methods=["get"])
     def certificates(self, request):
-        """Every trained regression certificate of an epoch, a selection or a list of ids, in one JSON array."""
+        """Every trained regression certificate of an epoch, a selection, a prediction model or a list of ids,
+        in one JSON array (a selection's, a model's or the ids' order)."""
         return Response(certificate_files.bulk_certificates(**_bulk_query(request)))
 
     @extend_schema(request=TrainSerializer, responses={202: JobSerializer})
