@@ -59,12 +59,12 @@ def compared(certs: Sequence[Mapping[str, Any]]) -> list[dict]:
     return rows
 
 
-def _flatten(config: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
+def flattened(config: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
     flat: dict[str, Any] = {}
     for key, value in config.items():
         name = f"{prefix}{key}"
         if isinstance(value, Mapping):
-            flat.update(_flatten(value, f"{name}."))
+            flat.update(flattened(value, f"{name}."))
         elif isinstance(value, list):
             flat[name] = ", ".join(str(v) for v in value)
         else:
@@ -77,7 +77,7 @@ DIFF_SKIP = {"id", "description"}
 
 def config_diff(configs: Sequence[Mapping[str, Any]]) -> list[dict]:
     """Every config key, with each config's value, marking the keys whose values differ."""
-    flats = [_flatten(c) for c in configs]
+    flats = [flattened(c) for c in configs]
     keys = sorted({k for flat in flats for k in flat} - DIFF_SKIP)
     rows = []
     for key in keys:

@@ -18,6 +18,7 @@ from regressions.api.serializers import (
     RegressionSelectionSerializer,
     RegressionSerializer,
     TrainingBatchSerializer,
+    TrainingHistorySerializer,
     TrainSerializer,
 )
 from regressions.filters import (
@@ -29,7 +30,7 @@ from regressions.filters import (
 from regressions.models import RegressionConfig
 from regressions.services import files as certificate_files
 from regressions.services.grid import configs_generate_enqueue
-from regressions.services.pages import regression_page_evaluation
+from regressions.services.pages import regression_page_evaluation, training_history
 from regressions.services.selection import selection_create
 from regressions.services.training import batch_train_enqueue, epoch_train_all_enqueue, regression_train_enqueue
 
@@ -140,6 +141,13 @@ class RegressionViewSet(viewsets.ReadOnlyModelViewSet):
     def ebe(self, request, pk=None):
         """The Epoch Builder Evaluation of the certificate: points, state and every scored item (EPOCA_CONTRACT.md §5.1)."""
         return Response(regression_page_evaluation(self.get_object()))
+
+    @extend_schema(responses={200: TrainingHistorySerializer})
+    @action(detail=True, methods=["get"])
+    def history(self, request, pk=None):
+        """Loss, val_loss and metrics per epoch: the certificate's once trained, the finished epochs' while
+        a local training runs (``live``: poll again while it is true)."""
+        return Response(TrainingHistorySerializer(training_history(self.get_object())).data)
 
     @extend_schema(
         responses={200: CERTIFICATE_LIST},

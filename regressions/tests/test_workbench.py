@@ -1,10 +1,14 @@
 """The leaderboard, the compare page, EBE in the API and bulk certificates, on the original grid with made-up results."""
 
+import shutil
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from epochs.services.paths import epoch_layout
 from regressions.engine.ebe import regression_evaluation
+from regressions.engine.training import write_partial_history
 from regressions.models import Regression
 from regressions.services.files import regression_certificate
 from regressions.workbench import config_diff
@@ -252,3 +256,79 @@ def test_the_regression_page_shows_its_ebe_breakdown(logged_in, grid_epoch):
     assert response.status_code == 200
     assert response.context["ebe"]["points"] == regression.ebe_points
     assert 'id="ebe"' in response.content.decode() and "Mean absolute error" in response.content.decode()
+
+
+def test_the_regression_page_has_the_certificate_tabs(logged_in, grid_epoch):
+    regression = Regression.objects.filter(epoch=grid_epoch, status="trained").order_by("config_id").first()
+    cert = regression_certificate(regression)
+    response = logged_in.get(f"/regressions/r/{regression.config_id}/")
+    html = response.content.decode()
+    for tab in ("summary", "training", "discovery", "epochs"):
+        assert f'data-tab-panel="{tab}"' in html
+    summary = dict(response.context["summary"])
+    assert summary["Training start"] == "2021-01-01T00:00:00Z"  # START of the made-up certificates
+    assert summary["Discovery accuracy"] == f"{cert['discovery']['accuracy']:.2f} %"
+    dataset = dict(response.context["dataset"])
+    assert dataset["Total"] == f"{cert['train_size'] + cert['test_size']:,} windows"
+    assert dataset["To"] == "2021-04-01T00:00:00Z"
+    hyper = dict(response.context["hyperparameters"])
+    assert hyper["Units"] == ", ".join(map(str, cert["keras_model_config"]["units"]))
+    assert "{'" not in html  # no Python reprs
+    epochs = response.context["epochs"]
+    assert len(epochs["rows"]) == len(cert["training_history"]["loss"])
+    assert [r["epoch"] for r in epochs["rows"] if r["best"]] == [cert["best_epoch"]]
+    figures = response.context["figures"]
+    for name in ("loss", "metric", "accuracy", "points", "histogram", "predictions_pie", "outcomes_pie"):
+        assert figures[name]["data"], name
+        if name.endswith("_pie"):
+            continue
+        layout = figures[name]["layout"]
+        assert layout["xaxis"]["title"]["text"] and layout["yaxis"]["title"]["text"], name
+    rows = response.context["ebe_rows"]
+    item = next(r for r in rows if r.get("name") == "Accuracy" and not r.get("total"))
+    assert item["shown"] == f"{cert['discovery']['accuracy']:.2f} %"
+
+
+def _start_training(regression, epochs):
+    """The regression as a local training leaves it after ``epochs`` finished epochs."""
+    Regression.objects.filter(pk=regression.pk).update(status="training")
+    history = {"loss": [0.02 / (i + 1) for i in range(epochs)], "val_loss": [0.03 / (i + 1) for i in range(epochs)]}
+    folder = epoch_layout(regression.epoch_id).checkpoint_dir(regression.config_id)
+    write_partial_history(folder, history, max_epochs=30, best_epoch=epochs)
+    return history, folder
+
+
+def test_the_history_endpoint_serves_a_training_regressions_finished_epochs(api_client, grid_epoch):
+    trained = Regression.objects.filter(epoch=grid_epoch, status="trained").order_by("config_id").first()
+    done = api_client.get(f"/api/regressions/{trained.config_id}/history/").json()
+    cert = regression_certificate(trained)
+    assert done["live"] is False and done["history"] == cert["training_history"]
+    assert done["epochs"] == len(cert["training_history"]["loss"]) and done["best_epoch"] == cert["best_epoch"]
+
+    pending = Regression.objects.filter(epoch=grid_epoch, status="pending").order_by("config_id").first()
+    Regression.objects.filter(pk=pending.pk).update(status="training")
+    nothing_yet = api_client.get(f"/api/regressions/{pending.config_id}/history/").json()
+    assert nothing_yet["live"] is True and nothing_yet["epochs"] == 0 and nothing_yet["history"] == {}
+
+    history, folder = _start_training(pending, 3)
+    try:
+        live = api_client.get(f"/api/regressions/{pending.config_id}/history/").json()
+        assert live["live"] is True and live["epochs"] == 3 and live["max_epochs"] == 30
+        assert live["history"] == history
+    finally:
+        shutil.rmtree(folder)
+
+
+def test_a_training_regression_shows_its_live_curve_on_its_page_and_its_batchs(logged_in, grid_epoch):
+    regression = Regression.objects.filter(epoch=grid_epoch, status="pending").select_related("config").first()
+    history, folder = _start_training(regression, 4)
+    try:
+        for url in (f"/regressions/r/{regression.config_id}/", f"/regressions/batches/{regression.config.batch_id}/"):
+            response = logged_in.get(url)
+            html = response.content.decode()
+            assert f'data-live-history="/api/regressions/{regression.config_id}/history/"' in html, url
+            live = response.context["live"]
+            live = live[0] if isinstance(live, list) else live
+            assert [trace["y"] for trace in live["figure"]["data"]] == [history["loss"], history["val_loss"]]
+    finally:
+        shutil.rmtree(folder)
