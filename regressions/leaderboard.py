@@ -76,9 +76,9 @@ def _at_most(field: str, label: str) -> django_filters.NumberFilter:
 
 
 class LeaderboardFilterSet(django_filters.FilterSet):
-    epoch = django_filters.CharFilter(field_name="epoch_id")
-    batch = django_filters.CharFilter(field_name="config__batch__name")
-    category = django_filters.ChoiceFilter(field_name="config__category", choices=Category.choices)
+    epoch = django_filters.CharFilter(field_name="epoch_id", label="Epoch")
+    batch = django_filters.CharFilter(field_name="config__batch__name", label="Batch")
+    category = django_filters.ChoiceFilter(field_name="config__category", choices=Category.choices, label="Category")
     network = django_filters.CharFilter(field_name="config__template", label="Network (e.g. KR_CNN_S4)")
     depth = django_filters.ChoiceFilter(
         field_name="config__template",
@@ -86,10 +86,10 @@ class LeaderboardFilterSet(django_filters.FilterSet):
         label="Depth",
         choices=[(f"_S{n}", f"S{n}") for n in range(1, 6)],
     )
-    status = django_filters.ChoiceFilter(choices=RegressionStatus.choices)
+    status = django_filters.ChoiceFilter(choices=RegressionStatus.choices, label="Status")
     learning_rate = django_filters.NumberFilter(field_name="config__learning_rate", label="Learning rate (-1: decay)")
-    loss = django_filters.CharFilter(field_name="config__loss")
-    optimizer = django_filters.CharFilter(field_name="config__config__optimizer")
+    loss = django_filters.ChoiceFilter(field_name="config__loss", choices=[(n, n) for n in LOSSES], label="Loss")
+    optimizer = django_filters.CharFilter(field_name="config__config__optimizer", label="Optimizer (e.g. adam)")
     units = django_filters.CharFilter(method=_list_filter("units"), label="Units (e.g. 128,64)")
     filters = django_filters.CharFilter(method=_list_filter("filters"), label="Filters")
     kernel_sizes = django_filters.CharFilter(method=_list_filter("kernel_sizes"), label="Kernel sizes")

@@ -91,13 +91,19 @@ def dataset_summary(cert: Mapping[str, Any]) -> list[tuple[str, str]]:
 
 def hyperparameters(cert: Mapping[str, Any], config: Mapping[str, Any]) -> list[tuple[str, str]]:
     """The network's layer lists first (as the GUI's training tab), then every other config key."""
-    keras = cert["keras_model_config"]
+    keras = {**cert["keras_model_config"], **config.get("keras_model", {})}
     rows = [(label, ", ".join(str(v) for v in keras[key])) for key, label in LAYER_LISTS if keras.get(key)]
-    rows += [("Lookback", f"{keras.get('lookback', config.get('lookback'))} candles")]
-    rows += [("Predictions", f"{keras.get('predictions', config.get('predictions'))} candles")]
-    rows += [("Learning rate", learning_rate(cert["learning_rate"]))]
-    shown = {"id", "description", "lookback", "predictions", "learning_rate"}
-    shown |= {f"keras_model.{key}" for key, _ in LAYER_LISTS}
+    rows += [
+        ("Network", str(keras.get("name", "—"))),
+        ("Lookback", f"{config.get('lookback', keras.get('lookback'))} candles"),
+        ("Predictions", f"{config.get('predictions', keras.get('predictions'))} candles"),
+        ("Optimizer", str(config.get("optimizer", cert["optimizer"]))),
+        ("Learning rate", learning_rate(cert["learning_rate"])),
+        ("Loss", cert["loss"]),
+        ("Metric", cert["metric"]),
+    ]
+    shown = {"id", "description", "lookback", "predictions", "learning_rate", "optimizer", "loss", "metric"}
+    shown |= {f"keras_model.{key}" for key, _ in LAYER_LISTS} | {"keras_model.name"}
     rows += [(key, str(value)) for key, value in sorted(flattened(config).items()) if key not in shown]
     return rows
 

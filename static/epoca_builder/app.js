@@ -163,8 +163,13 @@ document.addEventListener("DOMContentLoaded", () => {
       show(b.dataset.tab);
       history.replaceState(null, "", `#tab-${b.dataset.tab}`);
     }));
-    const linked = window.location.hash.replace(/^#tab-/, "");
-    show(buttons.some((b) => b.dataset.tab === linked) ? linked : buttons[0].dataset.tab);
+    const showLinked = (fallback) => {
+      const linked = window.location.hash.replace(/^#tab-/, "");
+      if (buttons.some((b) => b.dataset.tab === linked)) show(linked);
+      else if (fallback) show(buttons[0].dataset.tab);
+    };
+    showLinked(true);
+    window.addEventListener("hashchange", () => showLinked(false));
   });
 });
 
