@@ -8,8 +8,11 @@ from django.core.exceptions import ValidationError
 from django.db.models import Count, F, Q, QuerySet
 from django.http import Http404
 
+from cluster.choices import JobStatus
+from cluster.selectors import jobs_for_target
 from epochs.models import Epoch
 from regressions.choices import RegressionStatus
+from regressions.engine.training import LIVE_HISTORY
 from regressions.models import Regression, RegressionSelection, TrainingBatch
 
 RANKABLE = {
@@ -53,6 +56,18 @@ def regression_ranking(*, epoch: Epoch, criteria: dict) -> list[Regression]:
         qs = qs.filter(accuracy__gte=criteria["min_accuracy"])
     ordering = [F(k[1:]).desc(nulls_last=True) if k.startswith("-") else F(k).asc(nulls_last=True) for k in order]
     return list(qs.order_by(*ordering, "config_id"))
+
+
+def live_training_curve(regression: Regression) -> dict | None:
+    """The live curve its running training job keeps (a training on a cluster server reports it)."""
+    state = (
+        jobs_for_target(regression.config)
+        .filter(kind="regressions.train", status=JobStatus.RUNNING)
+        .order_by("-pk")
+        .values_list("state", flat=True)
+        .first()
+    )
+    return (state or {}).get(LIVE_HISTORY)
 
 
 def selection_list(*, epoch: Epoch | None = None) -> QuerySet[RegressionSelection]:

@@ -48,6 +48,8 @@ from regressions.engine.windows import RegressionWindows, window_rows
 CHECKPOINT_FILE = "checkpoint.npz"
 # Beside the checkpoint: the finished epochs' history, for the pages to draw while it trains.
 HISTORY_FILE = "history.json"
+# The training job's state key for the live curve its process reports after each epoch.
+LIVE_HISTORY = "live_history"
 CHECKPOINT_FORMAT = 1
 LOSSES = ("mean_absolute_error", "mean_squared_error")
 # learning_rate == -1: InverseTimeDecay over optimizer iterations (mini-batches).

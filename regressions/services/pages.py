@@ -6,6 +6,7 @@ from collections.abc import Iterable
 
 from core.files import read_json
 from epochs.services.paths import epoch_layout
+from regressions import selectors
 from regressions.choices import RegressionStatus
 from regressions.engine.ebe import regression_evaluation
 from regressions.engine.training import read_partial_history
@@ -28,7 +29,8 @@ def regression_page_evaluation(regression: Regression) -> dict:
 
 def training_history(regression: Regression) -> dict:
     """Every epoch's loss, val_loss and metrics so far: the certificate's once trained, else the
-    epochs a running local training has finished (written beside its checkpoint after each one).
+    epochs a running training has finished: a local one's from the file beside its checkpoint,
+    a server's (loss and val_loss) from what its job keeps of each epoch's report.
 
     ``live`` says whether the training is still going (the pages poll while it is).
     """
@@ -40,12 +42,11 @@ def training_history(regression: Regression) -> dict:
         partial = {"epochs": epochs, "max_epochs": epochs, "best_epoch": cert["best_epoch"], "history": history}
     else:
         checkpoint = epoch_layout(regression.epoch_id).checkpoint_dir(regression.config_id)
-        partial = read_partial_history(checkpoint) or {
-            "epochs": 0,
-            "max_epochs": None,
-            "best_epoch": None,
-            "history": {},
-        }
+        partial = (
+            read_partial_history(checkpoint)
+            or (selectors.live_training_curve(regression) if live else None)
+            or {"epochs": 0, "max_epochs": None, "best_epoch": None, "history": {}}
+        )
     return {
         "id": regression.config_id,
         "status": regression.status,
