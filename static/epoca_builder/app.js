@@ -188,15 +188,27 @@ document.addEventListener("DOMContentLoaded", () => {
         setTimeout(tick, EVERY_MS * 2);
         return;
       }
-      if (chart && chart.data && partial.epochs !== Number(box.dataset.epochs)) {
+      if (chart && partial.epochs && partial.epochs !== Number(box.dataset.epochs)) {
+        // Drawn at the first finished epoch when the page came before it (the figure waits in a script).
+        const figure = chart.data ? {data: chart.data, layout: chart.layout}
+          : JSON.parse(document.getElementById(`${chart.id}-figure`).textContent);
         const epochs = Array.from({length: partial.epochs}, (_, i) => i + 1);
-        const data = chart.data.map((trace) => Object.assign({}, trace, {x: epochs, y: partial.history[trace.meta] || []}));
-        window.Plotly.react(chart, data, chart.layout);
+        const data = figure.data.map((trace) => Object.assign({}, trace, {x: epochs, y: partial.history[trace.meta] || []}));
+        chart.hidden = false;
+        box.querySelectorAll("[data-live-waiting]").forEach((el) => el.remove());
+        window.Plotly.react(chart, data, figure.layout, {responsive: true, displaylogo: false});
+        chart.setAttribute("data-chart", "");
       }
       box.dataset.epochs = String(partial.epochs);
       box.querySelectorAll('[data-field="live-epochs"]').forEach((el) => { el.textContent = partial.epochs; });
-      if (partial.live) setTimeout(tick, EVERY_MS);
-      else box.dataset.finished = partial.status;
+      if (partial.live) {
+        setTimeout(tick, EVERY_MS);
+      } else {
+        box.dataset.finished = partial.status;
+        const note = document.createElement("p");
+        note.textContent = `The training has ended (${partial.status}): reload the page for its results.`;
+        box.appendChild(note);
+      }
     };
     setTimeout(tick, EVERY_MS);
   });

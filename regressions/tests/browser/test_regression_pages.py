@@ -86,18 +86,26 @@ def test_a_training_regression_draws_its_curve_as_epochs_finish(logged_in_page):
     regression = Regression.objects.filter(epoch=epoch, status="pending").select_related("config").first()
     Regression.objects.filter(pk=regression.pk).update(status="training")
     folder = epoch_layout(epoch.id).checkpoint_dir(regression.config_id)
-    _write_epochs(folder, 3)
     page = logged_in_page
     try:
+        # Before its first epoch: no chart yet, and none drawn without points.
         page.goto(f"/regressions/r/{regression.config_id}/")
-        charts = assert_charts_rendered(page, minimum=1)
-        assert next(c for c in charts if c["id"] == "reg-live")["points"] == [3, 3]
-        # Two more epochs finish: the page's next poll extends the curve.
-        _write_epochs(folder, 5)
-        wait_for(lambda: page.get_attribute("[data-live-history]", "data-epochs") == "5", 15, "the curve to grow")
-        expect(page.locator('[data-field="live-epochs"]')).to_have_text("5")
-        assert next(c for c in assert_charts_rendered(page) if c["id"] == "reg-live")["points"] == [5, 5]
+        expect(page.locator("[data-live-waiting]")).to_be_visible()
+        assert page.locator("#reg-live[data-chart]").count() == 0
+        # Epochs finish: each poll of the page (every few seconds) draws the curve further.
+        for count in (3, 5):
+            _write_epochs(folder, count)
+            wait_for(
+                lambda n=count: page.get_attribute("[data-live-history]", "data-epochs") == str(n),
+                15,
+                f"the curve to reach epoch {count}",
+            )
+            expect(page.locator('[data-field="live-epochs"]')).to_have_text(str(count))
+            live = next(c for c in assert_charts_rendered(page) if c["id"] == "reg-live")
+            assert live["points"] == [count, count]
+        expect(page.locator("[data-live-waiting]")).to_have_count(0)
         screenshot(page, "regression-live-curve")
+        # The batch's page draws it too, at once from what has finished.
         page.goto(f"/regressions/batches/{regression.config.batch_id}/")
         charts = assert_charts_rendered(page, minimum=1)
         assert next(c for c in charts if c["id"] == f"batch-live-{regression.config_id}")["points"] == [5, 5]
