@@ -10,7 +10,7 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from regressions.workbench import flattened
+from regressions.workbench import flattened, shown_value
 
 LEARNING_RATE_SCHEDULE = "InverseTimeDecay (-1)"
 LAYER_LISTS = (
@@ -160,11 +160,6 @@ def ebe_breakdown(ebe: Mapping[str, Any]) -> list[dict]:
     rows = []
     for category in ebe["categories"]:
         for item in category["items"]:
-            value = item["value"]
-            if isinstance(value, (int, float)) and not isinstance(value, bool):
-                shown = f"{value:.2f} %" if "ccuracy" in item["name"] else f"{value:.6g}"
-            else:
-                shown = "—" if value is None else str(value)
-            rows.append({"category": category["name"], **item, "shown": shown})
+            rows.append({"category": category["name"], **item, "shown": shown_value(item)})
         rows.append({"category": category["name"], "total": True, **category})
     return rows

@@ -86,6 +86,14 @@ def config_diff(configs: Sequence[Mapping[str, Any]]) -> list[dict]:
     return sorted(rows, key=lambda r: (not r["differs"], r["key"]))
 
 
+def shown_value(item: Mapping[str, Any]) -> str:
+    """An EBE item's value as the pages show it: rounded, accuracies in %, counts ("40 / 38") as they are."""
+    value = item["value"]
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return f"{value:.2f} %" if "accuracy" in item["name"].lower() else f"{value:.6g}"
+    return "—" if value is None else str(value)
+
+
 def ebe_table(rows: Sequence[Mapping[str, Any]]) -> list[dict]:
     """One line per EBE item, with each compared certificate's points, value and state."""
     if not rows:
@@ -94,6 +102,7 @@ def ebe_table(rows: Sequence[Mapping[str, Any]]) -> list[dict]:
     for c_index, category in enumerate(rows[0]["ebe"]["categories"]):
         for i_index, item in enumerate(category["items"]):
             cells = [r["ebe"]["categories"][c_index]["items"][i_index] for r in rows]
+            cells = [{**cell, "shown": shown_value(cell)} for cell in cells]
             lines.append(
                 {"category": category["name"], "name": item["name"], "max_points": item["max_points"], "cells": cells}
             )
