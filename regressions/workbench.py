@@ -63,12 +63,12 @@ def compared(certs: Sequence[Mapping[str, Any]]) -> list[dict]:
     return rows
 
 
-def _flatten(config: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
+def flattened(config: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
     flat: dict[str, Any] = {}
     for key, value in config.items():
         name = f"{prefix}{key}"
         if isinstance(value, Mapping):
-            flat.update(_flatten(value, f"{name}."))
+            flat.update(flattened(value, f"{name}."))
         elif isinstance(value, list):
             flat[name] = ", ".join(str(v) for v in value)
         else:
@@ -81,13 +81,21 @@ DIFF_SKIP = {"id", "description"}
 
 def config_diff(configs: Sequence[Mapping[str, Any]]) -> list[dict]:
     """Every config key, with each config's value, marking the keys whose values differ."""
-    flats = [_flatten(c) for c in configs]
+    flats = [flattened(c) for c in configs]
     keys = sorted({k for flat in flats for k in flat} - DIFF_SKIP)
     rows = []
     for key in keys:
         values = [flat.get(key, "—") for flat in flats]
         rows.append({"key": key, "values": values, "differs": len({str(v) for v in values}) > 1})
     return sorted(rows, key=lambda r: (not r["differs"], r["key"]))
+
+
+def shown_value(item: Mapping[str, Any]) -> str:
+    """An EBE item's value as the pages show it: rounded, accuracies in %, counts ("40 / 38") as they are."""
+    value = item["value"]
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return f"{value:.2f} %" if "accuracy" in item["name"].lower() else f"{value:.6g}"
+    return "—" if value is None else str(value)
 
 
 def ebe_table(rows: Sequence[Mapping[str, Any]]) -> list[dict]:
@@ -98,6 +106,7 @@ def ebe_table(rows: Sequence[Mapping[str, Any]]) -> list[dict]:
     for c_index, category in enumerate(rows[0]["ebe"]["categories"]):
         for i_index, item in enumerate(category["items"]):
             cells = [r["ebe"]["categories"][c_index]["items"][i_index] for r in rows]
+            cells = [{**cell, "shown": shown_value(cell)} for cell in cells]
             lines.append(
                 {"category": category["name"], "name": item["name"], "max_points": item["max_points"], "cells": cells}
             )

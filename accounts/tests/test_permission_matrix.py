@@ -106,6 +106,7 @@ API = {
     "GET /api/regressions/{id}/": VIEWER,
     "GET /api/regressions/{id}/certificate/": VIEWER,
     "GET /api/regressions/{id}/ebe/": VIEWER,
+    "GET /api/regressions/{id}/history/": VIEWER,
     "GET /api/regressions/certificates/": VIEWER,
     "POST /api/regressions/{id}/retrain/": ADMINISTRATOR,
     "GET /api/servers/": VIEWER,
