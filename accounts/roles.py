@@ -270,11 +270,11 @@ AUDITED_API_OPERATIONS = frozenset(
 # --- What the pages require, by URL name (any other page: DEFAULT_PAGE_PERMISSION) ------------
 PAGE_PERMISSIONS: dict[str, str | None] = {
     "dashboard": "epochs.view_epoch",
-    "job-list": "cluster.view_job",
+    "jobs-page": "cluster.view_job",
     "job-detail": "cluster.view_job",
-    "server-list": "cluster.view_server",
+    "servers-page": "cluster.view_server",
     "server-detail": "cluster.view_server",
-    "epoch-list": "epochs.view_epoch",
+    "epochs-page": "epochs.view_epoch",
     "epoch-detail": "epochs.view_epoch",
     "epoch-download": "epochs.view_epochexport",
     "candles": "epochs.view_candlestickset",
@@ -286,7 +286,7 @@ PAGE_PERMISSIONS: dict[str, str | None] = {
     "prediction-model-home": "prediction_models.view_predictionmodelsearch",
     "prediction-model-search": "prediction_models.view_predictionmodelsearch",
     "prediction-model-detail": "prediction_models.view_predictionmodel",
-    "prediction-model-list": "prediction_models.view_predictionmodel",
+    "prediction-models-page": "prediction_models.view_predictionmodel",
     "prediction-model-report": "prediction_models.view_predictionmodel",
     "prediction-model-trades-csv": "prediction_models.view_predictionmodel",
     "regression-leaderboard": "regressions.view_regression",

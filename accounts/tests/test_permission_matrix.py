@@ -143,11 +143,11 @@ UNLISTED_API = {
 # Pages by URL name, with the path each is tried at (ids that do not exist: 404 is allowed).
 PAGES = {
     "dashboard": ("/", VIEWER),
-    "job-list": ("/jobs/", VIEWER),
+    "jobs-page": ("/jobs/", VIEWER),
     "job-detail": ("/jobs/1/", VIEWER),
-    "server-list": ("/servers/", VIEWER),
+    "servers-page": ("/servers/", VIEWER),
     "server-detail": ("/servers/1/", VIEWER),
-    "epoch-list": ("/epochs/", VIEWER),
+    "epochs-page": ("/epochs/", VIEWER),
     "candles": ("/epochs/candles/", VIEWER),
     "epoch-file-inspect": ("/epochs/inspect/", VIEWER),
     "epoch-detail": ("/epochs/_NONE/", VIEWER),
@@ -159,7 +159,7 @@ PAGES = {
     "prediction-model-home": ("/prediction-models/", VIEWER),
     "prediction-model-search": ("/prediction-models/searches/1/", VIEWER),
     "prediction-model-detail": ("/prediction-models/models/none/", VIEWER),
-    "prediction-model-list": ("/prediction-models/models/", VIEWER),
+    "prediction-models-page": ("/prediction-models/models/", VIEWER),
     "prediction-model-report": ("/prediction-models/models/none/report/", VIEWER),
     "prediction-model-trades-csv": ("/prediction-models/models/none/trades-selection.csv", VIEWER),
     "regression-leaderboard": ("/regressions/leaderboard/", VIEWER),
