@@ -276,7 +276,7 @@ PAGE_PERMISSIONS: dict[str, str | None] = {
     "server-detail": "cluster.view_server",
     "epochs-page": "epochs.view_epoch",
     "epoch-detail": "epochs.view_epoch",
-    "epoch-download": "epochs.view_epochexport",
+    "epoch-download-page": "epochs.view_epochexport",
     "candles": "epochs.view_candlestickset",
     "epoch-file-inspect": "epochs.view_epochexport",
     "regression-home": "regressions.view_regression",

@@ -301,7 +301,7 @@ STAGES: tuple[StageSpec, ...] = (
             if f.export and f.export.verified
             else "not exported"
         ),
-        link=lambda f: ("epoch-download", {"pk": f.epoch.pk}, {}) if f.export else None,
+        link=lambda f: ("epoch-download-page", {"pk": f.epoch.pk}, {}) if f.export else None,
         action=Action(
             "Export the best model",
             "epoch-export",

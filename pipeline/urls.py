@@ -7,5 +7,5 @@ from pipeline import views
 urlpatterns = [
     path("inspect/", views.epoch_file_inspect, name="epoch-file-inspect"),
     path("<str:pk>/", views.epoch_detail, name="epoch-detail"),
-    path("<str:pk>/download/", views.epoch_download, name="epoch-download"),
+    path("<str:pk>/download/", views.epoch_download, name="epoch-download-page"),
 ]

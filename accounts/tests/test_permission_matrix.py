@@ -151,7 +151,7 @@ PAGES = {
     "candles": ("/epochs/candles/", VIEWER),
     "epoch-file-inspect": ("/epochs/inspect/", VIEWER),
     "epoch-detail": ("/epochs/_NONE/", VIEWER),
-    "epoch-download": ("/epochs/_NONE/download/", VIEWER),
+    "epoch-download-page": ("/epochs/_NONE/download/", VIEWER),
     "regression-home": ("/regressions/", VIEWER),
     "regression-batch": ("/regressions/batches/1/", VIEWER),
     "regression-detail": ("/regressions/r/none/", VIEWER),
