@@ -3,10 +3,10 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from core.fields import MAX_NOTE_CHARS, MAX_PATH_CHARS, StrictBooleanField
+from core.times import iso_utc
 from epochs.choices import EpochPreset
 from epochs.engine.epoch_file_contract import MODEL_ID_MAX, MODEL_ID_MIN
 from epochs.engine.epoch_params import ID_MAX_LENGTH, ID_MIN_LENGTH, PARAMS, Param
-from core.times import iso_utc
 from epochs.models import CandlestickSet, Epoch, EpochExport
 
 
