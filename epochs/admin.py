@@ -1,12 +1,13 @@
-from datetime import UTC, datetime
-
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 from django.utils.html import format_html
 
 from core.admin_actions import OfferedActionsAdmin
+from core.admin_numbers import RoundedFloatsAdmin
 from core.errors import ApplicationError
+from core.times import iso_utc
+from epochs.forms import EpochAdminForm
 from epochs.models import CandlestickSet, Epoch
 from epochs.services.candles import candle_set_refresh
 from epochs.services.epochs import ENGINE_FIELDS, SETTINGS_FIELDS, epoch_create, epoch_delete
@@ -26,7 +27,8 @@ class CandlestickSetAdmin(admin.ModelAdmin):
 
 
 @admin.register(Epoch)
-class EpochAdmin(OfferedActionsAdmin):
+class EpochAdmin(RoundedFloatsAdmin, OfferedActionsAdmin):
+    form = EpochAdminForm
     list_display = [
         "id",
         "status",
@@ -51,6 +53,7 @@ class EpochAdmin(OfferedActionsAdmin):
         "prediction_rows",
         "data_fingerprint",
         "gaps",
+        "disk_bytes",
         "error",
         "created_by",
         "created",
@@ -58,7 +61,7 @@ class EpochAdmin(OfferedActionsAdmin):
     # The regressions and pipeline apps offer theirs (generate configs, export): offer_action.
     actions = ["delete_with_files"]
 
-    def get_readonly_fields(self, request, obj=None):
+    def readonly_field_names(self, request, obj=None):
         if obj is None:
             return self.readonly_fields
         if obj.is_frozen:  # exported: every setting stays as Epoca has it until the export is withdrawn
@@ -110,7 +113,4 @@ class EpochAdmin(OfferedActionsAdmin):
 
 
 def _date(ms):
-    if ms is None:
-        return "—"
-
-    return datetime.fromtimestamp(ms / 1000, tz=UTC).strftime("%Y-%m-%d %H:%M")
+    return iso_utc(ms) or "—"
