@@ -223,6 +223,10 @@ API_ACTION_PERMISSIONS: dict[str, tuple[str, ...]] = {
     "epoch.export": ("epochs.export_epoch",),
     "epoch.withdraw_export": ("epochs.withdraw_export",),
     "epoch-file.inspect": ("epochs.view_epochexport",),
+    "training-batch.train": ("regressions.train_batch",),
+    "training-batch.train_all": ("regressions.train_batch",),
+    "training-batch.generate": ("regressions.generate_configs",),
+    # The deprecated alias /api/regression-batches/ (regressions/api/deprecated.py).
     "regression-batch.train": ("regressions.train_batch",),
     "regression-batch.train_all": ("regressions.train_batch",),
     "regression-batch.generate": ("regressions.generate_configs",),
