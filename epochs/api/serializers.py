@@ -29,6 +29,9 @@ _ISO = "UTC ISO 8601 of `{0}` (which is in epoch milliseconds, the Epoca contrac
 
 
 class CandlestickSetSerializer(serializers.ModelSerializer):
+    first_open_time_iso = IsoTimeField(source="first_open_time", help_text=_ISO.format("first_open_time"))
+    last_close_time_iso = IsoTimeField(source="last_close_time", help_text=_ISO.format("last_close_time"))
+
     class Meta:
         model = CandlestickSet
         fields = [
@@ -38,6 +41,8 @@ class CandlestickSetSerializer(serializers.ModelSerializer):
             "source",
             "first_open_time",
             "last_close_time",
+            "first_open_time_iso",
+            "last_close_time_iso",
             "candles",
             "months",
             "gap_count",

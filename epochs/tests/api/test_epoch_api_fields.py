@@ -67,3 +67,10 @@ def test_the_schema_says_which_field_is_which(api_client):
     assert fields["start_iso"]["format"] == "date-time"
     assert "epoch milliseconds" in fields["start_iso"]["description"]
     assert "download" in fields["download_url"]["description"]
+
+
+def test_a_candlestick_set_serves_its_coverage_in_both_units(api_client):
+    CandlestickSet.objects.create(name="cover", first_open_time=START, last_close_time=START + 86_400_000 - 1)
+    body = next(c for c in api_client.get("/api/candlestick-sets/").json()["results"] if c["name"] == "cover")
+    assert (body["first_open_time"], body["first_open_time_iso"]) == (START, "2021-01-01T00:00:00Z")
+    assert body["last_close_time_iso"] == "2021-01-01T23:59:59Z"
