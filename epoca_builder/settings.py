@@ -94,8 +94,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "cluster.context_processors.worker_status",
             ],
-            # ``iso_utc`` in every template: one time format on every page.
-            "builtins": ["core.templatetags.times"],
+            # ``iso_utc`` and ``readable`` in every template: one time format, floats rounded.
+            "builtins": ["core.templatetags.times", "core.templatetags.numbers"],
         },
     },
 ]

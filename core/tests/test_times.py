@@ -42,3 +42,11 @@ def test_the_filter_shows_missing_values_and_leaves_unparsable_ones():
 def test_ms_date_defaults_to_iso_and_keeps_an_explicit_format():
     rendered = _render("{% load charts %}{{ ms|ms_date }} {{ ms|ms_date:'%Y-%m' }}", ms=1609848000000)
     assert rendered == "2021-01-05T12:00:00Z 2021-01"
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [(1720.8300000000017, "1720.83"), (0.0021345678, "0.002135"), (-1.0, "-1.00"), (0.0, "0.00"), (7, "7"), ("x", "x")],
+)
+def test_readable_rounds_floats_only(value, expected):
+    assert _render("{{ v|readable }}", v=value) == expected
