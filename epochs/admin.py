@@ -14,7 +14,8 @@ from epochs.services.epochs import ENGINE_FIELDS, SETTINGS_FIELDS, epoch_create,
 
 
 @admin.register(CandlestickSet)
-class CandlestickSetAdmin(admin.ModelAdmin):
+class CandlestickSetAdmin(RoundedFloatsAdmin):
+    millisecond_fields = ("first_open_time", "last_close_time")
     list_display = ["name", "symbol", "candles", "months", "gap_count", "gap_minutes", "flagged_candles", "last_import"]
     readonly_fields = [f.name for f in CandlestickSet._meta.fields if f.name not in ("name", "symbol")]
     actions = ["refresh_summary"]
@@ -29,6 +30,7 @@ class CandlestickSetAdmin(admin.ModelAdmin):
 @admin.register(Epoch)
 class EpochAdmin(RoundedFloatsAdmin, OfferedActionsAdmin):
     form = EpochAdminForm
+    millisecond_fields = ("start", "end", "test_ds_start", "test_ds_end", "data_end")
     list_display = [
         "id",
         "status",

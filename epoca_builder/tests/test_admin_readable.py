@@ -32,6 +32,9 @@ def test_the_epoch_change_page_rounds_its_floats(admin_client, epoch):
     assert RAW not in html and "0.000123456789" not in html
     assert re.search(r"Highest price sma:?</label>\s*<div class=\"readonly\">1720.83</div>", html)
     assert '<div class="readonly">0.0001235</div>' in html
+    assert '<div class="readonly">1609459200000 (2021-01-01T00:00:00Z)</div>' in html  # the contract's ms, readable
+    created = epoch.created.strftime("%Y-%m-%dT%H:%M:%SZ")
+    assert f'<div class="readonly">{created}</div>' in html  # what Django formats itself: ISO 8601 too
     assert "2021-01-01T00:00:00Z" in admin_client.get("/admin/epochs/epoch/").content.decode()
 
 
