@@ -175,7 +175,7 @@ def _data_problems(epoch: Epoch, candlestick_set: CandlestickSet, errors: dict) 
 
 def _utc_or_raw(ms: int) -> str:
     try:
-        return iso_utc(ms)
+        return iso_utc(ms) or "not a time"
     except (OverflowError, OSError, ValueError):
         return "not a time"
 
