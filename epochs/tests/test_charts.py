@@ -97,3 +97,19 @@ def test_won_and_lost_positions_and_rising_candles_read_as_everywhere():
 def test_bars_are_labelled_with_their_values():
     bars = _figures()["metrics"]["data"]
     assert [bar["text"] for bar in bars] == [["0.01", "0.02", "0.03"], ["0.001", "0.002", "0.003"]]
+
+
+def test_the_stylesheet_colours_sides_and_outcomes_as_the_charts_do():
+    import re
+    from pathlib import Path
+
+    from django.conf import settings
+
+    css = (Path(settings.BASE_DIR) / "static" / "epoca_builder" / "app.css").read_text()
+    rules = dict(re.findall(r"(\.side-long|\.side-short|td\.won|td\.lost) \{ color:(#[0-9a-f]{6}); \}", css))
+    assert rules == {
+        ".side-long": colours.LONG,
+        ".side-short": colours.SHORT,
+        "td.won": colours.WON,
+        "td.lost": colours.LOST,
+    }
