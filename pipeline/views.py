@@ -71,7 +71,10 @@ def epoch_file_inspect(request):
             context["error"] = str(exc)
         else:
             context.update(
-                report=report, figures=charts.epoch_file_figures(report), regressions=_regression_rows(report)
+                report=report,
+                figures=charts.epoch_file_figures(report),
+                regressions=_regression_rows(report),
+                time_keys=EPOCH_JSON_TIMES,
             )
     status = 413 if upload_refusal(request) else 400 if context.get("error") else 200
     return render(request, "epochs/inspect.html", context, status=status)

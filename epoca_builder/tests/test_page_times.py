@@ -53,3 +53,33 @@ def test_epoch_and_candle_pages(admin_client):
     assert not NOT_ISO.search(detail)
     dashboard = _text(admin_client.get("/"))
     assert "2021-01-01T00:00:00Z" in dashboard and not NOT_ISO.search(dashboard)
+
+
+def test_the_inspection_writes_times_and_floats_readably(rf, admin_user):
+    from django.template.loader import render_to_string
+
+    from epochs.engine.epoch import EPOCH_JSON_TIMES
+
+    report = {
+        "name": "_X.zip",
+        "members": {},
+        "problems": [],
+        "epoch_config": {"start": 1609459200000, "highest_price_sma": 61212.77559999999},
+        "model_certificate": {
+            "creation": 1609459200000,
+            "test_ds_start": 1609459200000,
+            "test_ds_end": 1609545599999,
+            "model": {"min_increase_sum": 1.23456789, "min_decrease_sum": -1.23456789},
+            "discovery": {"accuracy": 57.142857142857146},
+            "backtest": None,
+        },
+        "regression_certificates": [],
+    }
+    request = rf.get("/epochs/inspect/")
+    request.user = admin_user
+    html = render_to_string(
+        "epochs/inspect.html", {"report": report, "regressions": [], "time_keys": EPOCH_JSON_TIMES}, request=request
+    )
+    assert '1609459200000 <span class="muted">(2021-01-01T00:00:00Z)</span>' in html
+    assert ">61212.78<" in html and "↑1.2346 ↓-1.2346" in html and "57.14 %" in html
+    assert "2021-01-01T00:00:00Z – 2021-01-01T23:59:59Z" in html and not NOT_ISO.search(html)
