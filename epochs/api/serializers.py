@@ -105,6 +105,12 @@ class EpochSerializer(serializers.ModelSerializer):
             "gaps",
             "disk_bytes",
         ]
+        extra_kwargs = {
+            name: {
+                "help_text": f"Epoch milliseconds (UTC), the Epoca contract's value as in epoch.json; `{name}_iso` reads it."
+            }
+            for name in ("start", "end", "test_ds_start", "test_ds_end")
+        }
 
     def get_download_url(self, epoch) -> str | None:
         # ``has_export`` is annotated by the selector (no query per epoch); a bare epoch asks.

@@ -66,6 +66,7 @@ def test_the_schema_says_which_field_is_which(api_client):
     fields = schema["components"]["schemas"]["Epoch"]["properties"]
     assert fields["start_iso"]["format"] == "date-time"
     assert "epoch milliseconds" in fields["start_iso"]["description"]
+    assert "Epoca contract" in fields["start"]["description"] and "start_iso" in fields["start"]["description"]
     assert "download" in fields["download_url"]["description"]
 
 
