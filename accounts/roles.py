@@ -282,7 +282,7 @@ PAGE_PERMISSIONS: dict[str, str | None] = {
     "epoch-detail": "epochs.view_epoch",
     "epoch-download-page": "epochs.view_epochexport",
     "candles": "epochs.view_candlestickset",
-    "epoch-file-inspect": "epochs.view_epochexport",
+    "epoch-file-inspect-page": "epochs.view_epochexport",
     "regression-home": "regressions.view_regression",
     "regression-batch": "regressions.view_trainingbatch",
     "regression-detail": "regressions.view_regression",

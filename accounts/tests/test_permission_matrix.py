@@ -154,7 +154,7 @@ PAGES = {
     "server-detail": ("/servers/1/", VIEWER),
     "epochs-page": ("/epochs/", VIEWER),
     "candles": ("/epochs/candles/", VIEWER),
-    "epoch-file-inspect": ("/epochs/inspect/", VIEWER),
+    "epoch-file-inspect-page": ("/epochs/inspect/", VIEWER),
     "epoch-detail": ("/epochs/_NONE/", VIEWER),
     "epoch-download-page": ("/epochs/_NONE/download/", VIEWER),
     "regression-home": ("/regressions/", VIEWER),
