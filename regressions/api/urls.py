@@ -10,7 +10,7 @@ from regressions.api.views import (
 
 router.register("training-batches", TrainingBatchViewSet, basename="training-batch")
 # The first name of training batches, a deprecated alias (regressions/api/deprecated.py).
-router.register("regression-batches", RegressionBatchAliasViewSet, basename="regression-batch")
+router.register("regression-batches", RegressionBatchAliasViewSet, basename="regression-batch", deprecated=True)
 router.register("regression-configs", RegressionConfigViewSet, basename="regression-config")
 router.register("regressions", RegressionViewSet, basename="regression")
 router.register("regression-selections", RegressionSelectionViewSet, basename="regression-selection")

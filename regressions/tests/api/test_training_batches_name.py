@@ -31,7 +31,8 @@ def test_the_schema_marks_only_the_old_path_deprecated(api_client):
 
 
 def test_the_api_root_admin_and_pages_say_training_batches(api_client, admin_client):
-    assert "training-batches" in api_client.get("/api/", HTTP_ACCEPT="application/json").json()
+    root = api_client.get("/api/", HTTP_ACCEPT="application/json").json()
+    assert "training-batches" in root and "regression-batches" not in root  # the alias answers, unlisted
     assert "Training batches" in admin_client.get("/admin/").content.decode()
     epoch = fake_grid_epoch("_NAMES2", profile="tiny", untrained=0)
     html = admin_client.get(f"/regressions/?epoch={epoch.pk}").content.decode()
