@@ -292,6 +292,7 @@ PAGE_PERMISSIONS: dict[str, str | None] = {
     "prediction-model-detail": "prediction_models.view_predictionmodel",
     "prediction-models-page": "prediction_models.view_predictionmodel",
     "prediction-model-report": "prediction_models.view_predictionmodel",
+    "prediction-model-compare": "prediction_models.view_predictionmodel",
     "prediction-model-trades-csv": "prediction_models.view_predictionmodel",
     "regression-leaderboard": "regressions.view_regression",
     "regression-compare": "regressions.view_regression",

@@ -37,15 +37,19 @@ def certificate_metrics(cert: Mapping[str, Any], ebe: Mapping[str, Any]) -> dict
     }
 
 
-def badges(rows: Sequence[Mapping[str, Any]]) -> dict[str, dict[str, str]]:
-    """For each metric, the id of the best and of the worst row (as the GUI's Best/Worst badges)."""
+def badges(
+    rows: Sequence[Mapping[str, Any]], metrics: Mapping[str, tuple[str, bool | None]] = COMPARED_METRICS
+) -> dict[str, dict[str, str]]:
+    """For each metric (``metrics``: metric -> (label, higher is better; None: not ranked)), the id of
+    the best and of the worst row (as the GUI's Best/Worst badges); rows without a value are left out."""
     result: dict[str, dict[str, str]] = {}
-    if len(rows) < 2:
-        return result
-    for metric, (_, higher) in COMPARED_METRICS.items():
+    for metric, (_, higher) in metrics.items():
         if higher is None:
             continue
-        ranked = sorted(rows, key=lambda r: r["metrics"][metric], reverse=higher)
+        valued = [r for r in rows if r["metrics"].get(metric) is not None]
+        if len(valued) < 2:
+            continue
+        ranked = sorted(valued, key=lambda r: r["metrics"][metric], reverse=higher)
         if ranked[0]["metrics"][metric] != ranked[-1]["metrics"][metric]:
             result[metric] = {"best": ranked[0]["id"], "worst": ranked[-1]["id"]}
     return result

@@ -166,6 +166,7 @@ PAGES = {
     "prediction-model-detail": ("/prediction-models/models/none/", VIEWER),
     "prediction-models-page": ("/prediction-models/models/", VIEWER),
     "prediction-model-report": ("/prediction-models/models/none/report/", VIEWER),
+    "prediction-model-compare": ("/prediction-models/models/compare/", VIEWER),
     "prediction-model-trades-csv": ("/prediction-models/models/none/trades-selection.csv", VIEWER),
     "regression-leaderboard": ("/regressions/leaderboard/", VIEWER),
     "regression-compare": ("/regressions/compare/", VIEWER),
