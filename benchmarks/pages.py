@@ -2,7 +2,8 @@
 
 A fresh SQLite database in a temporary folder holds the `original` grid (1,220 configs and the
 unit test) with made-up results, a selection, a search with 10,000 profitable configs and 50
-built models; each list page and API list is requested ``--repeat`` times by a logged-in
+built models, and the grid's training jobs (a parent per training batch, a child per regression:
+about 1,300 jobs, a few failed, one batch still running); each list page and API list is requested ``--repeat`` times by a logged-in
 client, in one run, side by side.
 
     .venv/bin/python benchmarks/pages.py [--repeat 30]
@@ -90,7 +91,60 @@ def _seed(epoch_id: str) -> dict:
             for i, c in enumerate(configs[:50])
         ]
     )
-    return {"search": search.pk}
+    jobs = _seed_jobs(epoch)
+    return {"search": search.pk, "compare": ",".join(chosen[:6]), "jobs": jobs}
+
+
+def _seed_jobs(epoch) -> int:
+    """The grid's training jobs as a real run leaves them: a parent per batch, a child per regression."""
+    from datetime import timedelta
+
+    from django.contrib.contenttypes.models import ContentType
+    from django.utils import timezone
+
+    from cluster.models import Job
+    from regressions.models import Regression, TrainingBatch
+
+    batch_type = ContentType.objects.get_for_model(TrainingBatch)
+    regression_type = ContentType.objects.get_for_model(Regression)
+    batches = list(TrainingBatch.objects.filter(epoch=epoch).order_by("category", "number"))
+    parents = Job.objects.bulk_create(
+        [
+            Job(
+                kind="regressions.train_batch",
+                status="running" if n == len(batches) - 1 else "succeeded",
+                target_type=batch_type,
+                target_id=str(batch.pk),
+                target_label=f"{epoch.id} {batch.name}",
+                attempts=1,
+            )
+            for n, batch in enumerate(batches)
+        ]
+    )
+    parent_of = {batch.pk: parent for batch, parent in zip(batches, parents, strict=True)}
+    regressions = Regression.objects.filter(epoch=epoch).select_related("config").order_by("config__position")
+    children = [
+        Job(
+            kind="regressions.train",
+            status="failed" if n % 97 == 0 else "succeeded",
+            parent=parent_of[regression.config.batch_id],
+            target_type=regression_type,
+            target_id=str(regression.pk),
+            target_label=f"{epoch.id} {regression.config_id}",
+            attempts=1,
+            progress_done=500,
+            progress_total=500,
+            error="Training diverged (loss is NaN)." if n % 97 == 0 else "",
+        )
+        for n, regression in enumerate(regressions)
+    ]
+    Job.objects.bulk_create(children, batch_size=500)
+    now = timezone.now()
+    Job.objects.filter(status__in=("succeeded", "failed")).update(
+        started=now - timedelta(hours=30), finished=now - timedelta(hours=2), heartbeat_at=now - timedelta(hours=2)
+    )
+    Job.objects.filter(status="running").update(started=now - timedelta(hours=1), heartbeat_at=now)
+    return Job.objects.count()
 
 
 def _time(client, url: str, repeat: int) -> list[float]:
@@ -140,11 +194,16 @@ def main() -> None:
         "regressions (batches)": "/regressions/?epoch=_BENCHPAGES",
         "prediction models (searches)": "/prediction-models/?epoch=_BENCHPAGES",
         "search with 10,000 profitable configs": f"/prediction-models/searches/{ids['search']}/",
-        "jobs": "/jobs/",
+        "prediction models (every built model)": "/prediction-models/models/?epoch=_BENCHPAGES",
+        "regressions grid analysis": "/regressions/analysis/?epoch=_BENCHPAGES",
+        "regressions compared (6)": f"/regressions/compare/?ids={ids['compare']}",
+        f"jobs ({ids['jobs']:,} jobs)": "/jobs/",
         "epochs": "/epochs/",
         "API regressions, 100 a page": "/api/regressions/?epoch=_BENCHPAGES&page_size=100&ordering=-ebe_points",
         "API profitable configs, 100 a page": f"/api/profitable-configs/?search={ids['search']}&page_size=100",
         "API prediction models": "/api/prediction-models/?page_size=50&ordering=-ebe_points",
+        "API jobs, 100 a page": "/api/jobs/?page_size=100",
+        "API training batches, 100 a page": "/api/training-batches/?epoch=_BENCHPAGES&page_size=100",
     }
     for url in pages.values():  # warm: templates, plotly figures' imports
         _time(client, url, 1)

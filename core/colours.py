@@ -21,6 +21,14 @@ SELECTION = "#2563eb"
 HOLDOUT = "#7c3aed"
 FORWARD = "#0891b2"
 
+# Series that are neither a side nor an outcome: the line a chart is about (an SMA, a balance)
+# and a second one beside it; an epoch's ranges and the gaps of a candle store.
+MAIN = "#0f766e"
+SECOND = "#a16207"
+TRAINING = "#64748b"
+PURGE = "#f59e0b"
+GAP = "#be123c"
+
 # EBE states (EPOCA_CONTRACT.md §5.1), from best to worst.
 EBE_STATES = {
     "optimal": "#15803d",

@@ -13,8 +13,8 @@ from rest_framework.response import Response
 from rest_framework.serializers import as_serializer_error
 from rest_framework.views import exception_handler
 
+from core.files import human_size
 from core.parsers import PayloadTooLarge
-from core.uploads import mib
 
 
 class ApplicationError(Exception):
@@ -42,7 +42,9 @@ class FrozenEpochError(ApplicationError):
 
 def api_exception_handler(exc, context):
     if isinstance(exc, RequestDataTooBig):
-        exc = PayloadTooLarge(f"The request body is over the limit of {mib(settings.DATA_UPLOAD_MAX_MEMORY_SIZE)}.")
+        exc = PayloadTooLarge(
+            f"The request body is over the limit of {human_size(settings.DATA_UPLOAD_MAX_MEMORY_SIZE)}."
+        )
     elif isinstance(exc, (TooManyFieldsSent, TooManyFilesSent)):
         exc = exceptions.ValidationError({"detail": str(exc)})
     elif isinstance(exc, DjangoValidationError):

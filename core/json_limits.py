@@ -14,6 +14,8 @@ from typing import Any
 
 import numpy as np
 
+from core.files import human_size
+
 DEFAULT_MAX_DEPTH = 32
 
 # A JSON string literal (escapes included), in the unrolled form that never backtracks.
@@ -37,7 +39,7 @@ def json_depth(data: bytes) -> int:
 
 def check_json_bounds(data: bytes, *, max_bytes: int, max_depth: int = DEFAULT_MAX_DEPTH, what: str = "JSON") -> None:
     if len(data) > max_bytes:
-        raise JSONLimitError(f"{what}: {_size(len(data))} exceeds the limit of {_size(max_bytes)}")
+        raise JSONLimitError(f"{what}: {human_size(len(data))} exceeds the limit of {human_size(max_bytes)}")
     depth = json_depth(data)
     if depth > max_depth:
         raise JSONLimitError(f"{what}: nested {depth} levels deep, more than the limit of {max_depth}")
@@ -54,7 +56,3 @@ def loads_bounded(
     """``json.loads`` after :func:`check_json_bounds`; raises :class:`JSONLimitError` or ``ValueError``."""
     check_json_bounds(data, max_bytes=max_bytes, max_depth=max_depth, what=what)
     return json.loads(data.decode("utf-8"), parse_constant=parse_constant)
-
-
-def _size(n: int) -> str:
-    return f"{n / 2**20:.1f} MiB" if n >= 2**20 else f"{n:,} bytes"

@@ -8,8 +8,9 @@ from rest_framework import parsers
 from rest_framework.exceptions import APIException, ParseError
 from rest_framework.utils import json as drf_json
 
+from core.files import human_size
 from core.json_limits import JSONLimitError, check_json_bounds
-from core.uploads import limit_uploads, mib, upload_refusal
+from core.uploads import limit_uploads, upload_refusal
 
 
 class PayloadTooLarge(APIException):
@@ -28,10 +29,10 @@ def read_body(stream, parser_context) -> bytes:
     except ValueError:
         declared = 0
     if declared > limit:
-        raise PayloadTooLarge(f"The request body is {mib(declared)}, over the limit of {mib(limit)}.")
+        raise PayloadTooLarge(f"The request body is {human_size(declared)}, over the limit of {human_size(limit)}.")
     data = stream.read(limit + 1) if stream is not None else b""
     if len(data) > limit:
-        raise PayloadTooLarge(f"The request body is over the limit of {mib(limit)}.")
+        raise PayloadTooLarge(f"The request body is over the limit of {human_size(limit)}.")
     return data
 
 

@@ -15,6 +15,8 @@ from django.http import QueryDict
 from django.http.multipartparser import exhaust
 from django.utils.datastructures import MultiValueDict
 
+from core.files import human_size
+
 REFUSED = "upload_refused"  # request attribute: why the upload was stopped
 
 
@@ -27,10 +29,6 @@ def limit_uploads(request, max_bytes: int, what: str = "the upload") -> None:
 def upload_refusal(request) -> str | None:
     """Why the request's files were refused, or None."""
     return getattr(request, REFUSED, None)
-
-
-def mib(n: int) -> str:
-    return f"{n / 2**20:.0f} MiB" if n >= 2**20 else f"{n:,} bytes"
 
 
 class BoundedUploadHandler(FileUploadHandler):
@@ -63,7 +61,9 @@ class BoundedUploadHandler(FileUploadHandler):
 
     def _note(self, size: int) -> None:
         what = getattr(self.request, "upload_what", "the upload")
-        setattr(self.request, REFUSED, f"{what}: {mib(size)} or more, over the limit of {mib(self._limit())}")
+        setattr(
+            self.request, REFUSED, f"{what}: {human_size(size)} or more, over the limit of {human_size(self._limit())}"
+        )
 
     def _refuse(self, size: int):
         self._note(size)

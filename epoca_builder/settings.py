@@ -94,6 +94,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "cluster.context_processors.worker_status",
             ],
+            # ``iso_utc`` and ``readable`` in every template: one time format, floats rounded.
+            "builtins": ["core.templatetags.times", "core.templatetags.numbers"],
         },
     },
 ]
@@ -142,6 +144,8 @@ LOGIN_REDIRECT_URL = "dashboard"
 LOGOUT_REDIRECT_URL = "login"
 
 LANGUAGE_CODE = "en-us"
+# Dates Django formats itself (the admin) in UTC ISO 8601, as the pages write them.
+FORMAT_MODULE_PATH = ["epoca_builder.formats"]
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True

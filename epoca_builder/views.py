@@ -15,10 +15,12 @@ from rest_framework.views import APIView
 from accounts.tokens import token_ttl_for
 from cluster import selectors as cluster_selectors
 from cluster.api.serializers import JobSerializer
+from core import colours
 from core.fields import MAX_PATH_CHARS
 from epochs.selectors import epoch_list
 from pipeline.demo import DEMO_MIN_POSITIONS, demo_enqueue
 from pipeline.overview import epoch_pipeline, next_stage
+from regressions.engine.training import SCHEDULE as LEARNING_RATE_SCHEDULE
 
 
 def dashboard(request):
@@ -92,7 +94,8 @@ class DemoView(APIView):
 
 
 def glossary(request):
-    return render(request, "epoca_builder/glossary.html")
+    # The colours and the schedule come from the code, so that the page never disagrees with it.
+    return render(request, "epoca_builder/glossary.html", {"colours": colours, "schedule": LEARNING_RATE_SCHEDULE})
 
 
 def not_found(request, exception=None):

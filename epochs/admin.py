@@ -1,19 +1,21 @@
-from datetime import UTC, datetime
-
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 from django.utils.html import format_html
 
 from core.admin_actions import OfferedActionsAdmin
+from core.admin_numbers import RoundedFloatsAdmin
 from core.errors import ApplicationError
+from core.times import iso_utc
+from epochs.forms import EpochAdminForm
 from epochs.models import CandlestickSet, Epoch
 from epochs.services.candles import candle_set_refresh
 from epochs.services.epochs import ENGINE_FIELDS, SETTINGS_FIELDS, epoch_create, epoch_delete
 
 
 @admin.register(CandlestickSet)
-class CandlestickSetAdmin(admin.ModelAdmin):
+class CandlestickSetAdmin(RoundedFloatsAdmin):
+    millisecond_fields = ("first_open_time", "last_close_time")
     list_display = ["name", "symbol", "candles", "months", "gap_count", "gap_minutes", "flagged_candles", "last_import"]
     readonly_fields = [f.name for f in CandlestickSet._meta.fields if f.name not in ("name", "symbol")]
     actions = ["refresh_summary"]
@@ -26,7 +28,9 @@ class CandlestickSetAdmin(admin.ModelAdmin):
 
 
 @admin.register(Epoch)
-class EpochAdmin(OfferedActionsAdmin):
+class EpochAdmin(RoundedFloatsAdmin, OfferedActionsAdmin):
+    form = EpochAdminForm
+    millisecond_fields = ("start", "end", "test_ds_start", "test_ds_end", "data_end")
     list_display = [
         "id",
         "status",
@@ -51,6 +55,7 @@ class EpochAdmin(OfferedActionsAdmin):
         "prediction_rows",
         "data_fingerprint",
         "gaps",
+        "disk_bytes",
         "error",
         "created_by",
         "created",
@@ -58,7 +63,7 @@ class EpochAdmin(OfferedActionsAdmin):
     # The regressions and pipeline apps offer theirs (generate configs, export): offer_action.
     actions = ["delete_with_files"]
 
-    def get_readonly_fields(self, request, obj=None):
+    def readonly_field_names(self, request, obj=None):
         if obj is None:
             return self.readonly_fields
         if obj.is_frozen:  # exported: every setting stays as Epoca has it until the export is withdrawn
@@ -110,7 +115,4 @@ class EpochAdmin(OfferedActionsAdmin):
 
 
 def _date(ms):
-    if ms is None:
-        return "—"
-
-    return datetime.fromtimestamp(ms / 1000, tz=UTC).strftime("%Y-%m-%d %H:%M")
+    return iso_utc(ms) or "—"

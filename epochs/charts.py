@@ -9,10 +9,15 @@ import pandas as pd
 import plotly.graph_objects as go
 import plotly.io as pio
 
+from core import colours
 from epochs.engine.ranges import EpochRanges
 
 MAX_POINTS = 2500
 BUCKETS_MINUTES = (15, 60, 240, 1440, 10080)
+
+
+TIME_AXIS = "time (UTC)"
+PRICE_AXIS = "price (USDT)"
 
 
 def to_dict(fig: go.Figure) -> dict:
@@ -49,18 +54,30 @@ def downsample_ohlc(ot, o, h, l, c, *, max_points: int = MAX_POINTS) -> pd.DataF
 
 def price_figure(candles, *, title: str, gaps: list[dict] | None = None) -> dict:
     data = downsample_ohlc(candles.ot, candles.o, candles.h, candles.l, candles.c)
+    # Rising and falling candles read like a regression's increase and decrease (core.colours).
     fig = go.Figure(
-        go.Candlestick(x=_dates(data.ot), open=data.o, high=data.h, low=data.l, close=data.c, name="BTCUSDT")
+        go.Candlestick(
+            x=_dates(data.ot),
+            open=data.o,
+            high=data.h,
+            low=data.l,
+            close=data.c,
+            name="BTCUSDT",
+            increasing={"line": {"color": colours.INCREASE}, "fillcolor": colours.INCREASE},
+            decreasing={"line": {"color": colours.DECREASE}, "fillcolor": colours.DECREASE},
+        )
     )
     for gap in (gaps or [])[:200]:
         fig.add_vrect(
-            x0=_dates([gap["start"]])[0], x1=_dates([gap["end"]])[0], fillcolor="#c62828", opacity=0.25, line_width=0
+            x0=_dates([gap["start"]])[0], x1=_dates([gap["end"]])[0], fillcolor=colours.GAP, opacity=0.25, line_width=0
         )
     bucket = int(data.bucket.iloc[0]) if len(data) else 0
     fig.update_layout(
         title=f"{title} ({bucket}-minute candles)" if bucket else title,
         xaxis_rangeslider_visible=False,
-        margin={"l": 50, "r": 20, "t": 50, "b": 40},
+        xaxis_title=TIME_AXIS,
+        yaxis_title=PRICE_AXIS,
+        margin={"l": 60, "r": 20, "t": 50, "b": 50},
         height=420,
     )
     return to_dict(fig)
@@ -71,17 +88,19 @@ def epoch_figures(prediction, sma, normalized, ranges: EpochRanges) -> dict:
     step = max(1, len(prediction) // MAX_POINTS)
     x = _dates(prediction.ot[::step])
     price = go.Figure()
-    price.add_trace(go.Scatter(x=x, y=prediction.c[::step], name="close", line={"width": 1, "color": "#94a3b8"}))
-    price.add_trace(go.Scatter(x=x, y=sma[::step], name="SMA", line={"width": 2, "color": "#2f6fed"}))
-    norm = go.Figure(go.Scatter(x=x, y=normalized[::step], name="normalised SMA", line={"color": "#7c3aed"}))
+    price.add_trace(
+        go.Scatter(x=x, y=prediction.c[::step], name="close", line={"width": 1, "color": colours.REFERENCE})
+    )
+    price.add_trace(go.Scatter(x=x, y=sma[::step], name="SMA", line={"width": 2, "color": colours.MAIN}))
+    norm = go.Figure(go.Scatter(x=x, y=normalized[::step], name="normalised SMA", line={"color": colours.MAIN}))
     ot = prediction.ot
     end = int(prediction.ct[-1])
     shades = [
-        ("training", 0, min(ranges.train_end, ranges.test_row), "#16a34a"),
-        ("purge", ranges.train_end, ranges.test_row, "#f59e0b"),
-        ("training overlaps the test range (no purge)", ranges.test_row, ranges.train_end, "#f59e0b"),
-        ("test: selection", ranges.test_row, ranges.holdout_row, "#2563eb"),
-        ("test: holdout", ranges.holdout_row, ranges.rows, "#dc2626"),
+        ("training", 0, min(ranges.train_end, ranges.test_row), colours.TRAINING),
+        ("purge", ranges.train_end, ranges.test_row, colours.PURGE),
+        ("training overlaps the test range (no purge)", ranges.test_row, ranges.train_end, colours.PURGE),
+        ("test: selection", ranges.test_row, ranges.holdout_row, colours.SELECTION),
+        ("test: holdout", ranges.holdout_row, ranges.rows, colours.HOLDOUT),
     ]
     # Labels alternate top/bottom among the drawn ranges, so that neighbours never overlap.
     shades = [shade for shade in shades if shade[2] > shade[1]]
@@ -97,9 +116,11 @@ def epoch_figures(prediction, sma, normalized, ranges: EpochRanges) -> dict:
                 annotation_text=label,
                 annotation_position="top left" if n % 2 == 0 else "bottom left",
             )
-        fig.update_layout(margin={"l": 50, "r": 20, "t": 40, "b": 40}, height=380, legend={"orientation": "h"})
-    price.update_layout(title="Price and SMA")
-    norm.update_layout(title="Normalised SMA (regression input)")
+        fig.update_layout(
+            margin={"l": 60, "r": 20, "t": 40, "b": 50}, height=380, legend={"orientation": "h"}, xaxis_title=TIME_AXIS
+        )
+    price.update_layout(title="Price and SMA", yaxis_title=PRICE_AXIS)
+    norm.update_layout(title="Normalised SMA (regression input)", yaxis_title="normalised SMA (0 to 1)")
     return {"price": to_dict(price), "normalized": to_dict(norm)}
 
 
@@ -114,29 +135,41 @@ def epoch_file_figures(report: dict) -> dict:
                 x=_dates([p.get("ct") for p in positions]),
                 y=[p.get("b") for p in positions],
                 mode="lines+markers",
-                marker={"color": ["#16a34a" if p.get("o") else "#dc2626" for p in positions], "size": 6},
-                line={"color": "#2f6fed"},
+                marker={"color": [colours.WON if p.get("o") else colours.LOST for p in positions], "size": 6},
+                line={"color": colours.MAIN},
                 name="balance",
             )
         )
         if isinstance(backtest.get("initial_balance"), (int, float)):
-            balance.add_hline(y=backtest["initial_balance"], line_dash="dot", line_color="#94a3b8")
+            balance.add_hline(y=backtest["initial_balance"], line_dash="dot", line_color=colours.REFERENCE)
         balance.update_layout(
             title="Backtest balance after each position (green: won, red: lost)",
+            xaxis_title="position closed (UTC)",
+            yaxis_title="balance (USDT)",
             height=360,
-            margin={"l": 50, "r": 20, "t": 50, "b": 40},
+            margin={"l": 60, "r": 20, "t": 50, "b": 50},
         )
         figures["balance"] = to_dict(balance)
     certificates = [c for c in report["regression_certificates"] if isinstance(c, dict)]
     if certificates:
         ids = [str(c.get("id", "?")) for c in certificates]
         metrics = go.Figure()
-        for metric in ("mean_absolute_error", "mean_squared_error"):
+        for metric, colour in (("mean_absolute_error", colours.MAIN), ("mean_squared_error", colours.SECOND)):
+            values = [(c.get("test_ds_evaluation") or {}).get(metric) for c in certificates]
             metrics.add_trace(
-                go.Bar(x=ids, y=[(c.get("test_ds_evaluation") or {}).get(metric) for c in certificates], name=metric)
+                go.Bar(
+                    x=ids,
+                    y=values,
+                    name=metric,
+                    marker_color=colour,
+                    text=["" if v is None else f"{v:.4g}" for v in values],
+                    textposition="outside",
+                )
             )
         metrics.update_layout(
             title="Regressions: test-set evaluation",
+            xaxis_title="regression",
+            yaxis_title="error on the test set",
             barmode="group",
             height=360,
             margin={"l": 50, "r": 20, "t": 50, "b": 120},

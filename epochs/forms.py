@@ -4,7 +4,8 @@ from django import forms
 
 from core.fields import MAX_PATH_CHARS
 from epochs.choices import EpochPreset
-from epochs.engine.epoch_params import ID_MAX_LENGTH, ID_MIN_LENGTH, PARAMS, Param
+from epochs.engine.epoch_params import ID_MAX_LENGTH, ID_MIN_LENGTH, PARAMS, Param, check_param
+from epochs.models import Epoch
 
 
 def param_form_field(param: Param) -> forms.Field:
@@ -45,3 +46,51 @@ class EpochCreateForm(forms.Form):
         for param in PARAMS:  # the parameters the page shows, in their declared order
             if param.on_form:
                 self.fields[param.name] = param_form_field(param)
+
+
+class ParamListField(forms.CharField):
+    """A list parameter as comma-separated values (``1, 1.5, 2``), checked against its declaration
+    (item kind, range, choices, length); an error names the parameter."""
+
+    def __init__(self, param: Param, **kwargs) -> None:
+        self.param = param
+        choices = f" Allowed: {', '.join(str(c) for c in param.choices)}." if param.choices else ""
+        bounds = f" Each from {param.low:g} to {param.high:g}." if param.bounded else ""
+        kwargs.setdefault("help_text", f"{param.help} Comma-separated.{choices}{bounds}".strip())
+        super().__init__(**kwargs)
+
+    def prepare_value(self, value):
+        if isinstance(value, (list, tuple)):
+            return ", ".join(f"{item:g}" if isinstance(item, float) else str(item) for item in value)
+        return value
+
+    def to_python(self, value):
+        text = super().to_python(value)
+        return [item.strip() for item in text.split(",") if item.strip()] if text else []
+
+    def validate(self, value) -> None:
+        if not value and self.required:
+            raise forms.ValidationError(f"{self.label}: give at least one value.", code="required")
+
+    def clean(self, value):
+        items = super().clean(value)
+        clean, problem = check_param(self.param, items)
+        if problem:
+            raise forms.ValidationError(f"{self.label}: {problem}.", code="epoch_param")
+        return clean
+
+
+class EpochAdminForm(forms.ModelForm):
+    """The admin's epoch form: list parameters as comma-separated fields, not JSON text boxes."""
+
+    class Meta:
+        model = Epoch
+        # The admin narrows these to what it shows (read-only fields are left out).
+        fields = [f.name for f in Epoch._meta.fields if f.editable]
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        for param in PARAMS:
+            current = self.fields.get(param.name)
+            if param.kind is list and current is not None:
+                self.fields[param.name] = ParamListField(param, label=current.label, required=current.required)

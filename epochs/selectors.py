@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 
 from epochs.choices import EpochStatus
 from epochs.models import CandlestickSet, Epoch, EpochExport
 
 
 def epoch_list() -> QuerySet[Epoch]:
-    return Epoch.objects.select_related("candlestick_set", "created_by").order_by("-created")
+    # ``has_export``: whether an Epoch File can be downloaded (the API's ``download_url``).
+    exports = EpochExport.objects.filter(epoch=OuterRef("pk"))
+    return (
+        Epoch.objects.select_related("candlestick_set", "created_by")
+        .annotate(has_export=Exists(exports))
+        .order_by("-created")
+    )
 
 
 def default_epoch(epochs: QuerySet[Epoch], requested: str | None = None) -> Epoch | None:

@@ -5,6 +5,6 @@ from epochs import views
 # An epoch's page, its download and the Epoch File inspection are the pipeline app's
 # (pipeline/urls.py), served under the same prefix.
 urlpatterns = [
-    path("", views.epoch_list, name="epoch-list"),
+    path("", views.epoch_list, name="epochs-page"),
     path("candles/", views.candles, name="candles"),
 ]

@@ -68,7 +68,9 @@ class EpochExportAdmin(admin.ModelAdmin):
 
     @admin.display(description="file")
     def download(self, export):
-        return format_html('<a href="{}">{}</a>', reverse("epoch-download", args=[export.epoch_id]), export.file_name)
+        return format_html(
+            '<a href="{}">{}</a>', reverse("epoch-download-page", args=[export.epoch_id]), export.file_name
+        )
 
     @admin.action(description="Verify the selected Epoch Files again (loads their models)")
     def verify_again(self, request, queryset):

@@ -13,5 +13,5 @@ def register() -> None:
     result_link_register(
         "export",
         "Download the Epoch File",
-        lambda export, result: reverse("epoch-download", args=[result["epoch"]]) if result.get("epoch") else None,
+        lambda export, result: reverse("epoch-download-page", args=[result["epoch"]]) if result.get("epoch") else None,
     )

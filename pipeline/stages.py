@@ -185,7 +185,7 @@ STAGES: tuple[StageSpec, ...] = (
         link=lambda f: ("regression-home", {}, {"epoch": f.epoch.pk}),
         action=Action(
             "Generate configs",
-            "regression-batch-generate",
+            "training-batch-generate",
             kwargs=lambda f: {"epoch_id": f.epoch.pk},
             available=lambda f, job: f.ready and not f.batches and not is_active(job),
         ),
@@ -204,7 +204,7 @@ STAGES: tuple[StageSpec, ...] = (
         link=lambda f: ("regression-home", {}, {"epoch": f.epoch.pk}),
         action=Action(
             "Train all batches",
-            "regression-batch-train-all",
+            "training-batch-train-all",
             kwargs=lambda f: {"epoch_id": f.epoch.pk},
             available=lambda f, job: bool(f.batches) and f.trained < f.regressions and not is_active(job),
         ),
@@ -301,7 +301,7 @@ STAGES: tuple[StageSpec, ...] = (
             if f.export and f.export.verified
             else "not exported"
         ),
-        link=lambda f: ("epoch-download", {"pk": f.epoch.pk}, {}) if f.export else None,
+        link=lambda f: ("epoch-download-page", {"pk": f.epoch.pk}, {}) if f.export else None,
         action=Action(
             "Export the best model",
             "epoch-export",

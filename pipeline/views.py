@@ -10,6 +10,7 @@ from cluster.selectors import jobs_for_target
 from core.errors import ApplicationError
 from core.uploads import limit_uploads, upload_refusal
 from epochs import charts, selectors
+from epochs.engine.epoch import EPOCH_JSON_TIMES
 from epochs.services import pages
 from pipeline.engine.epoch_file import EpochFileError
 from pipeline.overview import epoch_pipeline, with_action_bodies
@@ -27,6 +28,7 @@ def epoch_detail(request, pk: str):
         "stages": with_action_bodies(epoch_pipeline(epoch)),
         "disk_usage": page.disk_usage,
         "config": page.config,
+        "time_keys": EPOCH_JSON_TIMES,
         "exports": epoch.exports.all(),
         "can_withdraw": can_withdraw_export(request.user),
         "verdict": exported_model_verdict(epoch),
@@ -69,7 +71,10 @@ def epoch_file_inspect(request):
             context["error"] = str(exc)
         else:
             context.update(
-                report=report, figures=charts.epoch_file_figures(report), regressions=_regression_rows(report)
+                report=report,
+                figures=charts.epoch_file_figures(report),
+                regressions=_regression_rows(report),
+                time_keys=EPOCH_JSON_TIMES,
             )
     status = 413 if upload_refusal(request) else 400 if context.get("error") else 200
     return render(request, "epochs/inspect.html", context, status=status)

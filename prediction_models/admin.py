@@ -3,6 +3,7 @@ from django.utils.html import format_html
 
 from cluster.admin import ServerAdmin, pull_action
 from core.admin_actions import enqueue_each
+from core.admin_numbers import RoundedFloatsAdmin
 from core.errors import ApplicationError
 from prediction_models.models import ConfigChunk, ForwardTest, PredictionModel, PredictionModelSearch, ProfitableConfig
 from prediction_models.services.build import models_build_enqueue
@@ -26,7 +27,7 @@ initialize_prediction_models_action.short_description = "Initialise prediction m
 
 
 @admin.register(PredictionModelSearch)
-class PredictionModelSearchAdmin(admin.ModelAdmin):
+class PredictionModelSearchAdmin(RoundedFloatsAdmin):
     list_display = [
         "__str__",
         "epoch",
@@ -73,7 +74,7 @@ class PredictionModelSearchAdmin(admin.ModelAdmin):
 
 
 @admin.register(ConfigChunk)
-class ConfigChunkAdmin(admin.ModelAdmin):
+class ConfigChunkAdmin(RoundedFloatsAdmin):
     list_display = ["search", "index", "start", "stop", "done", "profitable", "seconds", "finished"]
     list_filter = ["search", "done"]
     readonly_fields = [f.name for f in ConfigChunk._meta.fields]
@@ -83,7 +84,7 @@ class ConfigChunkAdmin(admin.ModelAdmin):
 
 
 @admin.register(ProfitableConfig)
-class ProfitableConfigAdmin(admin.ModelAdmin):
+class ProfitableConfigAdmin(RoundedFloatsAdmin):
     list_display = [
         "search",
         "config_index",
@@ -102,7 +103,7 @@ class ProfitableConfigAdmin(admin.ModelAdmin):
 
 
 @admin.register(PredictionModel)
-class PredictionModelAdmin(admin.ModelAdmin):
+class PredictionModelAdmin(RoundedFloatsAdmin):
     list_display = [
         "id",
         "search",
@@ -132,7 +133,7 @@ ServerAdmin.offer_action(pull_action("profitable_configs", "Pull profitable conf
 
 
 @admin.register(ForwardTest)
-class ForwardTestAdmin(admin.ModelAdmin):
+class ForwardTestAdmin(RoundedFloatsAdmin):
     """Forward tests are started from the model page, the API or ``manage.py forward_test``."""
 
     list_display = ["__str__", "status", "start", "end", "decisions", "refused_rows", "positions", "profit"]

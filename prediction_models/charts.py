@@ -6,134 +6,143 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from core.colours import FORWARD, HOLDOUT, LONG, LOST, REFERENCE, REFERENCE_DARK, SELECTION, SHORT, WON
 from epochs.charts import _dates, downsample_ohlc, to_dict
+from prediction_models.engine.equity import Equity, keep_extremes
 
-WON, LOST = "#16a34a", "#dc2626"
-
-
-def _balance_points(performance: dict, start: int) -> tuple[list, list]:
-    times = [start] + [p["ct"] for p in performance["positions"]]
-    balances = [performance["initial_balance"]] + [p["b"] for p in performance["positions"]]
-    return times, balances
+PERIOD_COLOURS = {"selection": SELECTION, "holdout": HOLDOUT}
 
 
-def _drawdown(balances: list[float]) -> list[float]:
-    peak = np.maximum.accumulate(np.asarray(balances, dtype=float))
-    return ((np.asarray(balances) / peak - 1) * 100).tolist()
+def _period_colour(name: str) -> str:
+    return PERIOD_COLOURS.get(name, FORWARD)
 
 
-def _buy_and_hold(minutes, start: int, end: int) -> tuple:
-    lo, hi = np.searchsorted(minutes.ot, start, "left"), np.searchsorted(minutes.ot, end, "right")
-    step = max(1, (hi - lo) // 2000)
-    ot, close = minutes.ot[lo:hi:step], minutes.c[lo:hi:step]
-    return _dates(ot), ((close / minutes.o[lo] - 1) * 100) if len(close) else close
+def _steps(values: np.ndarray) -> np.ndarray:
+    """The first and last index and every index where a step curve changes (drawn ``hv``)."""
+    changes = np.flatnonzero(np.diff(values)) + 1
+    return np.unique(np.concatenate([[0], changes, [len(values) - 1]])) if len(values) else changes
 
 
-def performance_figure(periods: list[tuple[str, dict, int, int]], minutes) -> dict:
-    """Balance and drawdown (%) of each period, against buy-and-hold (%) over the same minutes."""
+def period_figure(name: str, backtest: dict, equity: Equity, minutes, *, symbol: str = "BTCUSDT") -> dict:
+    """Price with the positions, both balances against buy and hold, and both drawdowns: one time axis.
+
+    Every line starts at the period's first minute and ends at its last (``equity.times``); the
+    candles are grouped into buckets drawn at their open, so the last candle sits up to one bucket
+    before the end.
+    """
+    times = equity.times
+    if not len(times):
+        return {}
+    lo = int(np.searchsorted(minutes.ot, times[0], "left"))
+    hi = lo + len(times)
+    colour = _period_colour(name)
     fig = make_subplots(
-        rows=2,
+        rows=3,
         cols=1,
         shared_xaxes=True,
-        row_heights=[0.65, 0.35],
-        vertical_spacing=0.05,
-        specs=[[{"secondary_y": True}], [{}]],
+        row_heights=[0.45, 0.33, 0.22],
+        vertical_spacing=0.04,
     )
-    colors = {"selection": "#2563eb", "holdout": "#7c3aed"}
-    for name, performance, start, end in periods:
-        times, balances = _balance_points(performance, start)
-        x = _dates(times)
-        fig.add_trace(
-            go.Scatter(
-                x=x,
-                y=balances,
-                name=f"{name}: balance",
-                mode="lines+markers",
-                line_shape="hv",
-                line={"color": colors.get(name)},
-            ),
-            row=1,
-            col=1,
-        )
-        fig.add_trace(
-            go.Scatter(
-                x=x,
-                y=_drawdown(balances),
-                name=f"{name}: drawdown %",
-                fill="tozeroy",
-                line_shape="hv",
-                line={"color": colors.get(name), "width": 1},
-            ),
-            row=2,
-            col=1,
-        )
-        bh_x, bh_y = _buy_and_hold(minutes, start, end)
-        fig.add_trace(
-            go.Scatter(x=bh_x, y=bh_y, name=f"{name}: buy and hold %", line={"color": "#94a3b8", "width": 1}),
-            row=1,
-            col=1,
-            secondary_y=True,
-        )
-    fig.update_yaxes(title_text="balance", row=1, col=1)
-    fig.update_yaxes(title_text="buy and hold %", row=1, col=1, secondary_y=True)
-    fig.update_yaxes(title_text="drawdown %", row=2, col=1)
-    fig.update_layout(
-        title="Balance and drawdown against buy and hold",
-        height=520,
-        legend={"orientation": "h"},
-        margin={"l": 60, "r": 60, "t": 50, "b": 40},
-    )
-    return to_dict(fig)
-
-
-def positions_figure(minutes, positions: list[dict], *, title: str, symbol: str = "BTCUSDT") -> dict:
-    """Price (downsampled candles) with each position's entry and exit, won in green, lost in red."""
-    data = downsample_ohlc(minutes.ot, minutes.o, minutes.h, minutes.l, minutes.c)
-    fig = go.Figure(
+    data = downsample_ohlc(minutes.ot[lo:hi], minutes.o[lo:hi], minutes.h[lo:hi], minutes.l[lo:hi], minutes.c[lo:hi])
+    bucket = int(data.bucket.iloc[0]) if len(data) else 1
+    fig.add_trace(
         go.Candlestick(
             x=_dates(data.ot),
             open=data.o,
             high=data.h,
             low=data.l,
             close=data.c,
-            name=symbol,
-            increasing_line_color="#94a3b8",
-            decreasing_line_color="#475569",
-        )
+            name=f"{symbol} ({bucket} min candles)",
+            increasing_line_color=REFERENCE,
+            decreasing_line_color=REFERENCE_DARK,
+        ),
+        row=1,
+        col=1,
     )
-    for won in (True, False):
+    positions = backtest["positions"]
+    for side, t, colour_of_side, symbol_of_side in (
+        ("long", 1, LONG, "triangle-up"),
+        ("short", -1, SHORT, "triangle-down"),
+    ):
+        rows = [p for p in positions if p["t"] == t]
+        if rows:
+            fig.add_trace(
+                go.Scatter(
+                    x=_dates([p["ot"] for p in rows]),
+                    y=[p["op"] for p in rows],
+                    mode="markers",
+                    name=f"entry ({side})",
+                    marker={"color": colour_of_side, "size": 10, "symbol": symbol_of_side},
+                    hovertemplate=f"{side} entry at %{{y:.2f}} USDT<extra></extra>",
+                ),
+                row=1,
+                col=1,
+            )
+    for won, label, colour_of_outcome in ((True, "won", WON), (False, "lost", LOST)):
         rows = [p for p in positions if p["o"] == won]
-        color, label = (WON, "won") if won else (LOST, "lost")
+        if rows:
+            fig.add_trace(
+                go.Scatter(
+                    x=_dates([p["ct"] for p in rows]),
+                    y=[p["cp"] for p in rows],
+                    mode="markers",
+                    name=f"exit ({label})",
+                    marker={"color": colour_of_outcome, "size": 8, "symbol": "x"},
+                    hovertemplate=f"exit ({label}) at %{{y:.2f}} USDT<extra></extra>",
+                ),
+                row=1,
+                col=1,
+            )
+    closed_dd, marked_dd = equity.closed_drawdown, equity.marked_drawdown
+    steps, marked = _steps(equity.closed), keep_extremes(marked_dd)
+    hold = backtest["initial_balance"] * minutes.c[lo:hi] / minutes.o[lo]
+    lines = (
+        (2, steps, equity.closed, "balance, closed positions", {"color": colour, "width": 2}, "hv"),
+        (2, marked, equity.marked, "balance, marked to market", {"color": colour, "width": 1, "dash": "dot"}, "linear"),
+        (2, marked, hold, "buy and hold (initial balance)", {"color": REFERENCE, "width": 1}, "linear"),
+        (
+            3,
+            steps,
+            closed_dd,
+            f"drawdown, closed positions (deepest {equity.largest_closed_drawdown:.2f} %)",
+            {"color": colour, "width": 2},
+            "hv",
+        ),
+        (
+            3,
+            marked,
+            marked_dd,
+            f"drawdown, marked to market (deepest {equity.largest_marked_drawdown:.2f} %)",
+            {"color": LOST, "width": 1, "dash": "dot"},
+            "linear",
+        ),
+    )
+    for row, index, values, label, line, shape in lines:
         fig.add_trace(
             go.Scatter(
-                x=_dates([p["ot"] for p in rows]),
-                y=[p["op"] for p in rows],
-                mode="markers",
-                name=f"entry ({label})",
-                marker={
-                    "color": color,
-                    "size": 10,
-                    "symbol": ["triangle-up" if p["t"] == 1 else "triangle-down" for p in rows],
-                },
-                text=["long" if p["t"] == 1 else "short" for p in rows],
-                hovertemplate="%{text} at %{y}<extra></extra>",
-            )
+                x=_dates(times[index]),
+                y=np.round(values[index], 4).tolist(),
+                name=label,
+                mode="lines",
+                line=line,
+                line_shape=shape,
+                hovertemplate=f"{label.split(' (')[0]}: %{{y:.2f}}<extra></extra>",
+            ),
+            row=row,
+            col=1,
         )
-        fig.add_trace(
-            go.Scatter(
-                x=_dates([p["ct"] for p in rows]),
-                y=[p["cp"] for p in rows],
-                mode="markers",
-                name=f"exit ({label})",
-                marker={"color": color, "size": 8, "symbol": "x"},
-            )
-        )
+    first, last = _dates([times[0], times[-1]])
+    fig.update_xaxes(range=[first, last])
+    fig.update_xaxes(title_text="time (UTC)", row=3, col=1)
+    fig.update_yaxes(title_text="price (USDT)", row=1, col=1)
+    fig.update_yaxes(title_text="balance (USDT)", row=2, col=1)
+    fig.update_yaxes(title_text="drawdown (%)", row=3, col=1)
     fig.update_layout(
-        title=title,
+        title=f"{name.capitalize()} period: price and positions, balance against buy and hold, drawdown",
         xaxis_rangeslider_visible=False,
-        height=460,
+        height=820,
         legend={"orientation": "h"},
-        margin={"l": 60, "r": 20, "t": 50, "b": 40},
+        margin={"l": 70, "r": 20, "t": 50, "b": 40},
     )
     return to_dict(fig)
 
@@ -142,28 +151,40 @@ def discovery_figure(discoveries: list[tuple[str, dict]]) -> dict:
     """Points over each period (tenths) and accuracy per side."""
     fig = make_subplots(rows=1, cols=2, subplot_titles=("Points over the period", "Discovery accuracy (%)"))
     for name, d in discoveries:
+        colour = _period_colour(name)
         fig.add_trace(
             go.Scatter(
                 x=[f"{10 * (i + 1)}%" for i in range(len(d["points_hist"]))],
                 y=d["points_hist"],
                 mode="lines+markers",
                 name=f"{name}: points",
+                line={"color": colour},
             ),
             row=1,
             col=1,
         )
+        values = [d["increase_accuracy"], d["decrease_accuracy"], d["accuracy"]]
         fig.add_trace(
             go.Bar(
                 x=["increase", "decrease", "overall"],
-                y=[d["increase_accuracy"], d["decrease_accuracy"], d["accuracy"]],
+                y=values,
                 name=f"{name}: accuracy",
+                marker={"color": colour},
+                text=[f"{v:.2f} %" for v in values],
+                textposition="outside",
             ),
             row=1,
             col=2,
         )
-    fig.update_yaxes(range=[0, 100], row=1, col=2)
+    fig.update_xaxes(title_text="share of the period", row=1, col=1)
+    fig.update_yaxes(title_text="points", row=1, col=1)
+    fig.update_xaxes(title_text="predicted direction", row=1, col=2)
+    fig.update_yaxes(title_text="accuracy (%)", range=[0, 110], row=1, col=2)
     fig.update_layout(
-        height=360, barmode="group", legend={"orientation": "h"}, margin={"l": 50, "r": 20, "t": 50, "b": 40}
+        height=420,
+        barmode="group",
+        legend={"orientation": "h", "y": -0.3},
+        margin={"l": 60, "r": 20, "t": 50, "b": 90},
     )
     return to_dict(fig)
 

@@ -1,4 +1,4 @@
-"""What the prediction-models app registers with the cluster below it (called from ``PredictionModelsConfig.ready``)."""
+"""What the prediction-models app registers with the floors below it (called from ``PredictionModelsConfig.ready``)."""
 
 from django.urls import reverse
 
@@ -7,8 +7,16 @@ from cluster.jobs.subjects import epoch_targets_register, result_link_register, 
 from cluster.services.servers import pull_target_register, push_target_register, remote_epoch_dirs_register
 from epochs.engine import layout
 from prediction_models.engine.config_space import ConfigSpaceError
-from prediction_models.models import ForwardTest, PredictionModelSearch
+from prediction_models.models import ForwardTest, PredictionModel, PredictionModelSearch
 from prediction_models.services.certificates import CertificateError
+from regressions.selectors import regression_group_register
+
+
+def model_regression_ids(model_id: str) -> list[str] | None:
+    """The regressions of a prediction model, in its features' order (bulk certificates: ``?prediction_model=``)."""
+    ids = PredictionModel.objects.filter(pk=model_id).values_list("profitable_config__regression_ids", flat=True)
+    found = ids.first()
+    return None if found is None else list(found)
 
 
 def register() -> None:
@@ -16,6 +24,7 @@ def register() -> None:
     pull_target_register("profitable_configs", folders=(layout.PROFITABLE_CONFIGS,))
     remote_epoch_dirs_register(layout.ASSETS, layout.MODEL_CONFIGS, layout.PROFITABLE_CONFIGS)
     permanent_error_register(CertificateError, ConfigSpaceError)
+    regression_group_register("prediction_model", model_regression_ids)
     target_page_register(PredictionModelSearch, lambda pk: reverse("prediction-model-search", args=[pk]))
     epoch_targets_register(
         PredictionModelSearch, lambda epoch_id: PredictionModelSearch.objects.filter(epoch_id=epoch_id)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from django.db.models import QuerySet
+from django.db.models import Prefetch, QuerySet
 
 from core.files import safe_join
 from epochs.services.paths import epoch_dir
@@ -25,6 +25,23 @@ def profitable_config_list(*, search=None) -> QuerySet[ProfitableConfig]:
 def model_list(*, search=None) -> QuerySet[PredictionModel]:
     qs = PredictionModel.objects.select_related("search", "profitable_config")
     return qs.filter(search=search) if search else qs
+
+
+def with_done_forward_tests(qs: QuerySet[PredictionModel]) -> QuerySet[PredictionModel]:
+    """``qs`` with each model's done forward tests in ``done_forward_tests`` (one query for the whole page)."""
+    done = ForwardTest.objects.filter(status=ForwardTestStatus.DONE).order_by("start", "created")
+    return qs.prefetch_related(Prefetch("forward_tests", queryset=done, to_attr="done_forward_tests"))
+
+
+def done_forward_tests(model: PredictionModel) -> list[ForwardTest]:
+    """The model's done forward tests, oldest range first: prefetched when the list read them."""
+    prefetched = getattr(model, "done_forward_tests", None)
+    return list(prefetched) if prefetched is not None else list(forward_tests_of(model))
+
+
+def latest_forward_test(model: PredictionModel) -> ForwardTest | None:
+    """The model's most recently run forward test that is done."""
+    return max(done_forward_tests(model), key=lambda t: (t.created, t.pk), default=None)
 
 
 def model_certificate_path(model: PredictionModel) -> Path:

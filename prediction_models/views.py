@@ -60,15 +60,11 @@ def model_detail(request, pk: str):
                 "refused_rows": part.get("refused_rows"),
                 "slug": name.replace(" #", "-").replace(" ", "-"),
                 "discovery": part["discovery"],
-                "performance_id": f"pm-performance-{name}".replace(" #", "-").replace(" ", "-"),
-                "positions_id": f"pm-positions-{name}".replace(" #", "-").replace(" ", "-"),
-                "performance": charts.performance_figure([(name, perf, period.start, period.end)], period.minutes),
-                "positions": charts.positions_figure(
-                    period.minutes,
-                    perf["positions"],
-                    title=f"Positions: {name} period",
-                    symbol=model.search.epoch.candlestick_set.symbol,
+                "chart_id": f"pm-period-{name}".replace(" #", "-").replace(" ", "-"),
+                "figure": charts.period_figure(
+                    name, perf, period.equity, period.minutes, symbol=model.search.epoch.candlestick_set.symbol
                 ),
+                "drawdowns": period.drawdowns,
             }
         )
     discovery = charts.discovery_figure([(side["name"], side["discovery"]) for side in sides])

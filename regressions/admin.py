@@ -3,6 +3,7 @@ from django.utils.html import format_html
 
 from cluster.admin import ServerAdmin, pull_action
 from core.admin_actions import OfferedActionsAdmin, enqueue_each
+from core.admin_numbers import RoundedFloatsAdmin
 from epochs.admin import EpochAdmin
 from regressions.models import Regression, RegressionConfig, RegressionSelection, TrainingBatch
 from regressions.services.grid import configs_generate_enqueue
@@ -30,7 +31,7 @@ class TrainingBatchAdmin(admin.ModelAdmin):
 
 
 @admin.register(RegressionConfig)
-class RegressionConfigAdmin(admin.ModelAdmin):
+class RegressionConfigAdmin(RoundedFloatsAdmin):
     list_display = ["id", "epoch", "batch", "category", "template", "learning_rate", "loss"]
     list_filter = ["epoch", "category", "template", "loss"]
     search_fields = ["id"]
@@ -41,7 +42,7 @@ class RegressionConfigAdmin(admin.ModelAdmin):
 
 
 @admin.register(Regression)
-class RegressionAdmin(admin.ModelAdmin):
+class RegressionAdmin(RoundedFloatsAdmin):
     list_display = [
         "config_id",
         "epoch",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import plotly.graph_objects as go
 
+from core.colours import DECREASE, INCREASE, REFERENCE, REFERENCE_DARK, SELECTION
 from epochs.charts import to_dict
 from regressions.engine.families import category_names
 
@@ -84,56 +85,125 @@ def batch_figures(regressions) -> dict:
     return {"scatter": to_dict(scatter), "parallel": to_dict(parallel)}
 
 
+MARGIN = {"l": 60, "r": 20, "t": 50, "b": 50}
+# Training curves: the training value solid, the validation value dashed, in one colour pair.
+TRAIN_COLOUR, VALIDATION_COLOUR = REFERENCE_DARK, SELECTION
+
+
+def _curve(epochs: list[int], values: list, name: str) -> go.Scatter:
+    colour, dash = (VALIDATION_COLOUR, "dash") if name.startswith("val_") else (TRAIN_COLOUR, "solid")
+    return go.Scatter(
+        x=epochs, y=values, name=name, meta=name, mode="lines+markers", line={"color": colour, "dash": dash}
+    )
+
+
+def curve_figure(history: dict, keys: tuple[str, str], title: str, best: int | None = None) -> go.Figure:
+    """One training value and its validation value per epoch (counted from 1)."""
+    epochs = list(range(1, len(history.get(keys[0], [])) + 1))
+    fig = go.Figure([_curve(epochs, history.get(key, []), key) for key in keys])
+    if best:
+        fig.add_vline(x=best, line_dash="dot", line_color=REFERENCE, annotation_text=f"best epoch {best}")
+    fig.update_layout(
+        title=title,
+        xaxis_title="epoch",
+        yaxis_title=f"{keys[0]} (normalised scale)",
+        height=340,
+        margin=MARGIN,
+    )
+    return fig
+
+
+def live_curve_figure(partial: dict) -> dict:
+    """Loss and val_loss of the epochs finished so far; the page extends it as epochs finish
+    (each trace's ``meta`` names its history key)."""
+    fig = curve_figure(partial["history"], ("loss", "val_loss"), "Loss per epoch, live")
+    fig.update_xaxes(rangemode="tozero")
+    return to_dict(fig)
+
+
+def _pie(labels: list[str], values: list[int], colours: list[str], title: str) -> dict:
+    fig = go.Figure(
+        go.Pie(labels=labels, values=values, marker={"colors": colours}, textinfo="label+value+percent", sort=False)
+    )
+    fig.update_layout(title=title, height=320, margin=MARGIN)
+    return to_dict(fig)
+
+
 def regression_figures(cert: dict, samples: list[dict]) -> dict:
-    history = cert["training_history"]
+    """The certificate tabs' charts: training curves, and the discovery's bars, lines, histograms and pies."""
+    history, metric = cert["training_history"], cert["metric"]
     best = cert["best_epoch"]  # counted from 1, like the x axis
-    epochs = list(range(1, len(history["loss"]) + 1))
-    figures = {}
-    for key, title in ((None, "Loss"), (cert["metric"], f"Metric: {cert['metric']}")):
-        train_key, val_key = ("loss", "val_loss") if key is None else (key, f"val_{key}")
-        fig = go.Figure(
-            [
-                go.Scatter(x=epochs, y=history[train_key], name=train_key, mode="lines+markers"),
-                go.Scatter(x=epochs, y=history[val_key], name=val_key, mode="lines+markers"),
-            ]
-        )
-        fig.add_vline(x=best, line_dash="dash", line_color="#16a34a", annotation_text=f"best epoch {best}")
-        fig.update_layout(title=title, xaxis_title="epoch", height=340, margin={"l": 60, "r": 20, "t": 50, "b": 40})
-        figures["loss" if key is None else "metric"] = to_dict(fig)
+    figures = {
+        "loss": to_dict(curve_figure(history, ("loss", "val_loss"), "Loss per epoch", best)),
+        "metric": to_dict(curve_figure(history, (metric, f"val_{metric}"), f"Metric per epoch: {metric}", best)),
+    }
     d = cert["discovery"]
+    values = [d["increase_accuracy"], d["decrease_accuracy"], d["accuracy"]]
     accuracy = go.Figure(
         go.Bar(
             x=["increase", "decrease", "overall"],
-            y=[d["increase_accuracy"], d["decrease_accuracy"], d["accuracy"]],
-            marker_color=["#16a34a", "#dc2626", "#2563eb"],
-            text=[d["increase_accuracy"], d["decrease_accuracy"], d["accuracy"]],
+            y=values,
+            marker_color=[INCREASE, DECREASE, REFERENCE_DARK],
+            text=[f"{v:.2f} %" for v in values],
+            textposition="auto",
         )
     )
     accuracy.update_layout(
-        title="Discovery accuracy (%)", yaxis_range=[0, 100], height=320, margin={"l": 50, "r": 20, "t": 50, "b": 40}
+        title="Discovery accuracy",
+        xaxis_title="predictions",
+        yaxis_title="accuracy (%)",
+        yaxis_range=[0, 100],
+        height=320,
+        margin=MARGIN,
     )
     histogram = go.Figure(
         [
             go.Histogram(
-                x=d["increase_list"], name=f"increase ({d['increase_num']})", marker_color="#16a34a", opacity=0.7
+                x=d["increase_list"], name=f"increase ({d['increase_num']})", marker_color=INCREASE, opacity=0.7
             ),
             go.Histogram(
-                x=d["decrease_list"], name=f"decrease ({d['decrease_num']})", marker_color="#dc2626", opacity=0.7
+                x=d["decrease_list"], name=f"decrease ({d['decrease_num']})", marker_color=DECREASE, opacity=0.7
             ),
         ]
     )
     histogram.update_layout(
-        title="Predicted changes (%)", barmode="overlay", height=320, margin={"l": 50, "r": 20, "t": 50, "b": 40}
+        title="Predicted changes",
+        barmode="overlay",
+        xaxis_title="predicted change (%)",
+        yaxis_title="predictions",
+        height=320,
+        margin=MARGIN,
     )
     points = go.Figure(
         go.Scatter(
-            x=[f"{10 * (i + 1)}%" for i in range(len(d["points_hist"]))], y=d["points_hist"], mode="lines+markers"
+            x=[f"{10 * (i + 1)} %" for i in range(len(d["points_hist"]))],
+            y=d["points_hist"],
+            mode="lines+markers+text",
+            text=[f"{v:.2f}" for v in d["points_hist"]],
+            textposition="top center",
+            line={"color": REFERENCE_DARK},
         )
     )
     points.update_layout(
-        title=f"Points over the test set (final {d['points']})", height=320, margin={"l": 50, "r": 20, "t": 50, "b": 40}
+        title=f"Points over the test set (final {d['points']:.2f})",
+        xaxis_title="share of the test set",
+        yaxis_title="discovery points",
+        height=320,
+        margin=MARGIN,
     )
     figures.update(accuracy=to_dict(accuracy), histogram=to_dict(histogram), points=to_dict(points))
+    figures["predictions_pie"] = _pie(
+        ["increase", "decrease", "neutral"],
+        [d["increase_num"], d["decrease_num"], d["neutral_num"]],
+        [INCREASE, DECREASE, REFERENCE],
+        "Predictions",
+    )
+    figures["outcomes_pie"] = _pie(
+        ["increase", "decrease", "neutral"],
+        [d["increase_outcome_num"], d["decrease_outcome_num"], d["neutral_outcome_num"]],
+        [INCREASE, DECREASE, REFERENCE],
+        "Outcomes",
+    )
     if samples:
         paths = go.Figure()
         for sample in samples:
@@ -142,10 +212,12 @@ def regression_figures(cert: dict, samples: list[dict]) -> dict:
             xs_out = list(range(len(sample["y"])))
             group = f"window at row {sample['row']}"
             paths.add_trace(
-                go.Scatter(x=xs_in, y=tail, name=f"{group}: input", legendgroup=group, line={"color": "#94a3b8"})
+                go.Scatter(x=xs_in, y=tail, name=f"{group}: input", legendgroup=group, line={"color": REFERENCE})
             )
             paths.add_trace(
-                go.Scatter(x=xs_out, y=sample["y"], name=f"{group}: real", legendgroup=group, line={"color": "#2563eb"})
+                go.Scatter(
+                    x=xs_out, y=sample["y"], name=f"{group}: real", legendgroup=group, line={"color": REFERENCE_DARK}
+                )
             )
             paths.add_trace(
                 go.Scatter(
@@ -153,14 +225,15 @@ def regression_figures(cert: dict, samples: list[dict]) -> dict:
                     y=sample["predicted"],
                     name=f"{group}: predicted",
                     legendgroup=group,
-                    line={"color": "#dc2626", "dash": "dash"},
+                    line={"color": SELECTION, "dash": "dash"},
                 )
             )
         paths.update_layout(
-            title="Predicted vs real paths on test windows (normalised SMA)",
+            title="Predicted vs real paths on test windows",
             xaxis_title="candles from the decision",
+            yaxis_title="normalised SMA",
             height=420,
-            margin={"l": 50, "r": 20, "t": 50, "b": 40},
+            margin=MARGIN,
         )
         figures["paths"] = to_dict(paths)
     return figures
@@ -173,7 +246,7 @@ def ranking_figure(ranking: list[dict], chosen: set[str]) -> dict:
         go.Bar(
             x=[row["id"] for row in ranking],
             y=[row["accuracy"] for row in ranking],
-            marker_color=["#2563eb" if row["id"] in chosen else "#cbd5e1" for row in ranking],
+            marker_color=[SELECTION if row["id"] in chosen else REFERENCE for row in ranking],
             text=[f"{row['accuracy']:.2f}" if row.get("accuracy") is not None else "" for row in ranking],
             textposition="auto",
         )

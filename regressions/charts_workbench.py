@@ -4,18 +4,15 @@ from __future__ import annotations
 
 from collections import Counter
 
+from core.colours import DECREASE, EBE_STATES, INCREASE, REFERENCE, REFERENCE_DARK
+
 # Figures are plain dicts in plotly.js's own format: building plotly.py objects for a few
 # thousand values costs more than the page's queries.
 
-# One colour convention on every page: increase/long green, decrease/short red, overall blue.
-INCREASE, DECREASE, OVERALL, NEUTRAL = "#16a34a", "#dc2626", "#2563eb", "#94a3b8"
-STATE_COLOURS = {
-    "optimal": "#15803d",
-    "decent": "#65a30d",
-    "neutral": "#ca8a04",
-    "warning": "#ea580c",
-    "error": "#dc2626",
-}
+# One colour convention on every page (core.colours): increase like long, decrease like short,
+# overall and neutral figures in the reference greys, EBE states in their own scale.
+OVERALL, NEUTRAL = REFERENCE_DARK, REFERENCE
+STATE_COLOURS = EBE_STATES
 MARGIN = {"l": 60, "r": 20, "t": 50, "b": 50}
 
 
@@ -181,11 +178,11 @@ def compare_figures(rows: list[dict]) -> dict:
                 "x": names,
                 "y": values,
                 "name": label,
-                "marker": {"color": colour},
+                "marker": {"color": colour, "opacity": opacity},
                 "text": [f"{v:.4g}" for v in values],
                 "textposition": "auto",
             }
-            for label, values, colour in series
+            for label, values, colour, opacity in ((*item, 1.0)[:4] for item in series)
         ]
         return _figure(
             traces,
@@ -238,12 +235,12 @@ def compare_figures(rows: list[dict]) -> dict:
         "Prediction ranges",
         "change (%)",
         [
-            ("increase min", [x["increase_min"] for x in d], "#86efac"),
-            ("increase mean", [x["increase_mean"] for x in d], INCREASE),
-            ("increase max", [x["increase_max"] for x in d], "#14532d"),
-            ("decrease min", [x["decrease_min"] for x in d], "#7f1d1d"),
-            ("decrease mean", [x["decrease_mean"] for x in d], DECREASE),
-            ("decrease max", [x["decrease_max"] for x in d], "#fca5a5"),
+            ("increase min", [x["increase_min"] for x in d], INCREASE, 0.45),
+            ("increase mean", [x["increase_mean"] for x in d], INCREASE, 0.7),
+            ("increase max", [x["increase_max"] for x in d], INCREASE, 1.0),
+            ("decrease min", [x["decrease_min"] for x in d], DECREASE, 1.0),
+            ("decrease mean", [x["decrease_mean"] for x in d], DECREASE, 0.7),
+            ("decrease max", [x["decrease_max"] for x in d], DECREASE, 0.45),
         ],
     )
     return figures

@@ -10,11 +10,13 @@ import json
 
 import django_filters
 from django.core.paginator import Paginator
-from django.db.models import Count, F, QuerySet
+from django.db.models import Count, F, Max, Min, QuerySet
 from django.db.models.fields.json import KeyTextTransform, KeyTransform
 
 from regressions.choices import Category, RegressionStatus
+from regressions.engine.ebe import STATES
 from regressions.engine.families import network_names
+from regressions.engine.training import LOSSES
 from regressions.models import Regression
 
 PAGE_SIZES = (25, 50, 100, 200)
@@ -65,10 +67,18 @@ def _list_filter(field: str):
     return apply
 
 
+def _at_least(field: str, label: str) -> django_filters.NumberFilter:
+    return django_filters.NumberFilter(field_name=field, lookup_expr="gte", label=label)
+
+
+def _at_most(field: str, label: str) -> django_filters.NumberFilter:
+    return django_filters.NumberFilter(field_name=field, lookup_expr="lte", label=label)
+
+
 class LeaderboardFilterSet(django_filters.FilterSet):
-    epoch = django_filters.CharFilter(field_name="epoch_id")
-    batch = django_filters.CharFilter(field_name="config__batch__name")
-    category = django_filters.ChoiceFilter(field_name="config__category", choices=Category.choices)
+    epoch = django_filters.CharFilter(field_name="epoch_id", label="Epoch")
+    batch = django_filters.CharFilter(field_name="config__batch__name", label="Batch")
+    category = django_filters.ChoiceFilter(field_name="config__category", choices=Category.choices, label="Category")
     network = django_filters.CharFilter(field_name="config__template", label="Network (e.g. KR_CNN_S4)")
     depth = django_filters.ChoiceFilter(
         field_name="config__template",
@@ -76,25 +86,31 @@ class LeaderboardFilterSet(django_filters.FilterSet):
         label="Depth",
         choices=[(f"_S{n}", f"S{n}") for n in range(1, 6)],
     )
-    status = django_filters.ChoiceFilter(choices=RegressionStatus.choices)
+    status = django_filters.ChoiceFilter(choices=RegressionStatus.choices, label="Status")
     learning_rate = django_filters.NumberFilter(field_name="config__learning_rate", label="Learning rate (-1: decay)")
-    loss = django_filters.CharFilter(field_name="config__loss")
-    optimizer = django_filters.CharFilter(field_name="config__config__optimizer")
+    loss = django_filters.ChoiceFilter(field_name="config__loss", choices=[(n, n) for n in LOSSES], label="Loss")
+    optimizer = django_filters.CharFilter(field_name="config__config__optimizer", label="Optimizer (e.g. adam)")
     units = django_filters.CharFilter(method=_list_filter("units"), label="Units (e.g. 128,64)")
     filters = django_filters.CharFilter(method=_list_filter("filters"), label="Filters")
     kernel_sizes = django_filters.CharFilter(method=_list_filter("kernel_sizes"), label="Kernel sizes")
     pool_sizes = django_filters.CharFilter(method=_list_filter("pool_sizes"), label="Pool sizes")
     activations = django_filters.CharFilter(method=_list_filter("activations"), label="Activations")
-    min_ebe_points = django_filters.NumberFilter(field_name="ebe_points", lookup_expr="gte", label="EBE points ≥")
-    ebe_state = django_filters.CharFilter(label="EBE state")
-    min_accuracy = django_filters.NumberFilter(field_name="accuracy", lookup_expr="gte", label="Accuracy ≥ (%)")
-    min_points = django_filters.NumberFilter(field_name="points", lookup_expr="gte", label="Discovery points ≥")
-    max_test_loss = django_filters.NumberFilter(field_name="test_loss", lookup_expr="lte", label="Test loss ≤")
-    min_best_epoch = django_filters.NumberFilter(field_name="best_epoch", lookup_expr="gte", label="Best epoch ≥")
-    max_best_epoch = django_filters.NumberFilter(field_name="best_epoch", lookup_expr="lte", label="Best epoch ≤")
-    max_seconds = django_filters.NumberFilter(
-        field_name="training_seconds", lookup_expr="lte", label="Training seconds ≤"
+    min_ebe_points = _at_least("ebe_points", "EBE points from")
+    max_ebe_points = _at_most("ebe_points", "EBE points to")
+    ebe_state = django_filters.ChoiceFilter(choices=[(state, state) for state in STATES], label="EBE state")
+    metric = django_filters.ChoiceFilter(
+        field_name="config__metric", choices=[(name, name) for name in LOSSES], label="Metric"
     )
+    min_accuracy = _at_least("accuracy", "Accuracy from (%)")
+    max_accuracy = _at_most("accuracy", "Accuracy to (%)")
+    min_points = _at_least("points", "Discovery points from")
+    max_points = _at_most("points", "Discovery points to")
+    min_test_loss = _at_least("test_loss", "Test loss from")
+    max_test_loss = _at_most("test_loss", "Test loss to")
+    min_best_epoch = _at_least("best_epoch", "Best epoch from")
+    max_best_epoch = _at_most("best_epoch", "Best epoch to")
+    min_seconds = _at_least("training_seconds", "Training seconds from")
+    max_seconds = _at_most("training_seconds", "Training seconds to")
 
     class Meta:
         model = Regression
@@ -153,3 +169,37 @@ def hyperparameter_groups(queryset: QuerySet[Regression]) -> list[dict]:
         }
         for g in groups
     ]
+
+
+# Columns that get Best and Worst badges: True when higher is better.
+BADGED = {
+    "ebe_points": True,
+    "accuracy": True,
+    "increase_accuracy": True,
+    "decrease_accuracy": True,
+    "points": True,
+    "test_loss": False,
+    "test_mae": False,
+    "test_mse": False,
+}
+
+
+def column_extremes(queryset: QuerySet[Regression]) -> dict[str, dict[str, float | None]]:
+    """The best and the worst value of each badged column over every filtered regression (one query)."""
+    values = queryset.order_by().aggregate(
+        **{f"{key}__max": Max(key) for key in BADGED}, **{f"{key}__min": Min(key) for key in BADGED}
+    )
+    extremes = {}
+    for key, higher in BADGED.items():
+        high, low = values[f"{key}__max"], values[f"{key}__min"]
+        if high is not None and high != low:  # one value for all: nobody is best
+            extremes[key] = {"best": high if higher else low, "worst": low if higher else high}
+    return extremes
+
+
+def badge_of(regression: Regression, key: str, extremes: dict) -> str:
+    """``best``, ``worst`` or ``""``: the regression's value in column ``key`` against the filtered set's."""
+    value, bounds = getattr(regression, key), extremes.get(key)
+    if value is None or bounds is None:
+        return ""
+    return "best" if value == bounds["best"] else "worst" if value == bounds["worst"] else ""

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.core.exceptions import ValidationError
 from django.db.models import Count, F, Q, QuerySet
 from django.http import Http404
 
+from cluster.choices import JobStatus
+from cluster.selectors import jobs_for_target
 from epochs.models import Epoch
 from regressions.choices import RegressionStatus
+from regressions.engine.training import LIVE_HISTORY
 from regressions.models import Regression, RegressionSelection, TrainingBatch
 
 RANKABLE = {
@@ -53,15 +58,55 @@ def regression_ranking(*, epoch: Epoch, criteria: dict) -> list[Regression]:
     return list(qs.order_by(*ordering, "config_id"))
 
 
+def live_training_curve(regression: Regression) -> dict | None:
+    """The live curve its running training job keeps (a training on a cluster server reports it)."""
+    state = (
+        jobs_for_target(regression.config)
+        .filter(kind="regressions.train", status=JobStatus.RUNNING)
+        .order_by("-pk")
+        .values_list("state", flat=True)
+        .first()
+    )
+    return (state or {}).get(LIVE_HISTORY)
+
+
 def selection_list(*, epoch: Epoch | None = None) -> QuerySet[RegressionSelection]:
     qs = RegressionSelection.objects.select_related("epoch", "created_by")
     return qs.filter(epoch=epoch) if epoch else qs
 
 
+# Floors above name groups of regressions by their own objects (a prediction model: its
+# regressions); each registers a query parameter and the regression ids an id of it stands for
+# (None: no such object).
+RegressionGroup = Callable[[str], "list[str] | None"]
+_REGRESSION_GROUPS: dict[str, RegressionGroup] = {}
+
+
+def regression_group_register(name: str, regression_ids: RegressionGroup) -> None:
+    _REGRESSION_GROUPS[name] = regression_ids
+
+
+def regression_group_names() -> list[str]:
+    return sorted(_REGRESSION_GROUPS)
+
+
+def regression_group_ids(name: str, group_id: str) -> list[str]:
+    """The regression ids (in the group's order) of group ``name``'s object ``group_id``; 404 when there is none."""
+    ids = _REGRESSION_GROUPS[name](group_id)
+    if ids is None:
+        raise Http404(f"No {name.replace('_', ' ')} {group_id}.")
+    return ids
+
+
 def bulk_certificate_regressions(
-    *, epoch_id: str | None = None, selection_id: int | None = None, ids: list[str] | None = None
+    *,
+    epoch_id: str | None = None,
+    selection_id: int | None = None,
+    ids: list[str] | None = None,
+    groups: dict[str, str] | None = None,
 ) -> list[Regression]:
-    """The trained regressions of an epoch, a selection (in its order) or the ids given (in their order): one query."""
+    """The trained regressions of an epoch, a selection (in its order), a registered group (a
+    prediction model, in its order) or the ids given (in their order): one query, and one per group."""
     qs = Regression.objects.filter(status=RegressionStatus.TRAINED)
     order: list[str] | None = None
     if epoch_id:
@@ -71,6 +116,9 @@ def bulk_certificate_regressions(
         if selection is None:
             raise Http404(f"No selection {selection_id}.")
         order = list(selection)
+        qs = qs.filter(config_id__in=order)
+    for name, group_id in (groups or {}).items():
+        order = regression_group_ids(name, group_id)
         qs = qs.filter(config_id__in=order)
     if ids:
         order = ids

@@ -4,9 +4,11 @@ from django.shortcuts import get_object_or_404, render
 
 from cluster.selectors import jobs_for_target
 from epochs.selectors import epoch_picker
-from regressions import charts, selectors
+from regressions import charts, report, selectors
+from regressions.choices import RegressionStatus
 from regressions.models import Regression
-from regressions.services.pages import regression_page
+from regressions.services.pages import regression_page, training_histories, training_history
+from regressions.workbench import flattened
 
 
 def home(request):
@@ -30,6 +32,10 @@ def batch_detail(request, pk: int):
             "batch": batch,
             "regressions": regressions,
             "figures": charts.batch_figures(regressions),
+            "live": [
+                {"partial": partial, "figure": charts.live_curve_figure(partial)}
+                for partial in training_histories(regressions)
+            ],
             "jobs": jobs_for_target(batch)[:5],
         },
     )
@@ -37,18 +43,28 @@ def batch_detail(request, pk: int):
 
 def regression_detail(request, pk: str):
     regression = get_object_or_404(Regression.objects.select_related("config__batch", "epoch"), pk=pk)
+    config = regression.config.config
     context = {
         "regression": regression,
-        "config": regression.config.config,
+        "config_rows": sorted(flattened(config).items()),
         "jobs": jobs_for_target(regression.config)[:5],
     }
-    if regression.status == "trained":
+    if regression.status == RegressionStatus.TRAINING:
+        partial = training_history(regression)
+        context["live"] = {"partial": partial, "figure": charts.live_curve_figure(partial)}
+    if regression.status == RegressionStatus.TRAINED:
         cert, samples, ebe = regression_page(regression)
         context.update(
             cert=cert,
             figures=charts.regression_figures(cert, samples),
             ebe=ebe,
+            ebe_rows=report.ebe_breakdown(ebe),
             layers=cert["regression_config"]["summary"]["layers"],
+            summary=report.summary(cert),
+            dataset=report.dataset_summary(cert),
+            hyperparameters=report.hyperparameters(cert, config),
+            discovery=report.discovery_tables(cert),
+            epochs=report.epoch_rows(cert),
         )
     return render(request, "regressions/regression_detail.html", context)
 

@@ -6,7 +6,15 @@ from django.urls import reverse
 
 from epochs.models import Epoch
 from regressions import analysis, charts_workbench, workbench
-from regressions.leaderboard import PAGE_SIZES, SORTS, hyperparameter_groups, leaderboard_page
+from regressions.leaderboard import (
+    BADGED,
+    PAGE_SIZES,
+    SORTS,
+    badge_of,
+    column_extremes,
+    hyperparameter_groups,
+    leaderboard_page,
+)
 from regressions.models import Regression
 from regressions.services import files as certificate_files
 
@@ -18,6 +26,7 @@ COLUMNS = [
     ("status", "Status"),
     ("learning_rate", "Learning rate"),
     ("loss", "Loss"),
+    ("metric", "Metric"),
     ("optimizer", "Optimizer"),
     ("units", "Units"),
     ("filters", "Filters"),
@@ -82,7 +91,7 @@ def _joined(values) -> str:
     return ", ".join(str(v) for v in values) if values else "—"
 
 
-def _display(r) -> dict:
+def _display(r, extremes: dict) -> dict:
     """One leaderboard row as text, formatted here: Django's floatformat is slow over thousands of cells."""
     km = r.config.config.get("keras_model", {})
     return {
@@ -91,12 +100,14 @@ def _display(r) -> dict:
         "trained": r.status == "trained",
         "ebe": _fmt(r.ebe_points, 2),
         "ebe_state": r.ebe_state,
+        "ebe_badge": badge_of(r, "ebe_points", extremes),
         "head": [
             r.config.batch.name,
             r.config.category,
             r.status,
             str(r.config.learning_rate),
             r.config.loss,
+            r.config.metric,
             r.config.config.get("optimizer", "—"),
             _joined(km.get("units")),
             _joined(km.get("filters")),
@@ -105,18 +116,21 @@ def _display(r) -> dict:
             _joined(km.get("activations")),
         ],
         "tail": [
-            ("accuracy", _fmt(r.accuracy, 2)),
-            ("increase_accuracy", _fmt(r.increase_accuracy, 2)),
-            ("decrease_accuracy", _fmt(r.decrease_accuracy, 2)),
-            ("points", _fmt(r.points, 2)),
-            ("increase_num", "—" if r.increase_num is None else str(r.increase_num)),
-            ("decrease_num", "—" if r.decrease_num is None else str(r.decrease_num)),
-            ("test_loss", _fmt(r.test_loss, 6)),
-            ("test_mae", _fmt(r.test_mae, 6)),
-            ("test_mse", _fmt(r.test_mse, 8)),
-            ("best_epoch", "—" if r.best_epoch is None else str(r.best_epoch)),
-            ("epochs_trained", "—" if r.epochs_trained is None else str(r.epochs_trained)),
-            ("training_seconds", _fmt(r.training_seconds, 1)),
+            (field, text, badge_of(r, field, extremes) if field in BADGED else "")
+            for field, text in (
+                ("accuracy", _fmt(r.accuracy, 2)),
+                ("increase_accuracy", _fmt(r.increase_accuracy, 2)),
+                ("decrease_accuracy", _fmt(r.decrease_accuracy, 2)),
+                ("points", _fmt(r.points, 2)),
+                ("increase_num", "—" if r.increase_num is None else str(r.increase_num)),
+                ("decrease_num", "—" if r.decrease_num is None else str(r.decrease_num)),
+                ("test_loss", _fmt(r.test_loss, 6)),
+                ("test_mae", _fmt(r.test_mae, 6)),
+                ("test_mse", _fmt(r.test_mse, 8)),
+                ("best_epoch", "—" if r.best_epoch is None else str(r.best_epoch)),
+                ("epochs_trained", "—" if r.epochs_trained is None else str(r.epochs_trained)),
+                ("training_seconds", _fmt(r.training_seconds, 1)),
+            )
         ],
     }
 
@@ -124,7 +138,9 @@ def _display(r) -> dict:
 def leaderboard(request):
     filterset, sort, page = leaderboard_page(request.GET)
     rows = list(page.object_list)
-    groups = hyperparameter_groups(filterset.qs) if filterset.is_valid() else []
+    valid = filterset.is_valid()
+    groups = hyperparameter_groups(filterset.qs) if valid else []
+    extremes = column_extremes(filterset.qs) if valid else {}
     figures = charts_workbench.hyperparameter_figures(
         groups, [(r.config_id, r.epochs_trained) for r in rows if r.epochs_trained]
     )
@@ -141,7 +157,7 @@ def leaderboard(request):
             "sort": sort,
             "page": page,
             "rows": rows,
-            "display": [_display(r) for r in rows],
+            "display": [_display(r, extremes) for r in rows],
             "figures": {k: v for k, v in figures.items() if v},
             "sorts": SORTS,
             "page_sizes": PAGE_SIZES,

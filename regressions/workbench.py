@@ -37,15 +37,19 @@ def certificate_metrics(cert: Mapping[str, Any], ebe: Mapping[str, Any]) -> dict
     }
 
 
-def badges(rows: Sequence[Mapping[str, Any]]) -> dict[str, dict[str, str]]:
-    """For each metric, the id of the best and of the worst row (as the GUI's Best/Worst badges)."""
+def badges(
+    rows: Sequence[Mapping[str, Any]], metrics: Mapping[str, tuple[str, bool | None]] = COMPARED_METRICS
+) -> dict[str, dict[str, str]]:
+    """For each metric (``metrics``: metric -> (label, higher is better; None: not ranked)), the id of
+    the best and of the worst row (as the GUI's Best/Worst badges); rows without a value are left out."""
     result: dict[str, dict[str, str]] = {}
-    if len(rows) < 2:
-        return result
-    for metric, (_, higher) in COMPARED_METRICS.items():
+    for metric, (_, higher) in metrics.items():
         if higher is None:
             continue
-        ranked = sorted(rows, key=lambda r: r["metrics"][metric], reverse=higher)
+        valued = [r for r in rows if r["metrics"].get(metric) is not None]
+        if len(valued) < 2:
+            continue
+        ranked = sorted(valued, key=lambda r: r["metrics"][metric], reverse=higher)
         if ranked[0]["metrics"][metric] != ranked[-1]["metrics"][metric]:
             result[metric] = {"best": ranked[0]["id"], "worst": ranked[-1]["id"]}
     return result
@@ -59,12 +63,12 @@ def compared(certs: Sequence[Mapping[str, Any]]) -> list[dict]:
     return rows
 
 
-def _flatten(config: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
+def flattened(config: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
     flat: dict[str, Any] = {}
     for key, value in config.items():
         name = f"{prefix}{key}"
         if isinstance(value, Mapping):
-            flat.update(_flatten(value, f"{name}."))
+            flat.update(flattened(value, f"{name}."))
         elif isinstance(value, list):
             flat[name] = ", ".join(str(v) for v in value)
         else:
@@ -77,13 +81,21 @@ DIFF_SKIP = {"id", "description"}
 
 def config_diff(configs: Sequence[Mapping[str, Any]]) -> list[dict]:
     """Every config key, with each config's value, marking the keys whose values differ."""
-    flats = [_flatten(c) for c in configs]
+    flats = [flattened(c) for c in configs]
     keys = sorted({k for flat in flats for k in flat} - DIFF_SKIP)
     rows = []
     for key in keys:
         values = [flat.get(key, "—") for flat in flats]
         rows.append({"key": key, "values": values, "differs": len({str(v) for v in values}) > 1})
     return sorted(rows, key=lambda r: (not r["differs"], r["key"]))
+
+
+def shown_value(item: Mapping[str, Any]) -> str:
+    """An EBE item's value as the pages show it: rounded, accuracies in %, counts ("40 / 38") as they are."""
+    value = item["value"]
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return f"{value:.2f} %" if "accuracy" in item["name"].lower() else f"{value:.6g}"
+    return "—" if value is None else str(value)
 
 
 def ebe_table(rows: Sequence[Mapping[str, Any]]) -> list[dict]:
@@ -94,6 +106,7 @@ def ebe_table(rows: Sequence[Mapping[str, Any]]) -> list[dict]:
     for c_index, category in enumerate(rows[0]["ebe"]["categories"]):
         for i_index, item in enumerate(category["items"]):
             cells = [r["ebe"]["categories"][c_index]["items"][i_index] for r in rows]
+            cells = [{**cell, "shown": shown_value(cell)} for cell in cells]
             lines.append(
                 {"category": category["name"], "name": item["name"], "max_points": item["max_points"], "cells": cells}
             )

@@ -181,6 +181,7 @@ def demo_path_parameters(epoch_id: str, server_id: int | None):
         "/api/servers/": server_id,
         "/api/regressions/": first(Regression, "config_id"),
         "/api/regression-configs/": first(RegressionConfig),
+        "/api/training-batches/": batch.pk if batch else None,
         "/api/regression-batches/": batch.pk if batch else None,
         "/api/regression-selections/": first(RegressionSelection),
         "/api/prediction-model-searches/": first(PredictionModelSearch),

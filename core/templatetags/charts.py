@@ -8,6 +8,7 @@ from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
 from core.files import human_size
+from core.times import iso_utc
 
 register = template.Library()
 
@@ -32,11 +33,13 @@ def plotly(figure: dict, dom_id: str, height: int | None = None):
 
 
 @register.filter
-def ms_date(value, fmt: str = "%Y-%m-%d %H:%M"):
-    """Epoch milliseconds (as stored for candles and epochs) as a UTC date."""
+def ms_date(value, fmt: str | None = None):
+    """Epoch milliseconds (as stored for candles and epochs) as UTC ISO 8601 (``iso_utc``),
+    or in ``fmt`` (strftime) when given."""
     if value in (None, ""):
         return "—"
-
+    if fmt is None:
+        return iso_utc(value)
     return datetime.fromtimestamp(int(value) / 1000, tz=UTC).strftime(fmt)
 
 

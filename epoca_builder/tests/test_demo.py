@@ -213,7 +213,7 @@ def test_the_demo_job_shows_its_last_stage_its_epoch_and_what_it_made(demo, admi
     html = admin_client.get(reverse("job-detail", args=[job.pk])).content.decode()
     made = html[html.index('id="job-made"') :]
     assert f'href="{reverse("epoch-detail", args=[job.target_id])}"' in made
-    assert f'href="{reverse("epoch-download", args=[job.target_id])}"' in made
+    assert f'href="{reverse("epoch-download-page", args=[job.target_id])}"' in made
     assert f'href="{reverse("prediction-model-detail", args=[demo.result["prediction_model"]])}"' in made
     # Every stage's job is one of its children, listed with a link.
     children = list(job.children.all())

@@ -1,13 +1,37 @@
+from django.urls import reverse
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from core.fields import MAX_NOTE_CHARS, MAX_PATH_CHARS, StrictBooleanField
+from core.times import iso_utc
 from epochs.choices import EpochPreset
 from epochs.engine.epoch_file_contract import MODEL_ID_MAX, MODEL_ID_MIN
 from epochs.engine.epoch_params import ID_MAX_LENGTH, ID_MIN_LENGTH, PARAMS, Param
 from epochs.models import CandlestickSet, Epoch, EpochExport
 
 
+def _absolute(serializer: serializers.Serializer, path: str) -> str:
+    """Absolute like the other objects' ``certificate_url`` (site-relative without a request)."""
+    request = serializer.context.get("request")
+    return request.build_absolute_uri(path) if request else path
+
+
+@extend_schema_field({"type": "string", "format": "date-time", "nullable": True})
+class IsoTimeField(serializers.ReadOnlyField):
+    """The ISO 8601 (UTC) counterpart of a field in epoch milliseconds, which stays as it is."""
+
+    def to_representation(self, value):
+        return iso_utc(value)
+
+
+# Documented once: the ms fields are the Epoca contract's values, the *_iso fields are for reading.
+_ISO = "UTC ISO 8601 of `{0}` (which is in epoch milliseconds, the Epoca contract's unit)."
+
+
 class CandlestickSetSerializer(serializers.ModelSerializer):
+    first_open_time_iso = IsoTimeField(source="first_open_time", help_text=_ISO.format("first_open_time"))
+    last_close_time_iso = IsoTimeField(source="last_close_time", help_text=_ISO.format("last_close_time"))
+
     class Meta:
         model = CandlestickSet
         fields = [
@@ -17,6 +41,8 @@ class CandlestickSetSerializer(serializers.ModelSerializer):
             "source",
             "first_open_time",
             "last_close_time",
+            "first_open_time_iso",
+            "last_close_time_iso",
             "candles",
             "months",
             "gap_count",
@@ -51,6 +77,13 @@ class BundleImportSerializer(serializers.Serializer):
 
 class EpochSerializer(serializers.ModelSerializer):
     candlestick_set = serializers.SlugRelatedField(slug_field="name", read_only=True)
+    start_iso = IsoTimeField(source="start", help_text=_ISO.format("start"))
+    end_iso = IsoTimeField(source="end", help_text=_ISO.format("end"))
+    test_ds_start_iso = IsoTimeField(source="test_ds_start", help_text=_ISO.format("test_ds_start"))
+    test_ds_end_iso = IsoTimeField(source="test_ds_end", help_text=_ISO.format("test_ds_end"))
+    download_url = serializers.SerializerMethodField(
+        help_text="The latest Epoch File (`/api/epochs/<id>/download/`); null before the first export."
+    )
 
     class Meta:
         model = Epoch
@@ -72,6 +105,19 @@ class EpochSerializer(serializers.ModelSerializer):
             "gaps",
             "disk_bytes",
         ]
+        extra_kwargs = {
+            name: {
+                "help_text": f"Epoch milliseconds (UTC), the Epoca contract's value as in epoch.json; `{name}_iso` reads it."
+            }
+            for name in ("start", "end", "test_ds_start", "test_ds_end")
+        }
+
+    def get_download_url(self, epoch) -> str | None:
+        # ``has_export`` is annotated by the selector (no query per epoch); a bare epoch asks.
+        exported = getattr(epoch, "has_export", None)
+        if exported is None:
+            exported = epoch.exports.exists()
+        return _absolute(self, reverse("epoch-download", args=[epoch.pk])) if exported else None
 
 
 def param_serializer_field(param: Param) -> serializers.Field:
@@ -122,6 +168,7 @@ class EpochDeleteQuerySerializer(serializers.Serializer):
 
 class EpochExportSerializer(serializers.ModelSerializer):
     file_name = serializers.CharField(read_only=True)
+    download_url = serializers.SerializerMethodField(help_text="This Epoch File (`/api/epoch-exports/<id>/download/`).")
 
     class Meta:
         model = EpochExport
@@ -141,8 +188,12 @@ class EpochExportSerializer(serializers.ModelSerializer):
             "withdrawn_at",
             "withdrawn_by",
             "withdrawal_reason",
+            "download_url",
         ]
         read_only_fields = fields
+
+    def get_download_url(self, export) -> str:
+        return _absolute(self, reverse("epoch-export-download", args=[export.pk]))
 
 
 class ExportRequestSerializer(serializers.Serializer):

@@ -54,6 +54,8 @@ EPOCH_JSON_KEYS = (
     "leverage",
     "idle_minutes_on_position_close",
 )
+# epoch.json's times, in epoch milliseconds as the contract has them (pages add their ISO 8601).
+EPOCH_JSON_TIMES = ("start", "end", "test_ds_start", "test_ds_end")
 CANDLE_FILES = {
     "candlesticks": "candlesticks.parquet",
     "prediction_candlesticks": "prediction_candlesticks.parquet",

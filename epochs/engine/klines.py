@@ -60,7 +60,8 @@ class ParsedCandles:
 
 
 def utc(ms: Any) -> str:  # an int or a numpy integer
-    return datetime.fromtimestamp(ms / 1000, tz=UTC).strftime("%Y-%m-%d %H:%M:%S.%f")[:-3] + " UTC"
+    """UTC ISO 8601 with milliseconds (``2021-01-05T12:00:00.000Z``), as messages about candles show times."""
+    return datetime.fromtimestamp(ms / 1000, tz=UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
 
 
 # ----------------------------------------------------------------------------------------------

@@ -20,6 +20,7 @@ from cluster.models import Job
 from cluster.services.jobs import job_enqueue
 from core.errors import ApplicationError, ConflictError, FrozenEpochError
 from core.files import write_json
+from core.times import iso_utc
 from epochs.choices import EpochPreset, EpochStatus
 from epochs.engine import epoch as epoch_engine
 from epochs.engine import gaps as epoch_gaps
@@ -147,7 +148,7 @@ def _data_problems(epoch: Epoch, candlestick_set: CandlestickSet, errors: dict) 
     first, last = candlestick_set.first_open_time, candlestick_set.last_close_time
     if first is None or last is None:  # a summary not refreshed yet: the build checks the data
         return problems
-    span = f"{epoch_engine.format_utc(first)} to {epoch_engine.format_utc(last + 1)}"
+    span = f"{iso_utc(first)} to {iso_utc(last + 1)}"
     if epoch.data_end is not None and "data_end" not in errors and epoch.data_end <= first:
         problems["data_end"] = (
             f"{epoch.data_end} ms ({_utc_or_raw(epoch.data_end)}) is not after the first imported "
@@ -166,7 +167,7 @@ def _data_problems(epoch: Epoch, candlestick_set: CandlestickSet, errors: dict) 
             f"An epoch of {epoch.epoch_width} months needs {needed} prediction candles of {epoch.prediction_interval} "
             f"minutes (with the SMA's {epoch.sma_window_size - 1} before it), {needed * interval_ms / 86_400_000:.1f} days; "
             f"the imported candles{' up to data_end' if epoch.data_end is not None else ''} hold {available} "
-            f"({days:.1f} days, {epoch_engine.format_utc(start)} to {epoch_engine.format_utc(end + 1)}). "
+            f"({days:.1f} days, {iso_utc(start)} to {iso_utc(end + 1)}). "
             f"Import more months or choose a smaller width."
         )
     return problems
@@ -174,7 +175,7 @@ def _data_problems(epoch: Epoch, candlestick_set: CandlestickSet, errors: dict) 
 
 def _utc_or_raw(ms: int) -> str:
     try:
-        return epoch_engine.format_utc(ms)
+        return iso_utc(ms) or "not a time"
     except (OverflowError, OSError, ValueError):
         return "not a time"
 

@@ -44,7 +44,7 @@ class EpochViewSet(epochs_views.EpochViewSet):
         data = ExportWithdrawSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         export = export_withdraw(epoch=self.get_object(), user=request.user, reason=data.validated_data["reason"])
-        return Response(EpochExportSerializer(export).data)
+        return Response(EpochExportSerializer(export, context={"request": request}).data)
 
     @extend_schema(responses={(200, "application/zip"): OpenApiTypes.BINARY})
     @action(detail=True, methods=["get"])

@@ -24,7 +24,7 @@ def test_pipeline_shows_each_stage_and_the_next_action(candle_set, client, user)
     ]
     assert [s.state for s in stages[:3]] == ["done", "done", "todo"]
     assert next_stage(stages).key == "configs"
-    assert next_stage(stages).action["url"] == "/api/regression-batches/generate/_PIPE/"
+    assert next_stage(stages).action["url"] == "/api/training-batches/generate/_PIPE/"
     client.force_login(user)
     page = client.get("/epochs/_PIPE/")
     assert b'data-stage="configs"' in page.content and b"Generate configs" in page.content

@@ -7,6 +7,7 @@ from epochs.api.serializers import param_serializer_field
 from epochs.engine.epoch_params import PARAM
 from prediction_models.engine.metrics import MODEL_METRICS, SEARCH_MINIMUMS
 from prediction_models.models import ForwardTest, PredictionModel, PredictionModelSearch, ProfitableConfig
+from prediction_models.selectors import latest_forward_test
 from prediction_models.services.files import forward_test_record
 from prediction_models.services.verdicts import model_verdict
 
@@ -104,6 +105,9 @@ class PredictionModelSerializer(serializers.ModelSerializer):
     verdict = serializers.SerializerMethodField(
         help_text='Each check {check, value, threshold, passed}: passed is true, false or "not available".'
     )
+    latest_forward_test = serializers.SerializerMethodField(
+        help_text="The most recently run forward test that is done (id, start, end in ms, profit, accuracy, positions), or null."
+    )
 
     class Meta:
         model = PredictionModel
@@ -125,8 +129,16 @@ class PredictionModelSerializer(serializers.ModelSerializer):
             "positions_fingerprint",
             "deflated_sharpe",
             "verdict",
+            "latest_forward_test",
         ]
         read_only_fields = fields
+
+    @extend_schema_field(serializers.DictField(allow_null=True))
+    def get_latest_forward_test(self, model) -> dict | None:
+        test = latest_forward_test(model)
+        if test is None:
+            return None
+        return {f: getattr(test, f) for f in ("id", "start", "end", "profit", "accuracy", "positions")}
 
     @extend_schema_field(serializers.ListField(child=serializers.DictField()))
     def get_verdict(self, model) -> list[dict]:

@@ -92,7 +92,7 @@ class PredictionModelViewSet(viewsets.ReadOnlyModelViewSet):
     lookup_value_regex = "[^/]+"
 
     def get_queryset(self):
-        return selectors.model_list().order_by("search", "rank")
+        return selectors.with_done_forward_tests(selectors.model_list()).order_by("search", "rank")
 
     @extend_schema(responses={200: dict})
     @action(detail=True, methods=["get"])

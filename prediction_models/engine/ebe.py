@@ -1,5 +1,7 @@
 """Epoch Builder Evaluation of a prediction-model certificate: 100 points (EPOCA_CONTRACT.md §5.1).
 
+Accuracies are read in percent, as the certificates hold them (``accuracy_points``).
+
 The backtest earns 95 (profit 45, full at a profit of one ``position_size``; accuracy 45 and
 1.5 per side; positions vs outcomes 1 per side), the discovery 5 (points 1, full at 100;
 accuracy 2 and 0.5 per side; predictions vs outcomes 0.5 per side).

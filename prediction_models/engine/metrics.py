@@ -36,6 +36,7 @@ class Metric:
     count: bool = False  # the number of entries of the list at ``key`` (positions)
     nullable: bool = True  # the column may be empty (a model without a holdout, a ratio without variation)
     indexed: bool = False  # the column is indexed (sorted and filtered by often)
+    compared: bool = True  # ranked by the Best/Worst badges (the market's own figures are not)
 
     @property
     def column(self) -> str:
@@ -63,7 +64,10 @@ MODEL_METRICS: tuple[Metric, ...] = (
     Metric("profit", "Profit", "backtest", unit="USDT", minimum_filter="Profit ≥ (USDT)", nullable=False, indexed=True),
     Metric("accuracy", "Accuracy", "backtest", unit="%", minimum_filter="Accuracy ≥ (%)", nullable=False, indexed=True),
     Metric("positions", "Positions", "backtest", digits=None, count=True, minimum_filter="Positions ≥", nullable=False),
-    Metric("largest_balance_drawdown", "Largest drawdown", "backtest", unit="%", field="largest_drawdown"),
+    # The original's signed figure (ORIGINAL.md §7.4): positive when the balance never fell.
+    Metric(
+        "largest_balance_drawdown", "Largest drawdown, closed (§7.4)", "backtest", unit="%", field="largest_drawdown"
+    ),
     Metric("profit_factor", "Profit factor", "metrics"),
     Metric("sharpe_ratio", "Sharpe", "metrics", field="sharpe"),
     Metric(
@@ -77,7 +81,10 @@ MODEL_METRICS: tuple[Metric, ...] = (
     ),
     Metric("accuracy", "Holdout accuracy", "holdout.backtest", unit="%", field="holdout_accuracy"),
     Metric("positions", "Holdout positions", "holdout.backtest", digits=None, count=True, field="holdout_positions"),
-    Metric("buy_and_hold_pct", "Buy and hold", "metrics", unit="%", field="buy_and_hold"),
+    Metric("buy_and_hold_pct", "Buy and hold", "metrics", unit="%", field="buy_and_hold", compared=False),
+    # The selection period's discovery (the Epoca GUI orders models by them).
+    Metric("points", "Discovery points", "discovery", field="discovery_points"),
+    Metric("accuracy", "Discovery accuracy", "discovery", unit="%", field="discovery_accuracy"),
 )
 METRIC_BY_COLUMN: dict[str, Metric] = {m.column: m for m in MODEL_METRICS}
 SORTABLE_COLUMNS: tuple[str, ...] = tuple(m.column for m in MODEL_METRICS if m.sortable)
@@ -93,6 +100,11 @@ class SearchMinimum:
     # made before it keep none).
     original: float | None
     strict: bool = False  # greater than, not at least
+    # The least value the metric can take (None: it depends on the settings): a bound at or
+    # below it keeps every config.
+    least: float | None = None
+    # The least value is minus the initial balance (1.5 position sizes): a loss stops there.
+    least_is_the_balance: bool = False
 
     @property
     def name(self) -> str:
@@ -120,12 +132,19 @@ class SearchMinimum:
     def text(self, value: Any) -> str:
         return f"{self.metric.label.lower()} {'>' if self.strict else '≥'} {value}"
 
+    def keeps_every_config(self, value: Any, position_size: float | None) -> bool:
+        """True when the bound ``value`` rejects no config (no bound, or one at or below the least value)."""
+        if value is None:
+            return True
+        least = -round(position_size * 1.5, 2) if self.least_is_the_balance and position_size else self.least
+        return least is not None and (float(value) < least if self.strict else float(value) <= least)
+
 
 # In the order ``Thresholds`` takes them positionally.
 SEARCH_MINIMUMS: tuple[SearchMinimum, ...] = (
-    SearchMinimum("accuracy", 55.0),
-    SearchMinimum("profit", 0.0, strict=True),
-    SearchMinimum("positions", 0),  # the original: any number of positions
+    SearchMinimum("accuracy", 55.0, least=0.0),
+    SearchMinimum("profit", 0.0, strict=True, least_is_the_balance=True),
+    SearchMinimum("positions", 0, least=0),  # the original: any number of positions
 )
 
 
@@ -139,6 +158,12 @@ def search_filter_text(settings: Any) -> str:
     values = [(b, getattr(settings, b.name, b.default)) for b in SEARCH_MINIMUMS]
     parts = [b.text(value) for b, value in values if value is not None]
     return " and ".join([", ".join(parts[:-1]), parts[-1]]) if len(parts) > 1 else "".join(parts)
+
+
+def filter_keeps_every_config(settings: Any, position_size: float | None) -> bool:
+    """True when no bound of the filter of ``settings`` (a search or an epoch) rejects a config
+    (the demo's "keep every config")."""
+    return all(b.keeps_every_config(getattr(settings, b.name, b.default), position_size) for b in SEARCH_MINIMUMS)
 
 
 def certificate_columns(certificate: dict) -> dict[str, Any]:

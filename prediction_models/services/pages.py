@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 
 from prediction_models import selectors
 from prediction_models.engine import report
-from prediction_models.engine.assets import ASSETS_FILE, load_assets
+from prediction_models.engine.assets import ASSETS_FILE, Candles, load_assets
 from prediction_models.engine.ebe import prediction_model_evaluation
+from prediction_models.engine.equity import Equity, equity_curve
 from prediction_models.models import PredictionModel, PredictionModelSearch
 from prediction_models.services import files as certificate_files
 from prediction_models.services import paths
@@ -23,8 +25,22 @@ class Period:
     backtest: dict
     start: int
     end: int
-    minutes: object  # the period's 1-minute candles (the charts' time axis)
+    minutes: Candles  # the period's 1-minute candles (the charts' time axis)
     record: dict  # the certificate part or the forward test's record: discovery, metrics, rows
+
+    @functools.cached_property
+    def equity(self) -> Equity:
+        """The closed and the mark-to-market balance at every minute of the period."""
+        return equity_curve(self.backtest, self.minutes, self.start, self.end)
+
+    @property
+    def drawdowns(self) -> dict:
+        """The certificate's figure (original §7.4, signed) and each curve's deepest point (≤ 0), in %."""
+        return {
+            "certificate": self.backtest["largest_balance_drawdown"],
+            "closed": self.equity.largest_closed_drawdown,
+            "marked": self.equity.largest_marked_drawdown,
+        }
 
 
 def model_periods(model: PredictionModel) -> tuple[dict, list[Period]]:
@@ -108,6 +124,17 @@ def model_trades_csv(model: PredictionModel, period: str) -> str | None:
     if period == "holdout" and not cert.get("holdout"):
         return None
     return report.trades_csv(cert["holdout"]["backtest"] if period == "holdout" else cert["backtest"])
+
+
+MAX_COMPARED = 20
+
+
+def compared_models(ids: list[str]) -> tuple[list[PredictionModel], list[dict], list[str]]:
+    """The models of ``ids`` (in their order, at most ``MAX_COMPARED``), their certificates, and the ids not found."""
+    ids = list(dict.fromkeys(ids))[:MAX_COMPARED]
+    found = {m.id: m for m in selectors.with_done_forward_tests(selectors.model_list()).filter(id__in=ids)}
+    models = [found[i] for i in ids if i in found]
+    return models, [certificate_files.model_certificate(m) for m in models], [i for i in ids if i not in found]
 
 
 def search_progress(search: PredictionModelSearch) -> dict:

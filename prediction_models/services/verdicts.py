@@ -7,7 +7,7 @@ from django.conf import settings
 
 from prediction_models.engine.overfitting import OverfittingSummary, VerdictThresholds, verdict
 from prediction_models.models import PredictionModel
-from prediction_models.selectors import forward_tests_of
+from prediction_models.selectors import done_forward_tests
 
 
 def verdict_thresholds() -> VerdictThresholds:
@@ -24,11 +24,12 @@ def model_verdict(model: PredictionModel) -> list[dict]:
     """The plain verdict (docs/statistics.md): each check passed, failed or not available."""
     summary = model.search.overfitting
     dsr = ((model.deflated_sharpe or {}).get("configs_tried") or {}).get("value")
-    forward = [t.profit for t in forward_tests_of(model)]
+    forward = [t.profit for t in done_forward_tests(model)]
+    profits = [p for p in forward if p is not None]
     return verdict(
         OverfittingSummary.from_dict(summary) if summary else None,
         dsr,
         holdout_profit=model.holdout_profit,
-        forward_profits=forward if forward and None not in forward else None,
+        forward_profits=profits if forward and len(profits) == len(forward) else None,
         thresholds=verdict_thresholds(),
     )

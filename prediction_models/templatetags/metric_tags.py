@@ -11,7 +11,14 @@ from typing import Any
 
 from django import template
 
-from prediction_models.engine.metrics import METRIC_BY_COLUMN, MODEL_METRICS, Metric, formatted, search_filter_text
+from prediction_models.engine.metrics import (
+    METRIC_BY_COLUMN,
+    MODEL_METRICS,
+    Metric,
+    filter_keeps_every_config,
+    formatted,
+    search_filter_text,
+)
 
 register = template.Library()
 
@@ -75,6 +82,12 @@ def metric_value(value: Any, column: str) -> str:
 def search_filter(settings: Any) -> str:
     """``{{ search|search_filter }}``: the bounds of a search's (or an epoch's) filter, as text."""
     return search_filter_text(settings)
+
+
+@register.filter
+def keeps_every_config(search: Any) -> bool:
+    """``{% if search|keeps_every_config %}``: the search's filter rejects no config."""
+    return filter_keeps_every_config(search, search.epoch.position_size)
 
 
 @register.filter

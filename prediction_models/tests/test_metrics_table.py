@@ -13,8 +13,8 @@ from prediction_models.engine.metrics import (
 )
 from prediction_models.filters import PredictionModelFilterSet
 from prediction_models.models import PredictionModel
-from prediction_models.templatetags.metric_tags import metric_rows, period_metrics
-from prediction_models.views_workbench import COLUMNS, metric_cells
+from prediction_models.templatetags.metric_tags import metric_cells, metric_rows, period_metrics
+from prediction_models.views_workbench import COLUMNS
 from prediction_models.workbench import SORTS, ModelListFilterSet
 from testing.contract_certificates import certificate
 from testing.prediction_model_fakes import backtest, fake_model, fake_search, position
@@ -130,7 +130,7 @@ def test_the_model_pages_period_rows_follow_the_table():
     cells = {r["key"]: r["cells"] for r in rows}
     assert cells["profit_factor"] == ["2.50", "—"] and cells["sharpe"] == ["—", "0.50"]
     assert cells["positions"] == ["2", "0"] and cells["buy_and_hold"] == ["-1.23", "3.00"]
-    assert cells["profit"] == ["0.00", "0.00"] and cells["largest_drawdown"] == ["2.00", "2.00"]
+    assert cells["profit"] == ["0.00", "0.00"] and cells["largest_drawdown"] == ["-0.99", "0.00"]
     listed = period_metrics(selection)
     assert [(m["label"], m["text"]) for m in listed] == [(r["label"], r["cells"][0]) for r in rows]
     assert listed[[m["key"] for m in listed].index("profit_factor")]["slug"] == "profit-factor"

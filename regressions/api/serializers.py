@@ -168,3 +168,20 @@ class RegressionSelectionCreateSerializer(serializers.Serializer):
         max_length=MAX_SELECTION,
     )
     note = serializers.CharField(required=False, allow_blank=True, max_length=MAX_NOTE_CHARS)
+
+
+class TrainingHistorySerializer(serializers.Serializer):
+    """A regression's training history so far (see ``services.pages.training_history``)."""
+
+    id = serializers.CharField()
+    status = serializers.CharField()
+    live = serializers.BooleanField(help_text="The regression is training: poll again for more epochs.")
+    epochs = serializers.IntegerField(help_text="Epochs finished.")
+    max_epochs = serializers.IntegerField(
+        allow_null=True, help_text="The most epochs it may train (early stopping may end it sooner)."
+    )
+    best_epoch = serializers.IntegerField(allow_null=True, help_text="Counted from 1.")
+    history = serializers.DictField(
+        child=serializers.ListField(child=serializers.FloatField(allow_null=True)),
+        help_text="loss, val_loss, the metric and val_<metric>, one value per finished epoch (null: not a number).",
+    )

@@ -18,6 +18,7 @@ from regressions.api.serializers import (
     RegressionSelectionSerializer,
     RegressionSerializer,
     TrainingBatchSerializer,
+    TrainingHistorySerializer,
     TrainSerializer,
 )
 from regressions.filters import (
@@ -29,7 +30,7 @@ from regressions.filters import (
 from regressions.models import RegressionConfig
 from regressions.services import files as certificate_files
 from regressions.services.grid import configs_generate_enqueue
-from regressions.services.pages import regression_page_evaluation
+from regressions.services.pages import regression_page_evaluation, training_history
 from regressions.services.selection import selection_create
 from regressions.services.training import batch_train_enqueue, epoch_train_all_enqueue, regression_train_enqueue
 
@@ -46,9 +47,16 @@ def _bulk_query(request) -> dict:
     selection = params.get("selection")
     if selection is not None and not selection.isdigit():
         raise ValidationError({"selection": "must be a selection id (an integer)."})
-    if not (ids or params.get("epoch") or selection):
-        raise ValidationError({"detail": "Give epoch, selection or ids."})
-    return {"epoch_id": params.get("epoch"), "selection_id": int(selection) if selection else None, "ids": ids}
+    names = selectors.regression_group_names()
+    groups = {name: params[name] for name in names if params.get(name)}
+    if not (ids or params.get("epoch") or selection or groups):
+        raise ValidationError({"detail": f"Give epoch, selection, {', '.join(names)} or ids."})
+    return {
+        "epoch_id": params.get("epoch"),
+        "selection_id": int(selection) if selection else None,
+        "ids": ids,
+        "groups": groups,
+    }
 
 
 def _server(data):
@@ -134,17 +142,26 @@ class RegressionViewSet(viewsets.ReadOnlyModelViewSet):
         """The Epoch Builder Evaluation of the certificate: points, state and every scored item (EPOCA_CONTRACT.md §5.1)."""
         return Response(regression_page_evaluation(self.get_object()))
 
+    @extend_schema(responses={200: TrainingHistorySerializer})
+    @action(detail=True, methods=["get"])
+    def history(self, request, pk=None):
+        """Loss, val_loss and metrics per epoch: the certificate's once trained, the finished epochs' while
+        a local training runs (``live``: poll again while it is true)."""
+        return Response(TrainingHistorySerializer(training_history(self.get_object())).data)
+
     @extend_schema(
         responses={200: CERTIFICATE_LIST},
         parameters=[
             OpenApiParameter("epoch", str),
             OpenApiParameter("selection", int),
+            OpenApiParameter("prediction_model", str, description="a prediction model's id: its regressions"),
             OpenApiParameter("ids", str, description="comma-separated"),
         ],
     )
     @action(detail=False, methods=["get"])
     def certificates(self, request):
-        """Every trained regression certificate of an epoch, a selection or a list of ids, in one JSON array."""
+        """Every trained regression certificate of an epoch, a selection, a prediction model or a list of ids,
+        in one JSON array (a selection's, a model's or the ids' order)."""
         return Response(certificate_files.bulk_certificates(**_bulk_query(request)))
 
     @extend_schema(request=TrainSerializer, responses={202: JobSerializer})

@@ -75,10 +75,8 @@ def stepped_loss(loss: float, best: float, max_points: float) -> float:
 
 
 def accuracy_points(accuracy: float, max_points: float) -> float:
-    """50 % earns nothing, 85 % full marks; values of at most 1 are shares and are rescaled."""
-    accuracy = as_number(accuracy)
-    percent = accuracy * 100 if accuracy <= 1 else accuracy
-    return linear(percent, WORST_ACCURACY, BEST_ACCURACY, max_points)
+    """50 % earns nothing, 85 % full marks. Certificates hold accuracies in percent: 0.9 is 0.9 %, not 90 %."""
+    return linear(as_number(accuracy), WORST_ACCURACY, BEST_ACCURACY, max_points)
 
 
 def _distance(predictions: float, outcomes: float) -> float:

@@ -46,6 +46,10 @@ from regressions.engine.runtime import set_op_determinism
 from regressions.engine.windows import RegressionWindows, window_rows
 
 CHECKPOINT_FILE = "checkpoint.npz"
+# Beside the checkpoint: the finished epochs' history, for the pages to draw while it trains.
+HISTORY_FILE = "history.json"
+# The training job's state key for the live curve its process reports after each epoch.
+LIVE_HISTORY = "live_history"
 CHECKPOINT_FORMAT = 1
 LOSSES = ("mean_absolute_error", "mean_squared_error")
 # learning_rate == -1: InverseTimeDecay over optimizer iterations (mini-batches).
@@ -262,6 +266,13 @@ class _EpochEnd:
             written = time.monotonic() - self.started - fitted_seconds
             state.epoch_seconds[-1] += written
             state.training_seconds += written
+            write_partial_history(
+                self.checkpoint.parent,
+                state.history,
+                max_epochs=self.settings.max_epochs,
+                best_epoch=state.best_epoch_index + 1,
+                finished=state.finished,
+            )
         if self.progress is not None:
             self.progress(state.epoch, self.settings.max_epochs, _summary(state))
         if not state.finished and self.stop.poll(force=True):
@@ -368,10 +379,44 @@ def evaluate(predictions: np.ndarray, targets: np.ndarray) -> dict[str, float]:
     return {"mean_absolute_error": float(np.mean(np.abs(error))), "mean_squared_error": float(np.mean(error**2))}
 
 
+def write_partial_history(
+    checkpoint_dir: Path,
+    history: dict[str, list[float]],
+    *,
+    max_epochs: int,
+    best_epoch: int,
+    finished: bool = False,
+) -> None:
+    """The history of the epochs finished so far, written atomically (a reader never sees half a file).
+
+    ``best_epoch`` counts from 1. JSON has no NaN: a diverged epoch's value is written as null.
+    """
+    values = {key: [v if math.isfinite(v) else None for v in series] for key, series in history.items()}
+    partial = {
+        "epochs": len(values.get("loss", [])),
+        "max_epochs": max_epochs,
+        "best_epoch": best_epoch,
+        "finished": finished,
+        "history": values,
+    }
+    with atomic_path(Path(checkpoint_dir) / HISTORY_FILE) as tmp:
+        tmp.write_text(json.dumps(partial, allow_nan=False), encoding="utf-8")
+
+
+def read_partial_history(checkpoint_dir: str | Path) -> dict | None:
+    """What :func:`write_partial_history` wrote last; None when no epoch has finished (or it is gone)."""
+    try:
+        return json.loads((Path(checkpoint_dir) / HISTORY_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
 def discard_checkpoint(checkpoint_dir: str | Path) -> None:
-    """Remove the checkpoint (and its folder, when empty) once the model and certificate are stored."""
+    """Remove the checkpoint and the partial history (and their folder, when empty) once the model
+    and certificate are stored."""
     folder = Path(checkpoint_dir)
     (folder / CHECKPOINT_FILE).unlink(missing_ok=True)
+    (folder / HISTORY_FILE).unlink(missing_ok=True)
     try:
         folder.rmdir()
     except OSError:  # absent, or holds something else: leave it

@@ -18,10 +18,15 @@ def regression_certificate(regression: Regression) -> dict:
 
 
 def bulk_certificates(
-    *, epoch_id: str | None = None, selection_id: int | None = None, ids: list[str] | None = None
+    *,
+    epoch_id: str | None = None,
+    selection_id: int | None = None,
+    ids: list[str] | None = None,
+    groups: dict[str, str] | None = None,
 ) -> list[dict]:
-    """The trained certificates of an epoch, a selection (in its order) or the ids given (in their order): one query."""
-    return [
-        regression_certificate(regression)
-        for regression in selectors.bulk_certificate_regressions(epoch_id=epoch_id, selection_id=selection_id, ids=ids)
-    ]
+    """The trained certificates of an epoch, a selection, a registered group (a prediction model)
+    or the ids given, in their order (see ``selectors.bulk_certificate_regressions``)."""
+    regressions = selectors.bulk_certificate_regressions(
+        epoch_id=epoch_id, selection_id=selection_id, ids=ids, groups=groups
+    )
+    return [regression_certificate(regression) for regression in regressions]

@@ -1,10 +1,15 @@
-"""What the regression page shows that lives in files: read here, so the view reads none."""
+"""What the regression pages show that lives in files: read here, so the views read none."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from core.files import read_json
 from epochs.services.paths import epoch_layout
+from regressions import selectors
+from regressions.choices import RegressionStatus
 from regressions.engine.ebe import regression_evaluation
+from regressions.engine.training import read_partial_history
 from regressions.models import Regression
 from regressions.services import files as certificate_files
 
@@ -20,3 +25,39 @@ def regression_page(regression: Regression) -> tuple[dict, list, dict]:
 def regression_page_evaluation(regression: Regression) -> dict:
     """The Epoch Builder Evaluation of the regression's certificate (EPOCA_CONTRACT.md §5.1)."""
     return regression_evaluation(certificate_files.regression_certificate(regression))
+
+
+def training_history(regression: Regression) -> dict:
+    """Every epoch's loss, val_loss and metrics so far: the certificate's once trained, else the
+    epochs a running training has finished: a local one's from the file beside its checkpoint,
+    a server's (loss and val_loss) from what its job keeps of each epoch's report.
+
+    ``live`` says whether the training is still going (the pages poll while it is).
+    """
+    live = regression.status == RegressionStatus.TRAINING
+    if regression.status == RegressionStatus.TRAINED:
+        cert = certificate_files.regression_certificate(regression)
+        history = cert["training_history"]
+        epochs = len(history.get("loss", []))
+        partial = {"epochs": epochs, "max_epochs": epochs, "best_epoch": cert["best_epoch"], "history": history}
+    else:
+        checkpoint = epoch_layout(regression.epoch_id).checkpoint_dir(regression.config_id)
+        partial = (
+            read_partial_history(checkpoint)
+            or (selectors.live_training_curve(regression) if live else None)
+            or {"epochs": 0, "max_epochs": None, "best_epoch": None, "history": {}}
+        )
+    return {
+        "id": regression.config_id,
+        "status": regression.status,
+        "live": live,
+        "epochs": partial["epochs"],
+        "max_epochs": partial["max_epochs"],
+        "best_epoch": partial["best_epoch"],
+        "history": partial["history"],
+    }
+
+
+def training_histories(regressions: Iterable[Regression]) -> list[dict]:
+    """The live histories of those of ``regressions`` that are training now (a batch page's)."""
+    return [training_history(r) for r in regressions if r.status == RegressionStatus.TRAINING]

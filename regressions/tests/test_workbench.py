@@ -1,10 +1,14 @@
 """The leaderboard, the compare page, EBE in the API and bulk certificates, on the original grid with made-up results."""
 
+import shutil
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from epochs.services.paths import epoch_layout
 from regressions.engine.ebe import regression_evaluation
+from regressions.engine.training import write_partial_history
 from regressions.models import Regression
 from regressions.services.files import regression_certificate
 from regressions.workbench import config_diff
@@ -61,15 +65,82 @@ def test_the_leaderboard_sorts_the_whole_grid_on_the_server(logged_in, grid_epoc
         ("learning_rate=-1", lambda r: r.config.learning_rate == -1),
         ("units=128,64", lambda r: r.config.config["keras_model"]["units"] == [128, 64]),
         ("depth=_S4", lambda r: r.config.template.endswith("_S4")),
-        ("min_accuracy=60", lambda r: r.accuracy >= 60),
         ("status=pending", lambda r: r.status == "pending"),
+        ("min_accuracy=60", lambda r: r.accuracy >= 60),
+        ("min_accuracy=50&max_accuracy=60", lambda r: 50 <= r.accuracy <= 60),
+        ("max_accuracy=45", lambda r: r.accuracy <= 45),
+        ("min_points=0&max_points=10", lambda r: 0 <= r.points <= 10),
+        ("min_test_loss=0.001&max_test_loss=0.003", lambda r: 0.001 <= r.test_loss <= 0.003),
+        ("min_best_epoch=3&max_best_epoch=8", lambda r: 3 <= r.best_epoch <= 8),
+        ("min_seconds=20&max_seconds=60", lambda r: 20 <= r.training_seconds <= 60),
+        ("min_ebe_points=10&max_ebe_points=30", lambda r: 10 <= r.ebe_points <= 30),
+        ("ebe_state=warning", lambda r: r.ebe_state == "warning"),
+        ("metric=mean_squared_error", lambda r: r.config.metric == "mean_squared_error"),
+        ("loss=mean_absolute_error", lambda r: r.config.loss == "mean_absolute_error"),
     ],
 )
 def test_the_leaderboard_filters_by_results_and_hyper_parameters(logged_in, grid_epoch, query, check):
     response = logged_in.get(f"/regressions/leaderboard/?epoch=_WBTEST&{query}&size=200")
+    assert not response.context["filterset"].errors, query
     rows = response.context["rows"]
     assert rows and all(check(r) for r in rows), query
-    assert response.context["total"] < 1221
+    assert response.context["total"] < 1221  # some row was left out
+
+
+@pytest.mark.parametrize(
+    ("name", "key"),
+    [
+        ("filters", "filters"),
+        ("kernel_sizes", "kernel_sizes"),
+        ("pool_sizes", "pool_sizes"),
+        ("activations", "activations"),
+        ("units", "units"),
+    ],
+)
+def test_the_leaderboard_filters_by_each_layer_list(logged_in, grid_epoch, name, key):
+    """Any value the grid holds matches exactly the configs with that list, and leaves the others out."""
+    values = [
+        r.config.config["keras_model"].get(key)
+        for r in Regression.objects.filter(epoch=grid_epoch).select_related("config")
+    ]
+    value = next(v for v in values if v)
+    response = logged_in.get(f"/regressions/leaderboard/?epoch=_WBTEST&{name}={','.join(map(str, value))}&size=200")
+    rows = response.context["rows"]
+    assert rows and all(r.config.config["keras_model"].get(key) == value for r in rows)
+    assert response.context["total"] == values.count(value) < len(values)
+
+
+def test_the_leaderboard_filters_by_optimizer(logged_in, grid_epoch):
+    """The grid trains with Adam only: the filter keeps its configs and leaves out every other optimizer."""
+    response = logged_in.get("/regressions/leaderboard/?epoch=_WBTEST&optimizer=adam&size=200")
+    rows = response.context["rows"]
+    assert rows and all(r.config.config.get("optimizer") == "adam" for r in rows)
+    assert logged_in.get("/regressions/leaderboard/?epoch=_WBTEST&optimizer=sgd").context["total"] == 0
+
+
+def test_an_ebe_state_outside_the_five_is_refused(logged_in, grid_epoch):
+    response = logged_in.get("/regressions/leaderboard/?epoch=_WBTEST&ebe_state=great")
+    assert response.context["total"] == 0 and "ebe_state" in response.context["filterset"].errors
+
+
+def test_the_leaderboard_badges_each_columns_best_and_worst_of_the_filtered_set(logged_in, grid_epoch):
+    matching = Regression.objects.filter(epoch=grid_epoch, config__category="LSTM").exclude(ebe_points=None)
+    best = matching.order_by("-ebe_points").first()
+    worst_loss = matching.order_by("-test_loss").first()
+    for sort, regression, field, badge in (
+        ("-ebe_points", best, "ebe_points", "Best"),
+        ("-test_loss", worst_loss, "test_loss", "Worst"),
+    ):
+        response = logged_in.get(f"/regressions/leaderboard/?epoch=_WBTEST&category=LSTM&sort={sort}&size=25")
+        first = response.context["display"][0]
+        assert first["id"] == regression.config_id
+        cells = {"ebe_points": first["ebe_badge"], **{f: b for f, _, b in first["tail"]}}
+        assert cells[field] == badge.lower()
+        html = response.content.decode()
+        assert f'<span class="badge {badge.lower()}"' in html
+    # Exactly one row holds each column's best value here (made-up floats do not tie).
+    display = logged_in.get("/regressions/leaderboard/?epoch=_WBTEST&category=LSTM&size=200").context["display"]
+    assert sum(r["ebe_badge"] == "best" for r in display) == 1
 
 
 def test_a_bad_filter_is_named_and_shows_nothing(logged_in, grid_epoch):
@@ -185,3 +256,79 @@ def test_the_regression_page_shows_its_ebe_breakdown(logged_in, grid_epoch):
     assert response.status_code == 200
     assert response.context["ebe"]["points"] == regression.ebe_points
     assert 'id="ebe"' in response.content.decode() and "Mean absolute error" in response.content.decode()
+
+
+def test_the_regression_page_has_the_certificate_tabs(logged_in, grid_epoch):
+    regression = Regression.objects.filter(epoch=grid_epoch, status="trained").order_by("config_id").first()
+    cert = regression_certificate(regression)
+    response = logged_in.get(f"/regressions/r/{regression.config_id}/")
+    html = response.content.decode()
+    for tab in ("summary", "training", "discovery", "epochs"):
+        assert f'data-tab-panel="{tab}"' in html
+    summary = dict(response.context["summary"])
+    assert summary["Training start"] == "2021-01-01T00:00:00Z"  # START of the made-up certificates
+    assert summary["Discovery accuracy"] == f"{cert['discovery']['accuracy']:.2f} %"
+    dataset = dict(response.context["dataset"])
+    assert dataset["Total"] == f"{cert['train_size'] + cert['test_size']:,} windows"
+    assert dataset["To"] == "2021-04-01T00:00:00Z"
+    hyper = dict(response.context["hyperparameters"])
+    assert hyper["Units"] == ", ".join(map(str, cert["keras_model_config"]["units"]))
+    assert "{'" not in html  # no Python reprs
+    epochs = response.context["epochs"]
+    assert len(epochs["rows"]) == len(cert["training_history"]["loss"])
+    assert [r["epoch"] for r in epochs["rows"] if r["best"]] == [cert["best_epoch"]]
+    figures = response.context["figures"]
+    for name in ("loss", "metric", "accuracy", "points", "histogram", "predictions_pie", "outcomes_pie"):
+        assert figures[name]["data"], name
+        if name.endswith("_pie"):
+            continue
+        layout = figures[name]["layout"]
+        assert layout["xaxis"]["title"]["text"] and layout["yaxis"]["title"]["text"], name
+    rows = response.context["ebe_rows"]
+    item = next(r for r in rows if r.get("name") == "Accuracy" and not r.get("total"))
+    assert item["shown"] == f"{cert['discovery']['accuracy']:.2f} %"
+
+
+def _start_training(regression, epochs):
+    """The regression as a local training leaves it after ``epochs`` finished epochs."""
+    Regression.objects.filter(pk=regression.pk).update(status="training")
+    history = {"loss": [0.02 / (i + 1) for i in range(epochs)], "val_loss": [0.03 / (i + 1) for i in range(epochs)]}
+    folder = epoch_layout(regression.epoch_id).checkpoint_dir(regression.config_id)
+    write_partial_history(folder, history, max_epochs=30, best_epoch=epochs)
+    return history, folder
+
+
+def test_the_history_endpoint_serves_a_training_regressions_finished_epochs(api_client, grid_epoch):
+    trained = Regression.objects.filter(epoch=grid_epoch, status="trained").order_by("config_id").first()
+    done = api_client.get(f"/api/regressions/{trained.config_id}/history/").json()
+    cert = regression_certificate(trained)
+    assert done["live"] is False and done["history"] == cert["training_history"]
+    assert done["epochs"] == len(cert["training_history"]["loss"]) and done["best_epoch"] == cert["best_epoch"]
+
+    pending = Regression.objects.filter(epoch=grid_epoch, status="pending").order_by("config_id").first()
+    Regression.objects.filter(pk=pending.pk).update(status="training")
+    nothing_yet = api_client.get(f"/api/regressions/{pending.config_id}/history/").json()
+    assert nothing_yet["live"] is True and nothing_yet["epochs"] == 0 and nothing_yet["history"] == {}
+
+    history, folder = _start_training(pending, 3)
+    try:
+        live = api_client.get(f"/api/regressions/{pending.config_id}/history/").json()
+        assert live["live"] is True and live["epochs"] == 3 and live["max_epochs"] == 30
+        assert live["history"] == history
+    finally:
+        shutil.rmtree(folder)
+
+
+def test_a_training_regression_shows_its_live_curve_on_its_page_and_its_batchs(logged_in, grid_epoch):
+    regression = Regression.objects.filter(epoch=grid_epoch, status="pending").select_related("config").first()
+    history, folder = _start_training(regression, 4)
+    try:
+        for url in (f"/regressions/r/{regression.config_id}/", f"/regressions/batches/{regression.config.batch_id}/"):
+            response = logged_in.get(url)
+            html = response.content.decode()
+            assert f'data-live-history="/api/regressions/{regression.config_id}/history/"' in html, url
+            live = response.context["live"]
+            live = live[0] if isinstance(live, list) else live
+            assert [trace["y"] for trace in live["figure"]["data"]] == [history["loss"], history["val_loss"]]
+    finally:
+        shutil.rmtree(folder)

@@ -154,3 +154,69 @@ document.addEventListener("DOMContentLoaded", () => {
     });
   });
 });
+
+// Tabs: [data-tabs] holds buttons [data-tab=name] and panels [data-tab-panel=name]; the URL's
+// #tab-<name> picks the first one shown, so a tab can be linked to.
+document.addEventListener("DOMContentLoaded", () => {
+  document.querySelectorAll("[data-tabs]").forEach((tabs) => {
+    const buttons = [...tabs.querySelectorAll("[data-tab]")];
+    const show = (name) => {
+      buttons.forEach((b) => b.setAttribute("aria-selected", String(b.dataset.tab === name)));
+      tabs.querySelectorAll("[data-tab-panel]").forEach((panel) => {
+        panel.classList.toggle("active", panel.dataset.tabPanel === name);
+      });
+    };
+    buttons.forEach((b) => b.addEventListener("click", () => {
+      show(b.dataset.tab);
+      history.replaceState(null, "", `#tab-${b.dataset.tab}`);
+    }));
+    const showLinked = (fallback) => {
+      const linked = window.location.hash.replace(/^#tab-/, "");
+      if (buttons.some((b) => b.dataset.tab === linked)) show(linked);
+      else if (fallback) show(buttons[0].dataset.tab);
+    };
+    showLinked(true);
+    window.addEventListener("hashchange", () => showLinked(false));
+  });
+});
+
+// Live training curves: [data-live-history] (its API URL) polls the epochs finished so far
+// while the regression trains and extends its chart [data-live-chart]; each trace's `meta`
+// names its history key (loss, val_loss).
+document.addEventListener("DOMContentLoaded", () => {
+  const EVERY_MS = 3000;
+  document.querySelectorAll("[data-live-history]").forEach((box) => {
+    const chart = document.getElementById(box.dataset.liveChart);
+    const tick = async () => {
+      let partial;
+      try {
+        partial = await window.EpochBuilder.api(box.dataset.liveHistory);
+      } catch (e) {
+        setTimeout(tick, EVERY_MS * 2);
+        return;
+      }
+      if (chart && partial.epochs && partial.epochs !== Number(box.dataset.epochs)) {
+        // Drawn at the first finished epoch when the page came before it (the figure waits in a script).
+        const figure = chart.data ? {data: chart.data, layout: chart.layout}
+          : JSON.parse(document.getElementById(`${chart.id}-figure`).textContent);
+        const epochs = Array.from({length: partial.epochs}, (_, i) => i + 1);
+        const data = figure.data.map((trace) => Object.assign({}, trace, {x: epochs, y: partial.history[trace.meta] || []}));
+        chart.hidden = false;
+        box.querySelectorAll("[data-live-waiting]").forEach((el) => el.remove());
+        window.Plotly.react(chart, data, figure.layout, {responsive: true, displaylogo: false});
+        chart.setAttribute("data-chart", "");
+      }
+      box.dataset.epochs = String(partial.epochs);
+      box.querySelectorAll('[data-field="live-epochs"]').forEach((el) => { el.textContent = partial.epochs; });
+      if (partial.live) {
+        setTimeout(tick, EVERY_MS);
+      } else {
+        box.dataset.finished = partial.status;
+        const note = document.createElement("p");
+        note.textContent = `The training has ended (${partial.status}): reload the page for its results.`;
+        box.appendChild(note);
+      }
+    };
+    setTimeout(tick, EVERY_MS);
+  });
+});

@@ -22,8 +22,8 @@
       set("disk", `${gib(s.disk_available_bytes)} of ${gib(s.disk_total_bytes)} GiB`);
       set("gpu", (s.gpus || []).map((g) => `${g.name} ${g.utilization_percent ?? "?"}%, ${gib(g.memory_used_bytes)}/${gib(g.memory_total_bytes)} GiB`).join("; ") || "none");
     }
-    // ISO 8601 in UTC to the second, as the pages render times.
-    if (s.checked_at) set("checked_at", `${s.checked_at.slice(0, 19)}Z`);
+    // UTC ISO 8601 to the second, as the pages write times (checked_at is stored with its offset).
+    if (s.checked_at) set("checked_at", new Date(s.checked_at).toISOString().slice(0, 19) + "Z");
   }
 
   function pollStatus(root, id) {

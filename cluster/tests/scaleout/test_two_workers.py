@@ -121,14 +121,14 @@ def cluster_run(postgres_url, redis_url, tmp_path_factory):
         workers = {name: machine(name, CENTRAL_URL=url, CENTRAL_TOKEN=worker_token) for name in ("worker1", "worker2")}
         for name, env in workers.items():
             procs[name] = start(env, base / f"{name}.log", "qcluster")
-        batches = api(url, "GET", f"/api/regression-batches/?epoch={EPOCH}&page_size=100", token)["results"]
+        batches = api(url, "GET", f"/api/training-batches/?epoch={EPOCH}&page_size=100", token)["results"]
         # Batches of two, the fastest categories first.
         chosen = sorted(
             (b for b in batches if b["configs_count"] == 2 and b["category"] in FAST),
             key=lambda b: (FAST.index(b["category"]), b["number"]),
         )[:BATCHES]
         assert len(chosen) == BATCHES
-        parents = [api(url, "POST", f"/api/regression-batches/{b['id']}/train/", token, b"{}")["id"] for b in chosen]
+        parents = [api(url, "POST", f"/api/training-batches/{b['id']}/train/", token, b"{}")["id"] for b in chosen]
         wait_for(
             lambda: all(
                 s in ("succeeded", "failed", "cancelled")

@@ -150,7 +150,7 @@ def test_truncated_zip_rejected(mirror):
 
 
 def test_month_rule_rejects_candle_of_another_month(march):
-    with pytest.raises(CandleValidationError, match="line 1: candle at 2020-03-01 .* outside the file's month 2020-04"):
+    with pytest.raises(CandleValidationError, match="line 1: candle at 2020-03-01T.* outside the file's month 2020-04"):
         parse(march, month="2020-04")
 
 

@@ -239,7 +239,7 @@ def test_continuity_across_months_checked(january_store, mirror, tmp_path):
     manifest_path.write_text(json.dumps(manifest))
     before = snapshot(store)
     with pytest.raises(
-        StoreError, match="month 2020-02 starts at 2020-02-01 00:00:00.000 UTC, not after the end of 2020-01"
+        StoreError, match="month 2020-02 starts at 2020-02-01T00:00:00.000Z, not after the end of 2020-01"
     ):
         import_binance(LocalSource(mirror), store, "2020-02", "2020-02")
     assert snapshot(store) == before

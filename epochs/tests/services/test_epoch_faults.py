@@ -69,7 +69,7 @@ def test_an_epoch_over_a_gap_longer_than_allowed_is_refused(gap_set):
     job = run_inline(job)
     epoch.refresh_from_db()
     assert job.status == JobStatus.FAILED and epoch.status == EpochStatus.FAILED
-    assert "miss 354 minutes from 2020-02-19 11:36:00.000 UTC" in epoch.error and "max_gap_minutes 300" in epoch.error
+    assert "miss 354 minutes from 2020-02-19T11:36:00.000Z" in epoch.error and "max_gap_minutes 300" in epoch.error
     assert not epoch_dir("_GAPPY").exists()
 
 

@@ -145,7 +145,7 @@ def test_an_epoch_wider_than_the_data_is_refused_before_it_is_queued(candle_set)
     message = " ".join(info.value.message_dict["epoch_width"])
     # It says how much is needed and how much data there is.
     assert "needs 138264 prediction candles of 15 minutes" in message
-    assert "hold 8640 (90.0 days, 01/01/2021, 00:00:00 UTC to 01/04/2021, 00:00:00 UTC)" in message
+    assert "hold 8640 (90.0 days, 2021-01-01T00:00:00Z to 2021-04-01T00:00:00Z)" in message
     assert not Epoch.objects.filter(pk="_WIDE").exists() and not Job.objects.filter(kind="epochs.create").exists()
     assert not epoch_dir("_WIDE").exists()
 

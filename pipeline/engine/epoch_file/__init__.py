@@ -63,7 +63,6 @@ from .inspection import (  # noqa: F401
 )
 from .reading import (  # noqa: F401
     _check_install,
-    _mib,
     _parse_json,
     copy_member,
     directory_problem,

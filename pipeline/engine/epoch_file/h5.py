@@ -9,10 +9,10 @@ from typing import Any
 import h5py
 import numpy as np
 
+from core.files import human_size
 from core.json_limits import JSONLimitError, loads_bounded
 
 from .format import DEFAULT_LIMITS, H5_ATTRIBUTES, EpochFileError, EpochFileLimits
-from .reading import _mib
 
 # The Keras 2 classes the templates use (regressions/engine/architectures.py) and their
 # initializers; Dropout is in older templates of the original tool. Anything else (``Lambda``
@@ -99,16 +99,16 @@ def h5_metadata(source: bytes | str | os.PathLike, member: str, limits: EpochFil
                 size = attribute.get_storage_size()
                 if size > limits.model_config_bytes:
                     problems.append(
-                        f"member {member}: root attribute {key[:80]!r} holds {_mib(size)} (not read; the limit is "
-                        f"{_mib(limits.model_config_bytes)})"
+                        f"member {member}: root attribute {key[:80]!r} holds {human_size(size)} (not read; the limit is "
+                        f"{human_size(limits.model_config_bytes)})"
                     )
                     unread.add(key)
                     continue
                 if _variable_length(attribute.get_type()) and strings_room > limits.h5_string_bytes:
                     problems.append(
                         f"member {member}: root attribute {key[:80]!r} is a variable-length value in a file holding "
-                        f"{_mib(strings_room)} besides its weights (not read; the limit is "
-                        f"{_mib(limits.h5_string_bytes)})"
+                        f"{human_size(strings_room)} besides its weights (not read; the limit is "
+                        f"{human_size(limits.h5_string_bytes)})"
                     )
                     unread.add(key)
                     continue

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import IO, Any
 
+from core.files import human_size
 from core.json_limits import JSONLimitError, loads_bounded
 from epochs.engine.epoch_file_contract import EPOCH_JSON, MODEL_CERTIFICATE, REGRESSION_CERTIFICATES
 from epochs.engine.epoch_params import validate_epoch_id
@@ -25,10 +26,6 @@ def member_problem(name: str) -> str | None:
     if name in ("", ".", "..") or name.startswith("..") or "\x00" in name or ":" in name:
         return "not a plain file name"
     return None
-
-
-def _mib(n: int) -> str:
-    return f"{n / 2**20:.1f} MiB" if n >= 2**20 else f"{n:,} bytes"
 
 
 def directory_problem(infos: Sequence[zipfile.ZipInfo], limits: EpochFileLimits) -> str | None:
@@ -49,7 +46,7 @@ def directory_problem(infos: Sequence[zipfile.ZipInfo], limits: EpochFileLimits)
         seen.add(name)
         cap = limits.json_bytes if name.endswith(".json") else limits.member_bytes
         if info.file_size > cap:
-            return f"member {name}: {_mib(info.file_size)} uncompressed, over the limit of {_mib(cap)}"
+            return f"member {name}: {human_size(info.file_size)} uncompressed, over the limit of {human_size(cap)}"
         if info.file_size > 2**20 and info.file_size > limits.compression_ratio * max(info.compress_size, 1):
             return (
                 f"member {name}: compressed {info.file_size / max(info.compress_size, 1):.0f} to 1, over the limit "
@@ -57,7 +54,7 @@ def directory_problem(infos: Sequence[zipfile.ZipInfo], limits: EpochFileLimits)
             )
         total += info.file_size
         if total > limits.total_bytes:
-            return f"the members hold more than {_mib(limits.total_bytes)} uncompressed (the limit)"
+            return f"the members hold more than {human_size(limits.total_bytes)} uncompressed (the limit)"
     return None
 
 
@@ -91,7 +88,7 @@ def copy_member(archive: zipfile.ZipFile, member: str, target: IO[bytes], name: 
                 copied += len(chunk)
                 if copied > max_bytes:
                     raise EpochFileError(
-                        f"{name}: member {member}: more than {_mib(max_bytes)} uncompressed (the limit)"
+                        f"{name}: member {member}: more than {human_size(max_bytes)} uncompressed (the limit)"
                     )
                 target.write(chunk)
     except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError, ValueError, NotImplementedError) as exc:

@@ -10,7 +10,7 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from core.files import atomic_path
+from core.files import atomic_path, human_size
 from epochs.engine.epoch_file_contract import EPOCH_JSON, MODEL_CERTIFICATE, REGRESSION_CERTIFICATES, id_problems
 
 from .format import MANIFEST, MANIFEST_FORMAT, MAX_EPOCH_FILE_BYTES, EpochFileError
@@ -80,7 +80,7 @@ def write_epoch_file(
         size = tmp.stat().st_size
         if size > max_bytes:
             raise EpochFileError(
-                f"{path.name}: {size / 2**20:.1f} MiB exceeds Epoca's upload limit of {max_bytes / 2**20:.0f} MiB "
+                f"{path.name}: {human_size(size)} exceeds Epoca's upload limit of {human_size(max_bytes)} "
                 "(choose a model with fewer or smaller regressions)"
             )
         if progress:

@@ -197,7 +197,7 @@ def test_the_page_and_the_api_refuse_an_upload_over_the_limit_without_storing_it
     data = os.urandom(3 * 64 * 1024)
     client.force_login(user)
     page = client.post("/epochs/inspect/", {"file": SimpleUploadedFile(f"{EPOCH_ID}.zip", data)})
-    assert page.status_code == 413 and "over the limit of 65,536 bytes" in page.context["error"]
+    assert page.status_code == 413 and "over the limit of 64.0 KiB" in page.context["error"]
     response = api_client.post(
         "/api/epoch-files/inspect/", {"file": SimpleUploadedFile(f"{EPOCH_ID}.zip", data)}, format="multipart"
     )

@@ -196,7 +196,7 @@ def renamed(path: Path) -> Path:
 # case -> (build, name sent, expected status, text the answer must hold)
 CASES = {
     "1 GiB bomb": (bomb, f"{EPOCH_ID}.zip", 400, "over the limit"),
-    "over-limit zip": (over_limit, f"{EPOCH_ID}.zip", 413, "over the limit of 390 MiB"),
+    "over-limit zip": (over_limit, f"{EPOCH_ID}.zip", 413, "over the limit of 390.0 MiB"),
     "60 MiB attribute": (
         big_attribute,
         f"{EPOCH_ID}.zip",

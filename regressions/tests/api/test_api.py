@@ -50,6 +50,10 @@ def _many_regressions(epoch, count):
                 test_loss=0.01 + i / 1e6,
                 increase_num=10,
                 decrease_num=10 + i % 3,
+                best_epoch=1 + i % 10,
+                training_seconds=10.0 + i,
+                ebe_points=float(i % 25 * 4),
+                ebe_state=("optimal", "decent", "neutral", "warning", "error")[i % 5],
             )
             for i, c in enumerate(configs)
         ]
@@ -76,6 +80,37 @@ def test_filters_and_ordering(api_client):
     accuracies = [r["accuracy"] for r in body["results"]]
     assert accuracies and min(accuracies) >= 85 and accuracies == sorted(accuracies, reverse=True)
     assert api_client.get("/api/regressions/?status=pending").json()["count"] == 0
+
+
+@pytest.mark.parametrize(
+    ("query", "rule"),
+    [
+        ("min_accuracy=50&max_accuracy=70", lambda r: 50 <= r.accuracy <= 70),
+        ("min_points=3&max_points=8", lambda r: 3 <= r.points <= 8),
+        ("min_test_loss=0.01001&max_test_loss=0.01003", lambda r: 0.01001 <= r.test_loss <= 0.01003),
+        ("min_best_epoch=3&max_best_epoch=6", lambda r: 3 <= r.best_epoch <= 6),
+        ("min_training_seconds=20&max_training_seconds=40", lambda r: 20 <= r.training_seconds <= 40),
+    ],
+)
+def test_two_sided_filters_keep_exactly_the_rows_inside(api_client, query, rule):
+    _many_regressions(_epoch(), 50)
+    regressions = Regression.objects.filter(epoch_id="_API")
+    want = sorted(r.config_id for r in regressions if rule(r))
+    got = api_client.get(f"/api/regressions/?{query}&page_size=100").json()["results"]
+    assert want and len(want) < 50, "the fixture must give rows on both sides of the bounds"
+    assert sorted(r["id"] for r in got) == want
+
+
+def test_the_ebe_filters(api_client):
+    _many_regressions(_epoch(), 50)
+    regressions = list(Regression.objects.filter(epoch_id="_API"))
+    middle = sorted(r.ebe_points for r in regressions)[len(regressions) // 2]
+    got = api_client.get(f"/api/regressions/?min_ebe_points={middle}&page_size=100").json()["results"]
+    assert got and all(r["ebe_points"] >= middle for r in got) and len(got) < 50
+    state = regressions[0].ebe_state
+    got = api_client.get(f"/api/regressions/?ebe_state={state}&page_size=100").json()["results"]
+    assert got and {r["ebe_state"] for r in got} == {state}
+    assert api_client.get("/api/regressions/?ebe_state=superb").status_code == 400
 
 
 def test_selection_top_n_and_manual(api_client):

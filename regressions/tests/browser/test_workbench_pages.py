@@ -15,9 +15,9 @@ pytestmark = pytest.mark.browser
 
 
 def _column(page, field):
-    return [
-        float(t) for t in page.locator(f'#leaderboard td[data-field="{field}"]').all_inner_texts() if t.strip() != "—"
-    ]
+    """The column's numbers (a Best or Worst badge may follow one)."""
+    texts = page.locator(f'#leaderboard td[data-field="{field}"]').all_inner_texts()
+    return [float(t.split()[0]) for t in texts if t.strip() != "—"]
 
 
 def test_sort_filter_and_compare_the_whole_grid(logged_in_page):

@@ -139,7 +139,7 @@ def test_a_prediction_model_scored_item_by_item():
     }
     disc = discovery(
         points=100,
-        accuracy=0.85,
+        accuracy=85,
         increase_accuracy=85,
         decrease_accuracy=67.5,
         increase_num=20,
@@ -158,7 +158,7 @@ def test_a_prediction_model_scored_item_by_item():
         ("Discovery", "Discovery points"): 1.0,  # 100 points: full
         ("Discovery", "Increase accuracy"): 0.5,
         ("Discovery", "Decrease accuracy"): 0.25,
-        ("Discovery", "Accuracy"): 2.0,  # 0.85 is a share: 85 %
+        ("Discovery", "Accuracy"): 2.0,  # 85 %: full
         ("Discovery", "Increase predictions vs outcomes"): 0.5,
         ("Discovery", "Decrease predictions vs outcomes"): 0.0,  # 30 % off
     }
@@ -181,3 +181,26 @@ def test_a_losing_model_earns_no_profit_points():
     ebe = prediction_model_evaluation({"backtest": backtest, "discovery": discovery()})
     assert by_name(ebe)[("Backtest", "Profit")] == 0
     assert ebe["state"] == "error"
+
+
+@pytest.mark.parametrize("accuracy", [0.9, 1.0])
+def test_an_accuracy_of_under_one_percent_earns_nothing(accuracy):
+    """Certificates hold percent: 0.9 is 0.9 % (far below 50 %), never read as a 90 % share."""
+    disc = discovery(accuracy=accuracy, increase_accuracy=accuracy, decrease_accuracy=accuracy)
+    history = {"loss": [1.0], "val_loss": [1.0], "mean_squared_error": [1.0], "val_mean_squared_error": [1.0]}
+    regression = by_name(regression_evaluation(regression_cert(mae=1, mse=1, history=history, disc=disc)))
+    assert regression[("Discovery", "Accuracy")] == 0
+    assert regression[("Discovery", "Increase accuracy")] == 0
+    backtest = {
+        "position_size": 100,
+        "profit": 0,
+        "accuracy": accuracy,
+        "increase_accuracy": accuracy,
+        "decrease_accuracy": accuracy,
+        "increase_num": 0,
+        "decrease_num": 0,
+        "increase_outcome_num": 0,
+        "decrease_outcome_num": 0,
+    }
+    model = by_name(prediction_model_evaluation({"backtest": backtest, "discovery": disc}))
+    assert model[("Backtest", "Accuracy")] == 0 and model[("Discovery", "Accuracy")] == 0

@@ -1,3 +1,4 @@
+import itertools
 import math
 
 import numpy as np
@@ -199,3 +200,24 @@ def test_early_stopping_follows_keras(losses, patience):
     assert int(best[0]) == int(keras_stop.best_weights[0])
     if keras_model.stop_training:
         assert keras_model.epoch == int(best[0])
+
+
+def test_each_finished_epoch_writes_the_partial_history_beside_the_checkpoint(windows, tmp_path):
+    """What the pages draw while a regression trains: every finished epoch's values, as it goes."""
+    seen = []
+
+    def progress(done, total, message):
+        partial = training.read_partial_history(tmp_path)
+        seen.append(partial)
+        assert partial["epochs"] == done and partial["max_epochs"] == total == SETTINGS.max_epochs
+        assert {len(values) for values in partial["history"].values()} == {done}
+
+    result = _train(windows, dense_model, FIXED, tmp_path, progress=progress)
+    assert len(seen) == result.epochs_completed >= 3
+    assert seen[-1]["history"] == result.history and seen[-1]["finished"] is True
+    assert seen[-1]["best_epoch"] == result.best_epoch
+    # Each epoch's file extends the one before it: earlier epochs' values never change.
+    for before, after in itertools.pairwise(seen):
+        assert all(after["history"][key][: len(v)] == v for key, v in before["history"].items())
+    training.discard_checkpoint(tmp_path)
+    assert training.read_partial_history(tmp_path) is None and not tmp_path.exists()

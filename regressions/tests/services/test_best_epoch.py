@@ -34,7 +34,7 @@ def test_a_single_epoch_training_is_certified_with_best_epoch_one(api_client, cl
     assert api_client.get(f"/api/regressions/{regression.config_id}/").json()["best_epoch"] == 1
     client.force_login(user)
     page = client.get(f"/regressions/r/{regression.config_id}/")
-    assert page.status_code == 200 and "best epoch 1 of 1" in page.content.decode()
+    assert page.status_code == 200 and dict(page.context["summary"])["Best epoch"] == "1 of 1"
 
 
 def test_the_migration_corrects_certificates_and_rows_written_with_a_zero_based_best_epoch(trained_unit_test):
