@@ -63,9 +63,20 @@ def main() -> None:
     parser.add_argument("--gpus", type=int, default=1, help="GPUs, for the grid's projection (GPU runs only)")
     parser.add_argument("--epochs", type=int, default=500, help="epochs per regression assumed by the projection")
     parser.add_argument("--pick", choices=("smallest", "middle"), default="smallest", help="which config per family")
-    parser.add_argument("--threads", type=int, default=0, help="TensorFlow threads per training; 0: automatic")
+    parser.add_argument(
+        "--threads",
+        type=int,
+        default=0,
+        help="TensorFlow threads per training; 0: its share of the cores among --workers",
+    )
     args = parser.parse_args()
     load_before = loadavg()
+    if args.threads == 0:
+        # Each of --workers trainings gets its share of the cores (the projection runs them side by
+        # side). The job alone on this host would take every core: fix its threads to the share.
+        from regressions.engine.runtime import host_cores, thread_settings
+
+        args.threads = thread_settings(cores=host_cores(), concurrent=args.workers).intra_op
     var = tempfile.mkdtemp(prefix="eb-bench-")
     os.environ.update(
         EPOCA_VAR_DIR=var,
