@@ -7,7 +7,7 @@ from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django_q.status import Stat
 
-from cluster.choices import TERMINAL_STATUSES
+from cluster.choices import TERMINAL_STATUSES, JobStatus
 from cluster.filters import JobFilterSet
 from cluster.models import Job, Server
 
@@ -43,6 +43,14 @@ def job_epochs() -> list[str]:
 
 def jobs_for_target(obj) -> QuerySet[Job]:
     return job_list().filter(target_type=ContentType.objects.get_for_model(obj), target_id=str(obj.pk))
+
+
+def jobs_busy_on(server: Server | None) -> tuple[int, int]:
+    """``(running, queued)``: the jobs working on a host now (parents waiting for children left out)
+    and those waiting for one of its slots. ``server`` None: the local workers."""
+    jobs = Job.objects.filter(server=server)
+    running = jobs.filter(status=JobStatus.RUNNING, waiting=False).count()
+    return running, jobs.filter(status=JobStatus.QUEUED).count()
 
 
 def server_list() -> QuerySet[Server]:

@@ -208,7 +208,7 @@ def train_regression(
             validation_data=feed.validation_batches(validation_steps),
             validation_steps=validation_steps,
             verbose=0,
-            callbacks=[stop.keras_callback(tf), epoch_end.keras_callback(tf)],
+            callbacks=[*stop.keras_callbacks(tf), epoch_end.keras_callback(tf)],
         )
         if stop.requested:
             raise TrainingCancelled(f"cancelled during epoch {state.epoch + 1}; resumes from epoch {state.epoch}")
@@ -349,7 +349,7 @@ class WindowFeed:
 
         def one_epoch(epoch: Any) -> Any:
             shuffled = tf.ensure_shape(tf.numpy_function(order, [epoch], tf.int64), [len(rows)])
-            return tf.data.Dataset.from_tensor_slices(shuffled).batch(self.batch_size).take(steps)
+            return self._index_batches(shuffled, len(rows)).take(steps)
 
         return self._gathered(tf.data.Dataset.range(first_epoch, stop_epoch).flat_map(one_epoch))
 
@@ -360,8 +360,20 @@ class WindowFeed:
         return self._batches(self.test_rows, None, targets=False)
 
     def _batches(self, rows: np.ndarray, steps: int | None, *, targets: bool = True) -> Any:
-        data = self._tf.data.Dataset.from_tensor_slices(rows).batch(self.batch_size)
+        data = self._index_batches(self._tf.constant(rows), len(rows))
         return self._gathered(data if steps is None else data.take(steps), targets=targets)
+
+    def _index_batches(self, rows: Any, count: int) -> Any:
+        """``rows`` (a 1-D tensor of ``count`` window rows) in batches of ``batch_size``, the last
+        one shorter: what ``Dataset.from_tensor_slices(rows).batch(batch_size)`` gives, but one
+        dataset element per batch instead of per window (per window it cost a small DNN's epoch
+        of 160 mini-batches about 0.08 s)."""
+        tf, size = self._tf, self.batch_size
+        whole = count // size * size
+        data = tf.data.Dataset.from_tensor_slices(tf.reshape(rows[:whole], [-1, size]))
+        if whole < count:
+            data = data.concatenate(tf.data.Dataset.from_tensors(rows[whole:]))
+        return data
 
     def _gathered(self, data: Any, *, targets: bool = True) -> Any:
         tf, x, y = self._tf, self._x, self._y
@@ -547,7 +559,12 @@ class _StopPoller:
             self.requested = bool(self._should_stop())
         return self.requested
 
-    def keras_callback(self, tf: Any) -> Any:
+    def keras_callbacks(self, tf: Any) -> list[Any]:
+        """The callback polling during epochs, or none without ``should_stop``: a batch-level
+        callback makes Keras hand every mini-batch's logs to Python, which costs a fast epoch
+        (0.16 s of a small DNN's) about a third more."""
+        if self._should_stop is None:
+            return []
         poller = self
 
         class StopOnRequest(tf.keras.callbacks.Callback):
@@ -555,4 +572,4 @@ class _StopPoller:
                 if poller.poll():
                     self.model.stop_training = True
 
-        return StopOnRequest()
+        return [StopOnRequest()]

@@ -9,9 +9,12 @@ Both ways run :func:`train_request`, so a warm process trains exactly as a fresh
   trains them one after another (``core.child_events.serve_requests``; a worker's service keeps
   one per worker process: ``regressions/services/training_server.py``).
 
-Each request starts from a cleared Keras session; :func:`regressions.engine.training.train_regression`
-clears it again and seeds Python, NumPy and TensorFlow from the epoch's seed, so layer names,
-initial weights and the files written equal a fresh process's. A failed request ends the warm
+Each request starts from a cleared Keras session (:func:`regressions.engine.training.train_regression`
+clears it and seeds Python, NumPy and TensorFlow from the epoch's seed), so layer names, initial
+weights and the files written equal a fresh process's. After a request the session is cleared
+again, so an idle process holds no model. Neither clearing forces a garbage collection: a full
+collection after each model cost about half a second, and the objects loaded once (TensorFlow,
+Keras) are frozen out of the collector's scans instead. A failed request ends the warm
 process (the next request starts a fresh one). Reports are the JSON lines of
 ``core.child_events.emit``: progress, log, state, result, error.
 """
@@ -64,8 +67,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--concurrent",
         type=int,
-        default=None,
-        help="Trainings this host runs at once (its job capacity); default: WORKER_PROCESSES.",
+        default=1,
+        help="Jobs sharing this host's cores with this training (a worker says how many); default 1: alone.",
     )
     parser.add_argument(
         "--no-determinism",
@@ -148,11 +151,11 @@ def tensorflow_device() -> str:
 
 
 def clear_keras_session() -> None:
-    """Forget the previous regression: Keras' graph, layer-name counters and models."""
+    """Forget the previous regression: Keras' graph, layer-name counters and models (its memory
+    goes back with the collector's next pass)."""
     import tensorflow as tf  # why: TensorFlow is heavy; only the processes that train or predict load it
 
     tf.keras.backend.clear_session()
-    gc.collect()
 
 
 class WarmTrainer:
@@ -177,7 +180,6 @@ class WarmTrainer:
                 flush=True,
             )
             return 2
-        clear_keras_session()
         try:
             train_request(pools=self.pools, **vars(options))
         except TrainingRequestError as exc:
@@ -195,10 +197,14 @@ class WarmTrainer:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description="Train regressions one after another (requests on stdin).")
     parser.add_argument("--threads", type=int, default=int(os.environ.get("TRAINING_THREADS") or 0))
-    parser.add_argument("--concurrent", type=int, default=None)
+    parser.add_argument("--concurrent", type=int, default=1)
     args = parser.parse_args(argv)
     pools = configure_tensorflow(args.threads, concurrent=args.concurrent)  # loads TensorFlow, once
+    clear_keras_session()  # loads Keras, before the freeze below
 
+    # What is loaded now lives as long as the process: keep it out of every later collection.
+    gc.collect()
+    gc.freeze()
     serve_requests(WarmTrainer(pools, threads=args.threads, concurrent=args.concurrent))
 
 

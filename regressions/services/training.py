@@ -15,6 +15,7 @@ from django.utils import timezone
 from cluster.choices import ACTIVE_STATUSES, JobStatus
 from cluster.jobs import JobFailed
 from cluster.models import Job
+from cluster.selectors import jobs_busy_on
 from cluster.services.jobs import job_enqueue
 from cluster.services.remote_jobs import PYTHON, RemoteRun, ServerLostError, run_remote
 from core.errors import ApplicationError, FrozenEpochError
@@ -140,6 +141,22 @@ def train_children_specs(*, batch: TrainingBatch) -> list[dict]:
     ]
 
 
+def trainings_sharing(*, server: Server | None, capacity: int) -> int:
+    """How many jobs share the host with a training starting now, which sizes its threads.
+
+    ``capacity``: the jobs the host runs at once (a server's ``max_jobs``; locally the django-q2
+    workers). While jobs wait for a slot every slot will be busy, so the training gets its share
+    of the cores; otherwise the jobs running now (this one included) share them, so a training
+    alone uses every core. A job that starts later on an idle slot then gets its own share beside
+    it: the cores are oversubscribed by at most one share until the wide training ends.
+    With ``TRAINING_THREADS`` set the threads are fixed: the capacity, whatever runs.
+    """
+    if settings.TRAINING_THREADS:
+        return capacity
+    running, queued = jobs_busy_on(server)
+    return capacity if queued else max(1, min(capacity, running))
+
+
 def train_argv(
     *,
     regression: Regression,
@@ -150,7 +167,7 @@ def train_argv(
 ) -> list[str]:
     """The command that trains one regression (locally, or on a server with its own paths).
 
-    ``concurrent``: the trainings its host runs at once (a server's ``max_jobs``; locally the
+    ``concurrent``: the jobs sharing its host (see :func:`trainings_sharing`; default: the local
     django-q2 workers), which sizes its TensorFlow threads unless ``TRAINING_THREADS`` is set.
     """
     folder = epoch_folder or str(epoch_dir(regression.epoch_id))
@@ -273,7 +290,9 @@ def regression_train_run(
             if remote is not None:
                 train_on_server(remote, regression=regression)
             else:
-                train_here(train_argv(regression=regression, out_dir=training_output(regression=regression)))
+                concurrent = trainings_sharing(server=None, capacity=settings.Q_CLUSTER["workers"])
+                out_dir = training_output(regression=regression)
+                train_here(train_argv(regression=regression, out_dir=out_dir, concurrent=concurrent))
         except ServerLostError:
             raise
         except JobFailed as exc:
@@ -304,7 +323,9 @@ def train_on_server(run: RemoteRun, *, regression: Regression) -> dict:
             regression=regression,
             python=PYTHON,
             epoch_folder=f"../{remote.root}",
-            concurrent=run.job.server.max_jobs if run.job.server else None,
+            concurrent=trainings_sharing(server=run.job.server, capacity=run.job.server.max_jobs)
+            if run.job.server
+            else None,
         ),
         "--discard-trained",
     ]

@@ -28,26 +28,36 @@ def train_here(ctx: JobContext, argv: Sequence[str]) -> dict:
     """Run the ``train_regression`` command line ``argv`` for the job, warm when the settings allow."""
     argv = list(argv)
     if settings.TRAINING_WARM_PROCESS and tuple(argv[1:3]) == COMMAND and PersistentChild.can_start_here():
-        return warm_training_server().serve(ctx, {"argv": argv[3:]})
+        pools = {name: argv[argv.index(name) + 1] for name in ("--threads", "--concurrent") if name in argv}
+        server = warm_training_server(threads=pools.get("--threads"), concurrent=pools.get("--concurrent"))
+        return server.serve(ctx, {"argv": argv[3:]})
     return run_child(ctx, argv, cwd=str(settings.BASE_DIR))
 
 
-def warm_training_server() -> PersistentChild:
-    """This worker process's training process (not started until it serves a request)."""
+def warm_training_server(*, threads: str | None = None, concurrent: str | None = None) -> PersistentChild:
+    """This worker process's training process (not started until it serves a request).
+
+    Its TensorFlow thread pools are fixed when it starts, so a training that asks for other
+    ones (``--threads``, ``--concurrent``: it now trains alone, or beside others) restarts it.
+    Without them: the process as it is, or one for the local workers' default share.
+    """
     global _server
+    if _server is not None and threads is None and concurrent is None:
+        return _server
     argv = [
         sys.executable,
         "-m",
         "regressions.engine.training_server",
         "--threads",
-        str(settings.TRAINING_THREADS),
+        threads or str(settings.TRAINING_THREADS),
         "--concurrent",
-        str(settings.Q_CLUSTER["workers"]),  # what train_argv asks for a local training
+        concurrent or str(settings.Q_CLUSTER["workers"]),
     ]
-    if _server is None or _server.argv != argv:
-        if _server is not None:
-            _server.stop()
+    if _server is None:
         _server = PersistentChild(argv, name="training process", cwd=str(settings.BASE_DIR))
+    elif _server.argv != argv:
+        _server.stop()  # the next request starts it with the new pools
+        _server.argv = argv
     return _server
 
 

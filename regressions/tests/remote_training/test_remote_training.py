@@ -87,8 +87,9 @@ def test_unit_test_regression_trains_on_a_server_and_is_recorded_centrally(serve
     assert not [p for p in root.rglob("*") if ".sqlite3" in p.name]
     # The training says where TensorFlow runs (no nvidia-smi on this machine: the CPU).
     expected = "on GPU (" if shutil.which("nvidia-smi") else "on CPU (TensorFlow sees no GPU)"
-    # Its threads: the server's share of its cores (the loopback server is this machine) per job it runs at once.
-    threads = thread_settings(cores=host_cores(), concurrent=server.max_jobs)
+    # Its threads: alone on the server (nothing else running or waiting there), every core of it
+    # (the loopback server is this machine).
+    threads = thread_settings(cores=host_cores(), concurrent=1)
     assert (
         f"training {regression.config_id} with {threads.intra_op} intra-op and {threads.inter_op} inter-op "
         f"thread(s) {expected}, op determinism on" in job.log_tail

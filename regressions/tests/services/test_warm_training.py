@@ -125,7 +125,10 @@ class Watch(TqdmObserver):
             os.kill(pid, signal.SIGKILL)
 
 
-def test_a_warm_training_killed_mid_way_resumes_to_identical_files(tmp_path):
+def test_a_warm_training_killed_mid_way_resumes_to_identical_files(tmp_path, settings):
+    # Fixed threads: the killed job waiting in the queue would otherwise size the next training's
+    # threads differently (trainings_sharing), and restart the process between the trainings.
+    settings.TRAINING_THREADS = 1
     epoch = make_smoke_epoch("_WARMRESUME", max_epochs=4, patience=4)
     unit, other = _two_regressions(epoch)
     starts = warm_training_server().starts
