@@ -57,6 +57,12 @@ _CHART_STATE_JS = """() => [...document.querySelectorAll('[data-chart]')].map((e
     // calcdata: the points plotly computed from each trace (data arrays may arrive base64-packed).
     points: (el.calcdata || []).map((trace) => trace.length),
     height: el.getBoundingClientRect().height,
+    // The axes the cartesian traces use, and whether each has a title (pies and parallel
+    // coordinates have none to title).
+    axes: [...new Set((el.data || []).filter((t) => !['pie', 'parcoords', 'table', 'indicator'].includes(t.type))
+        .flatMap((t) => [(t.xaxis || 'x').replace('x', 'xaxis'), (t.yaxis || 'y').replace('y', 'yaxis')]))]
+        .map((name) => [name, Boolean(((el._fullLayout || {})[name] || {}).title
+            && ((el._fullLayout[name].title.text || '').trim()))]),
 }))"""
 
 __all__ = [
@@ -101,8 +107,9 @@ def screenshot(page, name: str) -> Path:
 def assert_charts_rendered(page, *, minimum: int = 1) -> list[dict]:
     """Every ``[data-chart]`` element on the page is a drawn plotly plot with data points.
 
-    Fails when a chart is an empty div (plotly.js missing, a script error), has zero height, or
-    holds a trace without a single point.
+    Fails when a chart is an empty div (plotly.js missing, a script error), has zero height,
+    holds a trace without a single point, or lacks an axis title (every y axis, and at least
+    one x axis: shared x axes title only the bottom one).
     Returns the charts' states (id, traces, points per trace, height).
     """
     page.wait_for_load_state("load")
@@ -115,6 +122,12 @@ def assert_charts_rendered(page, *, minimum: int = 1) -> list[dict]:
             f"chart #{chart['id']} on {page.url} has a trace without points: {chart['points']}"
         )
         assert chart["height"] > 100, f"chart #{chart['id']} on {page.url} is {chart['height']}px high"
+        # Shared x axes title only the bottom one: a chart needs one titled x axis, and every y.
+        axes = dict(chart["axes"])
+        untitled = [name for name, titled in axes.items() if name.startswith("yaxis") and not titled]
+        assert not untitled, f"chart #{chart['id']} on {page.url} has y axes without a title: {untitled}"
+        xs = [titled for name, titled in axes.items() if name.startswith("xaxis")]
+        assert not xs or any(xs), f"chart #{chart['id']} on {page.url} has no x axis title"
     return charts
 
 

@@ -33,7 +33,8 @@ def execute(job_id: int, token: str, observer=None) -> dict:
         job_id,
         token,
         attempts=F("attempts") + 1,
-        # A parent woken by its children keeps its first start: its duration is the whole run's.
+        # A parent woken by its children keeps its first start (job_requeue's keep_start); any
+        # other attempt was queued with none, and starts now.
         started=Coalesce(F("started"), Value(now, output_field=DateTimeField())),
         heartbeat_at=now,
         finished=None,
@@ -173,4 +174,4 @@ def children_finished(parent_id: int) -> None:
         return
     if parent.children.exclude(status__in=TERMINAL_STATUSES).exists():
         return
-    job_services.job_requeue(job=parent, reason="all children have ended", count_attempt=False)
+    job_services.job_requeue(job=parent, reason="all children have ended", count_attempt=False, keep_start=True)

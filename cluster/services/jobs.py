@@ -126,7 +126,9 @@ def job_children_ensure(*, parent: Job, specs: list[dict]) -> list[Job]:
     return children
 
 
-def job_requeue(*, job: Job, reason: str, count_attempt: bool = True, error: str = "", trace: str = "") -> bool:
+def job_requeue(
+    *, job: Job, reason: str, count_attempt: bool = True, keep_start: bool = False, error: str = "", trace: str = ""
+) -> bool:
     """Queue a running job again (worker lost, a retryable failure, a parent whose children ended).
 
     Fails it instead once it has used its attempts, with ``error`` (or the reason) and ``trace``.
@@ -149,8 +151,16 @@ def job_requeue(*, job: Job, reason: str, count_attempt: bool = True, error: str
             parent_notify(job.parent_id)
         return failed
     with transaction.atomic():
+        # The next attempt starts the clock again, but for a parent woken by its children
+        # (``keep_start``): its duration is the whole run's.
+        restart = {} if keep_start else {"started": None}
         updated = job.requeue(
-            token=token, waiting=False, log_tail=job.log_tail + note, queued_at=timezone.now(), message_holder=""
+            token=token,
+            waiting=False,
+            log_tail=job.log_tail + note,
+            queued_at=timezone.now(),
+            message_holder="",
+            **restart,
         )
         if updated:
             if not count_attempt:

@@ -56,6 +56,19 @@ def test_a_staged_parent_records_each_stage_and_keeps_its_first_start():
     assert "T" in parent.log_tail.split(" ", 1)[0] and parent.log_tail.split(" ", 1)[0].endswith("Z")
 
 
+def test_an_attempt_after_a_lost_worker_starts_the_clock_again():
+    from cluster.services.jobs import job_requeue
+
+    long_ago = timezone.now() - timedelta(hours=1)
+    job = _running(started=long_ago, claim_token="2" * 32)
+    assert job_requeue(job=job, reason="worker lost")
+    job.refresh_from_db()
+    assert job.status == JobStatus.QUEUED and job.started is None
+    execute(job.pk, str(job.claim_token))
+    job.refresh_from_db()
+    assert job.started > long_ago + timedelta(minutes=59)  # this attempt's start, not the first's
+
+
 def _parent_with_children(server: Server) -> Job:
     now = timezone.now()
     parent = _running(
