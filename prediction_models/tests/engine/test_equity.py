@@ -82,3 +82,13 @@ def test_profit_factor_without_a_loss_is_null_with_no_losses_never_infinity():
     assert metrics["profit_factor"] == pytest.approx(5.0 / 2.5) and metrics["no_losses"] is False
     empty = extra_metrics({"initial_balance": 150.0, "positions": []}, candles, 0, len(candles) - 1)
     assert empty["profit_factor"] is None and empty["no_losses"] is False
+
+
+def test_exposure_is_the_share_of_the_walked_minutes_spent_in_a_position():
+    candles = minutes()  # 10 minutes
+    two_positions = {"initial_balance": 150.0, "positions": [pos(1, 1, 2, True, 155.0), pos(-1, 4, 6, False, 152.0)]}
+    # In a position from minute 1's open to minute 2's close, and from minute 4's to minute 6's: 5 of 10.
+    assert extra_metrics(two_positions, candles, 0, len(candles) - 1)["exposure_pct"] == pytest.approx(50.0)
+    # The same positions over the first 8 minutes only: 5 of 8.
+    assert extra_metrics(two_positions, candles, 0, 7)["exposure_pct"] == pytest.approx(62.5)
+    assert extra_metrics({"initial_balance": 150.0, "positions": []}, candles, 0, 9)["exposure_pct"] == 0
