@@ -16,11 +16,7 @@ Killed and resumed, a run therefore ends with the same weights and history as an
 one (TensorFlow op determinism is on by default; the templates have no dropout or other random
 layers).
 
-The batches are gathered by the windows' first rows from float32 tensors of the windows made
-once per training (:class:`WindowFeed`, a ``tf.data`` pipeline), so an epoch copies neither the
-window array nor its shuffled order (the old loop copied both each epoch):
-batch ``b`` of an epoch is exactly ``fit_x[order][b * batch_size : (b + 1) * batch_size]``.
-``max_batches`` (benchmarks only) bounds each epoch to that many fitting mini-batches,
+The mini-batches come from :class:`~regressions.engine.window_feed.WindowFeed`. ``max_batches`` (benchmarks only) bounds each epoch to that many fitting mini-batches,
 validated on as many validation mini-batches as the epoch's own proportion gives.
 Unlike Keras 2, which keeps the last weights when ``max_epochs`` ends training without an early
 stop, the best weights are always restored at the end (Keras 3 does the same).
@@ -158,6 +154,7 @@ def train_regression(
     seed: int,
     checkpoint_dir: str | Path | None = None,
     progress: Progress | None = None,
+    on_history: Callable[[dict], None] | None = None,
     should_stop: Callable[[], bool] | None = None,
     determinism: bool = True,
     max_batches: int | None = None,
@@ -168,7 +165,8 @@ def train_regression(
     weights depend on ``seed`` only. With ``checkpoint_dir`` every epoch is checkpointed and an
     existing checkpoint is resumed. ``should_stop`` is polled during epochs (at most once a
     second) and after each one; it raises :class:`TrainingCancelled`, dropping an unfinished epoch.
-    ``determinism`` False switches TensorFlow's op determinism off (faster on a GPU, not
+    ``on_history`` receives each finished epoch's :func:`partial_history` (the file beside the
+    checkpoint holds the same). ``determinism`` False switches TensorFlow's op determinism off (faster on a GPU, not
     reproducible); ``max_batches`` bounds the fitting mini-batches of each epoch (benchmarks).
     """
     import tensorflow as tf  # why: TensorFlow is heavy; only the processes that train or predict load it
@@ -199,7 +197,7 @@ def train_regression(
     if not state.finished:
         steps = feed.fit_steps if max_batches is None else min(feed.fit_steps, max_batches)
         validation_steps = None if max_batches is None else feed.validation_steps_for(steps)
-        epoch_end = _EpochEnd(state, settings, stop, model, best_weights, checkpoint, progress)
+        epoch_end = _EpochEnd(state, settings, stop, model, best_weights, checkpoint, progress, on_history)
         # One fit call for every epoch left, each epoch's batches in the order drawn from
         # (seed, epoch); the callback does what each epoch's end needs, and stops the fit.
         model.fit(
@@ -244,9 +242,11 @@ class _EpochEnd:
         best_weights: list[np.ndarray] | None,
         checkpoint: Path | None,
         progress: Progress | None,
+        on_history: Callable[[dict], None] | None = None,
     ) -> None:
         self.state, self.settings, self.stop = state, settings, stop
         self.model, self.best_weights, self.checkpoint, self.progress = model, best_weights, checkpoint, progress
+        self.on_history = on_history
         self.started = time.monotonic()
 
     def begin(self) -> None:
@@ -268,13 +268,16 @@ class _EpochEnd:
             written = time.monotonic() - self.started - fitted_seconds
             state.epoch_seconds[-1] += written
             state.training_seconds += written
-            write_partial_history(
-                self.checkpoint.parent,
-                state.history,
-                max_epochs=self.settings.max_epochs,
-                best_epoch=state.best_epoch_index + 1,
-                finished=state.finished,
-            )
+        partial = partial_history(
+            state.history,
+            max_epochs=self.settings.max_epochs,
+            best_epoch=state.best_epoch_index + 1,
+            finished=state.finished,
+        )
+        if self.checkpoint is not None:
+            write_partial_history(self.checkpoint.parent, partial)
+        if self.on_history is not None:
+            self.on_history(partial)
         if self.progress is not None:
             self.progress(state.epoch, self.settings.max_epochs, _summary(state))
         if not state.finished and self.stop.poll(force=True):
@@ -301,26 +304,25 @@ def evaluate(predictions: np.ndarray, targets: np.ndarray) -> dict[str, float]:
     return {"mean_absolute_error": float(np.mean(np.abs(error))), "mean_squared_error": float(np.mean(error**2))}
 
 
-def write_partial_history(
-    checkpoint_dir: Path,
-    history: dict[str, list[float]],
-    *,
-    max_epochs: int,
-    best_epoch: int,
-    finished: bool = False,
-) -> None:
-    """The history of the epochs finished so far, written atomically (a reader never sees half a file).
+def partial_history(
+    history: dict[str, list[float]], *, max_epochs: int, best_epoch: int, finished: bool = False
+) -> dict:
+    """The history of the epochs finished so far, as the pages draw it while a training runs.
 
-    ``best_epoch`` counts from 1. JSON has no NaN: a diverged epoch's value is written as null.
+    ``best_epoch`` counts from 1. JSON has no NaN: a diverged epoch's value is null.
     """
     values = {key: [v if math.isfinite(v) else None for v in series] for key, series in history.items()}
-    partial = {
+    return {
         "epochs": len(values.get("loss", [])),
         "max_epochs": max_epochs,
         "best_epoch": best_epoch,
         "finished": finished,
         "history": values,
     }
+
+
+def write_partial_history(checkpoint_dir: Path, partial: dict) -> None:
+    """A :func:`partial_history` beside the checkpoint, written atomically (a reader never sees half a file)."""
     with atomic_path(Path(checkpoint_dir) / HISTORY_FILE) as tmp:
         tmp.write_text(json.dumps(partial, allow_nan=False), encoding="utf-8")
 
@@ -470,9 +472,8 @@ class _StopPoller:
         return self.requested
 
     def keras_callbacks(self, tf: Any) -> list[Any]:
-        """The callback polling during epochs, or none without ``should_stop``: a batch-level
-        callback makes Keras hand every mini-batch's logs to Python, which costs a fast epoch
-        (0.16 s of a small DNN's) about a third more."""
+        """The callback polling during epochs, or none without ``should_stop`` (a batch-level
+        callback makes Keras call into Python after every mini-batch, for nothing)."""
         if self._should_stop is None:
             return []
         poller = self

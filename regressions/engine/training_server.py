@@ -27,22 +27,18 @@ import os
 import shutil
 import sys
 import traceback
-from pathlib import Path
 
 from core.child_events import emit, serve_requests
-from epochs.engine.layout import EpochLayout
 from regressions.engine.pipeline import load_config, regression_dir, train_config
 from regressions.engine.runtime import ThreadSettings, configure_tensorflow
-from regressions.engine.training import LIVE_HISTORY, read_partial_history
+from regressions.engine.training import LIVE_HISTORY
 
 LIVE_KEYS = ("loss", "val_loss")
 
 
-def live_curve(partial: dict | None) -> dict | None:
+def live_curve(partial: dict) -> dict:
     """The partial history cut to what the live curve draws (loss and val_loss, 6 significant
     digits), small enough to travel with each epoch's report to the job."""
-    if partial is None:
-        return None
     history = {
         key: [None if v is None else float(f"{v:.6g}") for v in partial["history"].get(key, [])] for key in LIVE_KEYS
     }
@@ -111,20 +107,17 @@ def train_request(
         log=f"training {regression_config['id']} with {pools.intra_op} intra-op and {pools.inter_op} inter-op "
         f"thread(s) on {tensorflow_device()}, op determinism {'off' if no_determinism else 'on'}"
     )
-    checkpoint = EpochLayout(Path(epoch_dir)).checkpoint_dir(regression_config["id"])
 
-    def progress(done: int, total: int, message: str) -> None:
-        emit(progress=[done, total, message])
+    def live(partial: dict) -> None:
         # The job keeps the live curve too: a server's trainings write their history file there.
-        live = live_curve(read_partial_history(checkpoint))
-        if live is not None:
-            emit(state={LIVE_HISTORY: live})
+        emit(state={LIVE_HISTORY: live_curve(partial)})
 
     try:
         certificate = train_config(
             regression_config,
             epoch_dir,
-            progress=progress,
+            progress=lambda done, total, message: emit(progress=[done, total, message]),
+            on_history=live,
             out_dir=out_dir,
             determinism=not no_determinism,
             max_batches=max_batches,

@@ -8,7 +8,7 @@ from django.test.utils import CaptureQueriesContext
 
 from epochs.services.paths import epoch_layout
 from regressions.engine.ebe import regression_evaluation
-from regressions.engine.training import write_partial_history
+from regressions.engine.training import partial_history, write_partial_history
 from regressions.models import Regression
 from regressions.services.files import regression_certificate
 from regressions.workbench import config_diff
@@ -294,7 +294,7 @@ def _start_training(regression, epochs):
     Regression.objects.filter(pk=regression.pk).update(status="training")
     history = {"loss": [0.02 / (i + 1) for i in range(epochs)], "val_loss": [0.03 / (i + 1) for i in range(epochs)]}
     folder = epoch_layout(regression.epoch_id).checkpoint_dir(regression.config_id)
-    write_partial_history(folder, history, max_epochs=30, best_epoch=epochs)
+    write_partial_history(folder, partial_history(history, max_epochs=30, best_epoch=epochs))
     return history, folder
 
 

@@ -75,10 +75,10 @@ def test_the_leaderboard_badges_the_best_and_worst_of_each_column(logged_in_page
 
 def _write_epochs(folder, count):
     """What a local training leaves after ``count`` finished epochs (the engine's own writer)."""
-    from regressions.engine.training import write_partial_history
+    from regressions.engine.training import partial_history, write_partial_history
 
     history = {"loss": [0.02 / (i + 1) for i in range(count)], "val_loss": [0.025 / (i + 1) for i in range(count)]}
-    write_partial_history(folder, history, max_epochs=30, best_epoch=count)
+    write_partial_history(folder, partial_history(history, max_epochs=30, best_epoch=count))
 
 
 def test_a_training_regression_draws_its_curve_as_epochs_finish(logged_in_page):
