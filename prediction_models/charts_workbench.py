@@ -42,13 +42,25 @@ def _level(value: float, label: str) -> tuple[dict, dict]:
     return line, note
 
 
-def _min_sum_levels(min_sums: tuple[float, float] | None) -> list[tuple[dict, dict]]:
-    if not min_sums:
-        return []
-    return [
-        _level(value, f"min {name} sum {value:g}")
-        for name, value in zip(("increase", "decrease"), min_sums, strict=True)
-    ]
+def _min_sum_layout(title: str, x_title: str, y_title: str, height: int, min_sums: tuple[float, float] | None) -> dict:
+    """A feature-sum chart's layout: its titles, with the min sums as dashed levels."""
+    levels = (
+        [
+            _level(value, f"min {name} sum {value:g}")
+            for name, value in zip(("increase", "decrease"), min_sums, strict=True)
+        ]
+        if min_sums
+        else []
+    )
+    return {
+        "title": {"text": title},
+        "xaxis": _axis(x_title),
+        "yaxis": _axis(y_title),
+        "height": height,
+        "margin": MARGIN,
+        "shapes": [line for line, _ in levels],
+        "annotations": [note for _, note in levels],
+    }
 
 
 def _side_and_outcome(rows: list[dict]) -> dict:
@@ -105,20 +117,16 @@ def report_figures(backtest: dict, min_sums: tuple[float, float] | None) -> dict
         "hovertemplate": "%{customdata}<br>feature sum %{y:.4f}<extra></extra>",
         "name": "feature sum",
     }
-    levels = _min_sum_levels(min_sums)
     figures["insight"] = {
         "data": [insight],
-        "layout": {
-            "title": {
-                "text": "Prediction insight: each position's feature sum<br><sup>fill: side (long blue, short orange) · outline: outcome (won green, lost red) · dashed: min sums</sup>"
-            },
-            "xaxis": _axis("position (#)"),
-            "yaxis": _axis("feature sum"),
-            "height": 340,
-            "margin": MARGIN,
-            "shapes": [line for line, _ in levels],
-            "annotations": [note for _, note in levels],
-        },
+        "layout": _min_sum_layout(
+            "Prediction insight: each position's feature sum<br><sup>fill: side (long blue, short orange) · "
+            "outline: outcome (won green, lost red) · dashed: min sums</sup>",
+            "position (#)",
+            "feature sum",
+            340,
+            min_sums,
+        ),
     }
     return figures
 
@@ -137,7 +145,6 @@ def prediction_figures(backtest: dict, regressions: list[dict], min_sums: tuple[
         outcome = "won" if position["o"] else "lost"
         total = round(sum(values), 6)
         colours = [SIDE_COLOURS[side]] * len(values) + [REFERENCE_DARK]
-        levels = _min_sum_levels(min_sums)
         figures[str(number)] = {
             "data": [
                 {
@@ -151,14 +158,12 @@ def prediction_figures(backtest: dict, regressions: list[dict], min_sums: tuple[
                     "hovertemplate": "%{x}: %{y:.6f}<extra></extra>",
                 }
             ],
-            "layout": {
-                "title": {"text": f"Position #{number}: {side}, {outcome}: each regression's feature and their sum"},
-                "xaxis": _axis("regression (feature order)"),
-                "yaxis": _axis("feature value"),
-                "height": 360,
-                "margin": MARGIN,
-                "shapes": [line for line, _ in levels],
-                "annotations": [note for _, note in levels],
-            },
+            "layout": _min_sum_layout(
+                f"Position #{number}: {side}, {outcome}: each regression's feature and their sum",
+                "regression (feature order)",
+                "feature value",
+                360,
+                min_sums,
+            ),
         }
     return figures
