@@ -7,9 +7,12 @@ family (``--pick smallest``: the family's config with the fewest units and filte
 runs six epochs (the epoch's ``max_epochs`` is 6): whole epochs for the ``--full-epochs``
 families (by default the cheap ones: DNN, CNN, CDNN), else ``--batches`` fitting mini-batches
 (the ``TRAINING_MAX_BATCHES`` setting bounds each epoch) with the validation mini-batches in the
-epoch's proportion; the fastest epoch after the first is the one compared (the first also
-traces the graphs; the fastest of five is the one the machine's other work disturbed least: a
-small DNN's epoch lasts about 0.2 s, where a few milliseconds of another process count).
+epoch's proportion. Each path runs ``--rounds`` pairs of trainings, in the order job, bare,
+bare, job, ... (a drift of the machine's speed slows both alike), and its epochs after each
+run's first (which also traces the graphs) are pooled; the fastest pooled epoch of each path is
+the one compared (the one the machine's other work disturbed least: a small DNN's epoch lasts
+about 0.2 s, where a few milliseconds of another process count), and the ratio of the pooled
+medians is printed beside it.
 A bounded epoch overstates the job's share: its fixed per-epoch cost (the ``fit`` call's set-up,
 the checkpoint) is spread over fewer mini-batches than a real epoch's.
 For each config:
@@ -28,7 +31,7 @@ ratio are printed side by side; from them it projects the whole `original` grid 
 for ``--workers`` (and ``--gpus``, only when TensorFlow trained on a GPU here).
 
     .venv/bin/python benchmarks/training_throughput.py [--batches 6] [--full-epochs DNN,CNN,CDNN]
-        [--families DNN,LSTM]
+        [--families DNN,LSTM] [--rounds 4]
         [--workers 2] [--gpus 1] [--epochs 500] [--threads 0]
 
 Prints one JSON object as its last line.
@@ -63,6 +66,9 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2, help="trainings at once, for the grid's projection")
     parser.add_argument("--gpus", type=int, default=1, help="GPUs, for the grid's projection (GPU runs only)")
     parser.add_argument("--epochs", type=int, default=500, help="epochs per regression assumed by the projection")
+    parser.add_argument(
+        "--rounds", type=int, default=4, help="pairs of runs per family and path, in the order job, bare, bare, job"
+    )
     parser.add_argument("--pick", choices=("smallest", "middle"), default="smallest", help="which config per family")
     parser.add_argument(
         "--threads",
@@ -157,6 +163,9 @@ def main() -> None:
         model = config.config["keras_model"]
         return sum(model.get("units") or []) + sum(model.get("filters") or [])
 
+    from regressions.engine.windows import build_windows
+    from regressions.services.training import regression_reset
+
     rows = []
     for family in families:
         members = [c for c in all_configs if c.category == family]
@@ -164,19 +173,6 @@ def main() -> None:
         config = members[0 if args.pick == "smallest" else len(members) // 2]
         c = config.config
         full = family in {f.strip() for f in args.full_epochs.split(",")}
-        # Job system: the real job, each epoch bounded by TRAINING_MAX_BATCHES (0: whole epochs).
-        settings.TRAINING_MAX_BATCHES = 0 if full else args.batches
-        job_started = time.perf_counter()
-        job = run_inline(regression_train_enqueue(regression=config.regression, inline=True))
-        job_wall = time.perf_counter() - job_started
-        assert job.status == "succeeded", job.error
-        cert = read_json(regression_dir(folder, config.pk) / CERTIFICATE)
-        job_epochs = [float(v) for v in cert["runtime"]["epoch_seconds"]]
-        assert len(job_epochs) == EPOCHS, job_epochs
-
-        # Bare fit: the same windows as plain arrays, the same model, seed and batches.
-        from regressions.engine.windows import build_windows
-
         windows = build_windows(
             data.normalized,
             lookback=int(c["lookback"]),
@@ -190,35 +186,63 @@ def main() -> None:
         x = np.asarray(windows.train_x, dtype=np.float32)
         y = np.asarray(windows.train_y, dtype=np.float32)
         cut = feed.fit_count
-        tf.keras.backend.clear_session()
-        tf.keras.utils.set_random_seed(int(data.config["seed"]))
-        set_op_determinism(tf, settings.TRAINING_DETERMINISM)
-        model = build_model(c["keras_model"], int(c["lookback"]), int(c["predictions"]))
-        model.compile(
-            optimizer=tf.keras.optimizers.Adam(learning_rate=_learning_rate(tf, c["learning_rate"])),
-            loss=c["loss"],
-            metrics=[c["metric"]],
-        )
-        clock = EpochClock()
 
-        bare_started = time.perf_counter()
-        model.fit(
-            x[:cut],
-            y[:cut],
-            batch_size=batch,
-            epochs=EPOCHS,
-            steps_per_epoch=None if full else steps,
-            validation_data=(x[cut:], y[cut:]),
-            validation_steps=None if full else val_steps,
-            shuffle=True,
-            verbose=0,
-            callbacks=[clock],
-        )
-        bare_epochs = clock.seconds
-        bare_s = time.perf_counter() - bare_started
+        # Rounds in the order job, bare, bare, job, job, ...: a drift of the machine's speed
+        # during the runs slows both paths alike. Each run's epochs after its first are pooled.
+        job_epochs: list[float] = []
+        bare_epochs: list[float] = []
+        job_fixed: list[float] = []
+        first_job: list[float] = []
+        first_bare: list[float] = []
+        for index in range(2 * args.rounds):
+            if index % 4 in (0, 3):
+                # The real job (each epoch bounded by TRAINING_MAX_BATCHES; 0: whole epochs); after
+                # its first run the regression is retrained (its next generation, from scratch).
+                settings.TRAINING_MAX_BATCHES = 0 if full else args.batches
+                regression = config.regression
+                regression.refresh_from_db()
+                if regression.status == "trained":
+                    regression = regression_reset(regression=regression)
+                started = time.perf_counter()
+                job = run_inline(regression_train_enqueue(regression=regression, inline=True))
+                wall = time.perf_counter() - started
+                assert job.status == "succeeded", job.error
+                cert = read_json(regression_dir(folder, config.pk) / CERTIFICATE)
+                epochs = [float(v) for v in cert["runtime"]["epoch_seconds"]]
+                assert len(epochs) == EPOCHS, epochs
+                job_epochs += epochs[1:]
+                first_job.append(epochs[0])
+                job_fixed.append(wall - sum(epochs))
+                continue
+            # Bare fit: the same windows as plain arrays, the same model, seed and batches.
+            tf.keras.backend.clear_session()
+            tf.keras.utils.set_random_seed(int(data.config["seed"]))
+            set_op_determinism(tf, settings.TRAINING_DETERMINISM)
+            model = build_model(c["keras_model"], int(c["lookback"]), int(c["predictions"]))
+            model.compile(
+                optimizer=tf.keras.optimizers.Adam(learning_rate=_learning_rate(tf, c["learning_rate"])),
+                loss=c["loss"],
+                metrics=[c["metric"]],
+            )
+            clock = EpochClock()
+            model.fit(
+                x[:cut],
+                y[:cut],
+                batch_size=batch,
+                epochs=EPOCHS,
+                steps_per_epoch=None if full else steps,
+                validation_data=(x[cut:], y[cut:]),
+                validation_steps=None if full else val_steps,
+                shuffle=True,
+                verbose=0,
+                callbacks=[clock],
+            )
+            bare_epochs += clock.seconds[1:]
+            first_bare.append(clock.seconds[0])
         fit_windows = min(steps * batch, cut)
-        per_1000_job = min(job_epochs[1:]) / fit_windows * 1000
-        per_1000_bare = min(bare_epochs[1:]) / fit_windows * 1000
+        per_1000_job = min(job_epochs) / fit_windows * 1000
+        per_1000_bare = min(bare_epochs) / fit_windows * 1000
+        median_ratio = float(np.median(job_epochs) / np.median(bare_epochs))
         row = {
             "family": family,
             "config": config.pk,
@@ -228,22 +252,26 @@ def main() -> None:
             "whole_epoch": full,
             "validation_batches": val_steps,
             "windows_timed": fit_windows,
+            "rounds": args.rounds,
+            "epochs_compared": [len(job_epochs), len(bare_epochs)],
             "job_s_per_1000_windows": round(per_1000_job, 4),
             "bare_s_per_1000_windows": round(per_1000_bare, 4),
             "ratio": round(per_1000_job / per_1000_bare, 3),
+            "median_ratio": round(median_ratio, 3),
             "goal": GOAL,
             "goal_met": per_1000_job / per_1000_bare <= GOAL_RATIO,
-            "first_epoch_job_s": round(job_epochs[0], 3),
-            "first_epoch_bare_s": round(bare_epochs[0], 3),
-            "bare_fit_call_s": round(bare_s, 3),
-            "job_fixed_s": round(job_wall - sum(job_epochs), 2),
+            "first_epoch_job_s": round(min(first_job), 3),
+            "first_epoch_bare_s": round(min(first_bare), 3),
+            "job_fixed_s": round(min(job_fixed), 2),
+            "job_fixed_each_s": [round(v, 2) for v in job_fixed],
             "device": cert["runtime"]["device"],
             "pick": args.pick,
         }
         rows.append(row)
         print(
-            f"{family:6} {config.pk[:40]:40} params {row['params']:>9,}  job {per_1000_job:7.3f}  "
-            f"bare {per_1000_bare:7.3f} s/1000 windows  ratio {row['ratio']:.3f}  fixed {row['job_fixed_s']:.1f} s",
+            f"{family:6} {config.pk[:40]:40} params {row['params']:>9,}  job {per_1000_job:7.4f}  "
+            f"bare {per_1000_bare:7.4f} s/1000 windows  ratio {row['ratio']:.3f} (medians {median_ratio:.3f})  "
+            f"fixed {row['job_fixed_s']:.1f} s",
             flush=True,
         )
 

@@ -5,6 +5,8 @@ import tempfile
 
 os.environ.setdefault("JOB_HEARTBEAT_SECONDS", "1")
 os.environ.setdefault("JOB_STALE_SECONDS", "4")
+# The workers the tests start load TensorFlow only when they train (the test of the start sets it).
+os.environ.setdefault("TRAINING_WARM_AT_START", "false")
 _tmp = tempfile.mkdtemp(prefix="epoch-builder-tests-")
 os.environ.setdefault("EPOCHS_ROOT", os.path.join(_tmp, "epochs"))
 os.environ.setdefault("CANDLES_ROOT", os.path.join(_tmp, "candles"))

@@ -6,6 +6,6 @@ class RegressionsConfig(AppConfig):
     verbose_name = "Regressions"
 
     def ready(self) -> None:
-        from regressions import registrations, tasks  # noqa: F401  (tasks registers job handlers)
+        from regressions import registrations, signals, tasks  # noqa: F401  (tasks registers job handlers)
 
         registrations.register()

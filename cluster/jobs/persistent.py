@@ -23,6 +23,7 @@ import os
 import signal
 import subprocess
 import threading
+import time
 from collections.abc import Sequence
 
 from cluster.jobs.context import JobCancelled, JobContext, JobFailed
@@ -43,6 +44,8 @@ class PersistentChild:
         self._proc: subprocess.Popen | None = None
         self._owner_pid = 0
         self._requests = 0
+        self._served_since_start = 0
+        self._started_at = 0.0
         self.starts = 0
 
     @staticmethod
@@ -73,6 +76,8 @@ class PersistentChild:
             preexec_fn=die_with_parent,
         )
         self._owner_pid = os.getpid()
+        self._served_since_start = 0
+        self._started_at = time.monotonic()
         self.starts += 1
 
     def kill(self) -> None:
@@ -105,6 +110,11 @@ class PersistentChild:
             self._proc = None
             self.start()
             ctx.log(f"{self.name}: started process {self.pid}")
+        elif not self._served_since_start:  # started ahead of its first request (with its worker)
+            ctx.log(
+                f"{self.name}: process {self.pid}, started {time.monotonic() - self._started_at:.1f} s before this job"
+            )
+        self._served_since_start += 1
         proc = self._proc
         assert proc is not None and proc.stdin is not None and proc.stdout is not None
         ctx.on_cancel(self.kill)

@@ -4,9 +4,12 @@ With ``TRAINING_WARM_PROCESS`` (the default) each worker process keeps one Tenso
 (``regressions/engine/training_server.py``, a :class:`~cluster.jobs.persistent.PersistentChild`)
 that trains its regressions one after another: started by the first training, started again
 after it died or failed, killed by a cancel, and killed with its worker (its parent-death signal
-refers to the worker process). Without it, or off the worker's main thread, every regression
-trains in a process of its own (``manage.py train_regression`` through ``run_child``). Both run
-the same code and write the same files; a killed training resumes from its checkpoint either way.
+refers to the worker process). With ``TRAINING_WARM_AT_START`` (the default) the worker starts
+it as soon as it starts itself (django-q2's ``post_spawn``: ``regressions/signals.py``), so its
+first training does not wait for TensorFlow to load. Without ``TRAINING_WARM_PROCESS``, or off
+the worker's main thread, every regression trains in a process of its own (``manage.py
+train_regression`` through ``run_child``). Both run the same code and write the same files; a
+killed training resumes from its checkpoint either way.
 """
 
 from __future__ import annotations
@@ -59,6 +62,19 @@ def warm_training_server(*, threads: str | None = None, concurrent: str | None =
         _server.stop()  # the next request starts it with the new pools
         _server.argv = argv
     return _server
+
+
+def warm_training_server_start_with_worker() -> PersistentChild | None:
+    """Start this worker process's training process now (it loads TensorFlow while the worker
+    waits for work), with the thread pools of a training beside the other workers' (a batch's
+    share: :func:`~regressions.services.training.trainings_sharing` with jobs waiting); a training
+    that asks for other pools restarts it. None when the settings or the thread do not allow it."""
+    if not (settings.TRAINING_WARM_PROCESS and settings.TRAINING_WARM_AT_START) or not PersistentChild.can_start_here():
+        return None
+    server = warm_training_server(threads=str(settings.TRAINING_THREADS), concurrent=str(settings.Q_CLUSTER["workers"]))
+    if not server.alive():
+        server.start()
+    return server
 
 
 def warm_training_server_stop() -> None:

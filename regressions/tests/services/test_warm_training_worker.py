@@ -49,3 +49,42 @@ def test_a_killed_worker_takes_its_warm_training_process_with_it(tmp_path):
         except subprocess.TimeoutExpired:
             pass
     wait_for(lambda: not processes_with_environment("WARM_TRAINING_TEST", marker), 10, "every process to end")
+
+
+def test_a_worker_starts_its_training_process_before_its_first_training(tmp_path):
+    epoch = make_smoke_epoch("_WARMSTART", max_epochs=2)
+    unit = Regression.objects.get(config__batch__epoch=epoch, config__batch__name="KR_UNIT_TEST")
+    marker = uuid.uuid4().hex
+
+    def trainers() -> dict[int, str]:
+        return {
+            pid: command
+            for pid, command in processes_with_environment("WARM_TRAINING_TEST", marker).items()
+            if "regressions.engine.training_server" in command
+        }
+
+    cluster = start_worker(tmp_path / "worker.log", WARM_TRAINING_TEST=marker, TRAINING_WARM_AT_START="true")
+    try:
+        wait_for(lambda: trainers(), 60, "the training process the worker starts with itself")
+        (trainer,) = trainers()
+        worker = int(Path(f"/proc/{trainer}/stat").read_text().rsplit(")", 1)[1].split()[1])  # its parent
+        assert worker != cluster.pid and os.getpgid(worker) == cluster.pid
+
+        job = regression_train_enqueue(regression=unit)
+        wait_for(lambda: Job.objects.get(pk=job.pk).status == "succeeded", 180, "the training")
+        log = Job.objects.get(pk=job.pk).log_tail
+        assert f"training process: process {trainer}, started " in log, log
+        assert STARTED not in log, log  # the job found it running: no start of its own
+        assert Regression.objects.get(pk=unit.pk).status == "trained"
+        assert list(trainers()) == [trainer]  # it serves the worker's next training too
+
+        os.kill(worker, signal.SIGKILL)
+        wait_for(lambda: not pid_alive(trainer), 10, "the training process to die with its worker")
+    finally:
+        os.killpg(cluster.pid, signal.SIGKILL)
+        try:
+            cluster.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            pass
+    # The worker the cluster started in the killed one's place started its own: it dies with it.
+    wait_for(lambda: not processes_with_environment("WARM_TRAINING_TEST", marker), 10, "every process to end")
