@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db.models import Count, F, Q, QuerySet
 from django.http import Http404
 
 from cluster.choices import JobStatus
+from cluster.models import Job
 from cluster.selectors import jobs_for_target
 from epochs.models import Epoch
 from regressions.choices import RegressionStatus
 from regressions.engine.training import LIVE_HISTORY
-from regressions.models import Regression, RegressionSelection, TrainingBatch
+from regressions.models import Regression, RegressionConfig, RegressionSelection, TrainingBatch
 
 RANKABLE = {
     "ebe_points",
@@ -68,6 +70,22 @@ def live_training_curve(regression: Regression) -> dict | None:
         .first()
     )
     return (state or {}).get(LIVE_HISTORY)
+
+
+def retraining_now(regressions: Iterable[Regression]) -> set[str]:
+    """The ids of those trained ``regressions`` that a running training job retrains (their status
+    stays trained until the new generation's files are swapped in); one query."""
+    trained = [r.config_id for r in regressions if r.status == RegressionStatus.TRAINED]
+    if not trained:
+        return set()
+    return set(
+        Job.objects.filter(
+            kind="regressions.train",
+            status=JobStatus.RUNNING,
+            target_type=ContentType.objects.get_for_model(RegressionConfig),
+            target_id__in=trained,
+        ).values_list("target_id", flat=True)
+    )
 
 
 def selection_list(*, epoch: Epoch | None = None) -> QuerySet[RegressionSelection]:

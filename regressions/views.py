@@ -7,7 +7,7 @@ from epochs.selectors import epoch_picker
 from regressions import charts, report, selectors
 from regressions.choices import RegressionStatus
 from regressions.models import Regression
-from regressions.services.pages import regression_page, training_histories, training_history
+from regressions.services.pages import regression_page, training_histories
 from regressions.workbench import flattened
 
 
@@ -49,8 +49,7 @@ def regression_detail(request, pk: str):
         "config_rows": sorted(flattened(config).items()),
         "jobs": jobs_for_target(regression.config)[:5],
     }
-    if regression.status == RegressionStatus.TRAINING:
-        partial = training_history(regression)
+    for partial in training_histories([regression]):  # training now, a first time or again
         context["live"] = {"partial": partial, "figure": charts.live_curve_figure(partial)}
     if regression.status == RegressionStatus.TRAINED:
         cert, samples, ebe = regression_page(regression)

@@ -176,6 +176,10 @@ class TrainingHistorySerializer(serializers.Serializer):
     id = serializers.CharField()
     status = serializers.CharField()
     live = serializers.BooleanField(help_text="The regression is training: poll again for more epochs.")
+    retraining = serializers.BooleanField(
+        help_text="A trained regression that a running job trains again: the epochs are its next generation's, "
+        "and its results stay the trained generation's until that one's files are complete."
+    )
     epochs = serializers.IntegerField(help_text="Epochs finished.")
     max_epochs = serializers.IntegerField(
         allow_null=True, help_text="The most epochs it may train (early stopping may end it sooner)."

@@ -27,15 +27,18 @@ def regression_page_evaluation(regression: Regression) -> dict:
     return regression_evaluation(certificate_files.regression_certificate(regression))
 
 
-def training_history(regression: Regression) -> dict:
+def training_history(regression: Regression, *, retraining: bool | None = None) -> dict:
     """Every epoch's loss, val_loss and metrics so far: the certificate's once trained, else the
     epochs a running training has finished: a local one's from the file beside its checkpoint,
-    a server's (loss and val_loss) from what its job keeps of each epoch's report.
+    a server's (loss and val_loss) from what its job keeps of each epoch's report. A trained
+    regression that a running job retrains (``retraining``; None: looked up) shows the retraining's.
 
     ``live`` says whether the training is still going (the pages poll while it is).
     """
-    live = regression.status == RegressionStatus.TRAINING
-    if regression.status == RegressionStatus.TRAINED:
+    if retraining is None:
+        retraining = bool(selectors.retraining_now([regression]))
+    live = regression.status == RegressionStatus.TRAINING or retraining
+    if regression.status == RegressionStatus.TRAINED and not retraining:
         cert = certificate_files.regression_certificate(regression)
         history = cert["training_history"]
         epochs = len(history.get("loss", []))
@@ -51,6 +54,7 @@ def training_history(regression: Regression) -> dict:
         "id": regression.config_id,
         "status": regression.status,
         "live": live,
+        "retraining": retraining,
         "epochs": partial["epochs"],
         "max_epochs": partial["max_epochs"],
         "best_epoch": partial["best_epoch"],
@@ -59,5 +63,11 @@ def training_history(regression: Regression) -> dict:
 
 
 def training_histories(regressions: Iterable[Regression]) -> list[dict]:
-    """The live histories of those of ``regressions`` that are training now (a batch page's)."""
-    return [training_history(r) for r in regressions if r.status == RegressionStatus.TRAINING]
+    """The live histories of those of ``regressions`` that train now, a first time or again."""
+    regressions = list(regressions)
+    retrained = selectors.retraining_now(regressions)
+    return [
+        training_history(r, retraining=r.config_id in retrained)
+        for r in regressions
+        if r.status == RegressionStatus.TRAINING or r.config_id in retrained
+    ]

@@ -6,6 +6,9 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from cluster.choices import JobStatus
+from cluster.models import Job
+from cluster.services.jobs import job_enqueue
 from epochs.services.paths import epoch_layout
 from regressions.engine.ebe import regression_evaluation
 from regressions.engine.training import partial_history, write_partial_history
@@ -330,5 +333,42 @@ def test_a_training_regression_shows_its_live_curve_on_its_page_and_its_batchs(l
             live = response.context["live"]
             live = live[0] if isinstance(live, list) else live
             assert [trace["y"] for trace in live["figure"]["data"]] == [history["loss"], history["val_loss"]]
+    finally:
+        shutil.rmtree(folder)
+
+
+def test_a_retrained_regression_shows_the_retrainings_live_curve_beside_its_results(logged_in, api_client, grid_epoch):
+    regression = Regression.objects.filter(epoch=grid_epoch, status="trained").select_related("config").first()
+    cert = regression_certificate(regression)
+    job = job_enqueue(kind="regressions.train", target=regression.config, params={"regression_id": regression.pk})
+    url = f"/api/regressions/{regression.config_id}/history/"
+    # Queued, not yet running: the trained generation's history, not live.
+    queued = api_client.get(url).json()
+    assert queued["live"] is False and queued["retraining"] is False and queued["history"] == cert["training_history"]
+
+    Job.objects.filter(pk=job.pk).update(status=JobStatus.RUNNING)
+    folder = epoch_layout(regression.epoch_id).checkpoint_dir(regression.config_id)
+    history = {"loss": [0.5, 0.25], "val_loss": [0.6, 0.3]}
+    write_partial_history(folder, partial_history(history, max_epochs=30, best_epoch=2))
+    try:
+        live = api_client.get(url).json()
+        assert live["live"] is True and live["retraining"] is True and live["status"] == "trained"
+        assert live["epochs"] == 2 and live["history"] == history
+
+        for page in (f"/regressions/r/{regression.config_id}/", f"/regressions/batches/{regression.config.batch_id}/"):
+            response = logged_in.get(page)
+            html = response.content.decode()
+            assert f'data-live-history="{url}"' in html, page
+            assert "Retraining now" in html or ": retraining now" in html, page
+            shown = response.context["live"]
+            shown = shown[0] if isinstance(shown, list) else shown
+            assert [trace["y"] for trace in shown["figure"]["data"]] == [history["loss"], history["val_loss"]]
+        # The trained generation's results stay on its page meanwhile.
+        page = logged_in.get(f"/regressions/r/{regression.config_id}/")
+        assert page.context["cert"]["training_history"] == cert["training_history"]
+
+        Job.objects.filter(pk=job.pk).update(status=JobStatus.SUCCEEDED)
+        ended = api_client.get(url).json()
+        assert ended["live"] is False and ended["retraining"] is False and ended["history"] == cert["training_history"]
     finally:
         shutil.rmtree(folder)
