@@ -75,6 +75,12 @@ def equity_curve(backtest: dict, minutes: Candles, start: int, end: int) -> Equi
     return Equity(ot, closed, marked, float(backtest["initial_balance"]))
 
 
+def largest_marked_drawdown(backtest: dict, minutes: Candles, start: int, end: int) -> float:
+    """The deepest fall of the mark-to-market balance over ``[start, end]`` (%, ≤ 0): the figure the
+    model page shows beside that curve, kept in the certificate's ``metrics`` so lists can sort by it."""
+    return equity_curve(backtest, minutes, start, end).largest_marked_drawdown
+
+
 def drawdown_pct(balances: np.ndarray, initial: float | None = None) -> np.ndarray:
     """The fall from the running peak (the initial balance the first one), in %: 0 at a new peak, negative below it."""
     values = np.asarray(balances, dtype=float)

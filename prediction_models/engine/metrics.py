@@ -37,6 +37,7 @@ class Metric:
     nullable: bool = True  # the column may be empty (a model without a holdout, a ratio without variation)
     indexed: bool = False  # the column is indexed (sorted and filtered by often)
     compared: bool = True  # ranked by the Best/Worst badges (the market's own figures are not)
+    added_later: bool = False  # certificates written before it lack it: their rows keep None
 
     @property
     def column(self) -> str:
@@ -53,7 +54,7 @@ class Metric:
         node: Any = certificate
         for part in self.section.split("."):
             node = node.get(part) if isinstance(node, dict) else None
-        if node is None:
+        if node is None or (self.key not in node and self.added_later):
             return None
         value = node[self.key]
         return len(value) if self.count else value
@@ -67,6 +68,15 @@ MODEL_METRICS: tuple[Metric, ...] = (
     # The original's signed figure (ORIGINAL.md §7.4): positive when the balance never fell.
     Metric(
         "largest_balance_drawdown", "Largest drawdown, closed (§7.4)", "backtest", unit="%", field="largest_drawdown"
+    ),
+    # The deepest fall of the balance marked to market (≤ 0), as the model page draws it.
+    Metric(
+        "marked_drawdown_pct",
+        "Largest drawdown, marked to market",
+        "metrics",
+        unit="%",
+        field="marked_drawdown",
+        added_later=True,
     ),
     Metric("profit_factor", "Profit factor", "metrics"),
     Metric("sharpe_ratio", "Sharpe", "metrics", field="sharpe"),

@@ -29,6 +29,7 @@ from prediction_models.engine.assets import ASSETS_FILE, PredictionModelAssets, 
 from prediction_models.engine.backtest import Market, backtest_record
 from prediction_models.engine.discovery import discover
 from prediction_models.engine.ebe import prediction_model_evaluation
+from prediction_models.engine.equity import largest_marked_drawdown
 from prediction_models.engine.metrics import certificate_columns
 from prediction_models.engine.overfitting import OverfittingSummary, daily_returns, day_starts
 from prediction_models.engine.ranking import PROFIT, profit_lcb, rank_order
@@ -112,9 +113,14 @@ def _with_sums(performance: dict) -> dict:
     return performance
 
 
-def _metrics(performance: dict, assets: PredictionModelAssets) -> dict:
-    end = int(np.searchsorted(assets.lookback_indexer, assets.features_num, "left"))
-    return extra_metrics(performance, assets.minutes, 0, max(0, end - 1))
+def _metrics(performance: dict, assets: PredictionModelAssets, start: int, end: int) -> dict:
+    """The added figures of a period ``[start, end]`` (ms): :func:`extra_metrics` over the minutes
+    the backtest walked, and the deepest mark-to-market drawdown over the period's minutes."""
+    walked = int(np.searchsorted(assets.lookback_indexer, assets.features_num, "left"))
+    return {
+        **extra_metrics(performance, assets.minutes, 0, max(0, walked - 1)),
+        "marked_drawdown_pct": largest_marked_drawdown(performance, assets.minutes, start, end),
+    }
 
 
 def holdout_backtest(
@@ -185,7 +191,7 @@ def certificate_build(
         },
         "discovery": discovery,
         "backtest": _with_sums(performance),
-        "metrics": _metrics(performance, selection_assets),
+        "metrics": _metrics(performance, selection_assets, selection.start, selection.end),
         "holdout": None,
     }
     if holdout_assets is not None and holdout is not None:  # both or neither
@@ -195,7 +201,7 @@ def certificate_build(
             "test_ds_end": holdout.end,
             "discovery": hold_discovery,
             "backtest": hold_performance,
-            "metrics": _metrics(hold_performance, holdout_assets),
+            "metrics": _metrics(hold_performance, holdout_assets, holdout.start, holdout.end),
             "rows": holdout_assets.features_num,
             "refused_rows": int(holdout_assets.refused.sum()),
         }

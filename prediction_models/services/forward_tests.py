@@ -224,7 +224,7 @@ def forward_test_finish(*, forward_test: ForwardTest, inputs: ForwardInputs) -> 
             "min_decrease_sum": min_sums[1],
             "discovery": accepted_discovery(assets, assets.feature_rows(ids), config.price_change_requirement),
             "backtest": _with_sums(performance),
-            "metrics": _metrics(performance, assets),
+            "metrics": _metrics(performance, assets, int(assets.minutes.ot[0]), int(assets.minutes.ct[-1])),
         }
     )
     write_json(folder / RESULT_FILE, record)

@@ -181,3 +181,23 @@ def test_api_refuses_a_selection_smaller_than_a_model(pm_epoch, api_client):
         "/api/prediction-model-searches/", {"selection": selection.pk, "regressions_per_model": [4]}, format="json"
     )
     assert response.status_code == 400 and "a model takes 4" in response.json()["message"]
+
+
+def test_each_models_marked_drawdown_is_the_one_its_page_shows(ready_search, api_client):
+    from prediction_models.services.pages import model_periods
+
+    models = built(ready_search, limit=8)
+    traded = [m for m in models if m.positions]
+    assert traded, "no model traded"
+    for model in traded:
+        cert, periods = model_periods(model)
+        selection = next(p for p in periods if p.name == "selection")
+        assert model.marked_drawdown == cert["metrics"]["marked_drawdown_pct"] == selection.drawdowns["marked"]
+        assert model.marked_drawdown <= min(0, selection.drawdowns["closed"])
+        holdout = next((p for p in periods if p.name == "holdout"), None)
+        if holdout is not None:
+            assert cert["holdout"]["metrics"]["marked_drawdown_pct"] == holdout.drawdowns["marked"]
+    # The API sorts by it, the deepest first, and serves it.
+    rows = api_client.get("/api/prediction-models/", {"ordering": "marked_drawdown", "search": ready_search.pk})
+    served = [r["marked_drawdown"] for r in rows.json()["results"]]
+    assert served == sorted(m.marked_drawdown for m in models)

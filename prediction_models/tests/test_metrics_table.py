@@ -82,6 +82,13 @@ def test_the_row_reads_the_certificates_keys_unchanged():
     assert columns["profit"] == 42.0 and columns["positions"] == 1 and columns["holdout_positions"] == 1
     assert columns["largest_drawdown"] == cert["backtest"]["largest_balance_drawdown"]
     assert certificate_columns({**cert, "holdout": None})["holdout_profit"] is None
+    # A metric added after the certificate was written: its row keeps None; another key still must exist.
+    assert columns["marked_drawdown"] is None
+    cert["metrics"]["marked_drawdown_pct"] = -4.25
+    assert certificate_columns(cert)["marked_drawdown"] == -4.25
+    del cert["metrics"]["sharpe_ratio"]
+    with pytest.raises(KeyError):
+        certificate_columns(cert)
 
 
 def test_profit_factor_is_none_without_a_loss():
