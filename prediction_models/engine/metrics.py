@@ -76,6 +76,7 @@ MODEL_METRICS: tuple[Metric, ...] = (
         "metrics",
         unit="%",
         field="marked_drawdown",
+        minimum_filter="Drawdown, marked to market ≥ (%)",
         added_later=True,
     ),
     Metric("profit_factor", "Profit factor", "metrics"),

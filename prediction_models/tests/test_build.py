@@ -201,3 +201,6 @@ def test_each_models_marked_drawdown_is_the_one_its_page_shows(ready_search, api
     rows = api_client.get("/api/prediction-models/", {"ordering": "marked_drawdown", "search": ready_search.pk})
     served = [r["marked_drawdown"] for r in rows.json()["results"]]
     assert served == sorted(m.marked_drawdown for m in models)
+    bound = served[len(served) // 2]
+    kept = api_client.get("/api/prediction-models/", {"min_marked_drawdown": bound, "search": ready_search.pk})
+    assert sorted(r["marked_drawdown"] for r in kept.json()["results"]) == [v for v in served if v >= bound]
