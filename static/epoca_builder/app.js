@@ -220,3 +220,56 @@ document.addEventListener("DOMContentLoaded", () => {
     setTimeout(tick, EVERY_MS);
   });
 });
+
+// Compare picks kept across pages: a form[data-keep-picks="<name>"] remembers the ids ticked in
+// it (its checkboxes named "ids") in this tab's sessionStorage, ticks them again on every page of
+// the list and sends those that are not on the page as well; [data-picks-note] counts them.
+document.addEventListener("DOMContentLoaded", () => {
+  document.querySelectorAll("form[data-keep-picks]").forEach((form) => {
+    const name = form.dataset.keepPicks;
+    const key = `epoch-builder-picks:${name}`;
+    const boxes = Array.from(document.querySelectorAll('input[type="checkbox"][name="ids"]')).filter((box) => box.form === form);
+    const here = new Set(boxes.map((box) => box.value));
+    let stored = [];
+    try {
+      stored = JSON.parse(sessionStorage.getItem(key) || "[]");
+    } catch (e) {
+      stored = [];
+    }
+    const picks = new Set(Array.isArray(stored) ? stored.map(String) : []);
+    const note = document.querySelector(`[data-picks-note="${name}"]`);
+    const show = () => {
+      sessionStorage.setItem(key, JSON.stringify(Array.from(picks)));
+      if (!note) return;
+      const elsewhere = Array.from(picks).filter((id) => !here.has(id)).length;
+      note.hidden = picks.size === 0;
+      note.querySelectorAll('[data-field="picks"]').forEach((el) => { el.textContent = String(picks.size); });
+      note.querySelectorAll('[data-field="picks-elsewhere"]').forEach((el) => { el.textContent = String(elsewhere); });
+    };
+    boxes.forEach((box) => {
+      if (picks.has(box.value)) box.checked = true;
+      box.addEventListener("change", () => {
+        if (box.checked) picks.add(box.value); else picks.delete(box.value);
+        show();
+      });
+    });
+    form.addEventListener("submit", () => {
+      form.querySelectorAll("input[data-picked-elsewhere]").forEach((input) => input.remove());
+      picks.forEach((id) => {
+        if (here.has(id)) return;
+        const input = document.createElement("input");
+        Object.assign(input, {type: "hidden", name: "ids", value: id});
+        input.dataset.pickedElsewhere = "";
+        form.appendChild(input);
+      });
+    });
+    if (note) {
+      note.querySelectorAll("[data-clear-picks]").forEach((button) => button.addEventListener("click", () => {
+        picks.clear();
+        boxes.forEach((box) => { box.checked = false; });
+        show();
+      }));
+    }
+    show();
+  });
+});

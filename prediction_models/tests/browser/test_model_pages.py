@@ -71,8 +71,13 @@ def test_list_forward_columns_compare_and_the_prediction_dialog(logged_in_page):
     expect(page.locator(f'tr[data-id="{mixed.id}"] [data-field="profit"] .badge')).to_have_text("Worst")
     screenshot(page, "prediction-model-list")
 
-    page.check(f'input[value="{winning.id}"]')
+    # A tick stays when the list changes: the other model is ticked on a list that shows it alone.
     page.check(f'input[value="{mixed.id}"]')
+    assert winning.profit > mixed.profit
+    page.goto(f"/prediction-models/models/?epoch=_PMBROWSER&min_profit={winning.profit}")
+    expect(page.locator('[data-field="total"]')).to_have_text("1")
+    expect(page.locator('[data-picks-note="models"]')).to_contain_text("1 ticked (1 not on this page)")
+    page.check(f'input[value="{winning.id}"]')
     page.click("#compare-button")
     expect(page.locator("h1")).to_have_text("Compare 2 prediction models")
     charts = assert_charts_rendered(page, minimum=6)

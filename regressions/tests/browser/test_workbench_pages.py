@@ -72,6 +72,37 @@ def test_sort_filter_and_compare_the_whole_grid(logged_in_page):
     screenshot(page, "workbench-compare")
 
 
+def test_ticks_carry_across_the_leaderboards_pages_into_the_comparison(logged_in_page):
+    epoch = fake_grid_epoch("_WBPICKS")
+    page = logged_in_page
+    page.goto(f"/regressions/leaderboard/?epoch={epoch.id}")
+    boxes = page.locator('#leaderboard input[name="ids"]')
+    first = [boxes.nth(i).get_attribute("value") for i in range(2)]
+    for i in range(2):
+        boxes.nth(i).check()
+    expect(page.locator('[data-picks-note="regressions"]')).to_contain_text("2 ticked (0 not on this page)")
+    page.click('a[rel="next"]')
+    expect(page).to_have_url(re.compile(r"page=2"))
+    expect(page.locator('[data-picks-note="regressions"]')).to_contain_text("2 ticked (2 not on this page)")
+    later = boxes.nth(0).get_attribute("value")
+    boxes.nth(0).check()
+    page.click('a[rel="prev"]')  # back on the first page, its ticks are there again
+    for i in range(2):
+        expect(boxes.nth(i)).to_be_checked()
+    page.click("#compare-button")
+    expect(page.locator("h1")).to_have_text("Compare 3 regressions")
+    for rid in [*first, later]:
+        expect(page.locator("#compare-summary")).to_contain_text(rid)
+    screenshot(page, "workbench-compare-across-pages")
+
+    # Cleared, nothing is carried any more.
+    page.goto(f"/regressions/leaderboard/?epoch={epoch.id}&page=2")
+    page.click('[data-picks-note="regressions"] [data-clear-picks]')
+    expect(page.locator('[data-picks-note="regressions"]')).to_be_hidden()
+    page.goto(f"/regressions/leaderboard/?epoch={epoch.id}")
+    expect(page.locator('#leaderboard input[name="ids"]:checked')).to_have_count(0)
+
+
 def test_the_glossary_explains_the_terms(logged_in_page):
     page = logged_in_page
     page.goto("/glossary/")
