@@ -18,6 +18,18 @@ pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.tensorflow, p
 STARTED = "training process: started process "
 
 
+def _parent(pid: int) -> int:
+    return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
+
+
+def _kill(cluster: subprocess.Popen) -> None:
+    os.killpg(cluster.pid, signal.SIGKILL)
+    try:
+        cluster.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        pass
+
+
 def test_a_killed_worker_takes_its_warm_training_process_with_it(tmp_path):
     # Far more epochs than it reaches before the kill.
     epoch = make_smoke_epoch("_WARMKILL", max_epochs=200, patience=200)
@@ -30,7 +42,7 @@ def test_a_killed_worker_takes_its_warm_training_process_with_it(tmp_path):
         log = Job.objects.get(pk=job.pk).log_tail
         assert STARTED in log, log
         trainer = int(log.split(STARTED)[1].split()[0])
-        worker = int(Path(f"/proc/{trainer}/stat").read_text().rsplit(")", 1)[1].split()[1])  # its parent
+        worker = _parent(trainer)
         assert pid_alive(trainer) and worker != cluster.pid and os.getpgid(worker) == cluster.pid
         assert "regressions.engine.training_server" in processes_with_environment("WARM_TRAINING_TEST", marker)[trainer]
 
@@ -43,11 +55,7 @@ def test_a_killed_worker_takes_its_warm_training_process_with_it(tmp_path):
         }
         assert orphans == {}
     finally:
-        os.killpg(cluster.pid, signal.SIGKILL)
-        try:
-            cluster.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            pass
+        _kill(cluster)
     wait_for(lambda: not processes_with_environment("WARM_TRAINING_TEST", marker), 10, "every process to end")
 
 
@@ -67,7 +75,7 @@ def test_a_worker_starts_its_training_process_before_its_first_training(tmp_path
     try:
         wait_for(lambda: trainers(), 60, "the training process the worker starts with itself")
         (trainer,) = trainers()
-        worker = int(Path(f"/proc/{trainer}/stat").read_text().rsplit(")", 1)[1].split()[1])  # its parent
+        worker = _parent(trainer)
         assert worker != cluster.pid and os.getpgid(worker) == cluster.pid
 
         job = regression_train_enqueue(regression=unit)
@@ -81,10 +89,6 @@ def test_a_worker_starts_its_training_process_before_its_first_training(tmp_path
         os.kill(worker, signal.SIGKILL)
         wait_for(lambda: not pid_alive(trainer), 10, "the training process to die with its worker")
     finally:
-        os.killpg(cluster.pid, signal.SIGKILL)
-        try:
-            cluster.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            pass
+        _kill(cluster)
     # The worker the cluster started in the killed one's place started its own: it dies with it.
     wait_for(lambda: not processes_with_environment("WARM_TRAINING_TEST", marker), 10, "every process to end")
